@@ -1,0 +1,217 @@
+/**
+ * `yo haven-plus` / `haven-plus`: a thin Yeoman shell over the core in lib/. Each task group does one
+ * thing: gather answers, ask what is missing (only with a terminal), plan + render + validate in
+ * memory, write through mem-fs (so --force, --dry-run and conflicts behave as in any Yeoman
+ * generator), then commit.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Generator from 'yeoman-generator';
+import { checkAnswer, resolveAnswers, toStored, withDefaults, type Answers } from '../../lib/answers.js';
+import { AnswersError, HavenPlusError } from '../../lib/errors.js';
+import {
+  checkTargetDirectory,
+  commitMessage,
+  gatherAnswers,
+  prepare,
+  questionContext,
+  readStoredConfig,
+  resolveNonInteractive,
+  summarize,
+  type PreparedRun,
+} from '../../lib/generate.js';
+import { commitAll, configureRemote, isRepositoryRoot, push, uncommittedChanges } from '../../lib/git.js';
+import { GENERATOR_VERSION } from '../../lib/package-info.js';
+import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
+
+type Options = Record<string, unknown>;
+
+export default class AppGenerator extends Generator {
+  private target = '';
+  private ctx!: QuestionContext;
+  private raw: RawAnswers = {};
+  private answers!: Answers;
+  private prepared!: PreparedRun;
+  private initialRun = true;
+
+  constructor(args: string[], options: Options) {
+    // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
+    super(args, options as never, { customInstallTask: true });
+    this.argument('directory', { type: String, required: false, description: 'where the repository is created (default: the current directory)' });
+    for (const q of QUESTIONS) {
+      this.option(q.name, { type: q.type === 'boolean' ? Boolean : String, description: q.description });
+    }
+    for (const o of RUN_OPTIONS) {
+      if (o.name === 'skip-install') continue; // Yeoman defines it already
+      this.option(o.name, { type: o.type === 'boolean' ? Boolean : String, description: o.description, ...(o.name === 'yes' ? { alias: 'y' } : {}) });
+    }
+    this.option('interactive', { type: Boolean, description: 'prompt even when stdin is not a terminal', hide: true });
+  }
+
+  private _opt<T>(name: string): T | undefined {
+    const options = this.options as Options;
+    return options[name] as T | undefined;
+  }
+
+  private get _envOptions(): Options {
+    return (this.env as unknown as { options?: Options }).options ?? {};
+  }
+
+  private get _force(): boolean {
+    return Boolean(this._opt('force') ?? this._envOptions.force);
+  }
+
+  private get _dryRun(): boolean {
+    return Boolean(this._opt('dry-run') ?? this._opt('dryRun') ?? this._envOptions.dryRun);
+  }
+
+  private get _interactive(): boolean {
+    if (this._opt('yes')) return false;
+    return Boolean(process.stdin.isTTY) || this._opt('interactive') === true;
+  }
+
+  async initializing(): Promise<void> {
+    const directory = this._opt<string>('directory');
+    this.target = directory ? resolve(this.env.cwd ?? process.cwd(), directory) : this.destinationRoot();
+    checkTargetDirectory(this.target, this._force);
+    const stored = readStoredConfig(this.target);
+    this.initialRun = !stored;
+    this.ctx = questionContext(this.target);
+    const flags: Options = {};
+    for (const q of QUESTIONS) {
+      const v = this._opt(q.name);
+      if (v !== undefined) flags[q.name] = v;
+    }
+    const { raw, problems } = gatherAnswers({ stored: stored?.answers, answersFile: this._opt<string>('answers'), flags });
+    if (problems.length > 0) throw new AnswersError(problems);
+    this.raw = raw;
+    if (raw.git !== false && !this._dryRun && (await isRepositoryRoot(this.target))) {
+      const changes = await uncommittedChanges(this.target);
+      if (changes.length > 0) {
+        throw new HavenPlusError(
+          `directory: ${this.target} has uncommitted changes; haven-plus commits its output and will not mix it with yours:\n` +
+            changes.slice(0, 10).map((c) => `    ${c}`).join('\n') +
+            (changes.length > 10 ? `\n    … and ${changes.length - 10} more` : '') +
+            `\n  Commit or stash them first, or pass --no-git.`,
+          2,
+        );
+      }
+    }
+  }
+
+  async prompting(): Promise<void> {
+    if (!this._interactive) {
+      try {
+        this.answers = resolveNonInteractive(this.raw, this.ctx, Boolean(this._opt('yes')));
+      } catch (error) {
+        if (error instanceof AnswersError && !this._opt('yes')) {
+          throw new HavenPlusError(
+            `${error.message}\nThere is no terminal to ask on: give the answers as flags or in --answers <file>, or add --yes to accept the defaults.`,
+            2,
+          );
+        }
+        throw error;
+      }
+      return;
+    }
+    const askAnswered = Boolean(this._opt('ask-answered'));
+    for (const q of QUESTIONS) {
+      if (q.when && !q.when(this.raw)) continue;
+      if (q.promptable === false) continue;
+      if (this.raw[q.name] !== undefined && !askAnswered) continue;
+      this.raw[q.name] = await this._ask(q);
+    }
+    this.answers = resolveAnswers(withDefaults(this.raw, this.ctx), this.ctx);
+  }
+
+  private async _ask(q: Question): Promise<unknown> {
+    const current = this.raw[q.name] ?? q.default?.(this.raw, this.ctx);
+    const validate = (input: unknown) => {
+      const value = q.type === 'list' && typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean) : input;
+      if (q.optional && (value === '' || value === undefined)) return true;
+      const problems = checkAnswer(q, value, this.raw, this.ctx);
+      return problems.length === 0 ? true : `${problems[0].problem}${problems[0].allowed ? ` (allowed: ${problems[0].allowed})` : ''}`;
+    };
+    const base = { name: q.name, message: q.message };
+    let question: Record<string, unknown>;
+    switch (q.type) {
+      case 'boolean':
+        question = { ...base, type: 'confirm', default: current ?? false };
+        break;
+      case 'choice':
+        question = { ...base, type: 'select', choices: q.choices!(this.ctx, this.raw), default: current };
+        break;
+      case 'choices':
+        question = {
+          ...base,
+          type: 'checkbox',
+          choices: q.choices!(this.ctx, this.raw).map((c) => ({ ...c, checked: Array.isArray(current) && (current as string[]).includes(c.value) })),
+          validate,
+        };
+        break;
+      case 'list':
+        question = { ...base, type: 'input', default: Array.isArray(current) ? (current as string[]).join(',') : current, validate };
+        break;
+      default:
+        question = { ...base, type: 'input', default: current, validate };
+    }
+    const answer = (await this.prompt([question as never]))[q.name] as unknown;
+    if (q.type === 'list' && typeof answer === 'string') return answer.split(',').map((s) => s.trim()).filter(Boolean);
+    if (q.optional && answer === '') return undefined;
+    return answer;
+  }
+
+  configuring(): void {
+    this.log('Planning, rendering and validating in memory…');
+    this.prepared = prepare(this.answers);
+    for (const line of summarize(this.prepared.plan)) this.log(line);
+  }
+
+  writing(): void {
+    this.destinationRoot(this.target);
+    if (!this._interactive && !this._force && !this._dryRun) {
+      const changed = this.prepared.files.paths().filter((p) => {
+        const file = this.destinationPath(p);
+        return existsSync(file) && readFileSync(file, 'utf8') !== this.prepared.files.get(p);
+      });
+      if (changed.length > 0) {
+        throw new HavenPlusError(
+          `these files differ from what the generator would write, and there is no terminal to ask about them:\n` +
+            changed.map((p) => `    ${p}`).join('\n') +
+            `\n  Keep your edits (commit them and do not re-run), or pass --force to overwrite them.`,
+          2,
+        );
+      }
+    }
+    for (const [path, content] of this.prepared.files.entries()) this.fs.write(this.destinationPath(path), content);
+    this.config.set('answers', toStored(this.answers));
+    this.config.set('version', GENERATOR_VERSION);
+    this.log(`Writing ${this.prepared.files.size + 1} files to ${this.target}`);
+  }
+
+  async end(): Promise<void> {
+    const plan = this.prepared.plan;
+    if (this._dryRun) {
+      this.log('Dry run: nothing was written and nothing was committed.');
+      return;
+    }
+    if (!this.answers.git) {
+      this.log('Not committing (--no-git).');
+    } else {
+      const result = await commitAll(this.target, { branch: this.answers.branch, message: commitMessage(plan, this.initialRun), author: this.answers.gitAuthor });
+      if (result.committed) {
+        this.log(`Committed ${result.sha} on ${this.answers.branch} as ${result.author}.`);
+        if (result.usedFallbackAuthor) this.log('  (git has no user.name/user.email here: used a neutral author; pass --git-author "Name <email>" to choose one)');
+      } else {
+        this.log('Nothing changed: no commit made.');
+      }
+      if (this.answers.gitRemote) await configureRemote(this.target, this.answers.gitRemote);
+      if (this.answers.push) {
+        await push(this.target, this.answers.branch);
+        this.log(`Pushed ${this.answers.branch} to ${this.answers.gitRemote}.`);
+      }
+    }
+    this.log('');
+    this.log(`Next: bootstrap each cluster as its README says: ${plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ')}`);
+  }
+}

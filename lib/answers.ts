@@ -1,0 +1,279 @@
+/**
+ * Answers: gathered from the stored .yo-rc.json, an answers file and flags, then checked against the
+ * question table. Every problem is reported at once; nothing downstream sees an invalid answer.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { AnswerProblem } from './errors.js';
+import { AnswersError, HavenPlusError } from './errors.js';
+import type { Engine } from './catalog.js';
+import {
+  QUESTIONS,
+  QUESTION_BY_NAME,
+  parseClusterSpec,
+  usesObjectStorage,
+  type Question,
+  type QuestionContext,
+  type RawAnswers,
+} from './questions.js';
+
+export type ObjectStorageBackend = 'provider-s3' | 'garage';
+
+export interface ClusterAnswer {
+  name: string;
+  provider: string;
+}
+
+/** Validated, typed answers. Optional values are undefined when not given. */
+export interface Answers {
+  name: string;
+  engine: Engine;
+  provider: string;
+  clusters: ClusterAnswer[];
+  components: string[];
+  objectStorage?: ObjectStorageBackend;
+  region?: string;
+  s3Endpoint?: string;
+  storageClass?: string;
+  databases: string[];
+  buckets: string[];
+  git: boolean;
+  gitRemote?: string;
+  branch: string;
+  push: boolean;
+  gitAuthor?: string;
+}
+
+/** Turns one raw value into the shape its question expects, or a problem. */
+function coerce(q: Question, value: unknown): { value?: unknown; problem?: string } {
+  switch (q.type) {
+    case 'boolean':
+      if (typeof value === 'boolean') return { value };
+      if (value === 'true' || value === 'false') return { value: value === 'true' };
+      return { problem: `must be true or false, got ${JSON.stringify(value)}` };
+    case 'list':
+    case 'choices': {
+      const items = typeof value === 'string' ? value.split(',') : value;
+      if (!Array.isArray(items) || items.some((i) => typeof i !== 'string')) {
+        return { problem: `must be a list of strings or a comma-separated string, got ${JSON.stringify(value)}` };
+      }
+      return { value: (items as string[]).map((i) => i.trim()).filter((i) => i.length > 0) };
+    }
+    default:
+      if (typeof value !== 'string') return { problem: `must be a string, got ${JSON.stringify(value)}` };
+      return { value: value.trim() === value ? value : value };
+  }
+}
+
+/**
+ * Normalises answers from one source (flags, answers file, stored config). Unknown keys and wrong
+ * types are problems; values are not yet checked against the rules of their question.
+ */
+export function normaliseRaw(input: Record<string, unknown>, source: string): { answers: RawAnswers; problems: AnswerProblem[] } {
+  const answers: RawAnswers = {};
+  const problems: AnswerProblem[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    const q = QUESTION_BY_NAME.get(key);
+    if (!q) {
+      problems.push({ answer: key, problem: `is not a known answer (in ${source})`, allowed: QUESTIONS.map((x) => x.name).join(', ') });
+      continue;
+    }
+    const r = coerce(q, value);
+    if (r.problem) problems.push({ answer: key, problem: `${r.problem} (in ${source})` });
+    else answers[key] = r.value;
+  }
+  return { answers, problems };
+}
+
+/** Reads an answers file (YAML or JSON; JSON is YAML). */
+export function readAnswersFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new HavenPlusError(`answers: cannot read ${JSON.stringify(file)}: ${(error as Error).message}`, 2);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text, { uniqueKeys: true, version: '1.2' });
+  } catch (error) {
+    throw new HavenPlusError(`answers: ${JSON.stringify(file)} is not valid YAML/JSON: ${(error as Error).message}`, 2);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new HavenPlusError(`answers: ${JSON.stringify(file)} must hold a mapping of answer names to values`, 2);
+  return doc as Record<string, unknown>;
+}
+
+/** Questions that apply to these answers, in table order. */
+export function applicableQuestions(answers: RawAnswers): Question[] {
+  return QUESTIONS.filter((q) => !q.when || q.when(answers));
+}
+
+/** Questions that apply, have no answer yet and would be asked. */
+export function unanswered(answers: RawAnswers): Question[] {
+  return applicableQuestions(answers).filter((q) => answers[q.name] === undefined && q.promptable !== false);
+}
+
+/** Fills in defaults for every applicable question without an answer, in table order (later defaults see earlier answers). */
+export function withDefaults(given: RawAnswers, ctx: QuestionContext): RawAnswers {
+  const answers: RawAnswers = { ...given };
+  for (const q of QUESTIONS) {
+    if (answers[q.name] !== undefined || !q.default) continue;
+    if (q.when && !q.when(answers)) continue;
+    const d = q.default(answers, ctx);
+    if (d !== undefined) answers[q.name] = d;
+  }
+  return answers;
+}
+
+/** Checks one answer against its question; returns problems (for prompts: the first message). */
+export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ctx: QuestionContext): AnswerProblem[] {
+  const problems: AnswerProblem[] = [];
+  const allowed = q.allowed(ctx);
+  const values = Array.isArray(value) ? (value as string[]) : [value];
+  if ((q.type === 'choice' || q.type === 'choices') && q.choices) {
+    const valid = new Set(q.choices(ctx, answers).map((c) => c.value));
+    for (const v of values) if (!valid.has(v as string)) problems.push({ answer: q.name, problem: `${JSON.stringify(v)} is not one of the choices`, allowed });
+  }
+  if (q.check) {
+    for (const v of values) {
+      if (typeof v !== 'string') continue;
+      const problem = q.check(v, answers, ctx);
+      if (problem && !problems.some((p) => p.problem.includes(JSON.stringify(v)))) problems.push({ answer: q.name, problem, allowed });
+    }
+  }
+  if (Array.isArray(value)) {
+    const seen = new Set<string>();
+    for (const v of value as string[]) {
+      const key = q.name === 'clusters' ? parseClusterSpec(v).name : v;
+      if (seen.has(key)) problems.push({ answer: q.name, problem: `${JSON.stringify(key)} is given twice`, allowed });
+      seen.add(key);
+    }
+    if (value.length === 0 && (q.name === 'clusters' || q.name === 'components')) {
+      problems.push({ answer: q.name, problem: 'needs at least one entry', allowed });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Turns raw answers (defaults already applied where wanted) into typed Answers, or throws an
+ * AnswersError listing every missing and invalid answer.
+ */
+export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
+  const problems: AnswerProblem[] = [];
+  for (const q of applicableQuestions(raw)) {
+    const value = raw[q.name];
+    if (value === undefined) {
+      if (!q.optional && q.default === undefined) problems.push({ answer: q.name, problem: 'is missing', allowed: q.allowed(ctx) });
+      else if (!q.optional && q.default && q.default(raw, ctx) === undefined) {
+        problems.push({ answer: q.name, problem: 'is missing and has no usable default', allowed: q.allowed(ctx) });
+      } else if (!q.optional) problems.push({ answer: q.name, problem: 'is missing', allowed: q.allowed(ctx) });
+      continue;
+    }
+    problems.push(...checkAnswer(q, value, raw, ctx));
+  }
+  if (problems.length > 0) throw new AnswersError(problems);
+
+  const provider = raw.provider as string;
+  const answers: Answers = {
+    name: raw.name as string,
+    engine: raw.engine as Engine,
+    provider,
+    clusters: (raw.clusters as string[]).map((s) => {
+      const spec = parseClusterSpec(s);
+      return { name: spec.name, provider: spec.provider ?? provider };
+    }),
+    components: [...(raw.components as string[])],
+    objectStorage: raw['object-storage'] as ObjectStorageBackend | undefined,
+    region: raw.region as string | undefined,
+    s3Endpoint: raw['s3-endpoint'] as string | undefined,
+    storageClass: raw['storage-class'] as string | undefined,
+    databases: (raw.databases as string[] | undefined) ?? [],
+    buckets: (raw.buckets as string[] | undefined) ?? [],
+    git: raw.git !== false,
+    gitRemote: raw['git-remote'] as string | undefined,
+    branch: (raw.branch as string | undefined) ?? 'main',
+    push: raw.push === true,
+    gitAuthor: raw['git-author'] as string | undefined,
+  };
+  if (!usesObjectStorage(raw)) {
+    answers.objectStorage = undefined;
+    answers.buckets = [];
+  }
+  problems.push(...crossCheck(answers, ctx));
+  if (problems.length > 0) throw new AnswersError(problems);
+  return answers;
+}
+
+/** Rules that involve more than one answer. */
+function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
+  const problems: AnswerProblem[] = [];
+  if (a.engine === 'argocd' && !a.gitRemote) {
+    problems.push({
+      answer: 'git-remote',
+      problem: 'is required with --engine argocd: every Application points at the repository URL',
+      allowed: 'the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git',
+    });
+  }
+  if (a.push && !a.git) problems.push({ answer: 'push', problem: 'cannot push with --no-git' });
+  if (a.push && !a.gitRemote) problems.push({ answer: 'push', problem: 'needs --git-remote to push to' });
+  const profile = ctx.catalog.providers.get(a.provider);
+  if (a.region && profile?.s3 && profile.s3.regions.length > 0 && !profile.s3.regions.includes(a.region)) {
+    problems.push({ answer: 'region', problem: `${JSON.stringify(a.region)} is not a region of ${a.provider}`, allowed: profile.s3.regions.join(', ') });
+  }
+  if (a.components.includes('object-storage') || a.components.includes('postgres')) {
+    for (const c of a.clusters) {
+      const p = ctx.catalog.providers.get(c.provider)!;
+      const backend = a.objectStorage ?? (p.defaultObjectStorage === 'provider-s3' && (p.s3?.endpoint || (c.provider === a.provider && a.s3Endpoint)) ? 'provider-s3' : p.defaultObjectStorage);
+      const hasEndpoint = Boolean(p.s3?.endpoint) || (c.provider === a.provider && Boolean(a.s3Endpoint));
+      if (backend === 'provider-s3' && !hasEndpoint) {
+        const hint = p.s3?.endpointHint ? ` (${p.s3.endpointHint})` : '';
+        problems.push({
+          answer: 's3-endpoint',
+          problem: `cluster ${c.name} on ${c.provider} uses provider-s3 object storage but the ${c.provider} profile has no S3 endpoint${hint}`,
+          allowed: `--s3-endpoint <url> (for clusters on the default provider), or --object-storage garage`,
+        });
+      }
+      for (const purpose of ['postgres', ...a.buckets]) {
+        const bucket = bucketName(a.name, c.name, purpose);
+        if (bucket.length > 63) {
+          problems.push({
+            answer: 'name',
+            problem: `bucket name ${JSON.stringify(bucket)} (name-cluster-purpose) is ${bucket.length} characters; S3 allows 63`,
+            allowed: 'a shorter --name, cluster name or bucket name',
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+export function bucketName(platform: string, cluster: string, purpose: string): string {
+  return `${platform}-${cluster}-${purpose}`;
+}
+
+/** Answers in their stored form: flag keys, table order, unset values left out. */
+export function toStored(a: Answers): RawAnswers {
+  const raw: RawAnswers = {
+    name: a.name,
+    engine: a.engine,
+    provider: a.provider,
+    clusters: a.clusters.map((c) => (c.provider === a.provider ? c.name : `${c.name}:${c.provider}`)),
+    components: a.components,
+    'object-storage': a.objectStorage,
+    region: a.region,
+    's3-endpoint': a.s3Endpoint,
+    'storage-class': a.storageClass,
+    databases: a.components.includes('postgres') ? a.databases : undefined,
+    buckets: a.buckets.length > 0 ? a.buckets : undefined,
+    git: a.git,
+    'git-remote': a.gitRemote,
+    branch: a.branch,
+  };
+  const ordered: RawAnswers = {};
+  for (const q of QUESTIONS) if (raw[q.name] !== undefined) ordered[q.name] = raw[q.name];
+  return ordered;
+}

@@ -1,0 +1,266 @@
+/**
+ * The catalog: components and provider profiles, read from data under templates/.
+ * Adding a component is adding a folder; adding a provider is adding a file.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { TEMPLATES_DIR } from './package-info.js';
+
+export type Engine = 'flux' | 'argocd';
+export const ENGINES: readonly Engine[] = ['flux', 'argocd'];
+export type Stage = 'controller' | 'config';
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+
+export interface ChartSource {
+  /** helm: an HTTP(S) Helm repository; git: a chart inside a git repository. */
+  type: 'helm' | 'git';
+  /** Name of the Flux source object (HelmRepository/GitRepository). */
+  name: string;
+  url: string;
+}
+
+export interface Release {
+  name: string;
+  /** Chart name (helm) or path inside the repository (git). */
+  chart: string;
+  /** Chart version (helm) or git tag (git). */
+  version: string;
+  source: ChartSource;
+  /** Values for every cluster. */
+  values: Record<string, unknown>;
+  /** Handlebars template (in the component folder) giving per-cluster values as YAML. */
+  clusterValues?: string;
+  /** Other releases of the same component that must be ready first. */
+  dependsOn: string[];
+  /** Images the release runs, pinned, shown in the README. */
+  images: string[];
+}
+
+export interface Requirement {
+  id: string;
+  /** Which stage of this component needs the other one ready. */
+  stage: Stage;
+  reason: string;
+}
+
+export interface ComponentDef {
+  id: string;
+  title: string;
+  summary: string;
+  category: string;
+  /** Offered in --components; false for components that only come in as dependencies or backends. */
+  selectable: boolean;
+  /** Engines this component exists for (the GitOps engine itself is a component). */
+  engines: Engine[];
+  replaces: string[];
+  havenChecks: string[];
+  namespace: string;
+  podSecurity: PodSecurityLevel;
+  podSecurityReason?: string;
+  requires: Requirement[];
+  /** For a service contract such as object-storage: backend id → component that implements it in-cluster (null: external). */
+  backends?: Record<string, string | null>;
+  controller?: { releases: Release[] };
+  config?: {
+    namespace: string;
+    /** Templates rendered once, for every cluster (kustomize base). */
+    base: string[];
+    /** Templates rendered per cluster and added as resources of the overlay. */
+    resources: string[];
+    /** Templates rendered per cluster and applied as patches over the base. */
+    patches: string[];
+  };
+  /** What the user must provide for this component (shown in the README). */
+  provide: string[];
+  /** Folder holding component.yaml and its templates. */
+  dir: string;
+}
+
+export interface S3Profile {
+  /** Endpoint, may contain {region}; null when it is specific to each account or instance. */
+  endpoint: string | null;
+  endpointHint?: string;
+  regions: string[];
+  defaultRegion: string;
+  pathStyle: boolean;
+}
+
+export interface ProviderProfile {
+  id: string;
+  title: string;
+  kubernetes: string;
+  storage: { rwo: string | null; rwx: string | null };
+  s3: S3Profile | null;
+  /** Object storage backend used when the user does not choose one. */
+  defaultObjectStorage: 'provider-s3' | 'garage';
+  loadBalancerAnnotations: string[];
+  openshift: boolean;
+  /** Small footprint (sandbox): one instance, small requests. */
+  sandbox: boolean;
+  /** Defaults that could not be confirmed: the README asks the user to check them. */
+  check: string[];
+  sources: string[];
+}
+
+export interface Catalog {
+  components: Map<string, ComponentDef>;
+  providers: Map<string, ProviderProfile>;
+}
+
+export class CatalogError extends Error {
+  override name = 'CatalogError';
+}
+
+function fail(file: string, message: string): never {
+  throw new CatalogError(`catalog data ${file}: ${message}`);
+}
+
+function asStringArray(v: unknown, file: string, field: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(file, `${field} must be a list of strings`);
+  return v as string[];
+}
+
+function str(v: unknown, file: string, field: string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(file, `${field} must be a non-empty string`);
+  return v;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  const doc = parse(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as unknown;
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(file, 'must be a mapping');
+  return doc as Record<string, unknown>;
+}
+
+function loadRelease(raw: Record<string, unknown>, file: string, dir: string): Release {
+  const source = raw.source as Record<string, unknown> | undefined;
+  if (!source) fail(file, `release ${String(raw.name)} has no source`);
+  const type = source.type;
+  if (type !== 'helm' && type !== 'git') fail(file, `source.type must be helm or git, got ${JSON.stringify(type)}`);
+  const url = str(source.url, file, 'source.url');
+  if (!url.startsWith('https://')) fail(file, `source.url must be https://, got ${url}`);
+  const clusterValues = raw.clusterValues === undefined ? undefined : str(raw.clusterValues, file, 'clusterValues');
+  if (clusterValues && !existsSync(join(dir, clusterValues))) fail(file, `clusterValues template ${clusterValues} does not exist`);
+  return {
+    name: str(raw.name, file, 'release.name'),
+    chart: str(raw.chart, file, 'release.chart'),
+    version: str(raw.version, file, 'release.version'),
+    source: { type, name: str(source.name, file, 'source.name'), url },
+    values: (raw.values as Record<string, unknown>) ?? {},
+    clusterValues,
+    dependsOn: asStringArray(raw.dependsOn, file, 'dependsOn'),
+    images: asStringArray(raw.images, file, 'images'),
+  };
+}
+
+function loadComponent(dir: string): ComponentDef {
+  const file = join(dir, 'component.yaml');
+  const raw = readYaml(file);
+  const id = str(raw.id, file, 'id');
+  const requires = ((raw.requires as Record<string, unknown>[]) ?? []).map((r) => {
+    const stage = r.stage ?? 'controller';
+    if (stage !== 'controller' && stage !== 'config') fail(file, `requires.stage must be controller or config`);
+    return { id: str(r.id, file, 'requires.id'), stage: stage as Stage, reason: str(r.reason, file, 'requires.reason') };
+  });
+  const controllerRaw = raw.controller as { releases?: Record<string, unknown>[] } | undefined;
+  const configRaw = raw.config as Record<string, unknown> | undefined;
+  const templates = (field: string) => {
+    const list = asStringArray(configRaw?.[field], file, `config.${field}`);
+    for (const t of list) if (!existsSync(join(dir, t))) fail(file, `config.${field}: template ${t} does not exist`);
+    return list;
+  };
+  const podSecurity = (raw.podSecurity ?? 'restricted') as PodSecurityLevel;
+  if (!['restricted', 'baseline', 'privileged'].includes(podSecurity)) fail(file, 'podSecurity must be restricted, baseline or privileged');
+  if (podSecurity !== 'restricted' && !raw.podSecurityReason) fail(file, 'podSecurityReason is required when podSecurity is not restricted');
+  const engines = asStringArray(raw.engines ?? ENGINES, file, 'engines') as Engine[];
+  const component: ComponentDef = {
+    id,
+    title: str(raw.title, file, 'title'),
+    summary: str(raw.summary, file, 'summary'),
+    category: str(raw.category, file, 'category'),
+    selectable: raw.selectable === true,
+    engines,
+    replaces: asStringArray(raw.replaces, file, 'replaces'),
+    havenChecks: asStringArray(raw.havenChecks, file, 'havenChecks'),
+    namespace: str(raw.namespace, file, 'namespace'),
+    podSecurity,
+    podSecurityReason: raw.podSecurityReason as string | undefined,
+    requires,
+    backends: raw.backends as Record<string, string | null> | undefined,
+    controller: controllerRaw?.releases ? { releases: controllerRaw.releases.map((r) => loadRelease(r, file, dir)) } : undefined,
+    config: configRaw
+      ? {
+          namespace: str(configRaw.namespace, file, 'config.namespace'),
+          base: templates('base'),
+          resources: templates('resources'),
+          patches: templates('patches'),
+        }
+      : undefined,
+    provide: asStringArray(raw.provide, file, 'provide'),
+    dir,
+  };
+  const releaseNames = new Set(component.controller?.releases.map((r) => r.name));
+  for (const r of component.controller?.releases ?? []) {
+    for (const d of r.dependsOn) if (!releaseNames.has(d)) fail(file, `release ${r.name} depends on unknown release ${d}`);
+  }
+  return component;
+}
+
+function loadProvider(file: string): ProviderProfile {
+  const raw = readYaml(file);
+  const s3 = raw.s3 as Record<string, unknown> | null | undefined;
+  const storage = (raw.storage as Record<string, unknown>) ?? {};
+  const profile: ProviderProfile = {
+    id: str(raw.id, file, 'id'),
+    title: str(raw.title, file, 'title'),
+    kubernetes: str(raw.kubernetes, file, 'kubernetes'),
+    storage: { rwo: (storage.rwo as string) ?? null, rwx: (storage.rwx as string) ?? null },
+    s3: s3
+      ? {
+          endpoint: (s3.endpoint as string) ?? null,
+          endpointHint: s3.endpointHint as string | undefined,
+          regions: asStringArray(s3.regions, file, 's3.regions'),
+          defaultRegion: str(s3.defaultRegion, file, 's3.defaultRegion'),
+          pathStyle: s3.pathStyle === true,
+        }
+      : null,
+    defaultObjectStorage: raw.defaultObjectStorage === 'garage' ? 'garage' : 'provider-s3',
+    loadBalancerAnnotations: asStringArray(raw.loadBalancerAnnotations, file, 'loadBalancerAnnotations'),
+    openshift: raw.openshift === true,
+    sandbox: raw.sandbox === true,
+    check: asStringArray(raw.check, file, 'check'),
+    sources: asStringArray(raw.sources, file, 'sources'),
+  };
+  if (profile.defaultObjectStorage === 'provider-s3' && !profile.s3) fail(file, 'defaultObjectStorage provider-s3 needs an s3 section');
+  return profile;
+}
+
+let cached: Catalog | undefined;
+
+/** Loads (once per process) every component and provider profile. */
+export function loadCatalog(templatesDir = TEMPLATES_DIR): Catalog {
+  if (cached && templatesDir === TEMPLATES_DIR) return cached;
+  const componentsDir = join(templatesDir, 'components');
+  const components = new Map<string, ComponentDef>();
+  for (const name of readdirSync(componentsDir).sort()) {
+    const c = loadComponent(join(componentsDir, name));
+    if (c.id !== name) fail(join(componentsDir, name, 'component.yaml'), `id ${c.id} must match its folder name ${name}`);
+    components.set(c.id, c);
+  }
+  for (const c of components.values()) {
+    for (const r of c.requires) if (!components.has(r.id)) fail(c.dir, `requires unknown component ${r.id}`);
+    for (const impl of Object.values(c.backends ?? {})) if (impl && !components.has(impl)) fail(c.dir, `backend component ${impl} does not exist`);
+  }
+  const providers = new Map<string, ProviderProfile>();
+  const providersDir = join(templatesDir, 'providers');
+  for (const name of readdirSync(providersDir).sort()) {
+    if (!name.endsWith('.yaml')) continue;
+    const p = loadProvider(join(providersDir, name));
+    if (`${p.id}.yaml` !== name) fail(join(providersDir, name), `id ${p.id} must match the file name`);
+    providers.set(p.id, p);
+  }
+  const catalog = { components, providers };
+  if (templatesDir === TEMPLATES_DIR) cached = catalog;
+  return catalog;
+}

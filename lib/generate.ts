@@ -1,0 +1,119 @@
+/**
+ * The core run, without Yeoman: answers → plan → files → validation. The Yeoman generator, the bin
+ * and the tests all go through these functions.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { normaliseRaw, readAnswersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
+import { loadCatalog, type Catalog } from './catalog.js';
+import { AnswersError, HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
+import type { FileSet } from './fileset.js';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
+import { buildPlan, type Plan } from './plan.js';
+import type { QuestionContext, RawAnswers } from './questions.js';
+import { renderRepository } from './render/index.js';
+import { validateStructure } from './validate/structure.js';
+
+export interface StoredConfig {
+  answers?: Record<string, unknown>;
+  version?: string;
+}
+
+/** Reads the answers stored by an earlier run (.yo-rc.json), if the directory is a haven-plus repository. */
+export function readStoredConfig(dir: string): StoredConfig | undefined {
+  const file = join(dir, '.yo-rc.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, StoredConfig>;
+    return doc[GENERATOR_NAME];
+  } catch (error) {
+    throw new HavenPlusError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Refuses a non-empty directory that is not a haven-plus repository (unless forced). */
+export function checkTargetDirectory(dir: string, force: boolean): void {
+  if (!existsSync(dir)) return;
+  const entries = readdirSync(dir).filter((e) => e !== '.git');
+  if (entries.length === 0 || force) return;
+  if (!readStoredConfig(dir)) {
+    throw new HavenPlusError(
+      `directory: ${dir} is not empty and is not a haven-plus repository (no .yo-rc.json with ${GENERATOR_NAME} answers).\n` +
+        `  Choose an empty or new directory, or pass --force to generate into it anyway.`,
+      2,
+    );
+  }
+}
+
+export function questionContext(dir: string, catalog: Catalog = loadCatalog()): QuestionContext {
+  return { catalog, directoryName: basename(resolve(dir)) };
+}
+
+/**
+ * Merges answers from their sources, later ones winning: stored config < answers file < flags.
+ * Returns the raw answers and every problem of form (unknown keys, wrong types).
+ */
+export function gatherAnswers(sources: { stored?: Record<string, unknown>; answersFile?: string; flags: Record<string, unknown> }): {
+  raw: RawAnswers;
+  problems: AnswerProblem[];
+} {
+  const problems: AnswerProblem[] = [];
+  const layers: RawAnswers[] = [];
+  if (sources.stored) {
+    const r = normaliseRaw(sources.stored, '.yo-rc.json');
+    layers.push(r.answers);
+    problems.push(...r.problems);
+  }
+  if (sources.answersFile) {
+    const r = normaliseRaw(readAnswersFile(sources.answersFile), sources.answersFile);
+    layers.push(r.answers);
+    problems.push(...r.problems);
+  }
+  const r = normaliseRaw(sources.flags, 'command-line flags');
+  layers.push(r.answers);
+  problems.push(...r.problems);
+  return { raw: Object.assign({}, ...layers) as RawAnswers, problems };
+}
+
+export interface PreparedRun {
+  answers: Answers;
+  plan: Plan;
+  files: FileSet;
+}
+
+/** Plans, renders and validates in memory. Invalid output is a bug and is never returned. */
+export function prepare(answers: Answers, catalog: Catalog = loadCatalog()): PreparedRun {
+  const plan = buildPlan(answers, catalog);
+  const files = renderRepository(plan);
+  const findings = validateStructure(files);
+  if (findings.length > 0) throw new InvalidOutputError(findings.map((f) => `${f.file}: ${f.message}`));
+  return { answers, plan, files };
+}
+
+/** Non-interactive resolution: defaults for what is missing (with --yes) or an error naming every missing answer. */
+export function resolveNonInteractive(raw: RawAnswers, ctx: QuestionContext, useDefaults: boolean): Answers {
+  if (useDefaults) return resolveAnswers(withDefaults(raw, ctx), ctx);
+  return resolveAnswers(raw, ctx);
+}
+
+export function commitMessage(plan: Plan, initial: boolean): string {
+  const clusters = plan.clusters.map((c) => c.name).join(', ');
+  const subject = initial
+    ? `feat: generate Haven+ platform ${plan.name} (${plan.engine}; clusters ${clusters})`
+    : `chore: regenerate Haven+ platform ${plan.name} (${plan.engine}; clusters ${clusters})`;
+  const body = `Components: ${plan.components.map((c) => c.def.id).join(', ')}.`;
+  return `${subject}\n\n${body}\n\nGenerated-by: ${GENERATOR_NAME} ${GENERATOR_VERSION}`;
+}
+
+/** Human summary of a plan: one line per component with why it is included, per-cluster storage. */
+export function summarize(plan: Plan): string[] {
+  const lines = [`Platform ${plan.name}: ${plan.engine === 'flux' ? 'Flux' : 'Argo CD'}, ${plan.clusters.length} cluster(s)`];
+  for (const { def, reasons } of plan.components) lines.push(`  • ${def.id}: ${reasons.join('; ')}`);
+  for (const c of plan.clusters) {
+    const os = c.objectStorage ? `, object storage ${c.objectStorage.backend === 'garage' ? 'Garage (in cluster)' : c.objectStorage.endpoint}` : '';
+    lines.push(`  cluster ${c.name} on ${c.provider.id}${os}`);
+  }
+  return lines;
+}
+
+export { AnswersError };

@@ -1,0 +1,76 @@
+/**
+ * Rules for every name and URL a user can give. They are strict on purpose: a value that passes
+ * here is safe to place in a YAML scalar, a file path and a git argument without quoting tricks.
+ */
+
+export const DNS1123_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS1123_LABEL_ALLOWED =
+  "lowercase letters a-z, digits and '-', starting with a letter and ending with a letter or digit, at most 63 characters";
+
+/** A problem description, or undefined when the value is a valid DNS-1123 label (RFC 1123, starting with a letter). */
+export function checkDnsLabel(value: string, max = 63): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > max) return `${quote(value)} is ${value.length} characters long; the limit is ${max}`;
+  if (!DNS1123_LABEL.test(value)) return `${quote(value)} is not a DNS-1123 label`;
+  return undefined;
+}
+
+/** Branch names: a conservative subset of git-check-ref-format that never needs shell or YAML quoting. */
+const BRANCH = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
+export const BRANCH_ALLOWED = "letters, digits, '.', '_', '-' and '/', not starting or ending with a separator, no '..' or '//', at most 100 characters";
+export function checkBranch(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > 100) return `is ${value.length} characters long; the limit is 100`;
+  if (!BRANCH.test(value) || value.includes('..') || value.includes('//') || value.endsWith('.lock')) {
+    return `${quote(value)} is not a branch name this tool accepts`;
+  }
+  return undefined;
+}
+
+export const GIT_REMOTE_ALLOWED =
+  'https://host/path.git, ssh://git@host/path.git, git@host:path.git, git://host/path.git or file:///path, without embedded credentials';
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$/;
+const SAFE_URL_CHARS = /^[A-Za-z0-9._~:/@%+-]+$/;
+
+/** Validates a git remote URL; refuses credentials, whitespace, control and shell characters. */
+export function checkGitRemote(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > 512) return `is ${value.length} characters long; the limit is 512`;
+  if (SCP_LIKE.test(value)) return undefined;
+  if (!SAFE_URL_CHARS.test(value)) return `${quote(value)} contains characters that are not allowed in a git remote URL`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${quote(value)} is not a URL`;
+  }
+  if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(url.protocol)) {
+    return `the scheme ${quote(url.protocol.replace(/:$/, ''))} is not supported`;
+  }
+  if (url.password || (url.username && url.protocol !== 'ssh:')) {
+    return 'contains credentials; never put a password or token in the remote URL (use a credential helper, a deploy key or SSH)';
+  }
+  if (url.protocol === 'file:') return url.pathname.length > 1 ? undefined : 'has no path';
+  if (!url.hostname) return 'has no host';
+  return undefined;
+}
+
+export const ENDPOINT_ALLOWED = 'an https:// URL (http:// only for in-cluster services), without credentials, path or query';
+export function checkEndpoint(value: string): string | undefined {
+  if (!SAFE_URL_CHARS.test(value)) return `${quote(value)} contains characters that are not allowed in an endpoint URL`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${quote(value)} is not a URL`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `the scheme ${quote(url.protocol)} is not http(s)`;
+  if (url.username || url.password) return 'contains credentials';
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return 'has a path, query or fragment';
+  return undefined;
+}
+
+/** JSON quoting: shows the user exactly what was received, control characters included. */
+export function quote(value: unknown): string {
+  return JSON.stringify(value);
+}

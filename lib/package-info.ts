@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root, found from this file whether it runs from dist/ or is bundled elsewhere. */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'generator-haven-plus') return dir;
+    } catch {
+      // keep looking upwards
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('generator-haven-plus: cannot find its own package.json');
+    dir = parent;
+  }
+}
+
+export const PACKAGE_ROOT = findRoot();
+const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+export const GENERATOR_NAME = pkg.name;
+export const GENERATOR_VERSION = pkg.version;
+export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');

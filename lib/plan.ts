@@ -1,0 +1,267 @@
+/**
+ * Plan: a pure function of the answers and the catalog. It decides which components each cluster
+ * runs (dependencies pulled in, with the reason), per-cluster settings from the provider profile,
+ * and the dependency graph from which Flux dependsOn and Argo CD sync waves are both derived.
+ */
+import type { Answers, ObjectStorageBackend } from './answers.js';
+import { bucketName } from './answers.js';
+import type { Catalog, ComponentDef, Engine, ProviderProfile, Release, Stage } from './catalog.js';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
+
+export const S3_SECRET_NAME = 's3-credentials';
+export const GARAGE_ENDPOINT = 'http://garage.garage.svc.cluster.local:3900';
+
+export interface Bucket {
+  purpose: string;
+  name: string;
+}
+
+export interface ClusterObjectStorage {
+  backend: ObjectStorageBackend;
+  endpoint: string;
+  region: string;
+  pathStyle: boolean;
+  secretName: string;
+  buckets: { postgres: string } & Record<string, string>;
+  bucketList: Bucket[];
+  /** Facts the user should check (e.g. a region default). */
+  notes: string[];
+}
+
+export interface PlannedCluster {
+  name: string;
+  provider: ProviderProfile;
+  storageClass?: string;
+  instances: number;
+  sandbox: boolean;
+  objectStorage?: ClusterObjectStorage;
+  garage?: { replicas: number; replicationFactor: string; metaSize: string; dataSize: string; cpu: string; memory: string; memoryLimit: string };
+  /** Component ids this cluster runs, in dependency order. */
+  components: string[];
+}
+
+export interface PlannedComponent {
+  def: ComponentDef;
+  /** Why it is here: "selected", or the component and reason that pulled it in. */
+  reasons: string[];
+}
+
+export interface PlannedDatabase {
+  name: string;
+  objectStore: string;
+  appSecret: string;
+}
+
+export interface Plan {
+  name: string;
+  engine: Engine;
+  branch: string;
+  gitRemote?: string;
+  answers: Answers;
+  /** Every component used by any cluster, in dependency order. */
+  components: PlannedComponent[];
+  clusters: PlannedCluster[];
+  databases: PlannedDatabase[];
+  generator: { name: string; version: string };
+}
+
+/** A node of the per-cluster delivery graph: a Flux Kustomization, or a group of Argo CD Applications. */
+export interface StageNode {
+  id: string;
+  component: string;
+  stage: Stage;
+  dependsOn: string[];
+}
+
+/** A node of the per-cluster release graph: one Argo CD Application (a chart release or a config stage). */
+export interface AppNode {
+  id: string;
+  component: string;
+  stage: Stage;
+  release?: Release;
+  dependsOn: string[];
+  wave: number;
+}
+
+export function buildPlan(answers: Answers, catalog: Catalog): Plan {
+  const clusters = answers.clusters.map((c) => planCluster(answers, catalog, c.name, catalog.providers.get(c.provider)!));
+  const reasons = new Map<string, string[]>();
+  const addReason = (id: string, reason: string) => {
+    const list = reasons.get(id) ?? [];
+    if (!list.includes(reason)) list.push(reason);
+    reasons.set(id, list);
+  };
+
+  for (const cluster of clusters) {
+    const included = new Set<string>();
+    const include = (id: string, reason: string) => {
+      addReason(id, reason);
+      if (included.has(id)) return;
+      included.add(id);
+      const def = catalog.components.get(id)!;
+      for (const r of def.requires) include(r.id, `required by ${def.id}: ${r.reason}`);
+      if (def.backends && cluster.objectStorage) {
+        const impl = def.backends[cluster.objectStorage.backend];
+        if (impl) include(impl, `object storage backend of cluster ${cluster.name}`);
+      }
+    };
+    if (answers.engine === 'argocd') include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
+    for (const id of answers.components) include(id, 'selected');
+    cluster.components = topoSort([...included], catalog);
+  }
+
+  const allIds = topoSort([...new Set(clusters.flatMap((c) => c.components))], catalog);
+  return {
+    name: answers.name,
+    engine: answers.engine,
+    branch: answers.branch,
+    gitRemote: answers.gitRemote,
+    answers,
+    components: allIds.map((id) => ({ def: catalog.components.get(id)!, reasons: reasons.get(id) ?? [] })),
+    clusters,
+    databases: answers.components.includes('postgres')
+      ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` }))
+      : [],
+    generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
+  };
+}
+
+function planCluster(a: Answers, catalog: Catalog, name: string, provider: ProviderProfile): PlannedCluster {
+  const onDefault = provider.id === a.provider;
+  const sandbox = provider.sandbox;
+  const needsObjectStorage = a.components.some((id) => id === 'object-storage' || catalog.components.get(id)?.requires.some((r) => r.id === 'object-storage'));
+  let objectStorage: ClusterObjectStorage | undefined;
+  if (needsObjectStorage) {
+    const endpointOverride = onDefault ? a.s3Endpoint : undefined;
+    const backend: ObjectStorageBackend =
+      a.objectStorage ?? (provider.defaultObjectStorage === 'provider-s3' || endpointOverride ? 'provider-s3' : 'garage');
+    const purposes = ['postgres', ...a.buckets];
+    const buckets = Object.fromEntries(purposes.map((p) => [p, bucketName(a.name, name, p)])) as ClusterObjectStorage['buckets'];
+    const bucketList = purposes.map((p) => ({ purpose: p, name: buckets[p] }));
+    const notes: string[] = [];
+    if (backend === 'garage') {
+      objectStorage = { backend, endpoint: GARAGE_ENDPOINT, region: 'garage', pathStyle: true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
+    } else {
+      const region = (onDefault ? a.region : undefined) ?? provider.s3?.defaultRegion ?? 'us-east-1';
+      if (!provider.s3) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
+      const endpoint = endpointOverride ?? provider.s3!.endpoint!.replace('{region}', region);
+      objectStorage = { backend, endpoint, region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
+    }
+  }
+  return {
+    name,
+    provider,
+    storageClass: (onDefault ? a.storageClass : undefined) ?? provider.storage.rwo ?? undefined,
+    instances: sandbox ? 1 : 3,
+    sandbox,
+    objectStorage,
+    garage: sandbox
+      ? { replicas: 1, replicationFactor: '1', metaSize: '1Gi', dataSize: '5Gi', cpu: '50m', memory: '256Mi', memoryLimit: '512Mi' }
+      : { replicas: 3, replicationFactor: '3', metaSize: '5Gi', dataSize: '100Gi', cpu: '250m', memory: '1Gi', memoryLimit: '2Gi' },
+    components: [],
+  };
+}
+
+/** Stable topological order: requirements first, ties broken by id. */
+function topoSort(ids: string[], catalog: Catalog): string[] {
+  const set = new Set(ids);
+  const deps = (id: string): string[] => {
+    const def = catalog.components.get(id)!;
+    const list = def.requires.map((r) => r.id);
+    for (const impl of Object.values(def.backends ?? {})) if (impl) list.push(impl);
+    return list.filter((d) => set.has(d));
+  };
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]) => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') throw new Error(`catalog: dependency cycle ${[...path, id].join(' → ')}`);
+    state.set(id, 'visiting');
+    for (const d of deps(id).sort()) visit(d, [...path, id]);
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const id of [...ids].sort()) visit(id, []);
+  return order;
+}
+
+function stagesOf(def: ComponentDef): Stage[] {
+  const stages: Stage[] = [];
+  if (def.controller) stages.push('controller');
+  if (def.config) stages.push('config');
+  return stages;
+}
+
+export function stageId(component: string, stage: Stage): string {
+  return `${component}-${stage}`;
+}
+
+/** The component that really runs in the cluster for a requirement (a service resolves to its backend, or nothing). */
+function deployedFor(id: string, cluster: PlannedCluster, plan: Plan): ComponentDef | undefined {
+  const def = plan.components.find((c) => c.def.id === id)?.def;
+  if (!def || !cluster.components.includes(id)) return undefined;
+  if (def.backends) {
+    const impl = cluster.objectStorage ? def.backends[cluster.objectStorage.backend] : null;
+    return impl ? deployedFor(impl, cluster, plan) : stagesOf(def).length > 0 ? def : undefined;
+  }
+  return stagesOf(def).length > 0 ? def : undefined;
+}
+
+/** Stage-level graph for one cluster (Flux Kustomizations), in dependency order. */
+export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] {
+  const nodes: StageNode[] = [];
+  for (const id of cluster.components) {
+    const def = plan.components.find((c) => c.def.id === id)!.def;
+    const stages = stagesOf(def);
+    for (const stage of stages) {
+      const dependsOn = new Set<string>();
+      if (stage === 'config' && stages.includes('controller')) dependsOn.add(stageId(id, 'controller'));
+      for (const r of def.requires) {
+        if (r.stage !== stage && !(r.stage === 'config' && !stages.includes('config'))) continue;
+        const target = deployedFor(r.id, cluster, plan);
+        if (target) dependsOn.add(stageId(target.id, stagesOf(target).at(-1)!));
+      }
+      nodes.push({ id: stageId(id, stage), component: id, stage, dependsOn: [...dependsOn] });
+    }
+  }
+  return nodes;
+}
+
+/** Application-level graph for one cluster (Argo CD), each node with its sync wave. */
+export function clusterApps(plan: Plan, cluster: PlannedCluster): AppNode[] {
+  const byComponent = new Map<string, AppNode[]>();
+  const finals = (id: string): string[] => {
+    const apps = byComponent.get(id) ?? [];
+    const config = apps.find((a) => a.stage === 'config');
+    return config ? [config.id] : apps.map((a) => a.id);
+  };
+  const nodes: AppNode[] = [];
+  for (const stage of clusterStages(plan, cluster)) {
+    const def = plan.components.find((c) => c.def.id === stage.component)!.def;
+    const external = stage.dependsOn.filter((d) => d !== stageId(def.id, 'controller')).map((d) => d.replace(/-(controller|config)$/, ''));
+    const fromDeps = external.flatMap((id) => finals(id));
+    const apps = byComponent.get(def.id) ?? [];
+    if (stage.stage === 'controller') {
+      for (const release of def.controller!.releases) {
+        const node: AppNode = {
+          id: release.name,
+          component: def.id,
+          stage: 'controller',
+          release,
+          dependsOn: [...fromDeps, ...release.dependsOn],
+          wave: 0,
+        };
+        apps.push(node);
+        nodes.push(node);
+      }
+    } else {
+      const node: AppNode = { id: stageId(def.id, 'config'), component: def.id, stage: 'config', dependsOn: [...apps.map((a) => a.id), ...fromDeps], wave: 0 };
+      apps.push(node);
+      nodes.push(node);
+    }
+    byComponent.set(def.id, apps);
+  }
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const n of nodes) n.wave = n.dependsOn.reduce((w, d) => Math.max(w, byId.get(d)!.wave + 1), 0);
+  return nodes;
+}

@@ -1,0 +1,285 @@
+/**
+ * The one question table. Flags (bin and Yeoman options), interactive prompts, the answers-file
+ * JSON Schema, `--help` and docs/options.md are all derived from it: adding a question is one entry.
+ */
+import type { Catalog } from './catalog.js';
+import {
+  BRANCH_ALLOWED,
+  checkBranch,
+  checkDnsLabel,
+  checkEndpoint,
+  checkGitRemote,
+  DNS1123_LABEL_ALLOWED,
+  ENDPOINT_ALLOWED,
+  GIT_REMOTE_ALLOWED,
+} from './names.js';
+
+export type QuestionType = 'string' | 'boolean' | 'choice' | 'list' | 'choices';
+
+/** Raw answers as given: flag names as keys; lists already split into arrays. */
+export type RawAnswers = Record<string, unknown>;
+
+export interface QuestionContext {
+  catalog: Catalog;
+  /** Name of the target directory, the default for --name. */
+  directoryName: string;
+}
+
+export interface Choice {
+  value: string;
+  name: string;
+  description?: string;
+}
+
+export interface Question {
+  /** Flag name and answers-file key. */
+  name: string;
+  type: QuestionType;
+  /** Prompt text. */
+  message: string;
+  /** One line for --help and the answers schema. */
+  description: string;
+  /** Placeholder shown in --help, e.g. `<id>`. */
+  valueName?: string;
+  /** What is allowed, said in errors and docs. */
+  allowed: (ctx: QuestionContext) => string;
+  choices?: (ctx: QuestionContext, answers: RawAnswers) => Choice[];
+  /** Default from the answers given so far; undefined means "no default": the answer is required. */
+  default?: (answers: RawAnswers, ctx: QuestionContext) => unknown;
+  /** Problem with one value (one list item for list types), or undefined. */
+  check?: (value: string, answers: RawAnswers, ctx: QuestionContext) => string | undefined;
+  /** Whether the question applies given the other answers (not asked, not required otherwise). */
+  when?: (answers: RawAnswers) => boolean;
+  /** Optional answers have no default and may stay unset. */
+  optional?: boolean;
+  /** Not asked interactively (still a flag and an answers key). */
+  promptable?: boolean;
+}
+
+const providerChoices = (ctx: QuestionContext): Choice[] =>
+  [...ctx.catalog.providers.values()].map((p) => ({ value: p.id, name: `${p.id} (${p.title})` }));
+
+const componentIds = (answers: RawAnswers): string[] => (Array.isArray(answers.components) ? (answers.components as string[]) : []);
+
+/** Parses `name[:provider]`. */
+export function parseClusterSpec(spec: string): { name: string; provider?: string } {
+  const [name, provider, ...rest] = spec.split(':');
+  if (rest.length > 0) return { name: spec };
+  return provider === undefined ? { name } : { name, provider };
+}
+
+export const QUESTIONS: Question[] = [
+  {
+    name: 'name',
+    type: 'string',
+    message: 'Platform name (used for the repository and bucket names)',
+    description: 'platform/repository name (DNS-1123 label); default: the directory name',
+    valueName: '<name>',
+    allowed: () => DNS1123_LABEL_ALLOWED,
+    default: (_a, ctx) => (checkDnsLabel(ctx.directoryName) ? undefined : ctx.directoryName),
+    check: (v) => checkDnsLabel(v),
+  },
+  {
+    name: 'engine',
+    type: 'choice',
+    message: 'GitOps engine',
+    description: 'GitOps engine that applies the repository',
+    valueName: '<engine>',
+    allowed: () => 'flux or argocd',
+    choices: () => [
+      { value: 'flux', name: 'Flux (as the Haven+ reference gitops-flux)' },
+      { value: 'argocd', name: 'Argo CD (app-of-apps with sync waves)' },
+    ],
+    default: () => 'flux',
+  },
+  {
+    name: 'provider',
+    type: 'choice',
+    message: 'Provider of your (first) cluster',
+    description: 'default provider profile for clusters',
+    valueName: '<id>',
+    allowed: (ctx) => [...ctx.catalog.providers.keys()].join(', '),
+    choices: (ctx) => providerChoices(ctx),
+    default: () => 'local',
+  },
+  {
+    name: 'clusters',
+    type: 'list',
+    message: 'Clusters (comma-separated, name or name:provider)',
+    description: 'clusters this repository deploys to, as name[:provider], comma-separated',
+    valueName: '<name[:provider],...>',
+    allowed: (ctx) => `${DNS1123_LABEL_ALLOWED}; provider one of ${[...ctx.catalog.providers.keys()].join(', ')}`,
+    default: (a) => [a.provider === 'local' ? 'local' : 'prod'],
+    check: (v, _a, ctx) => {
+      const spec = parseClusterSpec(v);
+      const nameProblem = checkDnsLabel(spec.name, 40);
+      if (nameProblem) return `cluster name ${nameProblem}`;
+      if (spec.provider !== undefined && !ctx.catalog.providers.has(spec.provider)) {
+        return `unknown provider ${JSON.stringify(spec.provider)} for cluster ${spec.name}`;
+      }
+      return undefined;
+    },
+  },
+  {
+    name: 'components',
+    type: 'choices',
+    message: 'Components',
+    description: 'Haven+ components to deploy (dependencies are added automatically)',
+    valueName: '<id,...>',
+    allowed: (ctx) => selectableComponents(ctx).join(', '),
+    choices: (ctx) =>
+      [...ctx.catalog.components.values()]
+        .filter((c) => c.selectable)
+        .map((c) => ({ value: c.id, name: `${c.id}: ${c.title}`, description: c.summary })),
+    default: () => ['object-storage', 'postgres'],
+    check: (v, _a, ctx) => (selectableComponents(ctx).includes(v) ? undefined : `unknown component ${JSON.stringify(v)}`),
+  },
+  {
+    name: 'object-storage',
+    type: 'choice',
+    message: 'Object storage backend',
+    description: "object storage backend; default: the provider's S3 where it has one, else garage",
+    valueName: '<backend>',
+    allowed: () => 'provider-s3 or garage',
+    choices: () => [
+      { value: 'provider-s3', name: "provider-s3: the provider's S3 service (Haven+ production default)" },
+      { value: 'garage', name: 'garage: Garage in the cluster (sandbox, on-premises)' },
+    ],
+    when: (a) => usesObjectStorage(a),
+    optional: true,
+  },
+  {
+    name: 'region',
+    type: 'string',
+    message: 'Provider region (for the S3 endpoint)',
+    description: "region of the default provider's S3 service; default: the profile's region",
+    valueName: '<region>',
+    allowed: () => 'a region of the provider profile (see docs/providers.md)',
+    check: (v) => (/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(v) && v.length <= 40 ? undefined : `${JSON.stringify(v)} is not a region name`),
+    when: (a) => usesObjectStorage(a),
+    optional: true,
+    promptable: false,
+  },
+  {
+    name: 's3-endpoint',
+    type: 'string',
+    message: 'S3 endpoint URL',
+    description: "S3 endpoint for clusters on the default provider (overrides the profile; required where the profile has none)",
+    valueName: '<url>',
+    allowed: () => ENDPOINT_ALLOWED,
+    check: (v) => checkEndpoint(v),
+    when: (a) => usesObjectStorage(a),
+    optional: true,
+    promptable: false,
+  },
+  {
+    name: 'storage-class',
+    type: 'string',
+    message: 'StorageClass for volumes',
+    description: "ReadWriteOnce StorageClass for clusters on the default provider; default: the profile's, else the cluster default",
+    valueName: '<class>',
+    allowed: () => DNS1123_LABEL_ALLOWED.replace('63', '253'),
+    check: (v) => checkDnsLabel(v, 253),
+    optional: true,
+    promptable: false,
+  },
+  {
+    name: 'databases',
+    type: 'list',
+    message: 'PostgreSQL databases (comma-separated)',
+    description: 'PostgreSQL clusters to declare, comma-separated',
+    valueName: '<name,...>',
+    allowed: () => `${DNS1123_LABEL_ALLOWED.replace('63', '40')}; no duplicates`,
+    when: (a) => componentIds(a).includes('postgres'),
+    default: () => ['app'],
+    check: (v) => checkDnsLabel(v, 40),
+  },
+  {
+    name: 'buckets',
+    type: 'list',
+    message: 'Extra buckets for applications (comma-separated, may be empty)',
+    description: 'extra application buckets to declare on the object storage, comma-separated',
+    valueName: '<name,...>',
+    allowed: () => `${DNS1123_LABEL_ALLOWED.replace('63', '30')}; no duplicates`,
+    when: (a) => usesObjectStorage(a),
+    default: () => [],
+    check: (v) => checkDnsLabel(v, 30),
+  },
+  {
+    name: 'git',
+    type: 'boolean',
+    message: 'Initialise git and commit',
+    description: 'initialise a git repository and commit the result (--no-git to skip)',
+    allowed: () => 'true or false',
+    default: () => true,
+    promptable: false,
+  },
+  {
+    name: 'git-remote',
+    type: 'string',
+    message: 'Git remote URL (empty for none)',
+    description: 'URL of the remote repository (origin); required for Argo CD',
+    valueName: '<url>',
+    allowed: () => GIT_REMOTE_ALLOWED,
+    check: (v) => checkGitRemote(v),
+    optional: true,
+  },
+  {
+    name: 'branch',
+    type: 'string',
+    message: 'Branch',
+    description: 'branch the clusters follow',
+    valueName: '<name>',
+    allowed: () => BRANCH_ALLOWED,
+    default: () => 'main',
+    check: (v) => checkBranch(v),
+  },
+  {
+    name: 'push',
+    type: 'boolean',
+    message: 'Push to the remote after committing',
+    description: 'push the commit to the remote (needs --git-remote)',
+    allowed: () => 'true or false',
+    default: () => false,
+    when: (a) => typeof a['git-remote'] === 'string' && a.git !== false,
+  },
+  {
+    name: 'git-author',
+    type: 'string',
+    message: 'Commit author',
+    description: 'commit author "Name <email>" when git has no identity configured',
+    valueName: '<"Name <email>">',
+    allowed: () => 'Name <email>, printable characters only',
+    check: (v) => (/^[^<>\n\r\t"]{1,100} <[^<>\s"]{3,200}>$/.test(v) ? undefined : `${JSON.stringify(v)} is not of the form Name <email>`),
+    optional: true,
+    promptable: false,
+  },
+];
+
+export function selectableComponents(ctx: QuestionContext): string[] {
+  return [...ctx.catalog.components.values()].filter((c) => c.selectable).map((c) => c.id);
+}
+
+/** Whether the chosen components need object storage (directly or through a dependency). */
+export function usesObjectStorage(answers: RawAnswers): boolean {
+  const ids = componentIds(answers);
+  return ids.includes('object-storage') || ids.includes('postgres');
+}
+
+export const QUESTION_BY_NAME = new Map(QUESTIONS.map((q) => [q.name, q]));
+
+/** Options that are not answers: they steer the run, are never stored. */
+export interface RunOption {
+  name: string;
+  type: 'string' | 'boolean';
+  description: string;
+  valueName?: string;
+}
+
+export const RUN_OPTIONS: RunOption[] = [
+  { name: 'answers', type: 'string', description: 'read answers from a YAML or JSON file (same keys as the flags)', valueName: '<file>' },
+  { name: 'yes', type: 'boolean', description: 'accept defaults for everything not given; never prompt' },
+  { name: 'force', type: 'boolean', description: 'write into a non-empty directory and overwrite changed files' },
+  { name: 'dry-run', type: 'boolean', description: 'show what would be written, write nothing, make no commit' },
+  { name: 'skip-install', type: 'boolean', description: 'accepted for Yeoman compatibility (nothing is installed)' },
+];

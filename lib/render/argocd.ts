@@ -1,0 +1,122 @@
+/**
+ * Argo CD delivery: per cluster a root Application (app-of-apps, applied once by hand) that manages
+ * an AppProject and one Application per chart release and per config stage. Sync waves come from
+ * the same dependency graph as Flux's dependsOn; the Application health check installed with Argo CD
+ * makes each wave wait until the previous one is healthy.
+ */
+import type { ComponentDef } from '../catalog.js';
+import type { FileSet } from '../fileset.js';
+import { clusterApps, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterValues, clustersRunning, componentPath, renderConfig } from './components.js';
+import { documents, kustomization, podSecurityLabels } from './manifests.js';
+import { toYaml } from './template.js';
+
+export const ARGOCD_NAMESPACE = 'argocd';
+export const PROJECT = 'platform';
+const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+const valuesFile = (def: ComponentDef, release: string, where: string) => `${componentPath(def.id, 'controller')}/${where}/${release}.values.yaml`;
+
+function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
+  for (const r of def.controller?.releases ?? []) {
+    if (Object.keys(r.values).length > 0) files.add(valuesFile(def, r.name, 'base'), toYaml(r.values));
+    for (const cluster of clustersRunning(plan, def.id)) {
+      const values = clusterValues(def, r, plan, cluster);
+      if (Object.keys(values).length > 0) files.add(valuesFile(def, r.name, `overlays/${cluster.name}`), toYaml(values));
+    }
+  }
+}
+
+const syncPolicy = (extra: Record<string, unknown>, options: string[]) => ({
+  automated: { prune: true, selfHeal: true },
+  syncOptions: options,
+  ...extra,
+  retry: { limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
+});
+
+function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: FileSet): Record<string, unknown> {
+  const def = plan.components.find((c) => c.def.id === node.component)!.def;
+  const repoURL = plan.gitRemote!;
+  let spec: Record<string, unknown>;
+  if (node.release) {
+    const r = node.release;
+    const valueFiles = [valuesFile(def, r.name, 'base'), valuesFile(def, r.name, `overlays/${cluster.name}`)]
+      .filter((f) => files.has(f))
+      .map((f) => `$values/${f}`);
+    const chartSource: Record<string, unknown> =
+      r.source.type === 'git'
+        ? { repoURL: r.source.url, path: r.chart, targetRevision: r.version }
+        : { repoURL: r.source.url, chart: r.chart, targetRevision: r.version };
+    chartSource.helm = { releaseName: r.name, ...(valueFiles.length > 0 ? { valueFiles } : {}) };
+    spec = {
+      project: PROJECT,
+      sources: [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }],
+      destination: { server: IN_CLUSTER, namespace: def.namespace },
+      syncPolicy: syncPolicy({ managedNamespaceMetadata: { labels: podSecurityLabels(def.podSecurity) } }, ['CreateNamespace=true', 'ServerSideApply=true']),
+    };
+  } else {
+    spec = {
+      project: PROJECT,
+      source: { repoURL, targetRevision: plan.branch, path: `${componentPath(def.id, 'config')}/overlays/${cluster.name}` },
+      destination: { server: IN_CLUSTER, namespace: def.config!.namespace },
+      syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
+    };
+  }
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: node.id,
+      namespace: ARGOCD_NAMESPACE,
+      annotations: { 'argocd.argoproj.io/sync-wave': String(node.wave) },
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
+    },
+    spec,
+  };
+}
+
+function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): void {
+  const dir = `clusters/${cluster.name}`;
+  const apps = clusterApps(plan, cluster);
+  const defs = cluster.components.map((id) => plan.components.find((c) => c.def.id === id)!.def);
+  const namespaces = [...new Set(defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : [])]))].sort();
+  const sourceRepos = [...new Set([plan.gitRemote!, ...defs.flatMap((d) => (d.controller?.releases ?? []).map((r) => r.source.url))])].sort();
+  const project = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: PROJECT, namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
+    spec: {
+      description: `Haven+ platform components of ${plan.name} on cluster ${cluster.name}`,
+      sourceRepos,
+      destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
+  };
+  const resources = ['project.yaml'];
+  files.add(`${dir}/apps/project.yaml`, documents([project], 'Everything the platform Applications may deploy: these repositories, these namespaces.'));
+  for (const node of apps) {
+    files.add(`${dir}/apps/${node.id}.yaml`, documents([application(plan, cluster, node, files)], `Sync wave ${node.wave}${node.dependsOn.length ? `: after ${node.dependsOn.join(', ')}` : ''}.`));
+    resources.push(`${node.id}.yaml`);
+  }
+  files.add(`${dir}/apps/kustomization.yaml`, kustomization(resources));
+  const root = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'root', namespace: ARGOCD_NAMESPACE, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    spec: {
+      project: 'default',
+      source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path: `${dir}/apps` },
+      destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+      syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
+    },
+  };
+  files.add(`${dir}/bootstrap/root.yaml`, documents([root], `Apply once after installing Argo CD (see ../README.md); from then on Argo CD manages ${dir}/apps.`));
+}
+
+export function renderArgoCD(files: FileSet, plan: Plan): void {
+  for (const { def } of plan.components) {
+    renderValues(files, plan, def);
+    renderConfig(files, plan, def);
+  }
+  for (const cluster of plan.clusters) renderCluster(files, plan, cluster);
+}

@@ -1,0 +1,74 @@
+/**
+ * Engine-neutral parts of each component: the config stage (plain manifests as a kustomize base
+ * with one overlay per cluster) and per-cluster chart values. Flux and Argo CD deliver the same files.
+ */
+import { join } from 'node:path';
+import { parseAllDocuments, parse } from 'yaml';
+import type { ComponentDef, Release } from '../catalog.js';
+import type { FileSet } from '../fileset.js';
+import type { Plan, PlannedCluster } from '../plan.js';
+import { documents, kustomization, namespaceObject } from './manifests.js';
+import { normalizeYaml, renderTemplate } from './template.js';
+
+export const componentPath = (id: string, stage: string) => `infrastructure/${id}/${stage}`;
+
+function outputName(template: string): string {
+  return template.replace(/\.hbs$/, '');
+}
+
+function isEmptyYaml(text: string): boolean {
+  return text.split('\n').every((l) => l.trim() === '' || l.trim() === '---' || l.trim().startsWith('#'));
+}
+
+/** Renders the config stage of a component: base once, an overlay per cluster that runs it. */
+export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): void {
+  const config = def.config;
+  if (!config) return;
+  const dir = componentPath(def.id, 'config');
+  const base = ['namespace.yaml'];
+  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(config.namespace, def.podSecurity, plan.name)]));
+  const ctx = { plan, component: def, namespace: config.namespace };
+  for (const template of config.base) {
+    const text = renderTemplate(join(def.dir, template), ctx);
+    if (isEmptyYaml(text)) continue;
+    files.add(`${dir}/base/${outputName(template)}`, normalizeYaml(text, template));
+    base.push(outputName(template));
+  }
+  files.add(`${dir}/base/kustomization.yaml`, kustomization(base));
+
+  for (const cluster of plan.clusters.filter((c) => c.components.includes(def.id))) {
+    const overlay = `${dir}/overlays/${cluster.name}`;
+    const clusterCtx = { ...ctx, cluster };
+    const resources = ['../../base'];
+    for (const template of config.resources) {
+      const text = renderTemplate(join(def.dir, template), clusterCtx);
+      if (isEmptyYaml(text)) continue;
+      files.add(`${overlay}/${outputName(template)}`, normalizeYaml(text, template));
+      resources.push(outputName(template));
+    }
+    const patches: string[] = [];
+    for (const template of config.patches) {
+      // One patch per file: kustomize applies each patch file to the object it names.
+      for (const doc of parseAllDocuments(renderTemplate(join(def.dir, template), clusterCtx))) {
+        const obj = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+        if (!obj) continue;
+        const name = `patch-${String(obj.kind).toLowerCase()}-${obj.metadata?.name}.yaml`;
+        files.add(`${overlay}/${name}`, documents([obj]));
+        patches.push(name);
+      }
+    }
+    files.add(`${overlay}/kustomization.yaml`, kustomization(resources, patches));
+  }
+}
+
+/** Per-cluster chart values of a release (empty when the release has none). */
+export function clusterValues(def: ComponentDef, release: Release, plan: Plan, cluster: PlannedCluster): Record<string, unknown> {
+  if (!release.clusterValues) return {};
+  const text = renderTemplate(join(def.dir, release.clusterValues), { plan, component: def, cluster });
+  return (parse(text, { uniqueKeys: true }) as Record<string, unknown> | null) ?? {};
+}
+
+/** Clusters that run a component. */
+export function clustersRunning(plan: Plan, id: string): PlannedCluster[] {
+  return plan.clusters.filter((c) => c.components.includes(id));
+}

@@ -1,0 +1,103 @@
+/** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { FileSet } from '../fileset.js';
+import { TEMPLATES_DIR } from '../package-info.js';
+import { clusterApps, clusterStages, type Plan, type PlannedCluster } from '../plan.js';
+import { componentPath } from './components.js';
+import { registerPartial, renderTemplate } from './template.js';
+
+const ENGINE_TITLES = { flux: 'Flux', argocd: 'Argo CD' } as const;
+const REMOTE_PLACEHOLDER = '<your-git-url>';
+
+interface HavenCheck {
+  id: string;
+  title: string;
+}
+let havenChecks: HavenCheck[] | undefined;
+function loadHavenChecks(): HavenCheck[] {
+  havenChecks ??= parse(readFileSync(join(TEMPLATES_DIR, 'haven-checks.yaml'), 'utf8')) as HavenCheck[];
+  return havenChecks;
+}
+
+/** Secrets the user creates per cluster: the object storage credentials, where a component reads them. */
+export function requiredSecrets(plan: Plan, cluster: PlannedCluster): { namespace: string; name: string }[] {
+  if (!cluster.objectStorage) return [];
+  return plan.components
+    .filter((c) => cluster.components.includes(c.def.id) && c.def.config && c.def.requires.some((r) => r.id === 'object-storage'))
+    .map((c) => ({ namespace: c.def.config!.namespace, name: cluster.objectStorage!.secretName }));
+}
+
+function objectStorageSummary(cluster: PlannedCluster): string {
+  const os = cluster.objectStorage;
+  if (!os) return '-';
+  return os.backend === 'garage' ? 'Garage (in cluster)' : `provider S3 (${os.endpoint})`;
+}
+
+/** A directory tree of the repository, three levels deep, for the README. */
+function layout(files: FileSet): string {
+  const dirs = new Set<string>();
+  for (const path of files.paths()) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length && i <= 3; i++) dirs.add(parts.slice(0, i).join('/') + '/');
+  }
+  return [...dirs]
+    .sort()
+    .map((d) => {
+      const parts = d.split('/').filter(Boolean);
+      return `${'  '.repeat(parts.length - 1)}${parts.at(-1)}/`;
+    })
+    .join('\n');
+}
+
+export function renderDocs(files: FileSet, plan: Plan): void {
+  registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
+  const remote = plan.gitRemote ?? REMOTE_PLACEHOLDER;
+  const releases = plan.components.flatMap(({ def }) =>
+    (def.controller?.releases ?? []).map((r) => ({ component: def.title, name: r.name, chart: r.chart, version: r.version, url: r.source.url, images: r.images })),
+  );
+  const checks = loadHavenChecks()
+    .map((c) => ({ title: c.title, components: plan.components.filter((p) => p.def.havenChecks.includes(c.id)).map((p) => p.def.title) }))
+    .filter((c) => c.components.length > 0);
+
+  for (const cluster of plan.clusters) {
+    const context = {
+      plan,
+      cluster,
+      remote,
+      checks: [...cluster.provider.check, ...(cluster.storageClass ? [] : ['no StorageClass is set: volumes use the cluster default class.'])],
+      secrets: requiredSecrets(plan, cluster),
+      stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
+      apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
+      argocd: argocdBootstrap(plan, cluster),
+    };
+    files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, 'cluster-README.md.hbs'), context));
+  }
+
+  const context = {
+    plan,
+    engineTitle: ENGINE_TITLES[plan.engine],
+    clusters: plan.clusters.map((c) => ({ name: c.name, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
+    components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespace: def.namespace })),
+    releases,
+    images: [...new Set(releases.flatMap((r) => r.images))].sort(),
+    databases: plan.databases,
+    provide: [...new Set(plan.components.flatMap(({ def }) => def.provide))],
+    havenChecks: checks,
+    layout: layout(files),
+  };
+  files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
+}
+
+function argocdBootstrap(plan: Plan, cluster: PlannedCluster) {
+  if (plan.engine !== 'argocd') return undefined;
+  const def = plan.components.find((c) => c.def.id === 'argocd')!.def;
+  const release = def.controller!.releases[0];
+  return {
+    url: release.source.url,
+    version: release.version,
+    values: `${componentPath('argocd', 'controller')}/base/${release.name}.values.yaml`,
+    cluster: cluster.name,
+  };
+}

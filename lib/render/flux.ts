@@ -1,0 +1,125 @@
+/**
+ * Flux delivery, in the layout of the Haven+ reference (gitops-flux):
+ *   clusters/<c>/infrastructure/<component>.yaml    Flux Kustomizations with dependsOn
+ *   infrastructure/<component>/controller/{base,overlays/<c>}   sources + HelmReleases
+ *   infrastructure/<component>/config/{base,overlays/<c>}       plain manifests (shared with Argo CD)
+ * clusters/<c>/flux-system/ is left to `flux bootstrap` (or the Flux Operator); its README says how.
+ */
+import type { ComponentDef, Release } from '../catalog.js';
+import type { FileSet } from '../fileset.js';
+import { clusterStages, type Plan } from '../plan.js';
+import { clusterValues, clustersRunning, componentPath, renderConfig } from './components.js';
+import { documents, kustomization, namespaceObject } from './manifests.js';
+
+export const FLUX_NAMESPACE = 'flux-system';
+/** Name of the GitRepository that `flux bootstrap`, `flux create source git` and a FluxInstance all create. */
+export const FLUX_ROOT_SOURCE = 'flux-system';
+
+function sourceObject(release: Release, namespace: string): Record<string, unknown> {
+  const { source } = release;
+  if (source.type === 'git') {
+    return {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: source.name, namespace },
+      spec: { interval: '12h', url: source.url, ref: { tag: release.version } },
+    };
+  }
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name: source.name, namespace },
+    spec: { interval: '12h', url: source.url },
+  };
+}
+
+function helmRelease(release: Release, namespace: string): Record<string, unknown> {
+  const git = release.source.type === 'git';
+  const chartSpec: Record<string, unknown> = {
+    chart: release.chart,
+    ...(git ? { reconcileStrategy: 'Revision' } : { version: release.version }),
+    sourceRef: { kind: git ? 'GitRepository' : 'HelmRepository', name: release.source.name },
+    interval: '12h',
+  };
+  const strategy = { name: 'RetryOnFailure', retryInterval: '5m' };
+  const spec: Record<string, unknown> = {
+    releaseName: release.name,
+    interval: '30m',
+    timeout: '10m',
+    chart: { spec: chartSpec },
+    install: { crds: 'CreateReplace', strategy },
+    upgrade: { crds: 'CreateReplace', strategy },
+  };
+  if (release.dependsOn.length > 0) spec.dependsOn = release.dependsOn.map((name) => ({ name }));
+  if (Object.keys(release.values).length > 0) spec.values = release.values;
+  return { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: release.name, namespace }, spec };
+}
+
+function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
+  const releases = def.controller?.releases;
+  if (!releases) return;
+  const dir = componentPath(def.id, 'controller');
+  const ns = def.namespace;
+  const sources = new Map<string, Record<string, unknown>>();
+  for (const r of releases) sources.set(r.source.name, sourceObject(r, ns));
+  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(ns, def.podSecurity, plan.name)]));
+  files.add(`${dir}/base/sources.yaml`, documents([...sources.values()]));
+  files.add(
+    `${dir}/base/releases.yaml`,
+    documents(
+      releases.map((r) => helmRelease(r, ns)),
+      `${def.title}: pinned chart versions. Per-cluster values are patched in overlays/<cluster>.`,
+    ),
+  );
+  files.add(`${dir}/base/kustomization.yaml`, kustomization(['namespace.yaml', 'sources.yaml', 'releases.yaml']));
+  for (const cluster of clustersRunning(plan, def.id)) {
+    const patches: string[] = [];
+    for (const r of releases) {
+      const values = clusterValues(def, r, plan, cluster);
+      if (Object.keys(values).length === 0) continue;
+      const name = `${r.name}-values.yaml`;
+      files.add(
+        `${dir}/overlays/${cluster.name}/${name}`,
+        documents(
+          [{ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: r.name, namespace: ns }, spec: { values } }],
+          `Values for cluster ${cluster.name} (${cluster.provider.id}), merged over the base release.`,
+        ),
+      );
+      patches.push(name);
+    }
+    files.add(`${dir}/overlays/${cluster.name}/kustomization.yaml`, kustomization(['../../base'], patches));
+  }
+}
+
+function renderClusterKustomizations(files: FileSet, plan: Plan): void {
+  for (const cluster of plan.clusters) {
+    const stages = clusterStages(plan, cluster);
+    for (const id of cluster.components) {
+      const own = stages.filter((s) => s.component === id);
+      if (own.length === 0) continue;
+      const objects = own.map((s) => {
+        const spec: Record<string, unknown> = {
+          interval: '15m',
+          retryInterval: '2m',
+          timeout: '10m',
+          path: `./${componentPath(id, s.stage)}/overlays/${cluster.name}`,
+          prune: true,
+          wait: true,
+          sourceRef: { kind: 'GitRepository', name: FLUX_ROOT_SOURCE },
+        };
+        if (s.dependsOn.length > 0) spec.dependsOn = s.dependsOn.map((name) => ({ name }));
+        return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: s.id, namespace: FLUX_NAMESPACE }, spec };
+      });
+      const def = plan.components.find((c) => c.def.id === id)!;
+      files.add(`clusters/${cluster.name}/infrastructure/${id}.yaml`, documents(objects, `${def.def.title} on cluster ${cluster.name}. Included because: ${def.reasons.join('; ')}.`));
+    }
+  }
+}
+
+export function renderFlux(files: FileSet, plan: Plan): void {
+  for (const { def } of plan.components) {
+    renderController(files, plan, def);
+    renderConfig(files, plan, def);
+  }
+  renderClusterKustomizations(files, plan);
+}

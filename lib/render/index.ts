@@ -1,0 +1,20 @@
+/** Render: Plan → FileSet. Pure: the same plan always gives the same bytes. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileSet } from '../fileset.js';
+import { TEMPLATES_DIR } from '../package-info.js';
+import type { Plan } from '../plan.js';
+import { renderArgoCD } from './argocd.js';
+import { renderDocs } from './docs.js';
+import { renderFlux } from './flux.js';
+
+export function renderRepository(plan: Plan): FileSet {
+  const files = new FileSet();
+  if (plan.engine === 'flux') renderFlux(files, plan);
+  else renderArgoCD(files, plan);
+  // npm drops dotfiles named .gitignore from packages: they are stored without the dot.
+  files.add('.gitignore', readFileSync(join(TEMPLATES_DIR, 'repo', 'gitignore'), 'utf8'));
+  files.add('.gitattributes', readFileSync(join(TEMPLATES_DIR, 'repo', 'gitattributes'), 'utf8'));
+  renderDocs(files, plan);
+  return files;
+}

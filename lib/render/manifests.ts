@@ -1,0 +1,44 @@
+/**
+ * Small builders for the Kubernetes objects every engine needs. They return plain objects; the
+ * caller serialises them with toYaml, so no value can break the YAML structure.
+ */
+import type { PodSecurityLevel } from '../catalog.js';
+import { toYaml } from './template.js';
+
+export function namespaceObject(name: string, level: PodSecurityLevel, platform: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: {
+        ...podSecurityLabels(level),
+        'app.kubernetes.io/part-of': platform,
+      },
+    },
+  };
+}
+
+export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+  return {
+    'pod-security.kubernetes.io/enforce': level,
+    'pod-security.kubernetes.io/audit': 'restricted',
+    'pod-security.kubernetes.io/warn': 'restricted',
+  };
+}
+
+export function kustomization(resources: string[], patches: string[] = []): string {
+  const doc: Record<string, unknown> = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources,
+  };
+  if (patches.length > 0) doc.patches = patches.map((path) => ({ path }));
+  return toYaml(doc);
+}
+
+/** Serialises objects as one multi-document YAML file, with an optional leading comment. */
+export function documents(objects: unknown[], comment?: string): string {
+  const header = comment ? comment.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n' : '';
+  return header + objects.map((o) => `---\n${toYaml(o)}`).join('');
+}

@@ -1,0 +1,10 @@
+/** Writes schemas/answers.schema.json and docs/options.md from the question table. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../lib/package-info.js';
+import { answersSchema, optionsDoc } from '../lib/reference.js';
+
+mkdirSync(join(PACKAGE_ROOT, 'schemas'), { recursive: true });
+mkdirSync(join(PACKAGE_ROOT, 'docs'), { recursive: true });
+writeFileSync(join(PACKAGE_ROOT, 'schemas', 'answers.schema.json'), `${JSON.stringify(answersSchema(), null, 2)}\n`);
+writeFileSync(join(PACKAGE_ROOT, 'docs', 'options.md'), optionsDoc());
