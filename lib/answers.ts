@@ -107,6 +107,7 @@ export function readAnswersFile(file: string): Record<string, unknown> {
 
 /** Questions that apply to these answers, in table order. */
 export function applicableQuestions(answers: RawAnswers): Question[] {
+  // Without a context, `when` answers whether the question can apply at all (flags, schema, resolution).
   return QUESTIONS.filter((q) => !q.when || q.when(answers));
 }
 
@@ -116,10 +117,10 @@ export function unanswered(answers: RawAnswers): Question[] {
 }
 
 /** Fills in defaults for every applicable question without an answer, in table order (later defaults see earlier answers). */
-export function withDefaults(given: RawAnswers, ctx: QuestionContext): RawAnswers {
+export function withDefaults(given: RawAnswers, ctx: QuestionContext, which: (q: Question) => boolean = () => true): RawAnswers {
   const answers: RawAnswers = { ...given };
   for (const q of QUESTIONS) {
-    if (answers[q.name] !== undefined || !q.default) continue;
+    if (answers[q.name] !== undefined || !q.default || !which(q)) continue;
     if (q.when && !q.when(answers)) continue;
     const d = q.default(answers, ctx);
     if (d !== undefined) answers[q.name] = d;
@@ -268,7 +269,7 @@ export function toStored(a: Answers): RawAnswers {
     's3-endpoint': a.s3Endpoint,
     'storage-class': a.storageClass,
     databases: a.components.includes('postgres') ? a.databases : undefined,
-    buckets: a.buckets.length > 0 ? a.buckets : undefined,
+    buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
     git: a.git,
     'git-remote': a.gitRemote,
     branch: a.branch,

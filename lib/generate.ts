@@ -93,7 +93,8 @@ export function prepare(answers: Answers, catalog: Catalog = loadCatalog()): Pre
 /** Non-interactive resolution: defaults for what is missing (with --yes) or an error naming every missing answer. */
 export function resolveNonInteractive(raw: RawAnswers, ctx: QuestionContext, useDefaults: boolean): Answers {
   if (useDefaults) return resolveAnswers(withDefaults(raw, ctx), ctx);
-  return resolveAnswers(raw, ctx);
+  // Flag-only answers (never prompted) always take their defaults; every other answer must be given.
+  return resolveAnswers(withDefaults(raw, ctx, (q) => q.promptable === false), ctx);
 }
 
 export function commitMessage(plan: Plan, initial: boolean): string {

@@ -81,6 +81,9 @@ export function renderDocs(files: FileSet, plan: Plan): void {
     clusters: plan.clusters.map((c) => ({ name: c.name, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
     components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespace: def.namespace })),
     releases,
+    objectStorage: plan.clusters
+      .filter((c) => c.objectStorage)
+      .map((c) => ({ cluster: c.name, ...c.objectStorage!, buckets: c.objectStorage!.bucketList })),
     images: [...new Set(releases.flatMap((r) => r.images))].sort(),
     databases: plan.databases,
     provide: [...new Set(plan.components.flatMap(({ def }) => def.provide))],
