@@ -49,9 +49,11 @@ export interface Question {
   /** Problem with one value (one list item for list types), or undefined. */
   check?: (value: string, answers: RawAnswers, ctx: QuestionContext) => string | undefined;
   /** Whether the question applies given the other answers (not asked, not required otherwise). */
-  when?: (answers: RawAnswers) => boolean;
+  when?: (answers: RawAnswers, ctx?: QuestionContext) => boolean;
   /** Optional answers have no default and may stay unset. */
   optional?: boolean;
+  /** Optional as a flag, but once asked at the prompt (because it is needed) it may not be left empty. */
+  requiredAtPrompt?: boolean;
   /** Not asked interactively (still a flag and an answers key). */
   promptable?: boolean;
 }
@@ -108,7 +110,7 @@ export const QUESTIONS: Question[] = [
     message: 'Clusters (comma-separated, name or name:provider)',
     description: 'clusters this repository deploys to, as name[:provider], comma-separated',
     valueName: '<name[:provider],...>',
-    allowed: (ctx) => `${DNS1123_LABEL_ALLOWED}; provider one of ${[...ctx.catalog.providers.keys()].join(', ')}`,
+    allowed: (ctx) => `${DNS1123_LABEL_ALLOWED.replace('63', '40')}; provider one of ${[...ctx.catalog.providers.keys()].join(', ')}`,
     default: (a) => [a.provider === 'local' ? 'local' : 'prod'],
     check: (v, _a, ctx) => {
       const spec = parseClusterSpec(v);
@@ -132,7 +134,6 @@ export const QUESTIONS: Question[] = [
         .filter((c) => c.selectable)
         .map((c) => ({ value: c.id, name: `${c.id}: ${c.title}`, description: c.summary })),
     default: () => ['object-storage', 'postgres'],
-    check: (v, _a, ctx) => (selectableComponents(ctx).includes(v) ? undefined : `unknown component ${JSON.stringify(v)}`),
   },
   {
     name: 'object-storage',
@@ -168,9 +169,15 @@ export const QUESTIONS: Question[] = [
     valueName: '<url>',
     allowed: () => ENDPOINT_ALLOWED,
     check: (v) => checkEndpoint(v),
-    when: (a) => usesObjectStorage(a),
+    // Asked only where it is needed: the provider S3 service without a known endpoint.
+    when: (a, ctx) => {
+      if (!usesObjectStorage(a)) return false;
+      if (!ctx) return true;
+      const profile = ctx.catalog.providers.get(String(a.provider));
+      return a['object-storage'] === 'provider-s3' && !profile?.s3?.endpoint;
+    },
     optional: true,
-    promptable: false,
+    requiredAtPrompt: true,
   },
   {
     name: 'storage-class',
@@ -204,6 +211,7 @@ export const QUESTIONS: Question[] = [
     when: (a) => usesObjectStorage(a),
     default: () => [],
     check: (v) => checkDnsLabel(v, 30),
+    promptable: false,
   },
   {
     name: 'git',

@@ -33,6 +33,8 @@ export default class AppGenerator extends Generator {
   private answers!: Answers;
   private prepared!: PreparedRun;
   private initialRun = true;
+  /** What the stored answers render to with this version: the base that tells generator updates from hand edits. */
+  private base: PreparedRun | undefined;
 
   constructor(args: string[], options: Options) {
     // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
@@ -85,6 +87,7 @@ export default class AppGenerator extends Generator {
     const { raw, problems } = gatherAnswers({ stored: stored?.answers, answersFile: this._opt<string>('answers'), flags });
     if (problems.length > 0) throw new AnswersError(problems);
     this.raw = raw;
+    this.base = stored?.answers ? renderStored(stored.answers, this.ctx) : undefined;
     if (raw.git !== false && !this._dryRun && (await isRepositoryRoot(this.target))) {
       const changes = await uncommittedChanges(this.target);
       if (changes.length > 0) {
@@ -116,7 +119,7 @@ export default class AppGenerator extends Generator {
     }
     const askAnswered = Boolean(this._opt('ask-answered'));
     for (const q of QUESTIONS) {
-      if (q.when && !q.when(this.raw)) continue;
+      if (q.when && !q.when(this.raw, this.ctx)) continue;
       if (q.promptable === false) continue;
       if (this.raw[q.name] !== undefined && !askAnswered) continue;
       this.raw[q.name] = await this._ask(q);
@@ -127,8 +130,11 @@ export default class AppGenerator extends Generator {
   private async _ask(q: Question): Promise<unknown> {
     const current = this.raw[q.name] ?? q.default?.(this.raw, this.ctx);
     const validate = (input: unknown) => {
-      const value = q.type === 'list' && typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean) : input;
-      if (q.optional && (value === '' || value === undefined)) return true;
+      // inquirer's checkbox hands validate the selected choice objects, not their values.
+      const picked = Array.isArray(input) ? input.map((i) => (i && typeof i === 'object' && 'value' in i ? (i as { value: unknown }).value : i)) : input;
+      const value = q.type === 'list' && typeof picked === 'string' ? picked.split(',').map((s) => s.trim()).filter(Boolean) : picked;
+      if (q.optional && !q.requiredAtPrompt && (value === '' || value === undefined)) return true;
+      if (value === '' || value === undefined) return `${q.name} is needed here (allowed: ${q.allowed(this.ctx)})`;
       const problems = checkAnswer(q, value, this.raw, this.ctx);
       return problems.length === 0 ? true : `${problems[0].problem}${problems[0].allowed ? ` (allowed: ${problems[0].allowed})` : ''}`;
     };
@@ -169,24 +175,35 @@ export default class AppGenerator extends Generator {
 
   writing(): void {
     this.destinationRoot(this.target);
-    if (!this._interactive && !this._force && !this._dryRun) {
-      const changed = this.prepared.files.paths().filter((p) => {
-        const file = this.destinationPath(p);
-        return existsSync(file) && readFileSync(file, 'utf8') !== this.prepared.files.get(p);
-      });
-      if (changed.length > 0) {
-        throw new HavenPlusError(
-          `these files differ from what the generator would write, and there is no terminal to ask about them:\n` +
-            changed.map((p) => `    ${p}`).join('\n') +
-            `\n  Keep your edits (commit them and do not re-run), or pass --force to overwrite them.`,
-          2,
-        );
-      }
+    const { files } = this.prepared;
+    const onDisk = (p: string) => {
+      const file = this.destinationPath(p);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    };
+    // A file that differs from the new render was either left as the generator wrote it (it equals
+    // the base render: safe to update) or edited by hand (protect it).
+    const updates: string[] = [];
+    const edited: string[] = [];
+    for (const p of files.paths()) {
+      const current = onDisk(p);
+      if (current === undefined || current === files.get(p)) continue;
+      (this.base?.files.get(p) === current ? updates : edited).push(p);
     }
-    for (const [path, content] of this.prepared.files.entries()) this.fs.write(this.destinationPath(path), content);
+    const stale = (this.base?.files.paths() ?? []).filter((p) => !files.has(p) && onDisk(p) === this.base!.files.get(p));
+    if (edited.length > 0 && !this._interactive && !this._force && !this._dryRun) {
+      throw new HavenPlusError(
+        `these files were edited by hand and the generator would overwrite them, and there is no terminal to ask:\n` +
+          edited.map((p) => `    ${p}`).join('\n') +
+          `\n  Keep your edits (do not re-run with changed answers yet), or pass --force to overwrite them.`,
+        2,
+      );
+    }
+    for (const [path, content] of files.entries()) this.fs.write(this.destinationPath(path), content);
+    for (const p of updates) markForce(this.fs, this.destinationPath(p));
+    for (const p of stale) this.fs.delete(this.destinationPath(p));
     this.config.set('answers', toStored(this.answers));
     this.config.set('version', GENERATOR_VERSION);
-    this.log(`Writing ${this.prepared.files.size + 1} files to ${this.target}`);
+    this.log(`Writing ${files.size + 1} files to ${this.target}${stale.length ? ` (removing ${stale.length} the platform no longer needs)` : ''}`);
   }
 
   async end(): Promise<void> {
@@ -214,4 +231,19 @@ export default class AppGenerator extends Generator {
     this.log('');
     this.log(`Next: bootstrap each cluster as its README says: ${plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ')}`);
   }
+}
+
+/** The render of previously stored answers, or undefined when they no longer resolve. */
+function renderStored(stored: Record<string, unknown>, ctx: QuestionContext): PreparedRun | undefined {
+  try {
+    const { raw, problems } = gatherAnswers({ flags: stored });
+    return problems.length > 0 ? undefined : prepare(resolveAnswers(withDefaults(raw, ctx), ctx));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tells Yeoman's conflicter that this write is the generator's own update, not a conflict to ask about. */
+function markForce(fs: { store: { get(path: string): unknown } }, path: string): void {
+  (fs.store.get(path) as { conflicter?: string }).conflicter = 'force';
 }
