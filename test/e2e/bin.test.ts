@@ -1,0 +1,206 @@
+/**
+ * End to end through the bin, as a user runs it: real directories, real git, real kubectl kustomize.
+ * stdin is closed in every run (no TTY), so any prompt would fail the test rather than hang it.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateDirectory } from '../../lib/validate/directory.js';
+import { git, listFiles, parseAllYaml, readTree, runBin, tempDir } from '../helpers.js';
+
+const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
+
+describe('haven-plus (bin), end to end', () => {
+  // A spread of providers × both engines × both object-storage backends, each built with kubectl kustomize.
+  const spread: [string, string[]][] = [
+    ['flux-local-garage', ['--engine', 'flux', '--provider', 'local']],
+    ['flux-ovhcloud-s3', ['--engine', 'flux', '--provider', 'ovhcloud', '--clusters', 'acc,prod', '--databases', 'app,orders', '--buckets', 'media']],
+    ['flux-hetzner-garage', ['--engine', 'flux', '--provider', 'hetzner', '--object-storage', 'garage']],
+    ['flux-multi-provider', ['--engine', 'flux', '--provider', 'azure', '--clusters', 'old,new:scaleway,lab:local']],
+    ['argocd-scaleway-s3', ['--engine', 'argocd', '--provider', 'scaleway', '--git-remote', REMOTE]],
+    ['argocd-generic-garage', ['--engine', 'argocd', '--provider', 'generic', '--git-remote', REMOTE, '--storage-class', 'fast-ssd']],
+    ['argocd-stackit-s3-multi', ['--engine', 'argocd', '--provider', 'stackit', '--clusters', 'acc,prod,lab:local', '--git-remote', REMOTE]],
+    ['flux-generic-external-s3', ['--engine', 'flux', '--provider', 'generic', '--object-storage', 'provider-s3', '--s3-endpoint', 'https://s3.example.nl', '--region', 'nl-1']],
+  ];
+
+  it.each(spread)('%s: generates, commits, parses and builds', async (name, args) => {
+    const cwd = tempDir();
+    const result = await runBin([name, '--yes', ...args], { cwd });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const dir = join(cwd, name);
+    const { errors, objects } = parseAllYaml(dir);
+    expect(errors).toEqual([]);
+    expect(objects.size).toBeGreaterThan(10);
+    const report = await validateDirectory(dir);
+    expect(report.kustomizeChecked, 'kubectl must be installed for this suite').toBe(true);
+    expect(report.findings).toEqual([]);
+    expect(report.kustomizations).toBeGreaterThanOrEqual(3);
+    // One commit with a Conventional Commit subject and the generator trailer, tree clean.
+    expect((await git(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+    const message = await git(dir, ['log', '-1', '--format=%B']);
+    expect(message).toMatch(/^feat: generate Haven\+ platform /);
+    expect(message).toMatch(/Generated-by: generator-haven-plus \d+\.\d+\.\d+/);
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    // The README of the bin's validate agrees.
+    const validate = await runBin(['validate', dir], { cwd });
+    expect(validate.exitCode, validate.stdout).toBe(0);
+    expect(validate.stdout).toMatch(/✓ \d+ files valid, \d+ kustomizations built/);
+  });
+
+  it('is deterministic and idempotent: same answers, identical files; a re-run changes nothing', async () => {
+    const cwd = tempDir();
+    const args = ['--yes', '--provider', 'ovhcloud', '--clusters', 'acc,prod', '--databases', 'app,orders'];
+    expect((await runBin(['one', ...args], { cwd })).exitCode).toBe(0);
+    expect((await runBin(['two', ...args, '--name', 'one'], { cwd })).exitCode).toBe(0);
+    expect(readTree(join(cwd, 'two'))).toEqual(readTree(join(cwd, 'one')));
+
+    const dir = join(cwd, 'one');
+    const head = await git(dir, ['rev-parse', 'HEAD']);
+    const rerun = await runBin([], { cwd: dir });
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect(rerun.all).toContain('Nothing changed: no commit made.');
+    expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(head);
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('re-runs with a new answer (another database) and commits the change', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['p', '--yes', '--provider', 'scaleway'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'p');
+    const result = await runBin(['--databases', 'app,orders'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'infrastructure/postgres/config/base/databases.yaml'), 'utf8')).toContain('name: orders');
+    expect((await git(dir, ['log', '--format=%s'])).split('\n')).toHaveLength(2);
+    expect(await git(dir, ['log', '-1', '--format=%s'])).toMatch(/^chore: regenerate Haven\+ platform p/);
+    expect(JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers.databases).toEqual(['app', 'orders']);
+  });
+
+  it('without a TTY and without --yes, names every missing answer, exits 2 and writes nothing', async () => {
+    const cwd = tempDir();
+    const result = await runBin(['target', '--engine', 'flux'], { cwd });
+    expect(result.exitCode).toBe(2);
+    for (const answer of ['name', 'provider', 'clusters', 'components', 'branch']) expect(result.stderr).toContain(`- ${answer}: is missing`);
+    expect(result.stderr).not.toContain('- engine:');
+    expect(result.stderr).toContain('add --yes');
+    expect(existsSync(join(cwd, 'target'))).toBe(false);
+  });
+
+  it('refuses bad values with one message naming each, exits 2 and writes nothing', async () => {
+    const cwd = tempDir();
+    const result = await runBin(['target', '--yes', '--name', 'Bad_Name', '--provider', 'aws', '--components', 'postgres,mongodb', '--clusters', 'prod,../x'], { cwd });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('- name: "Bad_Name" is not a DNS-1123 label');
+    expect(result.stderr).toContain('- provider: "aws" is not one of the choices');
+    expect(result.stderr).toContain('- components: "mongodb" is not one of the choices');
+    expect(result.stderr).toContain('- clusters: cluster name "../x" is not a DNS-1123 label');
+    expect(result.stderr).toMatch(/allowed: .*ovhcloud/);
+    expect(existsSync(join(cwd, 'target'))).toBe(false);
+  });
+
+  it('refuses a git remote with credentials and never stores it', async () => {
+    const cwd = tempDir();
+    const result = await runBin(['t', '--yes', '--git-remote', 'https://deploy:glpat-secret@gitlab.example.nl/x.git'], { cwd });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('git-remote: contains credentials');
+    expect(existsSync(join(cwd, 't'))).toBe(false);
+  });
+
+  it('reads an answers file; flags win over it; unknown keys are errors', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'answers.yaml'), 'name: from-file\nengine: flux\nprovider: exoscale\nclusters: [prod]\ncomponents: [postgres]\ndatabases: app, billing\nbranch: production\n');
+    const ok = await runBin(['out', '--answers', 'answers.yaml', '--region', 'ch-gva-2'], { cwd });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const dir = join(cwd, 'out');
+    expect(await git(dir, ['branch', '--show-current'])).toBe('production');
+    expect(readFileSync(join(dir, 'infrastructure/postgres/config/overlays/prod/object-stores.yaml'), 'utf8')).toContain('endpointURL: https://sos-ch-gva-2.exo.io');
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('from-file-prod-postgres');
+
+    writeFileSync(join(cwd, 'bad.yaml'), 'nmae: typo\nengine: 42\n');
+    const bad = await runBin(['bad', '--answers', 'bad.yaml', '--yes'], { cwd });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('- nmae: is not a known answer (in bad.yaml)');
+    expect(bad.stderr).toContain('- engine: must be a string, got 42 (in bad.yaml)');
+  });
+
+  it('refuses a non-empty directory that is not a haven-plus repository, unless --force', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'busy'));
+    writeFileSync(join(cwd, 'busy', 'notes.txt'), 'mine\n');
+    const refused = await runBin(['busy', '--yes'], { cwd });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('is not empty and is not a haven-plus repository');
+    expect(readdirSync(join(cwd, 'busy'))).toEqual(['notes.txt']);
+    const forced = await runBin(['busy', '--yes', '--force', '--no-git'], { cwd });
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'busy', 'README.md'))).toBe(true);
+    expect(existsSync(join(cwd, 'busy', '.git'))).toBe(false);
+  });
+
+  it('never commits into a repository with unrelated uncommitted changes', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['r', '--yes'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'r');
+    writeFileSync(join(dir, 'wip.txt'), 'unfinished\n');
+    const result = await runBin(['--databases', 'app,other'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('has uncommitted changes');
+    expect(result.stderr).toContain('?? wip.txt');
+    expect((await git(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+    expect(readFileSync(join(dir, 'infrastructure/postgres/config/base/databases.yaml'), 'utf8')).not.toContain('other');
+  });
+
+  it('refuses to overwrite hand edits without a TTY unless --force', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['r', '--yes'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'r');
+    const file = join(dir, 'infrastructure/garage/controller/base/releases.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 30m', 'interval: 5m'));
+    await git(dir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'fix: faster']);
+    const refused = await runBin([], { cwd: dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('infrastructure/garage/controller/base/releases.yaml');
+    expect(readFileSync(file, 'utf8')).toContain('interval: 5m');
+  });
+
+  it('--dry-run writes nothing and commits nothing', async () => {
+    const cwd = tempDir();
+    const result = await runBin(['dry', '--yes', '--dry-run'], { cwd });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.all).toContain('Dry run: nothing was written');
+    expect(existsSync(join(cwd, 'dry')) ? listFiles(join(cwd, 'dry')) : []).toEqual([]);
+  });
+
+  it('pushes to a real bare remote with --push, without a git identity configured', async () => {
+    const cwd = tempDir();
+    const bare = join(cwd, 'remote.git');
+    await git(cwd, ['init', '--bare', '--quiet', '-b', 'main', bare]);
+    const remote = `file://${bare}`;
+    const result = await runBin(['pushed', '--yes', '--engine', 'argocd', '--git-remote', remote, '--push', '--branch', 'platform'], { cwd });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.all).toContain('Pushed platform');
+    expect(result.all).toContain('used a neutral author');
+    const dir = join(cwd, 'pushed');
+    expect(await git(bare, ['rev-parse', 'platform'])).toBe(await git(dir, ['rev-parse', 'HEAD']));
+    expect(await git(bare, ['log', '-1', '--format=%an <%ae>', 'platform'])).toBe('haven-plus <haven-plus@localhost.invalid>');
+    expect(readFileSync(join(dir, 'clusters/local/apps/postgres-config.yaml'), 'utf8')).toContain(`repoURL: ${remote}`);
+    // --git-author chooses the identity.
+    const other = await runBin(['authored', '--yes', '--git-author', 'Team Platform <platform@gemeente.nl>'], { cwd });
+    expect(other.exitCode, other.stderr).toBe(0);
+    expect(await git(join(cwd, 'authored'), ['log', '-1', '--format=%an <%ae>'])).toBe('Team Platform <platform@gemeente.nl>');
+  });
+
+  it('--help lists every question of the table and the examples; --version prints the version', async () => {
+    const cwd = tempDir();
+    const help = await runBin(['--help'], { cwd });
+    expect(help.exitCode).toBe(0);
+    for (const flag of ['--name', '--engine', '--provider', '--clusters', '--components', '--object-storage', '--databases', '--git-remote', '--branch', '--push', '--answers', '--yes', '--force', '--dry-run']) {
+      expect(help.stdout).toContain(flag);
+    }
+    expect(help.stdout).toContain('Examples:');
+    const version = await runBin(['--version'], { cwd });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const unknown = await runBin(['--provder', 'x'], { cwd });
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stderr).toContain("unknown option '--provder'");
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseRaw, resolveAnswers, toStored, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { AnswersError } from '../../lib/errors.js';
+import { resolveNonInteractive } from '../../lib/generate.js';
+import { QUESTIONS, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
+
+const ctx: QuestionContext = { catalog: loadCatalog(), directoryName: 'gemeente-x' };
+const resolveWithDefaults = (raw: RawAnswers) => resolveAnswers(withDefaults(raw, ctx), ctx);
+
+function problemsOf(raw: RawAnswers): { answer: string; problem: string; allowed?: string }[] {
+  try {
+    resolveWithDefaults(raw);
+  } catch (error) {
+    if (error instanceof AnswersError) return error.problems;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be refused`);
+}
+
+describe('answers', () => {
+  it('fills sensible defaults for --yes', () => {
+    const a = resolveWithDefaults({});
+    expect(a).toMatchObject({
+      name: 'gemeente-x',
+      engine: 'flux',
+      provider: 'local',
+      clusters: [{ name: 'local', provider: 'local' }],
+      components: ['object-storage', 'postgres'],
+      databases: ['app'],
+      buckets: [],
+      git: true,
+      branch: 'main',
+      push: false,
+    });
+    expect(a.objectStorage).toBeUndefined();
+  });
+
+  it('defaults the cluster to prod on a cloud provider and parses name:provider', () => {
+    expect(resolveWithDefaults({ provider: 'ovhcloud' }).clusters).toEqual([{ name: 'prod', provider: 'ovhcloud' }]);
+    const a = resolveWithDefaults({ provider: 'ovhcloud', clusters: ['acc', 'prod:scaleway'] });
+    expect(a.clusters).toEqual([
+      { name: 'acc', provider: 'ovhcloud' },
+      { name: 'prod', provider: 'scaleway' },
+    ]);
+  });
+
+  it('reports every missing answer at once when defaults are not allowed', () => {
+    try {
+      resolveNonInteractive({}, ctx, false);
+      expect.fail('should throw');
+    } catch (error) {
+      const names = (error as AnswersError).problems.map((p) => p.answer);
+      expect(names).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'branch']);
+      expect((error as Error).message).toContain('name: is missing');
+    }
+  });
+
+  it.each([
+    ['Bad_Name', 'not a DNS-1123 label'],
+    ['UPPER', 'not a DNS-1123 label'],
+    ['a\nb: c', 'not a DNS-1123 label'],
+    ['../etc', 'not a DNS-1123 label'],
+    ['{{evil}}', 'not a DNS-1123 label'],
+    ['x"y', 'not a DNS-1123 label'],
+    ['a:b', 'not a DNS-1123 label'],
+    ['a#b', 'not a DNS-1123 label'],
+    ['$(rm -rf /)', 'not a DNS-1123 label'],
+    ['pr\u043Ed', 'not a DNS-1123 label'], // Cyrillic о, a look-alike
+    ['-lead', 'not a DNS-1123 label'],
+    ['x'.repeat(64), 'the limit is 63'],
+  ])('refuses the name %j with a message naming the rule', (name, message) => {
+    const problems = problemsOf({ name });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].answer).toBe('name');
+    expect(problems[0].problem).toContain(message);
+    expect(problems[0].allowed).toContain('lowercase letters');
+  });
+
+  it('names every bad value in one report', () => {
+    const problems = problemsOf({ name: 'Bad_Name', provider: 'aws', components: ['postgres', 'mongodb'], engine: 'jenkins' });
+    const byAnswer = Object.fromEntries(problems.map((p) => [p.answer, p.problem]));
+    expect(byAnswer.name).toContain('"Bad_Name"');
+    expect(byAnswer.provider).toContain('"aws" is not one of the choices');
+    expect(byAnswer.components).toContain('"mongodb" is not one of the choices');
+    expect(byAnswer.engine).toContain('"jenkins"');
+  });
+
+  it('refuses unknown clusters providers, duplicates and empty lists', () => {
+    expect(problemsOf({ clusters: ['prod:aws'] })[0].problem).toContain('unknown provider "aws"');
+    expect(problemsOf({ clusters: ['prod', 'prod:scaleway'] })[0].problem).toContain('"prod" is given twice');
+    expect(problemsOf({ databases: ['app', 'app'] })[0].problem).toContain('given twice');
+    expect(problemsOf({ components: [] })[0].problem).toContain('at least one');
+  });
+
+  it.each([
+    ['https://user:token@gitlab.example.nl/x.git', 'credentials'],
+    ['https://oauth2@gitlab.example.nl/x.git', 'credentials'],
+    ['https://gitlab.example.nl/x.git; rm -rf ~', 'characters that are not allowed'],
+    ['ftp://example.nl/x.git', 'not supported'],
+    ['https://gitlab.example.nl/x.git\n', 'characters that are not allowed'],
+  ])('refuses the git remote %j', (remote, message) => {
+    const problems = problemsOf({ 'git-remote': remote });
+    expect(problems.map((p) => p.answer)).toContain('git-remote');
+    expect(problems.find((p) => p.answer === 'git-remote')!.problem).toContain(message);
+  });
+
+  it.each(['https://gitlab.com/gemeente/platform.git', 'git@gitlab.com:gemeente/platform.git', 'ssh://git@gitlab.com/gemeente/platform.git', 'file:///srv/git/platform.git'])(
+    'accepts the git remote %s',
+    (remote) => {
+      expect(resolveWithDefaults({ 'git-remote': remote }).gitRemote).toBe(remote);
+    },
+  );
+
+  it('requires a git remote for Argo CD and for --push', () => {
+    expect(problemsOf({ engine: 'argocd' })[0]).toMatchObject({ answer: 'git-remote' });
+    expect(problemsOf({ push: true, 'git-remote': undefined }).map((p) => p.answer)).toContain('push');
+  });
+
+  it('requires an S3 endpoint where the profile has none, and suggests garage', () => {
+    const problems = problemsOf({ provider: 'upcloud' });
+    expect(problems[0].answer).toBe('s3-endpoint');
+    expect(problems[0].problem).toContain('upcloudobjects.com');
+    expect(problems[0].allowed).toContain('--object-storage garage');
+    expect(resolveWithDefaults({ provider: 'upcloud', 's3-endpoint': 'https://abc.upcloudobjects.com' }).s3Endpoint).toBe('https://abc.upcloudobjects.com');
+  });
+
+  it('checks the region against the profile', () => {
+    expect(problemsOf({ provider: 'ovhcloud', region: 'us-east-1' })[0]).toMatchObject({ answer: 'region', allowed: expect.stringContaining('gra') });
+    expect(resolveWithDefaults({ provider: 'ovhcloud', region: 'sbg' }).region).toBe('sbg');
+  });
+
+  it('refuses bucket names longer than S3 allows', () => {
+    const problems = problemsOf({ name: 'a'.repeat(40), clusters: ['b'.repeat(20)] });
+    expect(problems[0].problem).toContain('S3 allows 63');
+  });
+
+  it('normalises flags and files: comma lists, booleans, unknown keys, wrong types', () => {
+    expect(normaliseRaw({ clusters: 'a, b,', git: 'false' }, 'flags').answers).toEqual({ clusters: ['a', 'b'], git: false });
+    const { problems } = normaliseRaw({ nmae: 'x', databases: 3, push: 'yes' }, 'answers.yaml');
+    expect(problems.map((p) => p.answer)).toEqual(['nmae', 'databases', 'push']);
+    expect(problems[0].problem).toContain('not a known answer (in answers.yaml)');
+  });
+
+  it('stores answers in table order, so .yo-rc.json is stable', () => {
+    const stored = toStored(resolveWithDefaults({ clusters: ['b', 'a:ovhcloud'], provider: 'local' }));
+    const order = QUESTIONS.map((q) => q.name).filter((n) => n in stored);
+    expect(Object.keys(stored)).toEqual(order);
+    expect(stored.clusters).toEqual(['b', 'a:ovhcloud']);
+    // The stored form resolves to the same answers (a re-run asks nothing).
+    expect(resolveAnswers(normaliseRaw(stored, '.yo-rc.json').answers, ctx)).toEqual(resolveWithDefaults({ clusters: ['b', 'a:ovhcloud'], provider: 'local' }));
+  });
+});

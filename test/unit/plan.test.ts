@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { buildPlan, clusterApps, clusterStages } from '../../lib/plan.js';
+import type { RawAnswers } from '../../lib/questions.js';
+
+const catalog = loadCatalog();
+const ctx = { catalog, directoryName: 'platform' };
+const plan = (raw: RawAnswers) => buildPlan(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
+
+describe('plan', () => {
+  it('pulls in dependencies and says why', () => {
+    const p = plan({ provider: 'ovhcloud', components: ['postgres'] });
+    expect(p.components.map((c) => c.def.id)).toEqual(['cert-manager', 'object-storage', 'postgres']);
+    const certManager = p.components.find((c) => c.def.id === 'cert-manager')!;
+    expect(certManager.reasons[0]).toMatch(/^required by postgres: .*Barman Cloud plugin/);
+  });
+
+  it('uses the provider S3 service by default, with the profile endpoint and region', () => {
+    const p = plan({ provider: 'scaleway', region: 'fr-par' });
+    const os = p.clusters[0].objectStorage!;
+    expect(os).toMatchObject({ backend: 'provider-s3', endpoint: 'https://s3.fr-par.scw.cloud', region: 'fr-par', pathStyle: false });
+    expect(os.bucketList.map((b) => b.name)).toEqual(['platform-prod-postgres']);
+    expect(p.components.map((c) => c.def.id)).not.toContain('garage');
+  });
+
+  it('chooses the backend per cluster: Garage only where the provider has no S3 service', () => {
+    const p = plan({ provider: 'ovhcloud', clusters: ['prod', 'lab:local'], buckets: ['media'] });
+    const [prod, lab] = p.clusters;
+    expect(prod.objectStorage!.backend).toBe('provider-s3');
+    expect(prod.components).not.toContain('garage');
+    expect(lab.objectStorage!.backend).toBe('garage');
+    expect(lab.components).toContain('garage');
+    expect(lab.objectStorage!.bucketList.map((b) => b.name)).toEqual(['platform-lab-postgres', 'platform-lab-media']);
+    expect(lab.instances).toBe(1);
+    expect(prod.instances).toBe(3);
+  });
+
+  it('honours --object-storage garage everywhere and --s3-endpoint on the default provider', () => {
+    expect(plan({ provider: 'ovhcloud', 'object-storage': 'garage' }).clusters[0].objectStorage!.backend).toBe('garage');
+    const p = plan({ provider: 'generic', 'object-storage': 'provider-s3', 's3-endpoint': 'https://s3.example.nl' });
+    expect(p.clusters[0].objectStorage).toMatchObject({ backend: 'provider-s3', endpoint: 'https://s3.example.nl' });
+  });
+
+  it('orders Flux stages: controllers before configs, databases after their object store', () => {
+    const p = plan({ provider: 'local' });
+    const stages = clusterStages(p, p.clusters[0]);
+    const deps = Object.fromEntries(stages.map((s) => [s.id, s.dependsOn]));
+    expect(deps).toEqual({
+      'cert-manager-controller': [],
+      'garage-controller': [],
+      'postgres-controller': ['cert-manager-controller'],
+      'postgres-config': ['postgres-controller', 'garage-controller'],
+    });
+    // With the provider's S3 service there is nothing in the cluster to wait for.
+    const s3 = plan({ provider: 'ovhcloud' });
+    expect(clusterStages(s3, s3.clusters[0]).find((s) => s.id === 'postgres-config')!.dependsOn).toEqual(['postgres-controller']);
+  });
+
+  it('derives Argo CD sync waves from the same graph', () => {
+    const p = plan({ provider: 'local', engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git' });
+    const waves = Object.fromEntries(clusterApps(p, p.clusters[0]).map((a) => [a.id, a.wave]));
+    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, garage: 0, 'cloudnative-pg': 1, 'plugin-barman-cloud': 2, 'postgres-config': 3 });
+  });
+
+  it('leaves the storage class to the cluster where the profile does not know it', () => {
+    expect(plan({ provider: 'cyso' }).clusters[0].storageClass).toBeUndefined();
+    expect(plan({ provider: 'cyso', 'storage-class': 'fast' }).clusters[0].storageClass).toBe('fast');
+    expect(plan({ provider: 'ovhcloud' }).clusters[0].storageClass).toBe('csi-cinder-high-speed');
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { prepare } from '../../lib/generate.js';
+import type { RawAnswers } from '../../lib/questions.js';
+import { validateStructure } from '../../lib/validate/structure.js';
+
+const catalog = loadCatalog();
+const ctx = { catalog, directoryName: 'platform' };
+const answers = (raw: RawAnswers) => resolveAnswers(withDefaults(raw, ctx), ctx);
+const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
+
+/** Every provider × engine × backend the answers allow, with both component sets. */
+function matrix(): RawAnswers[] {
+  const out: RawAnswers[] = [];
+  for (const provider of catalog.providers.keys()) {
+    for (const engine of ['flux', 'argocd']) {
+      for (const backend of ['provider-s3', 'garage']) {
+        for (const components of [['object-storage', 'postgres'], ['object-storage'], ['cert-manager']]) {
+          const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, databases: ['app', 'orders'] };
+          if (backend === 'provider-s3' && !catalog.providers.get(provider)!.s3?.endpoint) raw['s3-endpoint'] = 'https://s3.example.nl';
+          out.push(raw);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('render', () => {
+  const cases = matrix();
+
+  it(`renders ${cases.length} combinations that pass structural validation`, () => {
+    for (const raw of cases) {
+      const { files } = prepare(answers(raw));
+      expect(validateStructure(files), JSON.stringify(raw)).toEqual([]);
+      for (const [path, text] of files.entries()) {
+        if (!path.endsWith('.yaml')) continue;
+        for (const doc of parseAllDocuments(text, { uniqueKeys: true })) expect(doc.errors, `${path} ${JSON.stringify(raw)}`).toEqual([]);
+      }
+    }
+  });
+
+  it('is deterministic: the same answers give byte-identical files', () => {
+    for (const raw of cases.slice(0, 12)) {
+      const a = prepare(answers(raw)).files.entries();
+      const b = prepare(answers(raw)).files.entries();
+      expect(b).toEqual(a);
+    }
+  });
+
+  it('never writes a Bitnami, MinIO or ingress-nginx image or chart', () => {
+    for (const raw of cases) {
+      for (const [path, text] of prepare(answers(raw)).files.entries()) {
+        expect(text, path).not.toMatch(/bitnami|minio|ingress-nginx/i);
+      }
+    }
+  });
+
+  it('writes LF, no trailing spaces, one final newline', () => {
+    for (const [path, text] of prepare(answers(cases[0])).files.entries()) {
+      expect(text.endsWith('\n') && !text.endsWith('\n\n'), path).toBe(true);
+      expect(text, path).not.toMatch(/\r|[ \t]+\n/);
+    }
+  });
+
+  it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
+    const { files } = prepare(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
+    const readme = files.get('README.md')!;
+    expect(readme).toContain('| `cloudnative-pg` | `0.29.0` |');
+    expect(readme).toContain('| `cert-manager` | `v1.21.1` |');
+    expect(readme).toContain('platform-prod-postgres');
+    const cluster = files.get('clusters/prod/README.md')!;
+    expect(cluster).toContain(`--url=${REMOTE}`);
+    expect(cluster).toContain('--path=clusters/prod');
+    expect(cluster).toContain('flux create kustomization flux-system');
+    expect(cluster).toContain('kind: FluxInstance');
+    expect(cluster).toContain('kubectl -n databases create secret generic s3-credentials');
+  });
+
+  it('writes the Argo CD Application health check into Argo CD values', () => {
+    const { files } = prepare(answers({ engine: 'argocd', 'git-remote': REMOTE }));
+    const values = files.get('infrastructure/argocd/controller/base/argocd.values.yaml')!;
+    expect(values).toContain('resource.customizations.health.argoproj.io_Application');
+    expect(values).toContain('hs.status = obj.status.health.status');
+  });
+
+  it('references credentials, never writes them', () => {
+    const { files } = prepare(answers({ provider: 'ovhcloud' }));
+    const stores = files.get('infrastructure/postgres/config/overlays/prod/object-stores.yaml')!;
+    const [store] = parseAllDocuments(stores).map((d) => d.toJS());
+    expect(store.spec.configuration.s3Credentials).toEqual({
+      accessKeyId: { name: 's3-credentials', key: 'S3_ACCESS_KEY_ID' },
+      secretAccessKey: { name: 's3-credentials', key: 'S3_SECRET_ACCESS_KEY' },
+    });
+    for (const [path, text] of files.entries()) expect(text, path).not.toMatch(/^kind: Secret$/m);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { FileSet } from '../../lib/fileset.js';
+import { prepare } from '../../lib/generate.js';
+import { validateStructure } from '../../lib/validate/structure.js';
+
+const catalog = loadCatalog();
+const ctx = { catalog, directoryName: 'platform' };
+
+function generated(raw: Record<string, unknown> = {}): FileSet {
+  return prepare(resolveAnswers(withDefaults(raw, ctx), ctx)).files;
+}
+
+/** A copy of a FileSet with one file changed (undefined: removed). */
+function mutate(files: FileSet, path: string, change: (text: string) => string | undefined): FileSet {
+  const out = new FileSet();
+  for (const [p, t] of files.entries()) {
+    const next = p === path ? change(t) : t;
+    if (next !== undefined) out.add(p, next);
+  }
+  return out;
+}
+
+describe('structural validation catches broken repositories', () => {
+  const files = generated();
+
+  it('accepts the generated repository', () => {
+    expect(validateStructure(files)).toEqual([]);
+  });
+
+  it.each([
+    ['a missing kustomization resource', 'infrastructure/postgres/config/base/databases.yaml', () => undefined, 'resources: databases.yaml does not exist'],
+    ['a duplicate key', 'infrastructure/garage/controller/base/sources.yaml', (t: string) => t.replace('  interval: 12h', '  interval: 12h\n  interval: 1h'), 'Map keys must be unique'],
+    ['an unknown dependsOn target', 'clusters/local/infrastructure/postgres.yaml', (t: string) => t.replace('name: garage-controller', 'name: minio-controller'), 'dependsOn minio-controller is not a Kustomization of cluster local'],
+    ['a path without kustomization', 'clusters/local/infrastructure/garage.yaml', (t: string) => t.replace('overlays/local', 'overlays/elsewhere'), 'has no kustomization.yaml'],
+    ['a missing patch', 'infrastructure/postgres/config/overlays/local/patch-cluster-app.yaml', () => undefined, 'patches: patch-cluster-app.yaml does not exist'],
+    ['a duplicate object', 'infrastructure/postgres/config/base/kustomization.yaml', (t: string) => t.replace('  - databases.yaml', '  - databases.yaml\n  - namespace.yaml'), 'duplicate object'],
+    ['a missing final newline', 'README.md', (t: string) => t.trimEnd(), 'does not end with a newline'],
+  ])('finds %s', (_name, path, change, message) => {
+    const findings = validateStructure(mutate(files, path, change));
+    expect(findings.map((f) => `${f.file}: ${f.message}`).join('\n')).toContain(message);
+  });
+
+  it('finds a missing Argo CD value file', () => {
+    const argo = generated({ engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git' });
+    const broken = mutate(argo, 'infrastructure/garage/controller/overlays/local/garage.values.yaml', () => undefined);
+    expect(validateStructure(broken).map((f) => f.message).join('\n')).toContain('value file $values/infrastructure/garage/controller/overlays/local/garage.values.yaml does not exist');
+  });
+});
