@@ -120,3 +120,73 @@ function describeDefault(name: string): string {
     }
   }
 }
+
+export function providersDoc(): string {
+  const { providers } = loadCatalog();
+  const rows = [...providers.values()].map((p) => {
+    const s3 = p.s3 ? (p.s3.endpoint ? `\`${p.s3.endpoint}\`` : p.s3.endpointHint ?? 'per instance') : 'none';
+    const regions = p.s3?.regions.length ? p.s3.regions.map((r) => (r === p.s3!.defaultRegion ? `**${r}**` : r)).join(', ') : '-';
+    return `| \`${p.id}\` | ${p.title} | ${p.storage.rwo ? `\`${p.storage.rwo}\`` : 'cluster default'} | ${p.storage.rwx ? `\`${p.storage.rwx}\`` : '-'} | ${s3} | ${regions} | ${p.defaultObjectStorage} |`;
+  });
+  const checks = [...providers.values()]
+    .filter((p) => p.check.length > 0)
+    .map((p) => `### ${p.id}\n\n${p.check.map((c) => `- ${c}`).join('\n')}\n\nSources: ${p.sources.join('; ')}.`);
+  return `# Provider profiles
+
+<!-- Generated from templates/providers/*.yaml by \`npm run docs\`; do not edit by hand. -->
+
+A provider profile holds the facts the generator needs about where a cluster runs: storage classes,
+the S3 service (endpoint, regions, addressing) and load-balancer annotations. Moving a cluster to
+another provider is a change of profile: \`--clusters prod:scaleway\` instead of \`prod:azure\`.
+
+| id | provider | RWO StorageClass | RWX | S3 endpoint | regions (default bold) | default object storage |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+\`--region\`, \`--s3-endpoint\` and \`--storage-class\` override the profile for clusters on the default
+provider (\`--provider\`). Adding a provider is adding a file under \`templates/providers/\`.
+
+## Defaults to check
+
+Facts we could not confirm are defaults the generated README asks you to check.
+
+${checks.join('\n\n')}
+`;
+}
+
+export function componentsDoc(): string {
+  const { components } = loadCatalog();
+  const sections = [...components.values()].map((c) => {
+    const releases = (c.controller?.releases ?? []).map(
+      (r) => `| \`${r.name}\` | \`${r.chart}\` | \`${r.version}\` | ${r.source.url} | ${r.images.map((i) => `\`${i}\``).join('<br>')} |`,
+    );
+    const requires = c.requires.map((r) => `- needs **${r.id}** (before its ${r.stage}): ${r.reason}`);
+    return [
+      `## ${c.title} (\`${c.id}\`)`,
+      '',
+      c.summary,
+      '',
+      `- selectable with \`--components\`: ${c.selectable ? 'yes' : 'no (added when needed)'}`,
+      `- engines: ${c.engines.join(', ')}`,
+      `- replaces: ${c.replaces.join('; ') || '-'}`,
+      `- namespace: \`${c.namespace}\`${c.config ? `; its manifests live in \`${c.config.namespace}\`` : ''} (Pod Security \`${c.podSecurity}\`)`,
+      ...(c.havenChecks.length ? [`- Haven checks: ${c.havenChecks.join(', ')}`] : []),
+      ...(c.backends ? [`- backends: ${Object.entries(c.backends).map(([k, v]) => `\`${k}\` (${v ? `deploys ${v}` : 'external service'})`).join(', ')}`] : []),
+      ...requires,
+      ...(c.provide.length ? ['', 'You provide:', '', ...c.provide.map((p) => `- ${p}`)] : []),
+      ...(releases.length
+        ? ['', '| release | chart | version | source | images |', '| --- | --- | --- | --- | --- |', ...releases]
+        : []),
+    ].join('\n');
+  });
+  return `# Components
+
+<!-- Generated from templates/components/*/component.yaml by \`npm run docs\`; do not edit by hand. -->
+
+Each component is a folder under \`templates/components/\`: \`component.yaml\` (what it is, what it
+replaces, its pinned charts and dependencies) and the Handlebars templates of its manifests.
+Dependencies are added automatically and the generator says why.
+
+${sections.join('\n\n')}
+`;
+}

@@ -2,9 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
-import { answersSchema, optionsDoc } from '../lib/reference.js';
+import { answersSchema, componentsDoc, optionsDoc, providersDoc } from '../lib/reference.js';
 
 mkdirSync(join(PACKAGE_ROOT, 'schemas'), { recursive: true });
 mkdirSync(join(PACKAGE_ROOT, 'docs'), { recursive: true });
 writeFileSync(join(PACKAGE_ROOT, 'schemas', 'answers.schema.json'), `${JSON.stringify(answersSchema(), null, 2)}\n`);
 writeFileSync(join(PACKAGE_ROOT, 'docs', 'options.md'), optionsDoc());
+writeFileSync(join(PACKAGE_ROOT, 'docs', 'providers.md'), providersDoc());
+writeFileSync(join(PACKAGE_ROOT, 'docs', 'components.md'), componentsDoc());

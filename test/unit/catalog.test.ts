@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../lib/catalog.js';
+import { ROOT } from '../helpers.js';
+
+/** Pinned chart data for offline checks (../shared/charts, see its SOURCES.md); overridable for other layouts. */
+const CHARTS = process.env.HAVEN_PLUS_CHARTS ?? join(ROOT, '..', 'shared', 'charts');
+
+interface ChartIndexEntry {
+  name: string;
+  version: string;
+  repoURL?: string;
+  source: { repo: string; ref: string; path: string };
+}
+
+describe('catalog', () => {
+  const catalog = loadCatalog();
+
+  it('has the components and providers this release promises', () => {
+    expect([...catalog.components.keys()]).toEqual(['argocd', 'cert-manager', 'garage', 'object-storage', 'postgres']);
+    expect([...catalog.providers.keys()].sort()).toEqual(
+      ['azure', 'cyso', 'exoscale', 'generic', 'hetzner', 'ionos', 'leaseweb', 'local', 'odc-noord', 'otc', 'ovhcloud', 'previder', 'scaleway', 'stackit', 'upcloud'],
+    );
+  });
+
+  it('pins every chart to a version present in the shared chart data, from the repository it names', () => {
+    expect(existsSync(join(CHARTS, 'INDEX.json')), `chart data not found at ${CHARTS}`).toBe(true);
+    const index = JSON.parse(readFileSync(join(CHARTS, 'INDEX.json'), 'utf8')) as ChartIndexEntry[];
+    for (const def of catalog.components.values()) {
+      for (const r of def.controller?.releases ?? []) {
+        const entry =
+          r.source.type === 'git'
+            ? index.find((e) => e.source.ref === r.version && e.source.path === r.chart)
+            : index.find((e) => e.name === r.chart && e.version === r.version);
+        expect(entry, `${def.id}/${r.name}: ${r.chart} ${r.version} is not in ${CHARTS}/INDEX.json`).toBeDefined();
+        if (r.source.type === 'helm') expect(entry!.repoURL?.replace(/\/$/, ''), `${def.id}/${r.name} repository`).toBe(r.source.url.replace(/\/$/, ''));
+        expect(existsSync(join(CHARTS, entry!.name, entry!.version, 'values.yaml'))).toBe(true);
+      }
+    }
+  });
+
+  it('every image a release lists is pinned to a tag, never latest', () => {
+    for (const def of catalog.components.values()) {
+      for (const r of def.controller?.releases ?? []) {
+        for (const image of r.images) expect(image, `${def.id}/${r.name}`).toMatch(/^[a-z0-9./-]+:(?!latest$)[\w.-]+$/);
+      }
+    }
+  });
+});
