@@ -43,6 +43,8 @@ export function validateStructure(files: FileSet): Finding[] {
     if (isYaml(path)) parsed.set(path, parseYamlFile(path, text, findings));
   }
   const dirHasKustomization = (dir: string) => files.has(`${dir}/kustomization.yaml`);
+  const paths = files.paths();
+  const directories = new Set(paths.flatMap((p) => p.split('/').slice(0, -1).map((_part, i, parts) => parts.slice(0, i + 1).join('/'))));
 
   // Kustomizations: references resolve, and no object twice in one build.
   const buildObjects = (dir: string, seen: Set<string>): { id: string; file: string }[] => {
@@ -70,7 +72,7 @@ export function validateStructure(files: FileSet): Finding[] {
     }
     return out;
   };
-  for (const path of files.paths().filter((p) => posix.basename(p) === 'kustomization.yaml')) {
+  for (const path of paths.filter((p) => posix.basename(p) === 'kustomization.yaml')) {
     const dir = posix.dirname(path);
     const seenIds = new Map<string, string>();
     for (const { id, file } of buildObjects(dir, new Set())) {
@@ -80,7 +82,7 @@ export function validateStructure(files: FileSet): Finding[] {
   }
 
   // Flux Kustomizations per cluster: dependsOn targets exist, paths build.
-  const clusters = new Set(files.paths().filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]));
+  const clusters = new Set(paths.filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]));
   for (const cluster of clusters) {
     const fluxKs = [...parsed.entries()]
       .filter(([p]) => p.startsWith(`clusters/${cluster}/`))
@@ -101,7 +103,7 @@ export function validateStructure(files: FileSet): Finding[] {
         const spec = o.spec as { source?: { path?: string }; sources?: { path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
         const gitPaths = [spec.source?.path, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm')).map((s) => s.path)];
         for (const p of gitPaths) {
-          if (p && !files.paths().some((f) => f.startsWith(`${p}/`))) findings.push({ file, message: `Application ${o.metadata?.name}: source path ${p} does not exist` });
+          if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push({ file, message: `Application ${o.metadata?.name}: source path ${p} does not exist` });
         }
         for (const s of spec.sources ?? []) {
           for (const v of s.helm?.valueFiles ?? []) {
