@@ -167,10 +167,10 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
   for (const q of applicableQuestions(raw)) {
     const value = raw[q.name];
     if (value === undefined) {
-      if (!q.optional && q.default === undefined) problems.push({ answer: q.name, problem: 'is missing', allowed: q.allowed(ctx) });
-      else if (!q.optional && q.default && q.default(raw, ctx) === undefined) {
-        problems.push({ answer: q.name, problem: 'is missing and has no usable default', allowed: q.allowed(ctx) });
-      } else if (!q.optional) problems.push({ answer: q.name, problem: 'is missing', allowed: q.allowed(ctx) });
+      if (q.optional) continue;
+      const hasDefault = q.default !== undefined && q.default(raw, ctx) !== undefined;
+      const why = !hasDefault && q.default && q.noDefault ? ` (${q.noDefault(ctx)})` : '';
+      problems.push({ answer: q.name, problem: `is missing${why}`, allowed: q.allowed(ctx) });
       continue;
     }
     problems.push(...checkAnswer(q, value, raw, ctx));

@@ -4,7 +4,7 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HavenPlusError } from './errors.js';
 
 const FALLBACK_AUTHOR = { name: 'haven-plus', email: 'haven-plus@localhost.invalid' };
@@ -31,6 +31,17 @@ export async function gitAvailable(): Promise<boolean> {
 /** Whether dir is the top level of a git work tree (not merely inside one). */
 export async function isRepositoryRoot(dir: string): Promise<boolean> {
   return existsSync(join(dir, '.git'));
+}
+
+/** The top level of the work tree containing dir (or its nearest existing ancestor), if any. */
+export async function enclosingRepository(dir: string): Promise<string | undefined> {
+  let probe = dir;
+  while (!existsSync(probe)) probe = dirname(probe);
+  try {
+    return (await git(probe, ['rev-parse', '--show-toplevel'])).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Porcelain status lines of uncommitted changes (empty when clean). */

@@ -44,6 +44,8 @@ export interface Question {
   /** What is allowed, said in errors and docs. */
   allowed: (ctx: QuestionContext) => string;
   choices?: (ctx: QuestionContext, answers: RawAnswers) => Choice[];
+  /** Why there is no default in this context (said when the answer is missing). */
+  noDefault?: (ctx: QuestionContext) => string;
   /** Default from the answers given so far; undefined means "no default": the answer is required. */
   default?: (answers: RawAnswers, ctx: QuestionContext) => unknown;
   /** Problem with one value (one list item for list types), or undefined. */
@@ -79,6 +81,7 @@ export const QUESTIONS: Question[] = [
     valueName: '<name>',
     allowed: () => DNS1123_LABEL_ALLOWED,
     default: (_a, ctx) => (checkDnsLabel(ctx.directoryName) ? undefined : ctx.directoryName),
+    noDefault: (ctx) => `the directory name ${JSON.stringify(ctx.directoryName)} cannot be the default: it ${checkDnsLabel(ctx.directoryName)?.replace(/^".*?" /, '')}; give --name`,
     check: (v) => checkDnsLabel(v),
   },
   {

@@ -20,7 +20,7 @@ import {
   summarize,
   type PreparedRun,
 } from '../../lib/generate.js';
-import { commitAll, configureRemote, isRepositoryRoot, push, uncommittedChanges } from '../../lib/git.js';
+import { commitAll, configureRemote, enclosingRepository, isRepositoryRoot, push, uncommittedChanges } from '../../lib/git.js';
 import { GENERATOR_VERSION } from '../../lib/package-info.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 
@@ -88,6 +88,16 @@ export default class AppGenerator extends Generator {
     if (problems.length > 0) throw new AnswersError(problems);
     this.raw = raw;
     this.base = stored?.answers ? renderStored(stored.answers, this.ctx) : undefined;
+    if (raw.git !== false && !(await isRepositoryRoot(this.target))) {
+      const outer = await enclosingRepository(this.target);
+      if (outer) {
+        throw new HavenPlusError(
+          `directory: ${this.target} is inside the git repository ${outer}; a platform repository is a repository of its own.\n` +
+            `  Generate it outside ${outer}, or pass --no-git to write the files without committing.`,
+          2,
+        );
+      }
+    }
     if (raw.git !== false && !this._dryRun && (await isRepositoryRoot(this.target))) {
       const changes = await uncommittedChanges(this.target);
       if (changes.length > 0) {

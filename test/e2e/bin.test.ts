@@ -204,3 +204,26 @@ describe('haven-plus (bin), end to end', () => {
     expect(unknown.stderr).toContain("unknown option '--provder'");
   });
 });
+
+describe('haven-plus (bin), directories', () => {
+  it('explains why the directory name cannot be the default name', async () => {
+    const cwd = tempDir();
+    const result = await runBin(['My_Platform', '--yes'], { cwd });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('- name: is missing (the directory name "My_Platform" cannot be the default: it is not a DNS-1123 label; give --name)');
+    const named = await runBin(['My_Platform', '--yes', '--name', 'my-platform'], { cwd });
+    expect(named.exitCode, named.stderr).toBe(0);
+  });
+
+  it('refuses to create a nested repository inside another git repository', async () => {
+    const cwd = tempDir();
+    await git(cwd, ['init', '-q']);
+    const result = await runBin(['sub/platform', '--yes'], { cwd });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`is inside the git repository ${cwd}`);
+    expect(existsSync(join(cwd, 'sub'))).toBe(false);
+    const noGit = await runBin(['sub/platform', '--yes', '--no-git'], { cwd });
+    expect(noGit.exitCode, noGit.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'sub/platform/README.md'))).toBe(true);
+  });
+});
