@@ -98,11 +98,13 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
     files.add(`${dir}/apps/${node.id}.yaml`, documents([application(plan, cluster, node, files)], `Sync wave ${node.wave}${node.dependsOn.length ? `: after ${node.dependsOn.join(', ')}` : ''}.`));
     resources.push(`${node.id}.yaml`);
   }
-  files.add(`${dir}/apps/kustomization.yaml`, kustomization(resources));
+  // The root Application is one of the resources it manages: after `kubectl apply` once, changes to
+  // it arrive through git like everything else. No resources finalizer: deleting the root must never
+  // cascade into deleting the platform.
   const root = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: 'root', namespace: ARGOCD_NAMESPACE, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    metadata: { name: 'root', namespace: ARGOCD_NAMESPACE },
     spec: {
       project: 'default',
       source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path: `${dir}/apps` },
@@ -110,7 +112,9 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
       syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
     },
   };
-  files.add(`${dir}/bootstrap/root.yaml`, documents([root], `Apply once after installing Argo CD (see ../README.md); from then on Argo CD manages ${dir}/apps.`));
+  files.add(`${dir}/apps/root.yaml`, documents([root], `App of apps for cluster ${cluster.name}: apply once after installing Argo CD (see ../README.md); it then manages\n${dir}/apps, itself included.`));
+  resources.push('root.yaml');
+  files.add(`${dir}/apps/kustomization.yaml`, kustomization(resources));
 }
 
 export function renderArgoCD(files: FileSet, plan: Plan): void {

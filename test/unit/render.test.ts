@@ -86,6 +86,14 @@ describe('render', () => {
     expect(values).toContain('hs.status = obj.status.health.status');
   });
 
+  it('makes the Argo CD root Application manage itself, without a cascading finalizer', () => {
+    const { files } = prepare(answers({ engine: 'argocd', 'git-remote': REMOTE }));
+    const [root] = parseAllDocuments(files.get('clusters/local/apps/root.yaml')!).map((d) => d.toJS());
+    expect(root.spec.source).toEqual({ repoURL: REMOTE, targetRevision: 'main', path: 'clusters/local/apps' });
+    expect(root.metadata.finalizers).toBeUndefined();
+    expect(files.get('clusters/local/apps/kustomization.yaml')).toContain('- root.yaml');
+  });
+
   it('references credentials, never writes them', () => {
     const { files } = prepare(answers({ provider: 'ovhcloud' }));
     const stores = files.get('infrastructure/postgres/config/overlays/prod/object-stores.yaml')!;
