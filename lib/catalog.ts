@@ -35,6 +35,8 @@ export interface Release {
   dependsOn: string[];
   /** Images the release runs, pinned, shown in the README. */
   images: string[];
+  /** API groups whose CRDs the chart installs: objects of these groups must come after it. */
+  crds: string[];
 }
 
 export interface Requirement {
@@ -151,6 +153,7 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     clusterValues,
     dependsOn: asStringArray(raw.dependsOn, file, 'dependsOn'),
     images: asStringArray(raw.images, file, 'images'),
+    crds: asStringArray(raw.crds, file, 'crds'),
   };
 }
 

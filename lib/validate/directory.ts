@@ -1,11 +1,11 @@
-/** Validation of a repository on disk: the in-memory structural checks plus kustomize builds. */
+/** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { FileSet } from '../fileset.js';
 import { buildAll, kubectlAvailable } from './kustomize.js';
-import { validateStructure, type Finding } from './structure.js';
+import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
-const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$/;
+const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$|(^|\/)\.gitlab-ci\.yml$/;
 
 export function readRepository(root: string): FileSet {
   const files = new FileSet();
@@ -22,45 +22,24 @@ export function readRepository(root: string): FileSet {
   return files;
 }
 
-export interface ValidationReport {
+export interface DirectoryReport extends Report {
   root: string;
-  files: number;
-  kustomizations: number;
-  kustomizeChecked: boolean;
-  findings: Finding[];
-  notes: string[];
+  kubectl: boolean;
+  paths: string[];
 }
 
-export async function validateDirectory(root: string): Promise<ValidationReport> {
+export async function validateDirectory(root: string, options: Omit<ValidateOptions, 'kubectlBuilds'> = {}): Promise<DirectoryReport> {
   const files = readRepository(root);
-  const findings = validateStructure(files);
-  const notes: string[] = [];
-  let kustomizations = 0;
   const kubectl = await kubectlAvailable();
+  const kubectlBuilds = new Map<string, string>();
+  const extra = [];
   if (kubectl) {
     const result = await buildAll(root);
-    kustomizations = result.builds.length;
-    findings.push(...result.findings);
-  } else {
-    notes.push('kubectl is not installed: kustomizations were checked for missing files but not built. Install kubectl to build them.');
+    extra.push(...result.findings);
+    for (const b of result.builds) if (b.output !== undefined) kubectlBuilds.set(b.dir, b.output);
   }
-  return { root, files: files.size, kustomizations, kustomizeChecked: kubectl, findings, notes };
-}
-
-export function formatReport(report: ValidationReport): string {
-  const byFile = new Map<string, string[]>();
-  for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f.message]);
-  const lines: string[] = [];
-  for (const [file, messages] of [...byFile.entries()].sort()) {
-    lines.push(file);
-    for (const m of messages) lines.push(`  ✗ ${m}`);
-  }
-  for (const n of report.notes) lines.push(`note: ${n}`);
-  const built = report.kustomizeChecked ? `, ${report.kustomizations} kustomizations built` : '';
-  lines.push(
-    report.findings.length === 0
-      ? `✓ ${report.files} files valid${built}`
-      : `✗ ${report.findings.length} problem(s) in ${byFile.size} file(s); ${report.files} files checked${built}`,
-  );
-  return lines.join('\n');
+  const report = await validateFiles(files, { ...options, kubectlBuilds });
+  report.findings.push(...extra);
+  if (!kubectl) report.notes.push('kubectl is not installed: kustomizations were built by the offline builder only. Install kubectl to build them with kustomize itself.');
+  return { ...report, root, kubectl, paths: files.paths() };
 }

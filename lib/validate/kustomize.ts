@@ -2,7 +2,7 @@
 import { execa } from 'execa';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Finding } from './structure.js';
+import { error, type Finding } from './findings.js';
 
 export async function kubectlAvailable(): Promise<boolean> {
   try {
@@ -45,9 +45,9 @@ export async function buildAll(root: string, concurrency = 4): Promise<{ finding
       try {
         const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], { stdin: 'ignore' });
         builds.push({ dir: rel, output: stdout });
-      } catch (error) {
-        const e = error as { stderr?: string; shortMessage?: string };
-        findings.push({ file: `${rel}/kustomization.yaml`, message: `kubectl kustomize failed: ${(e.stderr || e.shortMessage || String(error)).trim()}` });
+      } catch (err) {
+        const e = err as { stderr?: string; shortMessage?: string };
+        findings.push(error('kustomize', `${rel}/kustomization.yaml`, `kubectl kustomize failed: ${(e.stderr || e.shortMessage || String(err)).trim()}`));
         builds.push({ dir: rel });
       }
     }

@@ -8,10 +8,8 @@ import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
 
-export interface Finding {
-  file: string;
-  message: string;
-}
+import { error, type Finding } from './findings.js';
+export type { Finding } from './findings.js';
 
 interface K8sObject {
   apiVersion?: string;
@@ -25,8 +23,8 @@ const isYaml = (p: string) => p.endsWith('.yaml') || p.endsWith('.yml');
 export function parseYamlFile(file: string, text: string, findings: Finding[]): K8sObject[] {
   const objects: K8sObject[] = [];
   for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true })) {
-    for (const e of doc.errors) findings.push({ file, message: `YAML: ${e.message.split('\n')[0]}` });
-    for (const w of doc.warnings) findings.push({ file, message: `YAML warning: ${w.message.split('\n')[0]}` });
+    for (const e of doc.errors) findings.push(error('yaml', file, `YAML: ${e.message.split('\n')[0]}`));
+    for (const w of doc.warnings) findings.push(error('yaml', file, `YAML: ${w.message.split('\n')[0]}`));
     if (doc.errors.length > 0) continue;
     const value = doc.toJS() as K8sObject | null;
     if (value !== null && value !== undefined) objects.push(value);
@@ -38,8 +36,8 @@ export function validateStructure(files: FileSet): Finding[] {
   const findings: Finding[] = [];
   const parsed = new Map<string, K8sObject[]>();
   for (const [path, text] of files.entries()) {
-    if (!text.endsWith('\n')) findings.push({ file: path, message: 'does not end with a newline' });
-    if (text.includes('\r')) findings.push({ file: path, message: 'contains CR characters (expected LF line endings)' });
+    if (!text.endsWith('\n')) findings.push(error('yaml', path, 'does not end with a newline'));
+    if (text.includes('\r')) findings.push(error('yaml', path, 'contains CR characters (expected LF line endings)'));
     if (isYaml(path)) parsed.set(path, parseYamlFile(path, text, findings));
   }
   const dirHasKustomization = (dir: string) => files.has(`${dir}/kustomization.yaml`);
@@ -49,7 +47,7 @@ export function validateStructure(files: FileSet): Finding[] {
   // Kustomizations: references resolve, and no object twice in one build.
   const buildObjects = (dir: string, seen: Set<string>): { id: string; file: string }[] => {
     if (seen.has(dir)) {
-      findings.push({ file: `${dir}/kustomization.yaml`, message: 'kustomization includes itself (cycle)' });
+      findings.push(error('kustomize', `${dir}/kustomization.yaml`, 'kustomization includes itself (cycle)'));
       return [];
     }
     seen.add(dir);
@@ -62,12 +60,12 @@ export function validateStructure(files: FileSet): Finding[] {
       } else if (dirHasKustomization(target)) {
         out.push(...buildObjects(target, new Set(seen)));
       } else {
-        findings.push({ file: `${dir}/kustomization.yaml`, message: `resources: ${ref} does not exist` });
+        findings.push(error('kustomize', `${dir}/kustomization.yaml`, `resources: ${ref} does not exist`));
       }
     }
     for (const p of k?.patches ?? []) {
       if (p.path && !files.has(posix.normalize(posix.join(dir, p.path)))) {
-        findings.push({ file: `${dir}/kustomization.yaml`, message: `patches: ${p.path} does not exist` });
+        findings.push(error('kustomize', `${dir}/kustomization.yaml`, `patches: ${p.path} does not exist`));
       }
     }
     return out;
@@ -76,7 +74,7 @@ export function validateStructure(files: FileSet): Finding[] {
     const dir = posix.dirname(path);
     const seenIds = new Map<string, string>();
     for (const { id, file } of buildObjects(dir, new Set())) {
-      if (seenIds.has(id)) findings.push({ file, message: `${id} is also declared in ${seenIds.get(id)} (duplicate object in the build of ${dir})` });
+      if (seenIds.has(id)) findings.push(error('kustomize', file, `${id} is also declared in ${seenIds.get(id)} (duplicate object in the build of ${dir})`, { object: id }));
       else seenIds.set(id, file);
     }
   }
@@ -91,10 +89,10 @@ export function validateStructure(files: FileSet): Finding[] {
     for (const { file, o } of fluxKs) {
       const spec = o.spec as { path?: string; dependsOn?: { name: string }[] };
       for (const d of spec.dependsOn ?? []) {
-        if (!names.has(d.name)) findings.push({ file, message: `Kustomization ${o.metadata?.name}: dependsOn ${d.name} is not a Kustomization of cluster ${cluster}` });
+        if (!names.has(d.name)) findings.push(error('reference', file, `Kustomization ${o.metadata?.name}: dependsOn ${d.name} is not a Kustomization of cluster ${cluster}`));
       }
       const path = posix.normalize(spec.path ?? '.').replace(/^\.\//, '');
-      if (!dirHasKustomization(path)) findings.push({ file, message: `Kustomization ${o.metadata?.name}: path ${spec.path} has no kustomization.yaml` });
+      if (!dirHasKustomization(path)) findings.push(error('reference', file, `Kustomization ${o.metadata?.name}: path ${spec.path} has no kustomization.yaml`));
     }
     // Argo CD Applications: paths and value files exist.
     for (const [file, objs] of parsed.entries()) {
@@ -103,12 +101,12 @@ export function validateStructure(files: FileSet): Finding[] {
         const spec = o.spec as { source?: { path?: string }; sources?: { path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
         const gitPaths = [spec.source?.path, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm')).map((s) => s.path)];
         for (const p of gitPaths) {
-          if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push({ file, message: `Application ${o.metadata?.name}: source path ${p} does not exist` });
+          if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push(error('reference', file, `Application ${o.metadata?.name}: source path ${p} does not exist`));
         }
         for (const s of spec.sources ?? []) {
           for (const v of s.helm?.valueFiles ?? []) {
             const f = v.replace(/^\$values\//, '');
-            if (!files.has(f)) findings.push({ file, message: `Application ${o.metadata?.name}: value file ${v} does not exist` });
+            if (!files.has(f)) findings.push(error('reference', file, `Application ${o.metadata?.name}: value file ${v} does not exist`));
           }
         }
       }

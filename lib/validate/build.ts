@@ -1,0 +1,117 @@
+/**
+ * An in-memory build of the kustomize subset the generator writes (resources, patches by path with
+ * an optional target, namespace). Every object remembers the file it came from and the patches that
+ * changed it, so findings point at files a person can open. A kustomization using anything else is
+ * reported as unsupported and built with kubectl instead, where kubectl is available.
+ */
+import { posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { FileSet } from '../fileset.js';
+
+export interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface BuiltObject {
+  object: K8sObject;
+  /** File the object was declared in. */
+  origin: string;
+  /** Patch files that changed it. */
+  patchedBy: string[];
+}
+
+export interface BuildResult {
+  dir: string;
+  objects: BuiltObject[];
+  /** Fields this builder does not implement (the build must come from kubectl). */
+  unsupported: string[];
+  errors: { file: string; message: string }[];
+}
+
+const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'patches', 'namespace']);
+
+export function objectsOf(text: string): K8sObject[] {
+  return parseAllDocuments(text, { uniqueKeys: true })
+    .filter((d) => d.errors.length === 0)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null && typeof o === 'object' && !Array.isArray(o));
+}
+
+/** JSON merge patch (RFC 7386): maps merge, null removes, everything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+export const objectKey = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}`;
+
+export function buildKustomization(files: FileSet, dir: string, stack: string[] = []): BuildResult {
+  const file = `${dir}/kustomization.yaml`;
+  const result: BuildResult = { dir, objects: [], unsupported: [], errors: [] };
+  const text = files.get(file);
+  if (text === undefined) {
+    result.errors.push({ file, message: 'no kustomization.yaml' });
+    return result;
+  }
+  if (stack.includes(dir)) {
+    result.errors.push({ file, message: `kustomization cycle: ${[...stack, dir].join(' → ')}` });
+    return result;
+  }
+  const [k] = objectsOf(text) as { resources?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string> }[]; namespace?: string }[];
+  if (!k) return result;
+  result.unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
+  for (const ref of k.resources ?? []) {
+    const target = posix.normalize(posix.join(dir, ref));
+    if (files.has(target)) {
+      for (const object of objectsOf(files.get(target)!)) result.objects.push({ object, origin: target, patchedBy: [] });
+    } else if (files.has(`${target}/kustomization.yaml`)) {
+      const sub = buildKustomization(files, target, [...stack, dir]);
+      result.objects.push(...sub.objects);
+      result.errors.push(...sub.errors);
+      result.unsupported.push(...sub.unsupported);
+    } else {
+      result.errors.push({ file, message: `resources: ${ref} does not exist` });
+    }
+  }
+  for (const p of k.patches ?? []) {
+    if (!p.path) {
+      result.unsupported.push('patches[].patch (inline)');
+      continue;
+    }
+    const patchFile = posix.normalize(posix.join(dir, p.path));
+    const patchText = files.get(patchFile);
+    if (patchText === undefined) {
+      result.errors.push({ file, message: `patches: ${p.path} does not exist` });
+      continue;
+    }
+    for (const patch of objectsOf(patchText)) {
+      const want = { kind: p.target?.kind ?? patch.kind, name: p.target?.name ?? patch.metadata?.name, namespace: p.target?.namespace ?? patch.metadata?.namespace };
+      const matches = result.objects.filter(
+        (b) => b.object.kind === want.kind && b.object.metadata?.name === want.name && (!want.namespace || (b.object.metadata?.namespace ?? k.namespace) === want.namespace),
+      );
+      if (matches.length === 0) {
+        result.errors.push({ file: patchFile, message: `patch for ${want.kind} ${want.namespace ? `${want.namespace}/` : ''}${want.name} matches no object in the build of ${dir}` });
+      }
+      for (const m of matches) {
+        // Identity fields select the target; everything else merges into it.
+        const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
+        const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
+        m.object = mergePatch(m.object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+        m.patchedBy.push(patchFile);
+      }
+    }
+  }
+  if (k.namespace) {
+    for (const b of result.objects) if (b.object.kind !== 'Namespace') b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: k.namespace } };
+  }
+  return result;
+}

@@ -1,0 +1,26 @@
+/** What validation reports: a problem (or a warning) at a file, an object and a path. */
+export type Severity = 'error' | 'warning';
+export type Check = 'yaml' | 'kustomize' | 'schema' | 'reference' | 'values';
+
+export interface Finding {
+  severity: Severity;
+  check: Check;
+  file: string;
+  /** Kind namespace/name of the object, where the finding is about one. */
+  object?: string;
+  /** JSON pointer into the object (or values), where it applies. */
+  path?: string;
+  message: string;
+}
+
+/** A Secret the platform expects and the repository does not contain: the user creates it. */
+export interface MustCreate {
+  cluster: string;
+  namespace: string;
+  name: string;
+  keys: string[];
+  referencedBy: string[];
+}
+
+export const error = (check: Check, file: string, message: string, extra: Partial<Finding> = {}): Finding => ({ severity: 'error', check, file, message, ...extra });
+export const warning = (check: Check, file: string, message: string, extra: Partial<Finding> = {}): Finding => ({ severity: 'warning', check, file, message, ...extra });

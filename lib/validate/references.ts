@@ -1,0 +1,278 @@
+/**
+ * References within what one cluster applies: Flux sources, chartRefs, dependsOn, valuesFrom; Argo CD
+ * projects, destinations and repositories; namespaces; Secrets the platform expects (listed as "you
+ * must create"); duplicates; cycles; and CRD ordering (an object of a CRD group comes after the
+ * release that installs that CRD).
+ */
+import { posix } from 'node:path';
+import type { Catalog } from '../catalog.js';
+import type { FileSet } from '../fileset.js';
+import { objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { error, warning, type Finding, type MustCreate } from './findings.js';
+
+/** Who applies an object: a Flux Kustomization or an Argo CD Application. */
+interface Unit {
+  name: string;
+  file: string;
+  object: K8sObject;
+  dependsOn: string[];
+  wave: number;
+}
+
+interface Placed {
+  object: K8sObject;
+  file: string;
+  unit: Unit;
+}
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const BUILTIN_GROUPS = new Set([
+  'core', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'storage.k8s.io',
+  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+]);
+const FLUX_GROUPS = ['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'notification.toolkit.fluxcd.io', 'image.toolkit.fluxcd.io', 'source.extensions.fluxcd.io'];
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ClusterIssuer', 'StorageClass', 'PriorityClass',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'PersistentVolume', 'GatewayClass', 'ClusterSecretStore', 'ClusterPolicy', 'ClusterImageCatalog', 'IngressClass',
+]);
+
+const group = (o: K8sObject) => (o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0] : 'core');
+const nsOf = (o: K8sObject, fallback?: string) => o.metadata?.namespace ?? fallback;
+const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/** Secret references the platform's kinds make, and the keys they read. */
+function secretRefs(o: K8sObject): { name: string; namespace: string; keys: string[] }[] {
+  const ns = o.metadata?.namespace ?? 'default';
+  const refs: { name: string; namespace: string; keys: string[] }[] = [];
+  const add = (name: unknown, keys: string[], namespace = ns) => {
+    if (typeof name === 'string' && name) refs.push({ name, namespace, keys });
+  };
+  if (o.kind === 'ObjectStore' && group(o) === 'barmancloud.cnpg.io') {
+    const creds = get(o, 'spec.configuration.s3Credentials') as Record<string, { name?: string; key?: string }> | undefined;
+    for (const ref of Object.values(creds ?? {})) if (ref && typeof ref === 'object') add(ref.name, ref.key ? [ref.key] : []);
+  }
+  if (['GitRepository', 'HelmRepository', 'OCIRepository', 'Bucket'].includes(o.kind ?? '') && FLUX_GROUPS.includes(group(o))) add(get(o, 'spec.secretRef.name'), []);
+  if (o.kind === 'Kustomization' && group(o) === 'kustomize.toolkit.fluxcd.io') add(get(o, 'spec.decryption.secretRef.name'), []);
+  if (o.kind === 'HelmRelease') {
+    for (const v of (get(o, 'spec.valuesFrom') as { kind?: string; name?: string; valuesKey?: string; optional?: boolean }[] | undefined) ?? []) {
+      if (v.kind === 'Secret' && !v.optional) add(v.name, [v.valuesKey ?? 'values.yaml']);
+    }
+  }
+  return refs;
+}
+
+function reachable(units: Map<string, Unit>, from: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(units.get(from)?.dependsOn ?? [])];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    stack.push(...(units.get(n)?.dependsOn ?? []));
+  }
+  return seen;
+}
+
+function findCycle(units: Map<string, Unit>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  let cycle: string[] | undefined;
+  const visit = (n: string, path: string[]) => {
+    if (cycle || state.get(n) === 'done' || !units.has(n)) return;
+    if (state.get(n) === 'visiting') {
+      cycle = [...path.slice(path.indexOf(n)), n];
+      return;
+    }
+    state.set(n, 'visiting');
+    for (const d of units.get(n)!.dependsOn) visit(d, [...path, n]);
+    state.set(n, 'done');
+  };
+  for (const n of [...units.keys()].sort()) visit(n, []);
+  return cycle;
+}
+
+const matches = (pattern: string, value: string) => pattern === '*' || pattern === value || (pattern.endsWith('*') && value.startsWith(pattern.slice(0, -1)));
+
+export interface ClusterReferences {
+  findings: Finding[];
+  mustCreate: MustCreate[];
+}
+
+export function checkReferences(files: FileSet, builds: Map<string, BuildResult>, catalog: Catalog): ClusterReferences {
+  const findings: Finding[] = [];
+  const mustCreate = new Map<string, MustCreate>();
+  const crdProviders = new Map<string, string[]>(); // chart name → CRD groups
+  for (const c of catalog.components.values()) for (const r of c.controller?.releases ?? []) crdProviders.set(r.chart, r.crds);
+
+  const clusters = [...new Set(files.paths().filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]))].sort();
+  for (const cluster of clusters) {
+    const units = new Map<string, Unit>();
+    const placed: Placed[] = [];
+    const createdNamespaces = new Map<string, Unit | null>(SYSTEM_NAMESPACES.map((n) => [n, null]));
+    const providers = new Map<string, Unit>(); // CRD group → unit installing it
+    const argo = files.has(`clusters/${cluster}/apps/kustomization.yaml`);
+    const place = (unit: Unit, dir: string) => {
+      const build = builds.get(dir);
+      if (!build) return;
+      for (const b of build.objects) placed.push({ object: b.object, file: b.origin, unit });
+    };
+
+    if (argo) {
+      createdNamespaces.set('argocd', null); // created by the bootstrap's helm install
+      const apps = builds.get(`clusters/${cluster}/apps`);
+      for (const b of apps?.objects ?? []) {
+        if (b.object.kind !== 'Application') continue;
+        const wave = Number(b.object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+        units.set(b.object.metadata!.name!, { name: b.object.metadata!.name!, file: b.origin, object: b.object, dependsOn: [], wave });
+      }
+      // Argo CD itself (and so its CRDs and namespace) comes from the bootstrap, before any wave.
+      const bootstrap: Unit = { name: 'argocd bootstrap', file: `clusters/${cluster}/README.md`, object: {}, dependsOn: [], wave: -1000 };
+      const appsDir = `clusters/${cluster}/apps`;
+      for (const unit of units.values()) {
+        const spec = unit.object.spec as { source?: { path?: string; chart?: string; ref?: string }; sources?: { path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
+        const sources = spec.sources ?? (spec.source ? [spec.source] : []);
+        for (const s of sources) {
+          if (s.chart) for (const g of crdProviders.get(s.chart) ?? []) providers.set(g, unit);
+          if (s.path && !s.chart && s.ref === undefined && builds.has(posix.normalize(s.path))) place(unit, posix.normalize(s.path));
+          else if (s.path && !s.chart) for (const g of crdProviders.get(s.path) ?? []) providers.set(g, unit);
+        }
+        const dest = spec.destination?.namespace;
+        if (dest && spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') && !createdNamespaces.has(dest)) createdNamespaces.set(dest, unit);
+      }
+      // Without a self-managing root, the app-of-apps is applied by hand: it counts as bootstrap.
+      if (!placed.some((p) => p.file.startsWith(`${appsDir}/`))) place(bootstrap, appsDir);
+      providers.set('argoproj.io', bootstrap);
+      checkArgo(cluster, units, placed, findings);
+    } else {
+      createdNamespaces.set('flux-system', null);
+      for (const path of files.paths().filter((p) => p.startsWith(`clusters/${cluster}/`) && p.endsWith('.yaml'))) {
+        for (const o of objectsOf(files.get(path)!)) {
+          if (o.kind !== 'Kustomization' || group(o) !== 'kustomize.toolkit.fluxcd.io') continue;
+          const deps = ((o.spec?.dependsOn as { name: string }[]) ?? []).map((d) => d.name);
+          units.set(o.metadata!.name!, { name: o.metadata!.name!, file: path, object: o, dependsOn: deps, wave: 0 });
+        }
+      }
+      const bootstrap: Unit = { name: 'flux-system', file: `clusters/${cluster}`, object: {}, dependsOn: [], wave: -1 };
+      placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, file: '(flux bootstrap)', unit: bootstrap });
+      for (const unit of units.values()) {
+        placed.push({ object: unit.object, file: unit.file, unit: bootstrap });
+        const path = String(unit.object.spec?.path ?? '').replace(/^\.\//, '');
+        place(unit, posix.normalize(path));
+      }
+      for (const g of FLUX_GROUPS) providers.set(g, bootstrap);
+      for (const p of placed) {
+        if (p.object.kind === 'HelmRelease') {
+          const chart = get(p.object, 'spec.chart.spec.chart') as string | undefined;
+          for (const g of crdProviders.get(chart ?? '') ?? []) providers.set(g, p.unit);
+        }
+      }
+      const cycle = findCycle(units);
+      if (cycle) findings.push(error('reference', units.get(cycle[0])!.file, `dependsOn cycle: ${cycle.join(' → ')}`, { object: `Kustomization flux-system/${cycle[0]}` }));
+      checkFlux(placed, findings);
+    }
+
+    for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.get(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
+    for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
+
+    const before = (a: Unit, b: Unit) => (argo ? a.wave < b.wave : a.name === 'flux-system' || reachable(units, b.name).has(a.name));
+    const seen = new Map<string, Placed>();
+    for (const p of placed) {
+      const id = objectKey(p.object);
+      const where = { object: id };
+      const dup = seen.get(`${p.object.apiVersion} ${id}`);
+      if (dup && dup.unit !== p.unit) findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
+      seen.set(`${p.object.apiVersion} ${id}`, p);
+
+      const ns = p.object.metadata?.namespace;
+      if (ns && !CLUSTER_SCOPED.has(p.object.kind ?? '')) {
+        if (!createdNamespaces.has(ns)) {
+          findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
+        } else {
+          const creator = createdNamespaces.get(ns);
+          if (creator && creator !== p.unit && !before(creator, p.unit)) {
+            findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
+          }
+        }
+      }
+      const g = group(p.object);
+      if (!BUILTIN_GROUPS.has(g)) {
+        const provider = providers.get(g);
+        if (!provider) findings.push(warning('reference', p.file, `no release in this repository installs the CRDs of ${g} on cluster ${cluster}; they must exist before ${p.unit.name} applies`, where));
+        else if (provider !== p.unit && !before(provider, p.unit)) {
+          findings.push(error('reference', p.file, `${g} CRDs are installed by ${provider.name}, which is not ordered before ${p.unit.name} on cluster ${cluster} (${argo ? 'sync wave' : 'dependsOn'})`, where));
+        } else if (provider === p.unit && provider.name !== 'flux-system' && p.object.kind !== 'HelmRelease' && !argo) {
+          findings.push(error('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it`, where));
+        }
+      }
+      for (const ref of secretRefs(p.object)) {
+        const exists = placed.some((q) => ['Secret', 'SealedSecret', 'ExternalSecret'].includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && nsOf(q.object) === ref.namespace);
+        if (exists) continue;
+        const key = `${cluster}/${ref.namespace}/${ref.name}`;
+        const entry = mustCreate.get(key) ?? { cluster, namespace: ref.namespace, name: ref.name, keys: [], referencedBy: [] };
+        for (const k of ref.keys) if (!entry.keys.includes(k)) entry.keys.push(k);
+        if (!entry.referencedBy.includes(id)) entry.referencedBy.push(id);
+        mustCreate.set(key, entry);
+      }
+    }
+  }
+  return { findings, mustCreate: [...mustCreate.values()].map((m) => ({ ...m, keys: m.keys.sort() })) };
+}
+
+function checkFlux(placed: Placed[], findings: Finding[]): void {
+  const has = (kind: string, name: string, ns: string | undefined) => placed.some((p) => p.object.kind === kind && p.object.metadata?.name === name && nsOf(p.object) === ns);
+  const releases = placed.filter((p) => p.object.kind === 'HelmRelease');
+  for (const p of placed) {
+    const o = p.object;
+    const where = { object: objectKey(o) };
+    const ns = nsOf(o);
+    if (o.kind === 'Kustomization' && group(o) === 'kustomize.toolkit.fluxcd.io') {
+      const ref = get(o, 'spec.sourceRef') as { kind?: string; name?: string; namespace?: string } | undefined;
+      if (ref?.kind && ref.name && !has(ref.kind, ref.name, ref.namespace ?? ns)) findings.push(error('reference', p.file, `sourceRef ${ref.kind}/${ref.name} does not exist in namespace ${ref.namespace ?? ns}`, { ...where, path: '/spec/sourceRef' }));
+    }
+    if (o.kind !== 'HelmRelease') continue;
+    const sourceRef = get(o, 'spec.chart.spec.sourceRef') as { kind?: string; name?: string; namespace?: string } | undefined;
+    if (sourceRef?.kind && sourceRef.name && !has(sourceRef.kind, sourceRef.name, sourceRef.namespace ?? ns)) {
+      findings.push(error('reference', p.file, `chart sourceRef ${sourceRef.kind}/${sourceRef.name} does not exist in namespace ${sourceRef.namespace ?? ns}`, { ...where, path: '/spec/chart/spec/sourceRef' }));
+    }
+    const chartRef = get(o, 'spec.chartRef') as { kind?: string; name?: string; namespace?: string } | undefined;
+    if (chartRef?.kind && chartRef.name && !has(chartRef.kind, chartRef.name, chartRef.namespace ?? ns)) {
+      findings.push(error('reference', p.file, `chartRef ${chartRef.kind}/${chartRef.name} does not exist in namespace ${chartRef.namespace ?? ns}`, { ...where, path: '/spec/chartRef' }));
+    }
+    for (const [i, d] of ((get(o, 'spec.dependsOn') as { name: string; namespace?: string }[]) ?? []).entries()) {
+      if (!releases.some((r) => r.object.metadata?.name === d.name && nsOf(r.object) === (d.namespace ?? ns))) {
+        findings.push(error('reference', p.file, `dependsOn HelmRelease ${d.namespace ?? ns}/${d.name} does not exist`, { ...where, path: `/spec/dependsOn/${i}` }));
+      }
+    }
+    for (const [i, v] of ((get(o, 'spec.valuesFrom') as { kind: string; name: string; optional?: boolean }[]) ?? []).entries()) {
+      if (v.kind === 'ConfigMap' && !v.optional && !has('ConfigMap', v.name, ns)) findings.push(error('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, { ...where, path: `/spec/valuesFrom/${i}` }));
+    }
+  }
+  // HelmRelease dependsOn cycles.
+  const hr = new Map<string, Unit>(releases.map((r) => [`${nsOf(r.object)}/${r.object.metadata?.name}`, { name: `${nsOf(r.object)}/${r.object.metadata?.name}`, file: r.file, object: r.object, wave: 0, dependsOn: ((get(r.object, 'spec.dependsOn') as { name: string; namespace?: string }[]) ?? []).map((d) => `${d.namespace ?? nsOf(r.object)}/${d.name}`) }]));
+  const cycle = findCycle(hr);
+  if (cycle) findings.push(error('reference', hr.get(cycle[0])!.file, `HelmRelease dependsOn cycle: ${cycle.join(' → ')}`));
+}
+
+function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], findings: Finding[]): void {
+  const projects = new Map(placed.filter((p) => p.object.kind === 'AppProject').map((p) => [p.object.metadata?.name, p.object]));
+  for (const unit of units.values()) {
+    const spec = unit.object.spec as { project?: string; destination?: { server?: string; name?: string; namespace?: string }; source?: { repoURL?: string }; sources?: { repoURL?: string }[] };
+    const where = { object: objectKey(unit.object) };
+    const project = spec.project ?? 'default';
+    if (project === 'default') continue;
+    const p = projects.get(project);
+    if (!p) {
+      findings.push(error('reference', unit.file, `project ${project} is not an AppProject of cluster ${cluster}`, { ...where, path: '/spec/project' }));
+      continue;
+    }
+    const pspec = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };
+    for (const [i, s] of (spec.sources ?? (spec.source ? [spec.source] : [])).entries()) {
+      if (s.repoURL && !(pspec.sourceRepos ?? []).some((r) => matches(r, s.repoURL!))) {
+        findings.push(error('reference', unit.file, `source ${s.repoURL} is not in the sourceRepos of project ${project}`, { ...where, path: spec.sources ? `/spec/sources/${i}/repoURL` : '/spec/source/repoURL' }));
+      }
+    }
+    const d = spec.destination ?? {};
+    const allowed = (pspec.destinations ?? []).some((x) => (x.server ? matches(x.server, d.server ?? '') : matches(x.name ?? '', d.name ?? '')) && matches(x.namespace ?? '', d.namespace ?? ''));
+    if (!allowed) findings.push(error('reference', unit.file, `destination ${d.server ?? d.name} namespace ${d.namespace} is not allowed by project ${project}`, { ...where, path: '/spec/destination' }));
+  }
+}

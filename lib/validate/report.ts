@@ -1,0 +1,62 @@
+/** Validation reports for people (grouped per file), and for machines (JSON, JUnit XML). */
+import type { Finding } from './findings.js';
+import type { Report } from './repository.js';
+
+export type OutputFormat = 'human' | 'json' | 'junit';
+
+const count = (findings: Finding[], severity: Finding['severity']) => findings.filter((f) => f.severity === severity).length;
+
+export function summaryLine(report: Report): string {
+  const errors = count(report.findings, 'error');
+  const warnings = count(report.findings, 'warning');
+  const s = report.stats;
+  const what = `${s.files} files, ${s.objects} objects (${s.schemas} schema-checked, ${s.celRules} CEL rules), ${s.kustomizations} kustomizations, ${s.chartValues} chart values`;
+  return errors === 0 ? `✓ valid: ${what}${warnings ? `; ${warnings} warning(s)` : ''}` : `✗ ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''} in ${what}`;
+}
+
+export function formatHuman(report: Report): string {
+  const byFile = new Map<string, Finding[]>();
+  for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  const lines: string[] = [];
+  for (const [file, list] of byFile) {
+    lines.push(file);
+    for (const f of list) {
+      const where = [f.object, f.path].filter(Boolean).join(' ');
+      lines.push(`  ${f.severity === 'error' ? '✗' : '!'} [${f.check}] ${where ? `${where}: ` : ''}${f.message}`);
+    }
+  }
+  if (report.mustCreate.length > 0) {
+    lines.push('', 'You must create (not in git, by design):');
+    for (const m of report.mustCreate) {
+      lines.push(`  - cluster ${m.cluster}: Secret ${m.namespace}/${m.name}${m.keys.length ? ` with keys ${m.keys.join(', ')}` : ''} (used by ${m.referencedBy.join(', ')})`);
+    }
+  }
+  for (const n of report.notes) lines.push(`note: ${n}`);
+  lines.push(summaryLine(report));
+  return lines.join('\n');
+}
+
+export function formatJson(report: Report): string {
+  return JSON.stringify({ valid: count(report.findings, 'error') === 0, ...report }, null, 2);
+}
+
+const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+/** One test case per file and check; a failure per error, warnings as system-out. */
+export function formatJunit(report: Report, files: string[]): string {
+  const checks = ['yaml', 'kustomize', 'schema', 'reference', 'values'] as const;
+  const suites = checks.map((check) => {
+    const cases = files.map((file) => {
+      const found = report.findings.filter((f) => f.file === file && f.check === check);
+      const errors = found.filter((f) => f.severity === 'error');
+      const warnings = found.filter((f) => f.severity === 'warning');
+      const failure = errors.length
+        ? `<failure message="${xml(`${errors.length} problem(s)`)}">${xml(errors.map((f) => `${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`.trim()).join('\n'))}</failure>`
+        : '';
+      const out = warnings.length ? `<system-out>${xml(warnings.map((f) => f.message).join('\n'))}</system-out>` : '';
+      return { xml: `    <testcase classname="${check}" name="${xml(file)}">${failure}${out}</testcase>`, failed: errors.length > 0 };
+    });
+    return `  <testsuite name="${check}" tests="${cases.length}" failures="${cases.filter((c) => c.failed).length}">\n${cases.map((c) => c.xml).join('\n')}\n  </testsuite>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="haven-plus validate">\n${suites.join('\n')}\n</testsuites>`;
+}

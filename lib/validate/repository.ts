@@ -1,0 +1,218 @@
+/**
+ * The validation pipeline over a FileSet (in memory, before writing; or read from disk):
+ * YAML → kustomize builds → strict schemas with CEL → references per cluster → chart values.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { isScalar, parseAllDocuments, visit } from 'yaml';
+import { loadCatalog, type Catalog } from '../catalog.js';
+import type { FileSet } from '../fileset.js';
+import { buildKustomization, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { error, warning, type Finding, type MustCreate } from './findings.js';
+import { checkReferences } from './references.js';
+import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from './schemas.js';
+import { validateStructure } from './structure.js';
+import { ChartLibrary, resolveChartDirs } from './values.js';
+
+export interface ValidateOptions {
+  schemaLocations?: string[];
+  chartData?: string[];
+  /** Build output from kubectl for kustomizations the in-memory builder does not support (dir → YAML). */
+  kubectlBuilds?: Map<string, string>;
+  registry?: SchemaRegistry;
+  charts?: ChartLibrary;
+  catalog?: Catalog;
+}
+
+export interface Report {
+  findings: Finding[];
+  mustCreate: MustCreate[];
+  stats: { files: number; objects: number; kustomizations: number; schemas: number; celRules: number; celNotEvaluated: number; chartValues: number };
+  notes: string[];
+}
+
+/** YAML 1.1 (which Kubernetes' sigs.k8s.io/yaml follows) reads these plain scalars as booleans. */
+const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
+function yaml11Booleans(files: FileSet): Finding[] {
+  const findings: Finding[] = [];
+  for (const [file, text] of files.entries()) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    for (const doc of parseAllDocuments(text, { version: '1.2' })) {
+      visit(doc, {
+        Scalar(_k, node) {
+          if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' && YAML11_BOOLEAN.test(node.value)) {
+            const line = node.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
+            findings.push(error('yaml', file, `${JSON.stringify(node.value)}${line ? ` (line ${line})` : ''} is a boolean in YAML 1.1, which Kubernetes reads: quote it if a string is meant`));
+          }
+        },
+      });
+    }
+  }
+  return findings;
+}
+
+let emittedKinds: Set<string> | undefined;
+/** Kinds the generator emits (their schemas ship in the package): a missing schema for them is an error. */
+function generatorKinds(): Set<string> {
+  if (!emittedKinds) {
+    const index = join(BUNDLED_SCHEMAS, 'INDEX.json');
+    const entries = existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as { apiVersion: string; kind: string }[]) : [];
+    emittedKinds = new Set(entries.map((e) => `${e.apiVersion}/${e.kind}`));
+  }
+  return emittedKinds;
+}
+
+function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string): { findings: Finding[]; checked: boolean } {
+  const id = objectKey(object);
+  const findings: Finding[] = nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
+  const hit = registry.get(object.apiVersion!, object.kind!);
+  if (!hit) {
+    const emitted = generatorKinds().has(`${object.apiVersion}/${object.kind}`);
+    const message = `no schema found for ${object.apiVersion} ${object.kind} in ${registry.locations.join(', ')}`;
+    findings.push(emitted ? error('schema', file, message, { object: id }) : warning('schema', file, `${message}: not validated`, { object: id }));
+    return { findings, checked: false };
+  }
+  const subject = object.kind === 'Secret' && 'sops' in object ? Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')) : object;
+  if (!hit.validate(subject)) {
+    for (const e of hit.validate.errors ?? []) {
+      const params = e.params as Record<string, unknown>;
+      const detail =
+        e.keyword === 'additionalProperties' ? `unknown field ${JSON.stringify(params.additionalProperty)}` :
+        e.keyword === 'enum' ? `${e.message}: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` :
+        e.message ?? 'is invalid';
+      findings.push(error('schema', file, `${e.instancePath || '/'}: ${detail}`, { object: id, path: e.instancePath || '/' }));
+    }
+  }
+  return { findings, checked: true };
+}
+
+export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
+  const catalog = options.catalog ?? loadCatalog();
+  const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
+  const charts = options.charts ?? new ChartLibrary(resolveChartDirs(options.chartData));
+  const notes: string[] = [];
+  const findings: Finding[] = [...validateStructure(files), ...yaml11Booleans(files)];
+
+  // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
+  const builds = new Map<string, BuildResult>();
+  for (const path of files.paths().filter((p) => posix.basename(p) === 'kustomization.yaml')) {
+    const dir = posix.dirname(path);
+    const build = buildKustomization(files, dir);
+    if (build.unsupported.length > 0) {
+      const output = options.kubectlBuilds?.get(dir);
+      if (output !== undefined) build.objects = objectsOf(output).map((object) => ({ object, origin: path, patchedBy: [] }));
+      else notes.push(`${dir}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);
+    }
+    for (const e of build.errors) findings.push(error('kustomize', e.file, e.message));
+    builds.set(dir, build);
+  }
+
+  // Every object: built objects (with their origin), and manifests outside any build.
+  const subjects: { object: K8sObject; file: string }[] = [];
+  const inBuilds = new Set<string>();
+  for (const b of builds.values()) {
+    for (const o of b.objects) {
+      subjects.push({ object: o.object, file: o.patchedBy.at(-1) ?? o.origin });
+      inBuilds.add(o.origin);
+      for (const p of o.patchedBy) inBuilds.add(p);
+    }
+  }
+  for (const [file, text] of files.entries()) {
+    if (!/\.ya?ml$/.test(file) || inBuilds.has(file) || posix.basename(file) === 'kustomization.yaml') continue;
+    for (const object of objectsOf(text)) {
+      if (object.apiVersion === undefined && object.kind === undefined) continue; // data, e.g. chart values
+      subjects.push({ object, file });
+    }
+  }
+  const prefetchNotes = await registry.prefetch(
+    [...new Map(subjects.filter((s) => s.object.apiVersion && s.object.kind).map((s) => [`${s.object.apiVersion}/${s.object.kind}`, { apiVersion: s.object.apiVersion!, kind: s.object.kind! }])).values()],
+  );
+  notes.push(...prefetchNotes);
+  let schemasChecked = 0;
+  for (const { object, file } of subjects) {
+    if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
+      findings.push(error('schema', file, 'a document without apiVersion and kind is not a Kubernetes object', { object: objectKey(object) }));
+      continue;
+    }
+    const r = schemaFindings(registry, object, file);
+    findings.push(...r.findings);
+    if (r.checked) schemasChecked++;
+  }
+
+  const refs = checkReferences(files, builds, catalog);
+  findings.push(...refs.findings);
+
+  // Chart values: Flux HelmReleases (as built, overlays merged) and Argo CD Helm sources.
+  let valuesChecked = 0;
+  const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string) => {
+    const chart = charts.find(ref);
+    if (!chart) {
+      findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef}: values not checked`, { object: id }));
+      return;
+    }
+    valuesChecked++;
+    for (const p of charts.check(chart, values)) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
+  };
+  for (const b of builds.values()) {
+    for (const o of b.objects) {
+      const hr = o.object;
+      if (hr.kind !== 'HelmRelease') continue;
+      const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string } } }; values?: Record<string, unknown> };
+      const chartSpec = spec.chart?.spec;
+      if (!chartSpec) continue;
+      const source = b.objects.find((s) => s.object.kind === chartSpec.sourceRef?.kind && s.object.metadata?.name === chartSpec.sourceRef?.name)?.object;
+      const ref = chartSpec.sourceRef?.kind === 'GitRepository'
+        ? { chart: chartSpec.chart, gitUrl: source?.spec?.url as string | undefined, gitRef: (source?.spec?.ref as { tag?: string } | undefined)?.tag }
+        : { chart: chartSpec.chart, version: chartSpec.version };
+      checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), ref, spec.values ?? {}, '/spec/values');
+    }
+  }
+  for (const [file, text] of files.entries()) {
+    if (!file.startsWith('clusters/') || !file.endsWith('.yaml')) continue;
+    for (const app of objectsOf(text).filter((o) => o.kind === 'Application')) {
+      const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
+      for (const [i, s] of sources.entries()) {
+        if (!s.helm) continue;
+        let values: Record<string, unknown> = {};
+        for (const f of s.helm.valueFiles ?? []) {
+          const text2 = files.get(f.replace(/^\$values\//, ''));
+          if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
+        }
+        if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
+        const ref = s.chart ? { chart: s.chart, version: s.targetRevision } : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
+        checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`);
+      }
+    }
+  }
+
+  if (registry.cel.unsupported.size > 0 || registry.cel.notEvaluated > 0) {
+    notes.push(`${registry.cel.notEvaluated} CEL rule evaluations were skipped (transition rules, or Kubernetes CEL extensions: ${[...registry.cel.unsupported].join(', ') || 'none'})`);
+  }
+  return {
+    findings: dedupe(findings),
+    mustCreate: refs.mustCreate,
+    stats: {
+      files: files.size,
+      objects: subjects.length,
+      kustomizations: builds.size,
+      schemas: schemasChecked,
+      celRules: registry.cel.evaluated,
+      celNotEvaluated: registry.cel.notEvaluated,
+      chartValues: valuesChecked,
+    },
+    notes,
+  };
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings
+    .filter((f) => {
+      const key = `${f.severity}|${f.file}|${f.object ?? ''}|${f.path ?? ''}|${f.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.file.localeCompare(b.file) || (a.object ?? '').localeCompare(b.object ?? '') || (a.path ?? '').localeCompare(b.path ?? ''));
+}

@@ -1,0 +1,167 @@
+/**
+ * Chart values against the pinned chart: its values.schema.json where it has one (validated after
+ * merging with the chart defaults, as Helm does), otherwise the keys of its default values.yaml. A key
+ * the chart does not have is an error, unless it sits under a map the chart leaves open: an empty map
+ * by default, or a map of config-file style keys (dots or slashes, as argocd-cm or annotations).
+ */
+import { Ajv, type AnySchema } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { PACKAGE_ROOT } from '../package-info.js';
+import { mergePatch } from './build.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export const BUNDLED_CHARTS = join(PACKAGE_ROOT, 'schemas', 'charts');
+export const CHART_DATA_ENV = 'HAVEN_PLUS_CHART_DATA';
+
+interface IndexEntry {
+  name: string;
+  version: string;
+  path: string;
+  repoURL?: string;
+  ociURL?: string;
+  source: { repo: string; ref: string; path: string };
+}
+
+export interface ChartData {
+  name: string;
+  version: string;
+  defaults: Record<string, unknown>;
+  /** Paths documented in values.yaml only as commented-out keys (e.g. `# storageClass: fast`). */
+  commented: Set<string>;
+  schema?: Record<string, unknown>;
+}
+
+/**
+ * Keys a values.yaml documents in comments: a `# key:` line belongs to the nearest real key above it
+ * with less indentation (its column is where the `#` stands).
+ */
+export function commentedKeys(text: string): Set<string> {
+  const out = new Set<string>();
+  const stack: { indent: number; key: string }[] = [];
+  const pathAt = (indent: number) => {
+    while (stack.length && stack.at(-1)!.indent >= indent) stack.pop();
+    return stack.map((s) => s.key);
+  };
+  for (const line of text.split('\n')) {
+    const real = /^(\s*)([A-Za-z0-9_.-]+):(\s|$)/.exec(line);
+    if (real) {
+      const parents = pathAt(real[1].length);
+      stack.push({ indent: real[1].length, key: real[2] });
+      void parents;
+      continue;
+    }
+    const commented = /^(\s*)#\s?([A-Za-z_][A-Za-z0-9_.-]*):(\s|$)/.exec(line);
+    if (commented) out.add(`/${[...pathAt(commented[1].length), commented[2]].join('/')}`);
+  }
+  return out;
+}
+
+/** Values a chart passes verbatim into Kubernetes objects (toYaml): any Kubernetes field is valid under them. */
+const PASS_THROUGH = /(^|[a-z])(securityContext|SecurityContext|resources|Resources|affinity|Affinity|tolerations|Tolerations|nodeSelector|NodeSelector|annotations|Annotations|labels|Labels|topologySpreadConstraints|env|Env|livenessProbe|readinessProbe|startupProbe)$/;
+
+export function resolveChartDirs(flags: string[] | undefined, env = process.env[CHART_DATA_ENV]): string[] {
+  if (flags && flags.length > 0) return flags;
+  if (env) return env.split(/[,;]/).filter(Boolean);
+  return [BUNDLED_CHARTS];
+}
+
+export class ChartLibrary {
+  private readonly entries: { dir: string; entry: IndexEntry }[] = [];
+  private readonly loaded = new Map<string, ChartData>();
+  private readonly validators = new Map<string, (v: unknown) => string[]>();
+
+  constructor(dirs: string[]) {
+    for (const dir of dirs) {
+      const index = join(dir, 'INDEX.json');
+      if (!existsSync(index)) continue;
+      for (const entry of JSON.parse(readFileSync(index, 'utf8')) as IndexEntry[]) this.entries.push({ dir, entry });
+    }
+  }
+
+  /** A chart from a Helm repository (name + version), or from git (repository URL, path, tag). */
+  find(ref: { chart: string; version?: string; gitUrl?: string; gitRef?: string }): ChartData | undefined {
+    // Git charts are matched by repository name, chart path and tag: mirrors (GitHub, Codeberg, the
+    // project's own forge) hold the same chart.
+    const repoName = (u: string) => u.replace(/\.git$/, '').replace(/\/$/, '').split('/').pop()!.toLowerCase();
+    const hit = ref.gitUrl
+      ? this.entries.find(({ entry }) => entry.source.path === ref.chart.replace(/^\.\//, '') && entry.source.ref === ref.gitRef && repoName(entry.source.repo) === repoName(ref.gitUrl!))
+      : this.entries.find(({ entry }) => entry.name === ref.chart && entry.version === ref.version);
+    if (!hit) return undefined;
+    const key = `${hit.dir}/${hit.entry.path}`;
+    if (!this.loaded.has(key)) {
+      const base = join(hit.dir, hit.entry.path);
+      const schemaFile = join(base, 'values.schema.json');
+      const valuesText = readFileSync(join(base, 'values.yaml'), 'utf8');
+      this.loaded.set(key, {
+        name: hit.entry.name,
+        version: hit.entry.version,
+        defaults: (parse(valuesText) as Record<string, unknown> | null) ?? {},
+        commented: commentedKeys(valuesText),
+        schema: existsSync(schemaFile) ? (JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>) : undefined,
+      });
+    }
+    return this.loaded.get(key);
+  }
+
+  /** Problems with user values for a chart, each with the values path. */
+  check(chart: ChartData, values: Record<string, unknown>): { path: string; message: string }[] {
+    if (chart.schema) {
+      const key = `${chart.name}@${chart.version}`;
+      if (!this.validators.has(key)) this.validators.set(key, compileValuesSchema(chart.schema));
+      const merged = mergeValues(chart.defaults, values);
+      return this.validators.get(key)!(merged).map((m) => ({ path: m.split(' ')[0], message: `values ${m} (values.schema.json of ${chart.name} ${chart.version})` }));
+    }
+    return unknownKeys(chart.defaults, values, '', chart.commented).map((path) => ({
+      path,
+      message: `values ${path}: ${chart.name} ${chart.version} has no such value (not in its default values.yaml)`,
+    }));
+  }
+}
+
+/** Helm's coalescing: maps merge, user values win, lists and scalars replace. */
+export function mergeValues(defaults: unknown, values: unknown): Record<string, unknown> {
+  return mergePatch(defaults, values) as Record<string, unknown>;
+}
+
+function compileValuesSchema(schema: Record<string, unknown>): (v: unknown) => string[] {
+  const draft = String(schema.$schema ?? '');
+  const options = { strict: false, allErrors: true, allowUnionTypes: true, validateFormats: true } as const;
+  const ajv = draft.includes('2020-12') ? new Ajv2020(options) : draft.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
+  addFormats(ajv as Ajv);
+  const copy = { ...schema };
+  delete copy.$schema; // some charts declare https://json-schema.org/draft-07/schema#, which ajv does not register
+  const validate = ajv.compile(copy as AnySchema);
+  return (value) => {
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map((e) => {
+      const extra = e.keyword === 'additionalProperties' ? `: unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : '';
+      return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${extra}`;
+    });
+  };
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/** Paths (JSON pointer style) of user keys the defaults do not have, outside open maps. */
+function unknownKeys(defaults: Record<string, unknown>, values: Record<string, unknown>, prefix: string, commented: Set<string>): string[] {
+  const keys = Object.keys(defaults);
+  // An empty map, a map of config-file style keys, or a Kubernetes pass-through is free-form.
+  if (keys.length === 0 || keys.some((k) => k.includes('.') || k.includes('/')) || PASS_THROUGH.test(prefix.split('/').pop() ?? '')) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(values)) {
+    const path = `${prefix}/${k}`;
+    if (!(k in defaults)) {
+      if (!commented.has(path) && !PASS_THROUGH.test(k)) out.push(path);
+      continue;
+    }
+    const d = defaults[k];
+    if (isMap(d) && isMap(v)) out.push(...unknownKeys(d, v, path, commented));
+  }
+  return out;
+}
