@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +9,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Tests validate against the shared, provenance-documented data set (as CI does), not only the bundled copy.
+    env: {
+      HAVEN_PLUS_SCHEMA_LOCATION: fileURLToPath(new URL('../shared/schemas', import.meta.url)),
+      HAVEN_PLUS_CHART_DATA: fileURLToPath(new URL('../shared/charts', import.meta.url)),
+    },
   },
 });

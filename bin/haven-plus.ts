@@ -4,6 +4,7 @@
  * table), without yo's start-up cost; plus `validate`.
  */
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HavenPlusError } from '../lib/errors.js';
@@ -59,16 +60,22 @@ Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
   program.action(async (directory: string | undefined, opts: Record<string, unknown>) => {
     await generate(directory, opts);
   });
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command('validate')
-    .description('validate a generated (or hand-edited) repository offline')
+    .description('validate a generated (or hand-edited) repository offline: YAML, kustomize builds, strict schemas with CEL, references, chart values')
     .argument('[directory]', 'repository to check', '.')
-    .addOption(new Option('--output <format>', 'output format').choices(['human', 'json']).default('human'))
-    .action(async (directory: string, opts: { output: string }) => {
-      const { validateDirectory, formatReport } = await import('../lib/validate/directory.js');
-      const report = await validateDirectory(resolve(directory));
-      process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
-      process.exitCode = report.findings.length === 0 ? 0 : 1;
+    .addOption(new Option('-o, --output <format>', 'report format').choices(['human', 'json', 'junit']).default('human'))
+    .addOption(new Option('--schema-location <dir|url-template>', `where schemas are found, in order (repeatable; default: the bundled schemas, then the public catalogs; env HAVEN_PLUS_SCHEMA_LOCATION)`).argParser(collect))
+    .addOption(new Option('--chart-data <dir>', 'pinned chart data: <dir>/INDEX.json and <chart>/<version>/values.yaml (repeatable; default: bundled; env HAVEN_PLUS_CHART_DATA)').argParser(collect))
+    .action(async (directory: string, opts: { output: 'human' | 'json' | 'junit'; schemaLocation?: string[]; chartData?: string[] }) => {
+      const { validateDirectory } = await import('../lib/validate/directory.js');
+      const { formatHuman, formatJson, formatJunit } = await import('../lib/validate/report.js');
+      if (!existsSync(resolve(directory))) throw new HavenPlusError(`validate: directory ${JSON.stringify(directory)} does not exist`, 2);
+      const report = await validateDirectory(resolve(directory), { schemaLocations: opts.schemaLocation, chartData: opts.chartData });
+      const text = opts.output === 'json' ? formatJson(report) : opts.output === 'junit' ? formatJunit(report, report.paths) : formatHuman(report);
+      process.stdout.write(`${text}\n`);
+      process.exitCode = report.findings.some((f) => f.severity === 'error') ? 1 : 0;
     });
   return program;
 }

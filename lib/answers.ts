@@ -37,6 +37,8 @@ export interface Answers {
   storageClass?: string;
   databases: string[];
   buckets: string[];
+  /** CI providers whose pipeline validates the repository. */
+  ci: ('gitlab' | 'github')[];
   git: boolean;
   gitRemote?: string;
   branch: string;
@@ -175,6 +177,8 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     }
     problems.push(...checkAnswer(q, value, raw, ctx));
   }
+  const ci = raw.ci as string[] | undefined;
+  if (ci && ci.includes('none') && ci.length > 1) problems.push({ answer: 'ci', problem: 'none cannot be combined with a CI provider', allowed: 'gitlab, github, or none' });
   if (problems.length > 0) throw new AnswersError(problems);
 
   const provider = raw.provider as string;
@@ -193,6 +197,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     storageClass: raw['storage-class'] as string | undefined,
     databases: (raw.databases as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
+    ci: ((raw.ci as string[] | undefined) ?? ['gitlab']).filter((c): c is 'gitlab' | 'github' => c !== 'none'),
     git: raw.git !== false,
     gitRemote: raw['git-remote'] as string | undefined,
     branch: (raw.branch as string | undefined) ?? 'main',
@@ -270,6 +275,7 @@ export function toStored(a: Answers): RawAnswers {
     'storage-class': a.storageClass,
     databases: a.components.includes('postgres') ? a.databases : undefined,
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
+    ci: a.ci.length > 0 ? a.ci : ['none'],
     git: a.git,
     'git-remote': a.gitRemote,
     branch: a.branch,

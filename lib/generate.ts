@@ -12,7 +12,7 @@ import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { buildPlan, type Plan } from './plan.js';
 import type { QuestionContext, RawAnswers } from './questions.js';
 import { renderRepository } from './render/index.js';
-import { validateStructure } from './validate/structure.js';
+import { validateFiles, type Report, type ValidateOptions } from './validate/repository.js';
 
 export interface StoredConfig {
   answers?: Record<string, unknown>;
@@ -81,13 +81,22 @@ export interface PreparedRun {
   files: FileSet;
 }
 
-/** Plans, renders and validates in memory. Invalid output is a bug and is never returned. */
-export function prepare(answers: Answers, catalog: Catalog = loadCatalog()): PreparedRun {
+/** Plan and render, without validation (pure and fast: the base of a re-run, benchmarks). */
+export function render(answers: Answers, catalog: Catalog = loadCatalog()): PreparedRun {
   const plan = buildPlan(answers, catalog);
-  const files = renderRepository(plan);
-  const findings = validateStructure(files);
-  if (findings.length > 0) throw new InvalidOutputError(findings.map((f) => `${f.file}: ${f.message}`));
-  return { answers, plan, files };
+  return { answers, plan, files: renderRepository(plan) };
+}
+
+/**
+ * Plans, renders and validates in memory, with the same checks as `haven-plus validate`.
+ * Invalid output is a bug and is never returned (so never written).
+ */
+export async function prepare(answers: Answers, options: ValidateOptions = {}): Promise<PreparedRun & { report: Report }> {
+  const run = render(answers, options.catalog);
+  const report = await validateFiles(run.files, options);
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new InvalidOutputError(errors.map((f) => `${f.file}: ${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`));
+  return { ...run, report };
 }
 
 /** Non-interactive resolution: defaults for what is missing (with --yes) or an error naming every missing answer. */

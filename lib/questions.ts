@@ -217,6 +217,21 @@ export const QUESTIONS: Question[] = [
     promptable: false,
   },
   {
+    name: 'ci',
+    type: 'choices',
+    message: 'CI that validates the repository on every change',
+    description: 'CI pipelines that run haven-plus validate on every change (comma-separated; none for no CI)',
+    valueName: '<gitlab,github|none>',
+    allowed: () => 'gitlab, github, or none',
+    choices: () => [
+      { value: 'gitlab', name: 'GitLab CI (.gitlab-ci.yml)' },
+      { value: 'github', name: 'GitHub Actions (.github/workflows/validate.yml)' },
+      { value: 'none', name: 'none' },
+    ],
+    default: () => ['gitlab'],
+    promptable: false,
+  },
+  {
     name: 'git',
     type: 'boolean',
     message: 'Initialise git and commit',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveAnswers, withDefaults } from '../lib/answers.js';
 import { loadCatalog } from '../lib/catalog.js';
-import { prepare } from '../lib/generate.js';
+import { render } from '../lib/generate.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
 import { validateStructure } from '../lib/validate/structure.js';
 
@@ -80,14 +80,14 @@ for (const n of [1, 10, 34, 100, 342]) {
     const runs = n >= 100 ? Math.max(3, Math.floor(RUNS / 2)) : RUNS;
     for (let i = 0; i < runs; i++) {
       const start = performance.now();
-      files = prepare(answers, catalog).files.size;
+      files = render(answers, catalog).files.size;
       times.push(performance.now() - start);
     }
-    record(`plan+render+validate in memory, ${n} clusters, ${engine} (${files} files)`, times, Math.round(process.memoryUsage().rss / 2 ** 20));
+    record(`plan+render in memory, ${n} clusters, ${engine} (${files} files)`, times, Math.round(process.memoryUsage().rss / 2 ** 20));
   }
 }
 
-const structure = prepare(fleet(100, 'flux'), catalog).files;
+const structure = render(fleet(100, 'flux'), catalog).files;
 const vt: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const start = performance.now();
@@ -98,7 +98,7 @@ record('structural validation alone, 100 clusters', vt);
 
 const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix))!.medianMs;
 const ratios = {
-  'render 342 / 34 clusters (flux; linear growth is 10.1)': +(byName('plan+render+validate in memory, 342 clusters, flux') / byName('plan+render+validate in memory, 34 clusters, flux')).toFixed(2),
+  'render 342 / 34 clusters (flux; linear growth is 10.1)': +(byName('plan+render in memory, 342 clusters, flux') / byName('plan+render in memory, 34 clusters, flux')).toFixed(2),
   'generate with git / --no-git': +(byName('bin generate, 1 cluster, flux, with git') / byName('bin generate, 1 cluster, flux, --no-git')).toFixed(2),
 };
 for (const [k, v] of Object.entries(ratios)) process.stdout.write(`ratio ${k}: ${v}\n`);

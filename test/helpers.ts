@@ -28,6 +28,8 @@ export function isolatedEnv(home: string): Record<string, string> {
     LANG: 'C.UTF-8',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: join(home, '.gitconfig-none'),
+    ...(process.env.HAVEN_PLUS_SCHEMA_LOCATION ? { HAVEN_PLUS_SCHEMA_LOCATION: process.env.HAVEN_PLUS_SCHEMA_LOCATION } : {}),
+    ...(process.env.HAVEN_PLUS_CHART_DATA ? { HAVEN_PLUS_CHART_DATA: process.env.HAVEN_PLUS_CHART_DATA } : {}),
   };
 }
 

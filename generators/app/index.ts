@@ -14,6 +14,7 @@ import {
   commitMessage,
   gatherAnswers,
   prepare,
+  render,
   questionContext,
   readStoredConfig,
   resolveNonInteractive,
@@ -177,10 +178,12 @@ export default class AppGenerator extends Generator {
     return answer;
   }
 
-  configuring(): void {
+  async configuring(): Promise<void> {
     this.log('Planning, rendering and validating in memory…');
-    this.prepared = prepare(this.answers);
-    for (const line of summarize(this.prepared.plan)) this.log(line);
+    const run = await prepare(this.answers);
+    this.prepared = run;
+    for (const line of summarize(run.plan)) this.log(line);
+    this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
   }
 
   writing(): void {
@@ -247,7 +250,7 @@ export default class AppGenerator extends Generator {
 function renderStored(stored: Record<string, unknown>, ctx: QuestionContext): PreparedRun | undefined {
   try {
     const { raw, problems } = gatherAnswers({ flags: stored });
-    return problems.length > 0 ? undefined : prepare(resolveAnswers(withDefaults(raw, ctx), ctx));
+    return problems.length > 0 ? undefined : render(resolveAnswers(withDefaults(raw, ctx), ctx));
   } catch {
     return undefined;
   }

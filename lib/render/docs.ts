@@ -89,6 +89,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
     provide: [...new Set(plan.components.flatMap(({ def }) => def.provide))],
     havenChecks: checks,
     layout: layout(files),
+    ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
   };
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
 }

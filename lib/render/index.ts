@@ -7,6 +7,7 @@ import type { Plan } from '../plan.js';
 import { renderArgoCD } from './argocd.js';
 import { renderDocs } from './docs.js';
 import { renderFlux } from './flux.js';
+import { renderTemplate } from './template.js';
 
 export function renderRepository(plan: Plan): FileSet {
   const files = new FileSet();
@@ -15,6 +16,11 @@ export function renderRepository(plan: Plan): FileSet {
   // npm drops dotfiles named .gitignore from packages: they are stored without the dot.
   files.add('.gitignore', readFileSync(join(TEMPLATES_DIR, 'repo', 'gitignore'), 'utf8'));
   files.add('.gitattributes', readFileSync(join(TEMPLATES_DIR, 'repo', 'gitattributes'), 'utf8'));
+  const ci = { gitlab: ['gitlab-ci.yml.hbs', '.gitlab-ci.yml'], github: ['github-validate.yml.hbs', '.github/workflows/validate.yml'] } as const;
+  for (const provider of plan.answers.ci) {
+    const [template, path] = ci[provider];
+    files.add(path, renderTemplate(join(TEMPLATES_DIR, 'repo', 'ci', template), { plan }));
+  }
   renderDocs(files, plan);
   return files;
 }

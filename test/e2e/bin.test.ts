@@ -32,9 +32,10 @@ describe('haven-plus (bin), end to end', () => {
     expect(errors).toEqual([]);
     expect(objects.size).toBeGreaterThan(10);
     const report = await validateDirectory(dir);
-    expect(report.kustomizeChecked, 'kubectl must be installed for this suite').toBe(true);
+    expect(report.kubectl, 'kubectl must be installed for this suite').toBe(true);
     expect(report.findings).toEqual([]);
-    expect(report.kustomizations).toBeGreaterThanOrEqual(3);
+    expect(report.stats.kustomizations).toBeGreaterThanOrEqual(3);
+    expect(report.stats.schemas).toBe(report.stats.objects);
     // One commit with a Conventional Commit subject and the generator trailer, tree clean.
     expect((await git(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
     const message = await git(dir, ['log', '-1', '--format=%B']);
@@ -44,7 +45,7 @@ describe('haven-plus (bin), end to end', () => {
     // The README of the bin's validate agrees.
     const validate = await runBin(['validate', dir], { cwd });
     expect(validate.exitCode, validate.stdout).toBe(0);
-    expect(validate.stdout).toMatch(/✓ \d+ files valid, \d+ kustomizations built/);
+    expect(validate.stdout).toMatch(/✓ valid: \d+ files, \d+ objects \(\d+ schema-checked/);
   });
 
   it('is deterministic and idempotent: same answers, identical files; a re-run changes nothing', async () => {
@@ -225,5 +226,47 @@ describe('haven-plus (bin), directories', () => {
     const noGit = await runBin(['sub/platform', '--yes', '--no-git'], { cwd });
     expect(noGit.exitCode, noGit.stderr).toBe(0);
     expect(existsSync(join(cwd, 'sub/platform/README.md'))).toBe(true);
+  });
+});
+
+describe('haven-plus validate', () => {
+  it('reports a broken repository per file with path, in human, JSON and JUnit form, exit 1', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['repo', '--yes', '--ci', 'gitlab,github'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'repo');
+    expect(existsSync(join(dir, '.gitlab-ci.yml'))).toBe(true);
+    expect(readFileSync(join(dir, '.github/workflows/validate.yml'), 'utf8')).toContain('haven-plus validate .');
+    const file = join(dir, 'clusters/local/infrastructure/garage.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 15m', 'interval: soon').replace('prune: true', 'prune: true\n  prnue: false'));
+
+    const human = await runBin(['validate', dir], { cwd });
+    expect(human.exitCode).toBe(1);
+    expect(human.stdout).toContain('clusters/local/infrastructure/garage.yaml');
+    expect(human.stdout).toContain('Kustomization flux-system/garage-controller /spec/interval: /spec/interval: must match pattern');
+    expect(human.stdout).toContain('unknown field "prnue"');
+    expect(human.stdout).toMatch(/✗ 2 error\(s\)/);
+    expect(human.stdout).toContain('Secret databases/s3-credentials with keys S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY');
+
+    const json = await runBin(['validate', dir, '--output', 'json'], { cwd });
+    expect(json.exitCode).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report.valid).toBe(false);
+    expect(report.findings.map((f: { path: string }) => f.path)).toEqual(['/spec', '/spec/interval']);
+
+    const junit = await runBin(['validate', dir, '-o', 'junit'], { cwd });
+    expect(junit.exitCode).toBe(1);
+    expect(junit.stdout).toMatch(/<testsuite name="schema" tests="\d+" failures="1">/);
+    expect(junit.stdout).toContain('<testcase classname="schema" name="clusters/local/infrastructure/garage.yaml"><failure');
+  });
+
+  it('finds schemas through --schema-location and says when a kind has none', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['repo', '--yes', '--no-git'], { cwd })).exitCode).toBe(0);
+    const empty = join(cwd, 'no-schemas');
+    mkdirSync(empty);
+    const result = await runBin(['validate', join(cwd, 'repo'), '--schema-location', empty, '--output', 'json'], { cwd });
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.findings.some((f: { message: string; severity: string }) => f.severity === 'error' && /no schema found for postgresql.cnpg.io\/v1 Cluster in .*no-schemas/.test(f.message))).toBe(true);
   });
 });

@@ -48,3 +48,22 @@ describe('catalog', () => {
     }
   });
 });
+
+describe('bundled validation data', () => {
+  const SHARED = process.env.HAVEN_PLUS_SCHEMA_LOCATION ?? join(ROOT, '..', 'shared', 'schemas');
+
+  it('ships byte-identical copies of the shared schemas, for every kind the generator emits', () => {
+    const index = JSON.parse(readFileSync(join(ROOT, 'schemas', 'kubernetes', 'INDEX.json'), 'utf8')) as { file: string }[];
+    expect(index.length).toBeGreaterThanOrEqual(10);
+    for (const { file } of index) expect(readFileSync(join(ROOT, 'schemas', 'kubernetes', file), 'utf8'), file).toBe(readFileSync(join(SHARED, file), 'utf8'));
+  });
+
+  it('ships the default values of every pinned chart, byte-identical to the shared chart data', () => {
+    const index = JSON.parse(readFileSync(join(ROOT, 'schemas', 'charts', 'INDEX.json'), 'utf8')) as { path: string }[];
+    const releases = [...loadCatalog().components.values()].flatMap((c) => c.controller?.releases ?? []);
+    expect(index).toHaveLength(releases.length);
+    for (const { path } of index) {
+      expect(readFileSync(join(ROOT, 'schemas', 'charts', path, 'values.yaml'), 'utf8')).toBe(readFileSync(join(CHARTS, path, 'values.yaml'), 'utf8'));
+    }
+  });
+});

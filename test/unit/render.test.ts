@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
-import { prepare } from '../../lib/generate.js';
+import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 import { validateStructure } from '../../lib/validate/structure.js';
 
@@ -33,7 +33,7 @@ describe('render', () => {
 
   it(`renders ${cases.length} combinations that pass structural validation`, () => {
     for (const raw of cases) {
-      const { files } = prepare(answers(raw));
+      const { files } = render(answers(raw));
       expect(validateStructure(files), JSON.stringify(raw)).toEqual([]);
       for (const [path, text] of files.entries()) {
         if (!path.endsWith('.yaml')) continue;
@@ -44,29 +44,29 @@ describe('render', () => {
 
   it('is deterministic: the same answers give byte-identical files', () => {
     for (const raw of cases.slice(0, 12)) {
-      const a = prepare(answers(raw)).files.entries();
-      const b = prepare(answers(raw)).files.entries();
+      const a = render(answers(raw)).files.entries();
+      const b = render(answers(raw)).files.entries();
       expect(b).toEqual(a);
     }
   });
 
   it('never writes a Bitnami, MinIO or ingress-nginx image or chart', () => {
     for (const raw of cases) {
-      for (const [path, text] of prepare(answers(raw)).files.entries()) {
+      for (const [path, text] of render(answers(raw)).files.entries()) {
         expect(text, path).not.toMatch(/bitnami|minio|ingress-nginx/i);
       }
     }
   });
 
   it('writes LF, no trailing spaces, one final newline', () => {
-    for (const [path, text] of prepare(answers(cases[0])).files.entries()) {
+    for (const [path, text] of render(answers(cases[0])).files.entries()) {
       expect(text.endsWith('\n') && !text.endsWith('\n\n'), path).toBe(true);
       expect(text, path).not.toMatch(/\r|[ \t]+\n/);
     }
   });
 
   it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
-    const { files } = prepare(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
+    const { files } = render(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
     const readme = files.get('README.md')!;
     expect(readme).toContain('| `cloudnative-pg` | `0.29.0` |');
     expect(readme).toContain('| `cert-manager` | `v1.21.1` |');
@@ -80,14 +80,14 @@ describe('render', () => {
   });
 
   it('writes the Argo CD Application health check into Argo CD values', () => {
-    const { files } = prepare(answers({ engine: 'argocd', 'git-remote': REMOTE }));
+    const { files } = render(answers({ engine: 'argocd', 'git-remote': REMOTE }));
     const values = files.get('infrastructure/argocd/controller/base/argocd.values.yaml')!;
     expect(values).toContain('resource.customizations.health.argoproj.io_Application');
     expect(values).toContain('hs.status = obj.status.health.status');
   });
 
   it('makes the Argo CD root Application manage itself, without a cascading finalizer', () => {
-    const { files } = prepare(answers({ engine: 'argocd', 'git-remote': REMOTE }));
+    const { files } = render(answers({ engine: 'argocd', 'git-remote': REMOTE }));
     const [root] = parseAllDocuments(files.get('clusters/local/apps/root.yaml')!).map((d) => d.toJS());
     expect(root.spec.source).toEqual({ repoURL: REMOTE, targetRevision: 'main', path: 'clusters/local/apps' });
     expect(root.metadata.finalizers).toBeUndefined();
@@ -95,7 +95,7 @@ describe('render', () => {
   });
 
   it('references credentials, never writes them', () => {
-    const { files } = prepare(answers({ provider: 'ovhcloud' }));
+    const { files } = render(answers({ provider: 'ovhcloud' }));
     const stores = files.get('infrastructure/postgres/config/overlays/prod/object-stores.yaml')!;
     const [store] = parseAllDocuments(stores).map((d) => d.toJS());
     expect(store.spec.configuration.s3Credentials).toEqual({

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
 import { FileSet } from '../../lib/fileset.js';
-import { prepare } from '../../lib/generate.js';
+import { render } from '../../lib/generate.js';
 import { validateStructure } from '../../lib/validate/structure.js';
 
 const catalog = loadCatalog();
 const ctx = { catalog, directoryName: 'platform' };
 
 function generated(raw: Record<string, unknown> = {}): FileSet {
-  return prepare(resolveAnswers(withDefaults(raw, ctx), ctx)).files;
+  return render(resolveAnswers(withDefaults(raw, ctx), ctx)).files;
 }
 
 /** A copy of a FileSet with one file changed (undefined: removed). */

@@ -1,0 +1,114 @@
+/**
+ * The whole validation pipeline (YAML, builds, strict schemas with CEL, references, chart values):
+ * every combination the generator can produce validates clean, and deliberately broken repositories
+ * are each caught with a message that names the file and the path.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { FileSet } from '../../lib/fileset.js';
+import { render } from '../../lib/generate.js';
+import type { RawAnswers } from '../../lib/questions.js';
+import type { Finding } from '../../lib/validate/findings.js';
+import { validateFiles } from '../../lib/validate/repository.js';
+import { resolveLocations, SchemaRegistry } from '../../lib/validate/schemas.js';
+import { ChartLibrary, resolveChartDirs } from '../../lib/validate/values.js';
+
+const catalog = loadCatalog();
+const ctx = { catalog, directoryName: 'platform' };
+const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
+// One registry and chart library for the whole file: schemas compile once, as in a real run.
+const registry = new SchemaRegistry(resolveLocations(undefined));
+const charts = new ChartLibrary(resolveChartDirs(undefined));
+const validate = (files: FileSet) => validateFiles(files, { registry, charts, catalog });
+const generated = (raw: RawAnswers) => render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog).files;
+const errors = (findings: Finding[]) => findings.filter((f) => f.severity === 'error');
+const show = (findings: Finding[]) => findings.map((f) => `${f.file} ${f.object ?? ''} ${f.path ?? ''} ${f.message}`).join('\n');
+
+function mutate(files: FileSet, path: string, change: (text: string) => string): FileSet {
+  const out = new FileSet();
+  for (const [p, t] of files.entries()) out.add(p, p === path ? change(t) : t);
+  if (!files.has(path)) throw new Error(`test setup: ${path} is not generated`);
+  return out;
+}
+
+describe('validation of generated repositories', () => {
+  it('uses the shared schema and chart data in tests', () => {
+    expect(registry.locations.join()).toContain('shared/schemas');
+  });
+
+  it('every engine × provider × object storage × component set validates clean', async () => {
+    let combinations = 0;
+    for (const provider of catalog.providers.keys()) {
+      for (const engine of ['flux', 'argocd']) {
+        for (const backend of ['provider-s3', 'garage']) {
+          for (const components of [['object-storage', 'postgres'], ['cert-manager'], ['object-storage']]) {
+            const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, clusters: ['acc', 'prod'], databases: ['app', 'orders'] };
+            if (backend === 'provider-s3' && !catalog.providers.get(provider)!.s3?.endpoint) raw['s3-endpoint'] = 'https://s3.example.nl';
+            const report = await validate(generated(raw));
+            expect(show(errors(report.findings)), JSON.stringify(raw)).toBe('');
+            expect(report.findings.filter((f) => f.severity === 'warning'), JSON.stringify(raw)).toEqual([]);
+            expect(report.stats.schemas).toBe(report.stats.objects);
+            combinations++;
+          }
+        }
+      }
+    }
+    expect(combinations).toBe(180);
+  });
+
+  it('checks chart values and evaluates CEL rules on the way', async () => {
+    const report = await validate(generated({ provider: 'local' }));
+    expect(report.stats.chartValues).toBeGreaterThanOrEqual(4);
+    expect(report.stats.celRules).toBeGreaterThan(0);
+    expect(report.mustCreate).toEqual([
+      { cluster: 'local', namespace: 'databases', name: 's3-credentials', keys: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'], referencedBy: ['ObjectStore databases/app-backups'] },
+    ]);
+  });
+});
+
+describe('the validator fails on broken repositories', () => {
+  const flux = generated({ provider: 'local' });
+  const argo = generated({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE });
+
+  const cases: [string, FileSet, string, (t: string) => string, { file: string; path?: string; message: RegExp }][] = [
+    ['an unknown field', flux, 'infrastructure/postgres/config/base/databases.yaml', (t) => t.replace('  enablePDB: true', '  enablePDB: true\n  enablePBD: true'),
+      { file: 'infrastructure/postgres/config/overlays/local/patch-cluster-app.yaml', path: '/spec', message: /unknown field "enablePBD"/ }],
+    ['a bad duration', flux, 'clusters/local/infrastructure/garage.yaml', (t) => t.replace('interval: 15m', 'interval: 15 minutes'),
+      { file: 'clusters/local/infrastructure/garage.yaml', path: '/spec/interval', message: /must match pattern/ }],
+    ['a missing dependsOn target', flux, 'clusters/local/infrastructure/postgres.yaml', (t) => t.replace('name: cert-manager-controller', 'name: certmanager-controller'),
+      { file: 'clusters/local/infrastructure/postgres.yaml', message: /dependsOn certmanager-controller is not a Kustomization/ }],
+    ['a wrong sourceRef kind', flux, 'infrastructure/cert-manager/controller/base/releases.yaml', (t) => t.replace('kind: HelmRepository', 'kind: GitRepository'),
+      { file: 'infrastructure/cert-manager/controller/base/releases.yaml', path: '/spec/chart/spec/sourceRef', message: /chart sourceRef GitRepository\/jetstack does not exist/ }],
+    ['a CEL violation', flux, 'infrastructure/postgres/config/overlays/local/object-stores.yaml', (t) => t.replace('    endpointURL:', '    serverName: app\n    endpointURL:'),
+      { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', path: '/spec/configuration', message: /serverName/ }],
+    ['a values key the chart does not have', flux, 'infrastructure/cert-manager/controller/base/releases.yaml', (t) => t.replace('    crds:\n', '    crdz: {}\n    crds:\n'),
+      { file: 'infrastructure/cert-manager/controller/base/releases.yaml', path: '/spec/values', message: /unknown key "crdz"/ }],
+    ['a values key a chart without schema does not have', flux, 'infrastructure/garage/controller/overlays/local/garage-values.yaml', (t) => t.replace('    deployment:', '    deploymnet:\n      kind: StatefulSet\n    deployment:'),
+      { file: 'infrastructure/garage/controller/overlays/local/garage-values.yaml', path: '/spec/values/deploymnet', message: /garage 0.8.0 has no such value/ }],
+    ['a duplicate object', flux, 'infrastructure/postgres/config/overlays/local/kustomization.yaml', (t) => t.replace('  - object-stores.yaml', '  - object-stores.yaml\n  - ../../../../garage/controller/base/namespace.yaml\n  - ../../../../garage/controller/base/namespace.yaml'),
+      { file: 'infrastructure/garage/controller/base/namespace.yaml', message: /duplicate object|also applied by/ }],
+    ['a dependsOn cycle', flux, 'clusters/local/infrastructure/cert-manager.yaml', (t) => t.replace('  sourceRef:', '  dependsOn:\n    - name: postgres-config\n  sourceRef:'),
+      { file: 'clusters/local/infrastructure', message: /dependsOn cycle: .*cert-manager-controller/ }],
+    ['a namespace never created', flux, 'infrastructure/postgres/config/overlays/local/object-stores.yaml', (t) => t.replace('namespace: databases', 'namespace: database'),
+      { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', message: /namespace database is never created on cluster local/ }],
+    ['an object before its CRDs', flux, 'clusters/local/infrastructure/postgres.yaml', (t) => t.replace(/  dependsOn:\n    - name: postgres-controller\n    - name: garage-controller\n/, '  dependsOn:\n    - name: garage-controller\n'),
+      { file: 'infrastructure/postgres/config/base/databases.yaml', message: /postgresql.cnpg.io CRDs are installed by postgres-controller, which is not ordered before postgres-config/ }],
+    ['a YAML 1.1 boolean', flux, 'infrastructure/postgres/config/base/namespace.yaml', (t) => t.replace('app.kubernetes.io/part-of: platform', 'app.kubernetes.io/part-of: yes'),
+      { file: 'infrastructure/postgres/config/base/namespace.yaml', message: /"yes" \(line \d+\) is a boolean in YAML 1.1/ }],
+    ['an invalid name', flux, 'infrastructure/postgres/config/base/databases.yaml', (t) => t.replace('name: app-nightly', 'name: App_Nightly'),
+      { file: 'infrastructure/postgres/config/base/databases.yaml', path: '/metadata/name', message: /"App_Nightly" is not a valid ScheduledBackup name/ }],
+    ['an Argo CD destination outside the project', argo, 'clusters/local/apps/project.yaml', (t) => t.replace(/    - server: https:\/\/kubernetes.default.svc\n      namespace: databases\n/, ''),
+      { file: 'clusters/local/apps/postgres-config.yaml', path: '/spec/destination', message: /namespace databases is not allowed by project platform/ }],
+    ['an Argo CD wave before its CRDs', argo, 'clusters/local/apps/postgres-config.yaml', (t) => t.replace('sync-wave: "3"', 'sync-wave: "1"'),
+      { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', message: /barmancloud.cnpg.io CRDs are installed by plugin-barman-cloud, which is not ordered before postgres-config/ }],
+    ['an unknown Argo CD project', argo, 'clusters/local/apps/garage.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
+      { file: 'clusters/local/apps/garage.yaml', path: '/spec/project', message: /project platfrom is not an AppProject/ }],
+  ];
+
+  it.each(cases)('catches %s', async (_name, files, path, change, expected) => {
+    const report = await validate(mutate(files, path, change));
+    const hits = errors(report.findings).filter((f) => f.file.startsWith(expected.file) && expected.message.test(f.message) && (!expected.path || f.path === expected.path));
+    expect(hits, show(errors(report.findings))).not.toEqual([]);
+  });
+});
