@@ -240,6 +240,7 @@ export class SchemaRegistry {
           JSON.parse(text);
           mkdirSync(this.cacheDir, { recursive: true });
           writeFileSync(join(this.cacheDir, `${createHash('sha256').update(url).digest('hex')}.json`), text);
+          this.compiled.delete(`${apiVersion}/${kind}`); // forget an earlier miss
           break;
         } catch (error) {
           notes.push(`could not download ${url}: ${(error as Error).message}`);
