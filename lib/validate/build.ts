@@ -113,5 +113,13 @@ export function buildKustomization(files: FileSet, dir: string, stack: string[] 
   if (k.namespace) {
     for (const b of result.objects) if (b.object.kind !== 'Namespace') b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: k.namespace } };
   }
+  // kustomize refuses a build that declares the same object twice.
+  const seen = new Map<string, string>();
+  for (const b of result.objects) {
+    const id = `${b.object.apiVersion} ${objectKey(b.object)}`;
+    const first = seen.get(id);
+    if (first !== undefined) result.errors.push({ file: b.origin, message: `${objectKey(b.object)} is also declared in ${first} (duplicate object in the build of ${dir})` });
+    else seen.set(id, b.origin);
+  }
   return result;
 }

@@ -1,8 +1,8 @@
 /**
- * Structural validation of a FileSet, in memory: every YAML file parses with unique keys, every
- * kustomization's resources and patches exist, every Flux dependsOn and path resolves within the
- * cluster, every Argo CD source path and value file exists, no object is declared twice in a build.
- * The strict schema, CEL and chart-values checks build on this (see docs/validation.md).
+ * Structural checks of a FileSet that need no build: every YAML file parses with unique keys (LF,
+ * final newline), every Flux Kustomization's dependsOn and path resolve within its cluster, every
+ * Argo CD source path and value file exists. Kustomization contents are checked by the build
+ * (build.ts); schemas, references and chart values by the rest of the pipeline (repository.ts).
  */
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -44,41 +44,6 @@ export function validateStructure(files: FileSet): Finding[] {
   const paths = files.paths();
   const directories = new Set(paths.flatMap((p) => p.split('/').slice(0, -1).map((_part, i, parts) => parts.slice(0, i + 1).join('/'))));
 
-  // Kustomizations: references resolve, and no object twice in one build.
-  const buildObjects = (dir: string, seen: Set<string>): { id: string; file: string }[] => {
-    if (seen.has(dir)) {
-      findings.push(error('kustomize', `${dir}/kustomization.yaml`, 'kustomization includes itself (cycle)'));
-      return [];
-    }
-    seen.add(dir);
-    const k = parsed.get(`${dir}/kustomization.yaml`)?.[0] as { resources?: string[]; patches?: { path?: string }[] } | undefined;
-    const out: { id: string; file: string }[] = [];
-    for (const ref of k?.resources ?? []) {
-      const target = posix.normalize(posix.join(dir, ref));
-      if (files.has(target)) {
-        for (const o of parsed.get(target) ?? []) out.push({ id: objectId(o), file: target });
-      } else if (dirHasKustomization(target)) {
-        out.push(...buildObjects(target, new Set(seen)));
-      } else {
-        findings.push(error('kustomize', `${dir}/kustomization.yaml`, `resources: ${ref} does not exist`));
-      }
-    }
-    for (const p of k?.patches ?? []) {
-      if (p.path && !files.has(posix.normalize(posix.join(dir, p.path)))) {
-        findings.push(error('kustomize', `${dir}/kustomization.yaml`, `patches: ${p.path} does not exist`));
-      }
-    }
-    return out;
-  };
-  for (const path of paths.filter((p) => posix.basename(p) === 'kustomization.yaml')) {
-    const dir = posix.dirname(path);
-    const seenIds = new Map<string, string>();
-    for (const { id, file } of buildObjects(dir, new Set())) {
-      if (seenIds.has(id)) findings.push(error('kustomize', file, `${id} is also declared in ${seenIds.get(id)} (duplicate object in the build of ${dir})`, { object: id }));
-      else seenIds.set(id, file);
-    }
-  }
-
   // Flux Kustomizations per cluster: dependsOn targets exist, paths build.
   const clusters = new Set(paths.filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]));
   for (const cluster of clusters) {
@@ -115,7 +80,3 @@ export function validateStructure(files: FileSet): Finding[] {
   return findings;
 }
 
-function objectId(o: K8sObject): string {
-  const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : '';
-  return `${o.kind ?? '?'} ${ns}${o.metadata?.name ?? '?'}`;
-}

@@ -3,6 +3,7 @@ import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
 import { FileSet } from '../../lib/fileset.js';
 import { render } from '../../lib/generate.js';
+import { validateFiles } from '../../lib/validate/repository.js';
 import { validateStructure } from '../../lib/validate/structure.js';
 
 const catalog = loadCatalog();
@@ -22,7 +23,7 @@ function mutate(files: FileSet, path: string, change: (text: string) => string |
   return out;
 }
 
-describe('structural validation catches broken repositories', () => {
+describe('structure and build checks catch broken repositories', () => {
   const files = generated();
 
   it('accepts the generated repository', () => {
@@ -37,8 +38,8 @@ describe('structural validation catches broken repositories', () => {
     ['a missing patch', 'infrastructure/postgres/config/overlays/local/patch-cluster-app.yaml', () => undefined, 'patches: patch-cluster-app.yaml does not exist'],
     ['a duplicate object', 'infrastructure/postgres/config/base/kustomization.yaml', (t: string) => t.replace('  - databases.yaml', '  - databases.yaml\n  - namespace.yaml'), 'duplicate object'],
     ['a missing final newline', 'README.md', (t: string) => t.trimEnd(), 'does not end with a newline'],
-  ])('finds %s', (_name, path, change, message) => {
-    const findings = validateStructure(mutate(files, path, change));
+  ])('finds %s', async (_name, path, change, message) => {
+    const { findings } = await validateFiles(mutate(files, path, change));
     expect(findings.map((f) => `${f.file}: ${f.message}`).join('\n')).toContain(message);
   });
 
