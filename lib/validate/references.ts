@@ -153,11 +153,26 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
         }
       }
       const bootstrap: Unit = { name: 'flux-system', file: `clusters/${cluster}`, object: {}, dependsOn: [], wave: -1 };
-      placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, file: '(flux bootstrap)', unit: bootstrap });
+      const unitFiles = new Set([...units.values()].map((u) => `${u.file}|${u.name}`));
       for (const unit of units.values()) {
         placed.push({ object: unit.object, file: unit.file, unit: bootstrap });
-        const path = String(unit.object.spec?.path ?? '').replace(/^\.\//, '');
-        place(unit, posix.normalize(path));
+        const path = posix.normalize(String(unit.object.spec?.path ?? '').replace(/^\.\//, '')).replace(/\/$/, '');
+        if (builds.has(path)) {
+          place(unit, path);
+          continue;
+        }
+        // No kustomization.yaml: kustomize-controller generates one that takes in the kustomizations below.
+        const below = [...builds.keys()].filter((d) => d.startsWith(`${path}/`));
+        for (const dir of below.filter((d) => !below.some((o) => o !== d && d.startsWith(`${o}/`)))) {
+          for (const b of builds.get(dir)!.objects) {
+            const isUnit = b.object.kind === 'Kustomization' && unitFiles.has(`${b.origin}|${b.object.metadata?.name}`);
+            if (!isUnit) placed.push({ object: b.object, file: b.origin, unit });
+          }
+        }
+      }
+      // Bootstrap creates the GitRepository flux-system unless the repository already holds it (flux bootstrap commits it).
+      if (!placed.some((p) => p.object.kind === 'GitRepository' && p.object.metadata?.name === 'flux-system' && p.object.metadata.namespace === 'flux-system')) {
+        placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, file: '(flux bootstrap)', unit: bootstrap });
       }
       for (const g of FLUX_GROUPS) providers.set(g, bootstrap);
       for (const p of placed) {

@@ -73,7 +73,11 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
     findings.push(emitted ? error('schema', file, message, { object: id }) : warning('schema', file, `${message}: not validated`, { object: id }));
     return { findings, checked: false };
   }
-  const subject = object.kind === 'Secret' && 'sops' in object ? Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')) : object;
+  // A SOPS-encrypted Secret: check its structure, not the sops block or the encrypted (non-base64) data.
+  const subject =
+    object.kind === 'Secret' && 'sops' in object
+      ? { ...Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')), ...(object.data ? { data: Object.fromEntries(Object.keys(object.data as object).map((k) => [k, ''])) } : {}) }
+      : object;
   if (!hit.validate(subject)) {
     for (const e of hit.validate.errors ?? []) {
       const params = e.params as Record<string, unknown>;

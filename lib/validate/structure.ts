@@ -56,8 +56,9 @@ export function validateStructure(files: FileSet): Finding[] {
       for (const d of spec.dependsOn ?? []) {
         if (!names.has(d.name)) findings.push(error('reference', file, `Kustomization ${o.metadata?.name}: dependsOn ${d.name} is not a Kustomization of cluster ${cluster}`));
       }
-      const path = posix.normalize(spec.path ?? '.').replace(/^\.\//, '');
-      if (!dirHasKustomization(path)) findings.push(error('reference', file, `Kustomization ${o.metadata?.name}: path ${spec.path} has no kustomization.yaml`));
+      // kustomize-controller generates a kustomization.yaml for a directory without one (flux bootstrap's path).
+      const path = posix.normalize(spec.path ?? '.').replace(/^\.\//, '').replace(/\/$/, '');
+      if (!dirHasKustomization(path) && !directories.has(path)) findings.push(error('reference', file, `Kustomization ${o.metadata?.name}: path ${spec.path} does not exist`));
     }
     // Argo CD Applications: paths and value files exist.
     for (const [file, objs] of parsed.entries()) {

@@ -112,3 +112,43 @@ describe('the validator fails on broken repositories', () => {
     expect(hits, show(errors(report.findings))).not.toEqual([]);
   });
 });
+
+describe('validation of repositories people work in', () => {
+  it('accepts a repository after flux bootstrap committed flux-system/', async () => {
+    const files = generated({ provider: 'local' });
+    const bootstrapped = new FileSet();
+    for (const [p, t] of files.entries()) bootstrapped.add(p, t);
+    bootstrapped.add('clusters/local/flux-system/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n');
+    bootstrapped.add('clusters/local/flux-system/gotk-components.yaml', '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n');
+    bootstrapped.add(
+      'clusters/local/flux-system/gotk-sync.yaml',
+      [
+        '---',
+        'apiVersion: source.toolkit.fluxcd.io/v1',
+        'kind: GitRepository',
+        'metadata:\n  name: flux-system\n  namespace: flux-system',
+        'spec:\n  interval: 1m0s\n  ref:\n    branch: main\n  secretRef:\n    name: flux-system\n  url: ssh://git@gitlab.example.nl/gemeente/platform',
+        '---',
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+        'kind: Kustomization',
+        'metadata:\n  name: flux-system\n  namespace: flux-system',
+        'spec:\n  interval: 10m0s\n  path: ./clusters/local\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system',
+        '',
+      ].join('\n'),
+    );
+    const report = await validate(bootstrapped);
+    expect(show(errors(report.findings))).toBe('');
+    expect(report.mustCreate.map((m) => `${m.namespace}/${m.name}`)).toContain('flux-system/flux-system');
+  });
+
+  it('checks Secret structure but skips a SOPS block', async () => {
+    const files = generated({ provider: 'local' });
+    const withSecrets = new FileSet();
+    for (const [p, t] of files.entries()) withSecrets.add(p, t);
+    withSecrets.add('clusters/local/secrets.yaml', '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s3-credentials\n  namespace: databases\ntype: Opaque\ndata:\n  S3_ACCESS_KEY_ID: ENC[AES256_GCM,data:abc]\nsops:\n  version: 3.9.0\n');
+    withSecrets.add('clusters/local/broken-secret.yaml', '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: other\n  namespace: databases\nstringdata:\n  a: b\n');
+    const report = await validate(withSecrets);
+    const found = errors(report.findings).filter((f) => f.file.includes('secret'));
+    expect(found.map((f) => `${f.file} ${f.message}`)).toEqual(['clusters/local/broken-secret.yaml /: unknown field "stringdata"']);
+  });
+});
