@@ -113,11 +113,6 @@ export function applicableQuestions(answers: RawAnswers): Question[] {
   return QUESTIONS.filter((q) => !q.when || q.when(answers));
 }
 
-/** Questions that apply, have no answer yet and would be asked. */
-export function unanswered(answers: RawAnswers): Question[] {
-  return applicableQuestions(answers).filter((q) => answers[q.name] === undefined && q.promptable !== false);
-}
-
 /** Fills in defaults for every applicable question without an answer, in table order (later defaults see earlier answers). */
 export function withDefaults(given: RawAnswers, ctx: QuestionContext, which: (q: Question) => boolean = () => true): RawAnswers {
   const answers: RawAnswers = { ...given };

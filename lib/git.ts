@@ -19,15 +19,6 @@ async function git(cwd: string, args: string[], env: Record<string, string> = {}
   }
 }
 
-export async function gitAvailable(): Promise<boolean> {
-  try {
-    await execa('git', ['--version'], { stdin: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Whether dir is the top level of a git work tree (not merely inside one). */
 export async function isRepositoryRoot(dir: string): Promise<boolean> {
   return existsSync(join(dir, '.git'));
@@ -108,10 +99,3 @@ export async function push(dir: string, branch: string): Promise<void> {
   await git(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`]);
 }
 
-export async function currentBranch(dir: string): Promise<string | undefined> {
-  try {
-    return (await git(dir, ['symbolic-ref', '--short', 'HEAD'])).trim();
-  } catch {
-    return undefined;
-  }
-}

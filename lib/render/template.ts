@@ -18,20 +18,9 @@ hbs.registerHelper('q', (value: unknown) => {
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown[], sep: unknown) => list.join(typeof sep === 'string' ? sep : ', '));
-/** Block YAML for a mapping or list, indented by `indent` spaces (first line included). */
-hbs.registerHelper('yaml', (value: unknown, indent: unknown) => toYamlBlock(value, typeof indent === 'number' ? indent : 0));
 
 export function toYaml(value: unknown): string {
   return stringify(value, { version: '1.1', lineWidth: 0, minContentWidth: 0, indent: 2, aliasDuplicateObjects: false });
-}
-
-export function toYamlBlock(value: unknown, indent: number): string {
-  const pad = ' '.repeat(indent);
-  return toYaml(value)
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((line) => (line.length > 0 ? pad + line : line))
-    .join('\n');
 }
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
