@@ -36,6 +36,8 @@ export interface Answers {
   s3Endpoint?: string;
   storageClass?: string;
   databases: string[];
+  /** Namespaces allowed to connect to the databases. */
+  databaseClients: string[];
   buckets: string[];
   /** CI providers whose pipeline validates the repository. */
   ci: ('gitlab' | 'github')[];
@@ -191,6 +193,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     s3Endpoint: raw['s3-endpoint'] as string | undefined,
     storageClass: raw['storage-class'] as string | undefined,
     databases: (raw.databases as string[] | undefined) ?? [],
+    databaseClients: (raw['database-clients'] as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
     ci: ((raw.ci as string[] | undefined) ?? ['gitlab']).filter((c): c is 'gitlab' | 'github' => c !== 'none'),
     git: raw.git !== false,
@@ -269,6 +272,7 @@ export function toStored(a: Answers): RawAnswers {
     's3-endpoint': a.s3Endpoint,
     'storage-class': a.storageClass,
     databases: a.components.includes('postgres') ? a.databases : undefined,
+    'database-clients': a.components.includes('postgres') ? a.databaseClients : undefined,
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
     ci: a.ci.length > 0 ? a.ci : ['none'],
     git: a.git,

@@ -62,6 +62,8 @@ export interface Plan {
   components: PlannedComponent[];
   clusters: PlannedCluster[];
   databases: PlannedDatabase[];
+  /** Namespaces whose pods may connect to the databases (NetworkPolicy). */
+  databaseClients: string[];
   generator: { name: string; version: string };
 }
 
@@ -122,6 +124,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     databases: answers.components.includes('postgres')
       ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` }))
       : [],
+    databaseClients: answers.components.includes('postgres') ? answers.databaseClients : [],
     generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
   };
 }

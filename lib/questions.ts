@@ -205,6 +205,18 @@ export const QUESTIONS: Question[] = [
     check: (v) => checkDnsLabel(v, 40),
   },
   {
+    name: 'database-clients',
+    type: 'list',
+    message: 'Namespaces whose applications may connect to the databases (comma-separated, may be empty)',
+    description: 'namespaces allowed to reach PostgreSQL on 5432 (NetworkPolicy); default: none, only the operator',
+    valueName: '<namespace,...>',
+    allowed: () => `${DNS1123_LABEL_ALLOWED}; no duplicates`,
+    when: (a) => componentIds(a).includes('postgres'),
+    default: () => [],
+    check: (v) => checkDnsLabel(v),
+    promptable: false,
+  },
+  {
     name: 'buckets',
     type: 'list',
     message: 'Extra buckets for applications (comma-separated, may be empty)',

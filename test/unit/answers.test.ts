@@ -86,6 +86,10 @@ describe('answers', () => {
     expect(byAnswer.engine).toContain('"jenkins"');
   });
 
+  it('refuses a client namespace that could inject into a NetworkPolicy', () => {
+    expect(problemsOf({ 'database-clients': ['apps', 'x]\n  evil: {}'] })[0]).toMatchObject({ answer: 'database-clients' });
+  });
+
   it('refuses unknown clusters providers, duplicates and empty lists', () => {
     expect(problemsOf({ clusters: ['prod:aws'] })[0].problem).toContain('unknown provider "aws"');
     expect(problemsOf({ clusters: ['prod', 'prod:scaleway'] })[0].problem).toContain('"prod" is given twice');

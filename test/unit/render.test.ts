@@ -94,6 +94,20 @@ describe('render', () => {
     expect(files.get('clusters/local/apps/kustomization.yaml')).toContain('- root.yaml');
   });
 
+  it('admits only the operator, replication and the named client namespaces to the databases', () => {
+    const policies = (raw: RawAnswers) =>
+      parseAllDocuments(render(answers(raw)).files.get('infrastructure/postgres/config/base/network-policies.yaml')!).map((d) => d.toJS());
+    const closed = policies({});
+    expect(closed.map((p) => p.metadata.name)).toEqual(['default-deny-ingress', 'allow-cloudnative-pg-operator', 'allow-replication']);
+    expect(closed[0].spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(closed[1].spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'cnpg-system' });
+    const open = policies({ 'database-clients': ['zaken', 'documenten'] });
+    const clients = open.find((p) => p.metadata.name === 'allow-database-clients');
+    expect(clients.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(['zaken', 'documenten']);
+    expect(clients.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
+    expect(render(answers({ 'database-clients': ['zaken'] })).files.get('README.md')).toContain('pods in the namespaces zaken');
+  });
+
   it('references credentials, never writes them', () => {
     const { files } = render(answers({ provider: 'ovhcloud' }));
     const stores = files.get('infrastructure/postgres/config/overlays/prod/object-stores.yaml')!;

@@ -43,7 +43,7 @@ describe('validation of generated repositories', () => {
       for (const engine of ['flux', 'argocd']) {
         for (const backend of ['provider-s3', 'garage']) {
           for (const components of [['object-storage', 'postgres'], ['cert-manager'], ['object-storage']]) {
-            const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, clusters: ['acc', 'prod'], databases: ['app', 'orders'] };
+            const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, clusters: ['acc', 'prod'], databases: ['app', 'orders'], 'database-clients': components.includes('postgres') ? ['apps'] : undefined };
             if (backend === 'provider-s3' && !catalog.providers.get(provider)!.s3?.endpoint) raw['s3-endpoint'] = 'https://s3.example.nl';
             const report = await validate(generated(raw));
             expect(show(errors(report.findings)), JSON.stringify(raw)).toBe('');
