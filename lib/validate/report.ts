@@ -44,7 +44,7 @@ const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&g
 
 /** One test case per file and check; a failure per error, warnings as system-out. */
 export function formatJunit(report: Report, files: string[]): string {
-  const checks = ['yaml', 'kustomize', 'schema', 'reference', 'values'] as const;
+  const checks = ['yaml', 'kustomize', 'schema', 'reference', 'values', 'secrets'] as const;
   const suites = checks.map((check) => {
     const cases = files.map((file) => {
       const found = report.findings.filter((f) => f.file === file && f.check === check);

@@ -10,6 +10,7 @@ import type { FileSet } from '../fileset.js';
 import { buildKustomization, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
+import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from './schemas.js';
 import { validateStructure } from './structure.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
@@ -96,7 +97,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
   const charts = options.charts ?? new ChartLibrary(resolveChartDirs(options.chartData));
   const notes: string[] = [];
-  const findings: Finding[] = [...validateStructure(files), ...yaml11Booleans(files)];
+  const findings: Finding[] = [...validateStructure(files), ...yaml11Booleans(files), ...scanForSecrets(files)];
 
   // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
   const builds = new Map<string, BuildResult>();

@@ -141,6 +141,16 @@ describe('validation of repositories people work in', () => {
     expect(report.mustCreate.map((m) => `${m.namespace}/${m.name}`)).toContain('flux-system/flux-system');
   });
 
+  it.each([
+    ['a password', 'infrastructure/garage/controller/base/releases.yaml', (t: string) => t.replace('    garage:\n', '    garage:\n      adminPassword: hunter2-very-secret\n'), /adminPassword has a literal value/],
+    ['an AWS key', 'README.md', (t: string) => `${t}\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n`, /holds an AWS access key ID/],
+    ['a private key', 'clusters/local/README.md', (t: string) => `${t}\n-----BEGIN OPENSSH PRIVATE KEY-----\n`, /holds a private key/],
+  ])('the secret scan finds %s', async (_name, path, change, message) => {
+    const files = generated({ provider: 'local' });
+    const report = await validate(mutate(files, path, change));
+    expect(errors(report.findings).filter((f) => f.check === 'secrets' && f.file === path && message.test(f.message))).toHaveLength(1);
+  });
+
   it('checks Secret structure but skips a SOPS block', async () => {
     const files = generated({ provider: 'local' });
     const withSecrets = new FileSet();
@@ -150,5 +160,8 @@ describe('validation of repositories people work in', () => {
     const report = await validate(withSecrets);
     const found = errors(report.findings).filter((f) => f.file.includes('secret'));
     expect(found.map((f) => `${f.file} ${f.message}`)).toEqual(['clusters/local/broken-secret.yaml /: unknown field "stringdata"']);
+    withSecrets.add('clusters/local/plain.yaml', '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: databases\nstringData:\n  S3_SECRET_ACCESS_KEY: wJalrXUtnFEMI\n');
+    const plain = await validate(withSecrets);
+    expect(errors(plain.findings).map((f) => f.message)).toContain('Secret holds plaintext values (S3_SECRET_ACCESS_KEY): encrypt it (SOPS) or seal it');
   });
 });
