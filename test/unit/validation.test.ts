@@ -25,6 +25,14 @@ const generated = (raw: RawAnswers) => render(resolveAnswers(withDefaults(raw, c
 const errors = (findings: Finding[]) => findings.filter((f) => f.severity === 'error');
 const show = (findings: Finding[]) => findings.map((f) => `${f.file} ${f.object ?? ''} ${f.path ?? ''} ${f.message}`).join('\n');
 
+/** A copy of a FileSet with more files. */
+function withFiles(files: FileSet, extra: Record<string, string>): FileSet {
+  const out = new FileSet();
+  for (const [p, t] of files.entries()) out.add(p, t);
+  for (const [p, t] of Object.entries(extra)) out.add(p, t);
+  return out;
+}
+
 function mutate(files: FileSet, path: string, change: (text: string) => string): FileSet {
   const out = new FileSet();
   for (const [p, t] of files.entries()) out.add(p, p === path ? change(t) : t);
@@ -115,14 +123,10 @@ describe('the validator fails on broken repositories', () => {
 
 describe('validation of repositories people work in', () => {
   it('accepts a repository after flux bootstrap committed flux-system/', async () => {
-    const files = generated({ provider: 'local' });
-    const bootstrapped = new FileSet();
-    for (const [p, t] of files.entries()) bootstrapped.add(p, t);
-    bootstrapped.add('clusters/local/flux-system/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n');
-    bootstrapped.add('clusters/local/flux-system/gotk-components.yaml', '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n');
-    bootstrapped.add(
-      'clusters/local/flux-system/gotk-sync.yaml',
-      [
+    const bootstrapped = withFiles(generated({ provider: 'local' }), {
+      'clusters/local/flux-system/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n',
+      'clusters/local/flux-system/gotk-components.yaml': '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
+      'clusters/local/flux-system/gotk-sync.yaml': [
         '---',
         'apiVersion: source.toolkit.fluxcd.io/v1',
         'kind: GitRepository',
@@ -135,7 +139,7 @@ describe('validation of repositories people work in', () => {
         'spec:\n  interval: 10m0s\n  path: ./clusters/local\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system',
         '',
       ].join('\n'),
-    );
+    });
     const report = await validate(bootstrapped);
     expect(show(errors(report.findings))).toBe('');
     expect(report.mustCreate.map((m) => `${m.namespace}/${m.name}`)).toContain('flux-system/flux-system');
@@ -152,16 +156,14 @@ describe('validation of repositories people work in', () => {
   });
 
   it('checks Secret structure but skips a SOPS block', async () => {
-    const files = generated({ provider: 'local' });
-    const withSecrets = new FileSet();
-    for (const [p, t] of files.entries()) withSecrets.add(p, t);
-    withSecrets.add('clusters/local/secrets.yaml', '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s3-credentials\n  namespace: databases\ntype: Opaque\ndata:\n  S3_ACCESS_KEY_ID: ENC[AES256_GCM,data:abc]\nsops:\n  version: 3.9.0\n');
-    withSecrets.add('clusters/local/broken-secret.yaml', '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: other\n  namespace: databases\nstringdata:\n  a: b\n');
+    const withSecrets = withFiles(generated({ provider: 'local' }), {
+      'clusters/local/secrets.yaml': '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s3-credentials\n  namespace: databases\ntype: Opaque\ndata:\n  S3_ACCESS_KEY_ID: ENC[AES256_GCM,data:abc]\nsops:\n  version: 3.9.0\n',
+      'clusters/local/broken-secret.yaml': '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: other\n  namespace: databases\nstringdata:\n  a: b\n',
+    });
     const report = await validate(withSecrets);
     const found = errors(report.findings).filter((f) => f.file.includes('secret'));
     expect(found.map((f) => `${f.file} ${f.message}`)).toEqual(['clusters/local/broken-secret.yaml /: unknown field "stringdata"']);
-    withSecrets.add('clusters/local/plain.yaml', '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: databases\nstringData:\n  S3_SECRET_ACCESS_KEY: wJalrXUtnFEMI\n');
-    const plain = await validate(withSecrets);
+    const plain = await validate(withFiles(withSecrets, { 'clusters/local/plain.yaml': '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: databases\nstringData:\n  S3_SECRET_ACCESS_KEY: wJalrXUtnFEMI\n' }));
     expect(errors(plain.findings).map((f) => f.message)).toContain('Secret holds plaintext values (S3_SECRET_ACCESS_KEY): encrypt it (SOPS) or seal it');
   });
 });
