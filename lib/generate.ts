@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { normaliseRaw, readAnswersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
 import { loadCatalog, type Catalog } from './catalog.js';
-import { AnswersError, HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
+import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { buildPlan, type Plan } from './plan.js';
@@ -126,4 +126,3 @@ export function summarize(plan: Plan): string[] {
   return lines;
 }
 
-export { AnswersError };

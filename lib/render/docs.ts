@@ -70,7 +70,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
       secrets: requiredSecrets(plan, cluster),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
-      argocd: argocdBootstrap(plan, cluster),
+      argocd: argocdBootstrap(plan),
     };
     files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, 'cluster-README.md.hbs'), context));
   }
@@ -94,7 +94,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
 }
 
-function argocdBootstrap(plan: Plan, cluster: PlannedCluster) {
+function argocdBootstrap(plan: Plan) {
   if (plan.engine !== 'argocd') return undefined;
   const def = plan.components.find((c) => c.def.id === 'argocd')!.def;
   const release = def.controller!.releases[0];
@@ -102,6 +102,5 @@ function argocdBootstrap(plan: Plan, cluster: PlannedCluster) {
     url: release.source.url,
     version: release.version,
     values: `${componentPath('argocd', 'controller')}/base/${release.name}.values.yaml`,
-    cluster: cluster.name,
   };
 }

@@ -51,9 +51,8 @@ export function commentedKeys(text: string): Set<string> {
   for (const line of text.split('\n')) {
     const real = /^(\s*)([A-Za-z0-9_.-]+):(\s|$)/.exec(line);
     if (real) {
-      const parents = pathAt(real[1].length);
+      pathAt(real[1].length); // pops keys at this indentation or deeper
       stack.push({ indent: real[1].length, key: real[2] });
-      void parents;
       continue;
     }
     const commented = /^(\s*)#\s?([A-Za-z_][A-Za-z0-9_.-]*):(\s|$)/.exec(line);
