@@ -37,6 +37,8 @@ export interface Release {
   images: string[];
   /** API groups whose CRDs the chart installs: objects of these groups must come after it. */
   crds: string[];
+  /** Argo CD: fields a controller in the cluster owns (e.g. a webhook caBundle), left out of the diff. */
+  ignoreDifferences: Record<string, unknown>[];
 }
 
 export interface Requirement {
@@ -45,6 +47,17 @@ export interface Requirement {
   stage: Stage;
   reason: string;
 }
+
+/** A Secret a component reads, declared in its catalog entry (never its value). */
+export interface SecretDecl {
+  name: string;
+  /** What the credential is, for the README and prompts. */
+  description: string;
+  keys: { name: string; description: string }[];
+}
+
+/** Answers that choose the backend of a service component. */
+export type ServiceKind = 'object-storage' | 'secrets';
 
 export interface ComponentDef {
   id: string;
@@ -61,8 +74,12 @@ export interface ComponentDef {
   podSecurity: PodSecurityLevel;
   podSecurityReason?: string;
   requires: Requirement[];
-  /** For a service contract such as object-storage: backend id → component that implements it in-cluster (null: external). */
+  /** For a service contract (object storage, secrets): backend id → component that implements it in-cluster (null: none needed). */
   backends?: Record<string, string | null>;
+  /** Which answer picks the backend of a service component. */
+  service?: ServiceKind;
+  /** Secrets the config stage reads, one per cluster, in the config namespace. */
+  secrets: SecretDecl[];
   controller?: { releases: Release[] };
   config?: {
     namespace: string;
@@ -154,7 +171,27 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     dependsOn: asStringArray(raw.dependsOn, file, 'dependsOn'),
     images: asStringArray(raw.images, file, 'images'),
     crds: asStringArray(raw.crds, file, 'crds'),
+    ignoreDifferences: (raw.ignoreDifferences as Record<string, unknown>[] | undefined) ?? [],
   };
+}
+
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+function loadSecrets(raw: unknown, file: string): SecretDecl[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) fail(file, 'secrets must be a list');
+  return raw.map((s: Record<string, unknown>) => {
+    const name = str(s.name, file, 'secrets.name');
+    if (!SECRET_NAME.test(name)) fail(file, `secret name ${name} is not a DNS-1123 label`);
+    const keys = ((s.keys as Record<string, unknown>[] | undefined) ?? []).map((k) => {
+      const key = str(k.name, file, 'secrets.keys.name');
+      if (!SECRET_KEY.test(key)) fail(file, `secret key ${key} is not a valid Secret data key`);
+      return { name: key, description: str(k.description, file, 'secrets.keys.description') };
+    });
+    if (keys.length === 0) fail(file, `secret ${name} declares no keys`);
+    return { name, description: str(s.description, file, 'secrets.description'), keys };
+  });
 }
 
 function loadComponent(dir: string): ComponentDef {
@@ -191,6 +228,8 @@ function loadComponent(dir: string): ComponentDef {
     podSecurityReason: raw.podSecurityReason as string | undefined,
     requires,
     backends: raw.backends as Record<string, string | null> | undefined,
+    service: raw.service as ServiceKind | undefined,
+    secrets: loadSecrets(raw.secrets, file),
     controller: controllerRaw?.releases ? { releases: controllerRaw.releases.map((r) => loadRelease(r, file, dir)) } : undefined,
     config: configRaw
       ? {
@@ -203,6 +242,10 @@ function loadComponent(dir: string): ComponentDef {
     provide: asStringArray(raw.provide, file, 'provide'),
     dir,
   };
+  if (component.backends && component.service !== 'object-storage' && component.service !== 'secrets') {
+    fail(file, 'a component with backends needs service: object-storage or secrets');
+  }
+  if (component.secrets.length > 0 && !component.config) fail(file, 'secrets are delivered with the config stage: declare config');
   const releaseNames = new Set(component.controller?.releases.map((r) => r.name));
   for (const r of component.controller?.releases ?? []) {
     for (const d of r.dependsOn) if (!releaseNames.has(d)) fail(file, `release ${r.name} depends on unknown release ${d}`);

@@ -3,7 +3,7 @@
  * runs (dependencies pulled in, with the reason), per-cluster settings from the provider profile,
  * and the dependency graph from which Flux dependsOn and Argo CD sync waves are both derived.
  */
-import type { Answers, ObjectStorageBackend } from './answers.js';
+import type { Answers, ObjectStorageBackend, SecretsStrategy } from './answers.js';
 import { bucketName } from './answers.js';
 import type { Catalog, ComponentDef, Engine, ProviderProfile, Release, Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
@@ -64,6 +64,10 @@ export interface Plan {
   databases: PlannedDatabase[];
   /** Namespaces whose pods may connect to the databases (NetworkPolicy). */
   databaseClients: string[];
+  /** How Secrets reach the clusters. */
+  secrets: SecretsStrategy;
+  /** Encrypted or sealed Secret files (path → content), made before rendering (they are not a pure function of the answers). */
+  secretFiles: ReadonlyMap<string, string>;
   generator: { name: string; version: string };
 }
 
@@ -102,10 +106,8 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
       included.add(id);
       const def = catalog.components.get(id)!;
       for (const r of def.requires) include(r.id, `required by ${def.id}: ${r.reason}`);
-      if (def.backends && cluster.objectStorage) {
-        const impl = def.backends[cluster.objectStorage.backend];
-        if (impl) include(impl, `object storage backend of cluster ${cluster.name}`);
-      }
+      const impl = backendOf(def, cluster, answers.secrets);
+      if (impl) include(impl, def.service === 'secrets' ? `delivers Secrets (--secrets ${answers.secrets})` : `object storage backend of cluster ${cluster.name}`);
     };
     if (answers.engine === 'argocd') include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
     for (const id of answers.components) include(id, 'selected');
@@ -125,6 +127,8 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
       ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` }))
       : [],
     databaseClients: answers.components.includes('postgres') ? answers.databaseClients : [],
+    secrets: answers.secrets,
+    secretFiles: new Map(),
     generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
   };
 }
@@ -163,6 +167,13 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
       : { replicas: 3, replicationFactor: '3', metaSize: '5Gi', dataSize: '100Gi', cpu: '250m', memory: '1Gi', memoryLimit: '2Gi' },
     components: [],
   };
+}
+
+/** The component implementing a service component on a cluster (undefined: nothing to deploy). */
+function backendOf(def: ComponentDef, cluster: PlannedCluster, secrets: SecretsStrategy): string | undefined {
+  if (!def.backends) return undefined;
+  const choice = def.service === 'secrets' ? secrets : cluster.objectStorage?.backend;
+  return (choice && def.backends[choice]) || undefined;
 }
 
 /** Stable topological order: requirements first, ties broken by id. */
@@ -204,7 +215,7 @@ function deployedFor(id: string, cluster: PlannedCluster, plan: Plan): Component
   const def = plan.components.find((c) => c.def.id === id)?.def;
   if (!def || !cluster.components.includes(id)) return undefined;
   if (def.backends) {
-    const impl = cluster.objectStorage ? def.backends[cluster.objectStorage.backend] : null;
+    const impl = backendOf(def, cluster, plan.secrets);
     return impl ? deployedFor(impl, cluster, plan) : stagesOf(def).length > 0 ? def : undefined;
   }
   return stagesOf(def).length > 0 ? def : undefined;

@@ -22,8 +22,8 @@ const ctx = { catalog, directoryName: 'bundle' };
 const kinds = new Map<string, { apiVersion: string; kind: string }>();
 for (const provider of catalog.providers.keys()) {
   for (const engine of ['flux', 'argocd']) {
-    for (const backend of ['provider-s3', 'garage']) {
-      const raw = { provider, engine, 'object-storage': backend, 's3-endpoint': 'https://s3.example.nl', 'git-remote': 'https://git.example.nl/p.git', clusters: ['a'] };
+    for (const [backend, secrets] of [['provider-s3', 'external-secrets'], ['garage', 'sealed-secrets']]) {
+      const raw = { provider, engine, 'object-storage': backend, 's3-endpoint': 'https://s3.example.nl', 'git-remote': 'https://git.example.nl/p.git', clusters: ['a'], secrets, 'secret-store': 'store' };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
       for (const [path, text] of files.entries()) {
         if (!path.endsWith('.yaml') || path.endsWith('/kustomization.yaml')) continue;
@@ -35,6 +35,10 @@ for (const provider of catalog.providers.keys()) {
     }
   }
 }
+
+// Secret files are made before rendering (lib/secrets): SOPS-encrypted Secrets and SealedSecrets.
+kinds.set('v1/Secret', { apiVersion: 'v1', kind: 'Secret' });
+kinds.set('bitnami.com/v1alpha1/SealedSecret', { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret' });
 
 const schemasOut = join(PACKAGE_ROOT, 'schemas', 'kubernetes');
 rmSync(schemasOut, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import type { ComponentDef } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterApps, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterValues, clustersRunning, componentPath, renderConfig } from './components.js';
-import { documents, kustomization, podSecurityLabels } from './manifests.js';
+import { DESCRIPTION_ANNOTATION, documents, kustomization, podSecurityLabels } from './manifests.js';
 import { toYaml } from './template.js';
 
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -25,6 +25,12 @@ function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
       if (Object.keys(values).length > 0) files.add(valuesFile(def, r.name, `overlays/${cluster.name}`), toYaml(values));
     }
   }
+}
+
+/** Labels (and the description) of a namespace Argo CD creates for a chart release. */
+function namespaceMetadata(plan: Plan, def: ComponentDef): Record<string, unknown> {
+  const description = plan.answers.description;
+  return { labels: podSecurityLabels(def.podSecurity), ...(description ? { annotations: { [DESCRIPTION_ANNOTATION]: description } } : {}) };
 }
 
 const syncPolicy = (extra: Record<string, unknown>, options: string[]) => ({
@@ -52,7 +58,12 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
       project: PROJECT,
       sources: [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }],
       destination: { server: IN_CLUSTER, namespace: def.namespace },
-      syncPolicy: syncPolicy({ managedNamespaceMetadata: { labels: podSecurityLabels(def.podSecurity) } }, ['CreateNamespace=true', 'ServerSideApply=true']),
+      syncPolicy: syncPolicy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, [
+        'CreateNamespace=true',
+        'ServerSideApply=true',
+        ...(r.ignoreDifferences.length > 0 ? ['RespectIgnoreDifferences=true'] : []),
+      ]),
+      ...(r.ignoreDifferences.length > 0 ? { ignoreDifferences: r.ignoreDifferences } : {}),
     };
   } else {
     spec = {
@@ -86,7 +97,7 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
     kind: 'AppProject',
     metadata: { name: PROJECT, namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
     spec: {
-      description: `Haven+ platform components of ${plan.name} on cluster ${cluster.name}`,
+      description: `Haven+ platform components of ${plan.name} on cluster ${cluster.name}${plan.answers.description ? `: ${plan.answers.description}` : ''}`,
       sourceRepos,
       destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
       clusterResourceWhitelist: [{ group: '*', kind: '*' }],

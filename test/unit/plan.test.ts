@@ -11,7 +11,8 @@ const plan = (raw: RawAnswers) => buildPlan(resolveAnswers(withDefaults(raw, ctx
 describe('plan', () => {
   it('pulls in dependencies and says why', () => {
     const p = plan({ provider: 'ovhcloud', components: ['postgres'] });
-    expect(p.components.map((c) => c.def.id)).toEqual(['cert-manager', 'object-storage', 'postgres']);
+    // Flux's default secrets strategy (sops) needs no controller: the secrets service is there, nothing more.
+    expect(p.components.map((c) => c.def.id)).toEqual(['cert-manager', 'object-storage', 'secrets', 'postgres']);
     const certManager = p.components.find((c) => c.def.id === 'cert-manager')!;
     expect(certManager.reasons[0]).toMatch(/^required by postgres: .*Barman Cloud plugin/);
   });
@@ -60,7 +61,8 @@ describe('plan', () => {
   it('derives Argo CD sync waves from the same graph', () => {
     const p = plan({ provider: 'local', engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git' });
     const waves = Object.fromEntries(clusterApps(p, p.clusters[0]).map((a) => [a.id, a.wave]));
-    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, garage: 0, 'cloudnative-pg': 1, 'plugin-barman-cloud': 2, 'postgres-config': 3 });
+    // Argo CD's default strategy is sealed-secrets: the controller comes before the config that holds SealedSecrets.
+    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, garage: 0, 'sealed-secrets-controller': 0, 'cloudnative-pg': 1, 'plugin-barman-cloud': 2, 'postgres-config': 3 });
   });
 
   it('leaves the storage class to the cluster where the profile does not know it', () => {
