@@ -24,6 +24,8 @@ function fail(error: unknown): never {
   process.exit(70);
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 function buildProgram(): Command {
   const program = new Command('haven-plus')
     .description('Generate a Haven+ GitOps repository (Flux or Argo CD), validate it offline and commit it.')
@@ -36,12 +38,15 @@ function buildProgram(): Command {
       program.addOption(new Option(`--${q.name}`, q.description));
       program.addOption(new Option(`--no-${q.name}`).hideHelp());
     } else {
-      program.addOption(new Option(`--${q.name} ${q.valueName ?? '<value>'}`, q.description));
+      const option = new Option(`--${q.name} ${q.valueName ?? '<value>'}`, q.description);
+      // Lists may be comma-separated or repeated: --age-recipient a --age-recipient b.
+      program.addOption(q.type === 'list' ? option.argParser(collect) : option);
     }
   }
   for (const o of RUN_OPTIONS) {
     const flags = o.type === 'boolean' ? `--${o.name}` : `--${o.name} ${o.valueName ?? '<value>'}`;
-    program.addOption(new Option(o.name === 'yes' ? `-y, ${flags}` : flags, o.description));
+    const option = new Option(o.name === 'yes' ? `-y, ${flags}` : flags, o.description);
+    program.addOption(o.type === 'list' ? option.argParser(collect) : option);
   }
   program.addHelpText(
     'after',
@@ -60,7 +65,6 @@ Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
   program.action(async (directory: string | undefined, opts: Record<string, unknown>) => {
     await generate(directory, opts);
   });
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command('validate')
     .description('validate a generated (or hand-edited) repository offline: YAML, kustomize builds, strict schemas with CEL, references, chart values')

@@ -18,6 +18,8 @@ import {
 } from './questions.js';
 
 export type ObjectStorageBackend = 'provider-s3' | 'garage';
+export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
+export const SECRETS_STRATEGIES: readonly SecretsStrategy[] = ['sops', 'sealed-secrets', 'external-secrets'];
 
 export interface ClusterAnswer {
   name: string;
@@ -39,6 +41,14 @@ export interface Answers {
   /** Namespaces allowed to connect to the databases. */
   databaseClients: string[];
   buckets: string[];
+  /** How Secrets reach the clusters. */
+  secrets: SecretsStrategy;
+  /** age public keys SOPS files are encrypted to (sops only). */
+  ageRecipients: string[];
+  /** ClusterSecretStore ExternalSecrets read from (external-secrets only). */
+  secretStore?: string;
+  /** Free text describing the platform (README, annotations). */
+  description?: string;
   /** CI providers whose pipeline validates the repository. */
   ci: ('gitlab' | 'github')[];
   git: boolean;
@@ -57,11 +67,12 @@ function coerce(q: Question, value: unknown): { value?: unknown; problem?: strin
       return { problem: `must be true or false, got ${JSON.stringify(value)}` };
     case 'list':
     case 'choices': {
-      const items = typeof value === 'string' ? value.split(',') : value;
+      // A repeated flag gives an array; each item may itself be comma-separated.
+      const items = typeof value === 'string' ? [value] : value;
       if (!Array.isArray(items) || items.some((i) => typeof i !== 'string')) {
         return { problem: `must be a list of strings or a comma-separated string, got ${JSON.stringify(value)}` };
       }
-      return { value: (items as string[]).map((i) => i.trim()).filter((i) => i.length > 0) };
+      return { value: (items as string[]).flatMap((i) => i.split(',')).map((i) => i.trim()).filter((i) => i.length > 0) };
     }
     default:
       if (typeof value !== 'string') return { problem: `must be a string, got ${JSON.stringify(value)}` };
@@ -195,6 +206,10 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     databases: (raw.databases as string[] | undefined) ?? [],
     databaseClients: (raw['database-clients'] as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
+    secrets: (raw.secrets as SecretsStrategy | undefined) ?? (raw.engine === 'argocd' ? 'sealed-secrets' : 'sops'),
+    ageRecipients: raw.secrets === 'sops' ? ((raw['age-recipient'] as string[] | undefined) ?? []) : [],
+    secretStore: raw.secrets === 'external-secrets' ? (raw['secret-store'] as string | undefined) : undefined,
+    description: raw.description as string | undefined,
     ci: ((raw.ci as string[] | undefined) ?? ['gitlab']).filter((c): c is 'gitlab' | 'github' => c !== 'none'),
     git: raw.git !== false,
     gitRemote: raw['git-remote'] as string | undefined,
@@ -274,6 +289,10 @@ export function toStored(a: Answers): RawAnswers {
     databases: a.components.includes('postgres') ? a.databases : undefined,
     'database-clients': a.components.includes('postgres') ? a.databaseClients : undefined,
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
+    secrets: a.secrets,
+    'age-recipient': a.secrets === 'sops' && a.ageRecipients.length > 0 ? a.ageRecipients : undefined,
+    'secret-store': a.secretStore,
+    description: a.description,
     ci: a.ci.length > 0 ? a.ci : ['none'],
     git: a.git,
     'git-remote': a.gitRemote,

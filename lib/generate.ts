@@ -81,9 +81,12 @@ export interface PreparedRun {
   files: FileSet;
 }
 
-/** Plan and render, without validation (pure and fast: the base of a re-run, benchmarks). */
-export function render(answers: Answers, catalog: Catalog = loadCatalog()): PreparedRun {
-  const plan = buildPlan(answers, catalog);
+/**
+ * Plan and render, without validation (pure and fast: the base of a re-run, benchmarks). Secret
+ * files (encrypted or sealed before, see lib/secrets) are placed as they are.
+ */
+export function render(answers: Answers, catalog: Catalog = loadCatalog(), secretFiles: ReadonlyMap<string, string> = new Map()): PreparedRun {
+  const plan = { ...buildPlan(answers, catalog), secretFiles };
   return { answers, plan, files: renderRepository(plan) };
 }
 
@@ -91,8 +94,11 @@ export function render(answers: Answers, catalog: Catalog = loadCatalog()): Prep
  * Plans, renders and validates in memory, with the same checks as `haven-plus validate`.
  * Invalid output is a bug and is never returned (so never written).
  */
-export async function prepare(answers: Answers, options: ValidateOptions = {}): Promise<PreparedRun & { report: Report }> {
-  const run = render(answers, options.catalog);
+export async function prepare(
+  answers: Answers,
+  options: ValidateOptions & { secretFiles?: ReadonlyMap<string, string> } = {},
+): Promise<PreparedRun & { report: Report }> {
+  const run = render(answers, options.catalog, options.secretFiles);
   const report = await validateFiles(run.files, options);
   const errors = report.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new InvalidOutputError(errors.map((f) => `${f.file}: ${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`));

@@ -1,3 +1,5 @@
+import { bech32 } from '@scure/base';
+
 /**
  * Rules for every name and URL a user can give. They are strict on purpose: a value that passes
  * here is safe to place in a YAML scalar, a file path and a git argument without quoting tricks.
@@ -67,6 +69,38 @@ export function checkEndpoint(value: string): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `the scheme ${quote(url.protocol)} is not http(s)`;
   if (url.username || url.password) return 'contains credentials';
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return 'has a path, query or fragment';
+  return undefined;
+}
+
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS1123_SUBDOMAIN_ALLOWED = "lowercase letters a-z, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters";
+export function checkDnsSubdomain(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > 253) return `${quote(value)} is ${value.length} characters long; the limit is 253`;
+  if (!DNS1123_SUBDOMAIN.test(value)) return `${quote(value)} is not a DNS-1123 subdomain`;
+  return undefined;
+}
+
+export const AGE_RECIPIENT_ALLOWED = 'an age X25519 public key: "age1" followed by 58 lowercase bech32 characters (age-keygen -y prints it)';
+/** An age X25519 recipient: bech32 with HRP "age" and a 32-byte key, checksum verified. */
+export function checkAgeRecipient(value: string): string | undefined {
+  if (!/^age1[02-9ac-hj-np-z]{58}$/.test(value)) return `${quote(value)} is not an age recipient`;
+  try {
+    const { prefix, words } = bech32.decode(value as `${string}1${string}`);
+    if (prefix !== 'age' || bech32.fromWords(words).length !== 32) return `${quote(value)} is not an age X25519 recipient`;
+  } catch {
+    return `${quote(value)} is not an age recipient (bad checksum: a character is wrong or missing)`;
+  }
+  return undefined;
+}
+
+export const DESCRIPTION_ALLOWED = 'one line of printable text (any language), at most 200 characters';
+/** Free text: anything printable on one line. It is only ever emitted through a YAML/Markdown serialiser. */
+export function checkDescription(value: string): string | undefined {
+  if ([...value].length > 200) return `is ${[...value].length} characters long; the limit is 200`;
+  // Control characters (newlines, tabs, escape sequences), bidi overrides and other format characters.
+  if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(value)) return `${quote(value)} contains control or invisible formatting characters`;
+  if (value.trim() !== value) return 'has leading or trailing spaces';
   return undefined;
 }
 

@@ -4,8 +4,14 @@
  */
 import type { Catalog } from './catalog.js';
 import {
+  AGE_RECIPIENT_ALLOWED,
   BRANCH_ALLOWED,
+  checkAgeRecipient,
   checkBranch,
+  checkDescription,
+  checkDnsSubdomain,
+  DESCRIPTION_ALLOWED,
+  DNS1123_SUBDOMAIN_ALLOWED,
   checkDnsLabel,
   checkEndpoint,
   checkGitRemote,
@@ -229,6 +235,54 @@ export const QUESTIONS: Question[] = [
     promptable: false,
   },
   {
+    name: 'secrets',
+    type: 'choice',
+    message: 'How Secrets reach the clusters (nothing secret is ever committed in plaintext)',
+    description: 'secrets strategy; default: sops with Flux, sealed-secrets with Argo CD',
+    valueName: '<strategy>',
+    allowed: () => 'sops (Flux only), sealed-secrets or external-secrets',
+    choices: (_ctx, a) => [
+      ...(a.engine === 'argocd' ? [] : [{ value: 'sops', name: 'sops: files encrypted with SOPS/age, decrypted by Flux' }]),
+      { value: 'sealed-secrets', name: "sealed-secrets: sealed with the controller's certificate, opened in the cluster" },
+      { value: 'external-secrets', name: 'external-secrets: ExternalSecrets read from a ClusterSecretStore you run (OpenBao, Vault, …)' },
+    ],
+    default: (a) => (a.engine === 'argocd' ? 'sealed-secrets' : 'sops'),
+    check: (v, a) => (v === 'sops' && a.engine === 'argocd' ? 'sops needs --engine flux: Argo CD has no built-in SOPS decryption' : undefined),
+  },
+  {
+    name: 'age-recipient',
+    type: 'list',
+    message: 'age recipients (public keys) to encrypt to, comma-separated (empty: none yet)',
+    description: 'age public key(s) the SOPS files are encrypted to (repeatable or comma-separated; see --age-generate)',
+    valueName: '<age1...>',
+    allowed: () => `${AGE_RECIPIENT_ALLOWED}; no duplicates`,
+    when: (a) => (a.secrets ?? (a.engine === 'argocd' ? 'sealed-secrets' : 'sops')) === 'sops',
+    check: (v) => checkAgeRecipient(v),
+    optional: true,
+  },
+  {
+    name: 'secret-store',
+    type: 'string',
+    message: 'ClusterSecretStore the ExternalSecrets read from',
+    description: 'name of the ClusterSecretStore the ExternalSecrets read from (--secrets external-secrets)',
+    valueName: '<name>',
+    allowed: () => DNS1123_SUBDOMAIN_ALLOWED,
+    when: (a) => a.secrets === 'external-secrets',
+    default: () => undefined,
+    noDefault: () => 'the store is yours (OpenBao, Vault, a cloud key vault): name the ClusterSecretStore your clusters have',
+    check: (v) => checkDnsSubdomain(v),
+  },
+  {
+    name: 'description',
+    type: 'string',
+    message: 'Description of the platform (free text, optional)',
+    description: 'one line describing the platform, shown in the README and on the namespaces (free text)',
+    valueName: '<text>',
+    allowed: () => DESCRIPTION_ALLOWED,
+    check: (v) => checkDescription(v),
+    optional: true,
+  },
+  {
     name: 'ci',
     type: 'choices',
     message: 'CI that validates the repository on every change',
@@ -309,13 +363,31 @@ export const QUESTION_BY_NAME = new Map(QUESTIONS.map((q) => [q.name, q]));
 /** Options that are not answers: they steer the run, are never stored. */
 export interface RunOption {
   name: string;
-  type: 'string' | 'boolean';
+  /** list: repeatable, collected in order. */
+  type: 'string' | 'boolean' | 'list';
   description: string;
   valueName?: string;
 }
 
 export const RUN_OPTIONS: RunOption[] = [
   { name: 'answers', type: 'string', description: 'read answers from a YAML or JSON file (same keys as the flags)', valueName: '<file>' },
+  {
+    name: 'age-generate',
+    type: 'boolean',
+    description: 'create an age key pair for SOPS: the private key goes to your SOPS key file (0600, never into the repository), the public key is stored as --age-recipient',
+  },
+  {
+    name: 'sealed-secrets-cert',
+    type: 'list',
+    description: "the Sealed Secrets controller's public certificate (kubeseal --fetch-cert); [cluster=]file, repeatable; kept as clusters/<cluster>/sealed-secrets.pem",
+    valueName: '<[cluster=]file>',
+  },
+  {
+    name: 'secret-file',
+    type: 'string',
+    description: 'read secret values from this YAML file (outside the repository); values also come from HAVEN_PLUS_SECRET_* variables or hidden prompts, never from flags',
+    valueName: '<file>',
+  },
   { name: 'yes', type: 'boolean', description: 'accept defaults for everything not given; never prompt' },
   { name: 'force', type: 'boolean', description: 'write into a non-empty directory and overwrite changed files' },
   { name: 'dry-run', type: 'boolean', description: 'show what would be written, write nothing, make no commit' },

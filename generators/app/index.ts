@@ -23,7 +23,13 @@ import {
 } from '../../lib/generate.js';
 import { commitAll, configureRemote, enclosingRepository, isRepositoryRoot, push, uncommittedChanges } from '../../lib/git.js';
 import { GENERATOR_VERSION } from '../../lib/package-info.js';
+import { buildPlan, type Plan } from '../../lib/plan.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
+import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '../../lib/secrets/age.js';
+import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type SecretOutcome } from '../../lib/secrets/index.js';
+import type { SealingCertificate } from '../../lib/secrets/sealed.js';
+import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
+import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secrets/values.js';
 
 type Options = Record<string, unknown>;
 
@@ -36,6 +42,11 @@ export default class AppGenerator extends Generator {
   private initialRun = true;
   /** What the stored answers render to with this version: the base that tells generator updates from hand edits. */
   private base: PreparedRun | undefined;
+  /** A key pair made by --age-generate: written to the SOPS key file in the writing phase. */
+  private ageKey: AgeKeyPair | undefined;
+  private secretValues: SecretValues = new Map();
+  private certificates = new Map<string, SealingCertificate>();
+  private secretOutcome: SecretOutcome | undefined;
 
   constructor(args: string[], options: Options) {
     // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
@@ -46,7 +57,8 @@ export default class AppGenerator extends Generator {
     }
     for (const o of RUN_OPTIONS) {
       if (o.name === 'skip-install') continue; // Yeoman defines it already
-      this.option(o.name, { type: o.type === 'boolean' ? Boolean : String, description: o.description, ...(o.name === 'yes' ? { alias: 'y' } : {}) });
+      const type = o.type === 'boolean' ? Boolean : o.type === 'list' ? Array : String;
+      this.option(o.name, { type, description: o.description, ...(o.name === 'yes' ? { alias: 'y' } : {}) });
     }
     this.option('interactive', { type: Boolean, description: 'prompt even when stdin is not a terminal', hide: true });
   }
@@ -66,6 +78,12 @@ export default class AppGenerator extends Generator {
 
   private get _dryRun(): boolean {
     return Boolean(this._opt('dry-run') ?? this._opt('dryRun') ?? this._envOptions.dryRun);
+  }
+
+  /** A repository file as it is on disk (undefined when absent). */
+  private _onDisk(path: string): string | undefined {
+    const file = resolve(this.target, path);
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   }
 
   private get _interactive(): boolean {
@@ -88,7 +106,7 @@ export default class AppGenerator extends Generator {
     const { raw, problems } = gatherAnswers({ stored: stored?.answers, answersFile: this._opt<string>('answers'), flags });
     if (problems.length > 0) throw new AnswersError(problems);
     this.raw = raw;
-    this.base = stored?.answers ? renderStored(stored.answers, this.ctx) : undefined;
+    this.base = stored?.answers ? renderStored(stored.answers, this.ctx, (p) => this._onDisk(p)) : undefined;
     if (raw.git !== false && !(await isRepositoryRoot(this.target))) {
       const outer = await enclosingRepository(this.target);
       if (outer) {
@@ -126,6 +144,7 @@ export default class AppGenerator extends Generator {
         }
         throw error;
       }
+      await this._secretInputs();
       return;
     }
     const askAnswered = Boolean(this._opt('ask-answered'));
@@ -136,6 +155,66 @@ export default class AppGenerator extends Generator {
       this.raw[q.name] = await this._ask(q);
     }
     this.answers = resolveAnswers(withDefaults(this.raw, this.ctx), this.ctx);
+    await this._secretInputs();
+  }
+
+  /**
+   * Secret inputs: an age key pair (--age-generate, or offered at the prompt), the controllers'
+   * certificates, and the values (environment, --secret-file, then hidden prompts). Nothing is
+   * written yet; values only ever live in memory.
+   */
+  private async _secretInputs(): Promise<void> {
+    const a = this.answers;
+    // Repeated flags arrive as (nested) arrays from commander and Yeoman alike.
+    const certs = [this._opt<unknown>('sealed-secrets-cert') ?? []].flat(3).map(String);
+    if (this._opt('age-generate') && a.secrets !== 'sops') {
+      throw new HavenPlusError(`age-generate: applies to --secrets sops, not ${a.secrets}`, 2);
+    }
+    if (certs.length > 0 && a.secrets !== 'sealed-secrets') {
+      throw new HavenPlusError(`sealed-secrets-cert: applies to --secrets sealed-secrets, not ${a.secrets}`, 2);
+    }
+    let generate = Boolean(this._opt('age-generate'));
+    if (!generate && this._interactive && a.secrets === 'sops' && a.ageRecipients.length === 0) {
+      const answer = await this.prompt([
+        { type: 'confirm', name: 'generate', message: `No age recipient: generate a key pair now? (private key → ${sopsAgeKeyFile()}, never into the repository)`, default: true } as never,
+      ]);
+      generate = (answer as { generate?: boolean }).generate === true;
+    }
+    if (generate) {
+      this.ageKey = await generateAgeKey();
+      a.ageRecipients = [...a.ageRecipients, this.ageKey.recipient];
+    }
+    const plan = buildPlan(a, this.ctx.catalog);
+    const clusters = a.clusters.map((c) => c.name);
+    if (a.secrets === 'sealed-secrets') this.certificates = loadCertificates(certs, clusters, this.target);
+    const specs = secretSpecs(plan);
+    this.secretValues = collectSecretValues(specs, { env: process.env, file: this._opt<string>('secret-file'), clusters, repository: this.target });
+    if (this._interactive) await this._askSecretValues(plan, specs);
+  }
+
+  /** Hidden prompts for the values that can be used now (encrypted or sealed) and were not given. */
+  private async _askSecretValues(plan: Plan, specs: SecretSpec[]): Promise<void> {
+    const asked = new Set<string>();
+    for (const spec of specs) {
+      if (!canMake(plan, spec, this.certificates)) continue;
+      if (spec.keys.every((k) => this.secretValues.has(valueKey(spec.cluster, spec.name, k.name)))) continue;
+      // A Secret the repository already has is kept; new values come from the environment or a file.
+      if (this._onDisk(secretPath(spec, plan.secrets)) !== undefined) continue;
+      for (const k of spec.keys) {
+        const id = valueKey(spec.cluster, spec.name, k.name);
+        if (asked.has(id) || this.secretValues.has(id)) continue;
+        asked.add(id);
+        const answer = (await this.prompt([
+          {
+            type: 'password',
+            mask: '*',
+            name: 'value',
+            message: `cluster ${spec.cluster}: ${spec.name} ${k.name} (${k.description}; ${spec.description}); empty to provide it later`,
+          } as never,
+        ])) as { value?: string };
+        if (answer.value) this.secretValues.set(id, answer.value);
+      }
+    }
   }
 
   private async _ask(q: Question): Promise<unknown> {
@@ -180,14 +259,25 @@ export default class AppGenerator extends Generator {
 
   async configuring(): Promise<void> {
     this.log('Planning, rendering and validating in memory…');
-    const run = await prepare(this.answers);
+    const plan = buildPlan(this.answers, this.ctx.catalog);
+    this.secretOutcome = await makeSecretFiles(plan, { values: this.secretValues, certificates: this.certificates, existing: (p) => this._onDisk(p) });
+    this.secretValues.clear();
+    const run = await prepare(this.answers, { secretFiles: this.secretOutcome.files });
     this.prepared = run;
     for (const line of summarize(run.plan)) this.log(line);
+    for (const line of secretSummary(run.plan, this.secretOutcome)) this.log(line);
     this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
   }
 
   writing(): void {
     this.destinationRoot(this.target);
+    if (this.ageKey && !this._dryRun) {
+      // First, so a key file that cannot be written stops the run before anything else is.
+      const keyFile = sopsAgeKeyFile();
+      writeAgeKey(keyFile, this.ageKey, this.target);
+      this.log(`Generated an age key pair: the private key was appended to ${keyFile} (mode 0600); public key ${this.ageKey.recipient}.`);
+      this.log('  Back it up (a password manager, a sealed envelope): without it nobody can decrypt the secrets.');
+    }
     const { files } = this.prepared;
     const onDisk = (p: string) => {
       const file = this.destinationPath(p);
@@ -246,14 +336,42 @@ export default class AppGenerator extends Generator {
   }
 }
 
-/** The render of previously stored answers, or undefined when they no longer resolve. */
-function renderStored(stored: Record<string, unknown>, ctx: QuestionContext): PreparedRun | undefined {
+/**
+ * The render of previously stored answers (with the secret files the repository has), or undefined
+ * when they no longer resolve.
+ */
+function renderStored(stored: Record<string, unknown>, ctx: QuestionContext, onDisk: (path: string) => string | undefined): PreparedRun | undefined {
   try {
     const { raw, problems } = gatherAnswers({ flags: stored });
-    return problems.length > 0 ? undefined : render(resolveAnswers(withDefaults(raw, ctx), ctx));
+    if (problems.length > 0) return undefined;
+    const answers = resolveAnswers(withDefaults(raw, ctx), ctx);
+    return render(answers, ctx.catalog, existingSecretFiles(buildPlan(answers, ctx.catalog), onDisk));
   } catch {
     return undefined;
   }
+}
+
+/** What happened to each Secret: encrypted/sealed now, kept, or still to provide (never a value). */
+function secretSummary(plan: Plan, outcome: SecretOutcome): string[] {
+  const how = { sops: 'encrypted with SOPS/age', 'sealed-secrets': 'sealed', 'external-secrets': 'read from the secret store' }[plan.secrets];
+  const label = (s: SecretSpec) => `${s.cluster}: ${s.namespace}/${s.name}`;
+  const lines: string[] = [];
+  if (plan.secrets === 'external-secrets') {
+    const specs = secretSpecs(plan);
+    if (specs.length > 0) lines.push(`  Secrets ${how} ${plan.answers.secretStore}: ${specs.map(label).join(', ')}`);
+    return lines;
+  }
+  if (outcome.made.length > 0) lines.push(`  Secrets ${how}: ${outcome.made.map(label).join(', ')}`);
+  if (outcome.kept.length > 0) lines.push(`  Secrets kept as they are (no new values given): ${outcome.kept.map(label).join(', ')}`);
+  if (outcome.missing.length > 0) {
+    lines.push(`  Secrets still to provide (see the cluster READMEs): ${outcome.missing.map(label).join(', ')}`);
+    if (plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0) lines.push('    no age recipient: give --age-recipient or --age-generate to encrypt them');
+    if (plan.secrets === 'sealed-secrets') {
+      const without = plan.clusters.filter((c) => outcome.missing.some((m) => m.cluster === c.name) && !outcome.files.has(`clusters/${c.name}/sealed-secrets.pem`));
+      if (without.length > 0) lines.push(`    no controller certificate for ${without.map((c) => c.name).join(', ')}: give --sealed-secrets-cert [cluster=]file`);
+    }
+  }
+  return lines;
 }
 
 /** Tells Yeoman's conflicter that this write is the generator's own update, not a conflict to ask about. */

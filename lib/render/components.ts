@@ -8,6 +8,7 @@ import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import type { Plan, PlannedCluster } from '../plan.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
+import { secretFileName, type SecretSpec } from '../secrets/specs.js';
 import { normalizeYaml, renderTemplate } from './template.js';
 
 export const componentPath = (id: string, stage: string) => `infrastructure/${id}/${stage}`;
@@ -26,7 +27,7 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
   if (!config) return;
   const dir = componentPath(def.id, 'config');
   const base = ['namespace.yaml'];
-  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(config.namespace, def.podSecurity, plan.name)]));
+  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(config.namespace, def.podSecurity, plan)]));
   const ctx = { plan, component: def, namespace: config.namespace };
   for (const template of config.base) {
     const text = renderTemplate(join(def.dir, template), ctx);
@@ -46,6 +47,7 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
       files.add(`${overlay}/${outputName(template)}`, normalizeYaml(text, template));
       resources.push(outputName(template));
     }
+    resources.push(...renderSecrets(files, plan, def, cluster, overlay));
     const patches: string[] = [];
     for (const template of config.patches) {
       // One patch per file: kustomize applies each patch file to the object it names.
@@ -59,6 +61,45 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
     }
     files.add(`${overlay}/kustomization.yaml`, kustomization(resources, patches));
   }
+}
+
+/**
+ * The Secrets a component reads on a cluster: an ExternalSecret (a reference, always rendered), or
+ * the encrypted/sealed file made before rendering. A Secret without a file is listed in the README.
+ */
+function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, overlay: string): string[] {
+  const added: string[] = [];
+  for (const s of def.secrets) {
+    const spec: SecretSpec = { cluster: cluster.name, component: def.id, namespace: def.config!.namespace, name: s.name, description: s.description, keys: s.keys, dir: overlay };
+    const name = secretFileName(plan.secrets, s.name);
+    const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(`${overlay}/${name}`);
+    if (content === undefined) continue;
+    files.add(`${overlay}/${name}`, content);
+    added.push(name);
+  }
+  return added;
+}
+
+/** Where an ExternalSecret looks in the store: <platform>/<cluster>/<secret>, one property per key. */
+export const remoteKey = (plan: Plan, spec: SecretSpec) => `${plan.name}/${spec.cluster}/${spec.name}`;
+
+function externalSecret(plan: Plan, spec: SecretSpec): string {
+  return documents(
+    [
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: spec.name, namespace: spec.namespace },
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: plan.answers.secretStore },
+          target: { name: spec.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          data: spec.keys.map((k) => ({ secretKey: k.name, remoteRef: { key: remoteKey(plan, spec), property: k.name } })),
+        },
+      },
+    ],
+    `${spec.description}: read from ClusterSecretStore ${plan.answers.secretStore}, key ${remoteKey(plan, spec)}.`,
+  );
 }
 
 /** Per-cluster chart values of a release (empty when the release has none). */

@@ -5,7 +5,10 @@ import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, type Plan, type PlannedCluster } from '../plan.js';
-import { componentPath } from './components.js';
+import { componentPath, remoteKey } from './components.js';
+import { SOPS_AGE_SECRET } from './flux.js';
+import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
+import { secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { registerPartial, renderTemplate } from './template.js';
 
 const ENGINE_TITLES = { flux: 'Flux', argocd: 'Argo CD' } as const;
@@ -21,12 +24,29 @@ function loadHavenChecks(): HavenCheck[] {
   return havenChecks;
 }
 
-/** Secrets the user creates per cluster: the object storage credentials, where a component reads them. */
-export function requiredSecrets(plan: Plan, cluster: PlannedCluster): { namespace: string; name: string }[] {
-  if (!cluster.objectStorage) return [];
-  return plan.components
-    .filter((c) => cluster.components.includes(c.def.id) && c.def.config && c.def.requires.some((r) => r.id === 'object-storage'))
-    .map((c) => ({ namespace: c.def.config!.namespace, name: cluster.objectStorage!.secretName }));
+/** The Secrets section of a cluster README: how this strategy delivers them, which are in the repository, which are missing. */
+function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
+  const items = secretSpecs(plan)
+    .filter((s) => s.cluster === cluster.name)
+    .map((s) => {
+      const path = secretPath(s, plan.secrets);
+      return { ...s, path, inRepo: files.has(path), remoteKey: remoteKey(plan, s), env: s.keys.map((k) => secretEnvName(s.name, k.name)) };
+    });
+  const missing = items.filter((i) => !i.inRepo);
+  const certificatePath = sealedSecretsCertPath(cluster.name);
+  const certificate = plan.secrets === 'sealed-secrets' && files.has(certificatePath) ? readCertificate(files.get(certificatePath)!, new Date(0)) : undefined;
+  return {
+    strategy: plan.secrets,
+    items,
+    missing,
+    missingEnv: [...new Set(missing.flatMap((m) => m.env))],
+    sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
+    sealed:
+      plan.secrets === 'sealed-secrets'
+        ? { ...SEALED_SECRETS_CONTROLLER, certificatePath, certificate: certificate ? certificatePath : undefined, validTo: certificate?.validTo.toISOString().slice(0, 10) }
+        : undefined,
+    external: plan.secrets === 'external-secrets' ? { store: plan.answers.secretStore } : undefined,
+  };
 }
 
 function objectStorageSummary(cluster: PlannedCluster): string {
@@ -67,7 +87,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
       cluster,
       remote,
       checks: [...cluster.provider.check, ...(cluster.storageClass ? [] : ['no StorageClass is set: volumes use the cluster default class.'])],
-      secrets: requiredSecrets(plan, cluster),
+      secrets: secretsDoc(plan, cluster, files),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
       argocd: argocdBootstrap(plan),

@@ -12,6 +12,8 @@ import { clusterValues, clustersRunning, componentPath, renderConfig } from './c
 import { documents, kustomization, namespaceObject } from './manifests.js';
 
 export const FLUX_NAMESPACE = 'flux-system';
+/** The Secret in flux-system holding the age private key(s) kustomize-controller decrypts with. */
+export const SOPS_AGE_SECRET = 'sops-age';
 /** Name of the GitRepository that `flux bootstrap`, `flux create source git` and a FluxInstance all create. */
 export const FLUX_ROOT_SOURCE = 'flux-system';
 
@@ -62,7 +64,7 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
   const ns = def.namespace;
   const sources = new Map<string, Record<string, unknown>>();
   for (const r of releases) sources.set(r.source.name, sourceObject(r, ns));
-  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(ns, def.podSecurity, plan.name)]));
+  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(ns, def.podSecurity, plan)]));
   files.add(`${dir}/base/sources.yaml`, documents([...sources.values()]));
   files.add(
     `${dir}/base/releases.yaml`,
@@ -108,6 +110,9 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
           sourceRef: { kind: 'GitRepository', name: FLUX_ROOT_SOURCE },
         };
         if (s.dependsOn.length > 0) spec.dependsOn = s.dependsOn.map((name) => ({ name }));
+        // Every child Kustomization decrypts SOPS files, so a Secret can be added anywhere; the root
+        // (flux-system) one never does: nothing encrypted lives under clusters/.
+        if (plan.secrets === 'sops') spec.decryption = { provider: 'sops', secretRef: { name: SOPS_AGE_SECRET } };
         return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: s.id, namespace: FLUX_NAMESPACE }, spec };
       });
       const def = plan.components.find((c) => c.def.id === id)!;

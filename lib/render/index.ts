@@ -8,6 +8,8 @@ import { renderArgoCD } from './argocd.js';
 import { renderDocs } from './docs.js';
 import { renderFlux } from './flux.js';
 import { renderTemplate } from './template.js';
+import { sopsConfig } from '../secrets/sops-config.js';
+import { sealedSecretsCertPath } from '../secrets/sealed.js';
 
 export function renderRepository(plan: Plan): FileSet {
   const files = new FileSet();
@@ -21,6 +23,11 @@ export function renderRepository(plan: Plan): FileSet {
     const [template, path] = ci[provider];
     files.add(path, renderTemplate(join(TEMPLATES_DIR, 'repo', 'ci', template), { plan }));
   }
+  for (const cluster of plan.clusters) {
+    const pem = sealedSecretsCertPath(cluster.name);
+    if (plan.secrets === 'sealed-secrets' && plan.secretFiles.has(pem)) files.add(pem, plan.secretFiles.get(pem)!);
+  }
+  if (plan.secrets === 'sops' && plan.answers.ageRecipients.length > 0) files.add('.sops.yaml', sopsConfig(plan.answers.ageRecipients));
   renderDocs(files, plan);
   return files;
 }

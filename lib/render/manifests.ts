@@ -5,7 +5,11 @@
 import type { PodSecurityLevel } from '../catalog.js';
 import { toYaml } from './template.js';
 
-export function namespaceObject(name: string, level: PodSecurityLevel, platform: string): Record<string, unknown> {
+/** Annotation carrying the platform's free-text description (--description). */
+export const DESCRIPTION_ANNOTATION = 'haven-plus/description';
+
+export function namespaceObject(name: string, level: PodSecurityLevel, plan: { name: string; answers: { description?: string } }): Record<string, unknown> {
+  const description = plan.answers.description;
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -13,8 +17,9 @@ export function namespaceObject(name: string, level: PodSecurityLevel, platform:
       name,
       labels: {
         ...podSecurityLabels(level),
-        'app.kubernetes.io/part-of': platform,
+        'app.kubernetes.io/part-of': plan.name,
       },
+      ...(description ? { annotations: { [DESCRIPTION_ANNOTATION]: description } } : {}),
     },
   };
 }

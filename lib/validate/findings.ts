@@ -13,9 +13,11 @@ export interface Finding {
   message: string;
 }
 
-/** A Secret the platform expects and the repository does not contain: the user creates it. */
+/** A Secret (or a secret store) the platform expects and the repository does not contain: the user creates it. */
 export interface MustCreate {
   cluster: string;
+  kind: 'Secret' | 'ClusterSecretStore' | 'SecretStore';
+  /** Empty for cluster-scoped kinds. */
   namespace: string;
   name: string;
   keys: string[];

@@ -41,13 +41,20 @@ const group = (o: K8sObject) => (o.apiVersion?.includes('/') ? o.apiVersion.spli
 const nsOf = (o: K8sObject, fallback?: string) => o.metadata?.namespace ?? fallback;
 const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
-/** Secret references the platform's kinds make, and the keys they read. */
-function secretRefs(o: K8sObject): { name: string; namespace: string; keys: string[] }[] {
+type SecretRef = { kind: MustCreate['kind']; name: string; namespace: string; keys: string[] };
+
+/** Secret (and secret store) references the platform's kinds make, and the keys they read. */
+function secretRefs(o: K8sObject): SecretRef[] {
   const ns = o.metadata?.namespace ?? 'default';
-  const refs: { name: string; namespace: string; keys: string[] }[] = [];
-  const add = (name: unknown, keys: string[], namespace = ns) => {
-    if (typeof name === 'string' && name) refs.push({ name, namespace, keys });
+  const refs: SecretRef[] = [];
+  const add = (name: unknown, keys: string[], namespace = ns, kind: SecretRef['kind'] = 'Secret') => {
+    if (typeof name === 'string' && name) refs.push({ kind, name, namespace, keys });
   };
+  if (o.kind === 'ExternalSecret' && group(o) === 'external-secrets.io') {
+    const store = get(o, 'spec.secretStoreRef') as { kind?: string; name?: string } | undefined;
+    const cluster = store?.kind === 'ClusterSecretStore';
+    add(store?.name, [], cluster ? '' : ns, cluster ? 'ClusterSecretStore' : 'SecretStore');
+  }
   if (o.kind === 'ObjectStore' && group(o) === 'barmancloud.cnpg.io') {
     const creds = get(o, 'spec.configuration.s3Credentials') as Record<string, { name?: string; key?: string }> | undefined;
     for (const ref of Object.values(creds ?? {})) if (ref && typeof ref === 'object') add(ref.name, ref.key ? [ref.key] : []);
@@ -219,11 +226,13 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
           findings.push(error('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it`, where));
         }
       }
+      if (p.object.kind === 'Secret' && 'sops' in p.object) checkDecryption(p, argo, findings);
       for (const ref of secretRefs(p.object)) {
-        const exists = placed.some((q) => ['Secret', 'SealedSecret', 'ExternalSecret'].includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && nsOf(q.object) === ref.namespace);
+        const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
+        const exists = placed.some((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
         if (exists) continue;
-        const key = `${cluster}/${ref.namespace}/${ref.name}`;
-        const entry = mustCreate.get(key) ?? { cluster, namespace: ref.namespace, name: ref.name, keys: [], referencedBy: [] };
+        const key = `${cluster}/${ref.kind}/${ref.namespace}/${ref.name}`;
+        const entry = mustCreate.get(key) ?? { cluster, kind: ref.kind, namespace: ref.namespace, name: ref.name, keys: [], referencedBy: [] };
         for (const k of ref.keys) if (!entry.keys.includes(k)) entry.keys.push(k);
         if (!entry.referencedBy.includes(id)) entry.referencedBy.push(id);
         mustCreate.set(key, entry);
@@ -231,6 +240,19 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
     }
   }
   return { findings, mustCreate: [...mustCreate.values()].map((m) => ({ ...m, keys: m.keys.sort() })) };
+}
+
+/** A SOPS-encrypted object reaches the cluster only through a Flux Kustomization that decrypts. */
+function checkDecryption(p: Placed, argo: boolean, findings: Finding[]): void {
+  const where = { object: objectKey(p.object) };
+  if (argo) {
+    findings.push(error('reference', p.file, 'is SOPS-encrypted, and Argo CD cannot decrypt SOPS: seal it (Sealed Secrets) or read it from a store (External Secrets)', where));
+    return;
+  }
+  const decryption = get(p.unit.object, 'spec.decryption') as { provider?: string } | undefined;
+  if (decryption?.provider === 'sops') return;
+  const unit = p.unit.name === 'flux-system' ? 'the root Kustomization flux-system' : `Kustomization ${p.unit.name}`;
+  findings.push(error('reference', p.file, `is SOPS-encrypted, but ${unit} applies it without spec.decryption (provider: sops): Flux would apply the ciphertext`, where));
 }
 
 function checkFlux(placed: Placed[], findings: Finding[]): void {

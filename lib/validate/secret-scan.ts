@@ -19,21 +19,52 @@ const SECRET_KEYS = /^\s*-?\s*["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|s
 /** Values that are no credential: empty, block starts, booleans, numbers, encrypted, templated. */
 const PLACEHOLDER = /^(""|''|~|null|true|false|\d+|\{\}|\[\]|[|>][-+]?|ENC\[.*\]|\$\{.*\}|<.*>)$/i;
 
+/**
+ * A value sealed by kubeseal: base64 of uint16-BE n ‖ n bytes of RSA-OAEP (a 2048-4096 bit key) ‖
+ * AES-GCM output with its 16-byte tag. Plaintext does not take this shape by accident.
+ */
+export function isSealedValue(value: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) return false;
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length < 2) return false;
+  const n = bytes.readUInt16BE(0);
+  return [256, 384, 512].includes(n) && bytes.length >= 2 + n + 16;
+}
+
 export function scanForSecrets(files: FileSet): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
+    const yaml = /\.ya?ml$/.test(file);
+    const objects = yaml ? objectsOf(text) : [];
+    // ExternalSecrets only name keys in a store (secretKey: S3_SECRET_ACCESS_KEY): no value to find.
+    const onlyReferences = objects.length > 0 && objects.every((o) => o.kind === 'ExternalSecret');
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
-      const m = /\.ya?ml$/.test(file) ? SECRET_KEYS.exec(line) : null;
-      if (m && !PLACEHOLDER.test(m[2]) && !m[2].startsWith('#')) findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
+      const m = yaml && !onlyReferences ? SECRET_KEYS.exec(line) : null;
+      if (m && !PLACEHOLDER.test(m[2]) && !m[2].startsWith('#') && !isSealedValue(m[2])) findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
     });
-    if (!/\.ya?ml$/.test(file)) continue;
-    for (const o of objectsOf(text)) {
-      if (o.kind !== 'Secret' || 'sops' in o) continue;
+    if (!yaml) continue;
+    if (file.endsWith('.sops.yaml') && file !== '.sops.yaml' && objects.some((o) => !('sops' in o))) {
+      findings.push(error('secrets', file, 'is named *.sops.yaml but is not SOPS-encrypted: encrypt it with sops before committing'));
+    }
+    for (const o of objects) {
+      if (o.kind === 'SealedSecret') {
+        const encrypted = (o.spec as { encryptedData?: Record<string, unknown> } | undefined)?.encryptedData ?? {};
+        const plain = Object.entries(encrypted).filter(([, v]) => typeof v !== 'string' || !isSealedValue(v));
+        if (plain.length > 0) findings.push(error('secrets', file, `SealedSecret holds values that are not sealed (${plain.map(([k]) => k).join(', ')}): seal them with kubeseal`, { object: objectKey(o) }));
+        continue;
+      }
+      if (o.kind !== 'Secret') continue;
       const data = { ...((o.data as Record<string, unknown>) ?? {}), ...((o.stringData as Record<string, unknown>) ?? {}) };
-      const plain = Object.entries(data).filter(([, v]) => typeof v === 'string' && v.length > 0 && !/^ENC\[/.test(v));
-      if (plain.length > 0) findings.push(error('secrets', file, `Secret holds plaintext values (${plain.map(([k]) => k).join(', ')}): encrypt it (SOPS) or seal it`, { object: objectKey(o) }));
+      const plain = Object.entries(data).filter(([, v]) => typeof v === 'string' && v.length > 0 && !/^ENC\[AES256_GCM,data:/.test(v));
+      if (plain.length === 0) continue;
+      const keys = plain.map(([k]) => k).join(', ');
+      findings.push(
+        'sops' in o
+          ? error('secrets', file, `Secret has SOPS metadata but plaintext values (${keys}): it was edited after encryption; re-encrypt it with sops`, { object: objectKey(o) })
+          : error('secrets', file, `Secret holds plaintext values (${keys}): encrypt it (SOPS) or seal it`, { object: objectKey(o) }),
+      );
     }
   }
   return findings;

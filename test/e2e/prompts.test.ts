@@ -25,13 +25,15 @@ describe('prompts', () => {
           components: ['postgres'],
           'object-storage': 'provider-s3',
           databases: 'app,orders',
+          secrets: 'sealed-secrets',
+          description: 'Gemeente Voorbeeld: "platform" #1',
           'git-remote': 'https://gitlab.example.nl/prompted.git',
           branch: 'main',
           push: false,
         },
         { callback: (answer: unknown, { question }: { question: { name: string } }) => (asked.push(question.name), answer) } as never,
       );
-    expect(asked).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'object-storage', 'databases', 'git-remote', 'branch', 'push']);
+    expect(asked).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'object-storage', 'databases', 'secrets', 'description', 'git-remote', 'branch', 'push']);
     const dir = result.cwd;
     expect(existsSync(join(dir, 'clusters/prod/apps/postgres-config.yaml'))).toBe(true);
     expect(readFileSync(join(dir, 'infrastructure/postgres/config/overlays/prod/object-stores.yaml'), 'utf8')).toContain('https://s3.gra.io.cloud.ovh.net');

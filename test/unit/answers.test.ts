@@ -51,7 +51,7 @@ describe('answers', () => {
       expect.fail('should throw');
     } catch (error) {
       const names = (error as AnswersError).problems.map((p) => p.answer);
-      expect(names).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'branch']);
+      expect(names).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'secrets', 'branch']);
       expect((error as Error).message).toContain('name: is missing');
     }
   });

@@ -69,9 +69,16 @@ describe('validation of generated repositories', () => {
     const report = await validate(generated({ provider: 'local' }));
     expect(report.stats.chartValues).toBeGreaterThanOrEqual(4);
     expect(report.stats.celRules).toBeGreaterThan(0);
-    expect(report.mustCreate).toEqual([
-      { cluster: 'local', namespace: 'databases', name: 's3-credentials', keys: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'], referencedBy: ['ObjectStore databases/app-backups'] },
-    ]);
+    // Flux with sops: the age key for decryption, and the S3 key (no values were given, so no file).
+    expect(report.mustCreate.map((m) => `${m.kind} ${m.namespace}/${m.name}`)).toEqual(['Secret flux-system/sops-age', 'Secret databases/s3-credentials']);
+    expect(report.mustCreate[1]).toEqual({
+      cluster: 'local',
+      kind: 'Secret',
+      namespace: 'databases',
+      name: 's3-credentials',
+      keys: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
+      referencedBy: ['ObjectStore databases/app-backups'],
+    });
   });
 });
 

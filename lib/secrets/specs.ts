@@ -1,0 +1,76 @@
+/**
+ * Which Secrets a plan needs, per cluster, and where each one lives in the repository. A Secret is
+ * declared by the component that reads it (catalog `secrets:`); its file sits in that component's
+ * config overlay for the cluster, next to the objects that use it.
+ */
+import type { SecretsStrategy } from '../answers.js';
+import type { Plan } from '../plan.js';
+
+export interface SecretSpec {
+  cluster: string;
+  component: string;
+  namespace: string;
+  name: string;
+  description: string;
+  keys: { name: string; description: string }[];
+  /** The config overlay the Secret's file belongs to. */
+  dir: string;
+}
+
+/** File name of a Secret for a strategy: SOPS files match the `.sops.yaml` creation rule. */
+export function secretFileName(strategy: SecretsStrategy, name: string): string {
+  switch (strategy) {
+    case 'sops':
+      return `${name}.sops.yaml`;
+    case 'sealed-secrets':
+      return `${name}.sealed-secret.yaml`;
+    case 'external-secrets':
+      return `${name}.external-secret.yaml`;
+  }
+}
+
+export const secretPath = (spec: SecretSpec, strategy: SecretsStrategy) => `${spec.dir}/${secretFileName(strategy, spec.name)}`;
+
+/** Every Secret the plan's clusters need, in cluster then component order. */
+export function secretSpecs(plan: Plan): SecretSpec[] {
+  const specs: SecretSpec[] = [];
+  for (const cluster of plan.clusters) {
+    for (const id of cluster.components) {
+      const def = plan.components.find((c) => c.def.id === id)!.def;
+      if (!def.config) continue;
+      for (const s of def.secrets) {
+        specs.push({
+          cluster: cluster.name,
+          component: id,
+          namespace: def.config.namespace,
+          name: s.name,
+          description: s.description,
+          keys: s.keys,
+          dir: `infrastructure/${id}/config/overlays/${cluster.name}`,
+        });
+      }
+    }
+  }
+  return specs;
+}
+
+/** Secret names and their keys across the catalog entries a plan uses (for the secret file and env). */
+export function secretKeys(plan: Plan): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  for (const spec of secretSpecs(plan)) {
+    const list = keys.get(spec.name) ?? [];
+    for (const k of spec.keys) if (!list.includes(k.name)) list.push(k.name);
+    keys.set(spec.name, list);
+  }
+  return keys;
+}
+
+const envPart = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/**
+ * Environment variable holding a secret value: HAVEN_PLUS_SECRET_<SECRET>__<KEY> for every cluster,
+ * HAVEN_PLUS_SECRET_<CLUSTER>__<SECRET>__<KEY> for one cluster ('-' and '.' become '_').
+ */
+export function secretEnvName(secret: string, key: string, cluster?: string): string {
+  return `HAVEN_PLUS_SECRET_${cluster ? `${envPart(cluster)}__` : ''}${envPart(secret)}__${envPart(key)}`;
+}

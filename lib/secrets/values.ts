@@ -1,0 +1,149 @@
+/**
+ * Secret values: from HAVEN_PLUS_SECRET_* environment variables, a --secret-file, or hidden
+ * prompts; never from flags (shell history, process lists) and never stored. A value for one
+ * cluster beats a value for every cluster; at the same level the environment beats the file.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+import { HavenPlusError } from '../errors.js';
+import { secretEnvName, type SecretSpec } from './specs.js';
+
+/** cluster/secret/key → value */
+export type SecretValues = Map<string, string>;
+
+export const valueKey = (cluster: string, secret: string, key: string) => `${cluster}/${secret}/${key}`;
+
+interface Layer {
+  all: Map<string, string>; // secret/key
+  perCluster: Map<string, string>; // cluster/secret/key
+}
+
+/** The real path of `p`, resolving symlinks of the part that exists (the target may not exist yet). */
+function canonical(p: string): string {
+  let current = resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(current), ...rest);
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return resolve(p);
+      rest.unshift(basename(current));
+      current = parent;
+    }
+  }
+}
+
+/** True when `path` is `dir` or inside it, symlinks resolved. */
+export function isInside(path: string, dir: string): boolean {
+  const rel = relative(canonical(dir), canonical(path));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** Reads and checks a secret file against the Secrets the plan needs. Every problem is reported at once. */
+export function readSecretFile(file: string, specs: SecretSpec[], clusters: string[], repository: string): Layer {
+  const path = resolve(file);
+  if (isInside(path, repository)) {
+    throw new HavenPlusError(
+      `secret-file: ${file} is inside the repository ${repository}; a file of secret values must never be where git can pick it up.\n  Keep it outside the repository (e.g. in ~/.config or a password manager export).`,
+      2,
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new HavenPlusError(`secret-file: cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text, { uniqueKeys: true, version: '1.2' });
+  } catch (error) {
+    // Never echo the parser's excerpt: it may contain a secret value.
+    throw new HavenPlusError(`secret-file: ${JSON.stringify(file)} is not valid YAML (${(error as { code?: string }).code ?? 'parse error'})`, 2);
+  }
+  const problems: string[] = [];
+  const layer: Layer = { all: new Map(), perCluster: new Map() };
+  const known = new Map<string, string[]>();
+  for (const s of specs) known.set(s.name, [...new Set([...(known.get(s.name) ?? []), ...s.keys.map((k) => k.name)])]);
+  const allowedSecrets = known.size > 0 ? [...known.keys()].join(', ') : 'none: no component of this platform reads a Secret';
+
+  const readSecrets = (value: unknown, where: string, into: (secret: string, key: string, v: string) => void) => {
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'object' || Array.isArray(value)) return problems.push(`${where}: must map Secret names to their keys (allowed: ${allowedSecrets})`);
+    for (const [secret, keys] of Object.entries(value as Record<string, unknown>)) {
+      const allowedKeys = known.get(secret);
+      if (!allowedKeys) {
+        problems.push(`${where}.${secret}: is not a Secret this platform needs (allowed: ${allowedSecrets})`);
+        continue;
+      }
+      if (!keys || typeof keys !== 'object' || Array.isArray(keys)) {
+        problems.push(`${where}.${secret}: must map keys to values (keys: ${allowedKeys.join(', ')})`);
+        continue;
+      }
+      for (const [key, v] of Object.entries(keys as Record<string, unknown>)) {
+        if (!allowedKeys.includes(key)) problems.push(`${where}.${secret}.${key}: is not a key of ${secret} (keys: ${allowedKeys.join(', ')})`);
+        else if (typeof v !== 'string') problems.push(`${where}.${secret}.${key}: must be a string (quote it in YAML)`);
+        else if (v.length === 0) problems.push(`${where}.${secret}.${key}: is empty`);
+        else into(secret, key, v);
+      }
+    }
+  };
+
+  if (doc !== null && doc !== undefined) {
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      problems.push('the file must be a mapping with `secrets:` (every cluster) and/or `clusters: {<cluster>: ...}`');
+    } else {
+      for (const [top, value] of Object.entries(doc as Record<string, unknown>)) {
+        if (top === 'secrets') readSecrets(value, 'secrets', (s, k, v) => layer.all.set(`${s}/${k}`, v));
+        else if (top === 'clusters') {
+          if (!value || typeof value !== 'object' || Array.isArray(value)) {
+            problems.push('clusters: must map cluster names to Secrets');
+            continue;
+          }
+          for (const [cluster, secrets] of Object.entries(value as Record<string, unknown>)) {
+            if (!clusters.includes(cluster)) problems.push(`clusters.${cluster}: is not a cluster of this platform (clusters: ${clusters.join(', ')})`);
+            else readSecrets(secrets, `clusters.${cluster}`, (s, k, v) => layer.perCluster.set(valueKey(cluster, s, k), v));
+          }
+        } else problems.push(`${top}: is not known (allowed: secrets, clusters)`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new HavenPlusError(`secret-file ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 2);
+  }
+  return layer;
+}
+
+/** Values from the environment for the Secrets the plan needs. */
+function fromEnvironment(specs: SecretSpec[], env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = { all: new Map(), perCluster: new Map() };
+  for (const s of specs) {
+    for (const k of s.keys) {
+      const all = env[secretEnvName(s.name, k.name)];
+      if (all) layer.all.set(`${s.name}/${k.name}`, all);
+      const one = env[secretEnvName(s.name, k.name, s.cluster)];
+      if (one) layer.perCluster.set(valueKey(s.cluster, s.name, k.name), one);
+    }
+  }
+  return layer;
+}
+
+/** Every value given for the plan's Secrets, resolved per cluster. */
+export function collectSecretValues(
+  specs: SecretSpec[],
+  sources: { env: NodeJS.ProcessEnv; file?: string; clusters: string[]; repository: string },
+): SecretValues {
+  const env = fromEnvironment(specs, sources.env);
+  const file = sources.file ? readSecretFile(sources.file, specs, sources.clusters, sources.repository) : { all: new Map(), perCluster: new Map() };
+  const values: SecretValues = new Map();
+  for (const s of specs) {
+    for (const k of s.keys) {
+      const id = valueKey(s.cluster, s.name, k.name);
+      const v = env.perCluster.get(id) ?? file.perCluster.get(id) ?? env.all.get(`${s.name}/${k.name}`) ?? file.all.get(`${s.name}/${k.name}`);
+      if (v !== undefined) values.set(id, v);
+    }
+  }
+  return values;
+}
