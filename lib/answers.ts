@@ -145,13 +145,18 @@ export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ct
   const values = Array.isArray(value) ? (value as string[]) : [value];
   if ((q.type === 'choice' || q.type === 'choices') && q.choices) {
     const valid = new Set(q.choices(ctx, answers).map((c) => c.value));
-    for (const v of values) if (!valid.has(v as string)) problems.push({ answer: q.name, problem: `${JSON.stringify(v)} is not one of the choices`, allowed });
+    for (const v of values) {
+      if (valid.has(v as string)) continue;
+      // The question's own check can say why a value is not offered here (sops with Argo CD).
+      const why = typeof v === 'string' ? q.check?.(v, answers, ctx) : undefined;
+      problems.push({ answer: q.name, problem: why ?? `${JSON.stringify(v)} is not one of the choices`, allowed });
+    }
   }
   if (q.check) {
     for (const v of values) {
       if (typeof v !== 'string') continue;
       const problem = q.check(v, answers, ctx);
-      if (problem && !problems.some((p) => p.problem.includes(JSON.stringify(v)))) problems.push({ answer: q.name, problem, allowed });
+      if (problem && !problems.some((p) => p.problem.includes(JSON.stringify(v)) || p.problem === problem)) problems.push({ answer: q.name, problem, allowed });
     }
   }
   if (Array.isArray(value)) {

@@ -11,6 +11,12 @@ import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } fro
 import { secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { registerPartial, renderTemplate } from './template.js';
 
+const SECRETS_SUMMARY = {
+  sops: 'Secrets are files encrypted with SOPS/age (`*.sops.yaml`, rules in `.sops.yaml`); Flux decrypts them in the cluster.',
+  'sealed-secrets': "Secrets are SealedSecrets (`*.sealed-secret.yaml`): sealed with each cluster's controller certificate, opened only by that controller.",
+  'external-secrets': 'Secrets are ExternalSecrets (`*.external-secret.yaml`): references to keys in your secret store, read by the External Secrets Operator.',
+} as const;
+
 const ENGINE_TITLES = { flux: 'Flux', argocd: 'Argo CD' } as const;
 const REMOTE_PLACEHOLDER = '<your-git-url>';
 
@@ -47,6 +53,22 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
         : undefined,
     external: plan.secrets === 'external-secrets' ? { store: plan.answers.secretStore } : undefined,
   };
+}
+
+/** One line per Secret the platform reads, per strategy (values never appear, only what they are). */
+function secretsToProvide(plan: Plan): string[] {
+  const lines = new Set<string>();
+  for (const s of secretSpecs(plan)) {
+    const keys = s.keys.map((k) => `\`${k.name}\``).join(', ');
+    lines.add(
+      plan.secrets === 'external-secrets'
+        ? `In ClusterSecretStore \`${plan.answers.secretStore}\`: key \`${plan.name}/<cluster>/${s.name}\` with properties ${keys} (${s.description}).`
+        : `Secret \`${s.name}\` in namespace \`${s.namespace}\` (${keys}): ${s.description}; generate it ${plan.secrets === 'sops' ? 'encrypted' : 'sealed'} by re-running haven-plus with the values.`,
+    );
+  }
+  if (plan.secrets === 'sops') lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
+  if (plan.secrets === 'external-secrets' && lines.size > 0) lines.add(`On each cluster, the ClusterSecretStore \`${plan.answers.secretStore}\` (it holds the credentials of your store, so it is not in git).`);
+  return [...lines];
 }
 
 function objectStorageSummary(cluster: PlannedCluster): string {
@@ -106,10 +128,11 @@ export function renderDocs(files: FileSet, plan: Plan): void {
       .map((c) => ({ cluster: c.name, ...c.objectStorage!, buckets: c.objectStorage!.bucketList })),
     images: [...new Set(releases.flatMap((r) => r.images))].sort(),
     databases: plan.databases,
-    provide: [...new Set(plan.components.flatMap(({ def }) => def.provide))],
+    provide: [...new Set([...plan.components.flatMap(({ def }) => def.provide), ...secretsToProvide(plan)])],
     havenChecks: checks,
     layout: layout(files),
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
+    secretsSummary: SECRETS_SUMMARY[plan.secrets],
   };
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
 }

@@ -15,6 +15,11 @@ hbs.registerHelper('q', (value: unknown) => {
   }
   return JSON.stringify(String(value));
 });
+/** Free text as inert Markdown: every character Markdown or HTML could read as syntax is escaped. */
+export function markdownText(value: string): string {
+  return value.replace(/[\\`*_{}[\]()#+\-.!|<>~"'&$:]/g, (c) => `\\${c}`);
+}
+hbs.registerHelper('md', (value: unknown) => markdownText(String(value ?? '')));
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown[], sep: unknown) => list.join(typeof sep === 'string' ? sep : ', '));

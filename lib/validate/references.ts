@@ -182,6 +182,10 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
         placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, file: '(flux bootstrap)', unit: bootstrap });
       }
       for (const g of FLUX_GROUPS) providers.set(g, bootstrap);
+      // The root Kustomization applies clusters/<cluster>/ itself, and never decrypts.
+      for (const path of files.paths().filter((p) => p.startsWith(`clusters/${cluster}/`) && p.endsWith('.yaml'))) {
+        for (const o of objectsOf(files.get(path)!)) if (o.kind === 'Secret' && 'sops' in o) checkDecryption({ object: o, file: path, unit: bootstrap }, false, findings);
+      }
       for (const p of placed) {
         if (p.object.kind === 'HelmRelease') {
           const chart = get(p.object, 'spec.chart.spec.chart') as string | undefined;

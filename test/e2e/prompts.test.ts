@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
-import { ROOT } from '../helpers.js';
+import { readTree, ROOT, tempDir } from '../helpers.js';
+import { decryptAndVerify } from '../sops-verify.js';
 
 const GENERATOR = join(ROOT, 'dist', 'generators', 'app', 'index.js');
 
@@ -39,5 +40,31 @@ describe('prompts', () => {
     expect(readFileSync(join(dir, 'infrastructure/postgres/config/overlays/prod/object-stores.yaml'), 'utf8')).toContain('https://s3.gra.io.cloud.ovh.net');
     const stored = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers;
     expect(stored).toMatchObject({ name: 'prompted', engine: 'argocd', clusters: ['acc', 'prod:ovhcloud'], databases: ['app', 'orders'] });
+  });
+
+  it('offers an age key pair and asks secret values with hidden prompts, never storing them', async () => {
+    const keys = join(tempDir(), 'keys.txt');
+    process.env.SOPS_AGE_KEY_FILE = keys;
+    const asked: { name: string; type: string }[] = [];
+    try {
+      const result = await helpers
+        .run(GENERATOR)
+        .withOptions({ interactive: true, 'skip-install': true, 'git-author': 'Test <test@example.nl>' } as never)
+        .withAnswers(
+          { name: 'vault', engine: 'flux', provider: 'local', clusters: 'local', components: ['postgres'], databases: 'app', secrets: 'sops', 'age-recipient': '', generate: true, value: 'typed-at-a-hidden-prompt', branch: 'main' },
+          { callback: (answer: unknown, { question }: { question: { name: string; type: string } }) => (asked.push({ name: question.name, type: question.type }), answer) } as never,
+        );
+      expect(asked.filter((q) => q.name === 'value').map((q) => q.type)).toEqual(['password', 'password']);
+      expect(asked.find((q) => q.name === 'generate')?.type).toBe('confirm');
+      const dir = result.cwd;
+      const identity = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m.exec(readFileSync(keys, 'utf8'))![0];
+      const file = readFileSync(join(dir, 'infrastructure/postgres/config/overlays/local/s3-credentials.sops.yaml'), 'utf8');
+      const check = await decryptAndVerify(file, identity);
+      expect(check.macOk).toBe(true);
+      expect((check.plain as { stringData: Record<string, string> }).stringData.S3_SECRET_ACCESS_KEY).toBe('typed-at-a-hidden-prompt');
+      for (const [path, text] of readTree(dir)) expect(text, path).not.toContain('typed-at-a-hidden-prompt');
+    } finally {
+      delete process.env.SOPS_AGE_KEY_FILE;
+    }
   });
 });

@@ -11,6 +11,10 @@ import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 import type { Finding } from '../../lib/validate/findings.js';
 import { validateFiles } from '../../lib/validate/repository.js';
+import { generateAgeKey } from '../../lib/secrets/age.js';
+import { encryptSops } from '../../lib/secrets/sops.js';
+import { hybridEncrypt, encryptionLabel } from '../../lib/secrets/sealed.js';
+import { generateKeyPairSync } from 'node:crypto';
 import { resolveLocations, SchemaRegistry } from '../../lib/validate/schemas.js';
 import { ChartLibrary, resolveChartDirs } from '../../lib/validate/values.js';
 
@@ -51,7 +55,10 @@ describe('validation of generated repositories', () => {
       for (const engine of ['flux', 'argocd']) {
         for (const backend of ['provider-s3', 'garage']) {
           for (const components of [['object-storage', 'postgres'], ['cert-manager'], ['object-storage']]) {
-            const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, clusters: ['acc', 'prod'], databases: ['app', 'orders'], 'database-clients': components.includes('postgres') ? ['apps'] : undefined };
+            // Every secrets strategy the engine supports, in turn.
+            const strategies = engine === 'flux' ? ['sops', 'sealed-secrets', 'external-secrets'] : ['sealed-secrets', 'external-secrets'];
+            const secrets = strategies[combinations % strategies.length];
+            const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, clusters: ['acc', 'prod'], databases: ['app', 'orders'], 'database-clients': components.includes('postgres') ? ['apps'] : undefined, secrets, 'secret-store': 'platform-store' };
             if (backend === 'provider-s3' && !catalog.providers.get(provider)!.s3?.endpoint) raw['s3-endpoint'] = 'https://s3.example.nl';
             const report = await validate(generated(raw));
             expect(show(errors(report.findings)), JSON.stringify(raw)).toBe('');
@@ -169,8 +176,65 @@ describe('validation of repositories people work in', () => {
     });
     const report = await validate(withSecrets);
     const found = errors(report.findings).filter((f) => f.file.includes('secret'));
-    expect(found.map((f) => `${f.file} ${f.message}`)).toEqual(['clusters/local/broken-secret.yaml /: unknown field "stringdata"']);
+    expect(found.map((f) => `${f.file} ${f.message}`)).toEqual([
+      'clusters/local/broken-secret.yaml /: unknown field "stringdata"',
+      'clusters/local/secrets.yaml is SOPS-encrypted, but the root Kustomization flux-system applies it without spec.decryption (provider: sops): Flux would apply the ciphertext',
+    ]);
     const plain = await validate(withFiles(withSecrets, { 'clusters/local/plain.yaml': '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: databases\nstringData:\n  S3_SECRET_ACCESS_KEY: wJalrXUtnFEMI\n' }));
     expect(errors(plain.findings).map((f) => f.message)).toContain('Secret holds plaintext values (S3_SECRET_ACCESS_KEY): encrypt it (SOPS) or seal it');
+  });
+
+  describe('secret delivery', async () => {
+    const { recipient } = await generateAgeKey();
+    const path = 'infrastructure/postgres/config/overlays/local/s3-credentials.sops.yaml';
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's3-credentials', namespace: 'databases' }, type: 'Opaque', stringData: { S3_ACCESS_KEY_ID: 'GKid', S3_SECRET_ACCESS_KEY: 'value' } };
+    const encrypted = await encryptSops(secret, [recipient], new Date('2026-11-23T12:00:00Z'));
+    const answers = (raw: RawAnswers) => resolveAnswers(withDefaults(raw, ctx), ctx);
+    const flux = render(answers({ provider: 'local', 'age-recipient': [recipient] }), catalog, new Map([[path, encrypted]])).files;
+
+    it('accepts a SOPS Secret under a decrypting Kustomization, and nothing needs creating for it', async () => {
+      const report = await validate(flux);
+      expect(show(errors(report.findings))).toBe('');
+      expect(report.mustCreate.map((m) => m.name)).toEqual(['sops-age']);
+    });
+
+    it('catches a SOPS Secret whose Kustomization does not decrypt', async () => {
+      const report = await validate(mutate(flux, 'clusters/local/infrastructure/postgres.yaml', (t) => t.split('---').map((d) => (d.includes('postgres-config') ? d.replace(/  decryption:\n(    .*\n)+/, '') : d)).join('---')));
+      expect(errors(report.findings).map((f) => `${f.file}: ${f.message}`)).toEqual([
+        `${path}: is SOPS-encrypted, but Kustomization postgres-config applies it without spec.decryption (provider: sops): Flux would apply the ciphertext`,
+      ]);
+    });
+
+    it('catches a SOPS Secret delivered by Argo CD, a plaintext *.sops.yaml and a value edited after encryption', async () => {
+      const argo = render(answers({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, secrets: 'sealed-secrets' }), catalog).files;
+      const argoPath = 'infrastructure/postgres/config/overlays/local/kustomization.yaml';
+      const withSops = withFiles(mutate(argo, argoPath, (t) => t.replace('  - object-stores.yaml\n', '  - object-stores.yaml\n  - s3-credentials.sops.yaml\n')), { [path]: encrypted });
+      expect(errors((await validate(withSops)).findings).map((f) => f.message)).toContain('is SOPS-encrypted, and Argo CD cannot decrypt SOPS: seal it (Sealed Secrets) or read it from a store (External Secrets)');
+
+      const plain = mutate(flux, path, () => '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s3-credentials\n  namespace: databases\nstringData:\n  S3_ACCESS_KEY_ID: GKid\n');
+      expect(errors((await validate(plain)).findings).filter((f) => f.check === 'secrets').map((f) => f.message)).toEqual([
+        'is named *.sops.yaml but is not SOPS-encrypted: encrypt it with sops before committing',
+        'Secret holds plaintext values (S3_ACCESS_KEY_ID): encrypt it (SOPS) or seal it',
+      ]);
+      const edited = mutate(flux, path, (t) => t.replace(/S3_ACCESS_KEY_ID: ENC\[.*\]/, 'S3_ACCESS_KEY_ID: GKedited'));
+      expect(errors((await validate(edited)).findings).map((f) => f.message)).toContain('Secret has SOPS metadata but plaintext values (S3_ACCESS_KEY_ID): it was edited after encryption; re-encrypt it with sops');
+    });
+
+    it('recognises sealed values and catches a SealedSecret value that is not sealed', async () => {
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const sealedValue = hybridEncrypt(publicKey, Buffer.from('GKid'), encryptionLabel('databases', 's3-credentials')).toString('base64');
+      const sealedPath = 'infrastructure/postgres/config/overlays/local/s3-credentials.sealed-secret.yaml';
+      const sealed = (value: string) =>
+        `---\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s3-credentials\n  namespace: databases\nspec:\n  encryptedData:\n    S3_ACCESS_KEY_ID: ${sealedValue}\n    S3_SECRET_ACCESS_KEY: ${value}\n  template:\n    metadata:\n      name: s3-credentials\n      namespace: databases\n    type: Opaque\n`;
+      const argo = render(answers({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, secrets: 'sealed-secrets' }), catalog, new Map([[sealedPath, sealed(sealedValue)]])).files;
+      const clean = await validate(argo);
+      expect(show(errors(clean.findings))).toBe('');
+      expect(clean.mustCreate).toEqual([]);
+      const report = await validate(mutate(argo, sealedPath, () => sealed('d0VKYWxyWFV0bkZFTUk=')));
+      expect(errors(report.findings).map((f) => f.message)).toEqual([
+        'line 10: S3_SECRET_ACCESS_KEY has a literal value; reference a Secret instead',
+        'SealedSecret holds values that are not sealed (S3_SECRET_ACCESS_KEY): seal them with kubeseal',
+      ]);
+    });
   });
 });
