@@ -18,6 +18,7 @@ import {
 } from './questions.js';
 
 export type ObjectStorageBackend = 'provider-s3' | 'garage';
+export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
 export const SECRETS_STRATEGIES: readonly SecretsStrategy[] = ['sops', 'sealed-secrets', 'external-secrets'];
 
@@ -45,6 +46,8 @@ export interface Answers {
   secrets: SecretsStrategy;
   /** age public keys SOPS files are encrypted to (sops only). */
   ageRecipients: string[];
+  /** Where a sealed value may be opened (sealed-secrets only). */
+  sealingScope: SealingScope;
   /** ClusterSecretStore ExternalSecrets read from (external-secrets only). */
   secretStore?: string;
   /** Free text describing the platform (README, annotations). */
@@ -213,6 +216,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     buckets: (raw.buckets as string[] | undefined) ?? [],
     secrets: (raw.secrets as SecretsStrategy | undefined) ?? (raw.engine === 'argocd' ? 'sealed-secrets' : 'sops'),
     ageRecipients: raw.secrets === 'sops' ? ((raw['age-recipient'] as string[] | undefined) ?? []) : [],
+    sealingScope: (raw['sealing-scope'] as SealingScope | undefined) ?? 'strict',
     secretStore: raw.secrets === 'external-secrets' ? (raw['secret-store'] as string | undefined) : undefined,
     description: raw.description as string | undefined,
     ci: ((raw.ci as string[] | undefined) ?? ['gitlab']).filter((c): c is 'gitlab' | 'github' => c !== 'none'),
@@ -296,6 +300,7 @@ export function toStored(a: Answers): RawAnswers {
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
     secrets: a.secrets,
     'age-recipient': a.secrets === 'sops' && a.ageRecipients.length > 0 ? a.ageRecipients : undefined,
+    'sealing-scope': a.secrets === 'sealed-secrets' ? a.sealingScope : undefined,
     'secret-store': a.secretStore,
     description: a.description,
     ci: a.ci.length > 0 ? a.ci : ['none'],

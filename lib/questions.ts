@@ -261,6 +261,22 @@ export const QUESTIONS: Question[] = [
     optional: true,
   },
   {
+    name: 'sealing-scope',
+    type: 'choice',
+    message: 'Scope of sealed values',
+    description: 'where a sealed value may be opened: strict (this name and namespace), namespace-wide or cluster-wide',
+    valueName: '<scope>',
+    allowed: () => 'strict, namespace-wide or cluster-wide',
+    choices: () => [
+      { value: 'strict', name: 'strict: only as this Secret, in this namespace (kubeseal default)' },
+      { value: 'namespace-wide', name: 'namespace-wide: under any name in this namespace' },
+      { value: 'cluster-wide', name: 'cluster-wide: anywhere in the cluster' },
+    ],
+    when: (a) => (a.secrets ?? (a.engine === 'argocd' ? 'sealed-secrets' : 'sops')) === 'sealed-secrets',
+    default: () => 'strict',
+    promptable: false,
+  },
+  {
     name: 'secret-store',
     type: 'string',
     message: 'ClusterSecretStore the ExternalSecrets read from',

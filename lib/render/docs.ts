@@ -49,7 +49,7 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
     sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
     sealed:
       plan.secrets === 'sealed-secrets'
-        ? { ...SEALED_SECRETS_CONTROLLER, certificatePath, certificate: certificate ? certificatePath : undefined, validTo: certificate?.validTo.toISOString().slice(0, 10) }
+        ? { ...SEALED_SECRETS_CONTROLLER, scope: plan.answers.sealingScope, certificatePath, certificate: certificate ? certificatePath : undefined, validTo: certificate?.validTo.toISOString().slice(0, 10) }
         : undefined,
     external: plan.secrets === 'external-secrets' ? { store: plan.answers.secretStore } : undefined,
   };

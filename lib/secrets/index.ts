@@ -72,8 +72,9 @@ export async function makeSecretFiles(plan: Plan, inputs: SecretInputs): Promise
 
 async function secretFile(plan: Plan, spec: SecretSpec, data: Record<string, string>, inputs: SecretInputs): Promise<string> {
   if (plan.secrets === 'sealed-secrets') {
-    const sealed = sealSecret(inputs.certificates.get(spec.cluster)!, { name: spec.name, namespace: spec.namespace, data });
-    return documents([sealed], `${spec.description}. Sealed for cluster ${spec.cluster} (strict scope); only its controller can open it.`);
+    const scope = plan.answers.sealingScope;
+    const sealed = sealSecret(inputs.certificates.get(spec.cluster)!, { name: spec.name, namespace: spec.namespace, data }, scope);
+    return documents([sealed], `${spec.description}. Sealed for cluster ${spec.cluster} (${scope} scope); only its controller can open it.`);
   }
   const secret = {
     apiVersion: 'v1',

@@ -6,7 +6,15 @@
  */
 import { constants, createCipheriv, publicEncrypt, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 
-export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
+import type { SealingScope } from '../answers.js';
+export type { SealingScope };
+
+/** The annotation that tells the controller which label a value was sealed with (none: strict). */
+const SCOPE_ANNOTATIONS: Record<SealingScope, Record<string, string>> = {
+  strict: {},
+  'namespace-wide': { 'sealedsecrets.bitnami.com/namespace-wide': 'true' },
+  'cluster-wide': { 'sealedsecrets.bitnami.com/cluster-wide': 'true' },
+};
 
 export const SEALED_SECRETS_CONTROLLER = { name: 'sealed-secrets-controller', namespace: 'sealed-secrets' } as const;
 
@@ -55,12 +63,15 @@ export function hybridEncrypt(key: KeyObject, plaintext: Buffer, label: Buffer):
   return Buffer.concat([length, rsa, body]);
 }
 
-/** A SealedSecret as kubeseal writes it (strict scope: bound to this namespace and name). */
+/** A SealedSecret as kubeseal writes it; the scope annotation (if any) on it and on its template. */
 export function sealSecret(
   cert: SealingCertificate,
   secret: { name: string; namespace: string; data: Record<string, string> },
+  scope: SealingScope = 'strict',
 ): Record<string, unknown> {
-  const label = encryptionLabel(secret.namespace, secret.name);
+  const label = encryptionLabel(secret.namespace, secret.name, scope);
+  const annotations = SCOPE_ANNOTATIONS[scope];
+  const metadata = { name: secret.name, namespace: secret.namespace, ...(scope === 'strict' ? {} : { annotations }) };
   const encryptedData: Record<string, string> = {};
   for (const key of Object.keys(secret.data).sort()) {
     encryptedData[key] = hybridEncrypt(cert.key, Buffer.from(secret.data[key], 'utf8'), label).toString('base64');
@@ -68,7 +79,8 @@ export function sealSecret(
   return {
     apiVersion: 'bitnami.com/v1alpha1',
     kind: 'SealedSecret',
-    metadata: { name: secret.name, namespace: secret.namespace },
-    spec: { encryptedData, template: { metadata: { name: secret.name, namespace: secret.namespace }, type: 'Opaque' } },
+    metadata,
+    // A copy: a shared object would be written as a YAML anchor and alias.
+    spec: { encryptedData, template: { metadata: structuredClone(metadata), type: 'Opaque' } },
   };
 }

@@ -5,13 +5,13 @@
  */
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { constants, createDecipheriv, createPrivateKey, privateDecrypt } from 'node:crypto';
 import { join } from 'node:path';
 import { decryptSops } from 'sops-age';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { git, listFiles, readTree, runBin, tempDir } from '../helpers.js';
 import { decryptAndVerify } from '../sops-verify.js';
+import { unseal } from '../unseal.js';
 
 const ACCESS = 'GKhavenplustest0123456789';
 const SECRET = 'zeer-geheim-3f9a1c77d2e84b6f';
@@ -27,17 +27,6 @@ async function everything(dir: string): Promise<string> {
   const tree = [...readTree(dir).values()].join('\n');
   const history = await git(dir, ['log', '-p', '--all', '--format=%H %an %s%n%b']);
   return `${tree}\n${history}\n${readFileSync(join(dir, '.git', 'config'), 'utf8')}`;
-}
-
-/** The controller's side of kubeseal's scheme, for the round trip: RSA-OAEP(SHA-256, label) then AES-256-GCM, zero nonce. */
-function unseal(privateKeyPem: string, value: string, label: string): string {
-  const bytes = Buffer.from(value, 'base64');
-  const n = bytes.readUInt16BE(0);
-  const key = privateDecrypt({ key: createPrivateKey(privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(label) }, bytes.subarray(2, 2 + n));
-  const body = bytes.subarray(2 + n);
-  const gcm = createDecipheriv('aes-256-gcm', key, Buffer.alloc(12));
-  gcm.setAuthTag(body.subarray(body.length - 16));
-  return Buffer.concat([gcm.update(body.subarray(0, body.length - 16)), gcm.final()]).toString('utf8');
 }
 
 describe('secrets: sops (Flux)', () => {
@@ -152,7 +141,7 @@ describe('secrets: sealed-secrets (Argo CD)', () => {
     expect(listFiles(dir)).not.toContain(secretFile('lab', 'sealed-secret'));
     const readme = readFileSync(join(dir, 'clusters/lab/README.md'), 'utf8');
     expect(readme).toContain('kubeseal --fetch-cert --controller-name sealed-secrets-controller --controller-namespace sealed-secrets > clusters/lab/sealed-secrets.pem');
-    expect(readme).toContain(`kubeseal --controller-name sealed-secrets-controller --controller-namespace sealed-secrets --format yaml > ${secretFile('lab', 'sealed-secret')}`);
+    expect(readme).toContain(`kubeseal --controller-name sealed-secrets-controller --controller-namespace sealed-secrets --scope strict --format yaml > ${secretFile('lab', 'sealed-secret')}`);
 
     const all = await everything(dir);
     for (const needle of [ACCESS, SECRET, 'PRIVATE KEY']) expect(all).not.toContain(needle);

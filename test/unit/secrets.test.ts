@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { HavenPlusError } from '../../lib/errors.js';
 import { checkAgeRecipient, checkDescription } from '../../lib/names.js';
 import { generateAgeKey, sopsAgeKeyFile, writeAgeKey } from '../../lib/secrets/age.js';
-import { readCertificate } from '../../lib/secrets/sealed.js';
+import { readCertificate, sealSecret } from '../../lib/secrets/sealed.js';
+import { unseal } from '../unseal.js';
 import { secretEnvName } from '../../lib/secrets/specs.js';
 import { isInside } from '../../lib/secrets/values.js';
 import { tempDir } from '../helpers.js';
@@ -69,5 +70,22 @@ describe('secrets building blocks', () => {
   it('names environment variables per Secret key, optionally per cluster', () => {
     expect(secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID')).toBe('HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID');
     expect(secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', 'prod-eu')).toBe('HAVEN_PLUS_SECRET_PROD_EU__S3_CREDENTIALS__S3_ACCESS_KEY_ID');
+  });
+
+  it('seals with the chosen scope: the label and the annotations the controller reads', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const cert = { key: publicKey, validTo: new Date(), fingerprint: '', pem: '' };
+    const data = { S3_ACCESS_KEY_ID: 'GKid' };
+    const strict = sealSecret(cert, { name: 's3', namespace: 'db', data }) as { metadata: Record<string, unknown>; spec: { encryptedData: Record<string, string> } };
+    expect(strict.metadata).toEqual({ name: 's3', namespace: 'db' });
+    expect(unseal(privateKey, strict.spec.encryptedData.S3_ACCESS_KEY_ID, 'db/s3')).toBe('GKid');
+    for (const [scope, label] of [['namespace-wide', 'db'], ['cluster-wide', '']] as const) {
+      const sealed = sealSecret(cert, { name: 's3', namespace: 'db', data }, scope) as { metadata: { annotations: Record<string, string> }; spec: { encryptedData: Record<string, string>; template: { metadata: unknown } } };
+      expect(sealed.metadata.annotations).toEqual({ [`sealedsecrets.bitnami.com/${scope}`]: 'true' });
+      expect(sealed.spec.template.metadata).toEqual(sealed.metadata);
+      expect(sealed.spec.template.metadata).not.toBe(sealed.metadata);
+      expect(unseal(privateKey, sealed.spec.encryptedData.S3_ACCESS_KEY_ID, label)).toBe('GKid');
+      expect(() => unseal(privateKey, sealed.spec.encryptedData.S3_ACCESS_KEY_ID, 'db/s3')).toThrow();
+    }
   });
 });
