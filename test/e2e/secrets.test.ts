@@ -136,6 +136,9 @@ describe('secrets: sealed-secrets (Argo CD)', () => {
     // Strict scope: the same ciphertext does not open as another Secret.
     expect(() => unseal(privateKey, sealed.spec.encryptedData.S3_ACCESS_KEY_ID, 'databases/other')).toThrow();
     expect(readFileSync(join(dir, 'clusters/prod/sealed-secrets.pem'), 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
+    // Committed (the .gitignore keeps other *.pem out), so a fresh clone can seal too.
+    expect((await git(dir, ['ls-files', 'clusters/prod'])).split('\n')).toContain('clusters/prod/sealed-secrets.pem');
+    expect(await git(dir, ['check-ignore', '--no-index', 'clusters/prod/tls.pem', 'keys.txt', 'prod.agekey']).catch(() => '')).toBe('clusters/prod/tls.pem\nkeys.txt\nprod.agekey');
 
     // The cluster without a certificate gets the kubeseal commands, not a file.
     expect(listFiles(dir)).not.toContain(secretFile('lab', 'sealed-secret'));

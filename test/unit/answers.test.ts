@@ -69,6 +69,7 @@ describe('answers', () => {
     ['pr\u043Ed', 'not a DNS-1123 label'], // Cyrillic о, a look-alike
     ['-lead', 'not a DNS-1123 label'],
     ['x'.repeat(64), 'the limit is 63'],
+    ['x'.repeat(254), 'the limit is 63'],
   ])('refuses the name %j with a message naming the rule', (name, message) => {
     const problems = problemsOf({ name });
     expect(problems).toHaveLength(1);
