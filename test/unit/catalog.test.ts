@@ -18,7 +18,7 @@ describe('catalog', () => {
   const catalog = loadCatalog();
 
   it('has the components and providers this release promises', () => {
-    expect([...catalog.components.keys()]).toEqual(['argocd', 'cert-manager', 'external-secrets', 'garage', 'object-storage', 'postgres', 'sealed-secrets', 'secrets']);
+    expect([...catalog.components.keys()]).toEqual(['argocd', 'cert-manager', 'external-secrets', 'garage', 'metrics-server', 'object-storage', 'postgres', 'sealed-secrets', 'secrets']);
     expect([...catalog.providers.keys()].sort()).toEqual(
       ['azure', 'cyso', 'exoscale', 'generic', 'hetzner', 'ionos', 'leaseweb', 'local', 'odc-noord', 'otc', 'ovhcloud', 'previder', 'scaleway', 'stackit', 'upcloud'],
     );

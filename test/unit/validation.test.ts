@@ -54,7 +54,7 @@ describe('validation of generated repositories', () => {
     for (const provider of catalog.providers.keys()) {
       for (const engine of ['flux', 'argocd']) {
         for (const backend of ['provider-s3', 'garage']) {
-          for (const components of [['object-storage', 'postgres'], ['cert-manager'], ['object-storage']]) {
+          for (const components of [['object-storage', 'postgres'], ['cert-manager', 'metrics-server'], ['object-storage']]) {
             // Every secrets strategy the engine supports, in turn.
             const strategies = engine === 'flux' ? ['sops', 'sealed-secrets', 'external-secrets'] : ['sealed-secrets', 'external-secrets'];
             const secrets = strategies[combinations % strategies.length];
