@@ -109,6 +109,8 @@ export interface ProviderProfile {
   id: string;
   title: string;
   kubernetes: string;
+  /** The provider runs the control plane (a managed Kubernetes service). */
+  managed: boolean;
   storage: { rwo: string | null; rwx: string | null };
   s3: S3Profile | null;
   /** Object storage backend used when the user does not choose one. */
@@ -261,6 +263,7 @@ function loadProvider(file: string): ProviderProfile {
     id: str(raw.id, file, 'id'),
     title: str(raw.title, file, 'title'),
     kubernetes: str(raw.kubernetes, file, 'kubernetes'),
+    managed: raw.managed === true,
     storage: { rwo: (storage.rwo as string) ?? null, rwx: (storage.rwx as string) ?? null },
     s3: s3
       ? {

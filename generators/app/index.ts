@@ -24,6 +24,7 @@ import {
 import { commitAll, configureRemote, enclosingRepository, isRepositoryRoot, push, uncommittedChanges } from '../../lib/git.js';
 import { GENERATOR_VERSION } from '../../lib/package-info.js';
 import { buildPlan, type Plan } from '../../lib/plan.js';
+import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '../../lib/secrets/age.js';
 import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type SecretOutcome } from '../../lib/secrets/index.js';
@@ -331,6 +332,8 @@ export default class AppGenerator extends Generator {
         this.log(`Pushed ${this.answers.branch} to ${this.answers.gitRemote}.`);
       }
     }
+    this.log('');
+    for (const line of complianceSummary(plan)) this.log(line);
     this.log('');
     this.log(`Next: bootstrap each cluster as its README says: ${plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ')}`);
   }

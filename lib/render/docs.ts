@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterCompliance } from './compliance.js';
 import { componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
@@ -19,16 +20,6 @@ const SECRETS_SUMMARY = {
 
 const ENGINE_TITLES = { flux: 'Flux', argocd: 'Argo CD' } as const;
 const REMOTE_PLACEHOLDER = '<your-git-url>';
-
-interface HavenCheck {
-  id: string;
-  title: string;
-}
-let havenChecks: HavenCheck[] | undefined;
-function loadHavenChecks(): HavenCheck[] {
-  havenChecks ??= parse(readFileSync(join(TEMPLATES_DIR, 'haven-checks.yaml'), 'utf8')) as HavenCheck[];
-  return havenChecks;
-}
 
 /** The Secrets section of a cluster README: how this strategy delivers them, which are in the repository, which are missing. */
 function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
@@ -99,9 +90,17 @@ export function renderDocs(files: FileSet, plan: Plan): void {
   const releases = plan.components.flatMap(({ def }) =>
     (def.controller?.releases ?? []).map((r) => ({ component: def.title, name: r.name, chart: r.chart, version: r.version, url: r.source.url, images: r.images })),
   );
-  const checks = loadHavenChecks()
-    .map((c) => ({ title: c.title, components: plan.components.filter((p) => p.def.havenChecks.includes(c.id)).map((p) => p.def.title) }))
-    .filter((c) => c.components.length > 0);
+  // Checks some cluster covers with components of this repository (the full map is docs/haven-compliance.md).
+  const covered = new Map<string, Set<string>>();
+  for (const cluster of plan.clusters) {
+    for (const s of clusterCompliance(plan, cluster)) {
+      if (s.coverage !== 'repository') continue;
+      const set = covered.get(s.check.title) ?? new Set<string>();
+      for (const c of s.detail.split(', ')) set.add(c);
+      covered.set(s.check.title, set);
+    }
+  }
+  const checks = [...covered].map(([title, components]) => ({ title, components: [...components] }));
 
   for (const cluster of plan.clusters) {
     const context = {

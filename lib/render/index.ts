@@ -5,6 +5,7 @@ import { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import type { Plan } from '../plan.js';
 import { renderArgoCD } from './argocd.js';
+import { renderCompliance } from './compliance.js';
 import { renderDocs } from './docs.js';
 import { renderFlux } from './flux.js';
 import { renderTemplate } from './template.js';
@@ -28,6 +29,7 @@ export function renderRepository(plan: Plan): FileSet {
     if (plan.secrets === 'sealed-secrets' && plan.secretFiles.has(pem)) files.add(pem, plan.secretFiles.get(pem)!);
   }
   if (plan.secrets === 'sops' && plan.answers.ageRecipients.length > 0) files.add('.sops.yaml', sopsConfig(plan.answers.ageRecipients));
+  renderCompliance(files, plan);
   renderDocs(files, plan);
   return files;
 }

@@ -1,0 +1,87 @@
+/**
+ * The Haven compliance map: for each check of the Haven Compliancy Checker and each cluster, what
+ * covers it — components in this repository, the provider (a ReadWriteMany class), or the cluster
+ * operator (with what to do on that provider) — and which platform checks are still open.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { FileSet } from '../fileset.js';
+import { TEMPLATES_DIR } from '../package-info.js';
+import type { Plan, PlannedCluster } from '../plan.js';
+import { renderTemplate } from './template.js';
+
+export interface HavenCheck {
+  id: string;
+  category: string;
+  title: string;
+  /** A generated platform can satisfy it with components. */
+  platform: boolean;
+  /** What the cluster operator does (checks the platform cannot satisfy). */
+  operator?: string;
+  /** The same, on a managed Kubernetes service. */
+  managed?: string;
+  /** How to cover a platform check the chosen components do not cover. */
+  hint?: string;
+}
+
+export type Coverage = 'repository' | 'provider' | 'operator' | 'open';
+
+export interface CheckStatus {
+  check: HavenCheck;
+  coverage: Coverage;
+  detail: string;
+}
+
+let checks: HavenCheck[] | undefined;
+export function loadHavenChecks(): HavenCheck[] {
+  checks ??= (parse(readFileSync(join(TEMPLATES_DIR, 'haven-checks.yaml'), 'utf8')) as HavenCheck[]).map((c) => ({ ...c, platform: c.platform === true }));
+  return checks;
+}
+
+/** How each Haven check is covered on one cluster. */
+export function clusterCompliance(plan: Plan, cluster: PlannedCluster): CheckStatus[] {
+  return loadHavenChecks().map((check) => {
+    if (!check.platform) {
+      const detail = (cluster.provider.managed && check.managed) || check.operator || '';
+      return { check, coverage: 'operator', detail };
+    }
+    const components = plan.components.filter((c) => cluster.components.includes(c.def.id) && c.def.havenChecks.includes(check.id)).map((c) => c.def.title);
+    if (components.length > 0) return { check, coverage: 'repository', detail: components.join(', ') };
+    if (check.id === 'rwx-volumes' && cluster.provider.storage.rwx) {
+      return { check, coverage: 'provider', detail: `StorageClass \`${cluster.provider.storage.rwx}\` of ${cluster.provider.title}` };
+    }
+    return { check, coverage: 'open', detail: check.hint ?? '' };
+  });
+}
+
+const LABELS: Record<Coverage, string> = {
+  repository: 'this repository',
+  provider: 'the provider',
+  operator: "the cluster operator's job",
+  open: 'not covered yet',
+};
+
+export function renderCompliance(files: FileSet, plan: Plan): void {
+  const clusters = plan.clusters.map((cluster) => ({
+    name: cluster.name,
+    provider: cluster.provider.title,
+    managed: cluster.provider.managed,
+    rows: clusterCompliance(plan, cluster).map((s) => ({ ...s, label: LABELS[s.coverage] })),
+  }));
+  files.add('docs/haven-compliance.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'haven-compliance.md.hbs'), { plan, clusters }));
+}
+
+/** The short version printed at the end of a run: per cluster, counts and what is still open. */
+export function complianceSummary(plan: Plan): string[] {
+  const lines = ['Haven checks (docs/haven-compliance.md):'];
+  for (const cluster of plan.clusters) {
+    const statuses = clusterCompliance(plan, cluster);
+    const count = (c: Coverage) => statuses.filter((s) => s.coverage === c).length;
+    lines.push(
+      `  ${cluster.name}: ${count('repository')} by this repository, ${count('provider')} by the provider, ${count('operator')} the cluster operator's job, ${count('open')} not covered yet`,
+    );
+    for (const s of statuses.filter((x) => x.coverage === 'open')) lines.push(`    - ${s.check.title}: ${s.detail}`);
+  }
+  return lines;
+}

@@ -1,0 +1,54 @@
+/**
+ * The Haven compliance map: every check of the Compliancy Checker, per cluster, covered by the
+ * repository, the provider or the operator, and the open ones named, in the file and the summary.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { render } from '../../lib/generate.js';
+import { clusterCompliance, complianceSummary, loadHavenChecks } from '../../lib/render/compliance.js';
+import type { RawAnswers } from '../../lib/questions.js';
+
+const catalog = loadCatalog();
+const ctx = { catalog, directoryName: 'platform' };
+const run = (raw: RawAnswers) => render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
+
+describe('Haven compliance map', () => {
+  it('lists all 16 checks of the checker, each with what to do or how it is covered', () => {
+    const checks = loadHavenChecks();
+    expect(checks.map((c) => c.id)).toHaveLength(16);
+    expect(checks.filter((c) => c.platform).map((c) => c.id)).toEqual(['rwx-volumes', 'automated-https-certificates', 'log-aggregation', 'metrics-server']);
+    for (const c of checks) expect(c.platform ? c.hint : c.operator, c.id).toBeTruthy();
+    // Every havenChecks id a component claims exists.
+    for (const def of catalog.components.values()) for (const id of def.havenChecks) expect(checks.map((c) => c.id), def.id).toContain(id);
+  });
+
+  it('per cluster: components, the provider RWX class, the operator (managed or not), and what is open', () => {
+    const { plan, files } = run({ provider: 'azure', clusters: ['prod', 'lab:local'], components: ['object-storage', 'postgres', 'metrics-server'] });
+    const coverage = (cluster: number) => Object.fromEntries(clusterCompliance(plan, plan.clusters[cluster]).map((s) => [s.check.id, `${s.coverage}: ${s.detail}`]));
+    const prod = coverage(0);
+    const lab = coverage(1);
+    expect(prod['metrics-server']).toBe('repository: metrics-server');
+    expect(prod['rwx-volumes']).toBe('provider: StorageClass `azurefile-premium-zrs-nfs` of Microsoft Azure Kubernetes Service');
+    expect(lab['rwx-volumes']).toMatch(/^open: /);
+    expect(prod['control-plane-nodes']).toMatch(/^operator: The provider runs the control plane/);
+    expect(lab['control-plane-nodes']).toBe('operator: Run at least three control-plane nodes.');
+    expect(prod['automated-https-certificates']).toMatch(/^open: .*does not generate ClusterIssuers yet/);
+
+    const doc = files.get('docs/haven-compliance.md')!;
+    expect(doc).toContain('## Cluster prod (Microsoft Azure Kubernetes Service, managed)');
+    expect(doc).toContain('| Deployment | metrics-server running | this repository | metrics-server |');
+    expect(doc).toContain('| Cluster | ReadWriteMany persistent volumes | **not covered yet** |');
+    expect(files.get('README.md')).toContain('[docs/haven-compliance.md](docs/haven-compliance.md)');
+    expect(complianceSummary(plan)).toEqual([
+      'Haven checks (docs/haven-compliance.md):',
+      "  prod: 1 by this repository, 1 by the provider, 12 the cluster operator's job, 2 not covered yet",
+      expect.stringMatching(/^ {4}- Automated HTTPS certificates: /),
+      expect.stringMatching(/^ {4}- Log aggregation running: /),
+      "  lab: 1 by this repository, 0 by the provider, 12 the cluster operator's job, 3 not covered yet",
+      expect.stringMatching(/^ {4}- ReadWriteMany persistent volumes: /),
+      expect.stringMatching(/^ {4}- Automated HTTPS certificates: /),
+      expect.stringMatching(/^ {4}- Log aggregation running: /),
+    ]);
+  });
+});
