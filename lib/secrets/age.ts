@@ -5,7 +5,6 @@
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { HavenPlusError } from '../errors.js';
 import { isInside } from './values.js';
 
@@ -23,6 +22,8 @@ export function sopsAgeKeyFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function generateAgeKey(): Promise<AgeKeyPair> {
+  // Loaded on use: most runs never need age, and start-up time matters.
+  const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
   const identity = await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
 }

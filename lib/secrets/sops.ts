@@ -9,7 +9,6 @@
  * - the data key is age-encrypted (ASCII armor) to every recipient.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { armor, Encrypter } from 'age-encryption';
 import { Document, isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { ENCRYPTED_REGEX } from './sops-config.js';
 
@@ -49,6 +48,7 @@ function walk(node: unknown, path: string[], leaf: (scalar: Scalar, path: string
  */
 export async function encryptSops(object: Record<string, unknown>, recipients: string[], now: Date): Promise<string> {
   if (recipients.length === 0) throw new Error('encryptSops: no age recipient');
+  const { armor, Encrypter } = await import('age-encryption');
   const regex = new RegExp(ENCRYPTED_REGEX);
   const dataKey = randomBytes(32);
   const hash = createHash('sha512');
