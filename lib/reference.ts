@@ -61,7 +61,7 @@ export function optionsDoc(): string {
     const def = q.default ? describeDefault(q.name) : q.optional ? '(none)' : '(required)';
     return `| \`${flag}\` | ${q.description} | ${def} | ${q.allowed(ctx).replace(/\|/g, '\\|')} |`;
   });
-  const runRows = RUN_OPTIONS.map((o) => `| \`--${o.name}${o.type === 'string' ? ` ${o.valueName}` : ''}\` | ${o.description} |`);
+  const runRows = RUN_OPTIONS.map((o) => `| \`--${o.name}${o.type === 'boolean' ? '' : ` ${o.valueName}`}\` | ${o.description} |`);
   return `# Options
 
 <!-- Generated from lib/questions.ts by \`npm run docs\`; do not edit by hand. -->
@@ -116,7 +116,7 @@ function describeDefault(name: string): string {
     default: {
       const q = QUESTIONS.find((x) => x.name === name)!;
       const v = q.default!({ provider: 'local', components: ['object-storage', 'postgres'] }, referenceContext());
-      return `\`${String(v)}\``;
+      return v === undefined ? '(required)' : `\`${String(v)}\``;
     }
   }
 }
