@@ -20,7 +20,6 @@ import {
 export type ObjectStorageBackend = 'provider-s3' | 'garage';
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
-export const SECRETS_STRATEGIES: readonly SecretsStrategy[] = ['sops', 'sealed-secrets', 'external-secrets'];
 
 export interface ClusterAnswer {
   name: string;

@@ -28,7 +28,7 @@ import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '../../lib/secrets/age.js';
 import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type SecretOutcome } from '../../lib/secrets/index.js';
-import type { SealingCertificate } from '../../lib/secrets/sealed.js';
+import { sealedSecretsCertPath, type SealingCertificate } from '../../lib/secrets/sealed.js';
 import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
 import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secrets/values.js';
 
@@ -48,6 +48,8 @@ export default class AppGenerator extends Generator {
   private secretValues: SecretValues = new Map();
   private certificates = new Map<string, SealingCertificate>();
   private secretOutcome: SecretOutcome | undefined;
+  /** The plan of the final answers (after --age-generate added its recipient). */
+  private plan!: Plan;
 
   constructor(args: string[], options: Options) {
     // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
@@ -185,7 +187,7 @@ export default class AppGenerator extends Generator {
       this.ageKey = await generateAgeKey();
       a.ageRecipients = [...a.ageRecipients, this.ageKey.recipient];
     }
-    const plan = buildPlan(a, this.ctx.catalog);
+    const plan = (this.plan = buildPlan(a, this.ctx.catalog));
     const clusters = a.clusters.map((c) => c.name);
     if (a.secrets === 'sealed-secrets') this.certificates = loadCertificates(certs, clusters, this.target);
     const specs = secretSpecs(plan);
@@ -260,8 +262,7 @@ export default class AppGenerator extends Generator {
 
   async configuring(): Promise<void> {
     this.log('Planning, rendering and validating in memory…');
-    const plan = buildPlan(this.answers, this.ctx.catalog);
-    this.secretOutcome = await makeSecretFiles(plan, { values: this.secretValues, certificates: this.certificates, existing: (p) => this._onDisk(p) });
+    this.secretOutcome = await makeSecretFiles(this.plan, { values: this.secretValues, certificates: this.certificates, existing: (p) => this._onDisk(p) });
     this.secretValues.clear();
     const run = await prepare(this.answers, { secretFiles: this.secretOutcome.files });
     this.prepared = run;
@@ -370,7 +371,7 @@ function secretSummary(plan: Plan, outcome: SecretOutcome): string[] {
     lines.push(`  Secrets still to provide (see the cluster READMEs): ${outcome.missing.map(label).join(', ')}`);
     if (plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0) lines.push('    no age recipient: give --age-recipient or --age-generate to encrypt them');
     if (plan.secrets === 'sealed-secrets') {
-      const without = plan.clusters.filter((c) => outcome.missing.some((m) => m.cluster === c.name) && !outcome.files.has(`clusters/${c.name}/sealed-secrets.pem`));
+      const without = plan.clusters.filter((c) => outcome.missing.some((m) => m.cluster === c.name) && !outcome.files.has(sealedSecretsCertPath(c.name)));
       if (without.length > 0) lines.push(`    no controller certificate for ${without.map((c) => c.name).join(', ')}: give --sealed-secrets-cert [cluster=]file`);
     }
   }

@@ -31,6 +31,8 @@ export interface CheckStatus {
   check: HavenCheck;
   coverage: Coverage;
   detail: string;
+  /** Components of this repository covering it on the cluster (coverage 'repository'). */
+  components: string[];
 }
 
 let checks: HavenCheck[] | undefined;
@@ -44,14 +46,14 @@ export function clusterCompliance(plan: Plan, cluster: PlannedCluster): CheckSta
   return loadHavenChecks().map((check) => {
     if (!check.platform) {
       const detail = (cluster.provider.managed && check.managed) || check.operator || '';
-      return { check, coverage: 'operator', detail };
+      return { check, coverage: 'operator', detail, components: [] };
     }
     const components = plan.components.filter((c) => cluster.components.includes(c.def.id) && c.def.havenChecks.includes(check.id)).map((c) => c.def.title);
-    if (components.length > 0) return { check, coverage: 'repository', detail: components.join(', ') };
+    if (components.length > 0) return { check, coverage: 'repository', detail: components.join(', '), components };
     if (check.id === 'rwx-volumes' && cluster.provider.storage.rwx) {
-      return { check, coverage: 'provider', detail: `StorageClass \`${cluster.provider.storage.rwx}\` of ${cluster.provider.title}` };
+      return { check, coverage: 'provider', detail: `StorageClass \`${cluster.provider.storage.rwx}\` of ${cluster.provider.title}`, components };
     }
-    return { check, coverage: 'open', detail: check.hint ?? '' };
+    return { check, coverage: 'open', detail: check.hint ?? '', components };
   });
 }
 

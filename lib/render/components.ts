@@ -8,7 +8,7 @@ import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import type { Plan, PlannedCluster } from '../plan.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
-import { secretFileName, type SecretSpec } from '../secrets/specs.js';
+import { secretFileName, secretSpec, type SecretSpec } from '../secrets/specs.js';
 import { normalizeYaml, renderTemplate } from './template.js';
 
 export const componentPath = (id: string, stage: string) => `infrastructure/${id}/${stage}`;
@@ -70,7 +70,7 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
 function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, overlay: string): string[] {
   const added: string[] = [];
   for (const s of def.secrets) {
-    const spec: SecretSpec = { cluster: cluster.name, component: def.id, namespace: def.config!.namespace, name: s.name, description: s.description, keys: s.keys, dir: overlay };
+    const spec = secretSpec(def, s, cluster.name);
     const name = secretFileName(plan.secrets, s.name);
     const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(`${overlay}/${name}`);
     if (content === undefined) continue;

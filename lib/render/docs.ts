@@ -1,7 +1,5 @@
 /** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, type Plan, type PlannedCluster } from '../plan.js';
@@ -96,7 +94,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
     for (const s of clusterCompliance(plan, cluster)) {
       if (s.coverage !== 'repository') continue;
       const set = covered.get(s.check.title) ?? new Set<string>();
-      for (const c of s.detail.split(', ')) set.add(c);
+      for (const c of s.components) set.add(c);
       covered.set(s.check.title, set);
     }
   }

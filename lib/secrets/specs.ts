@@ -4,6 +4,7 @@
  * config overlay for the cluster, next to the objects that use it.
  */
 import type { SecretsStrategy } from '../answers.js';
+import type { ComponentDef, SecretDecl } from '../catalog.js';
 import type { Plan } from '../plan.js';
 
 export interface SecretSpec {
@@ -31,38 +32,29 @@ export function secretFileName(strategy: SecretsStrategy, name: string): string 
 
 export const secretPath = (spec: SecretSpec, strategy: SecretsStrategy) => `${spec.dir}/${secretFileName(strategy, spec.name)}`;
 
+/** A Secret a component declares, on one cluster: in the component's config namespace and overlay. */
+export function secretSpec(def: ComponentDef, secret: SecretDecl, cluster: string): SecretSpec {
+  return {
+    cluster,
+    component: def.id,
+    namespace: def.config!.namespace,
+    name: secret.name,
+    description: secret.description,
+    keys: secret.keys,
+    dir: `infrastructure/${def.id}/config/overlays/${cluster}`,
+  };
+}
+
 /** Every Secret the plan's clusters need, in cluster then component order. */
 export function secretSpecs(plan: Plan): SecretSpec[] {
   const specs: SecretSpec[] = [];
   for (const cluster of plan.clusters) {
     for (const id of cluster.components) {
       const def = plan.components.find((c) => c.def.id === id)!.def;
-      if (!def.config) continue;
-      for (const s of def.secrets) {
-        specs.push({
-          cluster: cluster.name,
-          component: id,
-          namespace: def.config.namespace,
-          name: s.name,
-          description: s.description,
-          keys: s.keys,
-          dir: `infrastructure/${id}/config/overlays/${cluster.name}`,
-        });
-      }
+      if (def.config) for (const s of def.secrets) specs.push(secretSpec(def, s, cluster.name));
     }
   }
   return specs;
-}
-
-/** Secret names and their keys across the catalog entries a plan uses (for the secret file and env). */
-export function secretKeys(plan: Plan): Map<string, string[]> {
-  const keys = new Map<string, string[]>();
-  for (const spec of secretSpecs(plan)) {
-    const list = keys.get(spec.name) ?? [];
-    for (const k of spec.keys) if (!list.includes(k.name)) list.push(k.name);
-    keys.set(spec.name, list);
-  }
-  return keys;
 }
 
 const envPart = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
