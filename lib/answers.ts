@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AnswerProblem } from './errors.js';
 import { AnswersError, HavenPlusError } from './errors.js';
-import type { Engine } from './catalog.js';
+import { bucketPurposes, type Engine } from './catalog.js';
 import {
   QUESTIONS,
   QUESTION_BY_NAME,
@@ -250,7 +250,12 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
   if (a.region && profile?.s3 && profile.s3.regions.length > 0 && !profile.s3.regions.includes(a.region)) {
     problems.push({ answer: 'region', problem: `${JSON.stringify(a.region)} is not a region of ${a.provider}`, allowed: profile.s3.regions.join(', ') });
   }
-  if (a.components.includes('object-storage') || a.components.includes('postgres')) {
+  if (usesObjectStorage({ components: a.components }, ctx.catalog)) {
+    const own = bucketPurposes(a.components, ctx.catalog);
+    const purposes = [...own, ...a.buckets];
+    for (const b of a.buckets.filter((x) => own.includes(x))) {
+      problems.push({ answer: 'buckets', problem: `${JSON.stringify(b)} is already the bucket of a component`, allowed: `names other than ${own.join(', ')}` });
+    }
     for (const c of a.clusters) {
       const p = ctx.catalog.providers.get(c.provider)!;
       const backend = a.objectStorage ?? (p.defaultObjectStorage === 'provider-s3' && (p.s3?.endpoint || (c.provider === a.provider && a.s3Endpoint)) ? 'provider-s3' : p.defaultObjectStorage);
@@ -263,7 +268,7 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
           allowed: `--s3-endpoint <url> (for clusters on the default provider), or --object-storage garage`,
         });
       }
-      for (const purpose of ['postgres', ...a.buckets]) {
+      for (const purpose of purposes) {
         const bucket = bucketName(a.name, c.name, purpose);
         if (bucket.length > 63) {
           problems.push({

@@ -51,13 +51,18 @@ export interface Requirement {
 /** A Secret a component reads, declared in its catalog entry (never its value). */
 export interface SecretDecl {
   name: string;
+  /**
+   * Which stage delivers it: config (default, the config namespace, next to the objects that use it)
+   * or controller (the component's namespace, next to its chart releases, before they install).
+   */
+  stage: Stage;
   /** What the credential is, for the README and prompts. */
   description: string;
   keys: { name: string; description: string }[];
 }
 
 /** Answers that choose the backend of a service component. */
-export type ServiceKind = 'object-storage' | 'secrets';
+export type ServiceKind = 'object-storage' | 'secrets' | 'rwx';
 
 export interface ComponentDef {
   id: string;
@@ -74,6 +79,13 @@ export interface ComponentDef {
   podSecurity: PodSecurityLevel;
   podSecurityReason?: string;
   requires: Requirement[];
+  /**
+   * Every other component on the cluster waits for this one (policy engines: nothing may start before
+   * the policies that judge it are in place).
+   */
+  runsFirst: boolean;
+  /** Object storage buckets the component writes, by purpose (one per cluster: <platform>-<cluster>-<purpose>). */
+  buckets: string[];
   /** For a service contract (object storage, secrets): backend id → component that implements it in-cluster (null: none needed). */
   backends?: Record<string, string | null>;
   /** Which answer picks the backend of a service component. */
@@ -192,7 +204,9 @@ function loadSecrets(raw: unknown, file: string): SecretDecl[] {
       return { name: key, description: str(k.description, file, 'secrets.keys.description') };
     });
     if (keys.length === 0) fail(file, `secret ${name} declares no keys`);
-    return { name, description: str(s.description, file, 'secrets.description'), keys };
+    const stage = s.stage ?? 'config';
+    if (stage !== 'controller' && stage !== 'config') fail(file, `secret ${name}: stage must be controller or config`);
+    return { name, stage, description: str(s.description, file, 'secrets.description'), keys };
   });
 }
 
@@ -229,6 +243,8 @@ function loadComponent(dir: string): ComponentDef {
     podSecurity,
     podSecurityReason: raw.podSecurityReason as string | undefined,
     requires,
+    runsFirst: raw.runsFirst === true,
+    buckets: asStringArray(raw.buckets, file, 'buckets'),
     backends: raw.backends as Record<string, string | null> | undefined,
     service: raw.service as ServiceKind | undefined,
     secrets: loadSecrets(raw.secrets, file),
@@ -244,10 +260,15 @@ function loadComponent(dir: string): ComponentDef {
     provide: asStringArray(raw.provide, file, 'provide'),
     dir,
   };
-  if (component.backends && component.service !== 'object-storage' && component.service !== 'secrets') {
-    fail(file, 'a component with backends needs service: object-storage or secrets');
+  if (component.backends && !['object-storage', 'secrets', 'rwx'].includes(component.service ?? '')) {
+    fail(file, 'a component with backends needs service: object-storage, secrets or rwx');
   }
-  if (component.secrets.length > 0 && !component.config) fail(file, 'secrets are delivered with the config stage: declare config');
+  for (const s of component.secrets) {
+    if (s.stage === 'config' && !component.config) fail(file, `secret ${s.name} is delivered with the config stage: declare config (or stage: controller)`);
+    if (s.stage === 'controller' && !component.controller) fail(file, `secret ${s.name} is delivered with the controller stage: declare controller releases`);
+  }
+  for (const b of component.buckets) if (!SECRET_NAME.test(b)) fail(file, `bucket purpose ${b} is not a DNS-1123 label`);
+  if (component.buckets.length > 0 && !component.requires.some((r) => r.id === 'object-storage')) fail(file, 'a component with buckets must require object-storage');
   const releaseNames = new Set(component.controller?.releases.map((r) => r.name));
   for (const r of component.controller?.releases ?? []) {
     for (const d of r.dependsOn) if (!releaseNames.has(d)) fail(file, `release ${r.name} depends on unknown release ${d}`);
@@ -283,6 +304,26 @@ function loadProvider(file: string): ProviderProfile {
   };
   if (profile.defaultObjectStorage === 'provider-s3' && !profile.s3) fail(file, 'defaultObjectStorage provider-s3 needs an s3 section');
   return profile;
+}
+
+/** The components and everything they require, transitively (backends left out: they depend on the cluster). */
+export function requiredClosure(ids: Iterable<string>, catalog: Catalog): Set<string> {
+  const out = new Set<string>();
+  const visit = (id: string) => {
+    if (out.has(id)) return;
+    const def = catalog.components.get(id);
+    if (!def) return;
+    out.add(id);
+    for (const r of def.requires) visit(r.id);
+  };
+  for (const id of ids) visit(id);
+  return out;
+}
+
+/** Bucket purposes the components (and what they require) write, in catalog order. */
+export function bucketPurposes(ids: Iterable<string>, catalog: Catalog): string[] {
+  const closure = requiredClosure(ids, catalog);
+  return [...catalog.components.values()].filter((c) => closure.has(c.id)).flatMap((c) => c.buckets);
 }
 
 let cached: Catalog | undefined;

@@ -5,7 +5,7 @@
  */
 import type { Answers, ObjectStorageBackend, SecretsStrategy } from './answers.js';
 import { bucketName } from './answers.js';
-import type { Catalog, ComponentDef, Engine, ProviderProfile, Release, Stage } from './catalog.js';
+import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 
 export const S3_SECRET_NAME = 's3-credentials';
@@ -22,7 +22,8 @@ export interface ClusterObjectStorage {
   region: string;
   pathStyle: boolean;
   secretName: string;
-  buckets: { postgres: string } & Record<string, string>;
+  /** Bucket name by purpose: the components' buckets, then the extra application buckets. */
+  buckets: Record<string, string>;
   bucketList: Bucket[];
   /** Facts the user should check (e.g. a region default). */
   notes: string[];
@@ -38,6 +39,8 @@ export interface PlannedCluster {
   garage?: { replicas: number; replicationFactor: string; metaSize: string; dataSize: string; cpu: string; memory: string; memoryLimit: string };
   /** Component ids this cluster runs, in dependency order. */
   components: string[];
+  /** Namespaces of this cluster's components that are not Pod Security `restricted` (policy exemptions), sorted. */
+  podSecurityExempt: string[];
 }
 
 export interface PlannedComponent {
@@ -112,6 +115,8 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     if (answers.engine === 'argocd') include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
     for (const id of answers.components) include(id, 'selected');
     cluster.components = topoSort([...included], catalog);
+    const relaxed = cluster.components.map((id) => catalog.components.get(id)!).filter((d) => d.podSecurity !== 'restricted');
+    cluster.podSecurityExempt = [...new Set(relaxed.flatMap((d) => [d.namespace, ...(d.config ? [d.config.namespace] : [])]))].sort();
   }
 
   const allIds = topoSort([...new Set(clusters.flatMap((c) => c.components))], catalog);
@@ -136,14 +141,13 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
 function planCluster(a: Answers, catalog: Catalog, name: string, provider: ProviderProfile): PlannedCluster {
   const onDefault = provider.id === a.provider;
   const sandbox = provider.sandbox;
-  const needsObjectStorage = a.components.some((id) => id === 'object-storage' || catalog.components.get(id)?.requires.some((r) => r.id === 'object-storage'));
   let objectStorage: ClusterObjectStorage | undefined;
-  if (needsObjectStorage) {
+  if (requiredClosure(a.components, catalog).has('object-storage')) {
     const endpointOverride = onDefault ? a.s3Endpoint : undefined;
     const backend: ObjectStorageBackend =
       a.objectStorage ?? (provider.defaultObjectStorage === 'provider-s3' || endpointOverride ? 'provider-s3' : 'garage');
-    const purposes = ['postgres', ...a.buckets];
-    const buckets = Object.fromEntries(purposes.map((p) => [p, bucketName(a.name, name, p)])) as ClusterObjectStorage['buckets'];
+    const purposes = [...bucketPurposes(a.components, catalog), ...a.buckets];
+    const buckets = Object.fromEntries(purposes.map((p) => [p, bucketName(a.name, name, p)]));
     const bucketList = purposes.map((p) => ({ purpose: p, name: buckets[p] }));
     const notes: string[] = [];
     if (backend === 'garage') {
@@ -166,6 +170,7 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
       ? { replicas: 1, replicationFactor: '1', metaSize: '1Gi', dataSize: '5Gi', cpu: '50m', memory: '256Mi', memoryLimit: '512Mi' }
       : { replicas: 3, replicationFactor: '3', metaSize: '5Gi', dataSize: '100Gi', cpu: '250m', memory: '1Gi', memoryLimit: '2Gi' },
     components: [],
+    podSecurityExempt: [],
   };
 }
 
@@ -224,12 +229,20 @@ function deployedFor(id: string, cluster: PlannedCluster, plan: Plan): Component
 /** Stage-level graph for one cluster (Flux Kustomizations), in dependency order. */
 export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] {
   const nodes: StageNode[] = [];
+  const defOf = (id: string) => plan.components.find((c) => c.def.id === id)!.def;
+  // Components that run first (policy): every other component's first stage waits for their last,
+  // except the GitOps engine and what they need themselves.
+  const first = cluster.components.map(defOf).filter((d) => d.runsFirst && stagesOf(d).length > 0);
+  const firstNeeds = requiredClosure(first.map((d) => d.id), { components: new Map(plan.components.map((c) => [c.def.id, c.def])), providers: new Map() });
   for (const id of cluster.components) {
-    const def = plan.components.find((c) => c.def.id === id)!.def;
+    const def = defOf(id);
     const stages = stagesOf(def);
     for (const stage of stages) {
       const dependsOn = new Set<string>();
       if (stage === 'config' && stages.includes('controller')) dependsOn.add(stageId(id, 'controller'));
+      if (stage === stages[0] && def.category !== 'gitops' && !firstNeeds.has(id)) {
+        for (const f of first) dependsOn.add(stageId(f.id, stagesOf(f).at(-1)!));
+      }
       for (const r of def.requires) {
         if (r.stage !== stage && !(r.stage === 'config' && !stages.includes('config'))) continue;
         const target = deployedFor(r.id, cluster, plan);

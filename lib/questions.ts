@@ -2,7 +2,7 @@
  * The one question table. Flags (bin and Yeoman options), interactive prompts, the answers-file
  * JSON Schema, `--help` and docs/options.md are all derived from it: adding a question is one entry.
  */
-import type { Catalog } from './catalog.js';
+import { loadCatalog, requiredClosure, type Catalog } from './catalog.js';
 import {
   AGE_RECIPIENT_ALLOWED,
   BRANCH_ALLOWED,
@@ -369,9 +369,8 @@ export function selectableComponents(ctx: QuestionContext): string[] {
 }
 
 /** Whether the chosen components need object storage (directly or through a dependency). */
-export function usesObjectStorage(answers: RawAnswers): boolean {
-  const ids = componentIds(answers);
-  return ids.includes('object-storage') || ids.includes('postgres');
+export function usesObjectStorage(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
+  return requiredClosure(componentIds(answers), catalog).has('object-storage');
 }
 
 export const QUESTION_BY_NAME = new Map(QUESTIONS.map((q) => [q.name, q]));

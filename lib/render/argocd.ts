@@ -7,7 +7,7 @@
 import type { ComponentDef } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterApps, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
-import { clusterValues, clustersRunning, componentPath, renderConfig } from './components.js';
+import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
 import { DESCRIPTION_ANNOTATION, documents, kustomization, podSecurityLabels } from './manifests.js';
 import { toYaml } from './template.js';
 
@@ -17,6 +17,9 @@ const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 const valuesFile = (def: ComponentDef, release: string, where: string) => `${componentPath(def.id, 'controller')}/${where}/${release}.values.yaml`;
 
+/** Where the Secrets a chart reads at install time live: the controller overlay (a kustomization of just them). */
+const controllerSecretsDir = (def: ComponentDef, cluster: string) => `${componentPath(def.id, 'controller')}/overlays/${cluster}`;
+
 function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
   for (const r of def.controller?.releases ?? []) {
     if (Object.keys(r.values).length > 0) files.add(valuesFile(def, r.name, 'base'), toYaml(r.values));
@@ -24,6 +27,11 @@ function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
       const values = clusterValues(def, r, plan, cluster);
       if (Object.keys(values).length > 0) files.add(valuesFile(def, r.name, `overlays/${cluster.name}`), toYaml(values));
     }
+  }
+  if (!def.controller) return;
+  for (const cluster of clustersRunning(plan, def.id)) {
+    const secrets = renderSecrets(files, plan, def, cluster, 'controller');
+    if (secrets.length > 0) files.add(`${controllerSecretsDir(def, cluster.name)}/kustomization.yaml`, kustomization(secrets));
   }
 }
 
@@ -54,9 +62,14 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
         ? { repoURL: r.source.url, path: r.chart, targetRevision: r.version }
         : { repoURL: r.source.url, chart: r.chart, targetRevision: r.version };
     chartSource.helm = { releaseName: r.name, ...(valueFiles.length > 0 ? { valueFiles } : {}) };
+    const sources: Record<string, unknown>[] = [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }];
+    // Secrets the chart reads at install come with the component's first release, in the same sync
+    // (Argo CD applies Secrets before workloads).
+    const secretsDir = controllerSecretsDir(def, cluster.name);
+    if (def.controller!.releases[0] === r && files.has(`${secretsDir}/kustomization.yaml`)) sources.push({ repoURL, targetRevision: plan.branch, path: secretsDir });
     spec = {
       project: PROJECT,
-      sources: [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }],
+      sources,
       destination: { server: IN_CLUSTER, namespace: def.namespace },
       syncPolicy: syncPolicy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, [
         'CreateNamespace=true',

@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
-import type { ComponentDef, Release } from '../catalog.js';
+import type { ComponentDef, Release, Stage } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import type { Plan, PlannedCluster } from '../plan.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
-import { secretFileName, secretSpec, type SecretSpec } from '../secrets/specs.js';
+import { secretFileName, secretPath, secretSpec, type SecretSpec } from '../secrets/specs.js';
 import { normalizeYaml, renderTemplate } from './template.js';
 
 export const componentPath = (id: string, stage: string) => `infrastructure/${id}/${stage}`;
@@ -47,7 +47,7 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
       files.add(`${overlay}/${outputName(template)}`, normalizeYaml(text, template));
       resources.push(outputName(template));
     }
-    resources.push(...renderSecrets(files, plan, def, cluster, overlay));
+    resources.push(...renderSecrets(files, plan, def, cluster, 'config'));
     const patches: string[] = [];
     for (const template of config.patches) {
       // One patch per file: kustomize applies each patch file to the object it names.
@@ -64,18 +64,19 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
 }
 
 /**
- * The Secrets a component reads on a cluster: an ExternalSecret (a reference, always rendered), or
- * the encrypted/sealed file made before rendering. A Secret without a file is listed in the README.
+ * The Secrets a component reads on a cluster in one stage: an ExternalSecret (a reference, always
+ * rendered), or the encrypted/sealed file made before rendering, written into the stage's overlay.
+ * A Secret without a file is listed in the README. Returns the file names added.
  */
-function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, overlay: string): string[] {
+export function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, stage: Stage): string[] {
   const added: string[] = [];
-  for (const s of def.secrets) {
+  for (const s of def.secrets.filter((d) => d.stage === stage)) {
     const spec = secretSpec(def, s, cluster.name);
-    const name = secretFileName(plan.secrets, s.name);
-    const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(`${overlay}/${name}`);
+    const path = secretPath(spec, plan.secrets);
+    const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(path);
     if (content === undefined) continue;
-    files.add(`${overlay}/${name}`, content);
-    added.push(name);
+    files.add(path, content);
+    added.push(secretFileName(plan.secrets, s.name));
   }
   return added;
 }

@@ -8,7 +8,7 @@
 import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterStages, type Plan } from '../plan.js';
-import { clusterValues, clustersRunning, componentPath, renderConfig } from './components.js';
+import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
 
 export const FLUX_NAMESPACE = 'flux-system';
@@ -75,6 +75,8 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
   );
   files.add(`${dir}/base/kustomization.yaml`, kustomization(['namespace.yaml', 'sources.yaml', 'releases.yaml']));
   for (const cluster of clustersRunning(plan, def.id)) {
+    // Secrets a chart reads when it installs: applied with the HelmReleases, so they exist first.
+    const secrets = renderSecrets(files, plan, def, cluster, 'controller');
     const patches: string[] = [];
     for (const r of releases) {
       const values = clusterValues(def, r, plan, cluster);
@@ -89,7 +91,7 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
       );
       patches.push(name);
     }
-    files.add(`${dir}/overlays/${cluster.name}/kustomization.yaml`, kustomization(['../../base'], patches));
+    files.add(`${dir}/overlays/${cluster.name}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches));
   }
 }
 

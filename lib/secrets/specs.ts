@@ -1,10 +1,11 @@
 /**
  * Which Secrets a plan needs, per cluster, and where each one lives in the repository. A Secret is
  * declared by the component that reads it (catalog `secrets:`); its file sits in that component's
- * config overlay for the cluster, next to the objects that use it.
+ * overlay for the cluster, next to the objects that use it: the config overlay, or the controller
+ * overlay for a Secret a chart reads when it installs.
  */
 import type { SecretsStrategy } from '../answers.js';
-import type { ComponentDef, SecretDecl } from '../catalog.js';
+import type { ComponentDef, SecretDecl, Stage } from '../catalog.js';
 import type { Plan } from '../plan.js';
 
 export interface SecretSpec {
@@ -14,7 +15,8 @@ export interface SecretSpec {
   name: string;
   description: string;
   keys: { name: string; description: string }[];
-  /** The config overlay the Secret's file belongs to. */
+  stage: Stage;
+  /** The overlay the Secret's file belongs to. */
   dir: string;
 }
 
@@ -32,16 +34,17 @@ export function secretFileName(strategy: SecretsStrategy, name: string): string 
 
 export const secretPath = (spec: SecretSpec, strategy: SecretsStrategy) => `${spec.dir}/${secretFileName(strategy, spec.name)}`;
 
-/** A Secret a component declares, on one cluster: in the component's config namespace and overlay. */
+/** A Secret a component declares, on one cluster: in the namespace and overlay of its stage. */
 export function secretSpec(def: ComponentDef, secret: SecretDecl, cluster: string): SecretSpec {
   return {
     cluster,
     component: def.id,
-    namespace: def.config!.namespace,
+    namespace: secret.stage === 'controller' ? def.namespace : def.config!.namespace,
     name: secret.name,
     description: secret.description,
     keys: secret.keys,
-    dir: `infrastructure/${def.id}/config/overlays/${cluster}`,
+    stage: secret.stage,
+    dir: `infrastructure/${def.id}/${secret.stage}/overlays/${cluster}`,
   };
 }
 
@@ -51,7 +54,7 @@ export function secretSpecs(plan: Plan): SecretSpec[] {
   for (const cluster of plan.clusters) {
     for (const id of cluster.components) {
       const def = plan.components.find((c) => c.def.id === id)!.def;
-      if (def.config) for (const s of def.secrets) specs.push(secretSpec(def, s, cluster.name));
+      for (const s of def.secrets) specs.push(secretSpec(def, s, cluster.name));
     }
   }
   return specs;
