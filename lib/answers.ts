@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AnswerProblem } from './errors.js';
 import { AnswersError, HavenPlusError } from './errors.js';
-import { bucketPurposes, type Engine } from './catalog.js';
+import { bucketPurposes, requiredClosure, type Engine } from './catalog.js';
 import {
   QUESTIONS,
   QUESTION_BY_NAME,
   parseClusterSpec,
+  usesCertManager,
   usesObjectStorage,
   type Question,
   type QuestionContext,
@@ -20,6 +21,8 @@ import {
 export type ObjectStorageBackend = 'provider-s3' | 'garage';
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
+export type CertificateIssuer = 'letsencrypt' | 'private-ca';
+export type GatewayImplementation = 'envoy';
 
 export interface ClusterAnswer {
   name: string;
@@ -32,6 +35,8 @@ export interface Answers {
   engine: Engine;
   provider: string;
   clusters: ClusterAnswer[];
+  /** The component set --components defaulted to (unset when --components was given). */
+  preset?: string;
   components: string[];
   objectStorage?: ObjectStorageBackend;
   region?: string;
@@ -41,6 +46,12 @@ export interface Answers {
   /** Namespaces allowed to connect to the databases. */
   databaseClients: string[];
   buckets: string[];
+  /** Gateway API implementation (when the gateway component runs). */
+  gateway?: GatewayImplementation;
+  /** ClusterIssuer cert-manager signs with (when cert-manager runs). */
+  certificateIssuer?: CertificateIssuer;
+  /** Let's Encrypt account email (letsencrypt only). */
+  acmeEmail?: string;
   /** How Secrets reach the clusters. */
   secrets: SecretsStrategy;
   /** age public keys SOPS files are encrypted to (sops only). */
@@ -205,6 +216,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
       const spec = parseClusterSpec(s);
       return { name: spec.name, provider: spec.provider ?? provider };
     }),
+    preset: raw.preset as string | undefined,
     components: [...(raw.components as string[])],
     objectStorage: raw['object-storage'] as ObjectStorageBackend | undefined,
     region: raw.region as string | undefined,
@@ -213,6 +225,9 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     databases: (raw.databases as string[] | undefined) ?? [],
     databaseClients: (raw['database-clients'] as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
+    gateway: requiredClosure(raw.components as string[], ctx.catalog.components).has('gateway') ? ((raw.gateway as GatewayImplementation | undefined) ?? 'envoy') : undefined,
+    certificateIssuer: usesCertManager(raw, ctx.catalog) ? ((raw['certificate-issuer'] as CertificateIssuer | undefined) ?? (raw['acme-email'] ? 'letsencrypt' : 'private-ca')) : undefined,
+    acmeEmail: raw['acme-email'] as string | undefined,
     secrets: (raw.secrets as SecretsStrategy | undefined) ?? (raw.engine === 'argocd' ? 'sealed-secrets' : 'sops'),
     ageRecipients: raw.secrets === 'sops' ? ((raw['age-recipient'] as string[] | undefined) ?? []) : [],
     sealingScope: (raw['sealing-scope'] as SealingScope | undefined) ?? 'strict',
@@ -242,6 +257,20 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       answer: 'git-remote',
       problem: 'is required with --engine argocd: every Application points at the repository URL',
       allowed: 'the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git',
+    });
+  }
+  if (a.certificateIssuer === 'letsencrypt' && !a.gateway) {
+    problems.push({
+      answer: 'certificate-issuer',
+      problem: "letsencrypt answers HTTP-01 challenges through the Gateway, and the gateway component is not chosen",
+      allowed: 'add gateway to --components, or use --certificate-issuer private-ca',
+    });
+  }
+  if (a.acmeEmail && a.certificateIssuer !== 'letsencrypt') {
+    problems.push({
+      answer: 'acme-email',
+      problem: a.certificateIssuer ? `is only used with --certificate-issuer letsencrypt, not ${a.certificateIssuer}` : 'is only used when cert-manager runs (a component that needs certificates)',
+      allowed: 'leave it out, or use --certificate-issuer letsencrypt',
     });
   }
   if (a.push && !a.git) problems.push({ answer: 'push', problem: 'cannot push with --no-git' });
@@ -294,6 +323,7 @@ export function toStored(a: Answers): RawAnswers {
     engine: a.engine,
     provider: a.provider,
     clusters: a.clusters.map((c) => (c.provider === a.provider ? c.name : `${c.name}:${c.provider}`)),
+    preset: a.preset,
     components: a.components,
     'object-storage': a.objectStorage,
     region: a.region,
@@ -302,6 +332,9 @@ export function toStored(a: Answers): RawAnswers {
     databases: a.components.includes('postgres') ? a.databases : undefined,
     'database-clients': a.components.includes('postgres') ? a.databaseClients : undefined,
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
+    gateway: a.gateway,
+    'certificate-issuer': a.certificateIssuer,
+    'acme-email': a.certificateIssuer === 'letsencrypt' ? a.acmeEmail : undefined,
     secrets: a.secrets,
     'age-recipient': a.secrets === 'sops' && a.ageRecipients.length > 0 ? a.ageRecipients : undefined,
     'sealing-scope': a.secrets === 'sealed-secrets' ? a.sealingScope : undefined,

@@ -13,9 +13,9 @@ export type Stage = 'controller' | 'config';
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
 export interface ChartSource {
-  /** helm: an HTTP(S) Helm repository; git: a chart inside a git repository. */
-  type: 'helm' | 'git';
-  /** Name of the Flux source object (HelmRepository/GitRepository). */
+  /** helm: an HTTP(S) Helm repository; oci: a chart in an OCI registry (url = oci://host/path/chart); git: a chart inside a git repository. */
+  type: 'helm' | 'oci' | 'git';
+  /** Name of the Flux source object (HelmRepository/OCIRepository/GitRepository). */
   name: string;
   url: string;
 }
@@ -39,6 +39,8 @@ export interface Release {
   crds: string[];
   /** Argo CD: fields a controller in the cluster owns (e.g. a webhook caBundle), left out of the diff. */
   ignoreDifferences: Record<string, unknown>[];
+  /** Why this chart's values cannot be checked offline (its data is not in the shared chart set); undefined: they are checked. */
+  valuesUnchecked?: string;
 }
 
 export interface Requirement {
@@ -46,6 +48,8 @@ export interface Requirement {
   /** Which stage of this component needs the other one ready. */
   stage: Stage;
   reason: string;
+  /** Ordering only: wait for it when the cluster runs it, never pull it in. */
+  optional: boolean;
 }
 
 /** A Secret a component reads, declared in its catalog entry (never its value). */
@@ -62,7 +66,7 @@ export interface SecretDecl {
 }
 
 /** Answers that choose the backend of a service component. */
-export type ServiceKind = 'object-storage' | 'secrets' | 'rwx';
+export type ServiceKind = 'object-storage' | 'secrets' | 'rwx' | 'gateway';
 
 export interface ComponentDef {
   id: string;
@@ -136,9 +140,18 @@ export interface ProviderProfile {
   sources: string[];
 }
 
+/** A named set of components (--preset), as data. */
+export interface Preset {
+  id: string;
+  title: string;
+  summary: string;
+  components: string[];
+}
+
 export interface Catalog {
   components: Map<string, ComponentDef>;
   providers: Map<string, ProviderProfile>;
+  presets: Map<string, Preset>;
 }
 
 export class CatalogError extends Error {
@@ -170,9 +183,11 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
   const source = raw.source as Record<string, unknown> | undefined;
   if (!source) fail(file, `release ${String(raw.name)} has no source`);
   const type = source.type;
-  if (type !== 'helm' && type !== 'git') fail(file, `source.type must be helm or git, got ${JSON.stringify(type)}`);
+  if (type !== 'helm' && type !== 'git' && type !== 'oci') fail(file, `source.type must be helm, oci or git, got ${JSON.stringify(type)}`);
   const url = str(source.url, file, 'source.url');
-  if (!url.startsWith('https://')) fail(file, `source.url must be https://, got ${url}`);
+  if (type === 'oci' ? !url.startsWith('oci://') || !url.endsWith(`/${String(raw.chart)}`) : !url.startsWith('https://')) {
+    fail(file, type === 'oci' ? `source.url of an oci chart must be oci://<registry>/<path>/${String(raw.chart)}, got ${url}` : `source.url must be https://, got ${url}`);
+  }
   const clusterValues = raw.clusterValues === undefined ? undefined : str(raw.clusterValues, file, 'clusterValues');
   if (clusterValues && !existsSync(join(dir, clusterValues))) fail(file, `clusterValues template ${clusterValues} does not exist`);
   return {
@@ -186,6 +201,7 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     images: asStringArray(raw.images, file, 'images'),
     crds: asStringArray(raw.crds, file, 'crds'),
     ignoreDifferences: (raw.ignoreDifferences as Record<string, unknown>[] | undefined) ?? [],
+    valuesUnchecked: raw.valuesUnchecked === undefined ? undefined : str(raw.valuesUnchecked, file, 'valuesUnchecked'),
   };
 }
 
@@ -217,7 +233,7 @@ function loadComponent(dir: string): ComponentDef {
   const requires = ((raw.requires as Record<string, unknown>[]) ?? []).map((r) => {
     const stage = r.stage ?? 'controller';
     if (stage !== 'controller' && stage !== 'config') fail(file, `requires.stage must be controller or config`);
-    return { id: str(r.id, file, 'requires.id'), stage: stage as Stage, reason: str(r.reason, file, 'requires.reason') };
+    return { id: str(r.id, file, 'requires.id'), stage: stage as Stage, reason: str(r.reason, file, 'requires.reason'), optional: r.optional === true };
   });
   const controllerRaw = raw.controller as { releases?: Record<string, unknown>[] } | undefined;
   const configRaw = raw.config as Record<string, unknown> | undefined;
@@ -260,8 +276,8 @@ function loadComponent(dir: string): ComponentDef {
     provide: asStringArray(raw.provide, file, 'provide'),
     dir,
   };
-  if (component.backends && !['object-storage', 'secrets', 'rwx'].includes(component.service ?? '')) {
-    fail(file, 'a component with backends needs service: object-storage, secrets or rwx');
+  if (component.backends && !['object-storage', 'secrets', 'rwx', 'gateway'].includes(component.service ?? '')) {
+    fail(file, 'a component with backends needs service: object-storage, secrets, rwx or gateway');
   }
   for (const s of component.secrets) {
     if (s.stage === 'config' && !component.config) fail(file, `secret ${s.name} is delivered with the config stage: declare config (or stage: controller)`);
@@ -307,14 +323,14 @@ function loadProvider(file: string): ProviderProfile {
 }
 
 /** The components and everything they require, transitively (backends left out: they depend on the cluster). */
-export function requiredClosure(ids: Iterable<string>, catalog: Catalog): Set<string> {
+export function requiredClosure(ids: Iterable<string>, components: ReadonlyMap<string, ComponentDef>): Set<string> {
   const out = new Set<string>();
   const visit = (id: string) => {
     if (out.has(id)) return;
-    const def = catalog.components.get(id);
+    const def = components.get(id);
     if (!def) return;
     out.add(id);
-    for (const r of def.requires) visit(r.id);
+    for (const r of def.requires) if (!r.optional) visit(r.id);
   };
   for (const id of ids) visit(id);
   return out;
@@ -322,7 +338,7 @@ export function requiredClosure(ids: Iterable<string>, catalog: Catalog): Set<st
 
 /** Bucket purposes the components (and what they require) write, in catalog order. */
 export function bucketPurposes(ids: Iterable<string>, catalog: Catalog): string[] {
-  const closure = requiredClosure(ids, catalog);
+  const closure = requiredClosure(ids, catalog.components);
   return [...catalog.components.values()].filter((c) => closure.has(c.id)).flatMap((c) => c.buckets);
 }
 
@@ -350,7 +366,24 @@ export function loadCatalog(templatesDir = TEMPLATES_DIR): Catalog {
     if (`${p.id}.yaml` !== name) fail(join(providersDir, name), `id ${p.id} must match the file name`);
     providers.set(p.id, p);
   }
-  const catalog = { components, providers };
+  const presets = new Map<string, Preset>();
+  const presetsDir = join(templatesDir, 'presets');
+  for (const name of readdirSync(presetsDir).sort()) {
+    if (!name.endsWith('.yaml')) continue;
+    const file = join(presetsDir, name);
+    const raw = readYaml(file);
+    const preset: Preset = {
+      id: str(raw.id, file, 'id'),
+      title: str(raw.title, file, 'title'),
+      summary: str(raw.summary, file, 'summary'),
+      components: asStringArray(raw.components, file, 'components'),
+    };
+    if (`${preset.id}.yaml` !== name) fail(file, `id ${preset.id} must match the file name`);
+    if (preset.components.length === 0) fail(file, 'components must not be empty');
+    for (const id of preset.components) if (!components.get(id)?.selectable) fail(file, `component ${id} is not a selectable component`);
+    presets.set(preset.id, preset);
+  }
+  const catalog = { components, providers, presets };
   if (templatesDir === TEMPLATES_DIR) cached = catalog;
   return catalog;
 }

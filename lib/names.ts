@@ -108,3 +108,18 @@ export function checkDescription(value: string): string | undefined {
 export function quote(value: unknown): string {
   return JSON.stringify(value);
 }
+
+export const EMAIL_ALLOWED = 'an email address local@domain.tld (printable ASCII, no spaces, at most 254 characters)';
+
+/** An ACME account email: what Let's Encrypt accepts, nothing that could leave a YAML scalar. */
+export function checkEmail(value: string): string | undefined {
+  if (value.length > 254) return `${JSON.stringify(value)} is longer than 254 characters`;
+  const at = value.lastIndexOf('@');
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (at < 1 || !/^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    return `${JSON.stringify(value)} is not an email address`;
+  }
+  if (checkDnsSubdomain(domain.toLowerCase()) || !domain.includes('.')) return `${JSON.stringify(value)} has no valid domain after @`;
+  return undefined;
+}

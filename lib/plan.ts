@@ -3,9 +3,9 @@
  * runs (dependencies pulled in, with the reason), per-cluster settings from the provider profile,
  * and the dependency graph from which Flux dependsOn and Argo CD sync waves are both derived.
  */
-import type { Answers, ObjectStorageBackend, SecretsStrategy } from './answers.js';
+import type { Answers, GatewayImplementation, ObjectStorageBackend, SecretsStrategy } from './answers.js';
 import { bucketName } from './answers.js';
-import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type Stage } from './catalog.js';
+import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 
 export const S3_SECRET_NAME = 's3-credentials';
@@ -33,6 +33,8 @@ export interface PlannedCluster {
   name: string;
   provider: ProviderProfile;
   storageClass?: string;
+  /** The ReadWriteMany StorageClass: the provider's, or `nfs` from the in-cluster NFS server. */
+  rwxStorageClass: string;
   instances: number;
   sandbox: boolean;
   objectStorage?: ClusterObjectStorage;
@@ -69,6 +71,8 @@ export interface Plan {
   databaseClients: string[];
   /** How Secrets reach the clusters. */
   secrets: SecretsStrategy;
+  /** The GatewayClass of public-gateway (when the gateway component runs). */
+  gatewayClass?: string;
   /** Encrypted or sealed Secret files (path → content), made before rendering (they are not a pure function of the answers). */
   secretFiles: ReadonlyMap<string, string>;
   generator: { name: string; version: string };
@@ -92,6 +96,16 @@ export interface AppNode {
   wave: number;
 }
 
+const BACKEND_REASON: Record<ServiceKind, (cluster: PlannedCluster, a: Answers) => string> = {
+  secrets: (_c, a) => `delivers Secrets (--secrets ${a.secrets})`,
+  'object-storage': (c) => `object storage backend of cluster ${c.name}`,
+  rwx: (c) => `ReadWriteMany volumes on cluster ${c.name}: ${c.provider.title} has no ReadWriteMany StorageClass`,
+  gateway: (_c, a) => `implements the Gateway (--gateway ${a.gateway})`,
+};
+
+/** The GatewayClass each Gateway implementation serves. */
+export const GATEWAY_CLASSES: Record<GatewayImplementation, string> = { envoy: 'envoy-gateway' };
+
 export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   const clusters = answers.clusters.map((c) => planCluster(answers, catalog, c.name, catalog.providers.get(c.provider)!));
   const reasons = new Map<string, string[]>();
@@ -108,9 +122,9 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
       if (included.has(id)) return;
       included.add(id);
       const def = catalog.components.get(id)!;
-      for (const r of def.requires) include(r.id, `required by ${def.id}: ${r.reason}`);
-      const impl = backendOf(def, cluster, answers.secrets);
-      if (impl) include(impl, def.service === 'secrets' ? `delivers Secrets (--secrets ${answers.secrets})` : `object storage backend of cluster ${cluster.name}`);
+      for (const r of def.requires) if (!r.optional) include(r.id, `required by ${def.id}: ${r.reason}`);
+      const impl = backendOf(def, cluster, answers);
+      if (impl) include(impl, BACKEND_REASON[def.service!](cluster, answers));
     };
     if (answers.engine === 'argocd') include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
     for (const id of answers.components) include(id, 'selected');
@@ -133,6 +147,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
       : [],
     databaseClients: answers.components.includes('postgres') ? answers.databaseClients : [],
     secrets: answers.secrets,
+    gatewayClass: answers.gateway ? GATEWAY_CLASSES[answers.gateway] : undefined,
     secretFiles: new Map(),
     generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
   };
@@ -142,7 +157,7 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
   const onDefault = provider.id === a.provider;
   const sandbox = provider.sandbox;
   let objectStorage: ClusterObjectStorage | undefined;
-  if (requiredClosure(a.components, catalog).has('object-storage')) {
+  if (requiredClosure(a.components, catalog.components).has('object-storage')) {
     const endpointOverride = onDefault ? a.s3Endpoint : undefined;
     const backend: ObjectStorageBackend =
       a.objectStorage ?? (provider.defaultObjectStorage === 'provider-s3' || endpointOverride ? 'provider-s3' : 'garage');
@@ -163,6 +178,7 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
     name,
     provider,
     storageClass: (onDefault ? a.storageClass : undefined) ?? provider.storage.rwo ?? undefined,
+    rwxStorageClass: provider.storage.rwx ?? 'nfs',
     instances: sandbox ? 1 : 3,
     sandbox,
     objectStorage,
@@ -174,20 +190,39 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
   };
 }
 
+/** The backend a service component uses on a cluster (an answer, or a fact of the provider). */
+export function serviceChoice(def: ComponentDef, cluster: PlannedCluster, answers: Answers): string | undefined {
+  switch (def.service) {
+    case 'secrets':
+      return answers.secrets;
+    case 'gateway':
+      return answers.gateway;
+    case 'object-storage':
+      return cluster.objectStorage?.backend;
+    case 'rwx':
+      return cluster.provider.storage.rwx ? 'provider' : 'nfs';
+    default:
+      return undefined;
+  }
+}
+
 /** The component implementing a service component on a cluster (undefined: nothing to deploy). */
-function backendOf(def: ComponentDef, cluster: PlannedCluster, secrets: SecretsStrategy): string | undefined {
+export function backendOf(def: ComponentDef, cluster: PlannedCluster, answers: Answers): string | undefined {
   if (!def.backends) return undefined;
-  const choice = def.service === 'secrets' ? secrets : cluster.objectStorage?.backend;
+  const choice = serviceChoice(def, cluster, answers);
   return (choice && def.backends[choice]) || undefined;
 }
 
 /** Stable topological order: requirements first, ties broken by id. */
 function topoSort(ids: string[], catalog: Catalog): string[] {
   const set = new Set(ids);
+  const first = ids.filter((id) => catalog.components.get(id)!.runsFirst);
+  const firstNeeds = requiredClosure(first, catalog.components);
   const deps = (id: string): string[] => {
     const def = catalog.components.get(id)!;
     const list = def.requires.map((r) => r.id);
     for (const impl of Object.values(def.backends ?? {})) if (impl) list.push(impl);
+    if (def.category !== 'gitops' && !firstNeeds.has(id)) list.push(...first);
     return list.filter((d) => set.has(d));
   };
   const order: string[] = [];
@@ -220,7 +255,7 @@ function deployedFor(id: string, cluster: PlannedCluster, plan: Plan): Component
   const def = plan.components.find((c) => c.def.id === id)?.def;
   if (!def || !cluster.components.includes(id)) return undefined;
   if (def.backends) {
-    const impl = backendOf(def, cluster, plan.secrets);
+    const impl = backendOf(def, cluster, plan.answers);
     return impl ? deployedFor(impl, cluster, plan) : stagesOf(def).length > 0 ? def : undefined;
   }
   return stagesOf(def).length > 0 ? def : undefined;
@@ -233,7 +268,7 @@ export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] 
   // Components that run first (policy): every other component's first stage waits for their last,
   // except the GitOps engine and what they need themselves.
   const first = cluster.components.map(defOf).filter((d) => d.runsFirst && stagesOf(d).length > 0);
-  const firstNeeds = requiredClosure(first.map((d) => d.id), { components: new Map(plan.components.map((c) => [c.def.id, c.def])), providers: new Map() });
+  const firstNeeds = requiredClosure(first.map((d) => d.id), new Map(plan.components.map((c) => [c.def.id, c.def])));
   for (const id of cluster.components) {
     const def = defOf(id);
     const stages = stagesOf(def);
@@ -242,6 +277,11 @@ export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] 
       if (stage === 'config' && stages.includes('controller')) dependsOn.add(stageId(id, 'controller'));
       if (stage === stages[0] && def.category !== 'gitops' && !firstNeeds.has(id)) {
         for (const f of first) dependsOn.add(stageId(f.id, stagesOf(f).at(-1)!));
+      }
+      // A service's own manifests (e.g. the Gateway) need its implementation in place.
+      if (stage === stages[0] && def.backends) {
+        const impl = deployedFor(def.id, cluster, plan);
+        if (impl && impl.id !== def.id) dependsOn.add(stageId(impl.id, stagesOf(impl).at(-1)!));
       }
       for (const r of def.requires) {
         if (r.stage !== stage && !(r.stage === 'config' && !stages.includes('config'))) continue;

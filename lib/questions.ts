@@ -10,6 +10,8 @@ import {
   checkBranch,
   checkDescription,
   checkDnsSubdomain,
+  checkEmail,
+  EMAIL_ALLOWED,
   DESCRIPTION_ALLOWED,
   DNS1123_SUBDOMAIN_ALLOWED,
   checkDnsLabel,
@@ -132,17 +134,29 @@ export const QUESTIONS: Question[] = [
     },
   },
   {
+    name: 'preset',
+    type: 'choice',
+    message: 'Starting set of components',
+    description: 'named component set that --components defaults to',
+    valueName: '<preset>',
+    allowed: (ctx) => [...ctx.catalog.presets.keys()].join(', '),
+    choices: (ctx) => [...ctx.catalog.presets.values()].map((p) => ({ value: p.id, name: `${p.id}: ${p.title}`, description: p.summary })),
+    // Only a starting point: with --components given there is nothing to choose.
+    when: (a) => a.components === undefined || a.preset !== undefined,
+    default: () => 'minimal',
+  },
+  {
     name: 'components',
     type: 'choices',
     message: 'Components',
-    description: 'Haven+ components to deploy (dependencies are added automatically)',
+    description: 'Haven+ components to deploy (dependencies are added automatically); default: those of --preset',
     valueName: '<id,...>',
     allowed: (ctx) => selectableComponents(ctx).join(', '),
     choices: (ctx) =>
       [...ctx.catalog.components.values()]
         .filter((c) => c.selectable)
         .map((c) => ({ value: c.id, name: `${c.id}: ${c.title}`, description: c.summary })),
-    default: () => ['object-storage', 'postgres'],
+    default: (a, ctx) => [...(ctx.catalog.presets.get(typeof a.preset === 'string' ? a.preset : 'minimal')?.components ?? [])],
   },
   {
     name: 'object-storage',
@@ -233,6 +247,44 @@ export const QUESTIONS: Question[] = [
     default: () => [],
     check: (v) => checkDnsLabel(v, 30),
     promptable: false,
+  },
+  {
+    name: 'gateway',
+    type: 'choice',
+    message: 'Gateway API implementation behind public-gateway',
+    description: 'Gateway API implementation of the gateway component',
+    valueName: '<implementation>',
+    allowed: () => 'envoy',
+    choices: () => [{ value: 'envoy', name: 'envoy: Envoy Gateway (CNCF Envoy project)' }],
+    when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('gateway'),
+    default: () => 'envoy',
+    promptable: false,
+  },
+  {
+    name: 'certificate-issuer',
+    type: 'choice',
+    message: 'Who signs the certificates cert-manager issues',
+    description: "ClusterIssuer for certificates: letsencrypt (staging and production) or private-ca; default: letsencrypt with --acme-email, else private-ca",
+    valueName: '<issuer>',
+    allowed: () => 'letsencrypt or private-ca',
+    choices: () => [
+      { value: 'letsencrypt', name: "letsencrypt: Let's Encrypt (ACME HTTP-01 through the Gateway), for public hostnames" },
+      { value: 'private-ca', name: 'private-ca: a CA in the cluster, for closed networks (distribute its certificate to clients)' },
+    ],
+    when: (a) => usesCertManager(a),
+    default: (a) => (a['acme-email'] ? 'letsencrypt' : 'private-ca'),
+  },
+  {
+    name: 'acme-email',
+    type: 'string',
+    message: "Email for the Let's Encrypt account (expiry notices, account recovery)",
+    description: "email of the Let's Encrypt (ACME) account; implies --certificate-issuer letsencrypt",
+    valueName: '<email>',
+    allowed: () => EMAIL_ALLOWED,
+    when: (a) => usesCertManager(a) && (a['certificate-issuer'] ?? (a['acme-email'] ? 'letsencrypt' : 'private-ca')) === 'letsencrypt',
+    default: () => undefined,
+    noDefault: () => "Let's Encrypt needs an account email for expiry notices and account recovery",
+    check: (v) => checkEmail(v),
   },
   {
     name: 'secrets',
@@ -368,9 +420,14 @@ export function selectableComponents(ctx: QuestionContext): string[] {
   return [...ctx.catalog.components.values()].filter((c) => c.selectable).map((c) => c.id);
 }
 
+/** Whether the chosen components run cert-manager (directly or through a dependency). */
+export function usesCertManager(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
+  return requiredClosure(componentIds(answers), catalog.components).has('cert-manager');
+}
+
 /** Whether the chosen components need object storage (directly or through a dependency). */
 export function usesObjectStorage(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
-  return requiredClosure(componentIds(answers), catalog).has('object-storage');
+  return requiredClosure(componentIds(answers), catalog.components).has('object-storage');
 }
 
 export const QUESTION_BY_NAME = new Map(QUESTIONS.map((q) => [q.name, q]));

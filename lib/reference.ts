@@ -160,7 +160,7 @@ export function componentsDoc(): string {
     const releases = (c.controller?.releases ?? []).map(
       (r) => `| \`${r.name}\` | \`${r.chart}\` | \`${r.version}\` | ${r.source.url} | ${r.images.map((i) => `\`${i}\``).join('<br>')} |`,
     );
-    const requires = c.requires.map((r) => `- needs **${r.id}** (before its ${r.stage}): ${r.reason}`);
+    const requires = c.requires.map((r) => (r.optional ? `- after **${r.id}** when the cluster runs it (before its ${r.stage}): ${r.reason}` : `- needs **${r.id}** (before its ${r.stage}): ${r.reason}`));
     return [
       `## ${c.title} (\`${c.id}\`)`,
       '',

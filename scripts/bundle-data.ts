@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resolveAnswers, withDefaults } from '../lib/answers.js';
 import { loadCatalog } from '../lib/catalog.js';
+import { selectableComponents } from '../lib/questions.js';
 import { render } from '../lib/generate.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
 import { schemaFile } from '../lib/validate/schemas.js';
@@ -22,8 +23,20 @@ const ctx = { catalog, directoryName: 'bundle' };
 const kinds = new Map<string, { apiVersion: string; kind: string }>();
 for (const provider of catalog.providers.keys()) {
   for (const engine of ['flux', 'argocd']) {
-    for (const [backend, secrets] of [['provider-s3', 'external-secrets'], ['garage', 'sealed-secrets']]) {
-      const raw = { provider, engine, 'object-storage': backend, 's3-endpoint': 'https://s3.example.nl', 'git-remote': 'https://git.example.nl/p.git', clusters: ['a'], secrets, 'secret-store': 'store' };
+    for (const [backend, secrets, issuer] of [['provider-s3', 'external-secrets', 'private-ca'], ['garage', 'sealed-secrets', 'letsencrypt']]) {
+      const raw = {
+        provider,
+        engine,
+        components: selectableComponents(ctx),
+        'object-storage': backend,
+        's3-endpoint': 'https://s3.example.nl',
+        'git-remote': 'https://git.example.nl/p.git',
+        clusters: ['a'],
+        secrets,
+        'secret-store': 'store',
+        'certificate-issuer': issuer,
+        ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
+      };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
       for (const [path, text] of files.entries()) {
         if (!path.endsWith('.yaml') || path.endsWith('/kustomization.yaml')) continue;

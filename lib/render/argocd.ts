@@ -57,10 +57,13 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
     const valueFiles = [valuesFile(def, r.name, 'base'), valuesFile(def, r.name, `overlays/${cluster.name}`)]
       .filter((f) => files.has(f))
       .map((f) => `$values/${f}`);
+    // Argo CD reads an OCI chart natively (oci:// repoURL, path "."), a git chart by path, a Helm repository chart by name.
     const chartSource: Record<string, unknown> =
       r.source.type === 'git'
         ? { repoURL: r.source.url, path: r.chart, targetRevision: r.version }
-        : { repoURL: r.source.url, chart: r.chart, targetRevision: r.version };
+        : r.source.type === 'oci'
+          ? { repoURL: r.source.url, path: '.', targetRevision: r.version }
+          : { repoURL: r.source.url, chart: r.chart, targetRevision: r.version };
     chartSource.helm = { releaseName: r.name, ...(valueFiles.length > 0 ? { valueFiles } : {}) };
     const sources: Record<string, unknown>[] = [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }];
     // Secrets the chart reads at install come with the component's first release, in the same sync

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
-import type { Plan, PlannedCluster } from '../plan.js';
+import { backendOf, type Plan, type PlannedCluster } from '../plan.js';
 import { renderTemplate } from './template.js';
 
 export interface HavenCheck {
@@ -48,7 +48,9 @@ export function clusterCompliance(plan: Plan, cluster: PlannedCluster): CheckSta
       const detail = (cluster.provider.managed && check.managed) || check.operator || '';
       return { check, coverage: 'operator', detail, components: [] };
     }
-    const components = plan.components.filter((c) => cluster.components.includes(c.def.id) && c.def.havenChecks.includes(check.id)).map((c) => c.def.title);
+    // A service whose backend here is the provider's (nothing deployed) does not count as this repository.
+    const deployed = plan.components.filter((c) => cluster.components.includes(c.def.id) && (!c.def.backends || backendOf(c.def, cluster, plan.answers)));
+    const components = deployed.filter((c) => c.def.havenChecks.includes(check.id)).map((c) => c.def.title);
     if (components.length > 0) return { check, coverage: 'repository', detail: components.join(', '), components };
     if (check.id === 'rwx-volumes' && cluster.provider.storage.rwx) {
       return { check, coverage: 'provider', detail: `StorageClass \`${cluster.provider.storage.rwx}\` of ${cluster.provider.title}`, components };

@@ -26,8 +26,12 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
   const config = def.config;
   if (!config) return;
   const dir = componentPath(def.id, 'config');
-  const base = ['namespace.yaml'];
-  files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(config.namespace, def.podSecurity, plan)]));
+  const base: string[] = [];
+  // A config stage in the controller's own namespace: the controller stage owns the Namespace.
+  if (!(def.controller && config.namespace === def.namespace)) {
+    files.add(`${dir}/base/namespace.yaml`, documents([namespaceObject(config.namespace, def.podSecurity, plan)]));
+    base.push('namespace.yaml');
+  }
   const ctx = { plan, component: def, namespace: config.namespace };
   for (const template of config.base) {
     const text = renderTemplate(join(def.dir, template), ctx);

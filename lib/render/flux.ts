@@ -27,6 +27,20 @@ function sourceObject(release: Release, namespace: string): Record<string, unkno
       spec: { interval: '12h', url: source.url, ref: { tag: release.version } },
     };
   }
+  if (source.type === 'oci') {
+    // A Helm chart as an OCI artifact: the chart layer, copied as-is for helm-controller.
+    return {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: source.name, namespace },
+      spec: {
+        interval: '12h',
+        url: source.url,
+        ref: { tag: release.version },
+        layerSelector: { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' },
+      },
+    };
+  }
   return {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'HelmRepository',
@@ -37,18 +51,26 @@ function sourceObject(release: Release, namespace: string): Record<string, unkno
 
 function helmRelease(release: Release, namespace: string): Record<string, unknown> {
   const git = release.source.type === 'git';
-  const chartSpec: Record<string, unknown> = {
-    chart: release.chart,
-    ...(git ? { reconcileStrategy: 'Revision' } : { version: release.version }),
-    sourceRef: { kind: git ? 'GitRepository' : 'HelmRepository', name: release.source.name },
-    interval: '12h',
-  };
+  // OCI charts are referenced whole (chartRef: the OCIRepository pins the version); the others by chart template.
+  const chart =
+    release.source.type === 'oci'
+      ? { chartRef: { kind: 'OCIRepository', name: release.source.name } }
+      : {
+          chart: {
+            spec: {
+              chart: release.chart,
+              ...(git ? { reconcileStrategy: 'Revision' } : { version: release.version }),
+              sourceRef: { kind: git ? 'GitRepository' : 'HelmRepository', name: release.source.name },
+              interval: '12h',
+            },
+          },
+        };
   const strategy = { name: 'RetryOnFailure', retryInterval: '5m' };
   const spec: Record<string, unknown> = {
     releaseName: release.name,
     interval: '30m',
     timeout: '10m',
-    chart: { spec: chartSpec },
+    ...chart,
     install: { crds: 'CreateReplace', strategy },
     upgrade: { crds: 'CreateReplace', strategy },
   };

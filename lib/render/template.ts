@@ -23,6 +23,8 @@ hbs.registerHelper('md', (value: unknown) => markdownText(String(value ?? '')));
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown[], sep: unknown) => list.join(typeof sep === 'string' ? sep : ', '));
+hbs.registerHelper('list', (...args: unknown[]) => args.slice(0, -1));
+hbs.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
 
 export function toYaml(value: unknown): string {
   return stringify(value, { version: '1.1', lineWidth: 0, minContentWidth: 0, indent: 2, aliasDuplicateObjects: false });

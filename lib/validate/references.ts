@@ -108,8 +108,13 @@ export interface ClusterReferences {
 export function checkReferences(files: FileSet, builds: Map<string, BuildResult>, catalog: Catalog): ClusterReferences {
   const findings: Finding[] = [];
   const mustCreate = new Map<string, MustCreate>();
-  const crdProviders = new Map<string, string[]>(); // chart name → CRD groups
-  for (const c of catalog.components.values()) for (const r of c.controller?.releases ?? []) crdProviders.set(r.chart, r.crds);
+  const crdProviders = new Map<string, string[]>(); // chart name (and OCI chart URL) → CRD groups
+  for (const c of catalog.components.values()) {
+    for (const r of c.controller?.releases ?? []) {
+      crdProviders.set(r.chart, r.crds);
+      if (r.source.type === 'oci') crdProviders.set(r.source.url, r.crds);
+    }
+  }
 
   const clusters = [...new Set(files.paths().filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]))].sort();
   for (const cluster of clusters) {
@@ -136,10 +141,12 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
       const bootstrap: Unit = { name: 'argocd bootstrap', file: `clusters/${cluster}/README.md`, object: {}, dependsOn: [], wave: -1000 };
       const appsDir = `clusters/${cluster}/apps`;
       for (const unit of units.values()) {
-        const spec = unit.object.spec as { source?: { path?: string; chart?: string; ref?: string }; sources?: { path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
+        const spec = unit.object.spec as { source?: { repoURL?: string; path?: string; chart?: string; ref?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
         const sources = spec.sources ?? (spec.source ? [spec.source] : []);
         for (const s of sources) {
           if (s.chart) for (const g of crdProviders.get(s.chart) ?? []) providers.set(g, unit);
+          else if (s.repoURL?.startsWith('oci://')) for (const g of crdProviders.get(s.repoURL) ?? []) providers.set(g, unit);
+          if (s.repoURL?.startsWith('oci://')) continue;
           if (s.path && !s.chart && s.ref === undefined && builds.has(posix.normalize(s.path))) place(unit, posix.normalize(s.path));
           else if (s.path && !s.chart) for (const g of crdProviders.get(s.path) ?? []) providers.set(g, unit);
         }
@@ -190,6 +197,11 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
         if (p.object.kind === 'HelmRelease') {
           const chart = get(p.object, 'spec.chart.spec.chart') as string | undefined;
           for (const g of crdProviders.get(chart ?? '') ?? []) providers.set(g, p.unit);
+          const chartRef = get(p.object, 'spec.chartRef') as { kind?: string; name?: string } | undefined;
+          if (chartRef?.kind === 'OCIRepository') {
+            const oci = placed.find((q) => q.unit === p.unit && q.object.kind === 'OCIRepository' && q.object.metadata?.name === chartRef.name);
+            for (const g of crdProviders.get(String(get(oci?.object ?? {}, 'spec.url') ?? '')) ?? []) providers.set(g, p.unit);
+          }
         }
       }
       const cycle = findCycle(units);

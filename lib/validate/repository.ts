@@ -92,6 +92,9 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
   return { findings, checked: true };
 }
 
+/** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
+export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
+
 export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
   const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
@@ -153,7 +156,14 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string) => {
     const chart = charts.find(ref);
     if (!chart) {
-      findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef}: values not checked`, { object: id }));
+      // A catalog chart known to have no offline data is said once, as a note; anything else is a warning.
+      const known = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []).find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef) && r.valuesUnchecked);
+      if (known) {
+        const note = `${ref.chart} ${known.version}: values not checked offline (${known.valuesUnchecked})`;
+        if (!notes.includes(note)) notes.push(note);
+      } else {
+        findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef}: values not checked`, { object: id }));
+      }
       return;
     }
     valuesChecked++;
@@ -163,9 +173,16 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     for (const o of b.objects) {
       const hr = o.object;
       if (hr.kind !== 'HelmRelease') continue;
-      const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string } } }; values?: Record<string, unknown> };
+      const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string } } }; chartRef?: { kind: string; name: string }; values?: Record<string, unknown> };
       const chartSpec = spec.chart?.spec;
-      if (!chartSpec) continue;
+      if (!chartSpec) {
+        // An OCI chart: the OCIRepository names the chart (last path segment) and pins the tag.
+        const oci = spec.chartRef?.kind === 'OCIRepository' ? b.objects.find((s) => s.object.kind === 'OCIRepository' && s.object.metadata?.name === spec.chartRef!.name)?.object : undefined;
+        const url = oci?.spec?.url as string | undefined;
+        const tag = (oci?.spec?.ref as { tag?: string } | undefined)?.tag;
+        if (url && tag) checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), { chart: ociChartName(url), version: tag }, spec.values ?? {}, '/spec/values');
+        continue;
+      }
       const source = b.objects.find((s) => s.object.kind === chartSpec.sourceRef?.kind && s.object.metadata?.name === chartSpec.sourceRef?.name)?.object;
       const ref = chartSpec.sourceRef?.kind === 'GitRepository'
         ? { chart: chartSpec.chart, gitUrl: source?.spec?.url as string | undefined, gitRef: (source?.spec?.ref as { tag?: string } | undefined)?.tag }
@@ -185,7 +202,11 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
           if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
         }
         if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
-        const ref = s.chart ? { chart: s.chart, version: s.targetRevision } : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
+        const ref = s.chart
+          ? { chart: s.chart, version: s.targetRevision }
+          : s.repoURL.startsWith('oci://')
+            ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
+            : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
         checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`);
       }
     }

@@ -64,8 +64,9 @@ export function validateStructure(files: FileSet): Finding[] {
     for (const [file, objs] of parsed.entries()) {
       if (!file.startsWith(`clusters/${cluster}/`)) continue;
       for (const o of objs.filter((x) => x.kind === 'Application' && x.apiVersion?.startsWith('argoproj.io/'))) {
-        const spec = o.spec as { source?: { path?: string }; sources?: { path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
-        const gitPaths = [spec.source?.path, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm')).map((s) => s.path)];
+        const spec = o.spec as { source?: { path?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
+        // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart path).
+        const gitPaths = [spec.source?.path, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm') && !s.repoURL?.startsWith('oci://')).map((s) => s.path)];
         for (const p of gitPaths) {
           if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push(error('reference', file, `Application ${o.metadata?.name}: source path ${p} does not exist`));
         }

@@ -108,7 +108,7 @@ describe('haven-plus (bin), end to end', () => {
 
   it('reads an answers file; flags win over it; unknown keys are errors', async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'answers.yaml'), 'name: from-file\nengine: flux\nprovider: exoscale\nclusters: [prod]\ncomponents: [postgres]\ndatabases: app, billing\nsecrets: sops\nbranch: production\n');
+    writeFileSync(join(cwd, 'answers.yaml'), 'name: from-file\nengine: flux\nprovider: exoscale\nclusters: [prod]\ncomponents: [postgres]\ndatabases: app, billing\ncertificate-issuer: private-ca\nsecrets: sops\nbranch: production\n');
     const ok = await runBin(['out', '--answers', 'answers.yaml', '--region', 'ch-gva-2'], { cwd });
     expect(ok.exitCode, ok.stderr).toBe(0);
     const dir = join(cwd, 'out');

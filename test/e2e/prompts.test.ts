@@ -23,9 +23,11 @@ describe('prompts', () => {
           engine: 'argocd',
           provider: 'scaleway',
           clusters: 'acc,prod:ovhcloud',
+          preset: 'minimal',
           components: ['postgres'],
           'object-storage': 'provider-s3',
           databases: 'app,orders',
+          'certificate-issuer': 'private-ca',
           secrets: 'sealed-secrets',
           description: 'Gemeente Voorbeeld: "platform" #1',
           'git-remote': 'https://gitlab.example.nl/prompted.git',
@@ -34,7 +36,7 @@ describe('prompts', () => {
         },
         { callback: (answer: unknown, { question }: { question: { name: string } }) => (asked.push(question.name), answer) } as never,
       );
-    expect(asked).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'object-storage', 'databases', 'secrets', 'description', 'git-remote', 'branch', 'push']);
+    expect(asked).toEqual(['name', 'engine', 'provider', 'clusters', 'preset', 'components', 'object-storage', 'databases', 'certificate-issuer', 'secrets', 'description', 'git-remote', 'branch', 'push']);
     const dir = result.cwd;
     expect(existsSync(join(dir, 'clusters/prod/apps/postgres-config.yaml'))).toBe(true);
     expect(readFileSync(join(dir, 'infrastructure/postgres/config/overlays/prod/object-stores.yaml'), 'utf8')).toContain('https://s3.gra.io.cloud.ovh.net');

@@ -51,7 +51,7 @@ describe('answers', () => {
       expect.fail('should throw');
     } catch (error) {
       const names = (error as AnswersError).problems.map((p) => p.answer);
-      expect(names).toEqual(['name', 'engine', 'provider', 'clusters', 'components', 'secrets', 'branch']);
+      expect(names).toEqual(['name', 'engine', 'provider', 'clusters', 'preset', 'components', 'secrets', 'branch']);
       expect((error as Error).message).toContain('name: is missing');
     }
   });
@@ -154,5 +154,33 @@ describe('answers', () => {
     expect(stored.clusters).toEqual(['b', 'a:ovhcloud']);
     // The stored form resolves to the same answers (a re-run asks nothing).
     expect(resolveAnswers(normaliseRaw(stored, '.yo-rc.json').answers, ctx)).toEqual(resolveWithDefaults({ clusters: ['b', 'a:ovhcloud'], provider: 'local' }));
+  });
+  it('takes components from a preset, unless --components is given', () => {
+    const preset = resolveWithDefaults({ preset: 'haven-plus' });
+    expect(preset.components).toEqual(loadCatalog().presets.get('haven-plus')!.components);
+    expect(toStored(preset).preset).toBe('haven-plus');
+    const explicit = resolveWithDefaults({ components: ['postgres'] });
+    expect(explicit.preset).toBeUndefined();
+    expect(toStored(explicit)).not.toHaveProperty('preset');
+    expect(resolveWithDefaults({}).components).toEqual(['object-storage', 'postgres']);
+    expect(problemsOf({ preset: 'everything' })[0]).toMatchObject({ answer: 'preset', allowed: 'haven-compliance, haven-plus, minimal' });
+  });
+
+  it('chooses the certificate issuer: Let\'s Encrypt with an ACME email, a private CA without', () => {
+    expect(resolveWithDefaults({ components: ['cert-manager'] }).certificateIssuer).toBe('private-ca');
+    expect(resolveWithDefaults({ components: ['object-storage'] }).certificateIssuer).toBeUndefined();
+    const le = resolveWithDefaults({ components: ['cert-manager', 'gateway'], 'acme-email': 'platform@gemeente.example.nl' });
+    expect(le).toMatchObject({ certificateIssuer: 'letsencrypt', acmeEmail: 'platform@gemeente.example.nl' });
+    expect(problemsOf({ components: ['cert-manager', 'gateway'], 'certificate-issuer': 'letsencrypt' })[0]).toMatchObject({
+      answer: 'acme-email',
+      problem: expect.stringContaining("is missing (Let's Encrypt needs an account email"),
+    });
+    for (const bad of ['not-an-email', 'a@b', 'x@-bad-.nl', 'a b@example.nl', 'a@example.nl\nemail: evil@x.nl', '.a@example.nl']) {
+      expect(problemsOf({ components: ['cert-manager', 'gateway'], 'acme-email': bad })[0], bad).toMatchObject({ answer: 'acme-email', allowed: expect.stringContaining('local@domain') });
+    }
+    expect(problemsOf({ components: ['cert-manager'], 'certificate-issuer': 'private-ca', 'acme-email': 'a@example.nl' })[0]).toMatchObject({
+      answer: 'acme-email',
+      problem: 'is only used with --certificate-issuer letsencrypt, not private-ca',
+    });
   });
 });

@@ -18,7 +18,11 @@ describe('catalog', () => {
   const catalog = loadCatalog();
 
   it('has the components and providers this release promises', () => {
-    expect([...catalog.components.keys()]).toEqual(['argocd', 'cert-manager', 'external-secrets', 'garage', 'metrics-server', 'object-storage', 'postgres', 'sealed-secrets', 'secrets']);
+    expect([...catalog.components.keys()]).toEqual([
+      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'headlamp', 'kube-state-metrics', 'kyverno', 'loki',
+      'metrics-server', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rwx', 'sealed-secrets', 'secrets', 'trivy-operator', 'velero',
+    ]);
+    expect([...catalog.presets.keys()]).toEqual(['haven-compliance', 'haven-plus', 'minimal']);
     expect([...catalog.providers.keys()].sort()).toEqual(
       ['azure', 'cyso', 'exoscale', 'generic', 'hetzner', 'ionos', 'leaseweb', 'local', 'odc-noord', 'otc', 'ovhcloud', 'previder', 'scaleway', 'stackit', 'upcloud'],
     );
@@ -43,7 +47,8 @@ describe('catalog', () => {
   it('every image a release lists is pinned to a tag, never latest', () => {
     for (const def of catalog.components.values()) {
       for (const r of def.controller?.releases ?? []) {
-        for (const image of r.images) expect(image, `${def.id}/${r.name}`).toMatch(/^[a-z0-9./-]+:(?!latest$)[\w.-]+$/);
+        // A tag (never latest), optionally with its digest.
+        for (const image of r.images) expect(image, `${def.id}/${r.name}`).toMatch(/^[a-z0-9./-]+:(?!latest[@]|latest$)[\w.-]+(@sha256:[a-f0-9]{64})?$/);
       }
     }
   });

@@ -24,31 +24,32 @@ describe('Haven compliance map', () => {
   });
 
   it('per cluster: components, the provider RWX class, the operator (managed or not), and what is open', () => {
-    const { plan, files } = run({ provider: 'azure', clusters: ['prod', 'lab:local'], components: ['object-storage', 'postgres', 'metrics-server'] });
+    const { plan, files } = run({ provider: 'azure', clusters: ['prod', 'lab:local'], components: ['object-storage', 'postgres', 'metrics-server', 'rwx'] });
     const coverage = (cluster: number) => Object.fromEntries(clusterCompliance(plan, plan.clusters[cluster]).map((s) => [s.check.id, `${s.coverage}: ${s.detail}`]));
     const prod = coverage(0);
     const lab = coverage(1);
     expect(prod['metrics-server']).toBe('repository: metrics-server');
+    // rwx deploys nothing where the provider has a ReadWriteMany class: the provider covers it.
     expect(prod['rwx-volumes']).toBe('provider: StorageClass `azurefile-premium-zrs-nfs` of Microsoft Azure Kubernetes Service');
-    expect(lab['rwx-volumes']).toMatch(/^open: /);
+    expect(lab['rwx-volumes']).toBe('repository: NFS server provisioner, ReadWriteMany storage');
     expect(prod['control-plane-nodes']).toMatch(/^operator: The provider runs the control plane/);
     expect(lab['control-plane-nodes']).toBe('operator: Run at least three control-plane nodes.');
-    expect(prod['automated-https-certificates']).toMatch(/^open: .*does not generate ClusterIssuers yet/);
+    // cert-manager (pulled in by postgres) with its ClusterIssuers.
+    expect(prod['automated-https-certificates']).toBe('repository: cert-manager');
 
     const doc = files.get('docs/haven-compliance.md')!;
     expect(doc).toContain('## Cluster prod (Microsoft Azure Kubernetes Service, managed)');
     expect(doc).toContain('| Deployment | metrics-server running | this repository | metrics-server |');
-    expect(doc).toContain('| Cluster | ReadWriteMany persistent volumes | **not covered yet** |');
+    expect(doc).toContain('| Deployment | Log aggregation running | **not covered yet** |');
     expect(files.get('README.md')).toContain('[docs/haven-compliance.md](docs/haven-compliance.md)');
     expect(complianceSummary(plan)).toEqual([
       'Haven checks (docs/haven-compliance.md):',
-      "  prod: 1 by this repository, 1 by the provider, 12 the cluster operator's job, 2 not covered yet",
-      expect.stringMatching(/^ {4}- Automated HTTPS certificates: /),
+      "  prod: 2 by this repository, 1 by the provider, 12 the cluster operator's job, 1 not covered yet",
       expect.stringMatching(/^ {4}- Log aggregation running: /),
-      "  lab: 1 by this repository, 0 by the provider, 12 the cluster operator's job, 3 not covered yet",
-      expect.stringMatching(/^ {4}- ReadWriteMany persistent volumes: /),
-      expect.stringMatching(/^ {4}- Automated HTTPS certificates: /),
+      "  lab: 3 by this repository, 0 by the provider, 12 the cluster operator's job, 1 not covered yet",
       expect.stringMatching(/^ {4}- Log aggregation running: /),
     ]);
+    const open = run({ provider: 'local', components: ['object-storage'] }).plan;
+    expect(clusterCompliance(open, open.clusters[0]).filter((s) => s.coverage === 'open').map((s) => s.check.id)).toEqual(['rwx-volumes', 'automated-https-certificates', 'log-aggregation', 'metrics-server']);
   });
 });

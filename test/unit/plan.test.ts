@@ -47,10 +47,12 @@ describe('plan', () => {
     const p = plan({ provider: 'local' });
     const stages = clusterStages(p, p.clusters[0]);
     const deps = Object.fromEntries(stages.map((s) => [s.id, s.dependsOn]));
+    // cert-manager has a config stage (its ClusterIssuers): what needs cert-manager waits for that.
     expect(deps).toEqual({
       'cert-manager-controller': [],
+      'cert-manager-config': ['cert-manager-controller'],
       'garage-controller': [],
-      'postgres-controller': ['cert-manager-controller'],
+      'postgres-controller': ['cert-manager-config'],
       'postgres-config': ['postgres-controller', 'garage-controller'],
     });
     // With the provider's S3 service there is nothing in the cluster to wait for.
@@ -62,7 +64,45 @@ describe('plan', () => {
     const p = plan({ provider: 'local', engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git' });
     const waves = Object.fromEntries(clusterApps(p, p.clusters[0]).map((a) => [a.id, a.wave]));
     // Argo CD's default strategy is sealed-secrets: the controller comes before the config that holds SealedSecrets.
-    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, garage: 0, 'sealed-secrets-controller': 0, 'cloudnative-pg': 1, 'plugin-barman-cloud': 2, 'postgres-config': 3 });
+    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, 'cert-manager-config': 1, garage: 0, 'sealed-secrets-controller': 0, 'cloudnative-pg': 2, 'plugin-barman-cloud': 3, 'postgres-config': 4 });
+  });
+
+  it('runs a policy engine first: everything but the GitOps engine and its own needs waits for it', () => {
+    const p = plan({ provider: 'cyso', components: ['kyverno', 'rwx', 'postgres'], 'object-storage': 'garage' });
+    const deps = Object.fromEntries(clusterStages(p, p.clusters[0]).map((s) => [s.id, s.dependsOn]));
+    expect(deps['kyverno-controller']).toEqual([]);
+    for (const first of ['cert-manager-controller', 'garage-controller', 'nfs-server-provisioner-controller', 'postgres-controller']) {
+      expect(deps[first], first).toContain('kyverno-controller');
+    }
+    // Second stages wait through their first.
+    expect(deps['postgres-config']).not.toContain('kyverno-controller');
+    const argo = plan({ provider: 'local', engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git', components: ['kyverno', 'postgres'] });
+    const waves = Object.fromEntries(clusterApps(argo, argo.clusters[0]).map((a) => [a.id, a.wave]));
+    expect(waves.argocd).toBe(0);
+    expect(waves.kyverno).toBe(0);
+    expect(waves['kyverno-policies']).toBe(1);
+    for (const id of ['cert-manager', 'garage', 'sealed-secrets-controller']) expect(waves[id], id).toBe(2);
+    // Pod Security exemptions: only the namespaces of components that cannot run restricted.
+    expect(p.clusters[0].podSecurityExempt).toEqual(['nfs-server-provisioner']);
+    expect(argo.clusters[0].podSecurityExempt).toEqual([]);
+  });
+
+  it('serves ReadWriteMany from the provider where it has a class, else from an NFS server', () => {
+    const azure = plan({ provider: 'azure', components: ['rwx'] }).clusters[0];
+    expect(azure.components).not.toContain('nfs-server-provisioner');
+    expect(azure.rwxStorageClass).toBe('azurefile-premium-zrs-nfs');
+    const cyso = plan({ provider: 'cyso', components: ['rwx'] }).clusters[0];
+    expect(cyso.components).toContain('nfs-server-provisioner');
+    expect(cyso.rwxStorageClass).toBe('nfs');
+  });
+
+  it('names a bucket per component purpose and refuses an extra bucket that takes one', () => {
+    const p = plan({ provider: 'local', components: ['postgres'], buckets: ['media'] });
+    expect(p.clusters[0].objectStorage!.bucketList).toEqual([
+      { purpose: 'postgres', name: 'platform-local-postgres' },
+      { purpose: 'media', name: 'platform-local-media' },
+    ]);
+    expect(() => plan({ provider: 'local', components: ['postgres'], buckets: ['postgres'] })).toThrow(/buckets: "postgres" is already the bucket of a component/);
   });
 
   it('leaves the storage class to the cluster where the profile does not know it', () => {

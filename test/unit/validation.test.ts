@@ -39,8 +39,16 @@ function withFiles(files: FileSet, extra: Record<string, string>): FileSet {
 
 function mutate(files: FileSet, path: string, change: (text: string) => string): FileSet {
   const out = new FileSet();
-  for (const [p, t] of files.entries()) out.add(p, p === path ? change(t) : t);
   if (!files.has(path)) throw new Error(`test setup: ${path} is not generated`);
+  for (const [p, t] of files.entries()) {
+    if (p !== path) {
+      out.add(p, t);
+      continue;
+    }
+    const changed = change(t);
+    if (changed === t) throw new Error(`test setup: the change to ${path} changed nothing (the generated text moved on)`);
+    out.add(p, changed);
+  }
   return out;
 }
 
@@ -72,6 +80,30 @@ describe('validation of generated repositories', () => {
     expect(combinations).toBe(180);
   });
 
+  it('every preset × engine × provider validates clean, with the values of every chart release checked', async () => {
+    let combinations = 0;
+    for (const preset of catalog.presets.keys()) {
+      for (const provider of catalog.providers.keys()) {
+        for (const engine of ['flux', 'argocd']) {
+          const strategies = engine === 'flux' ? ['sops', 'sealed-secrets', 'external-secrets'] : ['sealed-secrets', 'external-secrets'];
+          const raw: RawAnswers = { provider, engine, preset, 'git-remote': REMOTE, clusters: ['acc', 'prod'], secrets: strategies[combinations % strategies.length], 'secret-store': 'platform-store' };
+          if (!catalog.providers.get(provider)!.s3?.endpoint && catalog.providers.get(provider)!.defaultObjectStorage === 'provider-s3') raw['s3-endpoint'] = 'https://s3.example.nl';
+          const files = generated(raw);
+          const report = await validate(files);
+          expect(show(errors(report.findings)), JSON.stringify(raw)).toBe('');
+          expect(report.findings.filter((f) => f.severity === 'warning'), JSON.stringify(raw)).toEqual([]);
+          expect(report.stats.schemas).toBe(report.stats.objects);
+          // Every chart release had chart data (no "values not checked" warning above) and was checked at least once per cluster.
+          const { plan } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
+          const releases = plan.clusters.flatMap((c) => c.components.flatMap((id) => catalog.components.get(id)!.controller?.releases ?? []));
+          expect(report.stats.chartValues, JSON.stringify(raw)).toBeGreaterThanOrEqual(releases.length);
+          combinations++;
+        }
+      }
+    }
+    expect(combinations).toBe(catalog.presets.size * catalog.providers.size * 2);
+  });
+
   it('checks chart values and evaluates CEL rules on the way', async () => {
     const report = await validate(generated({ provider: 'local' }));
     expect(report.stats.chartValues).toBeGreaterThanOrEqual(4);
@@ -98,8 +130,8 @@ describe('the validator fails on broken repositories', () => {
       { file: 'infrastructure/postgres/config/overlays/local/patch-cluster-app.yaml', path: '/spec', message: /unknown field "enablePBD"/ }],
     ['a bad duration', flux, 'clusters/local/infrastructure/garage.yaml', (t) => t.replace('interval: 15m', 'interval: 15 minutes'),
       { file: 'clusters/local/infrastructure/garage.yaml', path: '/spec/interval', message: /must match pattern/ }],
-    ['a missing dependsOn target', flux, 'clusters/local/infrastructure/postgres.yaml', (t) => t.replace('name: cert-manager-controller', 'name: certmanager-controller'),
-      { file: 'clusters/local/infrastructure/postgres.yaml', message: /dependsOn certmanager-controller is not a Kustomization/ }],
+    ['a missing dependsOn target', flux, 'clusters/local/infrastructure/postgres.yaml', (t) => t.replace('name: cert-manager-config', 'name: certmanager-config'),
+      { file: 'clusters/local/infrastructure/postgres.yaml', message: /dependsOn certmanager-config is not a Kustomization/ }],
     ['a wrong sourceRef kind', flux, 'infrastructure/cert-manager/controller/base/releases.yaml', (t) => t.replace('kind: HelmRepository', 'kind: GitRepository'),
       { file: 'infrastructure/cert-manager/controller/base/releases.yaml', path: '/spec/chart/spec/sourceRef', message: /chart sourceRef GitRepository\/jetstack does not exist/ }],
     ['a CEL violation', flux, 'infrastructure/postgres/config/overlays/local/object-stores.yaml', (t) => t.replace('    endpointURL:', '    serverName: app\n    endpointURL:'),
@@ -122,7 +154,7 @@ describe('the validator fails on broken repositories', () => {
       { file: 'infrastructure/postgres/config/base/databases.yaml', path: '/metadata/name', message: /"App_Nightly" is not a valid ScheduledBackup name/ }],
     ['an Argo CD destination outside the project', argo, 'clusters/local/apps/project.yaml', (t) => t.replace(/    - server: https:\/\/kubernetes.default.svc\n      namespace: databases\n/, ''),
       { file: 'clusters/local/apps/postgres-config.yaml', path: '/spec/destination', message: /namespace databases is not allowed by project platform/ }],
-    ['an Argo CD wave before its CRDs', argo, 'clusters/local/apps/postgres-config.yaml', (t) => t.replace('sync-wave: "3"', 'sync-wave: "1"'),
+    ['an Argo CD wave before its CRDs', argo, 'clusters/local/apps/postgres-config.yaml', (t) => t.replace('sync-wave: "4"', 'sync-wave: "1"'),
       { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', message: /barmancloud.cnpg.io CRDs are installed by plugin-barman-cloud, which is not ordered before postgres-config/ }],
     ['an unknown Argo CD project', argo, 'clusters/local/apps/garage.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
       { file: 'clusters/local/apps/garage.yaml', path: '/spec/project', message: /project platfrom is not an AppProject/ }],
