@@ -22,7 +22,7 @@ export type ObjectStorageBackend = 'provider-s3' | 'garage';
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
 export type CertificateIssuer = 'letsencrypt' | 'private-ca';
-export type GatewayImplementation = 'envoy';
+export type GatewayImplementation = 'envoy' | 'istio' | 'traefik';
 
 export interface ClusterAnswer {
   name: string;

@@ -22,7 +22,9 @@ export interface ChartSource {
 
 export interface Release {
   name: string;
-  /** Chart name (helm) or path inside the repository (git). */
+  /** chart: a Helm chart; manifests: plain manifests (a kustomization) at a path of a git repository, e.g. upstream CRDs. */
+  kind: 'chart' | 'manifests';
+  /** Chart name (helm, oci) or path inside the repository (git). */
   chart: string;
   /** Chart version (helm) or git tag (git). */
   version: string;
@@ -39,6 +41,8 @@ export interface Release {
   crds: string[];
   /** Argo CD: fields a controller in the cluster owns (e.g. a webhook caBundle), left out of the diff. */
   ignoreDifferences: Record<string, unknown>[];
+  /** Values paths (/a/b) the chart reads although its values.yaml does not declare them (documented upstream). */
+  undeclaredValues: string[];
   /** Why this chart's values cannot be checked offline (its data is not in the shared chart set); undefined: they are checked. */
   valuesUnchecked?: string;
 }
@@ -190,8 +194,12 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
   }
   const clusterValues = raw.clusterValues === undefined ? undefined : str(raw.clusterValues, file, 'clusterValues');
   if (clusterValues && !existsSync(join(dir, clusterValues))) fail(file, `clusterValues template ${clusterValues} does not exist`);
+  const kind = raw.kind ?? 'chart';
+  if (kind !== 'chart' && kind !== 'manifests') fail(file, `release ${String(raw.name)}: kind must be chart or manifests`);
+  if (kind === 'manifests' && (type !== 'git' || raw.values || raw.clusterValues)) fail(file, `release ${String(raw.name)}: manifests come from a git source and take no values`);
   return {
     name: str(raw.name, file, 'release.name'),
+    kind,
     chart: str(raw.chart, file, 'release.chart'),
     version: str(raw.version, file, 'release.version'),
     source: { type, name: str(source.name, file, 'source.name'), url },
@@ -201,6 +209,7 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     images: asStringArray(raw.images, file, 'images'),
     crds: asStringArray(raw.crds, file, 'crds'),
     ignoreDifferences: (raw.ignoreDifferences as Record<string, unknown>[] | undefined) ?? [],
+    undeclaredValues: asStringArray(raw.undeclaredValues, file, 'undeclaredValues'),
     valuesUnchecked: raw.valuesUnchecked === undefined ? undefined : str(raw.valuesUnchecked, file, 'valuesUnchecked'),
   };
 }

@@ -71,8 +71,8 @@ export interface Plan {
   databaseClients: string[];
   /** How Secrets reach the clusters. */
   secrets: SecretsStrategy;
-  /** The GatewayClass of public-gateway (when the gateway component runs). */
-  gatewayClass?: string;
+  /** GatewayClass and listener ports of public-gateway (when the gateway component runs). */
+  gateway?: { className: string; http: number; https: number };
   /** Encrypted or sealed Secret files (path → content), made before rendering (they are not a pure function of the answers). */
   secretFiles: ReadonlyMap<string, string>;
   generator: { name: string; version: string };
@@ -103,8 +103,16 @@ const BACKEND_REASON: Record<ServiceKind, (cluster: PlannedCluster, a: Answers) 
   gateway: (_c, a) => `implements the Gateway (--gateway ${a.gateway})`,
 };
 
-/** The GatewayClass each Gateway implementation serves. */
-export const GATEWAY_CLASSES: Record<GatewayImplementation, string> = { envoy: 'envoy-gateway' };
+/**
+ * Per Gateway implementation: the GatewayClass it serves (istiod creates `istio` itself) and the
+ * listener ports of public-gateway (Traefik's listeners must equal its entry points, 8000/8443,
+ * which its Service maps from 80/443).
+ */
+export const GATEWAYS: Record<GatewayImplementation, { className: string; http: number; https: number }> = {
+  envoy: { className: 'envoy-gateway', http: 80, https: 443 },
+  istio: { className: 'istio', http: 80, https: 443 },
+  traefik: { className: 'traefik', http: 8000, https: 8443 },
+};
 
 export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   const clusters = answers.clusters.map((c) => planCluster(answers, catalog, c.name, catalog.providers.get(c.provider)!));
@@ -147,7 +155,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
       : [],
     databaseClients: answers.components.includes('postgres') ? answers.databaseClients : [],
     secrets: answers.secrets,
-    gatewayClass: answers.gateway ? GATEWAY_CLASSES[answers.gateway] : undefined,
+    gateway: answers.gateway ? GATEWAYS[answers.gateway] : undefined,
     secretFiles: new Map(),
     generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
   };

@@ -254,11 +254,14 @@ export const QUESTIONS: Question[] = [
     message: 'Gateway API implementation behind public-gateway',
     description: 'Gateway API implementation of the gateway component',
     valueName: '<implementation>',
-    allowed: () => 'envoy',
-    choices: () => [{ value: 'envoy', name: 'envoy: Envoy Gateway (CNCF Envoy project)' }],
+    allowed: () => 'envoy, istio or traefik',
+    choices: () => [
+      { value: 'envoy', name: 'envoy: Envoy Gateway (CNCF Envoy project)' },
+      { value: 'istio', name: 'istio: Istio in ambient mode, as the Haven+ reference (also a mesh: mTLS between pods)' },
+      { value: 'traefik', name: 'traefik: Traefik Proxy' },
+    ],
     when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('gateway'),
     default: () => 'envoy',
-    promptable: false,
   },
   {
     name: 'certificate-issuer',

@@ -154,39 +154,89 @@ ${checks.join('\n\n')}
 `;
 }
 
-export function componentsDoc(): string {
+/** Who pulls a component in, said on its page. */
+function usedBy(id: string): string[] {
+  const { components, presets } = loadCatalog();
+  const out: string[] = [];
+  for (const c of components.values()) {
+    for (const r of c.requires) if (r.id === id) out.push(`${r.optional ? 'ordered before' : 'required by'} [${c.id}](${c.id}.md)${r.optional ? ' when both run' : ''}: ${r.reason}`);
+    for (const [backend, impl] of Object.entries(c.backends ?? {})) if (impl === id) out.push(`implements [${c.id}](${c.id}.md) when its backend is \`${backend}\``);
+  }
+  const inPresets = [...presets.values()].filter((p) => p.components.includes(id)).map((p) => `\`${p.id}\``);
+  if (inPresets.length > 0) out.push(`in the preset${inPresets.length > 1 ? 's' : ''} ${inPresets.join(', ')}`);
+  return out;
+}
+
+/** One page per component (docs/components/<id>.md): what it replaces, its pinned version, its namespace, what you provide. */
+export function componentPages(): Map<string, string> {
   const { components } = loadCatalog();
-  const sections = [...components.values()].map((c) => {
-    const releases = (c.controller?.releases ?? []).map(
-      (r) => `| \`${r.name}\` | \`${r.chart}\` | \`${r.version}\` | ${r.source.url} | ${r.images.map((i) => `\`${i}\``).join('<br>')} |`,
-    );
-    const requires = c.requires.map((r) => (r.optional ? `- after **${r.id}** when the cluster runs it (before its ${r.stage}): ${r.reason}` : `- needs **${r.id}** (before its ${r.stage}): ${r.reason}`));
-    return [
-      `## ${c.title} (\`${c.id}\`)`,
+  const pages = new Map<string, string>();
+  for (const c of components.values()) {
+    const releases = (c.controller?.releases ?? []).map((r) => {
+      const what = r.kind === 'manifests' ? `manifests \`${r.chart}\` of` : r.source.type === 'git' ? `chart \`${r.chart}\` in` : `chart \`${r.chart}\` from`;
+      const unchecked = r.valuesUnchecked ? ` (values not checked offline: ${r.valuesUnchecked})` : '';
+      return `| \`${r.name}\` | ${what} ${r.source.url} | \`${r.version}\`${unchecked} | ${r.images.map((i) => `\`${i}\``).join('<br>') || '-'} |`;
+    });
+    const secrets = c.secrets.map((s) => `- Secret \`${s.name}\` in namespace \`${s.stage === 'controller' ? c.namespace : c.config!.namespace}\`: ${s.description}; keys ${s.keys.map((k) => `\`${k.name}\` (${k.description})`).join(', ')}.`);
+    const requires = c.requires.map((r) => (r.optional ? `- after [${r.id}](${r.id}.md) when the cluster runs it (before its ${r.stage}): ${r.reason}` : `- [${r.id}](${r.id}.md) (before its ${r.stage}): ${r.reason}`));
+    const used = usedBy(c.id);
+    const page = [
+      `# ${c.title} (\`${c.id}\`)`,
+      '',
+      '<!-- Generated from templates/components/' + c.id + '/component.yaml by `npm run docs`; do not edit by hand. -->',
       '',
       c.summary,
       '',
-      `- selectable with \`--components\`: ${c.selectable ? 'yes' : 'no (added when needed)'}`,
-      `- engines: ${c.engines.join(', ')}`,
-      `- replaces: ${c.replaces.join('; ') || '-'}`,
-      `- namespace: \`${c.namespace}\`${c.config ? `; its manifests live in \`${c.config.namespace}\`` : ''} (Pod Security \`${c.podSecurity}\`)`,
-      ...(c.havenChecks.length ? [`- Haven checks: ${c.havenChecks.join(', ')}`] : []),
-      ...(c.backends ? [`- backends: ${Object.entries(c.backends).map(([k, v]) => `\`${k}\` (${v ? `deploys ${v}` : 'external service'})`).join(', ')}`] : []),
-      ...requires,
-      ...(c.provide.length ? ['', 'You provide:', '', ...c.provide.map((p) => `- ${p}`)] : []),
-      ...(releases.length
-        ? ['', '| release | chart | version | source | images |', '| --- | --- | --- | --- | --- |', ...releases]
-        : []),
+      '| | |',
+      '| --- | --- |',
+      `| replaces | ${c.replaces.join('; ') || '-'} |`,
+      `| selectable | ${c.selectable ? `yes: \`--components ${c.id}\`` : 'no: added when needed'} |`,
+      `| engines | ${c.engines.join(', ')} |`,
+      `| namespace | \`${c.namespace}\`${c.config && c.config.namespace !== c.namespace ? `; its manifests in \`${c.config.namespace}\`` : ''} |`,
+      `| Pod Security | \`${c.podSecurity}\`${c.podSecurityReason ? `: ${c.podSecurityReason}` : ''} |`,
+      `| Haven checks | ${c.havenChecks.join(', ') || '-'} |`,
+      ...(c.buckets.length ? [`| buckets | ${c.buckets.map((b) => `\`<name>-<cluster>-${b}\``).join(', ')} |`] : []),
+      ...(c.runsFirst ? ['| ordering | runs first: every other component on the cluster waits for it |'] : []),
+      ...(c.backends ? [`| backends | ${Object.entries(c.backends).map(([k, v]) => (v ? `\`${k}\`: [${v}](${v}.md)` : `\`${k}\`: the provider's service`)).join(', ')} |`] : []),
+      '',
+      ...(releases.length ? ['## Pinned versions', '', '| release | source | version | images |', '| --- | --- | --- | --- |', ...releases, ''] : []),
+      '## What you provide',
+      '',
+      ...(c.provide.length || secrets.length ? [...c.provide.map((p) => `- ${p}`), ...secrets] : ['Nothing: it runs from git alone.']),
+      '',
+      ...(requires.length ? ['## Needs', '', ...requires, ''] : []),
+      ...(used.length ? ['## Used by', '', ...used.map((u) => `- ${u}`), ''] : []),
     ].join('\n');
+    pages.set(c.id, page);
+  }
+  return pages;
+}
+
+export function componentsDoc(): string {
+  const { components, presets } = loadCatalog();
+  const rows = [...components.values()].map((c) => {
+    const versions = (c.controller?.releases ?? []).map((r) => `\`${r.version}\``).join(', ') || '-';
+    return `| [${c.id}](components/${c.id}.md) | ${c.title} | ${c.category} | ${c.selectable ? 'yes' : 'no'} | ${versions} | \`${c.namespace}\` | ${c.replaces.join('; ') || '-'} |`;
   });
+  const presetRows = [...presets.values()].map((p) => `| \`${p.id}\` | ${p.summary} | ${p.components.map((id) => `[${id}](components/${id}.md)`).join(', ')} |`);
   return `# Components
 
-<!-- Generated from templates/components/*/component.yaml by \`npm run docs\`; do not edit by hand. -->
+<!-- Generated from templates/components/*/component.yaml and templates/presets/*.yaml by \`npm run docs\`; do not edit by hand. -->
 
 Each component is a folder under \`templates/components/\`: \`component.yaml\` (what it is, what it
 replaces, its pinned charts and dependencies) and the Handlebars templates of its manifests.
-Dependencies are added automatically and the generator says why.
+Dependencies are added automatically and the generator says why. Each has its own page.
 
-${sections.join('\n\n')}
+| component | title | category | selectable | versions | namespace | replaces |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+## Presets
+
+\`--preset\` sets the default of \`--components\` (presets are data: \`templates/presets/*.yaml\`).
+
+| preset | what | components |
+| --- | --- | --- |
+${presetRows.join('\n')}
 `;
 }

@@ -23,7 +23,7 @@ const ctx = { catalog, directoryName: 'bundle' };
 const kinds = new Map<string, { apiVersion: string; kind: string }>();
 for (const provider of catalog.providers.keys()) {
   for (const engine of ['flux', 'argocd']) {
-    for (const [backend, secrets, issuer] of [['provider-s3', 'external-secrets', 'private-ca'], ['garage', 'sealed-secrets', 'letsencrypt']]) {
+    for (const [backend, secrets, issuer, gateway] of [['provider-s3', 'external-secrets', 'private-ca', 'envoy'], ['garage', 'sealed-secrets', 'letsencrypt', 'istio'], ['garage', 'sealed-secrets', 'private-ca', 'traefik']]) {
       const raw = {
         provider,
         engine,
@@ -35,6 +35,7 @@ for (const provider of catalog.providers.keys()) {
         secrets,
         'secret-store': 'store',
         'certificate-issuer': issuer,
+        gateway,
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
       };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
@@ -73,6 +74,7 @@ const chartIndex = JSON.parse(readFileSync(join(shared, 'charts', 'INDEX.json'),
 const charts = [];
 for (const def of catalog.components.values()) {
   for (const r of def.controller?.releases ?? []) {
+    if (r.kind === 'manifests' || r.valuesUnchecked) continue; // no chart values to check
     const entry = r.source.type === 'git' ? chartIndex.find((e) => e.source.ref === r.version && e.source.path === r.chart) : chartIndex.find((e) => e.name === r.chart && e.version === r.version);
     if (!entry) throw new Error(`no chart data for ${r.chart} ${r.version}`);
     for (const f of ['Chart.yaml', 'values.yaml', 'values.schema.json']) {

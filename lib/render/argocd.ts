@@ -52,7 +52,16 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
   const def = plan.components.find((c) => c.def.id === node.component)!.def;
   const repoURL = plan.gitRemote!;
   let spec: Record<string, unknown>;
-  if (node.release) {
+  if (node.release?.kind === 'manifests') {
+    // Upstream manifests (CRDs) at a tag; never pruned: removing CRDs would delete every object of their kinds.
+    const r = node.release;
+    spec = {
+      project: PROJECT,
+      source: { repoURL: r.source.url, path: r.chart, targetRevision: r.version },
+      destination: { server: IN_CLUSTER, namespace: def.namespace },
+      syncPolicy: { ...syncPolicy({}, ['ServerSideApply=true']), automated: { prune: false, selfHeal: true } },
+    };
+  } else if (node.release) {
     const r = node.release;
     const valueFiles = [valuesFile(def, r.name, 'base'), valuesFile(def, r.name, `overlays/${cluster.name}`)]
       .filter((f) => files.has(f))

@@ -79,6 +79,27 @@ function helmRelease(release: Release, namespace: string): Record<string, unknow
   return { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: release.name, namespace }, spec };
 }
 
+/**
+ * Plain manifests from a git repository (upstream CRDs): a Kustomization applies them. Never pruned:
+ * removing CRDs would delete every object of their kinds.
+ */
+function manifestsKustomization(release: Release, namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: release.name, namespace },
+    spec: {
+      interval: '1h',
+      timeout: '5m',
+      path: `./${release.chart}`,
+      prune: false,
+      wait: true,
+      sourceRef: { kind: 'GitRepository', name: release.source.name },
+      ...(release.dependsOn.length > 0 ? { dependsOn: release.dependsOn.map((name) => ({ name })) } : {}),
+    },
+  };
+}
+
 function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
   const releases = def.controller?.releases;
   if (!releases) return;
@@ -91,7 +112,7 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
   files.add(
     `${dir}/base/releases.yaml`,
     documents(
-      releases.map((r) => helmRelease(r, ns)),
+      releases.map((r) => (r.kind === 'manifests' ? manifestsKustomization(r, ns) : helmRelease(r, ns))),
       `${def.title}: pinned chart versions. Per-cluster values are patched in overlays/<cluster>.`,
     ),
   );

@@ -194,6 +194,11 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
         for (const o of objectsOf(files.get(path)!)) if (o.kind === 'Secret' && 'sops' in o) checkDecryption({ object: o, file: path, unit: bootstrap }, false, findings);
       }
       for (const p of placed) {
+        // Upstream manifests applied by a Kustomization inside a component (e.g. the Gateway API CRDs).
+        if (p.object.kind === 'Kustomization' && group(p.object) === 'kustomize.toolkit.fluxcd.io' && get(p.object, 'spec.sourceRef.kind') === 'GitRepository') {
+          const path = posix.normalize(String(get(p.object, 'spec.path') ?? '')).replace(/^\.\//, '');
+          for (const g of crdProviders.get(path) ?? []) providers.set(g, p.unit);
+        }
         if (p.object.kind === 'HelmRelease') {
           const chart = get(p.object, 'spec.chart.spec.chart') as string | undefined;
           for (const g of crdProviders.get(chart ?? '') ?? []) providers.set(g, p.unit);

@@ -167,7 +167,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       return;
     }
     valuesChecked++;
-    for (const p of charts.check(chart, values)) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
+    const release = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []).find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef));
+    for (const p of charts.check(chart, values, release?.undeclaredValues)) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
   for (const b of builds.values()) {
     for (const o of b.objects) {

@@ -60,13 +60,25 @@ export function validateStructure(files: FileSet): Finding[] {
       const path = posix.normalize(spec.path ?? '.').replace(/^\.\//, '').replace(/\/$/, '');
       if (!dirHasKustomization(path) && !directories.has(path)) findings.push(error('reference', file, `Kustomization ${o.metadata?.name}: path ${spec.path} does not exist`));
     }
-    // Argo CD Applications: paths and value files exist.
+    // Argo CD Applications: paths and value files exist. This repository is what the root app and the $values refs point at.
+    const ownRepos = new Set<string>();
     for (const [file, objs] of parsed.entries()) {
       if (!file.startsWith(`clusters/${cluster}/`)) continue;
-      for (const o of objs.filter((x) => x.kind === 'Application' && x.apiVersion?.startsWith('argoproj.io/'))) {
-        const spec = o.spec as { source?: { path?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
-        // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart path).
-        const gitPaths = [spec.source?.path, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm') && !s.repoURL?.startsWith('oci://')).map((s) => s.path)];
+      for (const o of objs.filter((x) => x.kind === 'Application')) {
+        const spec = o.spec as { source?: { repoURL?: string }; sources?: { repoURL?: string; ref?: string }[] };
+        if (o.metadata?.name === 'root' && spec.source?.repoURL) ownRepos.add(spec.source.repoURL);
+        for (const src of spec.sources ?? []) if (src.ref !== undefined && src.repoURL) ownRepos.add(src.repoURL);
+      }
+    }
+    for (const [file, objs] of parsed.entries()) {
+      if (!file.startsWith(`clusters/${cluster}/`)) continue;
+      const apps = objs.filter((x) => x.kind === 'Application' && x.apiVersion?.startsWith('argoproj.io/'));
+      for (const o of apps) {
+        const spec = o.spec as { source?: { repoURL?: string; path?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
+        // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
+        // path) and not manifests of another repository (a single source whose repoURL is not ours).
+        const single = spec.source?.path && (!spec.source.repoURL || ownRepos.size === 0 || ownRepos.has(spec.source.repoURL)) ? spec.source.path : undefined;
+        const gitPaths = [single, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm') && !s.repoURL?.startsWith('oci://')).map((s) => s.path)];
         for (const p of gitPaths) {
           if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push(error('reference', file, `Application ${o.metadata?.name}: source path ${p} does not exist`));
         }

@@ -16,6 +16,8 @@ import { mergePatch } from './build.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
+const WRAPPED_DEFAULTS = '_internal_defaults_do_not_set';
+
 export const BUNDLED_CHARTS = join(PACKAGE_ROOT, 'schemas', 'charts');
 export const CHART_DATA_ENV = 'HAVEN_PLUS_CHART_DATA';
 
@@ -97,10 +99,17 @@ export class ChartLibrary {
       const base = join(hit.dir, hit.entry.path);
       const schemaFile = join(base, 'values.schema.json');
       const valuesText = readFileSync(join(base, 'values.yaml'), 'utf8');
+      let defaults = (parse(valuesText) as Record<string, unknown> | null) ?? {};
+      // Istio's charts keep their defaults under a wrapper users must not set: the keys inside are top-level values.
+      const wrapped = defaults[WRAPPED_DEFAULTS];
+      if (wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped)) {
+        const { [WRAPPED_DEFAULTS]: _wrapper, ...rest } = defaults;
+        defaults = { ...(wrapped as Record<string, unknown>), ...rest };
+      }
       this.loaded.set(key, {
         name: hit.entry.name,
         version: hit.entry.version,
-        defaults: (parse(valuesText) as Record<string, unknown> | null) ?? {},
+        defaults,
         commented: commentedKeys(valuesText),
         schema: existsSync(schemaFile) ? (JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>) : undefined,
       });
@@ -108,15 +117,19 @@ export class ChartLibrary {
     return this.loaded.get(key);
   }
 
-  /** Problems with user values for a chart, each with the values path. */
-  check(chart: ChartData, values: Record<string, unknown>): { path: string; message: string }[] {
+  /**
+   * Problems with user values for a chart, each with the values path. `undeclared`: paths the chart
+   * reads although its values.yaml does not declare them (documented elsewhere, e.g. Istio's `/profile`).
+   */
+  check(chart: ChartData, values: Record<string, unknown>, undeclared: string[] = []): { path: string; message: string }[] {
     if (chart.schema) {
       const key = `${chart.name}@${chart.version}`;
       if (!this.validators.has(key)) this.validators.set(key, compileValuesSchema(chart.schema));
       const merged = mergeValues(chart.defaults, values);
       return this.validators.get(key)!(merged).map((m) => ({ path: m.split(' ')[0], message: `values ${m} (values.schema.json of ${chart.name} ${chart.version})` }));
     }
-    return unknownKeys(chart.defaults, values, '', chart.commented).map((path) => ({
+    const allowed = new Set([...chart.commented, ...undeclared]);
+    return unknownKeys(chart.defaults, values, '', allowed).map((path) => ({
       path,
       message: `values ${path}: ${chart.name} ${chart.version} has no such value (not in its default values.yaml)`,
     }));

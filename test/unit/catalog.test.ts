@@ -11,6 +11,8 @@ interface ChartIndexEntry {
   name: string;
   version: string;
   repoURL?: string;
+  ociURL?: string;
+  path: string;
   source: { repo: string; ref: string; path: string };
 }
 
@@ -19,8 +21,8 @@ describe('catalog', () => {
 
   it('has the components and providers this release promises', () => {
     expect([...catalog.components.keys()]).toEqual([
-      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'headlamp', 'kube-state-metrics', 'kyverno', 'loki',
-      'metrics-server', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rwx', 'sealed-secrets', 'secrets', 'trivy-operator', 'velero',
+      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'headlamp', 'istio', 'kube-state-metrics', 'kyverno', 'loki',
+      'metrics-server', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rwx', 'sealed-secrets', 'secrets', 'traefik', 'trivy-operator', 'velero',
     ]);
     expect([...catalog.presets.keys()]).toEqual(['haven-compliance', 'haven-plus', 'minimal']);
     expect([...catalog.providers.keys()].sort()).toEqual(
@@ -33,13 +35,21 @@ describe('catalog', () => {
     const index = JSON.parse(readFileSync(join(CHARTS, 'INDEX.json'), 'utf8')) as ChartIndexEntry[];
     for (const def of catalog.components.values()) {
       for (const r of def.controller?.releases ?? []) {
+        if (r.kind === 'manifests') {
+          // Upstream manifests at a release tag of a https git repository, never a branch.
+          expect(r.source.url, `${def.id}/${r.name}`).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+$/);
+          expect(r.version, `${def.id}/${r.name}`).toMatch(/^v\d+\.\d+\.\d+$/);
+          continue;
+        }
         const entry =
           r.source.type === 'git'
             ? index.find((e) => e.source.ref === r.version && e.source.path === r.chart)
             : index.find((e) => e.name === r.chart && e.version === r.version);
         expect(entry, `${def.id}/${r.name}: ${r.chart} ${r.version} is not in ${CHARTS}/INDEX.json`).toBeDefined();
         if (r.source.type === 'helm') expect(entry!.repoURL?.replace(/\/$/, ''), `${def.id}/${r.name} repository`).toBe(r.source.url.replace(/\/$/, ''));
-        expect(existsSync(join(CHARTS, entry!.name, entry!.version, 'values.yaml'))).toBe(true);
+        // Docker Hub's registry host is registry-1.docker.io; the chart data names it docker.io.
+        if (r.source.type === 'oci') expect(r.source.url.replace('//registry-1.docker.io/', '//docker.io/'), `${def.id}/${r.name} registry`).toBe(entry!.ociURL);
+        expect(existsSync(join(CHARTS, entry!.path, 'values.yaml'))).toBe(true);
       }
     }
   });
@@ -65,7 +75,8 @@ describe('bundled validation data', () => {
 
   it('ships the default values of every pinned chart, byte-identical to the shared chart data', () => {
     const index = JSON.parse(readFileSync(join(ROOT, 'schemas', 'charts', 'INDEX.json'), 'utf8')) as { path: string }[];
-    const releases = [...loadCatalog().components.values()].flatMap((c) => c.controller?.releases ?? []);
+    // Every chart release (upstream manifests are not charts; charts without offline data say so).
+    const releases = [...loadCatalog().components.values()].flatMap((c) => c.controller?.releases ?? []).filter((r) => r.kind === 'chart' && !r.valuesUnchecked);
     expect(index).toHaveLength(releases.length);
     for (const { path } of index) {
       expect(readFileSync(join(ROOT, 'schemas', 'charts', path, 'values.yaml'), 'utf8')).toBe(readFileSync(join(CHARTS, path, 'values.yaml'), 'utf8'));

@@ -1,8 +1,8 @@
 import Ajv from 'ajv';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answersSchema, componentsDoc, optionsDoc, providersDoc } from '../../lib/reference.js';
+import { answersSchema, componentPages, componentsDoc, optionsDoc, providersDoc } from '../../lib/reference.js';
 import { QUESTIONS } from '../../lib/questions.js';
 import { ROOT } from '../helpers.js';
 
@@ -16,6 +16,21 @@ describe('files derived from the question table and the catalog', () => {
     ['docs/components.md', componentsDoc],
   ])('%s is up to date (run npm run docs)', (path, render) => {
     expect(committed(path)).toBe(render());
+  });
+
+  it('has a page per component in docs/components, up to date, saying what it replaces, its version, namespace and what to provide', () => {
+    const pages = componentPages();
+    expect(readdirSync(join(ROOT, 'docs', 'components')).sort()).toEqual([...pages.keys()].map((id) => `${id}.md`).sort());
+    for (const [id, page] of pages) {
+      expect(committed(`docs/components/${id}.md`), `docs/components/${id}.md (run npm run docs)`).toBe(page);
+      expect(page).toContain('| replaces |');
+      expect(page).toContain('| namespace |');
+      expect(page).toContain('## What you provide');
+    }
+    const velero = pages.get('velero')!;
+    expect(velero).toContain('| `velero` | chart `velero` from https://vmware-tanzu.github.io/helm-charts | `12.1.0` |');
+    expect(velero).toContain('- Secret `velero-repo-credentials` in namespace `velero`');
+    expect(velero).toContain('| replaces | AWS Backup for Amazon EKS; Azure Backup for AKS |');
   });
 
   it('has a schema property for every question', () => {

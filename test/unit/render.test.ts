@@ -140,4 +140,31 @@ describe('render', () => {
     });
     for (const [path, text] of files.entries()) expect(text, path).not.toMatch(/^kind: Secret$/m);
   });
+  it('delivers an OCI chart, upstream CRD manifests and install-time Secrets with both engines', () => {
+    const flux = render(answers({ provider: 'local', components: ['gateway', 'velero'], gateway: 'traefik' })).files;
+    const envoyFlux = render(answers({ provider: 'local', components: ['gateway'] })).files;
+    const sources = parseAllDocuments(envoyFlux.get('infrastructure/envoy-gateway/controller/base/sources.yaml')!).map((d) => d.toJS());
+    expect(sources).toEqual([expect.objectContaining({ kind: 'OCIRepository', spec: expect.objectContaining({ url: 'oci://registry-1.docker.io/envoyproxy/gateway-helm', ref: { tag: 'v1.9.0' } }) })]);
+    const release = parseAllDocuments(envoyFlux.get('infrastructure/envoy-gateway/controller/base/releases.yaml')!)[0].toJS();
+    expect(release.spec.chartRef).toEqual({ kind: 'OCIRepository', name: 'envoy-gateway' });
+    expect(release.spec.chart).toBeUndefined();
+    // Gateway API CRDs for Traefik: a Kustomization of the upstream tag, never pruned.
+    const crds = parseAllDocuments(flux.get('infrastructure/gateway-api/controller/base/releases.yaml')!)[0].toJS();
+    expect(crds).toMatchObject({ kind: 'Kustomization', spec: { path: './config/crd', prune: false, sourceRef: { kind: 'GitRepository', name: 'gateway-api' } } });
+    expect(flux.get('infrastructure/gateway/config/base/gateway.yaml')).toContain('gatewayClassName: traefik');
+    expect(flux.get('infrastructure/gateway/config/base/gateway.yaml')).toContain('port: 8000');
+
+    const argo = render(answers({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, components: ['gateway', 'velero'], gateway: 'istio', secrets: 'external-secrets', 'secret-store': 'store' })).files;
+    const app = (name: string) => parseAllDocuments(argo.get(`clusters/local/apps/${name}.yaml`)!)[0].toJS();
+    expect(app('gateway-api').spec).toMatchObject({ source: { repoURL: 'https://github.com/kubernetes-sigs/gateway-api', path: 'config/crd', targetRevision: 'v1.6.1' }, syncPolicy: { automated: { prune: false } } });
+    // Velero's S3 key and repository password are Secrets its chart reads at install: a third source of its Application.
+    const velero = app('velero').spec.sources;
+    expect(velero).toHaveLength(3);
+    expect(velero[2]).toEqual({ repoURL: REMOTE, targetRevision: 'main', path: 'infrastructure/velero/controller/overlays/local' });
+    expect(argo.get('infrastructure/velero/controller/overlays/local/kustomization.yaml')).toContain('s3-credentials.external-secret.yaml');
+    expect(argo.get('infrastructure/velero/controller/overlays/local/s3-credentials.external-secret.yaml')).toContain('namespace: velero');
+    const envoyArgo = render(answers({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, components: ['gateway'] })).files;
+    expect(parseAllDocuments(envoyArgo.get('clusters/local/apps/envoy-gateway.yaml')!)[0].toJS().spec.sources[0]).toMatchObject({ repoURL: 'oci://registry-1.docker.io/envoyproxy/gateway-helm', path: '.', targetRevision: 'v1.9.0' });
+    expect(envoyArgo.get('clusters/local/apps/project.yaml')).toContain('oci://registry-1.docker.io/envoyproxy/gateway-helm');
+  });
 });

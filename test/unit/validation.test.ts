@@ -86,7 +86,18 @@ describe('validation of generated repositories', () => {
       for (const provider of catalog.providers.keys()) {
         for (const engine of ['flux', 'argocd']) {
           const strategies = engine === 'flux' ? ['sops', 'sealed-secrets', 'external-secrets'] : ['sealed-secrets', 'external-secrets'];
-          const raw: RawAnswers = { provider, engine, preset, 'git-remote': REMOTE, clusters: ['acc', 'prod'], secrets: strategies[combinations % strategies.length], 'secret-store': 'platform-store' };
+          // Every secrets strategy, Gateway implementation and certificate issuer, in turn.
+          const raw: RawAnswers = {
+            provider,
+            engine,
+            preset,
+            'git-remote': REMOTE,
+            clusters: ['acc', 'prod'],
+            secrets: strategies[combinations % strategies.length],
+            'secret-store': 'platform-store',
+            ...(preset === 'haven-plus' ? { gateway: ['envoy', 'istio', 'traefik'][combinations % 3] } : {}),
+            ...(preset === 'haven-plus' && combinations % 2 === 0 ? { 'acme-email': 'platform@gemeente.example.nl' } : {}),
+          };
           if (!catalog.providers.get(provider)!.s3?.endpoint && catalog.providers.get(provider)!.defaultObjectStorage === 'provider-s3') raw['s3-endpoint'] = 'https://s3.example.nl';
           const files = generated(raw);
           const report = await validate(files);
@@ -95,7 +106,7 @@ describe('validation of generated repositories', () => {
           expect(report.stats.schemas).toBe(report.stats.objects);
           // Every chart release had chart data (no "values not checked" warning above) and was checked at least once per cluster.
           const { plan } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
-          const releases = plan.clusters.flatMap((c) => c.components.flatMap((id) => catalog.components.get(id)!.controller?.releases ?? []));
+          const releases = plan.clusters.flatMap((c) => c.components.flatMap((id) => catalog.components.get(id)!.controller?.releases ?? [])).filter((r) => r.kind === 'chart');
           expect(report.stats.chartValues, JSON.stringify(raw)).toBeGreaterThanOrEqual(releases.length);
           combinations++;
         }
@@ -156,6 +167,10 @@ describe('the validator fails on broken repositories', () => {
       { file: 'clusters/local/apps/postgres-config.yaml', path: '/spec/destination', message: /namespace databases is not allowed by project platform/ }],
     ['an Argo CD wave before its CRDs', argo, 'clusters/local/apps/postgres-config.yaml', (t) => t.replace('sync-wave: "4"', 'sync-wave: "1"'),
       { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', message: /barmancloud.cnpg.io CRDs are installed by plugin-barman-cloud, which is not ordered before postgres-config/ }],
+    ['a Gateway before the Gateway API CRDs', generated({ provider: 'local', components: ['gateway'], gateway: 'traefik' }), 'clusters/local/infrastructure/gateway.yaml', (t) => t.replace('  dependsOn:\n    - name: traefik-controller\n', ''),
+      { file: 'infrastructure/gateway/config/base/gateway.yaml', message: /gateway.networking.k8s.io CRDs are installed by gateway-api-controller, which is not ordered before gateway-config/ }],
+    ['an OCI chart value the chart does not have', generated({ provider: 'local', components: ['gateway'] }), 'infrastructure/envoy-gateway/controller/base/releases.yaml', (t) => t.replace('    crds:\n      enabled: true', '    crds:\n      enabled: true\n      channel: experimental'),
+      { file: 'infrastructure/envoy-gateway/controller/base/releases.yaml', path: '/spec/values/crds/channel', message: /gateway-helm v1.9.0 has no such value/ }],
     ['an unknown Argo CD project', argo, 'clusters/local/apps/garage.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
       { file: 'clusters/local/apps/garage.yaml', path: '/spec/project', message: /project platfrom is not an AppProject/ }],
   ];
