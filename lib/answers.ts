@@ -11,6 +11,7 @@ import {
   QUESTIONS,
   QUESTION_BY_NAME,
   parseClusterSpec,
+  parseTenantSpec,
   usesCertManager,
   usesObjectStorage,
   type Question,
@@ -46,6 +47,8 @@ export interface Answers {
   /** Namespaces allowed to connect to the databases. */
   databaseClients: string[];
   buckets: string[];
+  /** Teams with a namespace and their own git repository. */
+  tenants: { name: string; url: string }[];
   /** Gateway API implementation (when the gateway component runs). */
   gateway?: GatewayImplementation;
   /** ClusterIssuer cert-manager signs with (when cert-manager runs). */
@@ -175,7 +178,7 @@ export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ct
   if (Array.isArray(value)) {
     const seen = new Set<string>();
     for (const v of value as string[]) {
-      const key = q.name === 'clusters' ? parseClusterSpec(v).name : v;
+      const key = q.name === 'clusters' ? parseClusterSpec(v).name : q.name === 'tenants' ? parseTenantSpec(v).name : v;
       if (seen.has(key)) problems.push({ answer: q.name, problem: `${JSON.stringify(key)} is given twice`, allowed });
       seen.add(key);
     }
@@ -225,6 +228,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     databases: (raw.databases as string[] | undefined) ?? [],
     databaseClients: (raw['database-clients'] as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
+    tenants: ((raw.tenants as string[] | undefined) ?? []).map((t) => parseTenantSpec(t)),
     gateway: requiredClosure(raw.components as string[], ctx.catalog.components).has('gateway') ? ((raw.gateway as GatewayImplementation | undefined) ?? 'envoy') : undefined,
     certificateIssuer: usesCertManager(raw, ctx.catalog) ? ((raw['certificate-issuer'] as CertificateIssuer | undefined) ?? (raw['acme-email'] ? 'letsencrypt' : 'private-ca')) : undefined,
     acmeEmail: raw['acme-email'] as string | undefined,
@@ -258,6 +262,15 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       problem: 'is required with --engine argocd: every Application points at the repository URL',
       allowed: 'the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git',
     });
+  }
+  const platformNamespaces = new Set([...requiredClosure(a.components, ctx.catalog.components)].flatMap((id) => {
+    const d = ctx.catalog.components.get(id)!;
+    return [d.namespace, ...(d.config ? [d.config.namespace] : []), ...Object.values(d.backends ?? {}).flatMap((b) => (b ? [ctx.catalog.components.get(b)!.namespace] : []))];
+  }));
+  for (const t of a.tenants) {
+    if (platformNamespaces.has(t.name) || /^(kube-|flux-system$|argocd$|default$)/.test(t.name)) {
+      problems.push({ answer: 'tenants', problem: `${JSON.stringify(t.name)} is a namespace of the platform or of Kubernetes`, allowed: 'a name of your own, e.g. the team: sociaal-domein' });
+    }
   }
   if (a.certificateIssuer === 'letsencrypt' && !a.gateway) {
     problems.push({
@@ -332,6 +345,7 @@ export function toStored(a: Answers): RawAnswers {
     databases: a.components.includes('postgres') ? a.databases : undefined,
     'database-clients': a.components.includes('postgres') ? a.databaseClients : undefined,
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
+    tenants: a.tenants.map((t) => `${t.name}=${t.url}`),
     gateway: a.gateway,
     'certificate-issuer': a.certificateIssuer,
     'acme-email': a.certificateIssuer === 'letsencrypt' ? a.acmeEmail : undefined,

@@ -73,6 +73,22 @@ const providerChoices = (ctx: QuestionContext): Choice[] =>
 
 const componentIds = (answers: RawAnswers): string[] => (Array.isArray(answers.components) ? (answers.components as string[]) : []);
 
+/** Parses `name=url`. */
+export function parseTenantSpec(spec: string): { name: string; url: string } {
+  const at = spec.indexOf('=');
+  return at < 0 ? { name: spec, url: '' } : { name: spec.slice(0, at), url: spec.slice(at + 1) };
+}
+
+function checkTenant(spec: string): string | undefined {
+  const { name, url } = parseTenantSpec(spec);
+  const nameProblem = checkDnsLabel(name, 40);
+  if (nameProblem) return `tenant name ${nameProblem}`;
+  if (!url) return `tenant ${name} has no git URL (name=url)`;
+  if (!/^(https|ssh):\/\//.test(url)) return `tenant ${name}: ${JSON.stringify(url)} is not an https:// or ssh:// URL (Flux and Argo CD clone those)`;
+  const urlProblem = checkGitRemote(url);
+  return urlProblem ? `tenant ${name}: git URL ${urlProblem}` : undefined;
+}
+
 /** Parses `name[:provider]`. */
 export function parseClusterSpec(spec: string): { name: string; provider?: string } {
   const [name, provider, ...rest] = spec.split(':');
@@ -246,6 +262,17 @@ export const QUESTIONS: Question[] = [
     when: (a) => usesObjectStorage(a),
     default: () => [],
     check: (v) => checkDnsLabel(v, 30),
+    promptable: false,
+  },
+  {
+    name: 'tenants',
+    type: 'list',
+    message: 'Tenants (teams deploying their own applications), as name=git-url, comma-separated',
+    description: "tenants: a namespace, a ServiceAccount with namespace admin, and their git repository synced into that namespace only, as name=https-or-ssh-url, comma-separated",
+    valueName: '<name=url,...>',
+    allowed: () => `name: ${DNS1123_LABEL_ALLOWED.replace('63', '40')}; url: an https:// or ssh:// git URL without credentials; no duplicates`,
+    default: () => [],
+    check: (v) => checkTenant(v),
     promptable: false,
   },
   {

@@ -10,6 +10,7 @@ import { clusterApps, type AppNode, type Plan, type PlannedCluster } from '../pl
 import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
 import { DESCRIPTION_ANNOTATION, documents, kustomization, podSecurityLabels } from './manifests.js';
 import { toYaml } from './template.js';
+import { TENANTS_DIR, tenantsWave } from './tenants.js';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const PROJECT = 'platform';
@@ -115,7 +116,8 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
   const dir = `clusters/${cluster.name}`;
   const apps = clusterApps(plan, cluster);
   const defs = cluster.components.map((id) => plan.components.find((c) => c.def.id === id)!.def);
-  const namespaces = [...new Set(defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : [])]))].sort();
+  const tenants = plan.answers.tenants.map((t) => t.name);
+  const namespaces = [...new Set([...defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : [])]), ...tenants])].sort();
   const sourceRepos = [...new Set([plan.gitRemote!, ...defs.flatMap((d) => (d.controller?.releases ?? []).map((r) => r.source.url))])].sort();
   const project = {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -133,6 +135,22 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
   for (const node of apps) {
     files.add(`${dir}/apps/${node.id}.yaml`, documents([application(plan, cluster, node, files)], `Sync wave ${node.wave}${node.dependsOn.length ? `: after ${node.dependsOn.join(', ')}` : ''}.`));
     resources.push(`${node.id}.yaml`);
+  }
+  if (tenants.length > 0) {
+    const wave = tenantsWave(plan, cluster);
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'tenants', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+      spec: {
+        project: PROJECT,
+        source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path: TENANTS_DIR },
+        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
+      },
+    };
+    files.add(`${dir}/apps/tenants.yaml`, documents([app], `Sync wave ${wave}: the tenants (${TENANTS_DIR}/), after the platform.`));
+    resources.push('tenants.yaml');
   }
   // The root Application is one of the resources it manages: after `kubectl apply` once, changes to
   // it arrive through git like everything else. No resources finalizer: deleting the root must never

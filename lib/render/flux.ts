@@ -10,6 +10,7 @@ import type { FileSet } from '../fileset.js';
 import { clusterStages, type Plan } from '../plan.js';
 import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
+import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
 
 export const FLUX_NAMESPACE = 'flux-system';
 /** The Secret in flux-system holding the age private key(s) kustomize-controller decrypts with. */
@@ -162,6 +163,12 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
       });
       const def = plan.components.find((c) => c.def.id === id)!;
       files.add(`clusters/${cluster.name}/infrastructure/${id}.yaml`, documents(objects, `${def.def.title} on cluster ${cluster.name}. Included because: ${def.reasons.join('; ')}.`));
+    }
+    if (plan.answers.tenants.length > 0) {
+      files.add(
+        `clusters/${cluster.name}/tenants.yaml`,
+        documents([fluxTenantsKustomization(plan, cluster, FLUX_ROOT_SOURCE, FLUX_NAMESPACE)], `Tenants on cluster ${cluster.name}, after the platform: see ${TENANTS_DIR}/.`),
+      );
     }
   }
 }

@@ -183,4 +183,18 @@ describe('answers', () => {
       problem: 'is only used with --certificate-issuer letsencrypt, not private-ca',
     });
   });
+  it('takes tenants as name=url and refuses what could not be a tenant', () => {
+    expect(resolveWithDefaults({ tenants: ['sociaal=https://git.example.nl/sociaal/apps.git'] }).tenants).toEqual([{ name: 'sociaal', url: 'https://git.example.nl/sociaal/apps.git' }]);
+    const cases: [string, RegExp][] = [
+      ['sociaal', /has no git URL/],
+      ['Sociaal=https://git.example.nl/a.git', /not a DNS-1123 label/],
+      ['sociaal=git@git.example.nl:a.git', /not an https:\/\/ or ssh:\/\/ URL/],
+      ['sociaal=https://user:token@git.example.nl/a.git', /contains credentials/],
+      ['sociaal=https://git.example.nl/a b.git', /characters that are not allowed/],
+      ['databases=https://git.example.nl/a.git', /is a namespace of the platform or of Kubernetes/],
+      ['kube-x=https://git.example.nl/a.git', /is a namespace of the platform or of Kubernetes/],
+    ];
+    for (const [spec, problem] of cases) expect(problemsOf({ tenants: [spec] })[0]?.problem, spec).toMatch(problem);
+    expect(problemsOf({ tenants: ['a=https://git.example.nl/a.git', 'a=https://git.example.nl/b.git'] })[0].problem).toBe('"a" is given twice');
+  });
 });

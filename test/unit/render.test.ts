@@ -167,4 +167,26 @@ describe('render', () => {
     expect(parseAllDocuments(envoyArgo.get('clusters/local/apps/envoy-gateway.yaml')!)[0].toJS().spec.sources[0]).toMatchObject({ repoURL: 'oci://registry-1.docker.io/envoyproxy/gateway-helm', path: '.', targetRevision: 'v1.9.0' });
     expect(envoyArgo.get('clusters/local/apps/project.yaml')).toContain('oci://registry-1.docker.io/envoyproxy/gateway-helm');
   });
+  it('gives each tenant a restricted namespace and only its own repository, after the platform', () => {
+    const tenants = ['sociaal=https://git.example.nl/sociaal/apps.git'];
+    const flux = render(answers({ provider: 'local', components: ['kyverno', 'postgres'], tenants })).files;
+    const objects = parseAllDocuments(flux.get('tenants/sociaal/tenant.yaml')!).map((d) => d.toJS());
+    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'RoleBinding', 'GitRepository', 'Kustomization']);
+    expect(objects[1].roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' });
+    expect(objects[3].spec).toMatchObject({ serviceAccountName: 'sociaal', targetNamespace: 'sociaal', sourceRef: { kind: 'GitRepository', name: 'sociaal' } });
+    expect(flux.get('tenants/sociaal/namespace.yaml')).toContain('pod-security.kubernetes.io/enforce: restricted');
+    const ks = parseAllDocuments(flux.get('clusters/local/tenants.yaml')!)[0].toJS();
+    expect(ks.spec.path).toBe('./tenants');
+    expect(ks.spec.dependsOn.map((d: { name: string }) => d.name)).toEqual(['cert-manager-config', 'garage-controller', 'kyverno-controller', 'postgres-config']);
+    expect(flux.get('README.md')).toContain('| sociaal | `sociaal` |');
+
+    const argo = render(answers({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, components: ['postgres'], tenants })).files;
+    const [project, app] = parseAllDocuments(argo.get('tenants/sociaal/tenant.yaml')!).map((d) => d.toJS());
+    expect(project.spec).toMatchObject({ sourceRepos: ['https://git.example.nl/sociaal/apps.git'], destinations: [{ namespace: 'sociaal' }], clusterResourceWhitelist: [] });
+    expect(app.spec).toMatchObject({ project: 'sociaal', destination: { namespace: 'sociaal' } });
+    const waves = parseAllDocuments(argo.get('clusters/local/apps/kustomization.yaml')!)[0].toJS().resources as string[];
+    expect(waves).toContain('tenants.yaml');
+    expect(parseAllDocuments(argo.get('clusters/local/apps/tenants.yaml')!)[0].toJS().metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('5');
+    expect(argo.get('clusters/local/apps/project.yaml')).toContain('namespace: sociaal');
+  });
 });

@@ -97,6 +97,7 @@ describe('validation of generated repositories', () => {
             'secret-store': 'platform-store',
             ...(preset === 'haven-plus' ? { gateway: ['envoy', 'istio', 'traefik'][combinations % 3] } : {}),
             ...(preset === 'haven-plus' && combinations % 2 === 0 ? { 'acme-email': 'platform@gemeente.example.nl' } : {}),
+            ...(preset === 'haven-plus' ? { tenants: ['sociaal-domein=https://git.example.nl/sd/apps.git', 'belastingen=ssh://git@git.example.nl/bel/apps.git'] } : {}),
           };
           if (!catalog.providers.get(provider)!.s3?.endpoint && catalog.providers.get(provider)!.defaultObjectStorage === 'provider-s3') raw['s3-endpoint'] = 'https://s3.example.nl';
           const files = generated(raw);
