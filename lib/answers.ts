@@ -19,7 +19,7 @@ import {
   type RawAnswers,
 } from './questions.js';
 
-export type ObjectStorageBackend = 'provider-s3' | 'garage';
+export type ObjectStorageBackend = 'provider-s3' | 'garage' | 'seaweedfs' | 'rook-ceph';
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
 export type CertificateIssuer = 'letsencrypt' | 'private-ca';
@@ -262,6 +262,15 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       problem: 'is required with --engine argocd: every Application points at the repository URL',
       allowed: 'the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git',
     });
+  }
+  if (a.objectStorage === 'rook-ceph') {
+    for (const c of a.clusters.filter((x) => ctx.catalog.providers.get(x.provider)!.sandbox)) {
+      problems.push({
+        answer: 'object-storage',
+        problem: `rook-ceph needs empty raw disks on at least three nodes; cluster ${c.name} is a laptop sandbox (${c.provider})`,
+        allowed: 'garage or seaweedfs for sandboxes',
+      });
+    }
   }
   const platformNamespaces = new Set([...requiredClosure(a.components, ctx.catalog.components)].flatMap((id) => {
     const d = ctx.catalog.components.get(id)!;

@@ -11,6 +11,16 @@ import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 export const S3_SECRET_NAME = 's3-credentials';
 export const GARAGE_ENDPOINT = 'http://garage.garage.svc.cluster.local:3900';
 
+export const IN_CLUSTER_TITLES: Record<Exclude<ObjectStorageBackend, 'provider-s3'>, string> = { garage: 'Garage', seaweedfs: 'SeaweedFS', 'rook-ceph': 'Rook-Ceph' };
+
+/** In-cluster S3 services: endpoint and region (path-style addressing for all). */
+const IN_CLUSTER_S3: Record<Exclude<ObjectStorageBackend, 'provider-s3'>, { endpoint: string; region: string }> = {
+  garage: { endpoint: GARAGE_ENDPOINT, region: 'garage' },
+  // SeaweedFS signs with whatever region the client sends; us-east-1 avoids LocationConstraint errors.
+  seaweedfs: { endpoint: 'http://seaweedfs-s3.seaweedfs.svc.cluster.local:8333', region: 'us-east-1' },
+  'rook-ceph': { endpoint: 'http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc.cluster.local', region: 'us-east-1' },
+};
+
 export interface Bucket {
   purpose: string;
   name: string;
@@ -19,6 +29,10 @@ export interface Bucket {
 export interface ClusterObjectStorage {
   backend: ObjectStorageBackend;
   endpoint: string;
+  /** The endpoint without its scheme (host[:port]), for clients that take a host. */
+  host: string;
+  /** Plain HTTP (in-cluster services): clients must not expect TLS. */
+  insecure: boolean;
   region: string;
   pathStyle: boolean;
   secretName: string;
@@ -173,13 +187,14 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
     const buckets = Object.fromEntries(purposes.map((p) => [p, bucketName(a.name, name, p)]));
     const bucketList = purposes.map((p) => ({ purpose: p, name: buckets[p] }));
     const notes: string[] = [];
-    if (backend === 'garage') {
-      objectStorage = { backend, endpoint: GARAGE_ENDPOINT, region: 'garage', pathStyle: true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
+    if (backend !== 'provider-s3') {
+      const { endpoint, region } = IN_CLUSTER_S3[backend];
+      objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
     } else {
       const region = (onDefault ? a.region : undefined) ?? provider.s3?.defaultRegion ?? 'us-east-1';
       if (!provider.s3) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
       const endpoint = endpointOverride ?? provider.s3!.endpoint!.replace('{region}', region);
-      objectStorage = { backend, endpoint, region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
+      objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
     }
   }
   return {
@@ -196,6 +211,10 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
     components: [],
     podSecurityExempt: [],
   };
+}
+
+function hostOf(endpoint: string): { host: string; insecure: boolean } {
+  return { host: endpoint.replace(/^https?:\/\//, '').replace(/\/$/, ''), insecure: endpoint.startsWith('http://') };
 }
 
 /** The backend a service component uses on a cluster (an answer, or a fact of the provider). */

@@ -22,7 +22,7 @@ describe('catalog', () => {
   it('has the components and providers this release promises', () => {
     expect([...catalog.components.keys()]).toEqual([
       'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'headlamp', 'istio', 'kube-state-metrics', 'kyverno', 'loki',
-      'metrics-server', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rwx', 'sealed-secrets', 'secrets', 'traefik', 'trivy-operator', 'velero',
+      'metrics-server', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rook-ceph', 'rwx', 'sealed-secrets', 'seaweedfs', 'secrets', 'traefik', 'trivy-operator', 'velero',
     ]);
     expect([...catalog.presets.keys()]).toEqual(['haven-compliance', 'haven-plus', 'minimal']);
     expect([...catalog.providers.keys()].sort()).toEqual(

@@ -82,6 +82,8 @@ describe('validation of generated repositories', () => {
 
   it('every preset × engine × provider validates clean, with the values of every chart release checked', async () => {
     let combinations = 0;
+    const backends = new Set<string>();
+    const gateways = new Set<string>();
     for (const preset of catalog.presets.keys()) {
       for (const provider of catalog.providers.keys()) {
         for (const engine of ['flux', 'argocd']) {
@@ -98,6 +100,10 @@ describe('validation of generated repositories', () => {
             ...(preset === 'haven-plus' ? { gateway: ['envoy', 'istio', 'traefik'][combinations % 3] } : {}),
             ...(preset === 'haven-plus' && combinations % 2 === 0 ? { 'acme-email': 'platform@gemeente.example.nl' } : {}),
             ...(preset === 'haven-plus' ? { tenants: ['sociaal-domein=https://git.example.nl/sd/apps.git', 'belastingen=ssh://git@git.example.nl/bel/apps.git'] } : {}),
+            // Every in-cluster object store (Rook-Ceph needs raw disks: never on the sandbox).
+            ...(preset !== 'haven-compliance' && combinations % 3 !== 0
+              ? { 'object-storage': ['seaweedfs', catalog.providers.get(provider)!.sandbox ? 'garage' : 'rook-ceph'][combinations % 2] }
+              : {}),
           };
           if (!catalog.providers.get(provider)!.s3?.endpoint && catalog.providers.get(provider)!.defaultObjectStorage === 'provider-s3') raw['s3-endpoint'] = 'https://s3.example.nl';
           const files = generated(raw);
@@ -109,11 +115,15 @@ describe('validation of generated repositories', () => {
           const { plan } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
           const releases = plan.clusters.flatMap((c) => c.components.flatMap((id) => catalog.components.get(id)!.controller?.releases ?? [])).filter((r) => r.kind === 'chart');
           expect(report.stats.chartValues, JSON.stringify(raw)).toBeGreaterThanOrEqual(releases.length);
+          for (const c of plan.clusters) if (c.objectStorage) backends.add(c.objectStorage.backend);
+          if (plan.gateway) gateways.add(plan.gateway.className);
           combinations++;
         }
       }
     }
     expect(combinations).toBe(catalog.presets.size * catalog.providers.size * 2);
+    expect([...backends].sort()).toEqual(['garage', 'provider-s3', 'rook-ceph', 'seaweedfs']);
+    expect([...gateways].sort()).toEqual(['envoy-gateway', 'istio', 'traefik']);
   });
 
   it('checks chart values and evaluates CEL rules on the way', async () => {
