@@ -11,7 +11,8 @@ export default defineConfig({
     reporters: ['default'],
     // Tests validate against the shared, provenance-documented data set (as CI does), not only the bundled copy.
     env: {
-      HAVEN_PLUS_SCHEMA_LOCATION: fileURLToPath(new URL('../shared/schemas', import.meta.url)),
+      // The shared set first; then the bundled schemas converted from pinned charts' CRDs (kinds the shared set lacks).
+      HAVEN_PLUS_SCHEMA_LOCATION: [fileURLToPath(new URL('../shared/schemas', import.meta.url)), fileURLToPath(new URL('./schemas/kubernetes', import.meta.url))].join(';'),
       HAVEN_PLUS_CHART_DATA: fileURLToPath(new URL('../shared/charts', import.meta.url)),
     },
   },

@@ -5,7 +5,8 @@
  * (schemas/charts/<chart>/<version>). Source: the shared data set (see its SOURCES.md).
  * Usage: npm run bundle-data [-- /path/to/shared]
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resolveAnswers, withDefaults } from '../lib/answers.js';
@@ -14,6 +15,7 @@ import { selectableComponents } from '../lib/questions.js';
 import { render } from '../lib/generate.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
 import { schemaFile } from '../lib/validate/schemas.js';
+import { schemasFromCrd } from '../lib/validate/crd-schema.js';
 
 const shared = process.argv[2] ?? join(PACKAGE_ROOT, '..', 'shared');
 const catalog = loadCatalog();
@@ -54,6 +56,27 @@ for (const provider of catalog.providers.keys()) {
 kinds.set('v1/Secret', { apiVersion: 'v1', kind: 'Secret' });
 kinds.set('bitnami.com/v1alpha1/SealedSecret', { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret' });
 
+/** A schema converted from the CRD of a pinned chart in the shared chart data (crds/*.yaml). */
+function chartCrdSchema(apiVersion: string, kind: string): { schema: Record<string, unknown>; source: string } | undefined {
+  const chartIndex = JSON.parse(readFileSync(join(shared, 'charts', 'INDEX.json'), 'utf8')) as { name: string; version: string; path: string }[];
+  for (const def of catalog.components.values()) {
+    for (const r of def.controller?.releases ?? []) {
+      const entry = chartIndex.find((e) => e.name === r.chart && e.version === r.version);
+      const dir = entry && join(shared, 'charts', entry.path, 'crds');
+      if (!dir || !existsSync(dir)) continue;
+      for (const name of readdirSync(dir, { recursive: true }).map(String).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+        for (const doc of parseAllDocuments(readFileSync(join(dir, name), 'utf8'))) {
+          const crd = doc.toJS() as Record<string, unknown> | null;
+          if (crd?.kind !== 'CustomResourceDefinition') continue;
+          const hit = schemasFromCrd(crd).find((x) => x.apiVersion === apiVersion && x.kind === kind);
+          if (hit) return { schema: hit.schema, source: `${entry.name} ${entry.version} crds/${name}` };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
 const schemasOut = join(PACKAGE_ROOT, 'schemas', 'kubernetes');
 rmSync(schemasOut, { recursive: true, force: true });
 const sharedIndex = JSON.parse(readFileSync(join(shared, 'schemas', 'INDEX.json'), 'utf8')) as { apiVersion: string; kind: string; file: string; source: string; upstream: string; sha256: string }[];
@@ -61,10 +84,18 @@ const bundled = [];
 for (const { apiVersion, kind } of [...kinds.values()].sort((a, b) => `${a.apiVersion}/${a.kind}`.localeCompare(`${b.apiVersion}/${b.kind}`))) {
   const file = schemaFile(apiVersion, kind);
   const entry = sharedIndex.find((e) => e.file === file);
-  if (!entry) throw new Error(`no schema for ${apiVersion} ${kind} (${file}) in ${shared}/schemas`);
   mkdirSync(dirname(join(schemasOut, file)), { recursive: true });
-  copyFileSync(join(shared, 'schemas', file), join(schemasOut, file));
-  bundled.push(entry);
+  if (entry) {
+    copyFileSync(join(shared, 'schemas', file), join(schemasOut, file));
+    bundled.push(entry);
+    continue;
+  }
+  // Not in the shared set: convert the CRD a pinned chart ships (same rules as the shared conversions).
+  const fromChart = chartCrdSchema(apiVersion, kind);
+  if (!fromChart) throw new Error(`no schema for ${apiVersion} ${kind} (${file}) in ${shared}/schemas, nor a CRD in a pinned chart`);
+  const text = `${JSON.stringify(fromChart.schema, null, 1)}\n`;
+  writeFileSync(join(schemasOut, file), text);
+  bundled.push({ apiVersion, kind, file, source: `converted from the CRD in ${fromChart.source}`, upstream: fromChart.source, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
 }
 writeFileSync(join(schemasOut, 'INDEX.json'), `${JSON.stringify(bundled, null, 1)}\n`);
 

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { loadCatalog } from '../../lib/catalog.js';
+import { schemasFromCrd } from '../../lib/validate/crd-schema.js';
 import { ROOT } from '../helpers.js';
 
 /** Pinned chart data for offline checks (../shared/charts, see its SOURCES.md); overridable for other layouts. */
@@ -21,8 +23,8 @@ describe('catalog', () => {
 
   it('has the components and providers this release promises', () => {
     expect([...catalog.components.keys()]).toEqual([
-      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'headlamp', 'istio', 'kube-state-metrics', 'kyverno', 'loki',
-      'metrics-server', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rook-ceph', 'rwx', 'sealed-secrets', 'seaweedfs', 'secrets', 'traefik', 'trivy-operator', 'velero',
+      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'grafana', 'headlamp', 'istio', 'kube-state-metrics', 'kyverno', 'loki',
+      'metrics-server', 'mimir', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rook-ceph', 'rwx', 'sealed-secrets', 'seaweedfs', 'secrets', 'tempo', 'traefik', 'trivy-operator', 'velero',
     ]);
     expect([...catalog.presets.keys()]).toEqual(['haven-compliance', 'haven-plus', 'minimal']);
     expect([...catalog.providers.keys()].sort()).toEqual(
@@ -41,6 +43,11 @@ describe('catalog', () => {
           expect(r.version, `${def.id}/${r.name}`).toMatch(/^v\d+\.\d+\.\d+$/);
           continue;
         }
+        if (r.valuesUnchecked) {
+          // Only a chart truly missing from the shared data may skip the offline values check.
+          expect(index.find((e) => e.name === r.chart && e.version === r.version), `${def.id}/${r.name} has chart data: drop valuesUnchecked`).toBeUndefined();
+          continue;
+        }
         const entry =
           r.source.type === 'git'
             ? index.find((e) => e.source.ref === r.version && e.source.path === r.chart)
@@ -48,7 +55,7 @@ describe('catalog', () => {
         expect(entry, `${def.id}/${r.name}: ${r.chart} ${r.version} is not in ${CHARTS}/INDEX.json`).toBeDefined();
         if (r.source.type === 'helm') expect(entry!.repoURL?.replace(/\/$/, ''), `${def.id}/${r.name} repository`).toBe(r.source.url.replace(/\/$/, ''));
         // Docker Hub's registry host is registry-1.docker.io; the chart data names it docker.io.
-        if (r.source.type === 'oci') expect(r.source.url.replace('//registry-1.docker.io/', '//docker.io/'), `${def.id}/${r.name} registry`).toBe(entry!.ociURL);
+        if (r.source.type === 'oci') expect(r.source.url.replace('//registry-1.docker.io/', '//docker.io/'), `${def.id}/${r.name} registry`).toBe(entry!.ociURL ?? entry!.repoURL);
         expect(existsSync(join(CHARTS, entry!.path, 'values.yaml'))).toBe(true);
       }
     }
@@ -65,12 +72,48 @@ describe('catalog', () => {
 });
 
 describe('bundled validation data', () => {
-  const SHARED = process.env.HAVEN_PLUS_SCHEMA_LOCATION ?? join(ROOT, '..', 'shared', 'schemas');
+  const SHARED = (process.env.HAVEN_PLUS_SCHEMA_LOCATION ?? join(ROOT, '..', 'shared', 'schemas')).split(/[,;]/)[0]; // the shared set comes first
 
-  it('ships byte-identical copies of the shared schemas, for every kind the generator emits', () => {
-    const index = JSON.parse(readFileSync(join(ROOT, 'schemas', 'kubernetes', 'INDEX.json'), 'utf8')) as { file: string }[];
+  it('ships byte-identical copies of the shared schemas, and conversions of pinned charts\' CRDs for kinds the shared set lacks', () => {
+    const index = JSON.parse(readFileSync(join(ROOT, 'schemas', 'kubernetes', 'INDEX.json'), 'utf8')) as { apiVersion: string; kind: string; file: string; upstream: string; source: string }[];
     expect(index.length).toBeGreaterThanOrEqual(10);
-    for (const { file } of index) expect(readFileSync(join(ROOT, 'schemas', 'kubernetes', file), 'utf8'), file).toBe(readFileSync(join(SHARED, file), 'utf8'));
+    const chartIndex = JSON.parse(readFileSync(join(CHARTS, 'INDEX.json'), 'utf8')) as ChartIndexEntry[];
+    let converted = 0;
+    for (const { apiVersion, kind, file, upstream, source } of index) {
+      const shipped = readFileSync(join(ROOT, 'schemas', 'kubernetes', file), 'utf8');
+      if (!source.startsWith('converted from the CRD in ')) {
+        expect(shipped, file).toBe(readFileSync(join(SHARED, file), 'utf8'));
+        continue;
+      }
+      // Not in the shared set: the conversion of the CRD a pinned chart ships, reproduced here.
+      expect(existsSync(join(SHARED, file)), `${file} is in the shared set: copy it instead`).toBe(false);
+      const [name, version, crdFile] = upstream.split(' ');
+      const entry = chartIndex.find((e) => e.name === name && e.version === version)!;
+      const crds = parseAllDocuments(readFileSync(join(CHARTS, entry.path, crdFile), 'utf8')).map((d) => d.toJS());
+      const fresh = crds.flatMap((crd) => schemasFromCrd(crd)).find((x) => x.apiVersion === apiVersion && x.kind === kind)!;
+      expect(JSON.parse(shipped), file).toEqual(fresh.schema);
+      converted++;
+    }
+    expect(converted).toBeGreaterThan(0);
+  });
+
+  it('converts a CRD strictly: closed objects, open root, preserved unknown fields left open', () => {
+    const [s] = schemasFromCrd({
+      spec: {
+        group: 'example.org',
+        names: { kind: 'Thing' },
+        versions: [
+          { name: 'v1', served: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'string' }, free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { b: { type: 'string' } } } } } } } } },
+          { name: 'v0', served: false, schema: { openAPIV3Schema: { type: 'object' } } },
+        ],
+      },
+    });
+    expect(s.apiVersion).toBe('example.org/v1');
+    const spec = (s.schema.properties as Record<string, Record<string, unknown>>).spec;
+    expect(spec.additionalProperties).toBe(false);
+    expect((spec.properties as Record<string, Record<string, unknown>>).free.additionalProperties).toBeUndefined();
+    expect(s.schema.additionalProperties).toBeUndefined();
+    expect((s.schema.properties as Record<string, unknown>).metadata).toEqual({ type: 'object' });
   });
 
   it('ships the default values of every pinned chart, byte-identical to the shared chart data', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaRegistry, schemaFile } from '../../lib/validate/schemas.js';
 import { ROOT, tempDir } from '../helpers.js';
 
-const SHARED = process.env.HAVEN_PLUS_SCHEMA_LOCATION ?? join(ROOT, '..', 'shared', 'schemas');
+const SHARED = (process.env.HAVEN_PLUS_SCHEMA_LOCATION ?? join(ROOT, '..', 'shared', 'schemas')).split(/[,;]/)[0]; // the shared set comes first
 let server: Server;
 let base = '';
 const requests: string[] = [];
