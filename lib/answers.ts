@@ -51,6 +51,8 @@ export interface Answers {
   tenants: { name: string; url: string }[];
   /** Gateway API implementation (when the gateway component runs). */
   gateway?: GatewayImplementation;
+  /** Keycloak's hostname pattern ({cluster} replaced per cluster). */
+  keycloakHostname?: string;
   /** ClusterIssuer cert-manager signs with (when cert-manager runs). */
   certificateIssuer?: CertificateIssuer;
   /** Let's Encrypt account email (letsencrypt only). */
@@ -230,6 +232,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     buckets: (raw.buckets as string[] | undefined) ?? [],
     tenants: ((raw.tenants as string[] | undefined) ?? []).map((t) => parseTenantSpec(t)),
     gateway: requiredClosure(raw.components as string[], ctx.catalog.components).has('gateway') ? ((raw.gateway as GatewayImplementation | undefined) ?? 'envoy') : undefined,
+    keycloakHostname: raw['keycloak-hostname'] as string | undefined,
     certificateIssuer: usesCertManager(raw, ctx.catalog) ? ((raw['certificate-issuer'] as CertificateIssuer | undefined) ?? (raw['acme-email'] ? 'letsencrypt' : 'private-ca')) : undefined,
     acmeEmail: raw['acme-email'] as string | undefined,
     secrets: (raw.secrets as SecretsStrategy | undefined) ?? (raw.engine === 'argocd' ? 'sealed-secrets' : 'sops'),
@@ -356,6 +359,7 @@ export function toStored(a: Answers): RawAnswers {
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
     tenants: a.tenants.map((t) => `${t.name}=${t.url}`),
     gateway: a.gateway,
+    'keycloak-hostname': a.keycloakHostname,
     'certificate-issuer': a.certificateIssuer,
     'acme-email': a.certificateIssuer === 'letsencrypt' ? a.acmeEmail : undefined,
     secrets: a.secrets,

@@ -41,6 +41,8 @@ export interface Release {
   crds: string[];
   /** Argo CD: fields a controller in the cluster owns (e.g. a webhook caBundle), left out of the diff. */
   ignoreDifferences: Record<string, unknown>[];
+  /** manifests only: kustomize patches over the upstream manifests (e.g. a securityContext upstream lacks). */
+  patches: { target: Record<string, string>; patch: string }[];
   /** Values paths (/a/b) the chart reads although its values.yaml does not declare them (documented upstream). */
   undeclaredValues: string[];
   /** Why this chart's values cannot be checked offline (its data is not in the shared chart set); undefined: they are checked. */
@@ -210,8 +212,19 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     crds: asStringArray(raw.crds, file, 'crds'),
     ignoreDifferences: (raw.ignoreDifferences as Record<string, unknown>[] | undefined) ?? [],
     undeclaredValues: asStringArray(raw.undeclaredValues, file, 'undeclaredValues'),
+    patches: loadPatches(raw.patches, kind, file),
     valuesUnchecked: raw.valuesUnchecked === undefined ? undefined : str(raw.valuesUnchecked, file, 'valuesUnchecked'),
   };
+}
+
+function loadPatches(raw: unknown, kind: string, file: string): Release['patches'] {
+  if (raw === undefined) return [];
+  if (kind !== 'manifests') fail(file, 'patches are for manifests releases (charts take values)');
+  if (!Array.isArray(raw)) fail(file, 'patches must be a list');
+  return raw.map((p: Record<string, unknown>) => {
+    if (!p.target || typeof p.target !== 'object' || typeof p.patch !== 'string') fail(file, 'each patch needs a target mapping and a patch string');
+    return { target: p.target as Record<string, string>, patch: p.patch };
+  });
 }
 
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

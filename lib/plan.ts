@@ -7,6 +7,7 @@ import type { Answers, GatewayImplementation, ObjectStorageBackend, SecretsStrat
 import { bucketName } from './answers.js';
 import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
+import { keycloakHostname } from './questions.js';
 
 export const S3_SECRET_NAME = 's3-credentials';
 export const GARAGE_ENDPOINT = 'http://garage.garage.svc.cluster.local:3900';
@@ -55,6 +56,8 @@ export interface PlannedCluster {
   garage?: { replicas: number; replicationFactor: string; metaSize: string; dataSize: string; cpu: string; memory: string; memoryLimit: string };
   /** Component ids this cluster runs, in dependency order. */
   components: string[];
+  /** Keycloak's public hostname on this cluster (when it runs Keycloak). */
+  keycloakHostname?: string;
   /** Namespaces of this cluster's components that are not Pod Security `restricted` (policy exemptions), sorted. */
   podSecurityExempt: string[];
 }
@@ -210,6 +213,7 @@ function planCluster(a: Answers, catalog: Catalog, name: string, provider: Provi
       : { replicas: 3, replicationFactor: '3', metaSize: '5Gi', dataSize: '100Gi', cpu: '250m', memory: '1Gi', memoryLimit: '2Gi' },
     components: [],
     podSecurityExempt: [],
+    keycloakHostname: a.keycloakHostname ? keycloakHostname(a.keycloakHostname, name) : undefined,
   };
 }
 

@@ -73,6 +73,9 @@ const providerChoices = (ctx: QuestionContext): Choice[] =>
 
 const componentIds = (answers: RawAnswers): string[] => (Array.isArray(answers.components) ? (answers.components as string[]) : []);
 
+/** The Keycloak hostname of a cluster: {cluster} replaced by its name. */
+export const keycloakHostname = (pattern: string, cluster: string) => pattern.replaceAll('{cluster}', cluster);
+
 /** Parses `name=url`. */
 export function parseTenantSpec(spec: string): { name: string; url: string } {
   const at = spec.indexOf('=');
@@ -291,6 +294,28 @@ export const QUESTIONS: Question[] = [
     ],
     when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('gateway'),
     default: () => 'envoy',
+  },
+  {
+    name: 'keycloak-hostname',
+    type: 'string',
+    message: 'Hostname of Keycloak ({cluster} stands for the cluster name)',
+    description: 'public hostname of Keycloak on each cluster; {cluster} is replaced by the cluster name (required with more than one cluster)',
+    valueName: '<host>',
+    allowed: () => `${DNS1123_SUBDOMAIN_ALLOWED}, optionally with {cluster}, e.g. sso.{cluster}.gemeente.nl`,
+    when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('keycloak'),
+    default: () => undefined,
+    noDefault: () => 'Keycloak serves OpenID Connect at a public hostname that must be known in advance (its issuer URL)',
+    check: (v, a) => {
+      const clusters = Array.isArray(a.clusters) ? (a.clusters as string[]).map((c) => parseClusterSpec(c).name) : ['prod'];
+      if (clusters.length > 1 && !v.includes('{cluster}')) return `${JSON.stringify(v)} would be the same on every cluster; each cluster runs its own Keycloak: put {cluster} in it`;
+      for (const c of clusters) {
+        const host = keycloakHostname(v, c);
+        const problem = checkDnsSubdomain(host);
+        if (problem) return `for cluster ${c}: ${problem}`;
+        if (!host.includes('.')) return `${JSON.stringify(host)} is not a fully qualified hostname`;
+      }
+      return undefined;
+    },
   },
   {
     name: 'certificate-issuer',

@@ -39,6 +39,7 @@ for (const provider of catalog.providers.keys()) {
         'certificate-issuer': issuer,
         gateway,
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
+        'keycloak-hostname': 'sso.{cluster}.example.nl',
       };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
       for (const [path, text] of files.entries()) {

@@ -58,9 +58,12 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
     const r = node.release;
     spec = {
       project: PROJECT,
-      source: { repoURL: r.source.url, path: r.chart, targetRevision: r.version },
+      source: { repoURL: r.source.url, path: r.chart, targetRevision: r.version, ...(r.patches.length > 0 ? { kustomize: { patches: r.patches } } : {}) },
       destination: { server: IN_CLUSTER, namespace: def.namespace },
-      syncPolicy: { ...syncPolicy({}, ['ServerSideApply=true']), automated: { prune: false, selfHeal: true } },
+      syncPolicy: {
+        ...syncPolicy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, ['CreateNamespace=true', 'ServerSideApply=true']),
+        automated: { prune: false, selfHeal: true },
+      },
     };
   } else if (node.release) {
     const r = node.release;

@@ -96,6 +96,7 @@ function manifestsKustomization(release: Release, namespace: string): Record<str
       prune: false,
       wait: true,
       sourceRef: { kind: 'GitRepository', name: release.source.name },
+      ...(release.patches.length > 0 ? { patches: release.patches } : {}),
       ...(release.dependsOn.length > 0 ? { dependsOn: release.dependsOn.map((name) => ({ name })) } : {}),
     },
   };

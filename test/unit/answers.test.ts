@@ -3,6 +3,7 @@ import { normaliseRaw, resolveAnswers, toStored, withDefaults } from '../../lib/
 import { loadCatalog } from '../../lib/catalog.js';
 import { AnswersError } from '../../lib/errors.js';
 import { resolveNonInteractive } from '../../lib/generate.js';
+import { buildPlan } from '../../lib/plan.js';
 import { QUESTIONS, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 
 const ctx: QuestionContext = { catalog: loadCatalog(), directoryName: 'gemeente-x' };
@@ -156,7 +157,7 @@ describe('answers', () => {
     expect(resolveAnswers(normaliseRaw(stored, '.yo-rc.json').answers, ctx)).toEqual(resolveWithDefaults({ clusters: ['b', 'a:ovhcloud'], provider: 'local' }));
   });
   it('takes components from a preset, unless --components is given', () => {
-    const preset = resolveWithDefaults({ preset: 'haven-plus' });
+    const preset = resolveWithDefaults({ preset: 'haven-plus', 'keycloak-hostname': 'sso.{cluster}.example.nl' });
     expect(preset.components).toEqual(loadCatalog().presets.get('haven-plus')!.components);
     expect(toStored(preset).preset).toBe('haven-plus');
     const explicit = resolveWithDefaults({ components: ['postgres'] });
@@ -196,5 +197,13 @@ describe('answers', () => {
     ];
     for (const [spec, problem] of cases) expect(problemsOf({ tenants: [spec] })[0]?.problem, spec).toMatch(problem);
     expect(problemsOf({ tenants: ['a=https://git.example.nl/a.git', 'a=https://git.example.nl/b.git'] })[0].problem).toBe('"a" is given twice');
+  });
+  it('asks Keycloak\'s hostname per cluster, with {cluster} when there are several', () => {
+    expect(problemsOf({ components: ['keycloak'] })[0]).toMatchObject({ answer: 'keycloak-hostname', problem: expect.stringContaining('is missing (Keycloak serves OpenID Connect') });
+    expect(problemsOf({ components: ['keycloak'], clusters: ['acc', 'prod'], 'keycloak-hostname': 'sso.example.nl' })[0].problem).toContain('put {cluster} in it');
+    expect(problemsOf({ components: ['keycloak'], 'keycloak-hostname': 'sso' })[0].problem).toContain('not a fully qualified hostname');
+    expect(problemsOf({ components: ['keycloak'], 'keycloak-hostname': 'sso.{cluster}.Example.nl' })[0].answer).toBe('keycloak-hostname');
+    const p = buildPlan(resolveWithDefaults({ components: ['keycloak'], clusters: ['acc', 'prod'], 'keycloak-hostname': 'sso.{cluster}.example.nl' }), ctx.catalog);
+    expect(p.clusters.map((c) => c.keycloakHostname)).toEqual(['sso.acc.example.nl', 'sso.prod.example.nl']);
   });
 });

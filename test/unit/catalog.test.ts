@@ -23,7 +23,7 @@ describe('catalog', () => {
 
   it('has the components and providers this release promises', () => {
     expect([...catalog.components.keys()]).toEqual([
-      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'grafana', 'headlamp', 'istio', 'kube-state-metrics', 'kyverno', 'loki',
+      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'grafana', 'headlamp', 'istio', 'keycloak', 'kube-state-metrics', 'kyverno', 'loki',
       'metrics-server', 'mimir', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rook-ceph', 'rwx', 'sealed-secrets', 'seaweedfs', 'secrets', 'tempo', 'traefik', 'trivy-operator', 'velero',
     ]);
     expect([...catalog.presets.keys()]).toEqual(['haven-compliance', 'haven-plus', 'minimal']);
@@ -40,7 +40,7 @@ describe('catalog', () => {
         if (r.kind === 'manifests') {
           // Upstream manifests at a release tag of a https git repository, never a branch.
           expect(r.source.url, `${def.id}/${r.name}`).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+$/);
-          expect(r.version, `${def.id}/${r.name}`).toMatch(/^v\d+\.\d+\.\d+$/);
+          expect(r.version, `${def.id}/${r.name}`).toMatch(/^v?\d+\.\d+\.\d+$/);
           continue;
         }
         if (r.valuesUnchecked) {

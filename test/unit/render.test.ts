@@ -18,7 +18,7 @@ function matrix(): RawAnswers[] {
     for (const engine of ['flux', 'argocd']) {
       for (const backend of ['provider-s3', 'garage']) {
         for (const components of [['object-storage'], ['cert-manager'], ...[...catalog.presets.values()].map((p) => p.components)]) {
-          const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, databases: ['app', 'orders'] };
+          const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, databases: ['app', 'orders'], 'keycloak-hostname': 'sso.example.nl' };
           if (backend === 'provider-s3' && !catalog.providers.get(provider)!.s3?.endpoint) raw['s3-endpoint'] = 'https://s3.example.nl';
           out.push(raw);
         }
@@ -151,8 +151,8 @@ describe('render', () => {
     // Gateway API CRDs for Traefik: a Kustomization of the upstream tag, never pruned.
     const crds = parseAllDocuments(flux.get('infrastructure/gateway-api/controller/base/releases.yaml')!)[0].toJS();
     expect(crds).toMatchObject({ kind: 'Kustomization', spec: { path: './config/crd', prune: false, sourceRef: { kind: 'GitRepository', name: 'gateway-api' } } });
-    expect(flux.get('infrastructure/gateway/config/base/gateway.yaml')).toContain('gatewayClassName: traefik');
-    expect(flux.get('infrastructure/gateway/config/base/gateway.yaml')).toContain('port: 8000');
+    expect(flux.get('infrastructure/gateway/config/overlays/local/gateway.yaml')).toContain('gatewayClassName: traefik');
+    expect(flux.get('infrastructure/gateway/config/overlays/local/gateway.yaml')).toContain('port: 8000');
 
     const argo = render(answers({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, components: ['gateway', 'velero'], gateway: 'istio', secrets: 'external-secrets', 'secret-store': 'store' })).files;
     const app = (name: string) => parseAllDocuments(argo.get(`clusters/local/apps/${name}.yaml`)!)[0].toJS();
@@ -188,5 +188,17 @@ describe('render', () => {
     expect(waves).toContain('tenants.yaml');
     expect(parseAllDocuments(argo.get('clusters/local/apps/tenants.yaml')!)[0].toJS().metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('5');
     expect(argo.get('clusters/local/apps/project.yaml')).toContain('namespace: sociaal');
+  });
+  it('runs Keycloak from the upstream operator manifests, patched to restricted, behind a TLS passthrough listener', () => {
+    const flux = render(answers({ provider: 'scaleway', clusters: ['acc', 'prod'], components: ['keycloak'], 'keycloak-hostname': 'sso.{cluster}.gemeente.example.nl' })).files;
+    const operator = parseAllDocuments(flux.get('infrastructure/keycloak/controller/base/releases.yaml')!)[0].toJS();
+    expect(operator).toMatchObject({ kind: 'Kustomization', spec: { path: './kubernetes', prune: false, sourceRef: { kind: 'GitRepository', name: 'keycloak-k8s-resources' } } });
+    expect(operator.spec.patches[0].target).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment', name: 'keycloak-operator' });
+    expect(operator.spec.patches[0].patch).toContain('type: RuntimeDefault');
+    const gateway = parseAllDocuments(flux.get('infrastructure/gateway/config/overlays/prod/gateway.yaml')!)[0].toJS();
+    expect(gateway.spec.listeners[1]).toMatchObject({ name: 'tls-keycloak', protocol: 'TLS', port: 443, hostname: 'sso.prod.gemeente.example.nl', tls: { mode: 'Passthrough' } });
+    const keycloak = flux.get('infrastructure/keycloak/config/overlays/acc/keycloak.yaml')!;
+    expect(keycloak).toContain('hostname: sso.acc.gemeente.example.nl');
+    expect(keycloak).toContain('kind: TLSRoute');
   });
 });

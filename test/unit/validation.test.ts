@@ -99,6 +99,7 @@ describe('validation of generated repositories', () => {
             'secret-store': 'platform-store',
             ...(preset === 'haven-plus' ? { gateway: ['envoy', 'istio', 'traefik'][combinations % 3] } : {}),
             ...(preset === 'haven-plus' && combinations % 2 === 0 ? { 'acme-email': 'platform@gemeente.example.nl' } : {}),
+            ...(preset === 'haven-plus' ? { 'keycloak-hostname': 'sso.{cluster}.gemeente.example.nl' } : {}),
             ...(preset === 'haven-plus' ? { tenants: ['sociaal-domein=https://git.example.nl/sd/apps.git', 'belastingen=ssh://git@git.example.nl/bel/apps.git'] } : {}),
             // Every in-cluster object store (Rook-Ceph needs raw disks: never on the sandbox).
             ...(preset !== 'haven-compliance' && combinations % 3 !== 0
@@ -179,7 +180,7 @@ describe('the validator fails on broken repositories', () => {
     ['an Argo CD wave before its CRDs', argo, 'clusters/local/apps/postgres-config.yaml', (t) => t.replace('sync-wave: "4"', 'sync-wave: "1"'),
       { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', message: /barmancloud.cnpg.io CRDs are installed by plugin-barman-cloud, which is not ordered before postgres-config/ }],
     ['a Gateway before the Gateway API CRDs', generated({ provider: 'local', components: ['gateway'], gateway: 'traefik' }), 'clusters/local/infrastructure/gateway.yaml', (t) => t.replace('  dependsOn:\n    - name: traefik-controller\n', ''),
-      { file: 'infrastructure/gateway/config/base/gateway.yaml', message: /gateway.networking.k8s.io CRDs are installed by gateway-api-controller, which is not ordered before gateway-config/ }],
+      { file: 'infrastructure/gateway/config/overlays/local/gateway.yaml', message: /gateway.networking.k8s.io CRDs are installed by gateway-api-controller, which is not ordered before gateway-config/ }],
     ['an OCI chart value the chart does not have', generated({ provider: 'local', components: ['gateway'] }), 'infrastructure/envoy-gateway/controller/base/releases.yaml', (t) => t.replace('    crds:\n      enabled: true', '    crds:\n      enabled: true\n      channel: experimental'),
       { file: 'infrastructure/envoy-gateway/controller/base/releases.yaml', path: '/spec/values/crds/channel', message: /gateway-helm v1.9.0 has no such value/ }],
     ['an unknown Argo CD project', argo, 'clusters/local/apps/garage.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
