@@ -9,7 +9,7 @@ import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
-import { buildPlan, IN_CLUSTER_TITLES, type Plan } from './plan.js';
+import { buildPlan, objectStorageTitle, type Plan } from './plan.js';
 import type { QuestionContext, RawAnswers } from './questions.js';
 import { renderRepository } from './render/index.js';
 import { validateFiles, type Report, type ValidateOptions } from './validate/repository.js';
@@ -126,7 +126,7 @@ export function summarize(plan: Plan): string[] {
   const lines = [`Platform ${plan.name}: ${plan.engine === 'flux' ? 'Flux' : 'Argo CD'}, ${plan.clusters.length} cluster(s)`];
   for (const { def, reasons } of plan.components) lines.push(`  • ${def.id}: ${reasons.join('; ')}`);
   for (const c of plan.clusters) {
-    const os = c.objectStorage ? `, object storage ${c.objectStorage.backend === 'provider-s3' ? c.objectStorage.endpoint : `${IN_CLUSTER_TITLES[c.objectStorage.backend]} (in cluster)`}` : '';
+    const os = c.objectStorage ? `, object storage ${objectStorageTitle(c.objectStorage)}` : '';
     lines.push(`  cluster ${c.name} on ${c.provider.id}${os}`);
   }
   return lines;

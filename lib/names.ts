@@ -123,3 +123,6 @@ export function checkEmail(value: string): string | undefined {
   if (checkDnsSubdomain(domain.toLowerCase()) || !domain.includes('.')) return `${JSON.stringify(value)} has no valid domain after @`;
   return undefined;
 }
+
+/** Keycloak's hostname on a cluster: {cluster} in the pattern replaced by the cluster's name. */
+export const keycloakHostname = (pattern: string, cluster: string) => pattern.replaceAll('{cluster}', cluster);

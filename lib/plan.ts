@@ -7,20 +7,21 @@ import type { Answers, GatewayImplementation, ObjectStorageBackend, SecretsStrat
 import { bucketName } from './answers.js';
 import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
-import { keycloakHostname } from './questions.js';
+import { keycloakHostname } from './names.js';
 
 export const S3_SECRET_NAME = 's3-credentials';
-export const GARAGE_ENDPOINT = 'http://garage.garage.svc.cluster.local:3900';
-
-export const IN_CLUSTER_TITLES: Record<Exclude<ObjectStorageBackend, 'provider-s3'>, string> = { garage: 'Garage', seaweedfs: 'SeaweedFS', 'rook-ceph': 'Rook-Ceph' };
-
-/** In-cluster S3 services: endpoint and region (path-style addressing for all). */
-const IN_CLUSTER_S3: Record<Exclude<ObjectStorageBackend, 'provider-s3'>, { endpoint: string; region: string }> = {
-  garage: { endpoint: GARAGE_ENDPOINT, region: 'garage' },
+/** In-cluster S3 services: name, endpoint and region (path-style addressing for all). */
+export const IN_CLUSTER_S3: Record<Exclude<ObjectStorageBackend, 'provider-s3'>, { title: string; endpoint: string; region: string }> = {
+  garage: { title: 'Garage', endpoint: 'http://garage.garage.svc.cluster.local:3900', region: 'garage' },
   // SeaweedFS signs with whatever region the client sends; us-east-1 avoids LocationConstraint errors.
-  seaweedfs: { endpoint: 'http://seaweedfs-s3.seaweedfs.svc.cluster.local:8333', region: 'us-east-1' },
-  'rook-ceph': { endpoint: 'http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc.cluster.local', region: 'us-east-1' },
+  seaweedfs: { title: 'SeaweedFS', endpoint: 'http://seaweedfs-s3.seaweedfs.svc.cluster.local:8333', region: 'us-east-1' },
+  'rook-ceph': { title: 'Rook-Ceph', endpoint: 'http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc.cluster.local', region: 'us-east-1' },
 };
+
+/** How a cluster's object storage is named in summaries. */
+export function objectStorageTitle(os: ClusterObjectStorage): string {
+  return os.backend === 'provider-s3' ? `provider S3 (${os.endpoint})` : `${IN_CLUSTER_S3[os.backend].title} (in cluster)`;
+}
 
 export interface Bucket {
   purpose: string;

@@ -11,6 +11,7 @@ import {
   checkDescription,
   checkDnsSubdomain,
   checkEmail,
+  keycloakHostname,
   EMAIL_ALLOWED,
   DESCRIPTION_ALLOWED,
   DNS1123_SUBDOMAIN_ALLOWED,
@@ -72,9 +73,6 @@ const providerChoices = (ctx: QuestionContext): Choice[] =>
   [...ctx.catalog.providers.values()].map((p) => ({ value: p.id, name: `${p.id} (${p.title})` }));
 
 const componentIds = (answers: RawAnswers): string[] => (Array.isArray(answers.components) ? (answers.components as string[]) : []);
-
-/** The Keycloak hostname of a cluster: {cluster} replaced by its name. */
-export const keycloakHostname = (pattern: string, cluster: string) => pattern.replaceAll('{cluster}', cluster);
 
 /** Parses `name=url`. */
 export function parseTenantSpec(spec: string): { name: string; url: string } {

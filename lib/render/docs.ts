@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
-import { clusterApps, clusterStages, IN_CLUSTER_TITLES, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterApps, clusterStages, objectStorageTitle, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterCompliance } from './compliance.js';
 import { componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
@@ -63,7 +63,7 @@ function secretsToProvide(plan: Plan): string[] {
 function objectStorageSummary(cluster: PlannedCluster): string {
   const os = cluster.objectStorage;
   if (!os) return '-';
-  return os.backend === 'provider-s3' ? `provider S3 (${os.endpoint})` : `${IN_CLUSTER_TITLES[os.backend]} (in cluster)`;
+  return objectStorageTitle(os);
 }
 
 /** A directory tree of the repository, three levels deep, for the README. */

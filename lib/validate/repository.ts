@@ -153,11 +153,14 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
 
   // Chart values: Flux HelmReleases (as built, overlays merged) and Argo CD Helm sources.
   let valuesChecked = 0;
+  const catalogReleases = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []);
   const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string) => {
     const chart = charts.find(ref);
+    // The catalog's release of this chart, for what its data says about the chart's values.
+    const release = catalogReleases.find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef));
     if (!chart) {
       // A catalog chart known to have no offline data is said once, as a note; anything else is a warning.
-      const known = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []).find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef) && r.valuesUnchecked);
+      const known = release?.valuesUnchecked ? release : undefined;
       if (known) {
         const note = `${ref.chart} ${known.version}: values not checked offline (${known.valuesUnchecked})`;
         if (!notes.includes(note)) notes.push(note);
@@ -167,7 +170,6 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       return;
     }
     valuesChecked++;
-    const release = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []).find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef));
     for (const p of charts.check(chart, values, release?.undeclaredValues)) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
   for (const b of builds.values()) {
