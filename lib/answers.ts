@@ -51,6 +51,8 @@ export interface Answers {
   tenants: { name: string; url: string }[];
   /** Gateway API implementation (when the gateway component runs). */
   gateway?: GatewayImplementation;
+  /** The DNS zone ExternalDNS manages. */
+  domain?: string;
   /** Keycloak's hostname pattern ({cluster} replaced per cluster). */
   keycloakHostname?: string;
   /** ClusterIssuer cert-manager signs with (when cert-manager runs). */
@@ -232,6 +234,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     buckets: (raw.buckets as string[] | undefined) ?? [],
     tenants: ((raw.tenants as string[] | undefined) ?? []).map((t) => parseTenantSpec(t)),
     gateway: requiredClosure(raw.components as string[], ctx.catalog.components).has('gateway') ? ((raw.gateway as GatewayImplementation | undefined) ?? 'envoy') : undefined,
+    domain: raw.domain as string | undefined,
     keycloakHostname: raw['keycloak-hostname'] as string | undefined,
     certificateIssuer: usesCertManager(raw, ctx.catalog) ? ((raw['certificate-issuer'] as CertificateIssuer | undefined) ?? (raw['acme-email'] ? 'letsencrypt' : 'private-ca')) : undefined,
     acmeEmail: raw['acme-email'] as string | undefined,
@@ -272,6 +275,15 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
         answer: 'object-storage',
         problem: `rook-ceph needs empty raw disks on at least three nodes; cluster ${c.name} is a laptop sandbox (${c.provider})`,
         allowed: 'garage or seaweedfs for sandboxes',
+      });
+    }
+  }
+  if (requiredClosure(a.components, ctx.catalog.components).has('external-dns')) {
+    for (const c of a.clusters.filter((x) => !ctx.catalog.providers.get(x.provider)!.dns)) {
+      problems.push({
+        answer: 'components',
+        problem: `external-dns has no DNS service to manage on cluster ${c.name} (${c.provider})`,
+        allowed: 'leave external-dns out, or run it only on clusters of providers with a DNS profile (docs/providers.md)',
       });
     }
   }
@@ -359,6 +371,7 @@ export function toStored(a: Answers): RawAnswers {
     buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
     tenants: a.tenants.map((t) => `${t.name}=${t.url}`),
     gateway: a.gateway,
+    domain: a.domain,
     'keycloak-hostname': a.keycloakHostname,
     'certificate-issuer': a.certificateIssuer,
     'acme-email': a.certificateIssuer === 'letsencrypt' ? a.acmeEmail : undefined,

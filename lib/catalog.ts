@@ -69,6 +69,8 @@ export interface SecretDecl {
   /** What the credential is, for the README and prompts. */
   description: string;
   keys: { name: string; description: string }[];
+  /** dns: the keys are those of the cluster provider's DNS credential (profile `dns`), not fixed. */
+  keysFrom?: 'dns';
 }
 
 /** Answers that choose the backend of a service component. */
@@ -127,6 +129,18 @@ export interface S3Profile {
   pathStyle: boolean;
 }
 
+/** How ExternalDNS reaches the provider's DNS service (or an RFC 2136 server of your own). */
+export interface DnsProfile {
+  /** ExternalDNS provider name (`webhook` for an out-of-tree provider run as a sidecar). */
+  provider: string;
+  webhook?: { repository: string; tag: string; probe?: { path: string; port: number } };
+  /** Keys of the credential Secret, each an environment variable of the same name. */
+  secretKeys: { name: string; description: string }[];
+  /** Keys of the credential Secret mounted as files (e.g. Azure's azure.json). */
+  files: { key: string; mountPath: string; description: string }[];
+  args: string[];
+}
+
 export interface ProviderProfile {
   id: string;
   title: string;
@@ -138,6 +152,8 @@ export interface ProviderProfile {
   /** Object storage backend used when the user does not choose one. */
   defaultObjectStorage: 'provider-s3' | 'garage';
   loadBalancerAnnotations: string[];
+  /** null: no DNS service ExternalDNS can manage (the laptop sandbox). */
+  dns: DnsProfile | null;
   openshift: boolean;
   /** Small footprint (sandbox): one instance, small requests. */
   sandbox: boolean;
@@ -241,10 +257,12 @@ function loadSecrets(raw: unknown, file: string): SecretDecl[] {
       if (!SECRET_KEY.test(key)) fail(file, `secret key ${key} is not a valid Secret data key`);
       return { name: key, description: str(k.description, file, 'secrets.keys.description') };
     });
-    if (keys.length === 0) fail(file, `secret ${name} declares no keys`);
+    const keysFrom = s.keysFrom;
+    if (keysFrom !== undefined && keysFrom !== 'dns') fail(file, `secret ${name}: keysFrom must be dns`);
+    if ((keys.length === 0) === (keysFrom === undefined)) fail(file, `secret ${name} needs either keys or keysFrom`);
     const stage = s.stage ?? 'config';
     if (stage !== 'controller' && stage !== 'config') fail(file, `secret ${name}: stage must be controller or config`);
-    return { name, stage, description: str(s.description, file, 'secrets.description'), keys };
+    return { name, stage, description: str(s.description, file, 'secrets.description'), keys, ...(keysFrom ? { keysFrom: 'dns' as const } : {}) };
   });
 }
 
@@ -314,6 +332,23 @@ function loadComponent(dir: string): ComponentDef {
   return component;
 }
 
+function loadDns(raw: unknown, file: string): DnsProfile | null {
+  if (raw === undefined || raw === null) return null;
+  const d = raw as Record<string, unknown>;
+  const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? (v as Record<string, unknown>[]) : fail(file, 'dns lists must be lists'));
+  const dns: DnsProfile = {
+    provider: str(d.provider, file, 'dns.provider'),
+    webhook: d.webhook as DnsProfile['webhook'],
+    secretKeys: list(d.secretKeys).map((k) => ({ name: str(k.name, file, 'dns.secretKeys.name'), description: str(k.description, file, 'dns.secretKeys.description') })),
+    files: list(d.files).map((f) => ({ key: str(f.key, file, 'dns.files.key'), mountPath: str(f.mountPath, file, 'dns.files.mountPath'), description: str(f.description, file, 'dns.files.description') })),
+    args: asStringArray(d.args, file, 'dns.args'),
+  };
+  if ((dns.provider === 'webhook') !== Boolean(dns.webhook)) fail(file, 'dns.webhook is needed exactly when dns.provider is webhook');
+  if (dns.secretKeys.length + dns.files.length === 0) fail(file, 'dns needs secretKeys or files (the credential)');
+  for (const k of [...dns.secretKeys.map((x) => x.name), ...dns.files.map((x) => x.key)]) if (!SECRET_KEY.test(k)) fail(file, `dns key ${k} is not a valid Secret data key`);
+  return dns;
+}
+
 function loadProvider(file: string): ProviderProfile {
   const raw = readYaml(file);
   const s3 = raw.s3 as Record<string, unknown> | null | undefined;
@@ -335,6 +370,7 @@ function loadProvider(file: string): ProviderProfile {
       : null,
     defaultObjectStorage: raw.defaultObjectStorage === 'garage' ? 'garage' : 'provider-s3',
     loadBalancerAnnotations: asStringArray(raw.loadBalancerAnnotations, file, 'loadBalancerAnnotations'),
+    dns: loadDns(raw.dns, file),
     openshift: raw.openshift === true,
     sandbox: raw.sandbox === true,
     check: asStringArray(raw.check, file, 'check'),

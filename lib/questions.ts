@@ -294,6 +294,18 @@ export const QUESTIONS: Question[] = [
     default: () => 'envoy',
   },
   {
+    name: 'domain',
+    type: 'string',
+    message: 'DNS zone ExternalDNS manages (records of the Gateway routes go here)',
+    description: 'the DNS zone ExternalDNS publishes route hostnames in (external-dns only)',
+    valueName: '<zone>',
+    allowed: () => `${DNS1123_SUBDOMAIN_ALLOWED}, at least two labels, no trailing dot`,
+    when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('external-dns'),
+    default: () => undefined,
+    noDefault: () => 'ExternalDNS only touches records in a zone you name, e.g. apps.gemeente.nl',
+    check: (v) => checkDnsSubdomain(v) ?? (v.includes('.') ? undefined : `${JSON.stringify(v)} is not a DNS zone (at least two labels)`),
+  },
+  {
     name: 'keycloak-hostname',
     type: 'string',
     message: 'Hostname of Keycloak ({cluster} stands for the cluster name)',

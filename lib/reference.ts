@@ -126,7 +126,8 @@ export function providersDoc(): string {
   const rows = [...providers.values()].map((p) => {
     const s3 = p.s3 ? (p.s3.endpoint ? `\`${p.s3.endpoint}\`` : p.s3.endpointHint ?? 'per instance') : 'none';
     const regions = p.s3?.regions.length ? p.s3.regions.map((r) => (r === p.s3!.defaultRegion ? `**${r}**` : r)).join(', ') : '-';
-    return `| \`${p.id}\` | ${p.title} | ${p.storage.rwo ? `\`${p.storage.rwo}\`` : 'cluster default'} | ${p.storage.rwx ? `\`${p.storage.rwx}\`` : '-'} | ${s3} | ${regions} | ${p.defaultObjectStorage} |`;
+    const dns = p.dns ? `\`${p.dns.provider === 'webhook' ? `webhook ${p.dns.webhook!.repository.split('/').pop()}` : p.dns.provider}\`: ${[...p.dns.secretKeys.map((k) => k.name), ...p.dns.files.map((f) => f.key)].map((k) => `\`${k}\``).join(', ')}` : '-';
+    return `| \`${p.id}\` | ${p.title} | ${p.storage.rwo ? `\`${p.storage.rwo}\`` : 'cluster default'} | ${p.storage.rwx ? `\`${p.storage.rwx}\`` : '-'} | ${s3} | ${regions} | ${p.defaultObjectStorage} | ${dns} |`;
   });
   const checks = [...providers.values()]
     .filter((p) => p.check.length > 0)
@@ -139,8 +140,8 @@ A provider profile holds the facts the generator needs about where a cluster run
 the S3 service (endpoint, regions, addressing) and load-balancer annotations. Moving a cluster to
 another provider is a change of profile: \`--clusters prod:scaleway\` instead of \`prod:azure\`.
 
-| id | provider | RWO StorageClass | RWX | S3 endpoint | regions (default bold) | default object storage |
-| --- | --- | --- | --- | --- | --- | --- |
+| id | provider | RWO StorageClass | RWX | S3 endpoint | regions (default bold) | default object storage | ExternalDNS provider: credential keys |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 \`--region\`, \`--s3-endpoint\` and \`--storage-class\` override the profile for clusters on the default
@@ -177,7 +178,10 @@ export function componentPages(): Map<string, string> {
       const unchecked = r.valuesUnchecked ? ` (values not checked offline: ${r.valuesUnchecked})` : '';
       return `| \`${r.name}\` | ${what} ${r.source.url} | \`${r.version}\`${unchecked} | ${r.images.map((i) => `\`${i}\``).join('<br>') || '-'} |`;
     });
-    const secrets = c.secrets.map((s) => `- Secret \`${s.name}\` in namespace \`${s.stage === 'controller' ? c.namespace : c.config!.namespace}\`: ${s.description}; keys ${s.keys.map((k) => `\`${k.name}\` (${k.description})`).join(', ')}.`);
+    const secrets = c.secrets.map((s) => {
+      const keys = s.keysFrom === 'dns' ? "those of the cluster provider's DNS credential ([providers](../providers.md))" : s.keys.map((k) => `\`${k.name}\` (${k.description})`).join(', ');
+      return `- Secret \`${s.name}\` in namespace \`${s.stage === 'controller' ? c.namespace : c.config!.namespace}\`: ${s.description}; keys ${keys}.`;
+    });
     const requires = c.requires.map((r) => (r.optional ? `- after [${r.id}](${r.id}.md) when the cluster runs it (before its ${r.stage}): ${r.reason}` : `- [${r.id}](${r.id}.md) (before its ${r.stage}): ${r.reason}`));
     const used = usedBy(c.id);
     const page = [

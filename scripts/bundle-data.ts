@@ -29,7 +29,7 @@ for (const provider of catalog.providers.keys()) {
       const raw = {
         provider,
         engine,
-        components: selectableComponents(ctx),
+        components: selectableComponents(ctx).filter((id) => id !== 'external-dns' || catalog.providers.get(provider)!.dns),
         'object-storage': backend,
         's3-endpoint': 'https://s3.example.nl',
         'git-remote': 'https://git.example.nl/p.git',
@@ -40,6 +40,7 @@ for (const provider of catalog.providers.keys()) {
         gateway,
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
         'keycloak-hostname': 'sso.{cluster}.example.nl',
+        domain: 'apps.example.nl',
       };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
       for (const [path, text] of files.entries()) {

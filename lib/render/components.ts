@@ -75,7 +75,7 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
 export function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, stage: Stage): string[] {
   const added: string[] = [];
   for (const s of def.secrets.filter((d) => d.stage === stage)) {
-    const spec = secretSpec(def, s, cluster.name);
+    const spec = secretSpec(def, s, cluster);
     const path = secretPath(spec, plan.secrets);
     const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(path);
     if (content === undefined) continue;

@@ -6,7 +6,7 @@
  */
 import type { SecretsStrategy } from '../answers.js';
 import type { ComponentDef, SecretDecl, Stage } from '../catalog.js';
-import type { Plan } from '../plan.js';
+import type { Plan, PlannedCluster } from '../plan.js';
 
 export interface SecretSpec {
   cluster: string;
@@ -34,15 +34,23 @@ export function secretFileName(strategy: SecretsStrategy, name: string): string 
 
 export const secretPath = (spec: SecretSpec, strategy: SecretsStrategy) => `${spec.dir}/${secretFileName(strategy, spec.name)}`;
 
+/** The keys of a Secret on a cluster: fixed, or those of the provider's DNS credential. */
+function keysOn(secret: SecretDecl, cluster: PlannedCluster): SecretSpec['keys'] {
+  if (secret.keysFrom !== 'dns') return secret.keys;
+  const dns = cluster.provider.dns;
+  return dns ? [...dns.secretKeys, ...dns.files.map((f) => ({ name: f.key, description: f.description }))] : [];
+}
+
 /** A Secret a component declares, on one cluster: in the namespace and overlay of its stage. */
-export function secretSpec(def: ComponentDef, secret: SecretDecl, cluster: string): SecretSpec {
+export function secretSpec(def: ComponentDef, secret: SecretDecl, planned: PlannedCluster): SecretSpec {
+  const cluster = planned.name;
   return {
     cluster,
     component: def.id,
     namespace: secret.stage === 'controller' ? def.namespace : def.config!.namespace,
     name: secret.name,
     description: secret.description,
-    keys: secret.keys,
+    keys: keysOn(secret, planned),
     stage: secret.stage,
     dir: `infrastructure/${def.id}/${secret.stage}/overlays/${cluster}`,
   };
@@ -54,7 +62,7 @@ export function secretSpecs(plan: Plan): SecretSpec[] {
   for (const cluster of plan.clusters) {
     for (const id of cluster.components) {
       const def = plan.components.find((c) => c.def.id === id)!.def;
-      for (const s of def.secrets) specs.push(secretSpec(def, s, cluster.name));
+      for (const s of def.secrets) specs.push(secretSpec(def, s, cluster));
     }
   }
   return specs;

@@ -206,4 +206,11 @@ describe('answers', () => {
     const p = buildPlan(resolveWithDefaults({ components: ['keycloak'], clusters: ['acc', 'prod'], 'keycloak-hostname': 'sso.{cluster}.example.nl' }), ctx.catalog);
     expect(p.clusters.map((c) => c.keycloakHostname)).toEqual(['sso.acc.example.nl', 'sso.prod.example.nl']);
   });
+  it('asks the DNS zone for external-dns and refuses it where there is no DNS service', () => {
+    expect(problemsOf({ components: ['external-dns'], provider: 'scaleway' })[0]).toMatchObject({ answer: 'domain', problem: expect.stringContaining('is missing (ExternalDNS only touches records in a zone you name') });
+    expect(problemsOf({ components: ['external-dns'], provider: 'scaleway', domain: 'nl' })[0].problem).toContain('not a DNS zone');
+    expect(problemsOf({ components: ['external-dns'], provider: 'scaleway', domain: 'apps.gemeente.nl.' })[0].answer).toBe('domain');
+    expect(problemsOf({ components: ['external-dns'], provider: 'local', domain: 'apps.gemeente.nl' })[0].problem).toBe('external-dns has no DNS service to manage on cluster local (local)');
+    expect(resolveWithDefaults({ components: ['external-dns'], provider: 'scaleway', domain: 'apps.gemeente.nl' }).domain).toBe('apps.gemeente.nl');
+  });
 });

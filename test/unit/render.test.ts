@@ -18,7 +18,7 @@ function matrix(): RawAnswers[] {
     for (const engine of ['flux', 'argocd']) {
       for (const backend of ['provider-s3', 'garage']) {
         for (const components of [['object-storage'], ['cert-manager'], ...[...catalog.presets.values()].map((p) => p.components)]) {
-          const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, databases: ['app', 'orders'], 'keycloak-hostname': 'sso.example.nl' };
+          const raw: RawAnswers = { provider, engine, components, 'object-storage': backend, 'git-remote': REMOTE, databases: ['app', 'orders'], 'keycloak-hostname': 'sso.example.nl', domain: 'apps.example.nl' };
           if (backend === 'provider-s3' && !catalog.providers.get(provider)!.s3?.endpoint) raw['s3-endpoint'] = 'https://s3.example.nl';
           out.push(raw);
         }
@@ -200,5 +200,19 @@ describe('render', () => {
     const keycloak = flux.get('infrastructure/keycloak/config/overlays/acc/keycloak.yaml')!;
     expect(keycloak).toContain('hostname: sso.acc.gemeente.example.nl');
     expect(keycloak).toContain('kind: TLSRoute');
+  });
+  it('gives ExternalDNS the credential of the cluster provider\'s DNS service: environment, webhook sidecar or file', () => {
+    const values = (provider: string) => parseAllDocuments(render(answers({ provider, components: ['external-dns'], domain: 'apps.example.nl' })).files.get('infrastructure/external-dns/controller/overlays/prod/external-dns-values.yaml')!)[0].toJS().spec.values;
+    const scaleway = values('scaleway');
+    expect(scaleway.provider).toEqual({ name: 'scaleway' });
+    expect(scaleway.env.map((e: { name: string }) => e.name)).toEqual(['SCW_ACCESS_KEY', 'SCW_SECRET_KEY']);
+    expect(scaleway).toMatchObject({ txtOwnerId: 'platform-prod', domainFilters: ['apps.example.nl'] });
+    const hetzner = values('hetzner');
+    expect(hetzner.provider.webhook.image).toEqual({ repository: 'docker.io/hetzner/external-dns-hetzner-webhook', tag: 'v0.3.4' });
+    expect(hetzner.env).toBeUndefined();
+    const azure = values('azure');
+    expect(azure.extraVolumes[0].secret).toMatchObject({ secretName: 'external-dns-credentials', items: [{ key: 'azure.json', path: 'azure.json' }] });
+    expect(azure.extraVolumeMounts[0]).toMatchObject({ mountPath: '/etc/kubernetes', readOnly: true });
+    expect(values('generic').extraArgs).toContain('--rfc2136-tsig-axfr');
   });
 });

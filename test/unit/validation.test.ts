@@ -127,6 +127,24 @@ describe('validation of generated repositories', () => {
     expect([...gateways].sort()).toEqual(['envoy-gateway', 'istio', 'traefik']);
   });
 
+  it('external-dns validates clean on every provider with a DNS profile, with that provider\'s credential keys', async () => {
+    let withDns = 0;
+    for (const [id, provider] of catalog.providers) {
+      if (!provider.dns) continue;
+      for (const engine of ['flux', 'argocd']) {
+        const raw: RawAnswers = { provider: id, engine, components: ['external-dns'], domain: 'apps.gemeente.example.nl', 'git-remote': REMOTE, secrets: 'external-secrets', 'secret-store': 'store' };
+        const files = generated(raw);
+        const report = await validate(files);
+        expect(show(errors(report.findings)), JSON.stringify(raw)).toBe('');
+        expect(report.findings.filter((f) => f.severity === 'warning'), JSON.stringify(raw)).toEqual([]);
+        const secret = files.get('infrastructure/external-dns/controller/overlays/prod/external-dns-credentials.external-secret.yaml')!;
+        for (const k of [...provider.dns.secretKeys.map((x) => x.name), ...provider.dns.files.map((x) => x.key)]) expect(secret, id).toContain(`secretKey: ${k}`);
+      }
+      withDns++;
+    }
+    expect(withDns).toBe(catalog.providers.size - 1); // all but the laptop sandbox
+  });
+
   it('checks chart values and evaluates CEL rules on the way', async () => {
     const report = await validate(generated({ provider: 'local' }));
     expect(report.stats.chartValues).toBeGreaterThanOrEqual(4);
