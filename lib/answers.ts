@@ -12,6 +12,7 @@ import {
   QUESTION_BY_NAME,
   parseClusterSpec,
   parseTenantSpec,
+  runs,
   usesCertManager,
   usesObjectStorage,
   type Question,
@@ -233,7 +234,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     databaseClients: (raw['database-clients'] as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
     tenants: ((raw.tenants as string[] | undefined) ?? []).map((t) => parseTenantSpec(t)),
-    gateway: requiredClosure(raw.components as string[], ctx.catalog.components).has('gateway') ? ((raw.gateway as GatewayImplementation | undefined) ?? 'envoy') : undefined,
+    gateway: runs(raw, 'gateway', ctx.catalog) ? ((raw.gateway as GatewayImplementation | undefined) ?? 'envoy') : undefined,
     domain: raw.domain as string | undefined,
     keycloakHostname: raw['keycloak-hostname'] as string | undefined,
     certificateIssuer: usesCertManager(raw, ctx.catalog) ? ((raw['certificate-issuer'] as CertificateIssuer | undefined) ?? (raw['acme-email'] ? 'letsencrypt' : 'private-ca')) : undefined,
@@ -278,7 +279,8 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       });
     }
   }
-  if (requiredClosure(a.components, ctx.catalog.components).has('external-dns')) {
+  const closure = requiredClosure(a.components, ctx.catalog.components);
+  if (closure.has('external-dns')) {
     for (const c of a.clusters.filter((x) => !ctx.catalog.providers.get(x.provider)!.dns)) {
       problems.push({
         answer: 'components',
@@ -287,7 +289,7 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       });
     }
   }
-  const platformNamespaces = new Set([...requiredClosure(a.components, ctx.catalog.components)].flatMap((id) => {
+  const platformNamespaces = new Set([...closure].flatMap((id) => {
     const d = ctx.catalog.components.get(id)!;
     return [d.namespace, ...(d.config ? [d.config.namespace] : []), ...Object.values(d.backends ?? {}).flatMap((b) => (b ? [ctx.catalog.components.get(b)!.namespace] : []))];
   }));

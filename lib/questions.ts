@@ -290,7 +290,7 @@ export const QUESTIONS: Question[] = [
       { value: 'istio', name: 'istio: Istio in ambient mode, as the Haven+ reference (also a mesh: mTLS between pods)' },
       { value: 'traefik', name: 'traefik: Traefik Proxy' },
     ],
-    when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('gateway'),
+    when: (a) => runs(a, 'gateway'),
     default: () => 'envoy',
   },
   {
@@ -300,7 +300,7 @@ export const QUESTIONS: Question[] = [
     description: 'the DNS zone ExternalDNS publishes route hostnames in (external-dns only)',
     valueName: '<zone>',
     allowed: () => `${DNS1123_SUBDOMAIN_ALLOWED}, at least two labels, no trailing dot`,
-    when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('external-dns'),
+    when: (a) => runs(a, 'external-dns'),
     default: () => undefined,
     noDefault: () => 'ExternalDNS only touches records in a zone you name, e.g. apps.gemeente.nl',
     check: (v) => checkDnsSubdomain(v) ?? (v.includes('.') ? undefined : `${JSON.stringify(v)} is not a DNS zone (at least two labels)`),
@@ -312,7 +312,7 @@ export const QUESTIONS: Question[] = [
     description: 'public hostname of Keycloak on each cluster; {cluster} is replaced by the cluster name (required with more than one cluster)',
     valueName: '<host>',
     allowed: () => `${DNS1123_SUBDOMAIN_ALLOWED}, optionally with {cluster}, e.g. sso.{cluster}.gemeente.nl`,
-    when: (a) => requiredClosure(componentIds(a), loadCatalog().components).has('keycloak'),
+    when: (a) => runs(a, 'keycloak'),
     default: () => undefined,
     noDefault: () => 'Keycloak serves OpenID Connect at a public hostname that must be known in advance (its issuer URL)',
     check: (v, a) => {
@@ -487,15 +487,16 @@ export function selectableComponents(ctx: QuestionContext): string[] {
   return [...ctx.catalog.components.values()].filter((c) => c.selectable).map((c) => c.id);
 }
 
-/** Whether the chosen components run cert-manager (directly or through a dependency). */
-export function usesCertManager(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
-  return requiredClosure(componentIds(answers), catalog.components).has('cert-manager');
+/** Whether the chosen components run a component (directly or through a dependency). */
+export function runs(answers: RawAnswers, id: string, catalog: Catalog = loadCatalog()): boolean {
+  return requiredClosure(componentIds(answers), catalog.components).has(id);
 }
 
-/** Whether the chosen components need object storage (directly or through a dependency). */
-export function usesObjectStorage(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
-  return requiredClosure(componentIds(answers), catalog.components).has('object-storage');
-}
+/** Whether the chosen components run cert-manager. */
+export const usesCertManager = (answers: RawAnswers, catalog?: Catalog) => runs(answers, 'cert-manager', catalog);
+
+/** Whether the chosen components need object storage. */
+export const usesObjectStorage = (answers: RawAnswers, catalog?: Catalog) => runs(answers, 'object-storage', catalog);
 
 export const QUESTION_BY_NAME = new Map(QUESTIONS.map((q) => [q.name, q]));
 

@@ -140,7 +140,7 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
     resources.push(`${node.id}.yaml`);
   }
   if (tenants.length > 0) {
-    const wave = tenantsWave(plan, cluster);
+    const wave = tenantsWave(apps);
     const app = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',

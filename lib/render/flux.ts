@@ -168,7 +168,7 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
     if (plan.answers.tenants.length > 0) {
       files.add(
         `clusters/${cluster.name}/tenants.yaml`,
-        documents([fluxTenantsKustomization(plan, cluster, FLUX_ROOT_SOURCE, FLUX_NAMESPACE)], `Tenants on cluster ${cluster.name}, after the platform: see ${TENANTS_DIR}/.`),
+        documents([fluxTenantsKustomization(stages, FLUX_ROOT_SOURCE, FLUX_NAMESPACE)], `Tenants on cluster ${cluster.name}, after the platform: see ${TENANTS_DIR}/.`),
       );
     }
   }

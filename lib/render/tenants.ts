@@ -9,7 +9,7 @@
  * tenants/<name>/ holds each tenant; clusters/<c>/ applies tenants/ after the platform components.
  */
 import type { FileSet } from '../fileset.js';
-import { clusterApps, clusterStages, type Plan, type PlannedCluster } from '../plan.js';
+import type { AppNode, Plan, StageNode } from '../plan.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
 
 export const TENANTS_DIR = 'tenants';
@@ -95,8 +95,7 @@ export function renderTenants(files: FileSet, plan: Plan): void {
 }
 
 /** Flux: the Kustomization applying tenants/ on a cluster, after every platform component. */
-export function fluxTenantsKustomization(plan: Plan, cluster: PlannedCluster, sourceName: string, namespace: string): Record<string, unknown> {
-  const stages = clusterStages(plan, cluster);
+export function fluxTenantsKustomization(stages: StageNode[], sourceName: string, namespace: string): Record<string, unknown> {
   const last = [...new Set(stages.map((s) => s.component))].map((c) => stages.filter((s) => s.component === c).at(-1)!.id);
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
@@ -115,7 +114,7 @@ export function fluxTenantsKustomization(plan: Plan, cluster: PlannedCluster, so
   };
 }
 
-/** Argo CD: the sync wave after every platform Application. */
-export function tenantsWave(plan: Plan, cluster: PlannedCluster): number {
-  return clusterApps(plan, cluster).reduce((w, a) => Math.max(w, a.wave + 1), 0);
+/** Argo CD: the sync wave after every platform Application of the cluster. */
+export function tenantsWave(apps: AppNode[]): number {
+  return apps.reduce((w, a) => Math.max(w, a.wave + 1), 0);
 }
