@@ -10,6 +10,7 @@ import { bucketPurposes, requiredClosure, type Engine } from './catalog.js';
 import {
   QUESTIONS,
   QUESTION_BY_NAME,
+  parseClusterComponent,
   parseClusterSpec,
   parseTenantSpec,
   runs,
@@ -29,6 +30,18 @@ export type GatewayImplementation = 'envoy' | 'istio' | 'traefik';
 export interface ClusterAnswer {
   name: string;
   provider: string;
+  /** Components that run on this cluster only (besides the platform-wide `components`). */
+  components: string[];
+}
+
+/** The components chosen for one cluster: the platform-wide ones, then its own. */
+export function selectedOn(a: Answers, cluster: ClusterAnswer): string[] {
+  return [...a.components, ...cluster.components];
+}
+
+/** Every component chosen for some cluster. */
+export function selectedAnywhere(a: Answers): string[] {
+  return [...new Set([...a.components, ...a.clusters.flatMap((c) => c.components)])];
 }
 
 /** Validated, typed answers. Optional values are undefined when not given. */
@@ -216,13 +229,14 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
   if (problems.length > 0) throw new AnswersError(problems);
 
   const provider = raw.provider as string;
+  const extras = ((raw['cluster-components'] as string[] | undefined) ?? []).map((s) => parseClusterComponent(s));
   const answers: Answers = {
     name: raw.name as string,
     engine: raw.engine as Engine,
     provider,
     clusters: (raw.clusters as string[]).map((s) => {
       const spec = parseClusterSpec(s);
-      return { name: spec.name, provider: spec.provider ?? provider };
+      return { name: spec.name, provider: spec.provider ?? provider, components: extras.filter((e) => e.cluster === spec.name).map((e) => e.component) };
     }),
     preset: raw.preset as string | undefined,
     components: [...(raw.components as string[])],
@@ -279,9 +293,10 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       });
     }
   }
-  const closure = requiredClosure(a.components, ctx.catalog.components);
+  const closure = requiredClosure(selectedAnywhere(a), ctx.catalog.components);
   if (closure.has('external-dns')) {
-    for (const c of a.clusters.filter((x) => !ctx.catalog.providers.get(x.provider)!.dns)) {
+    const runsDns = (c: ClusterAnswer) => requiredClosure(selectedOn(a, c), ctx.catalog.components).has('external-dns');
+    for (const c of a.clusters.filter((x) => runsDns(x) && !ctx.catalog.providers.get(x.provider)!.dns)) {
       problems.push({
         answer: 'components',
         problem: `external-dns has no DNS service to manage on cluster ${c.name} (${c.provider})`,
@@ -318,13 +333,14 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
   if (a.region && profile?.s3 && profile.s3.regions.length > 0 && !profile.s3.regions.includes(a.region)) {
     problems.push({ answer: 'region', problem: `${JSON.stringify(a.region)} is not a region of ${a.provider}`, allowed: profile.s3.regions.join(', ') });
   }
-  if (usesObjectStorage({ components: a.components }, ctx.catalog)) {
-    const own = bucketPurposes(a.components, ctx.catalog);
-    const purposes = [...own, ...a.buckets];
+  if (usesObjectStorage({ components: selectedAnywhere(a) }, ctx.catalog)) {
+    const own = bucketPurposes(selectedAnywhere(a), ctx.catalog);
     for (const b of a.buckets.filter((x) => own.includes(x))) {
       problems.push({ answer: 'buckets', problem: `${JSON.stringify(b)} is already the bucket of a component`, allowed: `names other than ${own.join(', ')}` });
     }
     for (const c of a.clusters) {
+      if (!usesObjectStorage({ components: selectedOn(a, c) }, ctx.catalog)) continue;
+      const purposes = [...bucketPurposes(selectedOn(a, c), ctx.catalog), ...a.buckets];
       const p = ctx.catalog.providers.get(c.provider)!;
       const backend = a.objectStorage ?? (p.defaultObjectStorage === 'provider-s3' && (p.s3?.endpoint || (c.provider === a.provider && a.s3Endpoint)) ? 'provider-s3' : p.defaultObjectStorage);
       const hasEndpoint = Boolean(p.s3?.endpoint) || (c.provider === a.provider && Boolean(a.s3Endpoint));
@@ -364,13 +380,14 @@ export function toStored(a: Answers): RawAnswers {
     clusters: a.clusters.map((c) => (c.provider === a.provider ? c.name : `${c.name}:${c.provider}`)),
     preset: a.preset,
     components: a.components,
+    'cluster-components': a.clusters.flatMap((c) => c.components.map((id) => `${c.name}=${id}`)),
     'object-storage': a.objectStorage,
     region: a.region,
     's3-endpoint': a.s3Endpoint,
     'storage-class': a.storageClass,
-    databases: a.components.includes('postgres') ? a.databases : undefined,
-    'database-clients': a.components.includes('postgres') ? a.databaseClients : undefined,
-    buckets: usesObjectStorage({ components: a.components }) ? a.buckets : undefined,
+    databases: selectedAnywhere(a).includes('postgres') ? a.databases : undefined,
+    'database-clients': selectedAnywhere(a).includes('postgres') ? a.databaseClients : undefined,
+    buckets: usesObjectStorage({ components: selectedAnywhere(a) }) ? a.buckets : undefined,
     tenants: a.tenants.map((t) => `${t.name}=${t.url}`),
     gateway: a.gateway,
     domain: a.domain,
@@ -388,6 +405,8 @@ export function toStored(a: Answers): RawAnswers {
     branch: a.branch,
   };
   const ordered: RawAnswers = {};
-  for (const q of QUESTIONS) if (raw[q.name] !== undefined) ordered[q.name] = raw[q.name];
+  // Only what applies: an answer of a component taken out again leaves no trace.
+  for (const q of QUESTIONS) if (raw[q.name] !== undefined && (!q.when || q.when(raw))) ordered[q.name] = raw[q.name];
+  if ((ordered['cluster-components'] as string[] | undefined)?.length === 0) delete ordered['cluster-components'];
   return ordered;
 }

@@ -3,8 +3,8 @@
  * runs (dependencies pulled in, with the reason), per-cluster settings from the provider profile,
  * and the dependency graph from which Flux dependsOn and Argo CD sync waves are both derived.
  */
-import type { Answers, GatewayImplementation, ObjectStorageBackend, SecretsStrategy } from './answers.js';
-import { bucketName } from './answers.js';
+import type { Answers, ClusterAnswer, GatewayImplementation, ObjectStorageBackend, SecretsStrategy } from './answers.js';
+import { bucketName, selectedOn } from './answers.js';
 import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { keycloakHostname } from './names.js';
@@ -133,7 +133,7 @@ export const GATEWAYS: Record<GatewayImplementation, { className: string; http: 
 };
 
 export function buildPlan(answers: Answers, catalog: Catalog): Plan {
-  const clusters = answers.clusters.map((c) => planCluster(answers, catalog, c.name, catalog.providers.get(c.provider)!));
+  const clusters = answers.clusters.map((c) => planCluster(answers, catalog, c, catalog.providers.get(c.provider)!));
   const reasons = new Map<string, string[]>();
   const addReason = (id: string, reason: string) => {
     const list = reasons.get(id) ?? [];
@@ -154,6 +154,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     };
     if (answers.engine === 'argocd') include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
     for (const id of answers.components) include(id, 'selected');
+    for (const id of answers.clusters.find((c) => c.name === cluster.name)!.components) include(id, `selected for cluster ${cluster.name}`);
     cluster.components = topoSort([...included], catalog);
     const relaxed = cluster.components.map((id) => catalog.components.get(id)!).filter((d) => d.podSecurity !== 'restricted');
     cluster.podSecurityExempt = [...new Set(relaxed.flatMap((d) => [d.namespace, ...(d.config ? [d.config.namespace] : [])]))].sort();
@@ -168,10 +169,8 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     answers,
     components: allIds.map((id) => ({ def: catalog.components.get(id)!, reasons: reasons.get(id) ?? [] })),
     clusters,
-    databases: answers.components.includes('postgres')
-      ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` }))
-      : [],
-    databaseClients: answers.components.includes('postgres') ? answers.databaseClients : [],
+    databases: allIds.includes('postgres') ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` })) : [],
+    databaseClients: allIds.includes('postgres') ? answers.databaseClients : [],
     secrets: answers.secrets,
     gateway: answers.gateway ? GATEWAYS[answers.gateway] : undefined,
     secretFiles: new Map(),
@@ -179,15 +178,17 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   };
 }
 
-function planCluster(a: Answers, catalog: Catalog, name: string, provider: ProviderProfile): PlannedCluster {
+function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provider: ProviderProfile): PlannedCluster {
+  const name = answer.name;
+  const selected = selectedOn(a, answer);
   const onDefault = provider.id === a.provider;
   const sandbox = provider.sandbox;
   let objectStorage: ClusterObjectStorage | undefined;
-  if (requiredClosure(a.components, catalog.components).has('object-storage')) {
+  if (requiredClosure(selected, catalog.components).has('object-storage')) {
     const endpointOverride = onDefault ? a.s3Endpoint : undefined;
     const backend: ObjectStorageBackend =
       a.objectStorage ?? (provider.defaultObjectStorage === 'provider-s3' || endpointOverride ? 'provider-s3' : 'garage');
-    const purposes = [...bucketPurposes(a.components, catalog), ...a.buckets];
+    const purposes = [...bucketPurposes(selected, catalog), ...a.buckets];
     const buckets = Object.fromEntries(purposes.map((p) => [p, bucketName(a.name, name, p)]));
     const bucketList = purposes.map((p) => ({ purpose: p, name: buckets[p] }));
     const notes: string[] = [];

@@ -72,7 +72,28 @@ export interface Question {
 const providerChoices = (ctx: QuestionContext): Choice[] =>
   [...ctx.catalog.providers.values()].map((p) => ({ value: p.id, name: `${p.id} (${p.title})` }));
 
-const componentIds = (answers: RawAnswers): string[] => (Array.isArray(answers.components) ? (answers.components as string[]) : []);
+/** Parses `cluster=component` (a component that runs on one cluster only). */
+export function parseClusterComponent(spec: string): { cluster: string; component: string } {
+  const at = spec.indexOf('=');
+  return at < 0 ? { cluster: '', component: spec } : { cluster: spec.slice(0, at), component: spec.slice(at + 1) };
+}
+
+/** Every component chosen for some cluster: the platform-wide ones, then those of single clusters. */
+const componentIds = (answers: RawAnswers): string[] => {
+  const all = Array.isArray(answers.components) ? (answers.components as string[]) : [];
+  const extra = Array.isArray(answers['cluster-components']) ? (answers['cluster-components'] as string[]).map((s) => parseClusterComponent(s).component) : [];
+  return [...new Set([...all, ...extra])];
+};
+
+function checkClusterComponent(spec: string, answers: RawAnswers, ctx: QuestionContext): string | undefined {
+  const { cluster, component } = parseClusterComponent(spec);
+  if (!cluster) return `${JSON.stringify(spec)} is not cluster=component`;
+  const clusters = Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c).name) : [];
+  if (!clusters.includes(cluster)) return `${JSON.stringify(cluster)} is not one of the clusters (${clusters.join(', ')})`;
+  if (!selectableComponents(ctx).includes(component)) return `${JSON.stringify(component)} is not a component`;
+  if (Array.isArray(answers.components) && (answers.components as string[]).includes(component)) return `${component} already runs on every cluster (--components)`;
+  return undefined;
+}
 
 /** Parses `name=url`. */
 export function parseTenantSpec(spec: string): { name: string; url: string } {
@@ -174,6 +195,17 @@ export const QUESTIONS: Question[] = [
         .filter((c) => c.selectable)
         .map((c) => ({ value: c.id, name: `${c.id}: ${c.title}`, description: c.summary })),
     default: (a, ctx) => [...(ctx.catalog.presets.get(typeof a.preset === 'string' ? a.preset : 'minimal')?.components ?? [])],
+  },
+  {
+    name: 'cluster-components',
+    type: 'list',
+    message: 'Components for single clusters, as cluster=component',
+    description: 'components that run on one cluster only, as cluster=component, comma-separated (what `haven-plus component <id> --cluster <name>` adds)',
+    valueName: '<cluster=id,...>',
+    allowed: (ctx) => `cluster=component, a cluster of --clusters and a component not in --components: ${selectableComponents(ctx).join(', ')}`,
+    check: (v, a, ctx) => checkClusterComponent(v, a, ctx),
+    optional: true,
+    promptable: false,
   },
   {
     name: 'object-storage',
@@ -528,6 +560,7 @@ export const RUN_OPTIONS: RunOption[] = [
     description: 'read secret values from this YAML file (outside the repository); values also come from HAVEN_PLUS_SECRET_* variables or hidden prompts, never from flags',
     valueName: '<file>',
   },
+  { name: 'ask-answered', type: 'boolean', description: 'at the prompt, ask again what the stored answers (.yo-rc.json) already say' },
   { name: 'yes', type: 'boolean', description: 'accept defaults for everything not given; never prompt' },
   { name: 'force', type: 'boolean', description: 'write into a non-empty directory and overwrite changed files' },
   { name: 'dry-run', type: 'boolean', description: 'show what would be written, write nothing, make no commit' },

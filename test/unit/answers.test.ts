@@ -38,11 +38,11 @@ describe('answers', () => {
   });
 
   it('defaults the cluster to prod on a cloud provider and parses name:provider', () => {
-    expect(resolveWithDefaults({ provider: 'ovhcloud' }).clusters).toEqual([{ name: 'prod', provider: 'ovhcloud' }]);
-    const a = resolveWithDefaults({ provider: 'ovhcloud', clusters: ['acc', 'prod:scaleway'] });
+    expect(resolveWithDefaults({ provider: 'ovhcloud' }).clusters).toEqual([{ name: 'prod', provider: 'ovhcloud', components: [] }]);
+    const a = resolveWithDefaults({ provider: 'ovhcloud', clusters: ['acc', 'prod:scaleway'], 'cluster-components': ['prod=velero'] });
     expect(a.clusters).toEqual([
-      { name: 'acc', provider: 'ovhcloud' },
-      { name: 'prod', provider: 'scaleway' },
+      { name: 'acc', provider: 'ovhcloud', components: [] },
+      { name: 'prod', provider: 'scaleway', components: ['velero'] },
     ]);
   });
 
@@ -97,6 +97,21 @@ describe('answers', () => {
     expect(problemsOf({ clusters: ['prod', 'prod:scaleway'] })[0].problem).toContain('"prod" is given twice');
     expect(problemsOf({ databases: ['app', 'app'] })[0].problem).toContain('given twice');
     expect(problemsOf({ components: [] })[0].problem).toContain('at least one');
+  });
+
+  it('checks components for single clusters: a known cluster, a component, not one that runs everywhere', () => {
+    const base = { clusters: ['acc', 'prod'], components: ['postgres'] };
+    expect(problemsOf({ ...base, 'cluster-components': ['test=velero'] })[0].problem).toBe('"test" is not one of the clusters (acc, prod)');
+    expect(problemsOf({ ...base, 'cluster-components': ['prod=nope'] })[0].problem).toBe('"nope" is not a component');
+    expect(problemsOf({ ...base, 'cluster-components': ['prod=postgres'] })[0].problem).toBe('postgres already runs on every cluster (--components)');
+    expect(problemsOf({ ...base, 'cluster-components': ['velero'] })[0].problem).toBe('"velero" is not cluster=component');
+    expect(problemsOf({ ...base, 'cluster-components': ['prod=velero', 'prod=velero'] })[0].problem).toContain('given twice');
+    // Velero on prod only: the plan runs it (and what it needs) there, and the stored form keeps it.
+    const a = resolveWithDefaults({ ...base, provider: 'scaleway', 'cluster-components': ['prod=velero'] });
+    const plan = buildPlan(a, ctx.catalog);
+    expect(plan.clusters.find((c) => c.name === 'prod')!.components).toContain('velero');
+    expect(plan.clusters.find((c) => c.name === 'acc')!.components).not.toContain('velero');
+    expect(toStored(a)['cluster-components']).toEqual(['prod=velero']);
   });
 
   it.each([
