@@ -12,7 +12,6 @@ import { GENERATOR_VERSION } from '../lib/package-info.js';
 import { QUESTIONS, RUN_OPTIONS } from '../lib/questions.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const GENERATOR_PATH = join(here, '..', 'generators', 'app', 'index.js');
 
 function fail(error: unknown): never {
   if (error instanceof HavenPlusError) {
@@ -26,28 +25,57 @@ function fail(error: unknown): never {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function buildProgram(): Command {
-  const program = new Command('haven-plus')
-    .description('Generate a Haven+ GitOps repository (Flux or Argo CD), validate it offline and commit it.')
-    .version(GENERATOR_VERSION, '-v, --version')
-    .argument('[directory]', 'where the repository is created (default: the current directory)')
-    .showHelpAfterError('(run haven-plus --help for the options)')
-    .allowExcessArguments(false);
+/** The answer flags (from the question table) and the run options, on the program and on each subcommand. */
+function addAnswerOptions(command: Command): Command {
   for (const q of QUESTIONS) {
     if (q.type === 'boolean') {
-      program.addOption(new Option(`--${q.name}`, q.description));
-      program.addOption(new Option(`--no-${q.name}`).hideHelp());
+      command.addOption(new Option(`--${q.name}`, q.description));
+      command.addOption(new Option(`--no-${q.name}`).hideHelp());
     } else {
       const option = new Option(`--${q.name} ${q.valueName ?? '<value>'}`, q.description);
       // Lists may be comma-separated or repeated: --age-recipient a --age-recipient b.
-      program.addOption(q.type === 'list' ? option.argParser(collect) : option);
+      command.addOption(q.type === 'list' ? option.argParser(collect) : option);
     }
   }
   for (const o of RUN_OPTIONS) {
     const flags = o.type === 'boolean' ? `--${o.name}` : `--${o.name} ${o.valueName ?? '<value>'}`;
     const option = new Option(o.name === 'yes' ? `-y, ${flags}` : flags, o.description);
-    program.addOption(o.type === 'list' ? option.argParser(collect) : option);
+    command.addOption(o.type === 'list' ? option.argParser(collect) : option);
   }
+  return command;
+}
+
+/** Day-2 subcommands: each is a subgenerator (also `yo haven-plus:<name>`), run in the current directory. */
+const DAY_TWO: { name: string; argument?: string; description: string; extra?: Option[]; example: string }[] = [
+  { name: 'database', argument: '<name>', description: 'add a PostgreSQL database (CloudNativePG cluster with backups), wired like the first', example: 'haven-plus database orders' },
+  { name: 'bucket', argument: '<name>', description: 'add an application bucket on every cluster\'s object storage', example: 'haven-plus bucket media' },
+  {
+    name: 'cluster',
+    argument: '<name>',
+    description: 'add a cluster with every platform-wide component (--provider: the new cluster\'s provider)',
+    example: 'haven-plus cluster acc --provider scaleway',
+  },
+  {
+    name: 'component',
+    argument: '<id>',
+    description: 'add a component (and what it needs) to every cluster or one; --remove takes it out again',
+    extra: [new Option('--cluster <name>', 'only this cluster (default: every cluster)'), new Option('--remove', 'take the component out instead of adding it')],
+    example: 'haven-plus component velero --cluster prod',
+  },
+  { name: 'upgrade', description: "move the repository to this version's catalog (chart versions, templates), showing what changes first", example: 'haven-plus upgrade --dry-run' },
+];
+
+function buildProgram(): Command {
+  const program = addAnswerOptions(
+    new Command('haven-plus')
+      .description('Generate a Haven+ GitOps repository (Flux or Argo CD), validate it offline and commit it.')
+      .version(GENERATOR_VERSION, '-v, --version')
+      .argument('[directory]', 'where the repository is created (default: the current directory)')
+      .showHelpAfterError('(run haven-plus --help for the options)')
+      .allowExcessArguments(false)
+      // Options after a subcommand belong to it (`cluster acc --provider scaleway`).
+      .enablePositionalOptions(),
+  );
   program.addHelpText(
     'after',
     `
@@ -58,13 +86,25 @@ Examples:
       --git-remote https://gitlab.example.nl/platform/gitops.git
   haven-plus gitops --answers answers.yaml            # answers file: same keys as the flags (schemas/answers.schema.json)
   haven-plus validate gitops                         # check a repository offline
+  cd gitops && haven-plus database orders            # day 2, inside a repository: database, bucket, cluster, component, upgrade
 
 Without a terminal, every answer must come from flags or --answers, or --yes fills in the defaults.
 Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
   );
   program.action(async (directory: string | undefined, opts: Record<string, unknown>) => {
-    await generate(directory, opts);
+    await generate('app', directory ? [directory] : [], opts);
   });
+  for (const sub of DAY_TWO) {
+    const command = addAnswerOptions(new Command(sub.name).description(`${sub.description} (inside a generated repository)`).allowExcessArguments(false));
+    if (sub.argument) command.argument(sub.argument);
+    for (const option of sub.extra ?? []) command.addOption(option);
+    command.addHelpText('after', `\nExample:\n  ${sub.example}\n\nEnds with one commit; your edits are merged, never overwritten (docs/usage.md, "Day 2").`);
+    command.action(async (...args: unknown[]) => {
+      const opts = (args[sub.argument ? 1 : 0] as Record<string, unknown>) ?? {};
+      await generate(sub.name, sub.argument ? [String(args[0])] : [], opts, sub.extra?.map((o) => o.attributeName()) ?? []);
+    });
+    program.addCommand(command);
+  }
   program
     .command('validate')
     .description('validate a generated (or hand-edited) repository offline: YAML, kustomize builds, strict schemas with CEL, references, chart values')
@@ -85,26 +125,26 @@ Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
 }
 
 /** commander keys are camelCase; the generator's options are the flag names. */
-function toGeneratorOptions(opts: Record<string, unknown>): Record<string, unknown> {
+function toGeneratorOptions(opts: Record<string, unknown>, extra: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of [...QUESTIONS.map((q) => q.name), ...RUN_OPTIONS.map((o) => o.name)]) {
+  for (const name of [...QUESTIONS.map((q) => q.name), ...RUN_OPTIONS.map((o) => o.name), ...extra]) {
     const camel = name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
     if (opts[camel] !== undefined) out[name] = opts[camel];
   }
   return out;
 }
 
-async function generate(directory: string | undefined, opts: Record<string, unknown>): Promise<void> {
+async function generate(generator: string, args: string[], opts: Record<string, unknown>, extra: string[] = []): Promise<void> {
   const { createEnv } = await import('yeoman-environment');
-  const options = toGeneratorOptions(opts);
+  const options = toGeneratorOptions(opts, extra);
   const env = createEnv({
     cwd: process.cwd(),
     force: options.force === true,
     dryRun: options['dry-run'] === true,
     skipInstall: true,
   } as never);
-  env.register(GENERATOR_PATH, { namespace: 'haven-plus:app' });
-  await env.run(['haven-plus:app', ...(directory ? [directory] : [])], { ...options, skipInstall: true } as never);
+  env.register(join(here, '..', 'generators', generator, 'index.js'), { namespace: `haven-plus:${generator}` });
+  await env.run([`haven-plus:${generator}`, ...args], { ...options, skipInstall: true } as never);
 }
 
 buildProgram()

@@ -9,6 +9,7 @@ import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
+import { RENDER_TRAILER } from './git.js';
 import { buildPlan, objectStorageTitle, type Plan } from './plan.js';
 import type { QuestionContext, RawAnswers } from './questions.js';
 import { renderRepository } from './render/index.js';
@@ -112,13 +113,23 @@ export function resolveNonInteractive(raw: RawAnswers, ctx: QuestionContext, use
   return resolveAnswers(withDefaults(raw, ctx, (q) => q.promptable === false), ctx);
 }
 
-export function commitMessage(plan: Plan, initial: boolean): string {
+/** The subject of a plain run: a first generation or a re-run. */
+export function commitSubject(plan: Plan, initial: boolean): string {
   const clusters = plan.clusters.map((c) => c.name).join(', ');
-  const subject = initial
+  return initial
     ? `feat: generate Haven+ platform ${plan.name} (${plan.engine}; clusters ${clusters})`
     : `chore: regenerate Haven+ platform ${plan.name} (${plan.engine}; clusters ${clusters})`;
+}
+
+/** A generator commit: Conventional Commit subject, the components, and the generator trailer. */
+export function commitMessage(subject: string, plan: Plan): string {
   const body = `Components: ${plan.components.map((c) => c.def.id).join(', ')}.`;
   return `${subject}\n\n${body}\n\nGenerated-by: ${GENERATOR_NAME} ${GENERATOR_VERSION}`;
+}
+
+/** The message of a pure render commit: the run's message, marked as the base of the next run. */
+export function renderMessage(message: string): string {
+  return `${message}\n${RENDER_TRAILER}: ${GENERATOR_VERSION}`;
 }
 
 /** Human summary of a plan: one line per component with why it is included, per-cluster storage. */

@@ -4,25 +4,40 @@
  * memory, write through mem-fs (so --force, --dry-run and conflicts behave as in any Yeoman
  * generator), then commit.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { checkAnswer, resolveAnswers, toStored, withDefaults, type Answers } from '../../lib/answers.js';
+import { checkAnswer, normaliseRaw, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
 import { AnswersError, HavenPlusError } from '../../lib/errors.js';
 import {
   checkTargetDirectory,
   commitMessage,
+  commitSubject,
   gatherAnswers,
   prepare,
   render,
+  renderMessage,
   questionContext,
   readStoredConfig,
   resolveNonInteractive,
   summarize,
   type PreparedRun,
 } from '../../lib/generate.js';
-import { commitAll, configureRemote, enclosingRepository, isRepositoryRoot, push, uncommittedChanges } from '../../lib/git.js';
-import { GENERATOR_VERSION } from '../../lib/package-info.js';
+import {
+  commitRender,
+  configureRemote,
+  enclosingRepository,
+  findRenderBase,
+  hasHead,
+  initRepository,
+  isRepositoryRoot,
+  mergeRender,
+  previewMerge,
+  push,
+  readCommitFiles,
+  uncommittedChanges,
+} from '../../lib/git.js';
+import { GENERATOR_NAME } from '../../lib/package-info.js';
 import { buildPlan, type Plan } from '../../lib/plan.js';
 import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
@@ -35,14 +50,21 @@ import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secr
 type Options = Record<string, unknown>;
 
 export default class AppGenerator extends Generator {
-  private target = '';
+  protected target = '';
   private ctx!: QuestionContext;
   private raw: RawAnswers = {};
   private answers!: Answers;
-  private prepared!: PreparedRun;
+  protected prepared!: PreparedRun;
   private initialRun = true;
-  /** What the stored answers render to with this version: the base that tells generator updates from hand edits. */
-  private base: PreparedRun | undefined;
+  /** The generator version that made the repository (undefined on a first run). */
+  protected storedVersion: string | undefined;
+  private storedAnswers: Record<string, unknown> | undefined;
+  /** Whether the new render reaches the work tree by a git merge (a repository with history) rather than by writing. */
+  private merging = false;
+  /** The last render the branch contains, and its files. */
+  private renderBase: string | undefined;
+  private baseFiles: Map<string, string> | undefined;
+  private stopped = false;
   /** A key pair made by --age-generate: written to the SOPS key file in the writing phase. */
   private ageKey: AgeKeyPair | undefined;
   private secretValues: SecretValues = new Map();
@@ -53,8 +75,8 @@ export default class AppGenerator extends Generator {
 
   constructor(args: string[], options: Options) {
     // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
-    super(args, options as never, { customInstallTask: true });
-    this.argument('directory', { type: String, required: false, description: 'where the repository is created (default: the current directory)' });
+    super(args, options as never, { customInstallTask: true, inheritTasks: true });
+    this._declareArguments();
     for (const q of QUESTIONS) {
       this.option(q.name, { type: q.type === 'boolean' ? Boolean : String, description: q.description });
     }
@@ -66,7 +88,31 @@ export default class AppGenerator extends Generator {
     this.option('interactive', { type: Boolean, description: 'prompt even when stdin is not a terminal', hide: true });
   }
 
-  private _opt<T>(name: string): T | undefined {
+  /** Positional arguments: the app takes the directory; subgenerators take what they add, and run where they are. */
+  protected _declareArguments(): void {
+    this.argument('directory', { type: String, required: false, description: 'where the repository is created (default: the current directory)' });
+  }
+
+  /** Subgenerators work inside an existing repository only. */
+  protected readonly _dayTwo: boolean = false;
+
+  /** Flags a subgenerator reads itself instead of as answers (the cluster subgenerator's --provider). */
+  protected _takeFlags(_flags: Options): void {}
+
+  /** A subgenerator's change to the stored answers (it throws on a name that collides). */
+  protected _amend(_raw: RawAnswers, _ctx: QuestionContext): void {}
+
+  /** The commit subject of this run. */
+  protected _subject(plan: Plan, initial: boolean): string {
+    return commitSubject(plan, initial);
+  }
+
+  /** Shown before anything is written (upgrade: what changes); false stops the run. */
+  protected async _beforeWriting(_baseFiles: Map<string, string> | undefined): Promise<boolean> {
+    return true;
+  }
+
+  protected _opt<T>(name: string): T | undefined {
     const options = this.options as Options;
     return options[name] as T | undefined;
   }
@@ -75,11 +121,11 @@ export default class AppGenerator extends Generator {
     return (this.env as unknown as { options?: Options }).options ?? {};
   }
 
-  private get _force(): boolean {
+  protected get _force(): boolean {
     return Boolean(this._opt('force') ?? this._envOptions.force);
   }
 
-  private get _dryRun(): boolean {
+  protected get _dryRun(): boolean {
     return Boolean(this._opt('dry-run') ?? this._opt('dryRun') ?? this._envOptions.dryRun);
   }
 
@@ -89,27 +135,37 @@ export default class AppGenerator extends Generator {
     return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   }
 
-  private get _interactive(): boolean {
+  protected get _interactive(): boolean {
     if (this._opt('yes')) return false;
     return Boolean(process.stdin.isTTY) || this._opt('interactive') === true;
   }
 
   async initializing(): Promise<void> {
-    const directory = this._opt<string>('directory');
+    const directory = this._dayTwo ? undefined : this._opt<string>('directory');
     this.target = directory ? resolve(this.env.cwd ?? process.cwd(), directory) : this.destinationRoot();
-    checkTargetDirectory(this.target, this._force);
     const stored = readStoredConfig(this.target);
+    if (this._dayTwo && !stored?.answers) {
+      throw new HavenPlusError(
+        `${this.target} is not a haven-plus repository (no .yo-rc.json with ${GENERATOR_NAME} answers).\n` +
+          `  Run this inside a generated repository, or generate one first: haven-plus <directory>`,
+        2,
+      );
+    }
+    checkTargetDirectory(this.target, this._force);
     this.initialRun = !stored;
+    this.storedVersion = stored?.version;
     this.ctx = questionContext(this.target);
     const flags: Options = {};
     for (const q of QUESTIONS) {
       const v = this._opt(q.name);
       if (v !== undefined) flags[q.name] = v;
     }
+    this._takeFlags(flags);
     const { raw, problems } = gatherAnswers({ stored: stored?.answers, answersFile: this._opt<string>('answers'), flags });
     if (problems.length > 0) throw new AnswersError(problems);
+    this._amend(raw, this.ctx);
     this.raw = raw;
-    this.base = stored?.answers ? renderStored(stored.answers, this.ctx, (p) => this._onDisk(p)) : undefined;
+    this.storedAnswers = stored?.answers;
     if (raw.git !== false && !(await isRepositoryRoot(this.target))) {
       const outer = await enclosingRepository(this.target);
       if (outer) {
@@ -132,6 +188,8 @@ export default class AppGenerator extends Generator {
         );
       }
     }
+    // A repository with history takes the new render by a git merge; otherwise the files are written here.
+    this.merging = raw.git !== false && (await hasHead(this.target));
   }
 
   async prompting(): Promise<void> {
@@ -151,10 +209,15 @@ export default class AppGenerator extends Generator {
       return;
     }
     const askAnswered = Boolean(this._opt('ask-answered'));
+    const stored = this.storedAnswers ? normaliseRaw(this.storedAnswers, '.yo-rc.json').answers : undefined;
     for (const q of QUESTIONS) {
       if (q.when && !q.when(this.raw, this.ctx)) continue;
       if (q.promptable === false) continue;
       if (this.raw[q.name] !== undefined && !askAnswered) continue;
+      // Asked before: it applied to the stored answers, which then left it empty or to its default.
+      // A question that applies only now (a component was added) is asked.
+      const settled = q.optional || q.default?.(this.raw, this.ctx) !== undefined;
+      if (stored && !askAnswered && settled && (!q.when || q.when(stored, this.ctx))) continue;
       this.raw[q.name] = await this._ask(q);
     }
     this.answers = resolveAnswers(withDefaults(this.raw, this.ctx), this.ctx);
@@ -177,7 +240,9 @@ export default class AppGenerator extends Generator {
       throw new HavenPlusError(`sealed-secrets-cert: applies to --secrets sealed-secrets, not ${a.secrets}`, 2);
     }
     let generate = Boolean(this._opt('age-generate'));
-    if (!generate && this._interactive && a.secrets === 'sops' && a.ageRecipients.length === 0) {
+    // Offered once, on the first run (or again with --ask-answered): a re-run does not ask it again.
+    const offer = !this.storedAnswers || Boolean(this._opt('ask-answered'));
+    if (!generate && offer && this._interactive && a.secrets === 'sops' && a.ageRecipients.length === 0) {
       const answer = await this.prompt([
         { type: 'confirm', name: 'generate', message: `No age recipient: generate a key pair now? (private key → ${sopsAgeKeyFile()}, never into the repository)`, default: true } as never,
       ]);
@@ -269,10 +334,24 @@ export default class AppGenerator extends Generator {
     for (const line of summarize(run.plan)) this.log(line);
     for (const line of secretSummary(run.plan, this.secretOutcome)) this.log(line);
     this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
+    if (this.merging) {
+      this.renderBase = await findRenderBase(this.target);
+      this.baseFiles = this.renderBase ? await readCommitFiles(this.target, this.renderBase) : undefined;
+    }
+    this.stopped = !(await this._beforeWriting(this.baseFiles));
   }
 
   writing(): void {
+    if (this.stopped) return;
     this.destinationRoot(this.target);
+    if (this.merging) {
+      this.log(
+        this._dryRun
+          ? `Comparing the new render (${this.prepared.files.size} files) with ${this.target} (dry run)`
+          : `Merging the new render (${this.prepared.files.size} files) into ${this.target}: your edits are kept, git reports overlaps`,
+      );
+      return;
+    }
     if (this.ageKey && !this._dryRun) {
       // First, so a key file that cannot be written stops the run before anything else is.
       const keyFile = sopsAgeKeyFile();
@@ -281,6 +360,8 @@ export default class AppGenerator extends Generator {
       this.log('  Back it up (a password manager, a sealed envelope): without it nobody can decrypt the secrets.');
     }
     const { files } = this.prepared;
+    // Without history (--no-git), the stored answers rendered by this version are the base.
+    const base = this.storedAnswers ? renderStored(this.storedAnswers, this.ctx, (p) => this._onDisk(p)) : undefined;
     const onDisk = (p: string) => {
       const file = this.destinationPath(p);
       return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -292,9 +373,9 @@ export default class AppGenerator extends Generator {
     for (const p of files.paths()) {
       const current = onDisk(p);
       if (current === undefined || current === files.get(p)) continue;
-      (this.base?.files.get(p) === current ? updates : edited).push(p);
+      (base?.files.get(p) === current ? updates : edited).push(p);
     }
-    const stale = (this.base?.files.paths() ?? []).filter((p) => !files.has(p) && onDisk(p) === this.base!.files.get(p));
+    const stale = (base?.files.paths() ?? []).filter((p) => !files.has(p) && onDisk(p) === base!.files.get(p));
     if (edited.length > 0 && !this._interactive && !this._force && !this._dryRun) {
       throw new HavenPlusError(
         `these files were edited by hand and the generator would overwrite them, and there is no terminal to ask:\n` +
@@ -306,27 +387,51 @@ export default class AppGenerator extends Generator {
     for (const [path, content] of files.entries()) this.fs.write(this.destinationPath(path), content);
     for (const p of updates) markForce(this.fs, this.destinationPath(p));
     for (const p of stale) this.fs.delete(this.destinationPath(p));
-    this.config.set('answers', toStored(this.answers));
-    this.config.set('version', GENERATOR_VERSION);
-    this.log(`Writing ${files.size + 1} files to ${this.target}${stale.length ? ` (removing ${stale.length} the platform no longer needs)` : ''}`);
+    this.log(`Writing ${files.size} files to ${this.target}${stale.length ? ` (removing ${stale.length} the platform no longer needs)` : ''}`);
+  }
+
+  /** --dry-run on a repository with history: what the merge would change, and where it would stop. */
+  private async _preview(message: string): Promise<void> {
+    const render = await commitRender(this.target, this.prepared.files.entries(), { parent: this.renderBase, message: renderMessage(message), author: this.answers.gitAuthor });
+    const { changed, conflicts } = await previewMerge(this.target, render);
+    if (changed.length === 0) this.log('The render changes nothing in this repository.');
+    else this.log(`Would change ${changed.length} file(s):\n${changed.map((p) => `    ${p}${conflicts.includes(p) ? '   (conflicts with your edits)' : ''}`).join('\n')}`);
+    if (conflicts.length > 0) this.log(`  ${conflicts.length} file(s) would conflict: the run would stop there and commit nothing.`);
   }
 
   async end(): Promise<void> {
+    if (this.stopped) return;
     const plan = this.prepared.plan;
+    const message = commitMessage(this._subject(plan, this.initialRun), plan);
     if (this._dryRun) {
+      if (this.merging) await this._preview(message);
       this.log('Dry run: nothing was written and nothing was committed.');
       return;
     }
     if (!this.answers.git) {
       this.log('Not committing (--no-git).');
     } else {
-      const result = await commitAll(this.target, { branch: this.answers.branch, message: commitMessage(plan, this.initialRun), author: this.answers.gitAuthor });
+      const author = this.answers.gitAuthor;
+      const left = this.merging ? [] : await untrackedBefore(this.target, this.prepared.files);
+      await initRepository(this.target, this.answers.branch);
+      const render = await commitRender(this.target, this.prepared.files.entries(), { parent: this.renderBase, message: renderMessage(message), author });
+      const result = await mergeRender(this.target, render, { branch: this.answers.branch, message, author, theirs: this._force });
+      if (result.conflicts.length > 0) {
+        throw new HavenPlusError(
+          `your edits and the generator's changes overlap in ${result.conflicts.length} file(s); nothing was committed:\n` +
+            result.conflicts.map((p) => `    ${p}`).join('\n') +
+            `\n  The files hold conflict markers (<<<<<<< HEAD: yours, >>>>>>> refs/haven-plus/render: the generator's). Resolve them, then \`git add\` them and \`git commit\`` +
+            ` (the message is prepared), or \`git merge --abort\` to go back. --force takes the generator's side of every overlap.`,
+          1,
+        );
+      }
       if (result.committed) {
         this.log(`Committed ${result.sha} on ${this.answers.branch} as ${result.author}.`);
         if (result.usedFallbackAuthor) this.log('  (git has no user.name/user.email here: used a neutral author; pass --git-author "Name <email>" to choose one)');
       } else {
         this.log('Nothing changed: no commit made.');
       }
+      if (left.length > 0) this.log(`  Left untracked: ${left.length} file(s) that were in the directory before (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}); haven-plus commits only its own files.`);
       if (this.answers.gitRemote) await configureRemote(this.target, this.answers.gitRemote);
       if (this.answers.push) {
         await push(this.target, this.answers.branch);
@@ -338,6 +443,21 @@ export default class AppGenerator extends Generator {
     this.log('');
     this.log(`Next: bootstrap each cluster as its README says: ${plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ')}`);
   }
+}
+
+/** Files in the directory before a first run that the render does not write (they stay the user's). */
+async function untrackedBefore(dir: string, files: { has(path: string): boolean }): Promise<string[]> {
+  if (await isRepositoryRoot(dir)) return [];
+  const found: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path);
+      else if (!files.has(path)) found.push(path);
+    }
+  };
+  walk('');
+  return found.sort();
 }
 
 /**

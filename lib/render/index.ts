@@ -1,6 +1,7 @@
 /** Render: Plan → FileSet. Pure: the same plan always gives the same bytes. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toStored } from '../answers.js';
 import { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import type { Plan } from '../plan.js';
@@ -33,5 +34,7 @@ export function renderRepository(plan: Plan): FileSet {
   renderTenants(files, plan);
   renderCompliance(files, plan);
   renderDocs(files, plan);
+  // The answers, in Yeoman's own file: re-runs and subgenerators read them.
+  files.add('.yo-rc.json', `${JSON.stringify({ [plan.generator.name]: { answers: toStored(plan.answers), version: plan.generator.version } }, null, 2)}\n`);
   return files;
 }

@@ -150,17 +150,25 @@ describe('haven-plus (bin), end to end', () => {
     expect(readFileSync(join(dir, 'infrastructure/postgres/config/base/databases.yaml'), 'utf8')).not.toContain('other');
   });
 
-  it('refuses to overwrite hand edits without a TTY unless --force', async () => {
+  it('keeps hand edits on a re-run; without git (no base to merge with) refuses to overwrite them without a TTY', async () => {
     const cwd = tempDir();
     expect((await runBin(['r', '--yes'], { cwd })).exitCode).toBe(0);
     const dir = join(cwd, 'r');
     const file = join(dir, 'infrastructure/garage/controller/base/releases.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 30m', 'interval: 5m'));
     await git(dir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'fix: faster']);
-    const refused = await runBin([], { cwd: dir });
+    const kept = await runBin([], { cwd: dir });
+    expect(kept.exitCode, kept.all).toBe(0);
+    expect(kept.all).toContain('Nothing changed: no commit made.');
+    expect(readFileSync(file, 'utf8')).toContain('interval: 5m');
+
+    expect((await runBin(['plain', '--yes', '--no-git'], { cwd })).exitCode).toBe(0);
+    const plain = join(cwd, 'plain', 'infrastructure/garage/controller/base/releases.yaml');
+    writeFileSync(plain, readFileSync(plain, 'utf8').replace('interval: 30m', 'interval: 5m'));
+    const refused = await runBin([], { cwd: join(cwd, 'plain') });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain('infrastructure/garage/controller/base/releases.yaml');
-    expect(readFileSync(file, 'utf8')).toContain('interval: 5m');
+    expect(readFileSync(plain, 'utf8')).toContain('interval: 5m');
   });
 
   it('--dry-run writes nothing and commits nothing', async () => {

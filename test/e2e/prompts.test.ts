@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
-import { readTree, ROOT, tempDir } from '../helpers.js';
+import { readTree, ROOT, runBin, tempDir } from '../helpers.js';
 import { decryptAndVerify } from '../sops-verify.js';
 
 const GENERATOR = join(ROOT, 'dist', 'generators', 'app', 'index.js');
@@ -68,5 +68,28 @@ describe('prompts', () => {
     } finally {
       delete process.env.SOPS_AGE_KEY_FILE;
     }
+  });
+  it('a subgenerator in a generated repository asks nothing the stored answers know; --ask-answered asks them again', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['known', '--yes', '--components', 'postgres'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'known');
+    const asked: string[] = [];
+    const callback = { callback: (answer: unknown, { question }: { question: { name: string } }) => (asked.push(question.name), answer) } as never;
+    await helpers
+      .run(join(ROOT, 'dist', 'generators', 'database', 'index.js'))
+      .cd(dir)
+      .withArguments(['orders'])
+      .withOptions({ interactive: true, 'skip-install': true, 'git-author': 'Test <test@example.nl>' } as never)
+      .withAnswers({}, callback);
+    expect(asked).toEqual([]);
+    expect(readFileSync(join(dir, 'infrastructure/postgres/config/base/databases.yaml'), 'utf8')).toContain('name: orders');
+    expect(JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers.databases).toEqual(['app', 'orders']);
+
+    await helpers
+      .run(GENERATOR)
+      .cd(dir)
+      .withOptions({ interactive: true, 'ask-answered': true, 'skip-install': true, 'git-author': 'Test <test@example.nl>' } as never)
+      .withAnswers({}, callback);
+    expect(asked.slice(0, 5)).toEqual(['name', 'engine', 'provider', 'clusters', 'components']);
   });
 });

@@ -41,6 +41,13 @@ describe('yo haven-plus', () => {
     const log = await execa('git', ['-c', 'safe.directory=*', 'log', '--format=%s'], { cwd: dir });
     expect(log.stdout).toMatch(/^feat: generate Haven\+ platform platform/);
 
+    // Day 2 through yo: the subgenerators are found by namespace and run inside the repository.
+    const db = await execa(YO, ['haven-plus:database', 'shop', '--no-insight'], { cwd: dir, env, extendEnv: false, stdin: 'ignore', all: true, reject: false, timeout: 90_000 });
+    expect(db.exitCode, db.all).toBe(0);
+    const last = await execa('git', ['-c', 'safe.directory=*', 'log', '-1', '--format=%s'], { cwd: dir });
+    expect(last.stdout).toBe('feat(postgres): add database shop to platform');
+    expect(existsSync(join(dir, 'infrastructure/postgres/config/overlays/prod/patch-cluster-shop.yaml'))).toBe(true);
+
     const bad = await execa(YO, ['haven-plus', 'other', '--yes', '--provider', 'aws', '--no-insight'], { cwd: ws, env, extendEnv: false, stdin: 'ignore', all: true, reject: false, timeout: 90_000 });
     expect(bad.exitCode).not.toBe(0);
     expect(bad.all).toContain('provider: "aws" is not one of the choices');
