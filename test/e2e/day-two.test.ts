@@ -40,6 +40,11 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
   it('keeps a hand-edited HelmRelease value through database, bucket, cluster and component, one commit each, valid', async () => {
     const dir = await generated();
     await userEdit(dir, RELEASES, HAND_EDIT.from, HAND_EDIT.to);
+    // A file of the user's own, next to the generated ones: never touched.
+    const own = 'infrastructure/postgres/config/base/extra-role.yaml';
+    writeFileSync(join(dir, own), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\n');
+    await git(dir, ['add', own]);
+    await git(dir, ['-c', 'user.name=Op', '-c', 'user.email=op@example.nl', 'commit', '-qm', 'feat: my own file']);
     const commits = async () => Number((await git(dir, ['rev-list', '--count', '--first-parent', 'HEAD'])).trim());
 
     const steps: [string[], RegExp, () => void][] = [
@@ -58,6 +63,7 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
       expect(r.exitCode, `${args.join(' ')}\n${r.all}`).toBe(0);
       check();
       expect(readFileSync(join(dir, RELEASES), 'utf8'), `the hand edit after ${args[0]}`).toContain('replicaCount: 2');
+      expect(readFileSync(join(dir, own), 'utf8')).toContain('name: mine');
       // One commit on the branch: the merge of the new render (its pure render is the second parent).
       expect(await commits()).toBe(before + 1);
       await expectCleanCommit(dir, subject);
