@@ -83,7 +83,6 @@ export async function push(dir: string, branch: string): Promise<void> {
   await git(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`]);
 }
 
-
 /*
  * Day 2: git as the generator's memory (the "vendor branch" pattern). Every run records its pure
  * render as a commit of its own (trailer Haven-plus-render), whose parent is the previous render.
@@ -115,26 +114,6 @@ export async function hasHead(dir: string): Promise<boolean> {
   return r.exitCode === 0;
 }
 
-/** Every file of a commit: path → text. */
-export async function readCommitFiles(dir: string, commit: string): Promise<Map<string, string>> {
-  // "<mode> blob <object>\t<path>" entries (the default format: --format needs git 2.36).
-  const list = (await git(dir, ['ls-tree', '-r', '-z', commit])).split('\0').filter(Boolean).map((l) => l.slice(l.indexOf(' ', l.indexOf(' ') + 1) + 1).replace('\t', ' '));
-  const files = new Map<string, string>();
-  if (list.length === 0) return files;
-  const { stdout } = await execa('git', ['cat-file', '--batch'], { cwd: dir, input: list.map((l) => l.split(' ')[0]).join('\n') + '\n', encoding: 'buffer', stripFinalNewline: false });
-  const out = Buffer.from(stdout as Uint8Array);
-  let at = 0;
-  for (const entry of list) {
-    const path = entry.slice(entry.indexOf(' ') + 1);
-    const header = out.subarray(at, out.indexOf(0x0a, at)).toString();
-    const size = Number(header.split(' ')[2]);
-    const start = at + header.length + 1;
-    files.set(path, out.subarray(start, start + size).toString('utf8'));
-    at = start + size + 1;
-  }
-  return files;
-}
-
 export interface RenderCommit {
   sha: string;
   parent?: string;
@@ -158,7 +137,7 @@ export async function commitRender(
   };
   chunks.push(Buffer.from(`commit ${RENDER_REF}\nauthor ${who.name} <${who.email}> ${when}\ncommitter ${who.name} <${who.email}> ${when}\n`));
   data(opts.message);
-  // Without `from`, fast-import would continue the ref's old history; a render's only parent is the previous render.
+  // A render's only parent is the previous render; the first has none (its ref is deleted below, so nothing continues it).
   if (opts.parent) chunks.push(Buffer.from(`from ${opts.parent}\n`));
   chunks.push(Buffer.from('deleteall\n'));
   for (const [path, content] of files) {

@@ -34,7 +34,6 @@ import {
   mergeRender,
   previewMerge,
   push,
-  readCommitFiles,
   uncommittedChanges,
 } from '../../lib/git.js';
 import { GENERATOR_NAME } from '../../lib/package-info.js';
@@ -61,9 +60,8 @@ export default class AppGenerator extends Generator {
   private storedAnswers: Record<string, unknown> | undefined;
   /** Whether the new render reaches the work tree by a git merge (a repository with history) rather than by writing. */
   private merging = false;
-  /** The last render the branch contains, and its files. */
+  /** The last render the branch contains. */
   private renderBase: string | undefined;
-  private baseFiles: Map<string, string> | undefined;
   private stopped = false;
   /** A key pair made by --age-generate: written to the SOPS key file in the writing phase. */
   private ageKey: AgeKeyPair | undefined;
@@ -108,7 +106,7 @@ export default class AppGenerator extends Generator {
   }
 
   /** Shown before anything is written (upgrade: what changes); false stops the run. */
-  protected async _beforeWriting(_baseFiles: Map<string, string> | undefined): Promise<boolean> {
+  protected async _beforeWriting(): Promise<boolean> {
     return true;
   }
 
@@ -334,16 +332,20 @@ export default class AppGenerator extends Generator {
     for (const line of summarize(run.plan)) this.log(line);
     for (const line of secretSummary(run.plan, this.secretOutcome)) this.log(line);
     this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
-    if (this.merging) {
-      this.renderBase = await findRenderBase(this.target);
-      this.baseFiles = this.renderBase ? await readCommitFiles(this.target, this.renderBase) : undefined;
-    }
-    this.stopped = !(await this._beforeWriting(this.baseFiles));
+    if (this.merging) this.renderBase = await findRenderBase(this.target);
+    this.stopped = !(await this._beforeWriting());
   }
 
   writing(): void {
     if (this.stopped) return;
     this.destinationRoot(this.target);
+    if (this.ageKey && !this._dryRun) {
+      // First, so a key file that cannot be written stops the run before anything else is.
+      const keyFile = sopsAgeKeyFile();
+      writeAgeKey(keyFile, this.ageKey, this.target);
+      this.log(`Generated an age key pair: the private key was appended to ${keyFile} (mode 0600); public key ${this.ageKey.recipient}.`);
+      this.log('  Back it up (a password manager, a sealed envelope): without it nobody can decrypt the secrets.');
+    }
     if (this.merging) {
       this.log(
         this._dryRun
@@ -351,13 +353,6 @@ export default class AppGenerator extends Generator {
           : `Merging the new render (${this.prepared.files.size} files) into ${this.target}: your edits are kept, git reports overlaps`,
       );
       return;
-    }
-    if (this.ageKey && !this._dryRun) {
-      // First, so a key file that cannot be written stops the run before anything else is.
-      const keyFile = sopsAgeKeyFile();
-      writeAgeKey(keyFile, this.ageKey, this.target);
-      this.log(`Generated an age key pair: the private key was appended to ${keyFile} (mode 0600); public key ${this.ageKey.recipient}.`);
-      this.log('  Back it up (a password manager, a sealed envelope): without it nobody can decrypt the secrets.');
     }
     const { files } = this.prepared;
     // Without history (--no-git), the stored answers rendered by this version are the base.
@@ -441,7 +436,8 @@ export default class AppGenerator extends Generator {
     this.log('');
     for (const line of complianceSummary(plan)) this.log(line);
     this.log('');
-    this.log(`Next: bootstrap each cluster as its README says: ${plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ')}`);
+    const readmes = plan.clusters.length <= 5 ? plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ') : `clusters/<cluster>/README.md (${plan.clusters.length} clusters)`;
+    this.log(`Next: bootstrap each cluster as its README says: ${readmes}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * nothing secret ever reaches the working tree or the git history.
  */
 import { execa } from 'execa';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptSops } from 'sops-age';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,20 @@ async function everything(dir: string): Promise<string> {
 }
 
 describe('secrets: sops (Flux)', () => {
+  it('on a re-run of a committed repository (day 2), --age-generate writes the key and encrypts what was waiting for it', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['later', '--yes', '--provider', 'ovhcloud'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'later');
+    expect(existsSync(join(dir, secretFile('prod', 'sops')))).toBe(false);
+    const keyFile = join(cwd, 'keys.txt');
+    const run = await runBin(['--age-generate'], { cwd: dir, env: { SOPS_AGE_KEY_FILE: keyFile, ...valueEnv(ACCESS, SECRET) } });
+    expect(run.exitCode, run.all).toBe(0);
+    const identity = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m.exec(readFileSync(keyFile, 'utf8'))![0];
+    const plain = (await decryptSops(readFileSync(join(dir, secretFile('prod', 'sops')), 'utf8'), { secretKey: identity, fileType: 'yaml' })) as { stringData: Record<string, string> };
+    expect(plain.stringData).toEqual({ S3_ACCESS_KEY_ID: ACCESS, S3_SECRET_ACCESS_KEY: SECRET });
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+  });
+
   it('encrypts with a generated age key that stays outside the repository, as real SOPS', async () => {
     const cwd = tempDir();
     const keyFile = join(cwd, 'config', 'sops', 'age', 'keys.txt');
@@ -63,7 +77,8 @@ describe('secrets: sops (Flux)', () => {
       expect((await decryptAndVerify(text.replace('namespace: databases', 'namespace: other'), identity)).macOk).toBe(false);
       // ...and Debian's age opens the data key.
       const armored = (parse(text) as { sops: { age: { enc: string }[] } }).sops.age[0].enc;
-      const opened = await execa('age', ['--decrypt', '--identity', ageKeyFile], { input: armored, encoding: 'buffer' });
+      // The data key is random bytes: one may be a final newline, which execa would strip by default.
+      const opened = await execa('age', ['--decrypt', '--identity', ageKeyFile], { input: armored, encoding: 'buffer', stripFinalNewline: false });
       expect(Buffer.from(opened.stdout)).toEqual(check.dataKey);
       expect(parse(readFileSync(join(dir, `infrastructure/postgres/config/overlays/${cluster}/kustomization.yaml`), 'utf8')).resources).toContain('s3-credentials.sops.yaml');
       // Every child Kustomization decrypts with the sops-age Secret.
