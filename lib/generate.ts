@@ -136,9 +136,15 @@ export function renderMessage(message: string): string {
 export function summarize(plan: Plan): string[] {
   const lines = [`Platform ${plan.name}: ${plan.engine === 'flux' ? 'Flux' : 'Argo CD'}, ${plan.clusters.length} cluster(s)`];
   for (const { def, reasons } of plan.components) lines.push(`  • ${def.id}: ${reasons.join('; ')}`);
+  // Clusters set up alike share a line, so a fleet of hundreds stays readable.
+  const groups = new Map<string, string[]>();
   for (const c of plan.clusters) {
     const os = c.objectStorage ? `, object storage ${objectStorageTitle(c.objectStorage)}` : '';
-    lines.push(`  cluster ${c.name} on ${c.provider.id}${os}`);
+    const how = `on ${c.provider.id}${os}`;
+    groups.set(how, [...(groups.get(how) ?? []), c.name]);
+  }
+  for (const [how, names] of groups) {
+    lines.push(names.length <= 5 ? `  cluster${names.length > 1 ? 's' : ''} ${names.join(', ')} ${how}` : `  clusters ${names.slice(0, 3).join(', ')} and ${names.length - 3} more ${how}`);
   }
   return lines;
 }

@@ -1,10 +1,11 @@
 /**
- * npm run bench: medians over repeated runs (no timed tests). Measures the start-up of the bin,
- * generation through the bin, in-process planning + rendering for growing fleets, and validation,
- * then writes bench-results/bench.json. Usage: npm run bench [-- --runs N]
+ * npm run bench: medians over repeated runs (no timed tests), with peak memory. Measures the start-up
+ * of the bin beside `yo haven-plus`, generation and validation through the bin for 1, 10, 100 and 342
+ * clusters (--preset minimal; --preset haven-plus for 1 and 10), in-process planning + rendering for
+ * growing fleets, and writes bench-results/bench.json. Usage: npm run bench [-- --runs N] [-- --quick]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,8 @@ import { validateStructure } from '../lib/validate/structure.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+/** --quick: fleets up to 100 clusters only (the 342-cluster validation alone takes minutes). */
+const QUICK = process.argv.includes('--quick');
 const BIN = join(PACKAGE_ROOT, 'dist', 'bin', 'haven-plus.js');
 const work = mkdtempSync(join(tmpdir(), 'haven-plus-bench-'));
 
@@ -40,24 +43,25 @@ function record(name: string, times: number[], peakRssMiB?: number): void {
   process.stdout.write(`${name.padEnd(48)} median ${m.medianMs.toFixed(1).padStart(8)} ms  (min ${m.minMs}, max ${m.maxMs}${peakRssMiB ? `, peak RSS ${peakRssMiB} MiB` : ''})\n`);
 }
 
-/** Runs a command RUNS times; peak RSS from GNU time when the machine has it. */
-function benchCommand(name: string, args: string[], setup?: (i: number) => string[]): void {
+/** Runs a command `runs` times; peak RSS (of the process tree's largest process) from GNU time when the machine has it. */
+function benchCommand(name: string, command: string[], opts: { setup?: (i: number) => string[]; runs?: number } = {}): void {
   const times: number[] = [];
   let peak = 0;
   const gnuTime = spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
-  for (let i = 0; i < RUNS; i++) {
-    const extra = setup?.(i) ?? [];
-    const argv = [BIN, ...args, ...extra];
+  for (let i = 0; i < (opts.runs ?? RUNS); i++) {
+    const argv = [...command, ...(opts.setup?.(i) ?? [])];
     const start = performance.now();
     const r = gnuTime
-      ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...argv], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
-      : spawnSync(process.execPath, argv, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      ? spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
+      : spawnSync(argv[0], argv.slice(1), { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
     times.push(performance.now() - start);
     if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
     if (gnuTime) peak = Math.max(peak, Number(r.stderr.trim().split('\n').at(-1)) / 1024);
   }
   record(name, times, gnuTime ? Math.round(peak) : undefined);
 }
+
+const bin = (...args: string[]) => [process.execPath, BIN, ...args];
 
 const catalog = loadCatalog();
 const ctx = { catalog, directoryName: 'bench' };
@@ -67,10 +71,33 @@ function fleet(n: number, engine: string) {
   return resolveAnswers(withDefaults({ engine, provider: 'ovhcloud', clusters, 'git-remote': 'https://git.example.nl/p.git' }, ctx), ctx);
 }
 
-benchCommand('bin --help (start-up)', ['--help']);
-benchCommand('bin generate, 1 cluster, flux, --no-git', ['--yes', '--no-git', '--provider', 'ovhcloud'], (i) => [`flux-${i}`]);
-benchCommand('bin generate, 1 cluster, flux, with git commit', ['--yes', '--provider', 'ovhcloud'], (i) => [`git-${i}`]);
-benchCommand('bin validate (kubectl kustomize builds)', ['validate', 'git-0']);
+// Start-up: the bin beside yo (found as users find it: a generator-haven-plus package in node_modules).
+// yo started as root drops to an unprivileged user: it must be able to read the work directory.
+chmodSync(work, 0o755);
+mkdirSync(join(work, 'node_modules'));
+symlinkSync(PACKAGE_ROOT, join(work, 'node_modules', 'generator-haven-plus'));
+benchCommand('bin --help (start-up)', bin('--help'));
+benchCommand('yo haven-plus --help (start-up)', [join(PACKAGE_ROOT, 'node_modules', '.bin', 'yo'), 'haven-plus', '--help', '--no-insight']);
+benchCommand('bin generate, 1 cluster, minimal, with git commit', bin('--yes', '--provider', 'ovhcloud'), { setup: (i) => [`git-${i}`] });
+
+// Fleets through the bin: generation (plan, render, in-memory validation, write) and `haven-plus validate`
+// of the result (the same pipeline plus a kubectl kustomize build of every kustomization).
+const clusterList = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`).join(',');
+const sizes: [string, number[]][] = [
+  ['minimal', QUICK ? [1, 10, 34, 100] : [1, 10, 34, 100, 342]],
+  ['haven-plus', [1, 10]],
+];
+for (const [preset, ns] of sizes) {
+  for (const n of ns) {
+    const runs = n >= 100 ? 3 : RUNS;
+    const extra = preset === 'haven-plus' ? ['--keycloak-hostname', 'id-{cluster}.example.nl'] : [];
+    benchCommand(`bin generate, ${n} clusters, ${preset}, --no-git`, bin('--yes', '--no-git', '--provider', 'ovhcloud', '--preset', preset, '--clusters', clusterList(n), ...extra), {
+      setup: (i) => [`${preset}-${n}-${i}`],
+      runs,
+    });
+    benchCommand(`bin validate, ${n} clusters, ${preset}`, bin('validate', `${preset}-${n}-0`), { runs: n >= 100 ? 1 : 3 });
+  }
+}
 
 for (const n of [1, 10, 34, 100, 342]) {
   for (const engine of ['flux', 'argocd']) {
@@ -96,16 +123,24 @@ for (let i = 0; i < RUNS; i++) {
 }
 record('structural validation alone, 100 clusters', vt);
 
-const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix))!.medianMs;
+const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix))?.medianMs ?? NaN;
+const largest = QUICK ? 100 : 342;
 const ratios = {
   'render 342 / 34 clusters (flux; linear growth is 10.1)': +(byName('plan+render in memory, 342 clusters, flux') / byName('plan+render in memory, 34 clusters, flux')).toFixed(2),
-  'generate with git / --no-git': +(byName('bin generate, 1 cluster, flux, with git') / byName('bin generate, 1 cluster, flux, --no-git')).toFixed(2),
+  [`bin generate ${largest} / 34 clusters, minimal (target ≤ 12 for 342)`]: +(byName(`bin generate, ${largest} clusters, minimal`) / byName('bin generate, 34 clusters, minimal')).toFixed(2),
+  'yo / bin start-up (target ≥ 1.3)': +(byName('yo haven-plus --help') / byName('bin --help')).toFixed(2),
 };
+const targets = {
+  'generate 1 cluster through the bin < 1000 ms': byName('bin generate, 1 clusters, minimal') < 1000,
+  [`generate + validate ${largest} clusters < 60 s`]: byName(`bin generate, ${largest} clusters, minimal`) + byName(`bin validate, ${largest} clusters, minimal`) < 60_000,
+  [`peak memory of ${largest} clusters < 1.5 GiB`]: Math.max(...results.filter((r) => r.name.includes(` ${largest} clusters, minimal`)).map((r) => r.peakRssMiB ?? 0)) < 1536,
+};
+for (const [k, v] of Object.entries(targets)) process.stdout.write(`target ${k}: ${v ? 'met' : 'MISSED'}\n`);
 for (const [k, v] of Object.entries(ratios)) process.stdout.write(`ratio ${k}: ${v}\n`);
 
 const out = join(PACKAGE_ROOT, 'bench-results');
 mkdirSync(out, { recursive: true });
 const node = execFileSync(process.execPath, ['--version'], { encoding: 'utf8' }).trim();
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ node, runs: RUNS, results, ratios }, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({ node, runs: RUNS, quick: QUICK, results, ratios, targets }, null, 2)}\n`);
 process.stdout.write(`written to ${join(out, 'bench.json')}\n`);
 rmSync(work, { recursive: true, force: true });

@@ -78,14 +78,22 @@ export function renderCompliance(files: FileSet, plan: Plan): void {
 
 /** The short version printed at the end of a run: per cluster, counts and what is still open. */
 export function complianceSummary(plan: Plan): string[] {
-  const lines = ['Haven checks (docs/haven-compliance.md):'];
+  // Clusters with the same outcome share one entry, so a fleet of hundreds stays readable.
+  const groups = new Map<string, string[]>();
   for (const cluster of plan.clusters) {
     const statuses = clusterCompliance(plan, cluster);
     const count = (c: Coverage) => statuses.filter((s) => s.coverage === c).length;
-    lines.push(
-      `  ${cluster.name}: ${count('repository')} by this repository, ${count('provider')} by the provider, ${count('operator')} the cluster operator's job, ${count('open')} not covered yet`,
-    );
-    for (const s of statuses.filter((x) => x.coverage === 'open')) lines.push(`    - ${s.check.title}: ${s.detail}`);
+    const text = [
+      `${count('repository')} by this repository, ${count('provider')} by the provider, ${count('operator')} the cluster operator's job, ${count('open')} not covered yet`,
+      ...statuses.filter((x) => x.coverage === 'open').map((s) => `    - ${s.check.title}: ${s.detail}`),
+    ].join('\n');
+    groups.set(text, [...(groups.get(text) ?? []), cluster.name]);
+  }
+  const lines = ['Haven checks (docs/haven-compliance.md):'];
+  for (const [text, names] of groups) {
+    const who = names.length <= 5 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more clusters`;
+    const [first, ...rest] = text.split('\n');
+    lines.push(`  ${who}: ${first}`, ...rest);
   }
   return lines;
 }

@@ -49,6 +49,11 @@ describe('Haven compliance map', () => {
       "  lab: 3 by this repository, 0 by the provider, 12 the cluster operator's job, 1 not covered yet",
       expect.stringMatching(/^ {4}- Log aggregation running: /),
     ]);
+    // A fleet: clusters with the same outcome share one entry.
+    const fleet = run({ provider: 'scaleway', clusters: Array.from({ length: 8 }, (_, i) => `c${i}`), components: ['postgres'] }).plan;
+    const summary = complianceSummary(fleet);
+    expect(summary[1]).toMatch(/^ {2}c0, c1, c2 and 5 more clusters: \d+ by this repository/);
+    expect(summary.filter((l) => /^ {2}\S/.test(l))).toHaveLength(1);
     const open = run({ provider: 'local', components: ['object-storage'] }).plan;
     expect(clusterCompliance(open, open.clusters[0]).filter((s) => s.coverage === 'open').map((s) => s.check.id)).toEqual(['rwx-volumes', 'automated-https-certificates', 'log-aggregation', 'metrics-server']);
   });
