@@ -3,7 +3,7 @@
  * and the tests all go through these functions.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { normaliseRaw, readAnswersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
@@ -29,6 +29,14 @@ export function readStoredConfig(dir: string): StoredConfig | undefined {
     return doc[GENERATOR_NAME];
   } catch (error) {
     throw new HavenPlusError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The nearest directory at or above dir holding haven-plus answers (day 2 works from any subdirectory, as git does). */
+export function findRepositoryRoot(dir: string): string | undefined {
+  for (let probe = resolve(dir); ; probe = dirname(probe)) {
+    if (readStoredConfig(probe)?.answers) return probe;
+    if (probe === dirname(probe)) return undefined;
   }
 }
 

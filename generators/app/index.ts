@@ -13,6 +13,7 @@ import {
   checkTargetDirectory,
   commitMessage,
   commitSubject,
+  findRepositoryRoot,
   gatherAnswers,
   prepare,
   render,
@@ -141,6 +142,7 @@ export default class AppGenerator extends Generator {
   async initializing(): Promise<void> {
     const directory = this._dayTwo ? undefined : this._opt<string>('directory');
     this.target = directory ? resolve(this.env.cwd ?? process.cwd(), directory) : this.destinationRoot();
+    if (this._dayTwo) this.target = findRepositoryRoot(this.target) ?? this.target;
     const stored = readStoredConfig(this.target);
     if (this._dayTwo && !stored?.answers) {
       throw new HavenPlusError(

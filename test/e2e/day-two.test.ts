@@ -49,6 +49,7 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
 
     const steps: [string[], RegExp, () => void][] = [
       [['database', 'orders'], /^feat\(postgres\): add database orders to p/, () => expect(readFileSync(join(dir, 'infrastructure/postgres/config/base/databases.yaml'), 'utf8')).toContain('name: orders')],
+      // From a subdirectory, as git works: the repository root is found upwards.
       [['bucket', 'media'], /^feat\(object-storage\): add bucket media to p/, () => expect(readFileSync(join(dir, '.yo-rc.json'), 'utf8')).toContain('"media"')],
       [
         ['cluster', 'acc', '--provider', 'scaleway', '--yes'],
@@ -59,7 +60,7 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
     ];
     for (const [args, subject, check] of steps) {
       const before = await commits();
-      const r = await runBin(args, { cwd: dir });
+      const r = await runBin(args, { cwd: args[0] === 'bucket' ? join(dir, 'infrastructure', 'postgres') : dir });
       expect(r.exitCode, `${args.join(' ')}\n${r.all}`).toBe(0);
       check();
       expect(readFileSync(join(dir, RELEASES), 'utf8'), `the hand edit after ${args[0]}`).toContain('replicaCount: 2');
