@@ -148,7 +148,9 @@ export class SchemaRegistry {
     readonly locations: string[] = DEFAULT_LOCATIONS,
     private readonly cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'haven-plus', 'schemas'),
   ) {
-    this.ajv = new Ajv({ strict: true, strictTypes: false, strictRequired: false, allErrors: true, code: { regExp } });
+    // optimize: false skips ajv's code-optimisation pass: compiling the schemas dominates a small run
+    // (about 170 ms of 1.9 s for one cluster) and the unoptimised validators are as fast at 342 clusters.
+    this.ajv = new Ajv({ strict: true, strictTypes: false, strictRequired: false, allErrors: true, code: { regExp, optimize: false } });
     addFormats(this.ajv);
     this.ajv.addVocabulary([
       'x-kubernetes-preserve-unknown-fields',
