@@ -8,6 +8,7 @@ import { normaliseRaw, readAnswersFile, resolveAnswers, withDefaults, type Answe
 import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
+import { abbreviate } from './names.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { RENDER_TRAILER } from './git.js';
 import { buildPlan, objectStorageTitle, type Plan } from './plan.js';
@@ -152,7 +153,7 @@ export function summarize(plan: Plan): string[] {
     groups.set(how, [...(groups.get(how) ?? []), c.name]);
   }
   for (const [how, names] of groups) {
-    lines.push(names.length <= 5 ? `  cluster${names.length > 1 ? 's' : ''} ${names.join(', ')} ${how}` : `  clusters ${names.slice(0, 3).join(', ')} and ${names.length - 3} more ${how}`);
+    lines.push(`  cluster${names.length > 1 ? 's' : ''} ${abbreviate(names)} ${how}`);
   }
   return lines;
 }

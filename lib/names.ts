@@ -126,3 +126,8 @@ export function checkEmail(value: string): string | undefined {
 
 /** Keycloak's hostname on a cluster: {cluster} in the pattern replaced by the cluster's name. */
 export const keycloakHostname = (pattern: string, cluster: string) => pattern.replaceAll('{cluster}', cluster);
+
+/** Names for a one-line summary: all of a few, or the first three and how many more (fleets of hundreds). */
+export function abbreviate(names: string[], noun = ''): string {
+  return names.length <= 5 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more${noun ? ` ${noun}` : ''}`;
+}

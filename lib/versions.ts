@@ -6,8 +6,9 @@
  */
 import { parseAllDocuments } from 'yaml';
 
+import { get } from './validate/references.js';
+
 type Doc = Record<string, unknown>;
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Doc)[k] : undefined), o);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const repoName = (url: string) => url.replace(/\/+$/, '').replace(/\.git$/, '').split('/').pop() ?? url;
 
@@ -30,20 +31,20 @@ export function pinnedVersions(files: Iterable<[string, string]>, platformReposi
     for (const doc of docs) {
       switch (doc.kind) {
         case 'HelmRelease':
-          pin(str(get(doc, 'spec', 'chart', 'spec', 'chart')), str(get(doc, 'spec', 'chart', 'spec', 'version')));
+          pin(str(get(doc, 'spec.chart.spec.chart')), str(get(doc, 'spec.chart.spec.version')));
           break;
         case 'OCIRepository': {
-          const url = str(get(doc, 'spec', 'url'));
-          pin(url ? repoName(url) : undefined, str(get(doc, 'spec', 'ref', 'tag')) ?? str(get(doc, 'spec', 'ref', 'semver')));
+          const url = str(get(doc, 'spec.url'));
+          pin(url ? repoName(url) : undefined, str(get(doc, 'spec.ref.tag')) ?? str(get(doc, 'spec.ref.semver')));
           break;
         }
         case 'GitRepository': {
-          const url = str(get(doc, 'spec', 'url'));
-          if (url && url !== platformRepository) pin(repoName(url), str(get(doc, 'spec', 'ref', 'tag')));
+          const url = str(get(doc, 'spec.url'));
+          if (url && url !== platformRepository) pin(repoName(url), str(get(doc, 'spec.ref.tag')));
           break;
         }
         case 'Application': {
-          const sources = [get(doc, 'spec', 'source'), ...((get(doc, 'spec', 'sources') as unknown[] | undefined) ?? [])].filter(Boolean);
+          const sources = [get(doc, 'spec.source'), ...((get(doc, 'spec.sources') as unknown[] | undefined) ?? [])].filter(Boolean);
           for (const s of sources) {
             const url = str(get(s, 'repoURL'));
             if (!url || url === platformRepository) continue;

@@ -2,10 +2,9 @@
  * `yo haven-plus:upgrade` / `haven-plus upgrade`: re-renders the repository with this generator's
  * catalog (new chart versions, fixed templates), shows what moves, then merges it as every run does.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GENERATOR_NAME, GENERATOR_VERSION } from '../../lib/package-info.js';
 import type { Plan } from '../../lib/plan.js';
+import { readRepository } from '../../lib/validate/directory.js';
 import { formatChange, pinnedVersions, versionChanges } from '../../lib/versions.js';
 import { DayTwoGenerator } from '../app/day-two.js';
 
@@ -18,7 +17,8 @@ export default class UpgradeGenerator extends DayTwoGenerator {
 
   protected override async _beforeWriting(): Promise<boolean> {
     const { files, plan } = this.prepared;
-    const before = pinnedVersions(readPlatformFiles(this.target), plan.gitRemote);
+    // The repository as it is now (the work tree is clean, so also as committed).
+    const before = pinnedVersions(readRepository(this.target).entries(), plan.gitRemote);
     this.changes = versionChanges(before, pinnedVersions(files.entries(), plan.gitRemote)).map(formatChange);
     const from = this.storedVersion ?? 'unknown';
     this.log(from === GENERATOR_VERSION ? `The repository is already at ${GENERATOR_NAME} ${GENERATOR_VERSION}.` : `Upgrading from ${GENERATOR_NAME} ${from} to ${GENERATOR_VERSION}.`);
@@ -33,24 +33,4 @@ export default class UpgradeGenerator extends DayTwoGenerator {
     const subject = `chore(deps): upgrade ${plan.name} to ${GENERATOR_NAME} ${GENERATOR_VERSION}`;
     return this.changes.length > 0 ? `${subject}\n\n${this.changes.join('\n')}` : subject;
   }
-}
-
-/** The platform's YAML as it is now (the work tree is clean, so also as committed). */
-function readPlatformFiles(dir: string): [string, string][] {
-  const out: [string, string][] = [];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const path = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(path);
-      else if (/\.ya?ml$/.test(e.name)) out.push([path, readFileSync(join(dir, path), 'utf8')]);
-    }
-  };
-  for (const top of ['infrastructure', 'clusters']) {
-    try {
-      walk(top);
-    } catch {
-      // a repository without that folder has no pins there
-    }
-  }
-  return out;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
+import { abbreviate } from '../names.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { backendOf, type Plan, type PlannedCluster } from '../plan.js';
 import { renderTemplate } from './template.js';
@@ -91,9 +92,8 @@ export function complianceSummary(plan: Plan): string[] {
   }
   const lines = ['Haven checks (docs/haven-compliance.md):'];
   for (const [text, names] of groups) {
-    const who = names.length <= 5 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more clusters`;
     const [first, ...rest] = text.split('\n');
-    lines.push(`  ${who}: ${first}`, ...rest);
+    lines.push(`  ${abbreviate(names, 'clusters')}: ${first}`, ...rest);
   }
   return lines;
 }

@@ -18,35 +18,23 @@ export const SOPS_AGE_SECRET = 'sops-age';
 /** Name of the GitRepository that `flux bootstrap`, `flux create source git` and a FluxInstance all create. */
 export const FLUX_ROOT_SOURCE = 'flux-system';
 
+/** The Flux source kind of each source type (the HelmRelease's sourceRef names the same kind). */
+const SOURCE_KIND = { helm: 'HelmRepository', git: 'GitRepository', oci: 'OCIRepository' } as const;
+
 function sourceObject(release: Release, namespace: string): Record<string, unknown> {
   const { source } = release;
-  if (source.type === 'git') {
-    return {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name: source.name, namespace },
-      spec: { interval: '12h', url: source.url, ref: { tag: release.version } },
-    };
-  }
-  if (source.type === 'oci') {
-    // A Helm chart as an OCI artifact: the chart layer, copied as-is for helm-controller.
-    return {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'OCIRepository',
-      metadata: { name: source.name, namespace },
-      spec: {
-        interval: '12h',
-        url: source.url,
-        ref: { tag: release.version },
-        layerSelector: { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' },
-      },
-    };
-  }
   return {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
-    kind: 'HelmRepository',
+    kind: SOURCE_KIND[source.type],
     metadata: { name: source.name, namespace },
-    spec: { interval: '12h', url: source.url },
+    spec: {
+      interval: '12h',
+      url: source.url,
+      // git and OCI sources pin the release's tag; a Helm repository is an index, the HelmRelease pins the version.
+      ...(source.type === 'helm' ? {} : { ref: { tag: release.version } }),
+      // A Helm chart as an OCI artifact: the chart layer, copied as-is for helm-controller.
+      ...(source.type === 'oci' ? { layerSelector: { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' } } : {}),
+    },
   };
 }
 
@@ -55,13 +43,13 @@ function helmRelease(release: Release, namespace: string): Record<string, unknow
   // OCI charts are referenced whole (chartRef: the OCIRepository pins the version); the others by chart template.
   const chart =
     release.source.type === 'oci'
-      ? { chartRef: { kind: 'OCIRepository', name: release.source.name } }
+      ? { chartRef: { kind: SOURCE_KIND.oci, name: release.source.name } }
       : {
           chart: {
             spec: {
               chart: release.chart,
               ...(git ? { reconcileStrategy: 'Revision' } : { version: release.version }),
-              sourceRef: { kind: git ? 'GitRepository' : 'HelmRepository', name: release.source.name },
+              sourceRef: { kind: SOURCE_KIND[release.source.type], name: release.source.name },
               interval: '12h',
             },
           },
@@ -95,7 +83,7 @@ function manifestsKustomization(release: Release, namespace: string): Record<str
       path: `./${release.chart}`,
       prune: false,
       wait: true,
-      sourceRef: { kind: 'GitRepository', name: release.source.name },
+      sourceRef: { kind: SOURCE_KIND.git, name: release.source.name },
       ...(release.patches.length > 0 ? { patches: release.patches } : {}),
       ...(release.dependsOn.length > 0 ? { dependsOn: release.dependsOn.map((name) => ({ name })) } : {}),
     },

@@ -39,7 +39,8 @@ const CLUSTER_SCOPED = new Set([
 
 const group = (o: K8sObject) => (o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0] : 'core');
 const nsOf = (o: K8sObject, fallback?: string) => o.metadata?.namespace ?? fallback;
-const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+/** The value at a dotted path of a parsed object (undefined where the path breaks off). */
+export const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 type SecretRef = { kind: MustCreate['kind']; name: string; namespace: string; keys: string[] };
 
