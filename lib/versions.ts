@@ -6,6 +6,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 
+import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE } from './render/flux.js';
 import { get } from './validate/references.js';
 
 type Doc = Record<string, unknown>;
@@ -29,6 +30,8 @@ export function pinnedVersions(files: Iterable<[string, string]>, platformReposi
       continue; // a file that no longer parses has no pins to report; validation says why
     }
     for (const doc of docs) {
+      // The root source (the platform repository, or a sandbox's pushed working tree) pins nothing.
+      if (get(doc, 'metadata.name') === FLUX_ROOT_SOURCE && get(doc, 'metadata.namespace') === FLUX_NAMESPACE) continue;
       switch (doc.kind) {
         case 'HelmRelease':
           pin(str(get(doc, 'spec.chart.spec.chart')), str(get(doc, 'spec.chart.spec.version')));

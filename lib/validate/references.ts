@@ -160,14 +160,20 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
       checkArgo(cluster, units, placed, findings);
     } else {
       createdNamespaces.set('flux-system', null);
+      const bootstrap: Unit = { name: 'flux-system', file: `clusters/${cluster}`, object: {}, dependsOn: [], wave: -1 };
       for (const path of files.paths().filter((p) => p.startsWith(`clusters/${cluster}/`) && p.endsWith('.yaml'))) {
         for (const o of objectsOf(files.get(path)!)) {
-          if (o.kind !== 'Kustomization' || group(o) !== 'kustomize.toolkit.fluxcd.io') continue;
+          const root = o.metadata?.name === 'flux-system' && o.metadata.namespace === 'flux-system';
+          if (o.kind !== 'Kustomization' || group(o) !== 'kustomize.toolkit.fluxcd.io' || root) {
+            // Anything else under clusters/<cluster>/ (a committed bootstrap: the root source and Kustomization)
+            // is applied by the root Kustomization itself.
+            if (o.apiVersion && o.kind) placed.push({ object: o, file: path, unit: bootstrap });
+            continue;
+          }
           const deps = ((o.spec?.dependsOn as { name: string }[]) ?? []).map((d) => d.name);
           units.set(o.metadata!.name!, { name: o.metadata!.name!, file: path, object: o, dependsOn: deps, wave: 0 });
         }
       }
-      const bootstrap: Unit = { name: 'flux-system', file: `clusters/${cluster}`, object: {}, dependsOn: [], wave: -1 };
       const unitFiles = new Set([...units.values()].map((u) => `${u.file}|${u.name}`));
       for (const unit of units.values()) {
         placed.push({ object: unit.object, file: unit.file, unit: bootstrap });
@@ -185,8 +191,10 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
           }
         }
       }
-      // Bootstrap creates the GitRepository flux-system unless the repository already holds it (flux bootstrap commits it).
-      if (!placed.some((p) => p.object.kind === 'GitRepository' && p.object.metadata?.name === 'flux-system' && p.object.metadata.namespace === 'flux-system')) {
+      // Bootstrap creates the GitRepository flux-system unless the repository already holds the root source
+      // (flux bootstrap commits it; a sandbox holds an OCIRepository).
+      const rootSource = (p: Placed) => /^(GitRepository|OCIRepository|Bucket)$/.test(p.object.kind ?? '') && p.object.metadata?.name === 'flux-system' && p.object.metadata.namespace === 'flux-system';
+      if (!placed.some(rootSource)) {
         placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, file: '(flux bootstrap)', unit: bootstrap });
       }
       for (const g of FLUX_GROUPS) providers.set(g, bootstrap);
