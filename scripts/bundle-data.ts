@@ -92,6 +92,15 @@ for (const { apiVersion, kind } of [...kinds.values()].sort((a, b) => `${a.apiVe
     bundled.push(entry);
     continue;
   }
+  // Written here, for kinds that are no Kubernetes API (kind's cluster config): schemas/authored.
+  const authored = join(PACKAGE_ROOT, 'schemas', 'authored', file);
+  if (existsSync(authored)) {
+    const text = readFileSync(authored, 'utf8');
+    writeFileSync(join(schemasOut, file), text);
+    const upstream = String((JSON.parse(text) as { $comment?: string }).$comment ?? '');
+    bundled.push({ apiVersion, kind, file, source: `schemas/authored/${file}`, upstream, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+    continue;
+  }
   // Not in the shared set: convert the CRD a pinned chart ships (same rules as the shared conversions).
   const fromChart = chartCrdSchema(apiVersion, kind);
   if (!fromChart) throw new Error(`no schema for ${apiVersion} ${kind} (${file}) in ${shared}/schemas, nor a CRD in a pinned chart`);

@@ -1,4 +1,5 @@
 /** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
+import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
@@ -84,6 +85,7 @@ function layout(files: FileSet): string {
 
 export function renderDocs(files: FileSet, plan: Plan): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
+  registerPartial('sandbox', join(TEMPLATES_DIR, 'engines', 'sandbox.md.hbs'));
   const remote = plan.gitRemote ?? REMOTE_PLACEHOLDER;
   const releases = plan.components.flatMap(({ def }) =>
     (def.controller?.releases ?? []).map((r) => ({ component: def.title, name: r.name, chart: r.chart, version: r.version, url: r.source.url, images: r.images })),
@@ -101,15 +103,17 @@ export function renderDocs(files: FileSet, plan: Plan): void {
   const checks = [...covered].map(([title, components]) => ({ title, components: [...components] }));
 
   for (const cluster of plan.clusters) {
+    const checks = [...cluster.provider.check, ...(cluster.storageClass ? [] : ['no StorageClass is set: volumes use the cluster default class.'])];
     const context = {
       plan,
       cluster,
       remote,
-      checks: [...cluster.provider.check, ...(cluster.storageClass ? [] : ['no StorageClass is set: volumes use the cluster default class.'])],
+      checks,
       secrets: secretsDoc(plan, cluster, files),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
       argocd: argocdBootstrap(plan),
+      sandbox: cluster.sandbox ? { plan, cluster, checks, registry: SANDBOX_REGISTRY.name, ...sandboxFacts(plan, cluster) } : undefined,
     };
     files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, 'cluster-README.md.hbs'), context));
   }
@@ -130,11 +134,13 @@ export function renderDocs(files: FileSet, plan: Plan): void {
     layout: layout(files),
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
     secretsSummary: SECRETS_SUMMARY[plan.secrets],
+    sandbox: plan.clusters.filter((c) => c.sandbox).map((c) => c.name),
   };
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
 }
 
-function argocdBootstrap(plan: Plan) {
+/** How Argo CD installs itself on a cluster (the cluster README and the sandbox script): chart and values file. */
+export function argocdBootstrap(plan: Plan) {
   if (plan.engine !== 'argocd') return undefined;
   const def = plan.components.find((c) => c.def.id === 'argocd')!.def;
   const release = def.controller!.releases[0];

@@ -7,7 +7,7 @@
  */
 import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { clusterStages, type Plan } from '../plan.js';
+import { clusterStages, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
 import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
@@ -20,6 +20,14 @@ export const FLUX_ROOT_SOURCE = 'flux-system';
 
 /** The Flux source kind of each source type (the HelmRelease's sourceRef names the same kind). */
 const SOURCE_KIND = { helm: 'HelmRepository', git: 'GitRepository', oci: 'OCIRepository' } as const;
+
+/**
+ * The source every Kustomization of a cluster reads: the GitRepository the bootstrap creates, or, on a
+ * laptop sandbox, the OCIRepository its script pushes the working tree to (see lib/render/sandbox.ts).
+ */
+export function rootSource(cluster: PlannedCluster): { kind: string; name: string } {
+  return { kind: cluster.sandbox ? SOURCE_KIND.oci : SOURCE_KIND.git, name: FLUX_ROOT_SOURCE };
+}
 
 function sourceObject(release: Release, namespace: string): Record<string, unknown> {
   const { source } = release;
@@ -142,7 +150,7 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
           path: `./${componentPath(id, s.stage)}/overlays/${cluster.name}`,
           prune: true,
           wait: true,
-          sourceRef: { kind: 'GitRepository', name: FLUX_ROOT_SOURCE },
+          sourceRef: rootSource(cluster),
         };
         if (s.dependsOn.length > 0) spec.dependsOn = s.dependsOn.map((name) => ({ name }));
         // Every child Kustomization decrypts SOPS files, so a Secret can be added anywhere; the root
@@ -156,7 +164,7 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
     if (plan.answers.tenants.length > 0) {
       files.add(
         `clusters/${cluster.name}/tenants.yaml`,
-        documents([fluxTenantsKustomization(stages, FLUX_ROOT_SOURCE, FLUX_NAMESPACE)], `Tenants on cluster ${cluster.name}, after the platform: see ${TENANTS_DIR}/.`),
+        documents([fluxTenantsKustomization(stages, rootSource(cluster), FLUX_NAMESPACE)], `Tenants on cluster ${cluster.name}, after the platform: see ${TENANTS_DIR}/.`),
       );
     }
   }

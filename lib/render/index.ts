@@ -9,6 +9,7 @@ import { renderArgoCD } from './argocd.js';
 import { renderCompliance } from './compliance.js';
 import { renderDocs } from './docs.js';
 import { renderFlux } from './flux.js';
+import { renderSandbox } from './sandbox.js';
 import { renderTemplate } from './template.js';
 import { renderTenants } from './tenants.js';
 import { sopsConfig } from '../secrets/sops-config.js';
@@ -31,6 +32,7 @@ export function renderRepository(plan: Plan): FileSet {
     if (plan.secrets === 'sealed-secrets' && plan.secretFiles.has(pem)) files.add(pem, plan.secretFiles.get(pem)!);
   }
   if (plan.secrets === 'sops' && plan.answers.ageRecipients.length > 0) files.add('.sops.yaml', sopsConfig(plan.answers.ageRecipients));
+  renderSandbox(files, plan);
   renderTenants(files, plan);
   renderCompliance(files, plan);
   renderDocs(files, plan);

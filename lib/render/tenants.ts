@@ -95,7 +95,7 @@ export function renderTenants(files: FileSet, plan: Plan): void {
 }
 
 /** Flux: the Kustomization applying tenants/ on a cluster, after every platform component. */
-export function fluxTenantsKustomization(stages: StageNode[], sourceName: string, namespace: string): Record<string, unknown> {
+export function fluxTenantsKustomization(stages: StageNode[], source: { kind: string; name: string }, namespace: string): Record<string, unknown> {
   const last = [...new Set(stages.map((s) => s.component))].map((c) => stages.filter((s) => s.component === c).at(-1)!.id);
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
@@ -108,7 +108,7 @@ export function fluxTenantsKustomization(stages: StageNode[], sourceName: string
       path: `./${TENANTS_DIR}`,
       prune: true,
       wait: true,
-      sourceRef: { kind: 'GitRepository', name: sourceName },
+      sourceRef: source,
       ...(last.length > 0 ? { dependsOn: last.sort().map((name) => ({ name })) } : {}),
     },
   };

@@ -64,9 +64,13 @@ function generatorKinds(): Set<string> {
   return emittedKinds;
 }
 
+/** API groups of configuration files that are not Kubernetes objects: no metadata (kind's cluster config). */
+const CONFIG_FILE_GROUPS = new Set(['kind.x-k8s.io']);
+
 function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
-  const findings: Finding[] = nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
+  const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
+  const findings: Finding[] = configFile ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
   const hit = registry.get(object.apiVersion!, object.kind!);
   if (!hit) {
     const emitted = generatorKinds().has(`${object.apiVersion}/${object.kind}`);
