@@ -10,7 +10,9 @@ import { bucketPurposes, requiredClosure, type Engine } from './catalog.js';
 import {
   QUESTIONS,
   QUESTION_BY_NAME,
+  CLUSTER_SETTINGS,
   parseClusterComponent,
+  parseClusterSetting,
   parseClusterSpec,
   parseTenantSpec,
   runs,
@@ -32,7 +34,16 @@ export interface ClusterAnswer {
   provider: string;
   /** Components that run on this cluster only (besides the platform-wide `components`). */
   components: string[];
+  /** The cluster's own settings (--cluster-settings, --clusters-file); unset ones follow the platform-wide answer. */
+  environment?: string;
+  region?: string;
+  domain?: string;
+  storageClass?: string;
+  s3Endpoint?: string;
 }
+
+/** ClusterAnswer field of each cluster setting. */
+const SETTING_FIELD = { environment: 'environment', region: 'region', domain: 'domain', 'storage-class': 'storageClass', 's3-endpoint': 's3Endpoint' } as const;
 
 /** The components chosen for one cluster: the platform-wide ones, then its own. */
 export function selectedOn(a: Answers, cluster: ClusterAnswer): string[] {
@@ -154,6 +165,77 @@ export function readAnswersFile(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
+/** Whether every cluster running ExternalDNS has a domain of its own (then --domain is not needed). */
+function everyDnsClusterHasOwnDomain(raw: RawAnswers, ctx: QuestionContext): boolean {
+  const own = new Set(((raw['cluster-settings'] as string[] | undefined) ?? []).map((v) => parseClusterSetting(v)).filter((v) => v.key === 'domain').map((v) => v.cluster));
+  const extras = ((raw['cluster-components'] as string[] | undefined) ?? []).map((v) => parseClusterComponent(v));
+  const platform = (raw.components as string[] | undefined) ?? [];
+  return ((raw.clusters as string[] | undefined) ?? [])
+    .map((c) => parseClusterSpec(c).name)
+    .filter((n) => requiredClosure([...platform, ...extras.filter((e) => e.cluster === n).map((e) => e.component)], ctx.catalog.components).has('external-dns'))
+    .every((n) => own.has(n));
+}
+
+/** Keys of one entry of a clusters file: the cluster, its provider and components, and its settings. */
+const CLUSTER_FILE_KEYS = ['name', 'provider', 'components', ...CLUSTER_SETTINGS];
+
+/**
+ * Reads a clusters file (YAML: `clusters:` with one mapping per cluster, or the list itself) into the
+ * answers it stands for: clusters, cluster-components and cluster-settings. Values are checked later,
+ * by the rules of those answers; here only the shape.
+ */
+export function readClustersFile(file: string): { answers: RawAnswers; problems: AnswerProblem[] } {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' });
+  } catch (error) {
+    throw new HavenPlusError(`clusters-file: cannot read ${JSON.stringify(file)}: ${(error as Error).message}`, 2);
+  }
+  const list = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).clusters : doc;
+  const allowed = `a list of clusters (or a mapping with key clusters), each a mapping of ${CLUSTER_FILE_KEYS.join(', ')}`;
+  if (!Array.isArray(list) || list.length === 0) return { answers: {}, problems: [{ answer: 'clusters-file', problem: `${file} holds no clusters`, allowed }] };
+  const problems: AnswerProblem[] = [];
+  const clusters: string[] = [];
+  const components: string[] = [];
+  const settings: string[] = [];
+  list.forEach((entry: unknown, i) => {
+    const where = `${file}, cluster ${i + 1}`;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push({ answer: 'clusters-file', problem: `${where} is not a mapping`, allowed });
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    for (const key of Object.keys(e).filter((k) => !CLUSTER_FILE_KEYS.includes(k))) {
+      problems.push({ answer: 'clusters-file', problem: `${where}: ${JSON.stringify(key)} is not a cluster key`, allowed: CLUSTER_FILE_KEYS.join(', ') });
+    }
+    const scalar = (key: string) => {
+      const v = e[key];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v === 'string' && v.length > 0 && !/[,=:]/.test(v)) return v;
+      problems.push({ answer: 'clusters-file', problem: `${where}: ${key} must be a non-empty string without , = or :, got ${JSON.stringify(v)}`, allowed });
+      return undefined;
+    };
+    const name = scalar('name');
+    if (!name) {
+      if (e.name === undefined) problems.push({ answer: 'clusters-file', problem: `${where} has no name`, allowed });
+      return;
+    }
+    const provider = scalar('provider');
+    clusters.push(provider ? `${name}:${provider}` : name);
+    const own = e.components ?? [];
+    if (!Array.isArray(own) || own.some((c) => typeof c !== 'string')) problems.push({ answer: 'clusters-file', problem: `${where}: components must be a list of component ids`, allowed });
+    else components.push(...own.map((c: string) => `${name}=${c}`));
+    for (const key of CLUSTER_SETTINGS) {
+      // Only , is a separator inside a list answer; a URL's : and = are fine in a value.
+      const v = e[key];
+      if (v === undefined || v === null) continue;
+      if (typeof v === 'string' && v.length > 0 && !v.includes(',')) settings.push(`${name}.${key}=${v}`);
+      else problems.push({ answer: 'clusters-file', problem: `${where}: ${key} must be a non-empty string without commas, got ${JSON.stringify(v)}`, allowed });
+    }
+  });
+  return { answers: { clusters, 'cluster-components': components, 'cluster-settings': settings }, problems };
+}
+
 /** Questions that apply to these answers, in table order. */
 export function applicableQuestions(answers: RawAnswers): Question[] {
   // Without a context, `when` answers whether the question can apply at all (flags, schema, resolution).
@@ -196,7 +278,8 @@ export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ct
   if (Array.isArray(value)) {
     const seen = new Set<string>();
     for (const v of value as string[]) {
-      const key = q.name === 'clusters' ? parseClusterSpec(v).name : q.name === 'tenants' ? parseTenantSpec(v).name : v;
+      const setting = parseClusterSetting(v);
+      const key = q.name === 'clusters' ? parseClusterSpec(v).name : q.name === 'tenants' ? parseTenantSpec(v).name : q.name === 'cluster-settings' ? `${setting.cluster}.${setting.key}` : v;
       if (seen.has(key)) problems.push({ answer: q.name, problem: `${JSON.stringify(key)} is given twice`, allowed });
       seen.add(key);
     }
@@ -217,6 +300,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     const value = raw[q.name];
     if (value === undefined) {
       if (q.optional) continue;
+      if (q.name === 'domain' && everyDnsClusterHasOwnDomain(raw, ctx)) continue;
       const hasDefault = q.default !== undefined && q.default(raw, ctx) !== undefined;
       const why = !hasDefault && q.default && q.noDefault ? ` (${q.noDefault(ctx)})` : '';
       problems.push({ answer: q.name, problem: `is missing${why}`, allowed: q.allowed(ctx) });
@@ -230,13 +314,16 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
 
   const provider = raw.provider as string;
   const extras = ((raw['cluster-components'] as string[] | undefined) ?? []).map((s) => parseClusterComponent(s));
+  const settings = ((raw['cluster-settings'] as string[] | undefined) ?? []).map((s) => parseClusterSetting(s));
+  const own = (cluster: string) =>
+    Object.fromEntries(settings.filter((x) => x.cluster === cluster).map((x) => [SETTING_FIELD[x.key as keyof typeof SETTING_FIELD], x.value]));
   const answers: Answers = {
     name: raw.name as string,
     engine: raw.engine as Engine,
     provider,
     clusters: (raw.clusters as string[]).map((s) => {
       const spec = parseClusterSpec(s);
-      return { name: spec.name, provider: spec.provider ?? provider, components: extras.filter((e) => e.cluster === spec.name).map((e) => e.component) };
+      return { name: spec.name, provider: spec.provider ?? provider, components: extras.filter((e) => e.cluster === spec.name).map((e) => e.component), ...own(spec.name) };
     }),
     preset: raw.preset as string | undefined,
     components: [...(raw.components as string[])],
@@ -381,6 +468,7 @@ export function toStored(a: Answers): RawAnswers {
     preset: a.preset,
     components: a.components,
     'cluster-components': a.clusters.flatMap((c) => c.components.map((id) => `${c.name}=${id}`)),
+    'cluster-settings': a.clusters.flatMap((c) => CLUSTER_SETTINGS.flatMap((key) => (c[SETTING_FIELD[key]] === undefined ? [] : [`${c.name}.${key}=${c[SETTING_FIELD[key]]}`]))),
     'object-storage': a.objectStorage,
     region: a.region,
     's3-endpoint': a.s3Endpoint,
@@ -407,6 +495,6 @@ export function toStored(a: Answers): RawAnswers {
   const ordered: RawAnswers = {};
   // Only what applies: an answer of a component taken out again leaves no trace.
   for (const q of QUESTIONS) if (raw[q.name] !== undefined && (!q.when || q.when(raw))) ordered[q.name] = raw[q.name];
-  if ((ordered['cluster-components'] as string[] | undefined)?.length === 0) delete ordered['cluster-components'];
+  for (const key of ['cluster-components', 'cluster-settings']) if ((ordered[key] as string[] | undefined)?.length === 0) delete ordered[key];
   return ordered;
 }

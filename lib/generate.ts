@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { normaliseRaw, readAnswersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
+import { normaliseRaw, readAnswersFile, readClustersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
@@ -60,10 +60,10 @@ export function questionContext(dir: string, catalog: Catalog = loadCatalog()): 
 }
 
 /**
- * Merges answers from their sources, later ones winning: stored config < answers file < flags.
+ * Merges answers from their sources, later ones winning: stored config < answers file < clusters file < flags.
  * Returns the raw answers and every problem of form (unknown keys, wrong types).
  */
-export function gatherAnswers(sources: { stored?: Record<string, unknown>; answersFile?: string; flags: Record<string, unknown> }): {
+export function gatherAnswers(sources: { stored?: Record<string, unknown>; answersFile?: string; clustersFile?: string; flags: Record<string, unknown> }): {
   raw: RawAnswers;
   problems: AnswerProblem[];
 } {
@@ -76,6 +76,12 @@ export function gatherAnswers(sources: { stored?: Record<string, unknown>; answe
   }
   if (sources.answersFile) {
     const r = normaliseRaw(readAnswersFile(sources.answersFile), sources.answersFile);
+    layers.push(r.answers);
+    problems.push(...r.problems);
+  }
+  if (sources.clustersFile) {
+    // The fleet as a whole: it replaces the clusters, their components and settings of the layers below.
+    const r = readClustersFile(sources.clustersFile);
     layers.push(r.answers);
     problems.push(...r.problems);
   }

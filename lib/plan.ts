@@ -48,6 +48,10 @@ export interface ClusterObjectStorage {
 export interface PlannedCluster {
   name: string;
   provider: ProviderProfile;
+  /** The environment it belongs to (test, acceptance, production…), when given. */
+  environment?: string;
+  /** The DNS zone ExternalDNS manages on this cluster: its own, else the platform's --domain. */
+  domain?: string;
   storageClass?: string;
   /** The ReadWriteMany StorageClass: the provider's, or `nfs` from the in-cluster NFS server. */
   rwxStorageClass: string;
@@ -185,7 +189,7 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
   const sandbox = provider.sandbox;
   let objectStorage: ClusterObjectStorage | undefined;
   if (requiredClosure(selected, catalog.components).has('object-storage')) {
-    const endpointOverride = onDefault ? a.s3Endpoint : undefined;
+    const endpointOverride = answer.s3Endpoint ?? (onDefault ? a.s3Endpoint : undefined);
     const backend: ObjectStorageBackend =
       a.objectStorage ?? (provider.defaultObjectStorage === 'provider-s3' || endpointOverride ? 'provider-s3' : 'garage');
     const purposes = [...bucketPurposes(selected, catalog), ...a.buckets];
@@ -196,7 +200,7 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
       const { endpoint, region } = IN_CLUSTER_S3[backend];
       objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
     } else {
-      const region = (onDefault ? a.region : undefined) ?? provider.s3?.defaultRegion ?? 'us-east-1';
+      const region = answer.region ?? (onDefault ? a.region : undefined) ?? provider.s3?.defaultRegion ?? 'us-east-1';
       if (!provider.s3) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
       const endpoint = endpointOverride ?? provider.s3!.endpoint!.replace('{region}', region);
       objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
@@ -205,7 +209,9 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
   return {
     name,
     provider,
-    storageClass: (onDefault ? a.storageClass : undefined) ?? provider.storage.rwo ?? undefined,
+    environment: answer.environment,
+    domain: answer.domain ?? a.domain,
+    storageClass: answer.storageClass ?? (onDefault ? a.storageClass : undefined) ?? provider.storage.rwo ?? undefined,
     rwxStorageClass: provider.storage.rwx ?? 'nfs',
     instances: sandbox ? 1 : 3,
     sandbox,

@@ -95,6 +95,29 @@ function checkClusterComponent(spec: string, answers: RawAnswers, ctx: QuestionC
   return undefined;
 }
 
+/** Settings one cluster can have of its own (--cluster-settings, --clusters-file), and what checks each. */
+export const CLUSTER_SETTINGS = ['environment', 'region', 'domain', 'storage-class', 's3-endpoint'] as const;
+export type ClusterSettingKey = (typeof CLUSTER_SETTINGS)[number];
+
+/** Parses `cluster.key=value`. */
+export function parseClusterSetting(spec: string): { cluster: string; key: string; value: string } {
+  const eq = spec.indexOf('=');
+  const dot = spec.indexOf('.');
+  if (eq < 0 || dot < 0 || dot > eq) return { cluster: '', key: '', value: '' };
+  return { cluster: spec.slice(0, dot), key: spec.slice(dot + 1, eq), value: spec.slice(eq + 1) };
+}
+
+function checkClusterSetting(spec: string, answers: RawAnswers, ctx: QuestionContext): string | undefined {
+  const { cluster, key, value } = parseClusterSetting(spec);
+  if (!cluster) return `${JSON.stringify(spec)} is not cluster.setting=value`;
+  const clusters = Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c).name) : [];
+  if (!clusters.includes(cluster)) return `${JSON.stringify(cluster)} is not one of the clusters (${clusters.join(', ')})`;
+  if (!(CLUSTER_SETTINGS as readonly string[]).includes(key)) return `${JSON.stringify(key)} is not a cluster setting (${CLUSTER_SETTINGS.join(', ')})`;
+  // Each value obeys the rule of the platform-wide answer of the same name; an environment is a label.
+  const problem = key === 'environment' ? checkDnsLabel(value, 40) : QUESTION_BY_NAME.get(key)!.check!(value, answers, ctx);
+  return problem ? `cluster ${cluster}: ${key} ${problem}` : undefined;
+}
+
 /** Parses `name=url`. */
 export function parseTenantSpec(spec: string): { name: string; url: string } {
   const at = spec.indexOf('=');
@@ -204,6 +227,17 @@ export const QUESTIONS: Question[] = [
     valueName: '<cluster=id,...>',
     allowed: (ctx) => `cluster=component, a cluster of --clusters and a component not in --components: ${selectableComponents(ctx).join(', ')}`,
     check: (v, a, ctx) => checkClusterComponent(v, a, ctx),
+    optional: true,
+    promptable: false,
+  },
+  {
+    name: 'cluster-settings',
+    type: 'list',
+    message: 'Settings of single clusters, as cluster.setting=value',
+    description: `what one cluster has of its own, as cluster.setting=value, comma-separated; settings: ${CLUSTER_SETTINGS.join(', ')} (a fleet: --clusters-file)`,
+    valueName: '<cluster.setting=value,...>',
+    allowed: () => `cluster.setting=value, a cluster of --clusters; settings: environment (a label), region, domain, storage-class, s3-endpoint (each as its platform-wide answer)`,
+    check: (v, a, ctx) => checkClusterSetting(v, a, ctx),
     optional: true,
     promptable: false,
   },
@@ -543,6 +577,12 @@ export interface RunOption {
 
 export const RUN_OPTIONS: RunOption[] = [
   { name: 'answers', type: 'string', description: 'read answers from a YAML or JSON file (same keys as the flags)', valueName: '<file>' },
+  {
+    name: 'clusters-file',
+    type: 'string',
+    description: 'read the clusters from a YAML file: per cluster name, provider, environment, region, domain, storage-class, s3-endpoint, components (instead of --clusters, --cluster-settings and --cluster-components)',
+    valueName: '<file>',
+  },
   {
     name: 'age-generate',
     type: 'boolean',

@@ -161,7 +161,7 @@ export default class AppGenerator extends Generator {
       if (v !== undefined) flags[q.name] = v;
     }
     this._takeFlags(flags);
-    const { raw, problems } = gatherAnswers({ stored: stored?.answers, answersFile: this._opt<string>('answers'), flags });
+    const { raw, problems } = gatherAnswers({ stored: stored?.answers, answersFile: this._opt<string>('answers'), clustersFile: this._opt<string>('clusters-file'), flags });
     if (problems.length > 0) throw new AnswersError(problems);
     this._amend(raw, this.ctx);
     this.raw = raw;

@@ -121,7 +121,8 @@ export function renderDocs(files: FileSet, plan: Plan): void {
   const context = {
     plan,
     engineTitle: ENGINE_TITLES[plan.engine],
-    clusters: plan.clusters.map((c) => ({ name: c.name, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
+    clusters: plan.clusters.map((c) => ({ name: c.name, environment: c.environment, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
+    environments: plan.clusters.some((c) => c.environment),
     components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespace: def.namespace })),
     releases,
     objectStorage: plan.clusters
