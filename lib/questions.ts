@@ -97,7 +97,6 @@ function checkClusterComponent(spec: string, answers: RawAnswers, ctx: QuestionC
 
 /** Settings one cluster can have of its own (--cluster-settings, --clusters-file), and what checks each. */
 export const CLUSTER_SETTINGS = ['environment', 'region', 'domain', 'storage-class', 's3-endpoint'] as const;
-export type ClusterSettingKey = (typeof CLUSTER_SETTINGS)[number];
 
 /** Parses `cluster.key=value`. */
 export function parseClusterSetting(spec: string): { cluster: string; key: string; value: string } {

@@ -181,3 +181,15 @@ export function renderArgoCD(files: FileSet, plan: Plan): void {
   }
   for (const cluster of plan.clusters) renderCluster(files, plan, cluster);
 }
+
+/** How Argo CD installs itself on a cluster (the cluster README and the sandbox script): chart and values file. */
+export function argocdBootstrap(plan: Plan) {
+  if (plan.engine !== 'argocd') return undefined;
+  const def = plan.components.find((c) => c.def.id === 'argocd')!.def;
+  const release = def.controller!.releases[0];
+  return {
+    url: release.source.url,
+    version: release.version,
+    values: `${componentPath('argocd', 'controller')}/base/${release.name}.values.yaml`,
+  };
+}

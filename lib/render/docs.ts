@@ -1,5 +1,4 @@
 /** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
-import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
@@ -9,6 +8,8 @@ import { componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
 import { secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
+import { argocdBootstrap } from './argocd.js';
+import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
 
 const SECRETS_SUMMARY = {
@@ -138,16 +139,4 @@ export function renderDocs(files: FileSet, plan: Plan): void {
     sandbox: plan.clusters.filter((c) => c.sandbox).map((c) => c.name),
   };
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
-}
-
-/** How Argo CD installs itself on a cluster (the cluster README and the sandbox script): chart and values file. */
-export function argocdBootstrap(plan: Plan) {
-  if (plan.engine !== 'argocd') return undefined;
-  const def = plan.components.find((c) => c.def.id === 'argocd')!.def;
-  const release = def.controller!.releases[0];
-  return {
-    url: release.source.url,
-    version: release.version,
-    values: `${componentPath('argocd', 'controller')}/base/${release.name}.values.yaml`,
-  };
 }

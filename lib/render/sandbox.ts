@@ -17,7 +17,7 @@ import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { S3_SECRET_NAME, type Plan, type PlannedCluster } from '../plan.js';
 import { secretPath, secretSpecs } from '../secrets/specs.js';
-import { argocdBootstrap } from './docs.js';
+import { argocdBootstrap } from './argocd.js';
 import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE, SOPS_AGE_SECRET } from './flux.js';
 import { documents } from './manifests.js';
 import { renderTemplate } from './template.js';
