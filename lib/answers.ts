@@ -165,17 +165,6 @@ export function readAnswersFile(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-/** Whether every cluster running ExternalDNS has a domain of its own (then --domain is not needed). */
-function everyDnsClusterHasOwnDomain(raw: RawAnswers, ctx: QuestionContext): boolean {
-  const own = new Set(((raw['cluster-settings'] as string[] | undefined) ?? []).map((v) => parseClusterSetting(v)).filter((v) => v.key === 'domain').map((v) => v.cluster));
-  const extras = ((raw['cluster-components'] as string[] | undefined) ?? []).map((v) => parseClusterComponent(v));
-  const platform = (raw.components as string[] | undefined) ?? [];
-  return ((raw.clusters as string[] | undefined) ?? [])
-    .map((c) => parseClusterSpec(c).name)
-    .filter((n) => requiredClosure([...platform, ...extras.filter((e) => e.cluster === n).map((e) => e.component)], ctx.catalog.components).has('external-dns'))
-    .every((n) => own.has(n));
-}
-
 /** Keys of one entry of a clusters file: the cluster, its provider and components, and its settings. */
 const CLUSTER_FILE_KEYS = ['name', 'provider', 'components', ...CLUSTER_SETTINGS];
 
@@ -300,7 +289,6 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     const value = raw[q.name];
     if (value === undefined) {
       if (q.optional) continue;
-      if (q.name === 'domain' && everyDnsClusterHasOwnDomain(raw, ctx)) continue;
       const hasDefault = q.default !== undefined && q.default(raw, ctx) !== undefined;
       const why = !hasDefault && q.default && q.noDefault ? ` (${q.noDefault(ctx)})` : '';
       problems.push({ answer: q.name, problem: `is missing${why}`, allowed: q.allowed(ctx) });

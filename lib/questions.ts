@@ -78,6 +78,24 @@ export function parseClusterComponent(spec: string): { cluster: string; componen
   return at < 0 ? { cluster: '', component: spec } : { cluster: spec.slice(0, at), component: spec.slice(at + 1) };
 }
 
+/** The names of the clusters answered so far. */
+const clusterNames = (answers: RawAnswers): string[] => (Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c).name) : []);
+
+/** Whether some cluster runs ExternalDNS without a domain of its own (then it takes the platform's --domain). */
+function needsPlatformDomain(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
+  if (!runs(answers, 'external-dns', catalog)) return false;
+  const names = clusterNames(answers);
+  if (names.length === 0) return true;
+  const settings = Array.isArray(answers['cluster-settings']) ? (answers['cluster-settings'] as string[]).map((v) => parseClusterSetting(v)) : [];
+  const extras = Array.isArray(answers['cluster-components']) ? (answers['cluster-components'] as string[]).map((v) => parseClusterComponent(v)) : [];
+  const platform = Array.isArray(answers.components) ? (answers.components as string[]) : [];
+  return names.some(
+    (n) =>
+      !settings.some((x) => x.cluster === n && x.key === 'domain') &&
+      requiredClosure([...platform, ...extras.filter((e) => e.cluster === n).map((e) => e.component)], catalog.components).has('external-dns'),
+  );
+}
+
 /** Every component chosen for some cluster: the platform-wide ones, then those of single clusters. */
 const componentIds = (answers: RawAnswers): string[] => {
   const all = Array.isArray(answers.components) ? (answers.components as string[]) : [];
@@ -88,7 +106,7 @@ const componentIds = (answers: RawAnswers): string[] => {
 function checkClusterComponent(spec: string, answers: RawAnswers, ctx: QuestionContext): string | undefined {
   const { cluster, component } = parseClusterComponent(spec);
   if (!cluster) return `${JSON.stringify(spec)} is not cluster=component`;
-  const clusters = Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c).name) : [];
+  const clusters = clusterNames(answers);
   if (!clusters.includes(cluster)) return `${JSON.stringify(cluster)} is not one of the clusters (${clusters.join(', ')})`;
   if (!selectableComponents(ctx).includes(component)) return `${JSON.stringify(component)} is not a component`;
   if (Array.isArray(answers.components) && (answers.components as string[]).includes(component)) return `${component} already runs on every cluster (--components)`;
@@ -109,7 +127,7 @@ export function parseClusterSetting(spec: string): { cluster: string; key: strin
 function checkClusterSetting(spec: string, answers: RawAnswers, ctx: QuestionContext): string | undefined {
   const { cluster, key, value } = parseClusterSetting(spec);
   if (!cluster) return `${JSON.stringify(spec)} is not cluster.setting=value`;
-  const clusters = Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c).name) : [];
+  const clusters = clusterNames(answers);
   if (!clusters.includes(cluster)) return `${JSON.stringify(cluster)} is not one of the clusters (${clusters.join(', ')})`;
   if (!(CLUSTER_SETTINGS as readonly string[]).includes(key)) return `${JSON.stringify(key)} is not a cluster setting (${CLUSTER_SETTINGS.join(', ')})`;
   // Each value obeys the rule of the platform-wide answer of the same name; an environment is a label.
@@ -365,7 +383,8 @@ export const QUESTIONS: Question[] = [
     description: 'the DNS zone ExternalDNS publishes route hostnames in (external-dns only)',
     valueName: '<zone>',
     allowed: () => `${DNS1123_SUBDOMAIN_ALLOWED}, at least two labels, no trailing dot`,
-    when: (a) => runs(a, 'external-dns'),
+    // Not needed when every cluster running ExternalDNS has a domain of its own (--cluster-settings).
+    when: (a, ctx) => needsPlatformDomain(a, ctx?.catalog),
     default: () => undefined,
     noDefault: () => 'ExternalDNS only touches records in a zone you name, e.g. apps.gemeente.nl',
     check: (v) => checkDnsSubdomain(v) ?? (v.includes('.') ? undefined : `${JSON.stringify(v)} is not a DNS zone (at least two labels)`),

@@ -7,7 +7,7 @@ import { clusterCompliance } from './compliance.js';
 import { componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
-import { secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
+import { clusterSecretSpecs, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { argocdBootstrap } from './argocd.js';
 import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
@@ -23,12 +23,10 @@ const REMOTE_PLACEHOLDER = '<your-git-url>';
 
 /** The Secrets section of a cluster README: how this strategy delivers them, which are in the repository, which are missing. */
 function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
-  const items = secretSpecs(plan)
-    .filter((s) => s.cluster === cluster.name)
-    .map((s) => {
-      const path = secretPath(s, plan.secrets);
-      return { ...s, path, inRepo: files.has(path), remoteKey: remoteKey(plan, s), env: s.keys.map((k) => secretEnvName(s.name, k.name)) };
-    });
+  const items = clusterSecretSpecs(plan, cluster).map((s) => {
+    const path = secretPath(s, plan.secrets);
+    return { ...s, path, inRepo: files.has(path), remoteKey: remoteKey(plan, s), env: s.keys.map((k) => secretEnvName(s.name, k.name)) };
+  });
   const missing = items.filter((i) => !i.inRepo);
   const certificatePath = sealedSecretsCertPath(cluster.name);
   const certificate = plan.secrets === 'sealed-secrets' && files.has(certificatePath) ? readCertificate(files.get(certificatePath)!, new Date(0)) : undefined;

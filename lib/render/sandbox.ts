@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { S3_SECRET_NAME, type Plan, type PlannedCluster } from '../plan.js';
-import { secretPath, secretSpecs } from '../secrets/specs.js';
+import { clusterSecretSpecs, secretPath } from '../secrets/specs.js';
 import { argocdBootstrap } from './argocd.js';
 import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE, SOPS_AGE_SECRET } from './flux.js';
 import { documents } from './manifests.js';
@@ -122,7 +122,7 @@ sandbox-clean: ## Remove the local registry container
 
 /** What the script sets up in a sandbox cluster that git cannot hold: the object storage and its Secrets. */
 export function sandboxFacts(plan: Plan, cluster: PlannedCluster) {
-  const own = secretSpecs(plan).filter((s) => s.cluster === cluster.name && !plan.secretFiles.has(secretPath(s, plan.secrets)));
+  const own = clusterSecretSpecs(plan, cluster).filter((s) => !plan.secretFiles.has(secretPath(s, plan.secrets)));
   const backend = cluster.objectStorage?.backend;
   const makesS3 = backend === 'garage' || backend === 'seaweedfs';
   const s3Secrets = makesS3 ? own.filter((s) => s.name === S3_SECRET_NAME).map((s) => `${s.namespace}/${s.name}`) : [];

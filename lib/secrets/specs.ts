@@ -56,16 +56,17 @@ export function secretSpec(def: ComponentDef, secret: SecretDecl, planned: Plann
   };
 }
 
+/** The Secrets one cluster needs, in component order. */
+export function clusterSecretSpecs(plan: Plan, cluster: PlannedCluster): SecretSpec[] {
+  return cluster.components.flatMap((id) => {
+    const def = plan.components.find((c) => c.def.id === id)!.def;
+    return def.secrets.map((s) => secretSpec(def, s, cluster));
+  });
+}
+
 /** Every Secret the plan's clusters need, in cluster then component order. */
 export function secretSpecs(plan: Plan): SecretSpec[] {
-  const specs: SecretSpec[] = [];
-  for (const cluster of plan.clusters) {
-    for (const id of cluster.components) {
-      const def = plan.components.find((c) => c.def.id === id)!.def;
-      for (const s of def.secrets) specs.push(secretSpec(def, s, cluster));
-    }
-  }
-  return specs;
+  return plan.clusters.flatMap((cluster) => clusterSecretSpecs(plan, cluster));
 }
 
 const envPart = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
