@@ -26,6 +26,8 @@ import {
 export type ObjectStorageBackend = 'provider-s3' | 'garage' | 'seaweedfs' | 'rook-ceph';
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
+/** Overlays per cluster, or shared per provider profile and environment with per-cluster variables (Flux). */
+export type OverlayLayout = 'per-cluster' | 'per-profile';
 export type CertificateIssuer = 'letsencrypt' | 'private-ca';
 export type GatewayImplementation = 'envoy' | 'istio' | 'traefik';
 
@@ -61,6 +63,8 @@ export interface Answers {
   engine: Engine;
   provider: string;
   clusters: ClusterAnswer[];
+  /** How the clusters' overlays are laid out. */
+  overlays: OverlayLayout;
   /** The component set --components defaulted to (unset when --components was given). */
   preset?: string;
   components: string[];
@@ -313,6 +317,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
       const spec = parseClusterSpec(s);
       return { name: spec.name, provider: spec.provider ?? provider, components: extras.filter((e) => e.cluster === spec.name).map((e) => e.component), ...own(spec.name) };
     }),
+    overlays: (raw.overlays as OverlayLayout | undefined) ?? 'per-cluster',
     preset: raw.preset as string | undefined,
     components: [...(raw.components as string[])],
     objectStorage: raw['object-storage'] as ObjectStorageBackend | undefined,
@@ -453,6 +458,7 @@ export function toStored(a: Answers): RawAnswers {
     engine: a.engine,
     provider: a.provider,
     clusters: a.clusters.map((c) => (c.provider === a.provider ? c.name : `${c.name}:${c.provider}`)),
+    overlays: a.overlays,
     preset: a.preset,
     components: a.components,
     'cluster-components': a.clusters.flatMap((c) => c.components.map((id) => `${c.name}=${id}`)),

@@ -12,6 +12,12 @@ export class FileSet {
     this.files.set(path, content);
   }
 
+  /** Rewrites a file already rendered (a pass over the whole set, e.g. escaping). */
+  replace(path: string, content: string): void {
+    if (!this.files.has(path)) throw new Error(`FileSet: ${path} was never rendered`);
+    this.files.set(path, content);
+  }
+
   get(path: string): string | undefined {
     return this.files.get(path);
   }

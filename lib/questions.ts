@@ -259,6 +259,24 @@ export const QUESTIONS: Question[] = [
     promptable: false,
   },
   {
+    name: 'overlays',
+    type: 'choice',
+    message: 'How the clusters share their overlays',
+    description: 'per-cluster: an overlay per cluster; per-profile: one overlay per provider profile and environment, each cluster\'s own values substituted by Flux from its cluster-vars ConfigMap (a fleet)',
+    valueName: '<layout>',
+    allowed: () => 'per-cluster, or per-profile (Flux only)',
+    choices: (_ctx, a) => [
+      { value: 'per-cluster', name: 'per-cluster: infrastructure/<component>/*/overlays/<cluster>, every cluster editable on its own' },
+      ...(a.engine === 'argocd' ? [] : [{ value: 'per-profile', name: 'per-profile: overlays per provider profile and environment, per-cluster values from clusters/<cluster>/cluster-vars.yaml' }]),
+    ],
+    default: () => 'per-cluster',
+    check: (v, a) =>
+      v === 'per-profile' && a.engine === 'argocd'
+        ? 'per-profile needs --engine flux: Argo CD cannot substitute per-cluster values into a shared overlay (Flux does, with postBuild.substituteFrom)'
+        : undefined,
+    promptable: false,
+  },
+  {
     name: 'object-storage',
     type: 'choice',
     message: 'Object storage backend',

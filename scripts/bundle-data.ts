@@ -41,6 +41,8 @@ for (const provider of catalog.providers.keys()) {
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
         'keycloak-hostname': 'sso.{cluster}.example.nl',
         domain: 'apps.example.nl',
+        // Shared overlays add the clusters' cluster-vars ConfigMaps.
+        ...(engine === 'flux' && backend === 'provider-s3' ? { overlays: 'per-profile' } : {}),
       };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
       for (const [path, text] of files.entries()) {

@@ -10,6 +10,7 @@ import type { Plan, PlannedCluster } from '../plan.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
 import { secretFileName, secretPath, secretSpec, type SecretSpec } from '../secrets/specs.js';
 import { normalizeYaml, renderTemplate } from './template.js';
+import type { OverlayRenderer, ProfileOverlays } from './fleet.js';
 
 export const componentPath = (id: string, stage: string) => `infrastructure/${id}/${stage}`;
 
@@ -21,8 +22,11 @@ function isEmptyYaml(text: string): boolean {
   return text.split('\n').every((l) => l.trim() === '' || l.trim() === '---' || l.trim().startsWith('#'));
 }
 
-/** Renders the config stage of a component: base once, an overlay per cluster that runs it. */
-export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): void {
+/**
+ * Renders the config stage of a component: base once, and an overlay per cluster that runs it (or,
+ * with shared overlays, the cluster's place in a profile overlay).
+ */
+export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef, profiles?: ProfileOverlays): void {
   const config = def.config;
   if (!config) return;
   const dir = componentPath(def.id, 'config');
@@ -41,45 +45,52 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef): voi
   }
   files.add(`${dir}/base/kustomization.yaml`, kustomization(base));
 
-  for (const cluster of plan.clusters.filter((c) => c.components.includes(def.id))) {
-    const overlay = `${dir}/overlays/${cluster.name}`;
-    const clusterCtx = { ...ctx, cluster };
-    const resources = ['../../base'];
-    for (const template of config.resources) {
-      const text = renderTemplate(join(def.dir, template), clusterCtx);
-      if (isEmptyYaml(text)) continue;
-      files.add(`${overlay}/${outputName(template)}`, normalizeYaml(text, template));
-      resources.push(outputName(template));
-    }
-    resources.push(...renderSecrets(files, plan, def, cluster, 'config'));
-    const patches: string[] = [];
-    for (const template of config.patches) {
-      // One patch per file: kustomize applies each patch file to the object it names.
-      for (const doc of parseAllDocuments(renderTemplate(join(def.dir, template), clusterCtx))) {
-        const obj = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
-        if (!obj) continue;
-        const name = `patch-${String(obj.kind).toLowerCase()}-${obj.metadata?.name}.yaml`;
-        files.add(`${overlay}/${name}`, documents([obj]));
-        patches.push(name);
-      }
-    }
-    files.add(`${overlay}/kustomization.yaml`, kustomization(resources, patches));
+  const render: OverlayRenderer = (into, cluster, overlay) => renderConfigOverlay(into, plan, def, cluster, overlay);
+  for (const cluster of clustersRunning(plan, def.id)) {
+    if (profiles) profiles.overlay(files, def, 'config', cluster, render);
+    else render(files, cluster, `${dir}/overlays/${cluster.name}`);
   }
+}
+
+/** One overlay of the config stage: the cluster's own resources, Secrets and patches over the base. */
+function renderConfigOverlay(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, overlay: string): void {
+  const config = def.config!;
+  const clusterCtx = { plan, component: def, namespace: config.namespace, cluster };
+  const resources = ['../../base'];
+  for (const template of config.resources) {
+    const text = renderTemplate(join(def.dir, template), clusterCtx);
+    if (isEmptyYaml(text)) continue;
+    files.add(`${overlay}/${outputName(template)}`, normalizeYaml(text, template));
+    resources.push(outputName(template));
+  }
+  resources.push(...renderSecrets(files, plan, def, cluster, 'config', overlay));
+  const patches: string[] = [];
+  for (const template of config.patches) {
+    // One patch per file: kustomize applies each patch file to the object it names.
+    for (const doc of parseAllDocuments(renderTemplate(join(def.dir, template), clusterCtx))) {
+      const obj = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (!obj) continue;
+      const name = `patch-${String(obj.kind).toLowerCase()}-${obj.metadata?.name}.yaml`;
+      files.add(`${overlay}/${name}`, documents([obj]));
+      patches.push(name);
+    }
+  }
+  files.add(`${overlay}/kustomization.yaml`, kustomization(resources, patches));
 }
 
 /**
  * The Secrets a component reads on a cluster in one stage: an ExternalSecret (a reference, always
- * rendered), or the encrypted/sealed file made before rendering, written into the stage's overlay.
- * A Secret without a file is listed in the README. Returns the file names added.
+ * rendered), or the encrypted/sealed file made before rendering, written into the stage's overlay
+ * (`dir`, by default the cluster's). A Secret without a file is listed in the README. Returns the file names added.
  */
-export function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, stage: Stage): string[] {
+export function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, stage: Stage, dir?: string): string[] {
   const added: string[] = [];
   for (const s of def.secrets.filter((d) => d.stage === stage)) {
     const spec = secretSpec(def, s, cluster);
     const path = secretPath(spec, plan.secrets);
     const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(path);
     if (content === undefined) continue;
-    files.add(path, content);
+    files.add(dir === undefined ? path : `${dir}/${secretFileName(plan.secrets, s.name)}`, content);
     added.push(secretFileName(plan.secrets, s.name));
   }
   return added;

@@ -9,6 +9,7 @@ import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
 import { clusterSecretSpecs, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { argocdBootstrap } from './argocd.js';
+import { PROFILES_DIR } from './fleet.js';
 import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
 
@@ -82,7 +83,13 @@ function layout(files: FileSet): string {
     .join('\n');
 }
 
-export function renderDocs(files: FileSet, plan: Plan): void {
+/** The shared overlays of a per-profile repository, by name. */
+function profileNames(files: FileSet): string[] {
+  return [...new Set(files.paths().filter((p) => p.split('/')[3] === PROFILES_DIR && p.startsWith('infrastructure/')).map((p) => p.split('/')[4]))].sort();
+}
+
+/** `stagePaths`: the directory each Flux stage Kustomization builds (`<cluster>/<stage id>`), when not the cluster's own overlay. */
+export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<string, string>): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
   registerPartial('sandbox', join(TEMPLATES_DIR, 'engines', 'sandbox.md.hbs'));
   const remote = plan.gitRemote ?? REMOTE_PLACEHOLDER;
@@ -109,7 +116,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
       remote,
       checks,
       secrets: secretsDoc(plan, cluster, files),
-      stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
+      stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: stagePaths?.get(`${cluster.name}/${s.id}`) ?? `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
       argocd: argocdBootstrap(plan),
       sandbox: cluster.sandbox ? { plan, cluster, checks, registry: SANDBOX_REGISTRY.name, ...sandboxFacts(plan, cluster) } : undefined,
@@ -122,6 +129,7 @@ export function renderDocs(files: FileSet, plan: Plan): void {
     engineTitle: ENGINE_TITLES[plan.engine],
     clusters: plan.clusters.map((c) => ({ name: c.name, environment: c.environment, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
     environments: plan.clusters.some((c) => c.environment),
+    profiles: profileNames(files),
     components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespace: def.namespace })),
     releases,
     objectStorage: plan.clusters

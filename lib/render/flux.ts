@@ -7,8 +7,9 @@
  */
 import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { clusterStages, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterStages, type Plan, type PlannedCluster, type StageNode } from '../plan.js';
 import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
+import { CLUSTER_VARS, ProfileOverlays, type OverlayRenderer } from './fleet.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
 import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
 
@@ -98,7 +99,7 @@ function manifestsKustomization(release: Release, namespace: string): Record<str
   };
 }
 
-function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
+function renderController(files: FileSet, plan: Plan, def: ComponentDef, profiles?: ProfileOverlays): void {
   const releases = def.controller?.releases;
   if (!releases) return;
   const dir = componentPath(def.id, 'controller');
@@ -115,29 +116,38 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef): void {
     ),
   );
   files.add(`${dir}/base/kustomization.yaml`, kustomization(['namespace.yaml', 'sources.yaml', 'releases.yaml']));
+  const render: OverlayRenderer = (into, cluster, overlay) => renderControllerOverlay(into, plan, def, cluster, overlay);
   for (const cluster of clustersRunning(plan, def.id)) {
-    // Secrets a chart reads when it installs: applied with the HelmReleases, so they exist first.
-    const secrets = renderSecrets(files, plan, def, cluster, 'controller');
-    const patches: string[] = [];
-    for (const r of releases) {
-      const values = clusterValues(def, r, plan, cluster);
-      if (Object.keys(values).length === 0) continue;
-      const name = `${r.name}-values.yaml`;
-      files.add(
-        `${dir}/overlays/${cluster.name}/${name}`,
-        documents(
-          [{ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: r.name, namespace: ns }, spec: { values } }],
-          `Values for cluster ${cluster.name} (${cluster.provider.id}), merged over the base release.`,
-        ),
-      );
-      patches.push(name);
-    }
-    files.add(`${dir}/overlays/${cluster.name}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches));
+    if (profiles) profiles.overlay(files, def, 'controller', cluster, render);
+    else render(files, cluster, `${dir}/overlays/${cluster.name}`);
   }
 }
 
-function renderClusterKustomizations(files: FileSet, plan: Plan): void {
+/** One overlay of the controller stage: the cluster's chart values as HelmRelease patches, and the Secrets charts read. */
+function renderControllerOverlay(files: FileSet, plan: Plan, def: ComponentDef, cluster: PlannedCluster, overlay: string): void {
+  const ns = def.namespace;
+  // Secrets a chart reads when it installs: applied with the HelmReleases, so they exist first.
+  const secrets = renderSecrets(files, plan, def, cluster, 'controller', overlay);
+  const patches: string[] = [];
+  for (const r of def.controller!.releases) {
+    const values = clusterValues(def, r, plan, cluster);
+    if (Object.keys(values).length === 0) continue;
+    const name = `${r.name}-values.yaml`;
+    files.add(
+      `${overlay}/${name}`,
+      documents(
+        [{ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: r.name, namespace: ns }, spec: { values } }],
+        `Values for cluster ${cluster.name} (${cluster.provider.id}), merged over the base release.`,
+      ),
+    );
+    patches.push(name);
+  }
+  files.add(`${overlay}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches));
+}
+
+function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: ProfileOverlays): void {
   for (const cluster of plan.clusters) {
+    profiles?.clusterVars(files, cluster, FLUX_NAMESPACE);
     const stages = clusterStages(plan, cluster);
     for (const id of cluster.components) {
       const own = stages.filter((s) => s.component === id);
@@ -147,11 +157,13 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
           interval: '15m',
           retryInterval: '2m',
           timeout: '10m',
-          path: `./${componentPath(id, s.stage)}/overlays/${cluster.name}`,
+          path: `./${stagePath(cluster, s, profiles)}`,
           prune: true,
           wait: true,
           sourceRef: rootSource(cluster),
         };
+        // Shared overlays: the cluster's own values come from its cluster-vars ConfigMap.
+        if (profiles) spec.postBuild = { substituteFrom: [{ kind: 'ConfigMap', name: CLUSTER_VARS }] };
         if (s.dependsOn.length > 0) spec.dependsOn = s.dependsOn.map((name) => ({ name }));
         // Every child Kustomization decrypts SOPS files, so a Secret can be added anywhere; the root
         // (flux-system) one never does: nothing encrypted lives under clusters/.
@@ -170,10 +182,21 @@ function renderClusterKustomizations(files: FileSet, plan: Plan): void {
   }
 }
 
-export function renderFlux(files: FileSet, plan: Plan): void {
+/** The directory a cluster's Kustomization of a stage builds: its own overlay, or its place in a profile overlay. */
+function stagePath(cluster: PlannedCluster, node: StageNode, profiles?: ProfileOverlays): string {
+  return profiles?.paths.get(`${cluster.name}/${node.id}`) ?? `${componentPath(node.component, node.stage)}/overlays/${cluster.name}`;
+}
+
+/** Renders the Flux tree; returns the directory each cluster's stage Kustomization builds (`<cluster>/<stage id>` → dir). */
+export function renderFlux(files: FileSet, plan: Plan): Map<string, string> {
+  const profiles = plan.answers.overlays === 'per-profile' ? new ProfileOverlays(plan) : undefined;
   for (const { def } of plan.components) {
-    renderController(files, plan, def);
-    renderConfig(files, plan, def);
+    renderController(files, plan, def, profiles);
+    renderConfig(files, plan, def, profiles);
   }
-  renderClusterKustomizations(files, plan);
+  renderClusterKustomizations(files, plan, profiles);
+  profiles?.finish(files);
+  const paths = new Map<string, string>();
+  for (const cluster of plan.clusters) for (const s of clusterStages(plan, cluster)) paths.set(`${cluster.name}/${s.id}`, stagePath(cluster, s, profiles));
+  return paths;
 }

@@ -17,8 +17,8 @@ import { sealedSecretsCertPath } from '../secrets/sealed.js';
 
 export function renderRepository(plan: Plan): FileSet {
   const files = new FileSet();
-  if (plan.engine === 'flux') renderFlux(files, plan);
-  else renderArgoCD(files, plan);
+  const stagePaths = plan.engine === 'flux' ? renderFlux(files, plan) : undefined;
+  if (plan.engine === 'argocd') renderArgoCD(files, plan);
   // npm drops dotfiles named .gitignore from packages: they are stored without the dot.
   files.add('.gitignore', readFileSync(join(TEMPLATES_DIR, 'repo', 'gitignore'), 'utf8'));
   files.add('.gitattributes', readFileSync(join(TEMPLATES_DIR, 'repo', 'gitattributes'), 'utf8'));
@@ -35,7 +35,7 @@ export function renderRepository(plan: Plan): FileSet {
   renderSandbox(files, plan);
   renderTenants(files, plan);
   renderCompliance(files, plan);
-  renderDocs(files, plan);
+  renderDocs(files, plan, stagePaths);
   // The answers, in Yeoman's own file: re-runs and subgenerators read them.
   files.add('.yo-rc.json', `${JSON.stringify({ [plan.generator.name]: { answers: toStored(plan.answers), version: plan.generator.version } }, null, 2)}\n`);
   return files;

@@ -79,7 +79,8 @@ async function secretFile(plan: Plan, spec: SecretSpec, data: Record<string, str
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: spec.name, namespace: spec.namespace },
+    // Flux substitutes variables after decrypting (shared overlays): a `$` in a value must reach the cluster as written.
+    metadata: { name: spec.name, namespace: spec.namespace, annotations: { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' } },
     type: 'Opaque',
     stringData: data,
   };

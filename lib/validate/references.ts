@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
+import { postBuildKey } from './substitute.js';
 
 /** Who applies an object: a Flux Kustomization or an Argo CD Application. */
 interface Unit {
@@ -125,7 +126,8 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
     const providers = new Map<string, Unit>(); // CRD group → unit installing it
     const argo = files.has(`clusters/${cluster}/apps/kustomization.yaml`);
     const place = (unit: Unit, dir: string) => {
-      const build = builds.get(dir);
+      // A Flux Kustomization with postBuild applies its own substituted copy of the build.
+      const build = (unit.object.spec?.postBuild ? builds.get(postBuildKey(dir, unit.file, unit.name)) : undefined) ?? builds.get(dir);
       if (!build) return;
       for (const b of build.objects) placed.push({ object: b.object, file: b.origin, unit });
     };
@@ -183,7 +185,7 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
           continue;
         }
         // No kustomization.yaml: kustomize-controller generates one that takes in the kustomizations below.
-        const below = [...builds.keys()].filter((d) => d.startsWith(`${path}/`));
+        const below = [...builds.keys()].filter((d) => !d.includes("@") && d.startsWith(`${path}/`));
         for (const dir of below.filter((d) => !below.some((o) => o !== d && d.startsWith(`${o}/`)))) {
           for (const b of builds.get(dir)!.objects) {
             const isUnit = b.object.kind === 'Kustomization' && unitFiles.has(`${b.origin}|${b.object.metadata?.name}`);

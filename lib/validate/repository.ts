@@ -13,6 +13,7 @@ import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from './schemas.js';
 import { validateStructure } from './structure.js';
+import { configMapsIn, kustomizationVariables, postBuildKey, substituteBuild } from './substitute.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 
 export interface ValidateOptions {
@@ -120,14 +121,20 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     builds.set(dir, build);
   }
 
-  // Every object: built objects (with their origin), and manifests outside any build.
+  const kustomizations = builds.size;
+  const consumed = substituteVariables(files, builds, findings);
+
+  // Every object: built objects (with their origin; substituted where Flux substitutes), and manifests outside any build.
   const subjects: { object: K8sObject; file: string }[] = [];
   const inBuilds = new Set<string>();
-  for (const b of builds.values()) {
+  const counted = new Set<K8sObject>();
+  for (const [dir, b] of builds) {
     for (const o of b.objects) {
-      subjects.push({ object: o.object, file: o.patchedBy.at(-1) ?? o.origin });
       inBuilds.add(o.origin);
       for (const p of o.patchedBy) inBuilds.add(p);
+      if (consumed.has(dir) || counted.has(o.object)) continue;
+      counted.add(o.object);
+      subjects.push({ object: o.object, file: o.patchedBy.at(-1) ?? o.origin });
     }
   }
   for (const [file, text] of files.entries()) {
@@ -176,10 +183,13 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     valuesChecked++;
     for (const p of charts.check(chart, values, release?.undeclaredValues)) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
-  for (const b of builds.values()) {
+  const valuesSeen = new Set<K8sObject>();
+  for (const [dir, b] of builds) {
+    if (consumed.has(dir)) continue;
     for (const o of b.objects) {
       const hr = o.object;
-      if (hr.kind !== 'HelmRelease') continue;
+      if (hr.kind !== 'HelmRelease' || valuesSeen.has(hr)) continue;
+      valuesSeen.add(hr);
       const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string } } }; chartRef?: { kind: string; name: string }; values?: Record<string, unknown> };
       const chartSpec = spec.chart?.spec;
       if (!chartSpec) {
@@ -228,7 +238,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     stats: {
       files: files.size,
       objects: subjects.length,
-      kustomizations: builds.size,
+      kustomizations,
       schemas: schemasChecked,
       celRules: registry.cel.evaluated,
       celNotEvaluated: registry.cel.notEvaluated,
@@ -236,6 +246,50 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     },
     notes,
   };
+}
+
+/**
+ * Flux substitutes variables after the build (postBuild): each Kustomization under clusters/<cluster>/
+ * with postBuild gets its own substituted copy of its build, kept under postBuildKey(). Returns the
+ * directories that reach a cluster only substituted: their plain builds are not what any cluster gets.
+ */
+function substituteVariables(files: FileSet, builds: Map<string, BuildResult>, findings: Finding[]): Set<string> {
+  const consumed = new Set<string>();
+  const plain = new Set<string>();
+  const clusterFiles = new Map<string, string[]>();
+  for (const path of files.paths().filter((p) => /^clusters\/[^/]+\/.+\.ya?ml$/.test(p))) {
+    const cluster = path.split('/')[1];
+    clusterFiles.set(cluster, [...(clusterFiles.get(cluster) ?? []), path]);
+  }
+  for (const [cluster, paths] of clusterFiles) {
+    const configMaps = configMapsIn(files, paths);
+    for (const path of paths) {
+      for (const k of objectsOf(files.get(path)!)) {
+        if (k.kind !== 'Kustomization' || !k.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
+        const dir = posix.normalize(String(k.spec?.path ?? '').replace(/^\.\//, '')).replace(/\/$/, '');
+        const build = builds.get(dir);
+        if (!build) continue;
+        if (!k.spec?.postBuild) {
+          plain.add(dir);
+          continue;
+        }
+        const where = { object: objectKey(k), path: '/spec/postBuild' };
+        const { vars, problems } = kustomizationVariables(k, configMaps);
+        for (const p of problems) findings.push(error('reference', path, p, where));
+        const result = substituteBuild(build, vars);
+        for (const m of result.missing) {
+          findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${cluster} (${objectKey(k)} in ${path}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
+        }
+        for (const u of result.unparsable) {
+          findings.push(error('reference', u.origin, `${JSON.stringify(u.expression)} is not a variable Flux can substitute on cluster ${cluster} (${objectKey(k)}): names are letters, digits and _; write $\${…} for a literal \${…}`));
+        }
+        builds.set(postBuildKey(dir, path, k.metadata?.name ?? ''), result.build);
+        consumed.add(dir);
+      }
+    }
+  }
+  for (const dir of plain) consumed.delete(dir);
+  return consumed;
 }
 
 function dedupe(findings: Finding[]): Finding[] {

@@ -16,8 +16,8 @@ const TOKENS: [RegExp, string][] = [
 ];
 /** Keys that hold a credential when given a literal (adminPassword, secretAccessKey, apiToken, …). */
 const SECRET_KEYS = /^\s*-?\s*["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|secret_key|secretAccessKey|secret_access_key|accessKeySecret|token|apiKey|api_key|clientSecret|client_secret))["']?\s*:\s*(.+?)\s*$/i;
-/** Values that are no credential: empty, block starts, booleans, numbers, encrypted, templated. */
-const PLACEHOLDER = /^(""|''|~|null|true|false|\d+|\{\}|\[\]|[|>][-+]?|ENC\[.*\]|\$\{.*\}|<.*>)$/i;
+/** Values that are no credential: empty, block starts, booleans, numbers, encrypted, templated (`${…}`, or `$${…}` escaped for Flux). */
+const PLACEHOLDER = /^(""|''|~|null|true|false|\d+|\{\}|\[\]|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|<.*>)$/i;
 
 /**
  * A value sealed by kubeseal: base64 of uint16-BE n ‖ n bytes of RSA-OAEP (a 2048-4096 bit key) ‖

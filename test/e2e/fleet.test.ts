@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { git, runBin, tempDir } from '../helpers.js';
 
 const FLEET = `# Three environments on two providers while the organisation migrates.
@@ -88,5 +88,51 @@ describe('fleets: --clusters-file', () => {
     expect(s.all).toContain('cluster-settings: cluster b: domain "-bad" is not a DNS-1123 subdomain');
     expect(s.all).toContain('cluster-settings: "a.region" is given twice');
     expect(existsSync(join(cwd, 'bad'))).toBe(false);
+  });
+
+  it('--overlays per-profile: one overlay per profile and environment, SOPS Secrets in thin cluster overlays, valid with kubectl; switching back removes them', async () => {
+    const cwd = tempDir('fleet-profiles-');
+    const keyFile = join(cwd, 'keys.txt');
+    writeFileSync(join(cwd, 'clusters.yaml'), FLEET.replace('    components: [velero, external-dns, gateway]\n', '') + '  - name: prod2\n    provider: ovhcloud\n    environment: production\n');
+    const env = { SOPS_AGE_KEY_FILE: keyFile, HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID: 'GKfleet0123456789', HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_SECRET_ACCESS_KEY: 'fleet-secret-7d2e84b6f3a1' };
+    const r = await runBin(['fleet', '--yes', '--clusters-file', 'clusters.yaml', '--components', 'postgres', '--overlays', 'per-profile', '--age-generate'], { cwd, env });
+    expect(r.exitCode, r.all).toBe(0);
+    const dir = join(cwd, 'fleet');
+
+    // prod (sbg, its own storage class) and prod2 share the production overlay; their own values are variables.
+    const shared = 'infrastructure/postgres/config/profiles/ovhcloud-production';
+    expect(read(dir, `${shared}/object-stores.yaml`)).toContain('endpointURL: ${s3_endpoint}');
+    expect(read(dir, `${shared}/patch-cluster-app.yaml`)).toContain('storageClass: ${storage_class}');
+    expect(parse(read(dir, 'clusters/prod/cluster-vars.yaml')).data).toMatchObject({ cluster_name: 'prod', s3_endpoint: 'https://s3.sbg.io.cloud.ovh.net', storage_class: 'csi-cinder-classic' });
+    expect(parse(read(dir, 'clusters/prod2/cluster-vars.yaml')).data).toMatchObject({ cluster_name: 'prod2', s3_endpoint: 'https://s3.gra.io.cloud.ovh.net' });
+    expect(existsSync(join(dir, 'infrastructure/postgres/config/profiles/scaleway-acceptance/kustomization.yaml'))).toBe(true);
+    // Each cluster's encrypted Secret sits in a thin overlay of its own over the shared one.
+    for (const c of ['test', 'acc', 'prod', 'prod2']) {
+      const thin = parse(read(dir, `infrastructure/postgres/config/overlays/${c}/kustomization.yaml`));
+      expect(thin.resources[1]).toBe('s3-credentials.sops.yaml');
+      expect(read(dir, `infrastructure/postgres/config/overlays/${c}/s3-credentials.sops.yaml`)).toContain('ENC[AES256_GCM');
+    }
+    expect(parse(read(dir, 'infrastructure/postgres/config/overlays/prod2/kustomization.yaml')).resources[0]).toBe('../../profiles/ovhcloud-production');
+    const k = parseAllDocuments(read(dir, 'clusters/prod2/infrastructure/postgres.yaml')).map((d) => d.toJS());
+    expect(k.map((o) => o.spec.path)).toEqual(['./infrastructure/postgres/controller/profiles/ovhcloud-production', './infrastructure/postgres/config/overlays/prod2']);
+    expect(read(dir, 'clusters/prod2/README.md')).toContain('infrastructure/postgres/config/overlays/prod2');
+
+    // kubectl kustomize builds the shared overlays; the validator substitutes each cluster's variables.
+    const v = await runBin(['validate', dir], { cwd });
+    expect(v.exitCode, v.all).toBe(0);
+    expect(v.all).not.toContain('kubectl is not installed');
+    writeFileSync(join(dir, 'clusters/prod2/cluster-vars.yaml'), read(dir, 'clusters/prod2/cluster-vars.yaml').replace(/\n  storage_class: .*/, ''));
+    const broken = await runBin(['validate', dir], { cwd });
+    expect(broken.exitCode).not.toBe(0);
+    expect(broken.all).toContain('${storage_class} has no value on cluster prod2');
+    await git(dir, ['checkout', '--', '.']);
+
+    // Back to an overlay per cluster: the shared overlays and the cluster-vars go, nothing is left behind.
+    const back = await runBin(['--overlays', 'per-cluster'], { cwd: dir, env });
+    expect(back.exitCode, back.all).toBe(0);
+    expect(existsSync(join(dir, 'infrastructure/postgres/config/profiles'))).toBe(false);
+    expect(existsSync(join(dir, 'clusters/prod/cluster-vars.yaml'))).toBe(false);
+    expect(read(dir, 'infrastructure/postgres/config/overlays/prod/patch-cluster-app.yaml')).toContain('storageClass: csi-cinder-classic');
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
   });
 });

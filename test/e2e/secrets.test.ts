@@ -70,7 +70,7 @@ describe('secrets: sops (Flux)', () => {
       // An independent implementation decrypts it...
       const plain = (await decryptSops(text, { secretKey: identity, fileType: 'yaml' })) as { stringData: Record<string, string>; metadata: { name: string; namespace: string } };
       expect(plain.stringData).toEqual({ S3_ACCESS_KEY_ID: ACCESS, S3_SECRET_ACCESS_KEY: SECRET });
-      expect(plain.metadata).toEqual({ name: 's3-credentials', namespace: 'databases' });
+      expect(plain.metadata).toEqual({ name: 's3-credentials', namespace: 'databases', annotations: { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' } });
       // ...the MAC is the one sops computes (and breaks when anything is changed)...
       const check = await decryptAndVerify(text, identity);
       expect(check.macOk).toBe(true);

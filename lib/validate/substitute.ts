@@ -1,0 +1,159 @@
+/**
+ * Flux post-build variable substitution (Kustomization spec.postBuild), as kustomize-controller does it:
+ * after the build, each object's YAML is run through envsubst with the variables of substituteFrom
+ * (ConfigMaps, in order) and then substitute (inline, which wins); Secrets too (after SOPS decryption),
+ * unless an object opts out. The validator checks what a cluster really receives: the substituted objects.
+ * Semantics from fluxcd/pkg (envsubst, kustomize/kustomize_varsub.go) and kustomize-controller.
+ */
+import { parse, stringify } from 'yaml';
+import type { FileSet } from '../fileset.js';
+import { objectsOf, type BuildResult, type K8sObject } from './build.js';
+
+/** Variable names Flux accepts. */
+export const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+
+/** The annotation (or label) that turns substitution off for one object. */
+const DISABLE = 'kustomize.toolkit.fluxcd.io/substitute';
+
+export interface Substitution {
+  text: string;
+  /** Variables used without a value or a default. */
+  missing: string[];
+  /** `${` expressions Flux cannot parse (it fails the whole build with "missing closing brace"). */
+  unparsable: string[];
+}
+
+/** `${name}` and the forms with a default: `${name:=d}`, `${name=d}`, `${name:-d}` (the default when unset or empty). */
+const EXPRESSION = /^\{([_a-zA-Z][_a-zA-Z0-9]*)(?:(:=|=|:-)([^}$]*))?\}/;
+/** The other operators fluxcd/pkg/envsubst knows (length, case, substrings, replacement): passed over, not evaluated. */
+const OTHER_OPERATOR = /^\{#?[_a-zA-Z][_a-zA-Z0-9]*(?:[\^,]{1,2}|[#%/:=][^}]*)?\}/;
+
+/**
+ * envsubst as fluxcd/pkg does it over an object's YAML: `$$` is a literal `$` (so `$${x}` is `${x}`),
+ * a `$` before anything else stays, `${name}` is the variable (empty, or an error in strict mode, when
+ * unset), and an expression that is not a variable name (`${a.b}`, `${a-b}`) breaks the build.
+ */
+export function substitute(text: string, vars: ReadonlyMap<string, string>): Substitution {
+  const missing: string[] = [];
+  const unparsable: string[] = [];
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const at = text.indexOf('$', i);
+    if (at < 0) {
+      out += text.slice(i);
+      break;
+    }
+    out += text.slice(i, at);
+    const next = text[at + 1];
+    if (next === '$') {
+      out += '$';
+      i = at + 2;
+      continue;
+    }
+    if (next !== '{') {
+      out += '$';
+      i = at + 1;
+      continue;
+    }
+    const rest = text.slice(at + 1);
+    const m = EXPRESSION.exec(rest);
+    if (m) {
+      const [whole, name, op, fallback] = m;
+      const value = vars.get(name);
+      if (op !== undefined && !value) out += fallback;
+      else if (value === undefined) {
+        if (!missing.includes(name)) missing.push(name);
+      } else out += value;
+      i = at + 1 + whole.length;
+      continue;
+    }
+    const other = OTHER_OPERATOR.exec(rest);
+    const end = rest.indexOf('}');
+    const expression = `$${end < 0 ? rest.split('\n')[0] : rest.slice(0, end + 1)}`;
+    if (!other && !unparsable.includes(expression)) unparsable.push(expression);
+    out += expression;
+    i = at + expression.length;
+  }
+  return { text: out, missing, unparsable };
+}
+
+interface SubstituteFrom {
+  kind?: string;
+  name?: string;
+  optional?: boolean;
+}
+
+/** The variables a Kustomization substitutes: ConfigMaps of its namespace (from `configMaps`), then its inline ones. */
+export function kustomizationVariables(
+  kustomization: K8sObject,
+  configMaps: (namespace: string, name: string) => Record<string, string> | undefined,
+): { vars: Map<string, string>; problems: string[] } {
+  const postBuild = (kustomization.spec?.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: SubstituteFrom[] };
+  const vars = new Map<string, string>();
+  const problems: string[] = [];
+  const ns = kustomization.metadata?.namespace ?? 'default';
+  for (const from of postBuild.substituteFrom ?? []) {
+    if (from.kind !== 'ConfigMap') {
+      problems.push(`substituteFrom ${from.kind}/${from.name}: only ConfigMaps in the repository can be checked offline`);
+      continue;
+    }
+    const data = configMaps(ns, String(from.name));
+    if (!data) {
+      if (!from.optional) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} is not in the repository: Flux stops with "not found"`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(data)) vars.set(k, String(v));
+  }
+  for (const [k, v] of Object.entries(postBuild.substitute ?? {})) vars.set(k, String(v));
+  for (const k of vars.keys()) if (!VARIABLE_NAME.test(k)) problems.push(`variable ${JSON.stringify(k)} is not a valid name (letters, digits and _; not starting with a digit)`);
+  return { vars, problems };
+}
+
+const textCache = new WeakMap<K8sObject, string>();
+/** An object's YAML as Flux substitutes it (cached: a shared overlay is substituted once per cluster). */
+function yamlOf(object: K8sObject): string {
+  let text = textCache.get(object);
+  if (text === undefined) {
+    text = stringify(object, { lineWidth: 0 });
+    textCache.set(object, text);
+  }
+  return text;
+}
+
+/**
+ * A build as one Kustomization with postBuild delivers it: every object substituted, unless it opts
+ * out. Objects without a `$` come through as the same object (so they are validated once, not per cluster).
+ */
+export function substituteBuild(build: BuildResult, vars: ReadonlyMap<string, string>): { build: BuildResult; missing: { origin: string; name: string }[]; unparsable: { origin: string; expression: string }[] } {
+  const missing: { origin: string; name: string }[] = [];
+  const unparsable: { origin: string; expression: string }[] = [];
+  // Flux substitutes only when there is at least one variable (substituteStrategy WithVariables, the default).
+  if (vars.size === 0) return { build, missing, unparsable };
+  const objects = build.objects.map((b) => {
+    const meta = b.object.metadata;
+    if (meta?.annotations?.[DISABLE] === 'disabled' || meta?.labels?.[DISABLE] === 'disabled') return b;
+    const text = yamlOf(b.object);
+    if (!text.includes('$')) return b;
+    const r = substitute(text, vars);
+    const origin = b.patchedBy.at(-1) ?? b.origin;
+    for (const name of r.missing) missing.push({ origin, name });
+    for (const expression of r.unparsable) unparsable.push({ origin, expression });
+    return r.text === text ? b : { ...b, object: (parse(r.text) as K8sObject | null) ?? {} };
+  });
+  return { build: { ...build, objects }, missing, unparsable };
+}
+
+/** Where the substituted build of a directory for one Kustomization is kept beside the plain builds. */
+export const postBuildKey = (dir: string, file: string, name: string) => `${dir}@${file}#${name}`;
+
+/** ConfigMap data found in a set of files, by namespace and name. */
+export function configMapsIn(files: FileSet, paths: string[]): (namespace: string, name: string) => Record<string, string> | undefined {
+  const found = new Map<string, Record<string, string>>();
+  for (const path of paths) {
+    for (const o of objectsOf(files.get(path) ?? '')) {
+      if (o.kind === 'ConfigMap' && o.apiVersion === 'v1') found.set(`${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`, (o.data as Record<string, string>) ?? {});
+    }
+  }
+  return (namespace, name) => found.get(`${namespace}/${name}`);
+}
