@@ -45,10 +45,14 @@ export function renderConfig(files: FileSet, plan: Plan, def: ComponentDef, prof
   }
   files.add(`${dir}/base/kustomization.yaml`, kustomization(base));
 
-  const render: OverlayRenderer = (into, cluster, overlay) => renderConfigOverlay(into, plan, def, cluster, overlay);
+  renderOverlays(files, plan, def, 'config', (into, cluster, overlay) => renderConfigOverlay(into, plan, def, cluster, overlay), profiles);
+}
+
+/** A stage's overlays: one per cluster that runs the component, or each cluster's place in a shared profile overlay. */
+export function renderOverlays(files: FileSet, plan: Plan, def: ComponentDef, stage: Stage, render: OverlayRenderer, profiles?: ProfileOverlays): void {
   for (const cluster of clustersRunning(plan, def.id)) {
-    if (profiles) profiles.overlay(files, def, 'config', cluster, render);
-    else render(files, cluster, `${dir}/overlays/${cluster.name}`);
+    if (profiles) profiles.overlay(files, def, stage, cluster, render);
+    else render(files, cluster, `${componentPath(def.id, stage)}/overlays/${cluster.name}`);
   }
 }
 

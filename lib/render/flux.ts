@@ -8,8 +8,8 @@
 import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterStages, type Plan, type PlannedCluster, type StageNode } from '../plan.js';
-import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
-import { CLUSTER_VARS, ProfileOverlays, type OverlayRenderer } from './fleet.js';
+import { clusterValues, componentPath, renderConfig, renderOverlays, renderSecrets } from './components.js';
+import { CLUSTER_VARS, ProfileOverlays } from './fleet.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
 import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
 
@@ -116,11 +116,7 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef, profile
     ),
   );
   files.add(`${dir}/base/kustomization.yaml`, kustomization(['namespace.yaml', 'sources.yaml', 'releases.yaml']));
-  const render: OverlayRenderer = (into, cluster, overlay) => renderControllerOverlay(into, plan, def, cluster, overlay);
-  for (const cluster of clustersRunning(plan, def.id)) {
-    if (profiles) profiles.overlay(files, def, 'controller', cluster, render);
-    else render(files, cluster, `${dir}/overlays/${cluster.name}`);
-  }
+  renderOverlays(files, plan, def, 'controller', (into, cluster, overlay) => renderControllerOverlay(into, plan, def, cluster, overlay), profiles);
 }
 
 /** One overlay of the controller stage: the cluster's chart values as HelmRelease patches, and the Secrets charts read. */
