@@ -22,7 +22,7 @@ import { documents, kustomization } from './manifests.js';
 export const PROFILES_DIR = 'profiles';
 /** The ConfigMap in flux-system each cluster's Kustomizations substitute their variables from. */
 export const CLUSTER_VARS = 'cluster-vars';
-export const clusterVarsPath = (cluster: string) => `clusters/${cluster}/${CLUSTER_VARS}.yaml`;
+const clusterVarsPath = (cluster: string) => `clusters/${cluster}/${CLUSTER_VARS}.yaml`;
 
 /** A token standing for a variable while rendering: plain identifier characters, safe in any YAML context. */
 const token = (name: string) => `__hpvar_${name}__`;
@@ -84,8 +84,8 @@ export class ProfileOverlays {
 
   constructor(private readonly plan: Plan) {}
 
-  /** Places a cluster's overlay of a stage in a profile overlay (made on first use) and returns its directory. */
-  overlay(files: FileSet, def: ComponentDef, stage: Stage, cluster: PlannedCluster, render: OverlayRenderer): string {
+  /** Places a cluster's overlay of a stage in a profile overlay (made on first use); its directory goes to `paths`. */
+  overlay(files: FileSet, def: ComponentDef, stage: Stage, cluster: PlannedCluster, render: OverlayRenderer): void {
     const stageDir = componentPath(def.id, stage);
     const draft = `${stageDir}/${PROFILES_DIR}/${token('profile')}`;
     const scratch = new FileSet();
@@ -113,7 +113,6 @@ export class ProfileOverlays {
       }
     }
     this.paths.set(`${cluster.name}/${stageId(def.id, stage)}`, dir);
-    return dir;
   }
 
   /** The ConfigMap of a cluster's variables, applied by its root Kustomization (flux-system). */

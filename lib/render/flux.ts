@@ -141,7 +141,9 @@ function renderControllerOverlay(files: FileSet, plan: Plan, def: ComponentDef, 
   files.add(`${overlay}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches));
 }
 
-function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: ProfileOverlays): void {
+/** The stage Kustomizations of each cluster; returns the directory each one builds (`<cluster>/<stage id>` → dir). */
+function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: ProfileOverlays): Map<string, string> {
+  const paths = new Map<string, string>();
   for (const cluster of plan.clusters) {
     profiles?.clusterVars(files, cluster, FLUX_NAMESPACE);
     const stages = clusterStages(plan, cluster);
@@ -149,11 +151,13 @@ function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: Prof
       const own = stages.filter((s) => s.component === id);
       if (own.length === 0) continue;
       const objects = own.map((s) => {
+        const path = stagePath(cluster, s, profiles);
+        paths.set(`${cluster.name}/${s.id}`, path);
         const spec: Record<string, unknown> = {
           interval: '15m',
           retryInterval: '2m',
           timeout: '10m',
-          path: `./${stagePath(cluster, s, profiles)}`,
+          path: `./${path}`,
           prune: true,
           wait: true,
           sourceRef: rootSource(cluster),
@@ -176,6 +180,7 @@ function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: Prof
       );
     }
   }
+  return paths;
 }
 
 /** The directory a cluster's Kustomization of a stage builds: its own overlay, or its place in a profile overlay. */
@@ -190,9 +195,7 @@ export function renderFlux(files: FileSet, plan: Plan): Map<string, string> {
     renderController(files, plan, def, profiles);
     renderConfig(files, plan, def, profiles);
   }
-  renderClusterKustomizations(files, plan, profiles);
+  const paths = renderClusterKustomizations(files, plan, profiles);
   profiles?.finish(files);
-  const paths = new Map<string, string>();
-  for (const cluster of plan.clusters) for (const s of clusterStages(plan, cluster)) paths.set(`${cluster.name}/${s.id}`, stagePath(cluster, s, profiles));
   return paths;
 }

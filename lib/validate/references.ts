@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
-import { postBuildKey } from './substitute.js';
+import { isPostBuildKey, postBuildKey } from './substitute.js';
 
 /** Who applies an object: a Flux Kustomization or an Argo CD Application. */
 interface Unit {
@@ -185,7 +185,7 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
           continue;
         }
         // No kustomization.yaml: kustomize-controller generates one that takes in the kustomizations below.
-        const below = [...builds.keys()].filter((d) => !d.includes("@") && d.startsWith(`${path}/`));
+        const below = [...builds.keys()].filter((d) => !isPostBuildKey(d) && d.startsWith(`${path}/`));
         for (const dir of below.filter((d) => !below.some((o) => o !== d && d.startsWith(`${o}/`)))) {
           for (const b of builds.get(dir)!.objects) {
             const isUnit = b.object.kind === 'Kustomization' && unitFiles.has(`${b.origin}|${b.object.metadata?.name}`);

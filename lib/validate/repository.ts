@@ -262,9 +262,10 @@ function substituteVariables(files: FileSet, builds: Map<string, BuildResult>, f
     clusterFiles.set(cluster, [...(clusterFiles.get(cluster) ?? []), path]);
   }
   for (const [cluster, paths] of clusterFiles) {
-    const configMaps = configMapsIn(files, paths);
-    for (const path of paths) {
-      for (const k of objectsOf(files.get(path)!)) {
+    const objects = paths.map((path) => ({ path, objects: objectsOf(files.get(path)!) }));
+    const configMaps = configMapsIn(objects.flatMap((o) => o.objects));
+    for (const { path, objects: inFile } of objects) {
+      for (const k of inFile) {
         if (k.kind !== 'Kustomization' || !k.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
         const dir = posix.normalize(String(k.spec?.path ?? '').replace(/^\.\//, '')).replace(/\/$/, '');
         const build = builds.get(dir);

@@ -6,11 +6,10 @@
  * Semantics from fluxcd/pkg (envsubst, kustomize/kustomize_varsub.go) and kustomize-controller.
  */
 import { parse, stringify } from 'yaml';
-import type { FileSet } from '../fileset.js';
-import { objectsOf, type BuildResult, type K8sObject } from './build.js';
+import type { BuildResult, K8sObject } from './build.js';
 
 /** Variable names Flux accepts. */
-export const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 
 /** The annotation (or label) that turns substitution off for one object. */
 const DISABLE = 'kustomize.toolkit.fluxcd.io/substitute';
@@ -146,14 +145,14 @@ export function substituteBuild(build: BuildResult, vars: ReadonlyMap<string, st
 
 /** Where the substituted build of a directory for one Kustomization is kept beside the plain builds. */
 export const postBuildKey = (dir: string, file: string, name: string) => `${dir}@${file}#${name}`;
+/** Whether a builds key is a substituted copy (not a directory). */
+export const isPostBuildKey = (key: string) => key.includes('@');
 
-/** ConfigMap data found in a set of files, by namespace and name. */
-export function configMapsIn(files: FileSet, paths: string[]): (namespace: string, name: string) => Record<string, string> | undefined {
+/** ConfigMap data among parsed objects, by namespace and name. */
+export function configMapsIn(objects: K8sObject[]): (namespace: string, name: string) => Record<string, string> | undefined {
   const found = new Map<string, Record<string, string>>();
-  for (const path of paths) {
-    for (const o of objectsOf(files.get(path) ?? '')) {
-      if (o.kind === 'ConfigMap' && o.apiVersion === 'v1') found.set(`${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`, (o.data as Record<string, string>) ?? {});
-    }
+  for (const o of objects) {
+    if (o.kind === 'ConfigMap' && o.apiVersion === 'v1') found.set(`${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`, (o.data as Record<string, string>) ?? {});
   }
   return (namespace, name) => found.get(`${namespace}/${name}`);
 }
