@@ -28,6 +28,8 @@ export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 export type SecretsStrategy = 'sops' | 'sealed-secrets' | 'external-secrets';
 /** Overlays per cluster, or shared per provider profile and environment with per-cluster variables (Flux). */
 export type OverlayLayout = 'per-cluster' | 'per-profile';
+/** Argo CD on every cluster, or one Argo CD (on the hub) deploying to the others through ApplicationSets. */
+export type Topology = 'per-cluster' | 'hub';
 export type CertificateIssuer = 'letsencrypt' | 'private-ca';
 export type GatewayImplementation = 'envoy' | 'istio' | 'traefik';
 
@@ -65,6 +67,9 @@ export interface Answers {
   clusters: ClusterAnswer[];
   /** How the clusters' overlays are laid out. */
   overlays: OverlayLayout;
+  topology: Topology;
+  /** The cluster running Argo CD for every cluster (topology hub). */
+  hubCluster?: string;
   /** The component set --components defaulted to (unset when --components was given). */
   preset?: string;
   components: string[];
@@ -318,6 +323,8 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
       return { name: spec.name, provider: spec.provider ?? provider, components: extras.filter((e) => e.cluster === spec.name).map((e) => e.component), ...own(spec.name) };
     }),
     overlays: (raw.overlays as OverlayLayout | undefined) ?? 'per-cluster',
+    topology: (raw.topology as Topology | undefined) ?? 'per-cluster',
+    hubCluster: raw.topology === 'hub' ? (raw['hub-cluster'] as string) : undefined,
     preset: raw.preset as string | undefined,
     components: [...(raw.components as string[])],
     objectStorage: raw['object-storage'] as ObjectStorageBackend | undefined,
@@ -349,13 +356,13 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     answers.objectStorage = undefined;
     answers.buckets = [];
   }
-  problems.push(...crossCheck(answers, ctx));
+  problems.push(...crossCheck(answers, raw, ctx));
   if (problems.length > 0) throw new AnswersError(problems);
   return answers;
 }
 
 /** Rules that involve more than one answer. */
-function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
+function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): AnswerProblem[] {
   const problems: AnswerProblem[] = [];
   if (a.engine === 'argocd' && !a.gitRemote) {
     problems.push({
@@ -406,6 +413,9 @@ function crossCheck(a: Answers, ctx: QuestionContext): AnswerProblem[] {
       problem: a.certificateIssuer ? `is only used with --certificate-issuer letsencrypt, not ${a.certificateIssuer}` : 'is only used when cert-manager runs (a component that needs certificates)',
       allowed: 'leave it out, or use --certificate-issuer letsencrypt',
     });
+  }
+  if (a.hubCluster === undefined && given['hub-cluster'] !== undefined) {
+    problems.push({ answer: 'hub-cluster', problem: 'is only used with --topology hub', allowed: 'leave it out, or add --topology hub (Argo CD)' });
   }
   if (a.push && !a.git) problems.push({ answer: 'push', problem: 'cannot push with --no-git' });
   if (a.push && !a.gitRemote) problems.push({ answer: 'push', problem: 'needs --git-remote to push to' });
@@ -459,6 +469,8 @@ export function toStored(a: Answers): RawAnswers {
     provider: a.provider,
     clusters: a.clusters.map((c) => (c.provider === a.provider ? c.name : `${c.name}:${c.provider}`)),
     overlays: a.overlays,
+    topology: a.engine === 'argocd' ? a.topology : undefined,
+    'hub-cluster': a.hubCluster,
     preset: a.preset,
     components: a.components,
     'cluster-components': a.clusters.flatMap((c) => c.components.map((id) => `${c.name}=${id}`)),

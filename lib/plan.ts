@@ -82,6 +82,8 @@ export interface PlannedDatabase {
 export interface Plan {
   name: string;
   engine: Engine;
+  /** The cluster whose Argo CD deploys to the others (--topology hub). */
+  hub?: string;
   branch: string;
   gitRemote?: string;
   answers: Answers;
@@ -156,7 +158,8 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
       const impl = backendOf(def, cluster, answers);
       if (impl) include(impl, BACKEND_REASON[def.service!](cluster, answers));
     };
-    if (answers.engine === 'argocd') include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
+    // With a hub, Argo CD runs on the hub only and deploys to the other clusters from there.
+    if (answers.engine === 'argocd' && (answers.hubCluster ?? cluster.name) === cluster.name) include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
     for (const id of answers.components) include(id, 'selected');
     for (const id of answers.clusters.find((c) => c.name === cluster.name)!.components) include(id, `selected for cluster ${cluster.name}`);
     cluster.components = topoSort([...included], catalog);
@@ -168,6 +171,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   return {
     name: answers.name,
     engine: answers.engine,
+    hub: answers.hubCluster,
     branch: answers.branch,
     gitRemote: answers.gitRemote,
     answers,

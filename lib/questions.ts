@@ -277,6 +277,45 @@ export const QUESTIONS: Question[] = [
     promptable: false,
   },
   {
+    name: 'topology',
+    type: 'choice',
+    message: 'How Argo CD reaches the clusters',
+    description: 'per-cluster: Argo CD on every cluster, each with its own app-of-apps; hub: one Argo CD on --hub-cluster deploys to the other clusters through ApplicationSets (Argo CD only)',
+    valueName: '<topology>',
+    allowed: () => 'per-cluster, or hub (Argo CD only)',
+    choices: (_ctx, a) => [
+      { value: 'per-cluster', name: 'per-cluster: Argo CD on every cluster, clusters/<cluster>/apps for each' },
+      ...(a.engine === 'argocd' ? [{ value: 'hub', name: 'hub: one Argo CD on the hub cluster, an ApplicationSet per release with the cluster generator' }] : []),
+    ],
+    default: () => 'per-cluster',
+    check: (v, a) => {
+      if (v !== 'hub') return undefined;
+      if (a.engine !== 'argocd') return 'hub needs --engine argocd: with Flux every cluster reconciles itself (a fleet shares overlays with --overlays per-profile)';
+      const local = ((a.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c)).filter((c) => (c.provider ?? a.provider) === 'local');
+      if (local.length > 0) return `hub needs clusters the hub reaches over the network; ${local.map((c) => c.name).join(', ')} ${local.length === 1 ? 'is a local sandbox' : 'are local sandboxes'} (use --topology per-cluster)`;
+      if (((a.clusters as string[] | undefined) ?? []).length < 2) return 'hub needs at least two clusters: the hub and a cluster it deploys to';
+      return undefined;
+    },
+    // Stored with Argo CD only; without it a repository is per-cluster.
+    optional: true,
+    promptable: false,
+  },
+  {
+    name: 'hub-cluster',
+    type: 'string',
+    message: 'Cluster that runs Argo CD for all clusters',
+    description: 'the cluster whose Argo CD deploys to every other cluster (--topology hub); default: the first of --clusters',
+    valueName: '<cluster>',
+    allowed: () => 'a cluster of --clusters',
+    when: (a) => a.topology === 'hub',
+    default: (a) => ((a.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c).name)[0],
+    check: (v, a) => {
+      const names = ((a.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c).name);
+      return names.includes(v) ? undefined : `${JSON.stringify(v)} is not a cluster of this platform (clusters: ${names.join(', ')})`;
+    },
+    promptable: false,
+  },
+  {
     name: 'object-storage',
     type: 'choice',
     message: 'Object storage backend',

@@ -33,7 +33,9 @@ for (const provider of catalog.providers.keys()) {
         'object-storage': backend,
         's3-endpoint': 'https://s3.example.nl',
         'git-remote': 'https://git.example.nl/p.git',
-        clusters: ['a'],
+        // Argo CD with a hub adds ApplicationSets; it needs a cluster to deploy to, and no sandbox.
+        clusters: engine === 'argocd' && backend === 'provider-s3' && !catalog.providers.get(provider)!.sandbox ? ['a', 'b'] : ['a'],
+        ...(engine === 'argocd' && backend === 'provider-s3' && !catalog.providers.get(provider)!.sandbox ? { topology: 'hub' } : {}),
         secrets,
         'secret-store': 'store',
         'certificate-issuer': issuer,

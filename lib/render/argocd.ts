@@ -4,16 +4,20 @@
  * the same dependency graph as Flux's dependsOn; the Application health check installed with Argo CD
  * makes each wave wait until the previous one is healthy.
  */
+import { posix } from 'node:path';
 import type { ComponentDef } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterApps, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
-import { clusterValues, clustersRunning, componentPath, renderConfig, renderSecrets } from './components.js';
+import { clusterSecretSpecs, componentLabel, fleetDir, secretPath } from '../secrets/specs.js';
+import { clusterValues, clustersRunning, componentPath, externalSecret, renderConfig, renderSecrets } from './components.js';
 import { DESCRIPTION_ANNOTATION, documents, kustomization, podSecurityLabels } from './manifests.js';
 import { toYaml } from './template.js';
 import { TENANTS_DIR, tenantsWave } from './tenants.js';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const PROJECT = 'platform';
+/** The AppProject of the Applications a hub's ApplicationSets generate for the other clusters. */
+export const FLEET_PROJECT = 'fleet';
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 const valuesFile = (def: ComponentDef, release: string, where: string) => `${componentPath(def.id, 'controller')}/${where}/${release}.values.yaml`;
@@ -30,9 +34,12 @@ function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
     }
   }
   if (!def.controller) return;
+  // An ApplicationSet names one path for all its clusters: with a hub, every cluster has the kustomization
+  // of the component's install-time Secrets, empty until they are given.
+  const always = plan.hub !== undefined && def.secrets.some((s) => s.stage === 'controller');
   for (const cluster of clustersRunning(plan, def.id)) {
     const secrets = renderSecrets(files, plan, def, cluster, 'controller');
-    if (secrets.length > 0) files.add(`${controllerSecretsDir(def, cluster.name)}/kustomization.yaml`, kustomization(secrets));
+    if (secrets.length > 0 || always) files.add(`${controllerSecretsDir(def, cluster.name)}/kustomization.yaml`, kustomization(secrets));
   }
 }
 
@@ -42,34 +49,58 @@ function namespaceMetadata(plan: Plan, def: ComponentDef): Record<string, unknow
   return { labels: podSecurityLabels(def.podSecurity), ...(description ? { annotations: { [DESCRIPTION_ANNOTATION]: description } } : {}) };
 }
 
-const syncPolicy = (extra: Record<string, unknown>, options: string[]) => ({
+/**
+ * An app-of-apps orders its Applications by sync wave; an ApplicationSet's Applications are not ordered,
+ * so they retry without limit (each until what it needs, such as CRDs, is there).
+ */
+const syncPolicy = (extra: Record<string, unknown>, options: string[], retries = 10) => ({
   automated: { prune: true, selfHeal: true },
   syncOptions: options,
   ...extra,
-  retry: { limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
+  retry: { limit: retries, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
 });
 
-function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: FileSet): Record<string, unknown> {
+/** Where an Application deploys: one cluster, or, in an ApplicationSet's template, each cluster it generates for. */
+interface Target {
+  /** The cluster's name in paths and names: its own, or the cluster generator's `{{.name}}`. */
+  name: string;
+  server: string;
+  project: string;
+  /** The clusters it stands for. */
+  clusters: string[];
+  retries: number;
+}
+
+const inCluster = (cluster: PlannedCluster): Target => ({ name: cluster.name, server: IN_CLUSTER, project: PROJECT, clusters: [cluster.name], retries: 10 });
+
+function application(plan: Plan, target: Target, node: AppNode, files: FileSet): Record<string, unknown> {
   const def = plan.components.find((c) => c.def.id === node.component)!.def;
   const repoURL = plan.gitRemote!;
+  const everywhere = (path: (cluster: string) => string) => target.clusters.every((c) => files.has(path(c)));
+  const somewhere = (path: (cluster: string) => string) => target.clusters.some((c) => files.has(path(c)));
+  const policy = (extra: Record<string, unknown>, options: string[]) => syncPolicy(extra, options, target.retries);
   let spec: Record<string, unknown>;
   if (node.release?.kind === 'manifests') {
     // Upstream manifests (CRDs) at a tag; never pruned: removing CRDs would delete every object of their kinds.
     const r = node.release;
     spec = {
-      project: PROJECT,
+      project: target.project,
       source: { repoURL: r.source.url, path: r.chart, targetRevision: r.version, ...(r.patches.length > 0 ? { kustomize: { patches: r.patches } } : {}) },
-      destination: { server: IN_CLUSTER, namespace: def.namespace },
+      destination: { server: target.server, namespace: def.namespace },
       syncPolicy: {
-        ...syncPolicy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, ['CreateNamespace=true', 'ServerSideApply=true']),
+        ...policy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, ['CreateNamespace=true', 'ServerSideApply=true']),
         automated: { prune: false, selfHeal: true },
       },
     };
   } else if (node.release) {
     const r = node.release;
-    const valueFiles = [valuesFile(def, r.name, 'base'), valuesFile(def, r.name, `overlays/${cluster.name}`)]
-      .filter((f) => files.has(f))
-      .map((f) => `$values/${f}`);
+    const overlay = (cluster: string) => valuesFile(def, r.name, `overlays/${cluster}`);
+    const valueFiles = [
+      ...(files.has(valuesFile(def, r.name, 'base')) ? [valuesFile(def, r.name, 'base')] : []),
+      ...(somewhere(overlay) ? [overlay(target.name)] : []),
+    ].map((f) => `$values/${f}`);
+    // Some of an ApplicationSet's clusters have no values of their own for this release.
+    const ignoreMissing = somewhere(overlay) && !everywhere(overlay);
     // Argo CD reads an OCI chart natively (oci:// repoURL, path "."), a git chart by path, a Helm repository chart by name.
     const chartSource: Record<string, unknown> =
       r.source.type === 'git'
@@ -77,17 +108,18 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
         : r.source.type === 'oci'
           ? { repoURL: r.source.url, path: '.', targetRevision: r.version }
           : { repoURL: r.source.url, chart: r.chart, targetRevision: r.version };
-    chartSource.helm = { releaseName: r.name, ...(valueFiles.length > 0 ? { valueFiles } : {}) };
+    chartSource.helm = { releaseName: r.name, ...(valueFiles.length > 0 ? { valueFiles } : {}), ...(ignoreMissing ? { ignoreMissingValueFiles: true } : {}) };
     const sources: Record<string, unknown>[] = [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }];
     // Secrets the chart reads at install come with the component's first release, in the same sync
     // (Argo CD applies Secrets before workloads).
-    const secretsDir = controllerSecretsDir(def, cluster.name);
-    if (def.controller!.releases[0] === r && files.has(`${secretsDir}/kustomization.yaml`)) sources.push({ repoURL, targetRevision: plan.branch, path: secretsDir });
+    const secrets = (cluster: string) => `${controllerSecretsDir(def, cluster)}/kustomization.yaml`;
+    if (somewhere(secrets) !== everywhere(secrets)) throw new Error(`internal: ${def.id} has install-time Secrets on some of ${target.clusters.join(', ')} only`);
+    if (def.controller!.releases[0] === r && everywhere(secrets)) sources.push({ repoURL, targetRevision: plan.branch, path: controllerSecretsDir(def, target.name) });
     spec = {
-      project: PROJECT,
+      project: target.project,
       sources,
-      destination: { server: IN_CLUSTER, namespace: def.namespace },
-      syncPolicy: syncPolicy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, [
+      destination: { server: target.server, namespace: def.namespace },
+      syncPolicy: policy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, [
         'CreateNamespace=true',
         'ServerSideApply=true',
         ...(r.ignoreDifferences.length > 0 ? ['RespectIgnoreDifferences=true'] : []),
@@ -96,12 +128,16 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
     };
   } else {
     spec = {
-      project: PROJECT,
-      source: { repoURL, targetRevision: plan.branch, path: `${componentPath(def.id, 'config')}/overlays/${cluster.name}` },
-      destination: { server: IN_CLUSTER, namespace: def.config!.namespace },
-      syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
+      project: target.project,
+      source: { repoURL, targetRevision: plan.branch, path: `${componentPath(def.id, 'config')}/overlays/${target.name}` },
+      destination: { server: target.server, namespace: def.config!.namespace },
+      syncPolicy: policy({}, ['ServerSideApply=true']),
     };
   }
+  return spec;
+}
+
+function appOfApps(plan: Plan, cluster: PlannedCluster, node: AppNode, files: FileSet): Record<string, unknown> {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -111,7 +147,7 @@ function application(plan: Plan, cluster: PlannedCluster, node: AppNode, files: 
       annotations: { 'argocd.argoproj.io/sync-wave': String(node.wave) },
       finalizers: ['resources-finalizer.argocd.argoproj.io'],
     },
-    spec,
+    spec: application(plan, inCluster(cluster), node, files),
   };
 }
 
@@ -136,7 +172,7 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
   const resources = ['project.yaml'];
   files.add(`${dir}/apps/project.yaml`, documents([project], 'Everything the platform Applications may deploy: these repositories, these namespaces.'));
   for (const node of apps) {
-    files.add(`${dir}/apps/${node.id}.yaml`, documents([application(plan, cluster, node, files)], `Sync wave ${node.wave}${node.dependsOn.length ? `: after ${node.dependsOn.join(', ')}` : ''}.`));
+    files.add(`${dir}/apps/${node.id}.yaml`, documents([appOfApps(plan, cluster, node, files)], `Sync wave ${node.wave}${node.dependsOn.length ? `: after ${node.dependsOn.join(', ')}` : ''}.`));
     resources.push(`${node.id}.yaml`);
   }
   if (tenants.length > 0) {
@@ -169,9 +205,97 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
       syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
     },
   };
+  if (plan.hub === cluster.name) {
+    const wave = tenantsWave(apps);
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'fleet', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+      spec: {
+        project: PROJECT,
+        source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path: fleetDir(cluster.name) },
+        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
+      },
+    };
+    files.add(`${dir}/apps/fleet.yaml`, documents([app], `Sync wave ${wave}: the other clusters (${fleetDir(cluster.name)}/), once this hub is in place.`));
+    resources.push('fleet.yaml');
+  }
   files.add(`${dir}/apps/root.yaml`, documents([root], `App of apps for cluster ${cluster.name}: apply once after installing Argo CD (see ../README.md); it then manages\n${dir}/apps, itself included.`));
   resources.push('root.yaml');
   files.add(`${dir}/apps/kustomization.yaml`, kustomization(resources));
+}
+
+/** The template placeholders of the cluster generator that ApplicationSets here use. */
+const GENERATED = { name: '{{.name}}', server: '{{.server}}' };
+
+/**
+ * The hub's fleet (--topology hub): an AppProject for the other clusters, an ApplicationSet per chart
+ * release and config stage, whose cluster generator selects the clusters registered for this platform
+ * that run the component (labels of their cluster Secrets), and those registrations.
+ */
+function renderFleet(files: FileSet, plan: Plan, hub: string): void {
+  const dir = fleetDir(hub);
+  const spokes = plan.clusters.filter((c) => c.name !== hub);
+  const nodes = new Map<string, { node: AppNode; clusters: string[] }>();
+  for (const cluster of spokes) {
+    for (const node of clusterApps(plan, cluster)) {
+      const entry = nodes.get(node.id) ?? { node, clusters: [] };
+      entry.clusters.push(cluster.name);
+      nodes.set(node.id, entry);
+    }
+  }
+  const defs = [...new Set([...nodes.values()].map((n) => n.node.component))].map((id) => plan.components.find((c) => c.def.id === id)!.def);
+  const project = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: FLEET_PROJECT, namespace: ARGOCD_NAMESPACE },
+    spec: {
+      description: `Haven+ platform components of ${plan.name} on the clusters hub ${hub} deploys to`,
+      sourceRepos: [...new Set([plan.gitRemote!, ...defs.flatMap((d) => (d.controller?.releases ?? []).map((r) => r.source.url))])].sort(),
+      // Registered clusters only (an Application to an unknown server fails); of those, these namespaces.
+      destinations: [...new Set(defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : [])]))].sort().map((namespace) => ({ server: '*', namespace })),
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
+  };
+  const resources = ['project.yaml'];
+  files.add(`${dir}/project.yaml`, documents([project], 'What the ApplicationSets of the other clusters may deploy: these repositories, these namespaces.'));
+  for (const { node, clusters } of [...nodes.values()].sort((a, b) => a.node.wave - b.node.wave || a.node.id.localeCompare(b.node.id))) {
+    const running = spokes.filter((c) => c.components.includes(node.component)).map((c) => c.name);
+    if (running.join() !== clusters.join()) throw new Error(`internal: ${node.id} is on ${clusters.join(', ')}, its component on ${running.join(', ')}`);
+    const spec = application(plan, { ...GENERATED, project: FLEET_PROJECT, clusters, retries: -1 }, node, files);
+    const templated = JSON.stringify(spec).match(/\{\{[^}]*\}\}/g) ?? [];
+    const unknown = templated.filter((t) => !Object.values(GENERATED).includes(t));
+    if (unknown.length > 0) throw new Error(`internal: ${node.id} has ${unknown.join(', ')}, which the ApplicationSet would template`);
+    const set = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: node.id, namespace: ARGOCD_NAMESPACE },
+      spec: {
+        goTemplate: true,
+        goTemplateOptions: ['missingkey=error'],
+        generators: [{ clusters: { selector: { matchLabels: { 'app.kubernetes.io/part-of': plan.name, [componentLabel(node.component)]: 'true' } } } }],
+        template: {
+          metadata: { name: `${GENERATED.name}.${node.id}`, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+          spec,
+        },
+      },
+    };
+    files.add(
+      `${dir}/${node.id}.yaml`,
+      documents([set], `${node.id} on every cluster of ${plan.name} labelled ${componentLabel(node.component)}: now ${clusters.join(', ')}.\nIn an app-of-apps it would be wave ${node.wave}${node.dependsOn.length ? `, after ${node.dependsOn.join(', ')}` : ''}; here it retries until those are in place.`),
+    );
+    resources.push(`${node.id}.yaml`);
+  }
+  // Registrations that exist (sealed when their values were given; ExternalSecrets always).
+  for (const spec of clusterSecretSpecs(plan, plan.clusters.find((c) => c.name === hub)!).filter((s) => s.dir === dir)) {
+    const path = secretPath(spec, plan.secrets);
+    const content = plan.secrets === 'external-secrets' ? externalSecret(plan, spec) : plan.secretFiles.get(path);
+    if (content === undefined) continue;
+    files.add(path, content);
+    resources.push(posix.basename(path));
+  }
+  files.add(`${dir}/kustomization.yaml`, kustomization(resources));
 }
 
 export function renderArgoCD(files: FileSet, plan: Plan): void {
@@ -179,7 +303,9 @@ export function renderArgoCD(files: FileSet, plan: Plan): void {
     renderValues(files, plan, def);
     renderConfig(files, plan, def);
   }
-  for (const cluster of plan.clusters) renderCluster(files, plan, cluster);
+  // With a hub, only the hub has an app-of-apps; the other clusters get their Applications from its ApplicationSets.
+  for (const cluster of plan.clusters) if (plan.hub === undefined || plan.hub === cluster.name) renderCluster(files, plan, cluster);
+  if (plan.hub !== undefined) renderFleet(files, plan, plan.hub);
 }
 
 /** How Argo CD installs itself on a cluster (the cluster README and the sandbox script): chart and values file. */

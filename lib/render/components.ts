@@ -103,7 +103,7 @@ export function renderSecrets(files: FileSet, plan: Plan, def: ComponentDef, clu
 /** Where an ExternalSecret looks in the store: <platform>/<cluster>/<secret>, one property per key. */
 export const remoteKey = (plan: Plan, spec: SecretSpec) => `${plan.name}/${spec.cluster}/${spec.name}`;
 
-function externalSecret(plan: Plan, spec: SecretSpec): string {
+export function externalSecret(plan: Plan, spec: SecretSpec): string {
   return documents(
     [
       {
@@ -113,7 +113,13 @@ function externalSecret(plan: Plan, spec: SecretSpec): string {
         spec: {
           refreshInterval: '1h',
           secretStoreRef: { kind: 'ClusterSecretStore', name: plan.answers.secretStore },
-          target: { name: spec.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          target: {
+            name: spec.name,
+            creationPolicy: 'Owner',
+            deletionPolicy: 'Retain',
+            // Labels and values that are not secret come from git: merged into the Secret with those read from the store.
+            ...(spec.labels || spec.literals ? { template: { engineVersion: 'v2', mergePolicy: 'Merge', metadata: { labels: spec.labels ?? {} }, data: spec.literals ?? {} } } : {}),
+          },
           data: spec.keys.map((k) => ({ secretKey: k.name, remoteRef: { key: remoteKey(plan, spec), property: k.name } })),
         },
       },

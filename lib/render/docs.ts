@@ -7,7 +7,7 @@ import { clusterCompliance } from './compliance.js';
 import { componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
-import { clusterSecretSpecs, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
+import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { argocdBootstrap } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
 import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
@@ -26,7 +26,16 @@ const REMOTE_PLACEHOLDER = '<your-git-url>';
 function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
   const items = clusterSecretSpecs(plan, cluster).map((s) => {
     const path = secretPath(s, plan.secrets);
-    return { ...s, path, inRepo: files.has(path), remoteKey: remoteKey(plan, s), env: s.keys.map((k) => secretEnvName(s.name, k.name)) };
+    return {
+      ...s,
+      path,
+      inRepo: plan.secrets === 'external-secrets' || files.has(path),
+      remoteKey: remoteKey(plan, s),
+      env: s.keys.map((k) => secretEnvName(s.name, k.name)),
+      // For making it by hand: values that are not secret, and labels.
+      literalList: Object.entries(s.literals ?? {}).map(([key, value]) => ({ key, value })),
+      labelList: Object.entries(s.labels ?? {}).map(([k, v]) => `${k}=${v}`),
+    };
   });
   const missing = items.filter((i) => !i.inRepo);
   const certificatePath = sealedSecretsCertPath(cluster.name);
@@ -42,6 +51,20 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
         ? { ...SEALED_SECRETS_CONTROLLER, scope: plan.answers.sealingScope, certificatePath, certificate: certificate ? certificatePath : undefined, validTo: certificate?.validTo.toISOString().slice(0, 10) }
         : undefined,
     external: plan.secrets === 'external-secrets' ? { store: plan.answers.secretStore } : undefined,
+  };
+}
+
+/** The hub's README: the clusters it deploys to and their registrations. */
+function fleetDoc(plan: Plan, secrets: ReturnType<typeof secretsDoc>['items']) {
+  return {
+    dir: fleetDir(plan.hub!),
+    external: plan.secrets === 'external-secrets',
+    clusters: plan.clusters
+      .filter((c) => c.name !== plan.hub)
+      .map((c) => {
+        const registration = secrets.find((s) => s.labels?.[CLUSTER_LABEL] === c.name)!;
+        return { name: c.name, provider: c.provider.title, environment: c.environment, inRepo: registration.inRepo, path: registration.path };
+      }),
   };
 }
 
@@ -121,7 +144,11 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       argocd: argocdBootstrap(plan),
       sandbox: cluster.sandbox ? { plan, cluster, checks, registry: SANDBOX_REGISTRY.name, ...sandboxFacts(plan, cluster) } : undefined,
     };
-    files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, 'cluster-README.md.hbs'), context));
+    const spoke = plan.hub !== undefined && plan.hub !== cluster.name;
+    const fleet = plan.hub === cluster.name ? fleetDoc(plan, context.secrets.items) : undefined;
+    const registration = spoke ? secretsDoc(plan, plan.clusters.find((c) => c.name === plan.hub)!, files).items.find((i) => i.labels?.[CLUSTER_LABEL] === cluster.name) : undefined;
+    const template = spoke ? 'spoke-README.md.hbs' : 'cluster-README.md.hbs';
+    files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, template), { ...context, fleet, hub: plan.hub, fleetDir: plan.hub && fleetDir(plan.hub), registration }));
   }
 
   const context = {

@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parseDocument } from 'yaml';
 import { HavenPlusError } from '../errors.js';
 import type { Plan } from '../plan.js';
 import { documents } from '../render/manifests.js';
@@ -53,14 +55,14 @@ export async function makeSecretFiles(plan: Plan, inputs: SecretInputs): Promise
       continue;
     }
     if (given.length > 0 && canMake(plan, spec, inputs.certificates)) {
-      const data = Object.fromEntries(spec.keys.map((k) => [k.name, inputs.values.get(valueKey(spec.cluster, spec.name, k.name))!]));
+      const data = { ...spec.literals, ...Object.fromEntries(spec.keys.map((k) => [k.name, inputs.values.get(valueKey(spec.cluster, spec.name, k.name))!])) };
       outcome.files.set(path, await secretFile(plan, spec, data, inputs));
       outcome.made.push(spec);
       continue;
     }
     const current = inputs.existing(path);
     if (current !== undefined) {
-      outcome.files.set(path, current);
+      outcome.files.set(path, spec.labels ? relabel(current, spec.labels) : current);
       outcome.kept.push(spec);
     } else outcome.missing.push(spec);
   }
@@ -70,10 +72,25 @@ export async function makeSecretFiles(plan: Plan, inputs: SecretInputs): Promise
   return outcome;
 }
 
+/**
+ * A kept SealedSecret with the labels of this run: labels are plain metadata of its template (not
+ * sealed), and they change with the cluster (an ApplicationSet selects on them). Unchanged text stays as it is.
+ */
+function relabel(text: string, labels: Record<string, string>): string {
+  // YAML 1.1 rules, as the generator writes: a label value "yes" stays a quoted string.
+  const doc = parseDocument(text, { version: '1.1' });
+  const path = ['spec', 'template', 'metadata', 'labels'];
+  if (doc.errors.length > 0 || doc.get('kind') !== 'SealedSecret') return text;
+  const current = (doc.toJS() as { spec?: { template?: { metadata?: { labels?: unknown } } } } | null)?.spec?.template?.metadata?.labels;
+  if (isDeepStrictEqual(current, labels)) return text;
+  doc.setIn(path, doc.createNode(labels));
+  return doc.toString({ lineWidth: 0, minContentWidth: 0, indent: 2, directives: false });
+}
+
 async function secretFile(plan: Plan, spec: SecretSpec, data: Record<string, string>, inputs: SecretInputs): Promise<string> {
   if (plan.secrets === 'sealed-secrets') {
     const scope = plan.answers.sealingScope;
-    const sealed = sealSecret(inputs.certificates.get(spec.cluster)!, { name: spec.name, namespace: spec.namespace, data }, scope);
+    const sealed = sealSecret(inputs.certificates.get(spec.cluster)!, { name: spec.name, namespace: spec.namespace, data, labels: spec.labels }, scope);
     return documents([sealed], `${spec.description}. Sealed for cluster ${spec.cluster} (${scope} scope); only its controller can open it.`);
   }
   const secret = {

@@ -66,12 +66,12 @@ export function hybridEncrypt(key: KeyObject, plaintext: Buffer, label: Buffer):
 /** A SealedSecret as kubeseal writes it; the scope annotation (if any) on it and on its template. */
 export function sealSecret(
   cert: SealingCertificate,
-  secret: { name: string; namespace: string; data: Record<string, string> },
+  secret: { name: string; namespace: string; data: Record<string, string>; labels?: Record<string, string> },
   scope: SealingScope = 'strict',
 ): Record<string, unknown> {
   const label = encryptionLabel(secret.namespace, secret.name, scope);
   const annotations = SCOPE_ANNOTATIONS[scope];
-  const metadata = { name: secret.name, namespace: secret.namespace, ...(scope === 'strict' ? {} : { annotations }) };
+  const metadata = { name: secret.name, namespace: secret.namespace, ...(secret.labels ? { labels: secret.labels } : {}), ...(scope === 'strict' ? {} : { annotations }) };
   const encryptedData: Record<string, string> = {};
   for (const key of Object.keys(secret.data).sort()) {
     encryptedData[key] = hybridEncrypt(cert.key, Buffer.from(secret.data[key], 'utf8'), label).toString('base64');

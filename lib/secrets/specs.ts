@@ -6,7 +6,7 @@
  */
 import type { SecretsStrategy } from '../answers.js';
 import type { ComponentDef, SecretDecl, Stage } from '../catalog.js';
-import type { Plan, PlannedCluster } from '../plan.js';
+import { clusterApps, type Plan, type PlannedCluster } from '../plan.js';
 
 export interface SecretSpec {
   cluster: string;
@@ -18,6 +18,49 @@ export interface SecretSpec {
   stage: Stage;
   /** The overlay the Secret's file belongs to. */
   dir: string;
+  /** Labels of the Secret (they are not secret: plain in a SealedSecret's template and an ExternalSecret's). */
+  labels?: Record<string, string>;
+  /** Keys with a value that is not secret and not asked for (sealed with the others, templated by an ExternalSecret). */
+  literals?: Record<string, string>;
+}
+
+/** Label of an Argo CD cluster Secret saying that a cluster runs a component: ApplicationSets select on it. */
+export const componentLabel = (id: string) => `components.haven-plus/${id}`;
+export const CLUSTER_LABEL = 'haven-plus/cluster';
+/** Where the hub keeps its ApplicationSets and the registrations of the clusters it deploys to. */
+export const fleetDir = (hub: string) => `clusters/${hub}/fleet`;
+
+/**
+ * The hub's Argo CD cluster Secret for a cluster it deploys to: the API server and credentials are
+ * secret values; the labels say which platform it belongs to and which components it runs.
+ */
+function registrationSpec(plan: Plan, hub: string, cluster: PlannedCluster): SecretSpec {
+  const components = [...new Set(clusterApps(plan, cluster).map((n) => n.component))].sort();
+  return {
+    cluster: hub,
+    component: 'argocd',
+    namespace: 'argocd',
+    name: `cluster-${cluster.name}`,
+    description: `Registration of cluster ${cluster.name} with the Argo CD of hub ${hub}`,
+    keys: [
+      { name: 'server', description: `API server URL of cluster ${cluster.name} (https://…:6443)` },
+      {
+        name: 'config',
+        description: `Argo CD cluster config JSON for ${cluster.name}: {"bearerToken":"<token of a cluster-admin ServiceAccount>","tlsClientConfig":{"caData":"<base64 CA>"}}`,
+      },
+    ],
+    stage: 'controller',
+    dir: fleetDir(hub),
+    labels: {
+      'argocd.argoproj.io/secret-type': 'cluster',
+      'app.kubernetes.io/part-of': plan.name,
+      [CLUSTER_LABEL]: cluster.name,
+      'haven-plus/provider': cluster.provider.id,
+      ...(cluster.environment ? { 'haven-plus/environment': cluster.environment } : {}),
+      ...Object.fromEntries(components.map((id) => [componentLabel(id), 'true'])),
+    },
+    literals: { name: cluster.name },
+  };
 }
 
 /** File name of a Secret for a strategy: SOPS files match the `.sops.yaml` creation rule. */
@@ -56,12 +99,14 @@ export function secretSpec(def: ComponentDef, secret: SecretDecl, planned: Plann
   };
 }
 
-/** The Secrets one cluster needs, in component order. */
+/** The Secrets one cluster needs, in component order; a hub's then register the clusters it deploys to. */
 export function clusterSecretSpecs(plan: Plan, cluster: PlannedCluster): SecretSpec[] {
-  return cluster.components.flatMap((id) => {
+  const own = cluster.components.flatMap((id) => {
     const def = plan.components.find((c) => c.def.id === id)!.def;
     return def.secrets.map((s) => secretSpec(def, s, cluster));
   });
+  if (plan.hub !== cluster.name) return own;
+  return [...own, ...plan.clusters.filter((c) => c.name !== plan.hub).map((c) => registrationSpec(plan, cluster.name, c))];
 }
 
 /** Every Secret the plan's clusters need, in cluster then component order. */

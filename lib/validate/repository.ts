@@ -9,6 +9,7 @@ import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { buildKustomization, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
+import { expandApplicationSets, generatedKey } from './applicationset.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from './schemas.js';
@@ -123,6 +124,10 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
 
   const kustomizations = builds.size;
   const consumed = substituteVariables(files, builds, findings);
+  // A hub's ApplicationSets: the Applications they generate for each registered cluster.
+  const fleet = expandApplicationSets(files, builds);
+  findings.push(...fleet.findings);
+  for (const [cluster, objects] of fleet.generated) builds.set(generatedKey(cluster), { dir: generatedKey(cluster), objects, unsupported: [], errors: [] });
 
   // Every object: built objects (with their origin; substituted where Flux substitutes), and manifests outside any build.
   const subjects: { object: K8sObject; file: string }[] = [];
@@ -159,7 +164,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     if (r.checked) schemasChecked++;
   }
 
-  const refs = checkReferences(files, builds, catalog);
+  const refs = checkReferences(files, builds, catalog, fleet.projects);
   findings.push(...refs.findings);
 
   // Chart values: Flux HelmReleases (as built, overlays merged) and Argo CD Helm sources.
@@ -207,25 +212,26 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), ref, spec.values ?? {}, '/spec/values');
     }
   }
-  for (const [file, text] of files.entries()) {
-    if (!file.startsWith('clusters/') || !file.endsWith('.yaml')) continue;
-    for (const app of objectsOf(text).filter((o) => o.kind === 'Application')) {
-      const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
-      for (const [i, s] of sources.entries()) {
-        if (!s.helm) continue;
-        let values: Record<string, unknown> = {};
-        for (const f of s.helm.valueFiles ?? []) {
-          const text2 = files.get(f.replace(/^\$values\//, ''));
-          if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
-        }
-        if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
-        const ref = s.chart
-          ? { chart: s.chart, version: s.targetRevision }
-          : s.repoURL.startsWith('oci://')
-            ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
-            : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
-        checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`);
+  const applications = [
+    ...files.entries().filter(([file]) => file.startsWith('clusters/') && file.endsWith('.yaml')).flatMap(([file, text]) => objectsOf(text).filter((o) => o.kind === 'Application').map((app) => ({ file, app }))),
+    ...[...fleet.generated.values()].flat().map((b) => ({ file: b.origin, app: b.object })),
+  ];
+  for (const { file, app } of applications) {
+    const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
+    for (const [i, s] of sources.entries()) {
+      if (!s.helm) continue;
+      let values: Record<string, unknown> = {};
+      for (const f of s.helm.valueFiles ?? []) {
+        const text2 = files.get(f.replace(/^\$values\//, ''));
+        if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
       }
+      if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
+      const ref = s.chart
+        ? { chart: s.chart, version: s.targetRevision }
+        : s.repoURL.startsWith('oci://')
+          ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
+          : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
+      checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`);
     }
   }
 

@@ -11,7 +11,7 @@ import type { FileSet } from '../fileset.js';
 import { error, type Finding } from './findings.js';
 export type { Finding } from './findings.js';
 
-interface K8sObject {
+export interface K8sObject {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; namespace?: string };
@@ -42,7 +42,7 @@ export function validateStructure(files: FileSet): Finding[] {
   }
   const dirHasKustomization = (dir: string) => files.has(`${dir}/kustomization.yaml`);
   const paths = files.paths();
-  const directories = new Set(paths.flatMap((p) => p.split('/').slice(0, -1).map((_part, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const directories = directoriesOf(files);
 
   // Flux Kustomizations per cluster: dependsOn targets exist, paths build.
   const clusters = new Set(paths.filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]));
@@ -73,22 +73,31 @@ export function validateStructure(files: FileSet): Finding[] {
     for (const [file, objs] of parsed.entries()) {
       if (!file.startsWith(`clusters/${cluster}/`)) continue;
       const apps = objs.filter((x) => x.kind === 'Application' && x.apiVersion?.startsWith('argoproj.io/'));
-      for (const o of apps) {
-        const spec = o.spec as { source?: { repoURL?: string; path?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[] } }[] };
-        // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
-        // path) and not manifests of another repository (a single source whose repoURL is not ours).
-        const single = spec.source?.path && (!spec.source.repoURL || ownRepos.size === 0 || ownRepos.has(spec.source.repoURL)) ? spec.source.path : undefined;
-        const gitPaths = [single, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm') && !s.repoURL?.startsWith('oci://')).map((s) => s.path)];
-        for (const p of gitPaths) {
-          if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push(error('reference', file, `Application ${o.metadata?.name}: source path ${p} does not exist`));
-        }
-        for (const s of spec.sources ?? []) {
-          for (const v of s.helm?.valueFiles ?? []) {
-            const f = v.replace(/^\$values\//, '');
-            if (!files.has(f)) findings.push(error('reference', file, `Application ${o.metadata?.name}: value file ${v} does not exist`));
-          }
-        }
-      }
+      for (const o of apps) findings.push(...applicationPaths(o, `Application ${o.metadata?.name}`, file, files, directories, ownRepos));
+    }
+  }
+  return findings;
+}
+
+/** Directories of a FileSet (every prefix of every path). */
+export const directoriesOf = (files: FileSet) => new Set(files.paths().flatMap((p) => p.split('/').slice(0, -1).map((_part, i, parts) => parts.slice(0, i + 1).join('/'))));
+
+/** An Argo CD Application's paths and value files in this repository (`ownRepos`: its URLs, when known) exist. */
+export function applicationPaths(o: K8sObject, what: string, file: string, files: FileSet, directories: Set<string>, ownRepos: Set<string>): Finding[] {
+  const findings: Finding[] = [];
+  const spec = o.spec as { source?: { repoURL?: string; path?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[]; ignoreMissingValueFiles?: boolean } }[] };
+  // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
+  // path) and not manifests of another repository (a single source whose repoURL is not ours).
+  const single = spec.source?.path && (!spec.source.repoURL || ownRepos.size === 0 || ownRepos.has(spec.source.repoURL)) ? spec.source.path : undefined;
+  const gitPaths = [single, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('helm') && !s.repoURL?.startsWith('oci://')).map((s) => s.path)];
+  for (const p of gitPaths) {
+    if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push(error('reference', file, `${what}: source path ${p} does not exist`));
+  }
+  for (const s of spec.sources ?? []) {
+    if (s.helm?.ignoreMissingValueFiles) continue;
+    for (const v of s.helm?.valueFiles ?? []) {
+      const f = v.replace(/^\$values\//, '');
+      if (!files.has(f)) findings.push(error('reference', file, `${what}: value file ${v} does not exist`));
     }
   }
   return findings;
