@@ -73,7 +73,7 @@ interface Target {
 
 const inCluster = (cluster: PlannedCluster): Target => ({ name: cluster.name, server: IN_CLUSTER, project: PROJECT, clusters: [cluster.name], retries: 10 });
 
-function application(plan: Plan, target: Target, node: AppNode, files: FileSet): Record<string, unknown> {
+function applicationSpec(plan: Plan, target: Target, node: AppNode, files: FileSet): Record<string, unknown> {
   const def = plan.components.find((c) => c.def.id === node.component)!.def;
   const repoURL = plan.gitRemote!;
   const everywhere = (path: (cluster: string) => string) => target.clusters.every((c) => files.has(path(c)));
@@ -147,7 +147,7 @@ function appOfApps(plan: Plan, cluster: PlannedCluster, node: AppNode, files: Fi
       annotations: { 'argocd.argoproj.io/sync-wave': String(node.wave) },
       finalizers: ['resources-finalizer.argocd.argoproj.io'],
     },
-    spec: application(plan, inCluster(cluster), node, files),
+    spec: applicationSpec(plan, inCluster(cluster), node, files),
   };
 }
 
@@ -263,7 +263,7 @@ function renderFleet(files: FileSet, plan: Plan, hub: string): void {
   for (const { node, clusters } of [...nodes.values()].sort((a, b) => a.node.wave - b.node.wave || a.node.id.localeCompare(b.node.id))) {
     const running = spokes.filter((c) => c.components.includes(node.component)).map((c) => c.name);
     if (running.join() !== clusters.join()) throw new Error(`internal: ${node.id} is on ${clusters.join(', ')}, its component on ${running.join(', ')}`);
-    const spec = application(plan, { ...GENERATED, project: FLEET_PROJECT, clusters, retries: -1 }, node, files);
+    const spec = applicationSpec(plan, { ...GENERATED, project: FLEET_PROJECT, clusters, retries: -1 }, node, files);
     const templated = JSON.stringify(spec).match(/\{\{[^}]*\}\}/g) ?? [];
     const unknown = templated.filter((t) => !Object.values(GENERATED).includes(t));
     if (unknown.length > 0) throw new Error(`internal: ${node.id} has ${unknown.join(', ')}, which the ApplicationSet would template`);
