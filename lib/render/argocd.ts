@@ -151,6 +151,21 @@ function appOfApps(plan: Plan, cluster: PlannedCluster, node: AppNode, files: Fi
   };
 }
 
+/** An Application of this repository's manifests at `path`, applied into argocd after the platform's waves. */
+function lastWaveApplication(plan: Plan, name: string, wave: number, path: string): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    spec: {
+      project: PROJECT,
+      source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path },
+      destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+      syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
+    },
+  };
+}
+
 function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): void {
   const dir = `clusters/${cluster.name}`;
   const apps = clusterApps(plan, cluster);
@@ -175,22 +190,14 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
     files.add(`${dir}/apps/${node.id}.yaml`, documents([appOfApps(plan, cluster, node, files)], `Sync wave ${node.wave}${node.dependsOn.length ? `: after ${node.dependsOn.join(', ')}` : ''}.`));
     resources.push(`${node.id}.yaml`);
   }
-  if (tenants.length > 0) {
+  // After the platform: the tenants, and on a hub the other clusters (once the hub is in place).
+  const last = (name: string, path: string, comment: string) => {
     const wave = tenantsWave(apps);
-    const app = {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'tenants', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-      spec: {
-        project: PROJECT,
-        source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path: TENANTS_DIR },
-        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
-        syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
-      },
-    };
-    files.add(`${dir}/apps/tenants.yaml`, documents([app], `Sync wave ${wave}: the tenants (${TENANTS_DIR}/), after the platform.`));
-    resources.push('tenants.yaml');
-  }
+    files.add(`${dir}/apps/${name}.yaml`, documents([lastWaveApplication(plan, name, wave, path)], `Sync wave ${wave}: ${comment}`));
+    resources.push(`${name}.yaml`);
+  };
+  if (tenants.length > 0) last('tenants', TENANTS_DIR, `the tenants (${TENANTS_DIR}/), after the platform.`);
+  if (plan.hub === cluster.name) last('fleet', fleetDir(cluster.name), `the other clusters (${fleetDir(cluster.name)}/), once this hub is in place.`);
   // The root Application is one of the resources it manages: after `kubectl apply` once, changes to
   // it arrive through git like everything else. No resources finalizer: deleting the root must never
   // cascade into deleting the platform.
@@ -205,22 +212,6 @@ function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): voi
       syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
     },
   };
-  if (plan.hub === cluster.name) {
-    const wave = tenantsWave(apps);
-    const app = {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'fleet', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-      spec: {
-        project: PROJECT,
-        source: { repoURL: plan.gitRemote!, targetRevision: plan.branch, path: fleetDir(cluster.name) },
-        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
-        syncPolicy: syncPolicy({}, ['ServerSideApply=true']),
-      },
-    };
-    files.add(`${dir}/apps/fleet.yaml`, documents([app], `Sync wave ${wave}: the other clusters (${fleetDir(cluster.name)}/), once this hub is in place.`));
-    resources.push('fleet.yaml');
-  }
   files.add(`${dir}/apps/root.yaml`, documents([root], `App of apps for cluster ${cluster.name}: apply once after installing Argo CD (see ../README.md); it then manages\n${dir}/apps, itself included.`));
   resources.push('root.yaml');
   files.add(`${dir}/apps/kustomization.yaml`, kustomization(resources));

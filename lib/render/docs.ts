@@ -55,14 +55,14 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
 }
 
 /** The hub's README: the clusters it deploys to and their registrations. */
-function fleetDoc(plan: Plan, secrets: ReturnType<typeof secretsDoc>['items']) {
+function fleetDoc(plan: Plan, registrations: Map<string, ReturnType<typeof secretsDoc>['items'][number]>) {
   return {
     dir: fleetDir(plan.hub!),
     external: plan.secrets === 'external-secrets',
     clusters: plan.clusters
       .filter((c) => c.name !== plan.hub)
       .map((c) => {
-        const registration = secrets.find((s) => s.labels?.[CLUSTER_LABEL] === c.name)!;
+        const registration = registrations.get(c.name)!;
         return { name: c.name, provider: c.provider.title, environment: c.environment, inRepo: registration.inRepo, path: registration.path };
       }),
   };
@@ -131,6 +131,10 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
   }
   const checks = [...covered].map(([title, components]) => ({ title, components: [...components] }));
 
+  // A hub's registrations, by cluster: each other cluster's README points at its own.
+  const hub = plan.clusters.find((c) => c.name === plan.hub);
+  const hubSecrets = hub ? secretsDoc(plan, hub, files).items : [];
+  const registrations = new Map(hubSecrets.flatMap((i) => (i.labels?.[CLUSTER_LABEL] ? [[i.labels[CLUSTER_LABEL], i] as const] : [])));
   for (const cluster of plan.clusters) {
     const checks = [...cluster.provider.check, ...(cluster.storageClass ? [] : ['no StorageClass is set: volumes use the cluster default class.'])];
     const context = {
@@ -145,8 +149,8 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       sandbox: cluster.sandbox ? { plan, cluster, checks, registry: SANDBOX_REGISTRY.name, ...sandboxFacts(plan, cluster) } : undefined,
     };
     const spoke = plan.hub !== undefined && plan.hub !== cluster.name;
-    const fleet = plan.hub === cluster.name ? fleetDoc(plan, context.secrets.items) : undefined;
-    const registration = spoke ? secretsDoc(plan, plan.clusters.find((c) => c.name === plan.hub)!, files).items.find((i) => i.labels?.[CLUSTER_LABEL] === cluster.name) : undefined;
+    const fleet = plan.hub === cluster.name ? fleetDoc(plan, registrations) : undefined;
+    const registration = spoke ? registrations.get(cluster.name) : undefined;
     const template = spoke ? 'spoke-README.md.hbs' : 'cluster-README.md.hbs';
     files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, template), { ...context, fleet, hub: plan.hub, fleetDir: plan.hub && fleetDir(plan.hub), registration }));
   }
