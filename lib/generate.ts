@@ -122,10 +122,13 @@ export async function prepare(
 }
 
 /** Non-interactive resolution: defaults for what is missing (with --yes) or an error naming every missing answer. */
-export function resolveNonInteractive(raw: RawAnswers, ctx: QuestionContext, useDefaults: boolean): Answers {
+/** Answers about one run, not the repository: never stored, so a re-run takes their defaults unless given. */
+const PER_RUN_ANSWERS = new Set(['push']);
+
+export function resolveNonInteractive(raw: RawAnswers, ctx: QuestionContext, useDefaults: boolean, rerun = false): Answers {
   if (useDefaults) return resolveAnswers(withDefaults(raw, ctx), ctx);
   // Flag-only answers (never prompted) always take their defaults; every other answer must be given.
-  return resolveAnswers(withDefaults(raw, ctx, (q) => q.promptable === false), ctx);
+  return resolveAnswers(withDefaults(raw, ctx, (q) => q.promptable === false || (rerun && PER_RUN_ANSWERS.has(q.name))), ctx);
 }
 
 /** The subject of a plain run: a first generation or a re-run. */

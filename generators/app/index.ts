@@ -195,7 +195,7 @@ export default class AppGenerator extends Generator {
   async prompting(): Promise<void> {
     if (!this._interactive) {
       try {
-        this.answers = resolveNonInteractive(this.raw, this.ctx, Boolean(this._opt('yes')));
+        this.answers = resolveNonInteractive(this.raw, this.ctx, Boolean(this._opt('yes')), !this.initialRun);
       } catch (error) {
         if (error instanceof AnswersError && !this._opt('yes')) {
           throw new HavenPlusError(
