@@ -62,7 +62,12 @@ const DAY_TWO: { name: string; argument?: string; description: string; extra?: O
     extra: [new Option('--cluster <name>', 'only this cluster (default: every cluster)'), new Option('--remove', 'take the component out instead of adding it')],
     example: 'haven-plus component velero --cluster prod',
   },
-  { name: 'upgrade', description: "move the repository to this version's catalog (chart versions, templates), showing what changes first", example: 'haven-plus upgrade --dry-run' },
+  {
+    name: 'upgrade',
+    description: "move the repository to this version's catalog (chart versions, templates), showing what changes first",
+    extra: [new Option('--environments <env,...>', 'move only these environments to the new chart versions; the others are held at what they run now')],
+    example: 'haven-plus upgrade --environments test',
+  },
 ];
 
 function buildProgram(): Command {

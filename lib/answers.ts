@@ -13,6 +13,7 @@ import {
   CLUSTER_SETTINGS,
   parseClusterComponent,
   parseClusterSetting,
+  parseEnvironmentVersion,
   parseClusterSpec,
   parseTenantSpec,
   runs,
@@ -46,6 +47,14 @@ export interface ClusterAnswer {
   s3Endpoint?: string;
 }
 
+/** A chart release held at a version in one environment. */
+export interface EnvironmentVersion {
+  environment: string;
+  /** The release's name in the catalog (the HelmRelease / Application name). */
+  release: string;
+  version: string;
+}
+
 /** ClusterAnswer field of each cluster setting. */
 const SETTING_FIELD = { environment: 'environment', region: 'region', domain: 'domain', 'storage-class': 'storageClass', 's3-endpoint': 's3Endpoint' } as const;
 
@@ -70,6 +79,8 @@ export interface Answers {
   topology: Topology;
   /** The cluster running Argo CD for every cluster (topology hub). */
   hubCluster?: string;
+  /** Chart releases held at a version in one environment (the others take the catalog's pins), sorted. */
+  environmentVersions: EnvironmentVersion[];
   /** The component set --components defaulted to (unset when --components was given). */
   preset?: string;
   components: string[];
@@ -277,7 +288,7 @@ export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ct
     const seen = new Set<string>();
     for (const v of value as string[]) {
       const setting = parseClusterSetting(v);
-      const key = q.name === 'clusters' ? parseClusterSpec(v).name : q.name === 'tenants' ? parseTenantSpec(v).name : q.name === 'cluster-settings' ? `${setting.cluster}.${setting.key}` : v;
+      const key = q.name === 'clusters' ? parseClusterSpec(v).name : q.name === 'tenants' ? parseTenantSpec(v).name : q.name === 'cluster-settings' || q.name === 'environment-versions' ? `${setting.cluster}.${setting.key}` : v;
       if (seen.has(key)) problems.push({ answer: q.name, problem: `${JSON.stringify(key)} is given twice`, allowed });
       seen.add(key);
     }
@@ -325,6 +336,9 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     overlays: (raw.overlays as OverlayLayout | undefined) ?? 'per-cluster',
     topology: (raw.topology as Topology | undefined) ?? 'per-cluster',
     hubCluster: raw.topology === 'hub' ? (raw['hub-cluster'] as string) : undefined,
+    environmentVersions: ((raw['environment-versions'] as string[] | undefined) ?? [])
+      .map((v) => parseEnvironmentVersion(v))
+      .sort((x, y) => x.environment.localeCompare(y.environment) || x.release.localeCompare(y.release)),
     preset: raw.preset as string | undefined,
     components: [...(raw.components as string[])],
     objectStorage: raw['object-storage'] as ObjectStorageBackend | undefined,
@@ -414,6 +428,10 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       allowed: 'leave it out, or use --certificate-issuer letsencrypt',
     });
   }
+  const held = given['environment-versions'];
+  if (Array.isArray(held) && held.length > 0 && !a.clusters.some((c) => c.environment !== undefined)) {
+    problems.push({ answer: 'environment-versions', problem: 'no cluster has an environment to hold a version in', allowed: 'give clusters environments first (--cluster-settings <cluster>.environment=<name>, or environment: in --clusters-file)' });
+  }
   if (a.hubCluster === undefined && given['hub-cluster'] !== undefined) {
     problems.push({ answer: 'hub-cluster', problem: 'is only used with --topology hub', allowed: 'leave it out, or add --topology hub (Argo CD)' });
   }
@@ -474,6 +492,7 @@ export function toStored(a: Answers): RawAnswers {
     preset: a.preset,
     components: a.components,
     'cluster-components': a.clusters.flatMap((c) => c.components.map((id) => `${c.name}=${id}`)),
+    'environment-versions': a.environmentVersions.map((p) => `${p.environment}.${p.release}=${p.version}`),
     'cluster-settings': a.clusters.flatMap((c) => CLUSTER_SETTINGS.flatMap((key) => (c[SETTING_FIELD[key]] === undefined ? [] : [`${c.name}.${key}=${c[SETTING_FIELD[key]]}`]))),
     'object-storage': a.objectStorage,
     region: a.region,
@@ -501,6 +520,6 @@ export function toStored(a: Answers): RawAnswers {
   const ordered: RawAnswers = {};
   // Only what applies: an answer of a component taken out again leaves no trace.
   for (const q of QUESTIONS) if (raw[q.name] !== undefined && (!q.when || q.when(raw))) ordered[q.name] = raw[q.name];
-  for (const key of ['cluster-components', 'cluster-settings']) if ((ordered[key] as string[] | undefined)?.length === 0) delete ordered[key];
+  for (const key of ['cluster-components', 'cluster-settings', 'environment-versions']) if ((ordered[key] as string[] | undefined)?.length === 0) delete ordered[key];
   return ordered;
 }

@@ -164,6 +164,11 @@ export function summarize(plan: Plan): string[] {
   for (const [how, names] of groups) {
     lines.push(`  cluster${names.length > 1 ? 's' : ''} ${abbreviate(names)} ${how}`);
   }
+  const releases = new Map(plan.components.flatMap(({ def }) => def.controller?.releases ?? []).map((r) => [r.name, r]));
+  for (const environment of plan.environments) {
+    const held = plan.answers.environmentVersions.filter((p) => p.environment === environment);
+    if (held.length > 0) lines.push(`  held in ${environment}: ${held.map((p) => `${p.release} ${p.version} (this generator pins ${releases.get(p.release)!.version})`).join(', ')}`);
+  }
   return lines;
 }
 

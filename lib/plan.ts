@@ -90,6 +90,8 @@ export interface Plan {
   /** Every component used by any cluster, in dependency order. */
   components: PlannedComponent[];
   clusters: PlannedCluster[];
+  /** The clusters' environments in the order their first clusters come (test, acceptance, production): each has its own layer of chart versions and values. */
+  environments: string[];
   databases: PlannedDatabase[];
   /** Namespaces whose pods may connect to the databases (NetworkPolicy). */
   databaseClients: string[];
@@ -100,6 +102,12 @@ export interface Plan {
   /** Encrypted or sealed Secret files (path → content), made before rendering (they are not a pure function of the answers). */
   secretFiles: ReadonlyMap<string, string>;
   generator: { name: string; version: string };
+}
+
+/** The version of a chart release in an environment: held there (--environment-versions), else the catalog's pin. */
+export function releaseVersion(plan: Plan, release: Release, environment: string | undefined): string {
+  if (environment === undefined) return release.version;
+  return plan.answers.environmentVersions.find((p) => p.environment === environment && p.release === release.name)?.version ?? release.version;
 }
 
 /** A node of the per-cluster delivery graph: a Flux Kustomization, or a group of Argo CD Applications. */
@@ -168,13 +176,22 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   }
 
   const allIds = topoSort([...new Set(clusters.flatMap((c) => c.components))], catalog);
+  // A held version applies where a cluster of its environment runs the release and it differs from the pin;
+  // others are dropped (a component taken out, an environment promoted), so the stored answers stay true.
+  const releasesIn = (environment: string) =>
+    new Map(clusters.filter((c) => c.environment === environment).flatMap((c) => c.components.flatMap((id) => catalog.components.get(id)!.controller?.releases ?? [])).map((r) => [r.name, r]));
+  const environmentVersions = answers.environmentVersions.filter((p) => {
+    const release = releasesIn(p.environment).get(p.release);
+    return release !== undefined && release.version !== p.version;
+  });
   return {
     name: answers.name,
     engine: answers.engine,
     hub: answers.hubCluster,
     branch: answers.branch,
     gitRemote: answers.gitRemote,
-    answers,
+    answers: environmentVersions.length === answers.environmentVersions.length ? answers : { ...answers, environmentVersions },
+    environments: [...new Set(clusters.flatMap((c) => (c.environment ? [c.environment] : [])))],
     components: allIds.map((id) => ({ def: catalog.components.get(id)!, reasons: reasons.get(id) ?? [] })),
     clusters,
     databases: allIds.includes('postgres') ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` })) : [],

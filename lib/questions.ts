@@ -135,6 +135,39 @@ function checkClusterSetting(spec: string, answers: RawAnswers, ctx: QuestionCon
   return problem ? `cluster ${cluster}: ${key} ${problem}` : undefined;
 }
 
+/** Parses `environment.release=version` (a chart release held at a version in one environment). */
+export function parseEnvironmentVersion(spec: string): { environment: string; release: string; version: string } {
+  const eq = spec.indexOf('=');
+  const dot = spec.indexOf('.');
+  if (eq < 0 || dot < 0 || dot > eq) return { environment: '', release: '', version: '' };
+  return { environment: spec.slice(0, dot), release: spec.slice(dot + 1, eq), version: spec.slice(eq + 1) };
+}
+
+/** The environments of the clusters answered so far (--cluster-settings cluster.environment=…), in the order of their first clusters. */
+export function environmentsOf(answers: RawAnswers): string[] {
+  const settings = Array.isArray(answers['cluster-settings']) ? (answers['cluster-settings'] as string[]).map((v) => parseClusterSetting(v)) : [];
+  const environments = clusterNames(answers).flatMap((c) => settings.filter((s) => s.key === 'environment' && s.cluster === c).map((s) => s.value));
+  return [...new Set(environments)];
+}
+
+/** A chart version or git tag: what Helm, Flux and Argo CD accept, and nothing that could leave a YAML scalar or a path. */
+const VERSION = /^v?[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
+
+/** Every chart release of the catalog, by name. */
+const releaseNames = (ctx: QuestionContext): string[] => [...ctx.catalog.components.values()].flatMap((c) => (c.controller?.releases ?? []).map((r) => r.name)).sort();
+
+function checkEnvironmentVersion(spec: string, answers: RawAnswers, ctx: QuestionContext): string | undefined {
+  const { environment, release, version } = parseEnvironmentVersion(spec);
+  if (!environment) return `${JSON.stringify(spec)} is not environment.release=version`;
+  const environments = environmentsOf(answers);
+  if (!environments.includes(environment)) {
+    return `${JSON.stringify(environment)} is not the environment of any cluster (${environments.join(', ') || 'none: give clusters one with --cluster-settings <cluster>.environment=<name>'})`;
+  }
+  if (!releaseNames(ctx).includes(release)) return `${JSON.stringify(release)} is not a chart release (${releaseNames(ctx).join(', ')})`;
+  if (!VERSION.test(version)) return `${environment}.${release}: ${JSON.stringify(version)} is not a chart version or tag (letters, digits, . + _ -; at most 64)`;
+  return undefined;
+}
+
 /** Parses `name=url`. */
 export function parseTenantSpec(spec: string): { name: string; url: string } {
   const at = spec.indexOf('=');
@@ -255,6 +288,18 @@ export const QUESTIONS: Question[] = [
     valueName: '<cluster.setting=value,...>',
     allowed: () => `cluster.setting=value, a cluster of --clusters; settings: environment (a label), region, domain, storage-class, s3-endpoint (each as its platform-wide answer)`,
     check: (v, a, ctx) => checkClusterSetting(v, a, ctx),
+    optional: true,
+    promptable: false,
+  },
+  {
+    name: 'environment-versions',
+    type: 'list',
+    message: 'Chart versions held in one environment, as environment.release=version',
+    description: 'hold a chart release at a version in one environment (the others take this generator\'s pins), as environment.release=version, comma-separated; `haven-plus upgrade --environments <env>` sets them',
+    valueName: '<env.release=version,...>',
+    allowed: (ctx) => `environment.release=version: an environment of --cluster-settings, a chart release (${releaseNames(ctx).join(', ')}) and a version`,
+    check: (v, a, ctx) => checkEnvironmentVersion(v, a, ctx),
+    when: (a) => environmentsOf(a).length > 0,
     optional: true,
     promptable: false,
   },

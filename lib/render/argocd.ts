@@ -7,8 +7,8 @@
 import { posix } from 'node:path';
 import type { ComponentDef } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { clusterApps, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
-import { clusterSecretSpecs, componentLabel, fleetDir, secretPath } from '../secrets/specs.js';
+import { clusterApps, releaseVersion, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterSecretSpecs, componentLabel, ENVIRONMENT_LABEL, fleetDir, secretPath } from '../secrets/specs.js';
 import { clusterValues, clustersRunning, componentPath, externalSecret, renderConfig, renderSecrets } from './components.js';
 import { DESCRIPTION_ANNOTATION, documents, kustomization, podSecurityLabels } from './manifests.js';
 import { toYaml } from './template.js';
@@ -28,6 +28,20 @@ const controllerSecretsDir = (def: ComponentDef, cluster: string) => `${componen
 function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
   for (const r of def.controller?.releases ?? []) {
     if (Object.keys(r.values).length > 0) files.add(valuesFile(def, r.name, 'base'), toYaml(r.values));
+    if (r.kind !== 'manifests') {
+      for (const environment of plan.environments) {
+        const clusters = clustersRunning(plan, def.id).filter((c) => c.environment === environment).map((c) => c.name);
+        if (clusters.length === 0) continue;
+        files.add(
+          valuesFile(def, r.name, `environments/${environment}`),
+          `# Values of ${r.name} in environment ${environment} (clusters ${clusters.join(', ')}), over the base values;
+` +
+            `# each cluster's own come after them (overlays/<cluster>/). Its version is the targetRevision of its Application.
+{}
+`,
+        );
+      }
+    }
     for (const cluster of clustersRunning(plan, def.id)) {
       const values = clusterValues(def, r, plan, cluster);
       if (Object.keys(values).length > 0) files.add(valuesFile(def, r.name, `overlays/${cluster.name}`), toYaml(values));
@@ -68,10 +82,12 @@ interface Target {
   project: string;
   /** The clusters it stands for. */
   clusters: string[];
+  /** Their environment: its chart versions and values layer. */
+  environment?: string;
   retries: number;
 }
 
-const inCluster = (cluster: PlannedCluster): Target => ({ name: cluster.name, server: IN_CLUSTER, project: PROJECT, clusters: [cluster.name], retries: 10 });
+const inCluster = (cluster: PlannedCluster): Target => ({ name: cluster.name, server: IN_CLUSTER, project: PROJECT, clusters: [cluster.name], environment: cluster.environment, retries: 10 });
 
 function applicationSpec(plan: Plan, target: Target, node: AppNode, files: FileSet): Record<string, unknown> {
   const def = plan.components.find((c) => c.def.id === node.component)!.def;
@@ -85,7 +101,7 @@ function applicationSpec(plan: Plan, target: Target, node: AppNode, files: FileS
     const r = node.release;
     spec = {
       project: target.project,
-      source: { repoURL: r.source.url, path: r.chart, targetRevision: r.version, ...(r.patches.length > 0 ? { kustomize: { patches: r.patches } } : {}) },
+      source: { repoURL: r.source.url, path: r.chart, targetRevision: releaseVersion(plan, r, target.environment), ...(r.patches.length > 0 ? { kustomize: { patches: r.patches } } : {}) },
       destination: { server: target.server, namespace: def.namespace },
       syncPolicy: {
         ...policy({ managedNamespaceMetadata: namespaceMetadata(plan, def) }, ['CreateNamespace=true', 'ServerSideApply=true']),
@@ -95,19 +111,23 @@ function applicationSpec(plan: Plan, target: Target, node: AppNode, files: FileS
   } else if (node.release) {
     const r = node.release;
     const overlay = (cluster: string) => valuesFile(def, r.name, `overlays/${cluster}`);
+    // Base, then the environment's values, then the cluster's own.
+    const layer = target.environment === undefined ? undefined : valuesFile(def, r.name, `environments/${target.environment}`);
     const valueFiles = [
       ...(files.has(valuesFile(def, r.name, 'base')) ? [valuesFile(def, r.name, 'base')] : []),
+      ...(layer !== undefined && files.has(layer) ? [layer] : []),
       ...(somewhere(overlay) ? [overlay(target.name)] : []),
     ].map((f) => `$values/${f}`);
+    const version = releaseVersion(plan, r, target.environment);
     // Some of an ApplicationSet's clusters have no values of their own for this release.
     const ignoreMissing = somewhere(overlay) && !everywhere(overlay);
     // Argo CD reads an OCI chart natively (oci:// repoURL, path "."), a git chart by path, a Helm repository chart by name.
     const chartSource: Record<string, unknown> =
       r.source.type === 'git'
-        ? { repoURL: r.source.url, path: r.chart, targetRevision: r.version }
+        ? { repoURL: r.source.url, path: r.chart, targetRevision: version }
         : r.source.type === 'oci'
-          ? { repoURL: r.source.url, path: '.', targetRevision: r.version }
-          : { repoURL: r.source.url, chart: r.chart, targetRevision: r.version };
+          ? { repoURL: r.source.url, path: '.', targetRevision: version }
+          : { repoURL: r.source.url, chart: r.chart, targetRevision: version };
     chartSource.helm = { releaseName: r.name, ...(valueFiles.length > 0 ? { valueFiles } : {}), ...(ignoreMissing ? { ignoreMissingValueFiles: true } : {}) };
     const sources: Record<string, unknown>[] = [chartSource, { repoURL, targetRevision: plan.branch, ref: 'values' }];
     // Secrets the chart reads at install come with the component's first release, in the same sync
@@ -251,32 +271,49 @@ function renderFleet(files: FileSet, plan: Plan, hub: string): void {
   };
   const resources = ['project.yaml'];
   files.add(`${dir}/project.yaml`, documents([project], 'What the ApplicationSets of the other clusters may deploy: these repositories, these namespaces.'));
+  // With environments, one ApplicationSet per environment: each has that environment's versions and values
+  // (its own line to change when promoting), and selects the clusters labelled with it.
+  const byEnvironment = plan.environments.length > 0;
   for (const { node, clusters } of [...nodes.values()].sort((a, b) => a.node.wave - b.node.wave || a.node.id.localeCompare(b.node.id))) {
     const running = spokes.filter((c) => c.components.includes(node.component)).map((c) => c.name);
     if (running.join() !== clusters.join()) throw new Error(`internal: ${node.id} is on ${clusters.join(', ')}, its component on ${running.join(', ')}`);
-    const spec = applicationSpec(plan, { ...GENERATED, project: FLEET_PROJECT, clusters, retries: -1 }, node, files);
-    const templated = JSON.stringify(spec).match(/\{\{[^}]*\}\}/g) ?? [];
-    const unknown = templated.filter((t) => !Object.values(GENERATED).includes(t));
-    if (unknown.length > 0) throw new Error(`internal: ${node.id} has ${unknown.join(', ')}, which the ApplicationSet would template`);
-    const set = {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'ApplicationSet',
-      metadata: { name: node.id, namespace: ARGOCD_NAMESPACE },
-      spec: {
-        goTemplate: true,
-        goTemplateOptions: ['missingkey=error'],
-        generators: [{ clusters: { selector: { matchLabels: { 'app.kubernetes.io/part-of': plan.name, [componentLabel(node.component)]: 'true' } } } }],
-        template: {
-          metadata: { name: `${GENERATED.name}.${node.id}`, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
-          spec,
+    const groups = new Map<string | undefined, string[]>();
+    for (const name of clusters) {
+      const environment = byEnvironment ? spokes.find((c) => c.name === name)!.environment : undefined;
+      groups.set(environment, [...(groups.get(environment) ?? []), name]);
+    }
+    for (const [environment, members] of [...groups].sort(([a], [b]) => (a ?? '').localeCompare(b ?? ''))) {
+      const spec = applicationSpec(plan, { ...GENERATED, project: FLEET_PROJECT, clusters: members, environment, retries: -1 }, node, files);
+      const templated = JSON.stringify(spec).match(/\{\{[^}]*\}\}/g) ?? [];
+      const unknown = templated.filter((t) => !Object.values(GENERATED).includes(t));
+      if (unknown.length > 0) throw new Error(`internal: ${node.id} has ${unknown.join(', ')}, which the ApplicationSet would template`);
+      const matchLabels = { 'app.kubernetes.io/part-of': plan.name, [componentLabel(node.component)]: 'true', ...(environment !== undefined ? { [ENVIRONMENT_LABEL]: environment } : {}) };
+      const selector = byEnvironment && environment === undefined ? { matchLabels, matchExpressions: [{ key: ENVIRONMENT_LABEL, operator: 'DoesNotExist' }] } : { matchLabels };
+      const name = environment === undefined ? node.id : `${node.id}.${environment}`;
+      const set = {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'ApplicationSet',
+        metadata: { name, namespace: ARGOCD_NAMESPACE },
+        spec: {
+          goTemplate: true,
+          goTemplateOptions: ['missingkey=error'],
+          generators: [{ clusters: { selector } }],
+          // Deleting or renaming an ApplicationSet (an environment added) must never cascade into the clusters'
+          // workloads: the generated Applications go, what they deployed stays until the new set adopts it.
+          syncPolicy: { preserveResourcesOnDeletion: true },
+          template: {
+            metadata: { name: `${GENERATED.name}.${node.id}`, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+            spec,
+          },
         },
-      },
-    };
-    files.add(
-      `${dir}/${node.id}.yaml`,
-      documents([set], `${node.id} on every cluster of ${plan.name} labelled ${componentLabel(node.component)}: now ${clusters.join(', ')}.\nIn an app-of-apps it would be wave ${node.wave}${node.dependsOn.length ? `, after ${node.dependsOn.join(', ')}` : ''}; here it retries until those are in place.`),
-    );
-    resources.push(`${node.id}.yaml`);
+      };
+      const labelled = `${componentLabel(node.component)}${environment !== undefined ? ` and ${ENVIRONMENT_LABEL}=${environment}` : byEnvironment ? ' without an environment' : ''}`;
+      files.add(
+        `${dir}/${name}.yaml`,
+        documents([set], `${node.id} on every cluster of ${plan.name} labelled ${labelled}: now ${members.join(', ')}.\nIn an app-of-apps it would be wave ${node.wave}${node.dependsOn.length ? `, after ${node.dependsOn.join(', ')}` : ''}; here it retries until those are in place.`),
+      );
+      resources.push(`${name}.yaml`);
+    }
   }
   // Registrations that exist (sealed when their values were given; ExternalSecrets always).
   for (const spec of clusterSecretSpecs(plan, plan.clusters.find((c) => c.name === hub)!).filter((s) => s.dir === dir)) {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
-import { clusterApps, clusterStages, objectStorageTitle, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterApps, clusterStages, objectStorageTitle, releaseVersion, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterCompliance } from './compliance.js';
 import { componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
@@ -112,6 +112,25 @@ function profileNames(files: FileSet): string[] {
 }
 
 /** `stagePaths`: the directory each Flux stage Kustomization builds (`<cluster>/<stage id>`), when not the cluster's own overlay. */
+/** Per environment, the version each release runs there (held ones marked), and where that line is. */
+function environmentVersionsDoc(plan: Plan) {
+  if (plan.environments.length === 0) return undefined;
+  const rows = plan.components.flatMap(({ def }) =>
+    (def.controller?.releases ?? []).flatMap((r) => {
+      const running = plan.environments.map((e) => plan.clusters.some((c) => c.environment === e && c.components.includes(def.id)));
+      if (!running.some(Boolean)) return [];
+      const cells = plan.environments.map((e, i) => {
+        if (!running[i]) return '-';
+        const version = releaseVersion(plan, r, e);
+        return version === r.version ? `\`${version}\`` : `**\`${version}\`** (held)`;
+      });
+      return [{ component: def.id, release: r.name, cells }];
+    }),
+  );
+  const hub = plan.hub !== undefined;
+  return { environments: plan.environments, first: plan.environments[0], last: plan.environments.at(-1), rows, flux: plan.engine === 'flux', argocd: plan.engine === 'argocd' && !hub, hub: hub ? fleetDir(plan.hub!) : undefined, held: plan.answers.environmentVersions.length > 0 };
+}
+
 export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<string, string>): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
   registerPartial('sandbox', join(TEMPLATES_DIR, 'engines', 'sandbox.md.hbs'));
@@ -163,6 +182,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     profiles: profileNames(files),
     components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespace: def.namespace })),
     releases,
+    environmentVersions: environmentVersionsDoc(plan),
     objectStorage: plan.clusters
       .filter((c) => c.objectStorage)
       .map((c) => ({ cluster: c.name, ...c.objectStorage!, buckets: c.objectStorage!.bucketList })),

@@ -55,7 +55,8 @@ function symbolicCluster(cluster: PlannedCluster): PlannedCluster {
   return {
     ...cluster,
     name: token('cluster_name'),
-    environment: t('cluster_environment', cluster.environment),
+    // Literal: a profile is per environment, and its overlays include the environment's layer by path.
+    environment: cluster.environment,
     domain: t('cluster_domain', cluster.domain),
     storageClass: t('storage_class', cluster.storageClass),
     keycloakHostname: t('keycloak_hostname', cluster.keycloakHostname),

@@ -2,15 +2,16 @@
  * Flux delivery, in the layout of the Haven+ reference (gitops-flux):
  *   clusters/<c>/infrastructure/<component>.yaml    Flux Kustomizations with dependsOn
  *   infrastructure/<component>/controller/{base,overlays/<c>}   sources + HelmReleases
+ *   infrastructure/<component>/controller/environments/<env>/  each environment's versions (a Component)
  *   infrastructure/<component>/config/{base,overlays/<c>}       plain manifests (shared with Argo CD)
  * clusters/<c>/flux-system/ is left to `flux bootstrap` (or the Flux Operator); its README says how.
  */
 import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { clusterStages, type Plan, type PlannedCluster, type StageNode } from '../plan.js';
-import { clusterValues, componentPath, renderConfig, renderOverlays, renderSecrets } from './components.js';
+import { clusterStages, releaseVersion, type Plan, type PlannedCluster, type StageNode } from '../plan.js';
+import { clusterValues, clustersRunning, componentPath, renderConfig, renderOverlays, renderSecrets } from './components.js';
 import { CLUSTER_VARS, ProfileOverlays } from './fleet.js';
-import { documents, kustomization, namespaceObject } from './manifests.js';
+import { documents, kustomization, kustomizeComponent, namespaceObject } from './manifests.js';
 import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
 
 export const FLUX_NAMESPACE = 'flux-system';
@@ -116,7 +117,47 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef, profile
     ),
   );
   files.add(`${dir}/base/kustomization.yaml`, kustomization(['namespace.yaml', 'sources.yaml', 'releases.yaml']));
+  for (const environment of plan.environments) {
+    const clusters = clustersRunning(plan, def.id).filter((c) => c.environment === environment).map((c) => c.name);
+    if (clusters.length > 0) renderEnvironment(files, plan, def, environment, clusters);
+  }
   renderOverlays(files, plan, def, 'controller', (into, cluster, overlay) => renderControllerOverlay(into, plan, def, cluster, overlay), profiles);
+}
+
+/** The directory of an environment's layer of a stage: a kustomize Component the overlays of its clusters include. */
+export const environmentDir = (component: string, environment: string) => `${componentPath(component, 'controller')}/environments/${environment}`;
+
+/**
+ * An environment's layer of a component's releases: the version each release runs in the environment
+ * (one line each, so promoting from test to production is changing one line) and room for the
+ * environment's own values. Its clusters' overlays include it; their own values are patched after it.
+ */
+function renderEnvironment(files: FileSet, plan: Plan, def: ComponentDef, environment: string, clusters: string[]): void {
+  const ns = def.namespace;
+  const dir = environmentDir(def.id, environment);
+  const patches = new Map<string, Record<string, unknown>>();
+  for (const r of def.controller!.releases) {
+    const version = releaseVersion(plan, r, environment);
+    // git and OCI sources carry the tag; a Helm repository chart is pinned in its HelmRelease.
+    if (r.source.type !== 'helm') {
+      if (!patches.has(`source/${r.source.name}`)) patches.set(`source/${r.source.name}`, { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: SOURCE_KIND[r.source.type], metadata: { name: r.source.name, namespace: ns }, spec: { ref: { tag: version } } });
+    } else {
+      patches.set(`release/${r.name}`, { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: r.name, namespace: ns }, spec: { chart: { spec: { version } } } });
+    }
+  }
+  const others = plan.environments.filter((e) => e !== environment && clustersRunning(plan, def.id).some((c) => c.environment === e));
+  files.add(
+    `${dir}/releases.yaml`,
+    documents(
+      [...patches.values()],
+      `${def.title} in environment ${environment} (clusters ${clusters.join(', ')}): the versions it runs, over the base.
+` +
+        (others.length > 0 ? `Promote a version from another environment by changing its line here (${others.map((e) => `../${e}/releases.yaml`).join(', ')}).
+` : '') +
+        `Values for this environment only go under a HelmRelease's spec.values here; each cluster's own come after them (overlays/<cluster>).`,
+    ),
+  );
+  files.add(`${dir}/kustomization.yaml`, kustomizeComponent(['releases.yaml'], `The ${environment} layer of ${def.id}: included by the overlays of its clusters.`));
 }
 
 /** One overlay of the controller stage: the cluster's chart values as HelmRelease patches, and the Secrets charts read. */
@@ -138,7 +179,8 @@ function renderControllerOverlay(files: FileSet, plan: Plan, def: ComponentDef, 
     );
     patches.push(name);
   }
-  files.add(`${overlay}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches));
+  const layer = cluster.environment === undefined ? [] : [`../../environments/${cluster.environment}`];
+  files.add(`${overlay}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches, layer));
 }
 
 /** The stage Kustomizations of each cluster; returns the directory each one builds (`<cluster>/<stage id>` → dir). */

@@ -32,14 +32,21 @@ export function podSecurityLabels(level: PodSecurityLevel): Record<string, strin
   };
 }
 
-export function kustomization(resources: string[], patches: string[] = []): string {
+export function kustomization(resources: string[], patches: string[] = [], components: string[] = []): string {
   const doc: Record<string, unknown> = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources,
   };
+  // kustomize applies components after the resources and before the kustomization's own patches.
+  if (components.length > 0) doc.components = components;
   if (patches.length > 0) doc.patches = patches.map((path) => ({ path }));
   return toYaml(doc);
+}
+
+/** A kustomize Component: patches a kustomization takes in by listing it under `components`. */
+export function kustomizeComponent(patches: string[], comment?: string): string {
+  return documents([{ apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', patches: patches.map((path) => ({ path })) }], comment).replace(/^---\n/m, '');
 }
 
 /** Serialises objects as one multi-document YAML file, with an optional leading comment. */

@@ -27,6 +27,8 @@ export interface SecretSpec {
 /** Label of an Argo CD cluster Secret saying that a cluster runs a component: ApplicationSets select on it. */
 export const componentLabel = (id: string) => `components.haven-plus/${id}`;
 export const CLUSTER_LABEL = 'haven-plus/cluster';
+/** The label of a registration naming its cluster's environment (the hub's ApplicationSets select by it). */
+export const ENVIRONMENT_LABEL = 'haven-plus/environment';
 /** Where the hub keeps its ApplicationSets and the registrations of the clusters it deploys to. */
 export const fleetDir = (hub: string) => `clusters/${hub}/fleet`;
 
@@ -56,7 +58,7 @@ function registrationSpec(plan: Plan, hub: string, cluster: PlannedCluster): Sec
       'app.kubernetes.io/part-of': plan.name,
       [CLUSTER_LABEL]: cluster.name,
       'haven-plus/provider': cluster.provider.id,
-      ...(cluster.environment ? { 'haven-plus/environment': cluster.environment } : {}),
+      ...(cluster.environment ? { [ENVIRONMENT_LABEL]: cluster.environment } : {}),
       ...Object.fromEntries(components.map((id) => [componentLabel(id), 'true'])),
     },
     literals: { name: cluster.name },

@@ -1,6 +1,6 @@
 /**
  * An in-memory build of the kustomize subset the generator writes (resources, patches by path with
- * an optional target, namespace). Every object remembers the file it came from and the patches that
+ * an optional target, components, namespace). Every object remembers the file it came from and the patches that
  * changed it, so findings point at files a person can open. A kustomization using anything else is
  * reported as unsupported and built with kubectl instead, where kubectl is available.
  */
@@ -32,7 +32,7 @@ export interface BuildResult {
   errors: { file: string; message: string }[];
 }
 
-const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'patches', 'namespace']);
+const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'namespace']);
 
 export function objectsOf(text: string): K8sObject[] {
   return parseAllDocuments(text, { uniqueKeys: true })
@@ -54,21 +54,29 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 export const objectKey = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}`;
 
-export function buildKustomization(files: FileSet, dir: string, stack: string[] = []): BuildResult {
+/** The kustomization.yaml of dir, or undefined (with the error recorded) when it is missing or in a cycle. */
+function loadKustomization(files: FileSet, dir: string, stack: string[], result: BuildResult): KustomizationDoc | undefined {
   const file = `${dir}/kustomization.yaml`;
-  const result: BuildResult = { dir, objects: [], unsupported: [], errors: [] };
   const text = files.get(file);
   if (text === undefined) {
     result.errors.push({ file, message: 'no kustomization.yaml' });
-    return result;
+    return undefined;
   }
   if (stack.includes(dir)) {
     result.errors.push({ file, message: `kustomization cycle: ${[...stack, dir].join(' → ')}` });
-    return result;
+    return undefined;
   }
-  const [k] = objectsOf(text) as { resources?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string> }[]; namespace?: string }[];
-  if (!k) return result;
-  result.unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
+  const [k] = objectsOf(text) as KustomizationDoc[];
+  if (k) result.unsupported.push(...Object.keys(k).filter((key) => !SUPPORTED.has(key)));
+  return k;
+}
+
+/**
+ * kustomize's order: the resources, then each component (its resources, then its patches over everything
+ * accumulated so far), then the kustomization's own patches.
+ */
+function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: string[], result: BuildResult): void {
+  const file = `${dir}/kustomization.yaml`;
   for (const ref of k.resources ?? []) {
     const target = posix.normalize(posix.join(dir, ref));
     if (files.has(target)) {
@@ -81,6 +89,17 @@ export function buildKustomization(files: FileSet, dir: string, stack: string[] 
     } else {
       result.errors.push({ file, message: `resources: ${ref} does not exist` });
     }
+  }
+  for (const ref of k.components ?? []) {
+    const target = posix.normalize(posix.join(dir, ref));
+    if (!files.has(`${target}/kustomization.yaml`)) {
+      result.errors.push({ file, message: `components: ${ref} does not exist` });
+      continue;
+    }
+    const component = loadKustomization(files, target, [...stack, dir], result);
+    if (!component) continue;
+    if (component.kind !== 'Component') result.errors.push({ file: `${target}/kustomization.yaml`, message: `components: ${ref} is a ${component.kind ?? 'kustomization without kind'}, not a Component` });
+    else accumulate(files, target, component, [...stack, dir], result);
   }
   for (const p of k.patches ?? []) {
     if (!p.path) {
@@ -110,6 +129,20 @@ export function buildKustomization(files: FileSet, dir: string, stack: string[] 
       }
     }
   }
+}
+
+/** Whether a kustomization.yaml is a kustomize Component: a layer other kustomizations include, never built alone. */
+export const isComponent = (text: string | undefined): boolean => text !== undefined && (objectsOf(text)[0] as KustomizationDoc | undefined)?.kind === 'Component';
+
+type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string> }[]; namespace?: string };
+
+export function buildKustomization(files: FileSet, dir: string, stack: string[] = []): BuildResult {
+  const file = `${dir}/kustomization.yaml`;
+  const result: BuildResult = { dir, objects: [], unsupported: [], errors: [] };
+  const k = loadKustomization(files, dir, stack, result);
+  if (!k) return result;
+  if (k.kind === 'Component') result.errors.push({ file, message: `${dir} is a kustomize Component: list it under components:, not build it on its own` });
+  accumulate(files, dir, k, stack, result);
   if (k.namespace) {
     for (const b of result.objects) if (b.object.kind !== 'Namespace') b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: k.namespace } };
   }

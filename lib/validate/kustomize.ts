@@ -1,7 +1,8 @@
-/** Builds every kustomization directory of a repository on disk with `kubectl kustomize`. */
+/** Builds every kustomization directory (Components only inside those that include them) of a repository on disk with `kubectl kustomize`. */
 import { execa } from 'execa';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { isComponent } from './build.js';
 import { error, type Finding } from './findings.js';
 
 export async function kubectlAvailable(): Promise<boolean> {
@@ -20,7 +21,8 @@ export function kustomizationDirs(root: string): string[] {
       if (entry === '.git' || entry === 'node_modules') continue;
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (entry === 'kustomization.yaml') out.push(dir);
+      // A Component is built as part of the kustomizations that include it, never alone.
+      else if (entry === 'kustomization.yaml' && !isComponent(readFileSync(path, 'utf8'))) out.push(dir);
     }
   };
   walk(root);

@@ -7,7 +7,7 @@ import { join, posix } from 'node:path';
 import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { buildKustomization, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { buildKustomization, isComponent, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { expandApplicationSets, generatedKey } from './applicationset.js';
 import { checkReferences } from './references.js';
@@ -110,7 +110,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
 
   // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
   const builds = new Map<string, BuildResult>();
-  for (const path of files.paths().filter((p) => posix.basename(p) === 'kustomization.yaml')) {
+  for (const path of files.paths().filter((p) => posix.basename(p) === 'kustomization.yaml' && !isComponent(files.get(p)))) {
     const dir = posix.dirname(path);
     const build = buildKustomization(files, dir);
     if (build.unsupported.length > 0) {

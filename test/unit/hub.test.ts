@@ -98,14 +98,14 @@ describe('Argo CD hub', () => {
 
     const broken = new FileSet();
     for (const [p, t] of hub.entries()) if (!p.startsWith('infrastructure/cert-manager/config/overlays/lab/')) broken.add(p, t);
-    const set = broken.get('clusters/mgmt/fleet/loki.yaml')!;
-    broken.replace('clusters/mgmt/fleet/loki.yaml', set.replace('name: "{{.name}}.loki"', 'name: \'{{.name}}.loki-{{index .metadata.labels "haven-plus/tier"}}\''));
-    const mimir = broken.get('clusters/mgmt/fleet/mimir.yaml')!;
-    broken.replace('clusters/mgmt/fleet/mimir.yaml', mimir.replace('name: "{{.name}}.mimir"', 'name: "{{.cluster}}.mimir"'));
+    const set = broken.get('clusters/mgmt/fleet/loki.production.yaml')!;
+    broken.replace('clusters/mgmt/fleet/loki.production.yaml', set.replace('name: "{{.name}}.loki"', 'name: \'{{.name}}.loki-{{index .metadata.labels "haven-plus/tier"}}\''));
+    const mimir = broken.get('clusters/mgmt/fleet/mimir.production.yaml')!;
+    broken.replace('clusters/mgmt/fleet/mimir.production.yaml', mimir.replace('name: "{{.name}}.mimir"', 'name: "{{.cluster}}.mimir"'));
     const errors = (await validateFiles(broken, { catalog })).findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
-    expect(errors).toContain('clusters/mgmt/fleet/cert-manager-config.yaml: ApplicationSet argocd/cert-manager-config for cluster lab: source path infrastructure/cert-manager/config/overlays/lab does not exist');
-    expect(errors).toContain('clusters/mgmt/fleet/loki.yaml: for cluster west: {{index .metadata.labels "haven-plus/tier"}}: cluster west has no label haven-plus/tier (clusters/mgmt/fleet/cluster-west.external-secret.yaml)');
-    expect(errors.some((e) => e.startsWith('clusters/mgmt/fleet/mimir.yaml: for cluster east: {{.cluster}} is not a parameter'))).toBe(true);
+    expect(errors).toContain('clusters/mgmt/fleet/cert-manager-config.test.yaml: ApplicationSet argocd/cert-manager-config.test for cluster lab: source path infrastructure/cert-manager/config/overlays/lab does not exist');
+    expect(errors).toContain('clusters/mgmt/fleet/loki.production.yaml: for cluster west: {{index .metadata.labels "haven-plus/tier"}}: cluster west has no label haven-plus/tier (clusters/mgmt/fleet/cluster-west.external-secret.yaml)');
+    expect(errors.some((e) => e.startsWith('clusters/mgmt/fleet/mimir.production.yaml: for cluster east: {{.cluster}} is not a parameter'))).toBe(true);
   });
 
   it('selects clusters by labels as Kubernetes does', () => {
