@@ -45,12 +45,14 @@ export function kustomization(resources: string[], patches: string[] = [], compo
 }
 
 /** A kustomize Component: patches a kustomization takes in by listing it under `components`. */
-export function kustomizeComponent(patches: string[], comment?: string): string {
-  return documents([{ apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', patches: patches.map((path) => ({ path })) }], comment).replace(/^---\n/m, '');
+export function kustomizeComponent(patches: string[], comment: string): string {
+  return commentHeader(comment) + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', patches: patches.map((path) => ({ path })) });
 }
+
+/** A comment as YAML comment lines (an empty line stays a bare `#`). */
+const commentHeader = (comment?: string) => (comment ? comment.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n' : '');
 
 /** Serialises objects as one multi-document YAML file, with an optional leading comment. */
 export function documents(objects: unknown[], comment?: string): string {
-  const header = comment ? comment.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n') + '\n' : '';
-  return header + objects.map((o) => `---\n${toYaml(o)}`).join('');
+  return commentHeader(comment) + objects.map((o) => `---\n${toYaml(o)}`).join('');
 }
