@@ -33,6 +33,8 @@ export type OverlayLayout = 'per-cluster' | 'per-profile';
 export type Topology = 'per-cluster' | 'hub';
 export type CertificateIssuer = 'letsencrypt' | 'private-ca';
 export type GatewayImplementation = 'envoy' | 'istio' | 'traefik';
+/** What creates the laptop sandbox clusters. */
+export type SandboxRuntime = 'kind' | 'k3d';
 
 export interface ClusterAnswer {
   name: string;
@@ -79,6 +81,8 @@ export interface Answers {
   topology: Topology;
   /** The cluster running Argo CD for every cluster (topology hub). */
   hubCluster?: string;
+  /** What creates the sandbox clusters (when a cluster is on a sandbox provider). */
+  sandboxRuntime?: SandboxRuntime;
   /** Chart releases held at a version in one environment (the others take the catalog's pins), sorted. */
   environmentVersions: EnvironmentVersion[];
   /** The component set --components defaulted to (unset when --components was given). */
@@ -336,6 +340,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     overlays: (raw.overlays as OverlayLayout | undefined) ?? 'per-cluster',
     topology: (raw.topology as Topology | undefined) ?? 'per-cluster',
     hubCluster: raw.topology === 'hub' ? (raw['hub-cluster'] as string) : undefined,
+    sandboxRuntime: sandboxRuntimeOf(raw, ctx),
     environmentVersions: ((raw['environment-versions'] as string[] | undefined) ?? [])
       .map((v) => parseEnvironmentVersion(v))
       .sort((x, y) => x.environment.localeCompare(y.environment) || x.release.localeCompare(y.release)),
@@ -428,6 +433,9 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       allowed: 'leave it out, or use --certificate-issuer letsencrypt',
     });
   }
+  if (a.sandboxRuntime === undefined && given['sandbox-runtime'] !== undefined) {
+    problems.push({ answer: 'sandbox-runtime', problem: 'is only used with clusters on the local provider (a laptop sandbox)', allowed: 'leave it out, or add a sandbox cluster (--clusters dev:local)' });
+  }
   const held = given['environment-versions'];
   if (Array.isArray(held) && held.length > 0 && !a.clusters.some((c) => c.environment !== undefined)) {
     problems.push({ answer: 'environment-versions', problem: 'no cluster has an environment to hold a version in', allowed: 'give clusters environments first (--cluster-settings <cluster>.environment=<name>, or environment: in --clusters-file)' });
@@ -479,6 +487,13 @@ export function bucketName(platform: string, cluster: string, purpose: string): 
   return `${platform}-${cluster}-${purpose}`;
 }
 
+/** The sandbox runtime when some cluster is on a sandbox provider (kind unless given), else undefined. */
+function sandboxRuntimeOf(raw: RawAnswers, ctx: QuestionContext): SandboxRuntime | undefined {
+  const fallback = raw.provider as string;
+  const sandbox = (raw.clusters as string[]).some((c) => ctx.catalog.providers.get(parseClusterSpec(c).provider ?? fallback)?.sandbox === true);
+  return sandbox ? ((raw['sandbox-runtime'] as SandboxRuntime | undefined) ?? 'kind') : undefined;
+}
+
 /** Answers in their stored form: flag keys, table order, unset values left out. */
 export function toStored(a: Answers): RawAnswers {
   const raw: RawAnswers = {
@@ -492,6 +507,7 @@ export function toStored(a: Answers): RawAnswers {
     preset: a.preset,
     components: a.components,
     'cluster-components': a.clusters.flatMap((c) => c.components.map((id) => `${c.name}=${id}`)),
+    'sandbox-runtime': a.sandboxRuntime,
     'environment-versions': a.environmentVersions.map((p) => `${p.environment}.${p.release}=${p.version}`),
     'cluster-settings': a.clusters.flatMap((c) => CLUSTER_SETTINGS.flatMap((key) => (c[SETTING_FIELD[key]] === undefined ? [] : [`${c.name}.${key}=${c[SETTING_FIELD[key]]}`]))),
     'object-storage': a.objectStorage,

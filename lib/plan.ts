@@ -232,7 +232,8 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
     provider,
     environment: answer.environment,
     domain: answer.domain ?? a.domain,
-    storageClass: answer.storageClass ?? (onDefault ? a.storageClass : undefined) ?? provider.storage.rwo ?? undefined,
+    // k3s names its class local-path; the sandbox profile's `standard` is kind's.
+    storageClass: answer.storageClass ?? (onDefault ? a.storageClass : undefined) ?? (sandbox && a.sandboxRuntime === 'k3d' ? 'local-path' : provider.storage.rwo) ?? undefined,
     rwxStorageClass: provider.storage.rwx ?? 'nfs',
     instances: sandbox ? 1 : 3,
     sandbox,

@@ -135,6 +135,16 @@ function checkClusterSetting(spec: string, answers: RawAnswers, ctx: QuestionCon
   return problem ? `cluster ${cluster}: ${key} ${problem}` : undefined;
 }
 
+/** Whether some cluster answered so far is on a sandbox provider (`local`: a laptop). */
+function hasSandboxCluster(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
+  const fallback = typeof answers.provider === 'string' ? answers.provider : undefined;
+  const clusters = Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c)) : [];
+  return clusters.some((c) => {
+    const provider = c.provider ?? fallback;
+    return provider !== undefined && catalog.providers.get(provider)?.sandbox === true;
+  });
+}
+
 /** Parses `environment.release=version` (a chart release held at a version in one environment). */
 export function parseEnvironmentVersion(spec: string): { environment: string; release: string; version: string } {
   const eq = spec.indexOf('=');
@@ -289,6 +299,21 @@ export const QUESTIONS: Question[] = [
     allowed: () => `cluster.setting=value, a cluster of --clusters; settings: environment (a label), region, domain, storage-class, s3-endpoint (each as its platform-wide answer)`,
     check: (v, a, ctx) => checkClusterSetting(v, a, ctx),
     optional: true,
+    promptable: false,
+  },
+  {
+    name: 'sandbox-runtime',
+    type: 'choice',
+    message: 'What runs the laptop sandbox clusters',
+    description: 'kind or k3d: what creates the clusters on the local provider (make sandbox); k3d clusters get the local-path StorageClass',
+    valueName: '<runtime>',
+    allowed: () => 'kind or k3d',
+    choices: () => [
+      { value: 'kind', name: 'kind: Kubernetes in Docker (kind.sigs.k8s.io), StorageClass standard' },
+      { value: 'k3d', name: 'k3d: k3s in Docker (k3d.io), StorageClass local-path' },
+    ],
+    default: () => 'kind',
+    when: (a, ctx) => hasSandboxCluster(a, ctx?.catalog),
     promptable: false,
   },
   {

@@ -45,6 +45,8 @@ for (const provider of catalog.providers.keys()) {
         domain: 'apps.example.nl',
         // Shared overlays add the clusters' cluster-vars ConfigMaps.
         ...(engine === 'flux' && backend === 'provider-s3' ? { overlays: 'per-profile' } : {}),
+        // A sandbox is a kind cluster, or a k3d one in one of the combinations.
+        ...(catalog.providers.get(provider)!.sandbox && gateway === 'traefik' ? { 'sandbox-runtime': 'k3d' } : {}),
       };
       const { files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
       for (const [path, text] of files.entries()) {

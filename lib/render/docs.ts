@@ -10,7 +10,7 @@ import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } fro
 import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { argocdBootstrap } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
-import { SANDBOX_REGISTRY, sandboxFacts } from './sandbox.js';
+import { sandboxFacts, sandboxRuntime } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
 
 const SECRETS_SUMMARY = {
@@ -165,7 +165,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: stagePaths?.get(`${cluster.name}/${s.id}`) ?? `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
       argocd: argocdBootstrap(plan),
-      sandbox: cluster.sandbox ? { plan, cluster, checks, registry: SANDBOX_REGISTRY.name, ...sandboxFacts(plan, cluster) } : undefined,
+      sandbox: cluster.sandbox ? { plan, cluster, checks, registry: sandboxRuntime(plan).registry.name, runtime: sandboxRuntime(plan), ...sandboxFacts(plan, cluster) } : undefined,
     };
     const spoke = plan.hub !== undefined && plan.hub !== cluster.name;
     const fleet = plan.hub === cluster.name ? fleetDoc(plan, registrations) : undefined;
@@ -194,6 +194,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
     secretsSummary: SECRETS_SUMMARY[plan.secrets],
     sandbox: plan.clusters.filter((c) => c.sandbox).map((c) => c.name),
+    sandboxRuntime: sandboxRuntime(plan).title,
   };
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
 }

@@ -1,9 +1,9 @@
 /**
- * The laptop sandbox: every cluster on a sandbox provider profile (`--provider local`) becomes a kind
- * cluster that one script creates, bootstraps and waits on until everything is Ready.
+ * The laptop sandbox: every cluster on a sandbox provider profile (`--provider local`) becomes a kind or
+ * k3d cluster (--sandbox-runtime) that one script creates, bootstraps and waits on until everything is Ready.
  *   Makefile                              make sandbox [CLUSTER=…], sandbox-sync, sandbox-status, sandbox-down
  *   sandbox/sandbox.sh                    the script (bash 3.2+, shellcheck-clean)
- *   sandbox/<cluster>/kind.yaml           the kind cluster
+ *   sandbox/<cluster>/{kind,k3d}.yaml     the kind or k3d cluster
  *   clusters/<cluster>/flux-system/sync.yaml   (Flux) the OCIRepository and root Kustomization
  * Flux follows the working tree: the script pushes it (what `git add -A` would commit) as an OCI artifact
  * to a registry container beside kind (kind's local-registry recipe), and the cluster pulls it from there,
@@ -22,20 +22,45 @@ import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE, SOPS_AGE_SECRET } from './flux.js';
 import { documents } from './manifests.js';
 import { renderTemplate } from './template.js';
 
-/** The registry container of kind's local-registry recipe (shared by every kind cluster on the machine). */
-export const SANDBOX_REGISTRY = { name: 'kind-registry', image: 'docker.io/library/registry:3', port: 5000 } as const;
+/**
+ * What creates the sandbox clusters: kind (with kind's local-registry recipe: a registry container the
+ * script connects to the kind network) or k3d (a registry k3d manages, which it wires into each cluster
+ * it is listed in). Clusters are named <platform>-<cluster> within the runtime's limit on names.
+ */
+export const SANDBOX_RUNTIMES = {
+  kind: {
+    title: 'kind',
+    url: 'https://kind.sigs.k8s.io',
+    install: 'https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
+    config: 'kind.yaml',
+    context: 'kind-',
+    // Node containers are named <name>-control-plane, which is their hostname (63 characters at most).
+    maxName: 63 - '-control-plane'.length,
+    registry: { name: 'kind-registry', image: 'docker.io/library/registry:3', port: 5000 },
+  },
+  k3d: {
+    title: 'k3d',
+    url: 'https://k3d.io',
+    install: 'https://k3d.io/stable/#installation',
+    config: 'k3d.yaml',
+    context: 'k3d-',
+    // k3d refuses cluster names longer than 32 characters (it builds its container names from them).
+    maxName: 32,
+    // `k3d registry create haven-plus-registry` makes the container k3d-haven-plus-registry.
+    registry: { name: 'k3d-haven-plus-registry', image: 'docker.io/library/registry:3', port: 5000 },
+  },
+} as const;
+
+export const sandboxRuntime = (plan: Plan) => SANDBOX_RUNTIMES[plan.answers.sandboxRuntime ?? 'kind'];
 /** The artifact tag the script pushes and the sandbox OCIRepository follows. */
 const ARTIFACT_TAG = 'sandbox';
 
 export const sandboxClusters = (plan: Plan) => plan.clusters.filter((c) => c.sandbox);
 
-/**
- * The kind cluster's name: <platform>-<cluster>. Its node containers are named <name>-control-plane and
- * that is their hostname, which may be 63 characters at most; longer names keep a hash for uniqueness.
- */
-export function kindClusterName(plan: Plan, cluster: PlannedCluster): string {
+/** The sandbox cluster's name in its runtime: <platform>-<cluster>, shortened with a hash for uniqueness when too long. */
+export function sandboxClusterName(plan: Plan, cluster: PlannedCluster): string {
   const name = `${plan.name}-${cluster.name}`;
-  const max = 63 - '-control-plane'.length;
+  const max = sandboxRuntime(plan).maxName;
   if (name.length <= max) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, max - 9).replace(/-+$/, '')}-${hash}`;
@@ -50,7 +75,7 @@ function kindConfig(plan: Plan, cluster: PlannedCluster): string {
       {
         kind: 'Cluster',
         apiVersion: 'kind.x-k8s.io/v1alpha4',
-        name: kindClusterName(plan, cluster),
+        name: sandboxClusterName(plan, cluster),
         // One node: the sandbox runs every component with one replica and small requests. The node image is
         // the installed kind's default; pin one with nodes[].image (kindest/node:<version>@sha256:…).
         nodes: [{ role: 'control-plane' }],
@@ -58,6 +83,37 @@ function kindConfig(plan: Plan, cluster: PlannedCluster): string {
       },
     ],
     `kind cluster for the sandbox cluster ${cluster.name}: make sandbox CLUSTER=${cluster.name} (sandbox/sandbox.sh).`,
+  );
+}
+
+function k3dConfig(plan: Plan, cluster: PlannedCluster): string {
+  const servers = ['server:*'];
+  return documents(
+    [
+      {
+        apiVersion: 'k3d.io/v1alpha5',
+        kind: 'Simple',
+        metadata: { name: sandboxClusterName(plan, cluster) },
+        // One node: the sandbox runs every component with one replica and small requests. The k3s image is
+        // the installed k3d's default; pin one with image (rancher/k3s:<version>).
+        servers: 1,
+        agents: 0,
+        kubeAPI: { hostIP: '127.0.0.1' },
+        // The registry the script creates (k3d registry create): k3d connects it and lets the cluster resolve it.
+        registries: { use: [`${SANDBOX_RUNTIMES.k3d.registry.name}:${SANDBOX_RUNTIMES.k3d.registry.port}`] },
+        options: {
+          k3s: {
+            // The platform brings its own gateway and, when chosen, metrics-server: k3s's bundled ones would collide.
+            extraArgs: [
+              { arg: '--disable=traefik', nodeFilters: servers },
+              { arg: '--disable=metrics-server', nodeFilters: servers },
+            ],
+          },
+          kubeconfig: { updateDefaultKubeconfig: true, switchCurrentContext: false },
+        },
+      },
+    ],
+    `k3d cluster for the sandbox cluster ${cluster.name}: make sandbox CLUSTER=${cluster.name} (sandbox/sandbox.sh).`,
   );
 }
 
@@ -71,7 +127,7 @@ function fluxSync(plan: Plan, cluster: PlannedCluster): string {
         metadata,
         spec: {
           interval: '1m',
-          url: `oci://${SANDBOX_REGISTRY.name}:${SANDBOX_REGISTRY.port}/${sandboxArtifact(plan)}`,
+          url: `oci://${sandboxRuntime(plan).registry.name}:${sandboxRuntime(plan).registry.port}/${sandboxArtifact(plan)}`,
           ref: { tag: ARTIFACT_TAG },
           // The local registry speaks plain HTTP, on the kind network only.
           insecure: true,
@@ -94,8 +150,8 @@ function fluxSync(plan: Plan, cluster: PlannedCluster): string {
   );
 }
 
-const MAKEFILE = (plan: Plan, first: string, engine: string) => `# The laptop sandbox of ${plan.name} (generated by haven-plus): kind clusters running this repository.
-# Needs Docker or Podman, kind, kubectl and ${engine === 'flux' ? 'flux' : 'helm'}: README.md, "Sandbox". The work is in sandbox/sandbox.sh.
+const MAKEFILE = (plan: Plan, first: string, engine: string, runtime: string) => `# The laptop sandbox of ${plan.name} (generated by haven-plus): ${runtime} clusters running this repository.
+# Needs Docker or Podman, ${runtime}, kubectl and ${engine === 'flux' ? 'flux' : 'helm'}: README.md, "Sandbox". The work is in sandbox/sandbox.sh.
 # make <target> CLUSTER=<name> picks a sandbox cluster; the first is the default.
 CLUSTER ?= ${first}
 
@@ -104,7 +160,7 @@ CLUSTER ?= ${first}
 help: ## Show the targets
 \t@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-16s %s\\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-sandbox: ## Create the kind cluster CLUSTER, bootstrap ${engine === 'flux' ? 'Flux from this working tree' : 'Argo CD from the git remote'}, wait until Ready
+sandbox: ## Create the ${runtime} cluster CLUSTER, bootstrap ${engine === 'flux' ? 'Flux from this working tree' : 'Argo CD from the git remote'}, wait until Ready
 \t@bash sandbox/sandbox.sh up '$(CLUSTER)'
 
 sandbox-sync: ## ${engine === 'flux' ? 'Push the working tree to CLUSTER now' : 'Make Argo CD on CLUSTER refresh from the git remote now'}
@@ -113,7 +169,7 @@ sandbox-sync: ## ${engine === 'flux' ? 'Push the working tree to CLUSTER now' : 
 sandbox-status: ## Show what is Ready on CLUSTER
 \t@bash sandbox/sandbox.sh status '$(CLUSTER)'
 
-sandbox-down: ## Delete the kind cluster CLUSTER
+sandbox-down: ## Delete the ${runtime} cluster CLUSTER
 \t@bash sandbox/sandbox.sh down '$(CLUSTER)'
 
 sandbox-clean: ## Remove the local registry container
@@ -130,7 +186,7 @@ export function sandboxFacts(plan: Plan, cluster: PlannedCluster) {
   const secretList = s3Secrets.map((s) => `\`${s}\``).join(', ');
   return {
     name: cluster.name,
-    kindName: kindClusterName(plan, cluster),
+    clusterName: sandboxClusterName(plan, cluster),
     s3Backend: makesS3 ? backend : '',
     buckets,
     s3Secrets,
@@ -149,8 +205,9 @@ export function renderSandbox(files: FileSet, plan: Plan): void {
   const clusters = sandboxClusters(plan);
   if (clusters.length === 0) return;
   const flux = plan.engine === 'flux';
+  const runtime = sandboxRuntime(plan);
   for (const cluster of clusters) {
-    files.add(`sandbox/${cluster.name}/kind.yaml`, kindConfig(plan, cluster));
+    files.add(`sandbox/${cluster.name}/${runtime.config}`, runtime === SANDBOX_RUNTIMES.k3d ? k3dConfig(plan, cluster) : kindConfig(plan, cluster));
     if (flux) files.add(`clusters/${cluster.name}/flux-system/sync.yaml`, fluxSync(plan, cluster));
   }
   const context = {
@@ -159,7 +216,9 @@ export function renderSandbox(files: FileSet, plan: Plan): void {
     flux,
     sops: plan.secrets === 'sops',
     sopsSecret: SOPS_AGE_SECRET,
-    registry: SANDBOX_REGISTRY,
+    registry: runtime.registry,
+    runtime,
+    k3d: runtime === SANDBOX_RUNTIMES.k3d,
     artifact: `${sandboxArtifact(plan)}:${ARTIFACT_TAG}`,
     remote: plan.gitRemote ?? '',
     branch: plan.branch,
@@ -167,5 +226,5 @@ export function renderSandbox(files: FileSet, plan: Plan): void {
     clusters: clusters.map((cluster) => sandboxFacts(plan, cluster)),
   };
   files.add('sandbox/sandbox.sh', renderTemplate(join(TEMPLATES_DIR, 'repo', 'sandbox', 'sandbox.sh.hbs'), context));
-  files.add('Makefile', MAKEFILE(plan, clusters[0].name, plan.engine));
+  files.add('Makefile', MAKEFILE(plan, clusters[0].name, plan.engine, runtime.title));
 }

@@ -66,8 +66,8 @@ function generatorKinds(): Set<string> {
   return emittedKinds;
 }
 
-/** API groups of configuration files that are not Kubernetes objects: no metadata (kind's cluster config). */
-const CONFIG_FILE_GROUPS = new Set(['kind.x-k8s.io']);
+/** API groups of configuration files that are not Kubernetes objects (kind's and k3d's cluster configs): no Kubernetes naming rules. */
+const CONFIG_FILE_GROUPS = new Set(['kind.x-k8s.io', 'k3d.io']);
 
 function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);

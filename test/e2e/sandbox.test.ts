@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isolatedEnv, ROOT, runBin, tempDir } from '../helpers.js';
 
-const TOOLS = ['docker', 'kind', 'kubectl', 'flux', 'helm'];
+const TOOLS = ['docker', 'kind', 'k3d', 'kubectl', 'flux', 'helm'];
 
 async function generate(args: string[]): Promise<string> {
   const cwd = tempDir('sandbox-');
@@ -144,6 +144,64 @@ describe('laptop sandbox (--provider local)', () => {
     const again = await runSandbox(repo, ['up'], bin, log);
     expect(again.exitCode, again.all).toBe(0);
     expect(readFileSync(log, 'utf8')).not.toMatch(/^kind create cluster/m);
+  });
+
+  it('k3d: a k3d config (schema-checked), local-path storage, its registry, and a run from start to end', async () => {
+    const repo = await generate(['--sandbox-runtime', 'k3d', '--components', 'object-storage,postgres']);
+    expect(existsSync(join(repo, 'sandbox/local/kind.yaml'))).toBe(false);
+    const config = parse(readFileSync(join(repo, 'sandbox/local/k3d.yaml'), 'utf8'));
+    expect(config).toMatchObject({ apiVersion: 'k3d.io/v1alpha5', kind: 'Simple', metadata: { name: 'p-local' }, registries: { use: ['k3d-haven-plus-registry:5000'] } });
+    expect(JSON.stringify(config.options.k3s.extraArgs)).toContain('--disable=traefik');
+    // k3s's StorageClass, not kind's; the stored answer keeps it on re-runs.
+    expect(readFileSync(join(repo, 'infrastructure/postgres/config/overlays/local/patch-cluster-app.yaml'), 'utf8')).toContain('storageClass: local-path');
+    expect(JSON.parse(readFileSync(join(repo, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers['sandbox-runtime']).toBe('k3d');
+    expect(readFileSync(join(repo, 'clusters/local/flux-system/sync.yaml'), 'utf8')).toContain('url: oci://k3d-haven-plus-registry:5000/haven-plus/p');
+    expect(readFileSync(join(repo, 'clusters/local/README.md'), 'utf8')).toContain('kubectl context `k3d-p-local`');
+    const validate = await runBin(['validate', repo], { cwd: repo });
+    expect(validate.exitCode, validate.all).toBe(0);
+    await shellcheck(join(repo, 'sandbox/sandbox.sh'));
+
+    const { bin, log } = standIns(['kind']);
+    const r = await runSandbox(repo, ['up'], bin, log);
+    expect(r.exitCode, r.all).toBe(0);
+    const calls = readFileSync(log, 'utf8').split('\n');
+    const at = (pattern: RegExp) => {
+      const i = calls.findIndex((c) => pattern.test(c));
+      expect(i, `no call matching ${pattern} in:\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      at(/^k3d registry create haven-plus-registry --port 127\.0\.0\.1:5001 --image docker\.io\/library\/registry:3$/),
+      at(/^k3d cluster create --config sandbox\/local\/k3d\.yaml --wait --timeout 120s$/),
+      at(/^flux install --context k3d-p-local$/),
+      at(/^flux push artifact oci:\/\/localhost:5001\/haven-plus\/p:sandbox /),
+      at(/^kubectl --context k3d-p-local apply -f clusters\/local\/flux-system\/sync\.yaml$/),
+      at(/\/garage bucket create p-local-postgres$/),
+    ];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(calls.some((c) => c.startsWith('kind ') || c.includes('network connect'))).toBe(false);
+
+    // A second `up` finds the cluster; `down` deletes it with k3d.
+    writeFileSync(log, '');
+    expect((await runSandbox(repo, ['up'], bin, log)).exitCode).toBe(0);
+    expect(readFileSync(log, 'utf8')).not.toMatch(/^k3d cluster create/m);
+    expect((await runSandbox(repo, ['down'], bin, log)).exitCode).toBe(0);
+    expect(readFileSync(log, 'utf8')).toMatch(/^k3d cluster delete p-local$/m);
+
+    // A k3d config that breaks k3d's schema is an error.
+    const file = join(repo, 'sandbox/local/k3d.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('agents: 0', 'agents: 0\nworkers: 2'));
+    const broken = await runBin(['validate', repo], { cwd: repo });
+    expect(broken.exitCode).toBe(1);
+    expect(broken.all).toMatch(/sandbox\/local\/k3d\.yaml[\s\S]*unknown field "workers"/);
+  });
+
+  it('refuses --sandbox-runtime without a sandbox cluster', async () => {
+    const cwd = tempDir('sandbox-');
+    const r = await runBin(['p', '--yes', '--provider', 'ovhcloud', '--git-remote', 'https://git.example.nl/p.git', '--sandbox-runtime', 'k3d'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('sandbox-runtime: is only used with clusters on the local provider (a laptop sandbox)');
+    expect(existsSync(join(cwd, 'p'))).toBe(false);
   });
 
   it('refuses an unknown cluster and a missing tool, saying what to do, before touching anything', async () => {
