@@ -1,7 +1,7 @@
 /**
  * npm run bench: medians over repeated runs (no timed tests), with peak memory. Measures the start-up
  * of the bin beside `yo haven-plus`, generation and validation through the bin for 1, 10, 100 and 342
- * clusters (--preset minimal, with an overlay per cluster and with --overlays per-profile; --preset
+ * clusters (--preset minimal, with an overlay per cluster, with --overlays per-profile and as an Argo CD hub; --preset
  * haven-plus for 1 and 10), in-process planning + rendering for
  * growing fleets, and writes bench-results/bench.json. Usage: npm run bench [-- --runs N] [-- --quick]
  */
@@ -87,18 +87,22 @@ const clusterList = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`).
 // `minimal` and `haven-plus` with an overlay per cluster; `minimal, per-profile` shares them (--overlays per-profile),
 // the fleet layout: the clusters alternate between two provider profiles.
 const profileClusters = (n: number) => Array.from({ length: n }, (_, i) => `c${i}${i % 2 ? ':scaleway' : ''}`).join(',');
+// `minimal, hub` is Argo CD on the first cluster deploying to the others (--topology hub; ExternalSecrets, so every
+// registration is in git and the validator expands every ApplicationSet).
 const sizes: [string, number[]][] = [
   ['minimal', QUICK ? [1, 10, 34, 100] : [1, 10, 34, 100, 342]],
   ['minimal, per-profile', QUICK ? [34, 100] : [34, 100, 342]],
+  ['minimal, hub', QUICK ? [34, 100] : [34, 100, 342]],
   ['haven-plus', [1, 10]],
 ];
+const HUB = ['--engine', 'argocd', '--topology', 'hub', '--secrets', 'external-secrets', '--secret-store', 'openbao', '--git-remote', 'https://git.example.nl/p.git'];
 for (const [variant, ns] of sizes) {
   const [preset, layout] = variant.split(', ');
   for (const n of ns) {
     const runs = n >= 100 ? 3 : RUNS;
     const extra = [
       ...(preset === 'haven-plus' ? ['--keycloak-hostname', 'id-{cluster}.example.nl'] : []),
-      ...(layout ? ['--overlays', layout, '--clusters', profileClusters(n)] : ['--clusters', clusterList(n)]),
+      ...(layout === 'hub' ? [...HUB, '--clusters', clusterList(n)] : layout ? ['--overlays', layout, '--clusters', profileClusters(n)] : ['--clusters', clusterList(n)]),
     ];
     const name = `${preset}${layout ? `-${layout}` : ''}-${n}`;
     benchCommand(`bin generate, ${n} clusters, ${variant}, --no-git`, bin('--yes', '--no-git', '--provider', 'ovhcloud', '--preset', preset, ...extra), {
@@ -141,12 +145,14 @@ const ratios = {
   'render 342 / 34 clusters (flux; linear growth is 10.1)': +(byName('plan+render in memory, 342 clusters, flux') / byName('plan+render in memory, 34 clusters, flux')).toFixed(2),
   [`bin generate ${largest} / 34 clusters, minimal (target ≤ 12 for 342)`]: +(exact(`bin generate, ${largest} clusters, minimal, --no-git`) / exact('bin generate, 34 clusters, minimal, --no-git')).toFixed(2),
   [`bin generate + validate ${largest} / 34 clusters, minimal, per-profile (target ≤ 12 for 342)`]: +(both('minimal, per-profile') / both('minimal, per-profile', 34)).toFixed(2),
+  [`bin generate + validate ${largest} / 34 clusters, minimal, Argo CD hub`]: +(both('minimal, hub') / both('minimal, hub', 34)).toFixed(2),
   'yo / bin start-up (target ≥ 1.3)': +(byName('yo haven-plus --help') / byName('bin --help')).toFixed(2),
 };
 const targets = {
   'generate 1 cluster through the bin < 1000 ms': exact('bin generate, 1 clusters, minimal, --no-git') < 1000,
   [`generate + validate ${largest} clusters < 60 s, overlays per profile`]: both('minimal, per-profile') < 60_000,
   [`generate + validate ${largest} clusters < 60 s, an overlay per cluster`]: both('minimal') < 60_000,
+  [`generate + validate ${largest} clusters < 60 s, Argo CD hub`]: both('minimal, hub') < 60_000,
   [`peak memory of ${largest} clusters < 1.5 GiB`]: Math.max(...results.filter((r) => r.name.includes(` ${largest} clusters, minimal`)).map((r) => r.peakRssMiB ?? 0)) < 1536,
 };
 for (const [k, v] of Object.entries(targets)) process.stdout.write(`target ${k}: ${v ? 'met' : 'MISSED'}\n`);
