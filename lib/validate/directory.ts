@@ -1,7 +1,10 @@
 /** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
+import { needsKubectl } from './build.js';
 import { buildAll, kubectlAvailable } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
@@ -28,17 +31,37 @@ export interface DirectoryReport extends Report {
   paths: string[];
 }
 
+/** The kubectl builds, in a worker thread: its own event loop keeps the processes going while this thread validates. */
+function buildInWorker(root: string): Promise<Awaited<ReturnType<typeof buildAll>>> {
+  const script = new URL('./kustomize-worker.js', import.meta.url);
+  // Run from the TypeScript sources (tests), there is no compiled worker: build on this thread instead.
+  if (!existsSync(fileURLToPath(script))) return buildAll(root);
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(script, { workerData: { root } });
+    worker.once('message', resolvePromise);
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code !== 0 ? reject(new Error(`kubectl build worker exited with ${code}`)) : undefined));
+  });
+}
+
 export async function validateDirectory(root: string, options: Omit<ValidateOptions, 'kubectlBuilds'> = {}): Promise<DirectoryReport> {
   const files = readRepository(root);
   const kubectl = await kubectlAvailable();
-  const kubectlBuilds = new Map<string, string>();
   const extra = [];
+  let report: Report;
   if (kubectl) {
-    const result = await buildAll(root);
+    // Every kustomization is built by kubectl as well (a second opinion on the offline builder). Where the
+    // offline builder covers every kustomization, both run at once; otherwise validation needs kubectl's output first.
+    const builds = buildInWorker(root);
+    const dependent = files.paths().some((p) => posix.basename(p) === 'kustomization.yaml' && needsKubectl(files.get(p)!));
+    const first = dependent ? undefined : await validateFiles(files, options);
+    const result = await builds;
     extra.push(...result.findings);
-    for (const b of result.builds) if (b.output !== undefined) kubectlBuilds.set(b.dir, b.output);
+    const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
+    report = first ?? (await validateFiles(files, { ...options, kubectlBuilds }));
+  } else {
+    report = await validateFiles(files, options);
   }
-  const report = await validateFiles(files, { ...options, kubectlBuilds });
   report.findings.push(...extra);
   if (!kubectl) report.notes.push('kubectl is not installed: kustomizations were built by the offline builder only. Install kubectl to build them with kustomize itself.');
   return { ...report, root, kubectl, paths: files.paths() };

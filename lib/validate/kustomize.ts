@@ -1,8 +1,8 @@
-/** Builds every kustomization directory (Components only inside those that include them) of a repository on disk with `kubectl kustomize`. */
+/** Builds every top-level kustomization directory (bases and Components inside those that include them) of a repository on disk with `kubectl kustomize`. */
 import { execa } from 'execa';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { isComponent } from './build.js';
+import { join, relative, resolve } from 'node:path';
+import { isComponent, objectsOf } from './build.js';
 import { error, type Finding } from './findings.js';
 
 export async function kubectlAvailable(): Promise<boolean> {
@@ -35,8 +35,21 @@ export interface BuildResult {
 }
 
 /** Runs the builds with a little parallelism; failures become findings naming the directory. */
+/**
+ * The kustomizations no other one takes in (as a resource or component): building those builds every
+ * other one inside them, so kustomize sees each base once per overlay instead of once more on its own.
+ */
+export function topLevelDirs(dirs: string[]): string[] {
+  const included = new Set<string>();
+  for (const dir of dirs) {
+    const [k] = objectsOf(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: unknown[]; components?: unknown[] }[];
+    for (const ref of [...(k?.resources ?? []), ...(k?.components ?? [])]) if (typeof ref === 'string') included.add(resolve(dir, ref));
+  }
+  return dirs.filter((dir) => !included.has(resolve(dir)));
+}
+
 export async function buildAll(root: string, concurrency = 4): Promise<{ findings: Finding[]; builds: BuildResult[] }> {
-  const dirs = kustomizationDirs(root);
+  const dirs = topLevelDirs(kustomizationDirs(root));
   const findings: Finding[] = [];
   const builds: BuildResult[] = [];
   let next = 0;

@@ -145,3 +145,29 @@ describe('environments', () => {
     expect(errors).toContain(`${layer}: patch for HelmRelease cnpg-system/cloudnative-pgg matches no object in the build of infrastructure/postgres/controller/environments/test`);
   });
 });
+
+describe('kubectl builds on disk', () => {
+  it('builds each top-level kustomization once (bases and environment layers inside their overlays) and names the overlay a broken base breaks', async () => {
+    const { validateDirectory } = await import('../../lib/validate/directory.js');
+    const { kustomizationDirs, topLevelDirs } = await import('../../lib/validate/kustomize.js');
+    const { files } = render(answers({ ...BASE, engine: 'flux' }), catalog);
+    const root = onDisk(files);
+    const all = kustomizationDirs(root).map((d) => d.slice(root.length + 1));
+    const top = topLevelDirs(kustomizationDirs(root)).map((d) => d.slice(root.length + 1));
+    expect(all).toContain('infrastructure/postgres/controller/base');
+    expect(all).not.toContain('infrastructure/postgres/controller/environments/production'); // a Component
+    expect(top).not.toContain('infrastructure/postgres/controller/base');
+    expect(top).toContain('infrastructure/postgres/controller/overlays/p1');
+    expect(top.every((d) => d.includes('/overlays/'))).toBe(true);
+
+    const clean = await validateDirectory(root, { catalog });
+    expect(clean.kubectl).toBe(true);
+    expect(clean.findings.filter((f) => f.severity === 'error')).toEqual([]);
+
+    writeFileSync(join(root, 'infrastructure/postgres/controller/base/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gone.yaml\n');
+    const broken = await validateDirectory(root, { catalog });
+    const kubectl = broken.findings.filter((f) => f.message.startsWith('kubectl kustomize failed'));
+    expect(kubectl.map((f) => f.file).sort()).toEqual(['a', 'p1', 'p2', 't'].map((c) => `infrastructure/postgres/controller/overlays/${c}/kustomization.yaml`));
+    expect(kubectl.every((f) => f.message.includes('gone.yaml'))).toBe(true);
+  });
+});

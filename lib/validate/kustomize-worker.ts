@@ -1,0 +1,5 @@
+/** Runs the kubectl builds of a repository in a worker thread, so they proceed while the main thread validates. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildAll } from './kustomize.js';
+
+parentPort!.postMessage(await buildAll((workerData as { root: string }).root));
