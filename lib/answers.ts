@@ -12,6 +12,7 @@ import {
   QUESTION_BY_NAME,
   CLUSTER_SETTINGS,
   parseClusterComponent,
+  hasSandboxCluster,
   parseClusterSetting,
   parseEnvironmentVersion,
   parseClusterSpec,
@@ -340,7 +341,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     overlays: (raw.overlays as OverlayLayout | undefined) ?? 'per-cluster',
     topology: (raw.topology as Topology | undefined) ?? 'per-cluster',
     hubCluster: raw.topology === 'hub' ? (raw['hub-cluster'] as string) : undefined,
-    sandboxRuntime: sandboxRuntimeOf(raw, ctx),
+    sandboxRuntime: hasSandboxCluster(raw, ctx.catalog) ? ((raw['sandbox-runtime'] as SandboxRuntime | undefined) ?? 'kind') : undefined,
     environmentVersions: ((raw['environment-versions'] as string[] | undefined) ?? [])
       .map((v) => parseEnvironmentVersion(v))
       .sort((x, y) => x.environment.localeCompare(y.environment) || x.release.localeCompare(y.release)),
@@ -485,13 +486,6 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
 
 export function bucketName(platform: string, cluster: string, purpose: string): string {
   return `${platform}-${cluster}-${purpose}`;
-}
-
-/** The sandbox runtime when some cluster is on a sandbox provider (kind unless given), else undefined. */
-function sandboxRuntimeOf(raw: RawAnswers, ctx: QuestionContext): SandboxRuntime | undefined {
-  const fallback = raw.provider as string;
-  const sandbox = (raw.clusters as string[]).some((c) => ctx.catalog.providers.get(parseClusterSpec(c).provider ?? fallback)?.sandbox === true);
-  return sandbox ? ((raw['sandbox-runtime'] as SandboxRuntime | undefined) ?? 'kind') : undefined;
 }
 
 /** Answers in their stored form: flag keys, table order, unset values left out. */

@@ -136,7 +136,7 @@ function checkClusterSetting(spec: string, answers: RawAnswers, ctx: QuestionCon
 }
 
 /** Whether some cluster answered so far is on a sandbox provider (`local`: a laptop). */
-function hasSandboxCluster(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
+export function hasSandboxCluster(answers: RawAnswers, catalog: Catalog = loadCatalog()): boolean {
   const fallback = typeof answers.provider === 'string' ? answers.provider : undefined;
   const clusters = Array.isArray(answers.clusters) ? (answers.clusters as string[]).map((c) => parseClusterSpec(c)) : [];
   return clusters.some((c) => {
