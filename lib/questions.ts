@@ -160,8 +160,11 @@ export function environmentsOf(answers: RawAnswers): string[] {
   return [...new Set(environments)];
 }
 
-/** A chart version or git tag: what Helm, Flux and Argo CD accept, and nothing that could leave a YAML scalar or a path. */
-const VERSION = /^v?[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
+/**
+ * A chart version, git tag or semver range (Flux and Argo CD take `~1.2`, `>=1.0 <2.0`): nothing that could
+ * leave a YAML scalar, a Markdown table cell or a shell word in a README (no quotes, backticks, `$`, `|`).
+ */
+const VERSION = /^[0-9A-Za-z*~^<>=]([0-9A-Za-z.+_*~^<>=, -]{0,62}[0-9A-Za-z.+_*])?$/;
 
 /** Every chart release of the catalog, by name. */
 const releaseNames = (ctx: QuestionContext): string[] => [...ctx.catalog.components.values()].flatMap((c) => (c.controller?.releases ?? []).map((r) => r.name)).sort();
@@ -174,7 +177,7 @@ function checkEnvironmentVersion(spec: string, answers: RawAnswers, ctx: Questio
     return `${JSON.stringify(environment)} is not the environment of any cluster (${environments.join(', ') || 'none: give clusters one with --cluster-settings <cluster>.environment=<name>'})`;
   }
   if (!releaseNames(ctx).includes(release)) return `${JSON.stringify(release)} is not a chart release (${releaseNames(ctx).join(', ')})`;
-  if (!VERSION.test(version)) return `${environment}.${release}: ${JSON.stringify(version)} is not a chart version or tag (letters, digits, . + _ -; at most 64)`;
+  if (!VERSION.test(version)) return `${environment}.${release}: ${JSON.stringify(version)} is not a chart version, tag or semver range (letters, digits, spaces and . + _ - * ~ ^ < > = ,; at most 64)`;
   return undefined;
 }
 

@@ -48,6 +48,14 @@ function onDisk(files: FileSet): string {
 }
 
 describe('environments', () => {
+  it('takes versions, tags and semver ranges, and refuses what could leave a YAML scalar, a table cell or a shell word', () => {
+    const held = (version: string) => answers({ ...BASE, engine: 'flux', 'environment-versions': [`production.cloudnative-pg=${version}`] }).environmentVersions[0].version;
+    for (const ok of ['0.28.0', 'v1.2.3-rc.1+build.5', '~0.28', '>=0.27.0 <0.29.0', '0.28.*']) expect(held(ok)).toBe(ok);
+    for (const bad of ['0.28"; rm -rf /', '0.28 | 1.0', '`id`', '$(id)', '0.28\nkey: x', ' 0.28', '']) {
+      expect(() => held(bad), bad).toThrow(/environment-versions: production\.cloudnative-pg: .* is not a chart version, tag or semver range|is not environment\.release=version/);
+    }
+  });
+
   it('stores only holds that apply: a hold equal to the pin is dropped', () => {
     const plan = render(answers({ ...BASE, engine: 'flux' }), catalog).plan;
     expect(plan.environments).toEqual(['test', 'acceptance', 'production']);
