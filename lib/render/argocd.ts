@@ -9,7 +9,7 @@ import type { ComponentDef } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterApps, releaseVersion, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterSecretSpecs, componentLabel, ENVIRONMENT_LABEL, fleetDir, secretPath } from '../secrets/specs.js';
-import { clusterValues, clustersRunning, componentPath, externalSecret, renderConfig, renderSecrets } from './components.js';
+import { clusterValues, clustersIn, clustersRunning, componentPath, externalSecret, renderConfig, renderSecrets } from './components.js';
 import { DESCRIPTION_ANNOTATION, documents, kustomization, podSecurityLabels } from './manifests.js';
 import { toYaml } from './template.js';
 import { TENANTS_DIR, tenantsWave } from './tenants.js';
@@ -30,7 +30,7 @@ function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
     if (Object.keys(r.values).length > 0) files.add(valuesFile(def, r.name, 'base'), toYaml(r.values));
     if (r.kind !== 'manifests') {
       for (const environment of plan.environments) {
-        const clusters = clustersRunning(plan, def.id).filter((c) => c.environment === environment).map((c) => c.name);
+        const clusters = clustersIn(plan, def.id, environment);
         if (clusters.length === 0) continue;
         files.add(
           valuesFile(def, r.name, `environments/${environment}`),

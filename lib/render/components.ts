@@ -139,3 +139,6 @@ export function clusterValues(def: ComponentDef, release: Release, plan: Plan, c
 export function clustersRunning(plan: Plan, id: string): PlannedCluster[] {
   return plan.clusters.filter((c) => c.components.includes(id));
 }
+
+/** The names of the clusters of an environment that run a component. */
+export const clustersIn = (plan: Plan, id: string, environment: string): string[] => clustersRunning(plan, id).filter((c) => c.environment === environment).map((c) => c.name);

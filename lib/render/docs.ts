@@ -4,7 +4,7 @@ import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, objectStorageTitle, releaseVersion, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterCompliance } from './compliance.js';
-import { componentPath, remoteKey } from './components.js';
+import { clustersIn, componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
 import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
@@ -111,13 +111,12 @@ function profileNames(files: FileSet): string[] {
   return [...new Set(files.paths().filter((p) => p.split('/')[3] === PROFILES_DIR && p.startsWith('infrastructure/')).map((p) => p.split('/')[4]))].sort();
 }
 
-/** `stagePaths`: the directory each Flux stage Kustomization builds (`<cluster>/<stage id>`), when not the cluster's own overlay. */
 /** Per environment, the version each release runs there (held ones marked), and where that line is. */
 function environmentVersionsDoc(plan: Plan) {
   if (plan.environments.length === 0) return undefined;
   const rows = plan.components.flatMap(({ def }) =>
     (def.controller?.releases ?? []).flatMap((r) => {
-      const running = plan.environments.map((e) => plan.clusters.some((c) => c.environment === e && c.components.includes(def.id)));
+      const running = plan.environments.map((e) => clustersIn(plan, def.id, e).length > 0);
       if (!running.some(Boolean)) return [];
       const cells = plan.environments.map((e, i) => {
         if (!running[i]) return '-';
@@ -128,9 +127,10 @@ function environmentVersionsDoc(plan: Plan) {
     }),
   );
   const hub = plan.hub !== undefined;
-  return { environments: plan.environments, first: plan.environments[0], last: plan.environments.at(-1), rows, flux: plan.engine === 'flux', argocd: plan.engine === 'argocd' && !hub, hub: hub ? fleetDir(plan.hub!) : undefined, held: plan.answers.environmentVersions.length > 0 };
+  return { environments: plan.environments, first: plan.environments[0], last: plan.environments.at(-1), rows, flux: plan.engine === 'flux', argocd: plan.engine === 'argocd' && !hub, hub: hub ? fleetDir(plan.hub!) : undefined };
 }
 
+/** `stagePaths`: the directory each Flux stage Kustomization builds (`<cluster>/<stage id>`), when not the cluster's own overlay. */
 export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<string, string>): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
   registerPartial('sandbox', join(TEMPLATES_DIR, 'engines', 'sandbox.md.hbs'));

@@ -9,7 +9,7 @@
 import type { ComponentDef, Release } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { clusterStages, releaseVersion, type Plan, type PlannedCluster, type StageNode } from '../plan.js';
-import { clusterValues, clustersRunning, componentPath, renderConfig, renderOverlays, renderSecrets } from './components.js';
+import { clusterValues, clustersIn, componentPath, renderConfig, renderOverlays, renderSecrets } from './components.js';
 import { CLUSTER_VARS, ProfileOverlays } from './fleet.js';
 import { documents, kustomization, kustomizeComponent, namespaceObject } from './manifests.js';
 import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
@@ -118,14 +118,14 @@ function renderController(files: FileSet, plan: Plan, def: ComponentDef, profile
   );
   files.add(`${dir}/base/kustomization.yaml`, kustomization(['namespace.yaml', 'sources.yaml', 'releases.yaml']));
   for (const environment of plan.environments) {
-    const clusters = clustersRunning(plan, def.id).filter((c) => c.environment === environment).map((c) => c.name);
+    const clusters = clustersIn(plan, def.id, environment);
     if (clusters.length > 0) renderEnvironment(files, plan, def, environment, clusters);
   }
   renderOverlays(files, plan, def, 'controller', (into, cluster, overlay) => renderControllerOverlay(into, plan, def, cluster, overlay), profiles);
 }
 
 /** The directory of an environment's layer of a stage: a kustomize Component the overlays of its clusters include. */
-export const environmentDir = (component: string, environment: string) => `${componentPath(component, 'controller')}/environments/${environment}`;
+const environmentDir = (component: string, environment: string) => `${componentPath(component, 'controller')}/environments/${environment}`;
 
 /**
  * An environment's layer of a component's releases: the version each release runs in the environment
@@ -145,7 +145,7 @@ function renderEnvironment(files: FileSet, plan: Plan, def: ComponentDef, enviro
       patches.set(`release/${r.name}`, { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: r.name, namespace: ns }, spec: { chart: { spec: { version } } } });
     }
   }
-  const others = plan.environments.filter((e) => e !== environment && clustersRunning(plan, def.id).some((c) => c.environment === e));
+  const others = plan.environments.filter((e) => e !== environment && clustersIn(plan, def.id, e).length > 0);
   files.add(
     `${dir}/releases.yaml`,
     documents(
