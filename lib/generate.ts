@@ -79,17 +79,39 @@ export function gatherAnswers(sources: { stored?: Record<string, unknown>; answe
     layers.push(r.answers);
     problems.push(...r.problems);
   }
+  let fleet: RawAnswers | undefined;
   if (sources.clustersFile) {
     // The fleet as a whole: it replaces the clusters, their components and settings of the layers below.
     const r = readClustersFile(sources.clustersFile);
+    fleet = r.answers;
     layers.push(r.answers);
     problems.push(...r.problems);
   }
   const r = normaliseRaw(sources.flags, 'command-line flags');
   layers.push(r.answers);
   problems.push(...r.problems);
-  return { raw: Object.assign({}, ...layers) as RawAnswers, problems };
+  const raw = Object.assign({}, ...layers) as RawAnswers;
+  // Settings of single clusters and held versions are keyed (`prod.region=…`, `production.loki=…`): a later layer
+  // sets its keys and keeps the others (`haven-plus cluster acc --cluster-settings acc.environment=acceptance`
+  // leaves prod's settings alone); an empty value (`prod.region=`) unsets one. A clusters file replaces the settings whole.
+  for (const answer of KEYED_LISTS) {
+    let merged: unknown[] = [];
+    for (const layer of layers) {
+      if (answer === 'cluster-settings' && layer === fleet) merged = [];
+      const items = layer[answer];
+      if (!Array.isArray(items)) continue;
+      // Within one source every item stays (one given twice is the answer's check to name); across sources, by key.
+      const keys = new Set(items.map(keyOf).filter((k) => k !== undefined));
+      merged = [...merged.filter((m) => !keys.has(keyOf(m) ?? '')), ...items.filter((i) => !(typeof i === 'string' && i === `${keyOf(i)}=`))];
+    }
+    if (merged.length > 0 || raw[answer] !== undefined) raw[answer] = merged;
+  }
+  return { raw, problems };
 }
+
+/** List answers whose items are `<name>.<key>=<value>`, merged by `<name>.<key>` across the sources. */
+const KEYED_LISTS = ['cluster-settings', 'environment-versions'] as const;
+const keyOf = (item: unknown): string | undefined => (typeof item === 'string' && /^[^.=]+\.[^=]+=/.test(item) ? item.slice(0, item.indexOf('=')) : undefined);
 
 export interface PreparedRun {
   answers: Answers;

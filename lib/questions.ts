@@ -297,7 +297,7 @@ export const QUESTIONS: Question[] = [
     name: 'cluster-settings',
     type: 'list',
     message: 'Settings of single clusters, as cluster.setting=value',
-    description: `what one cluster has of its own, as cluster.setting=value, comma-separated; settings: ${CLUSTER_SETTINGS.join(', ')} (a fleet: --clusters-file)`,
+    description: `what one cluster has of its own, as cluster.setting=value, comma-separated; settings: ${CLUSTER_SETTINGS.join(', ')}; merged with the stored ones by cluster and setting (cluster.setting= unsets one; a fleet: --clusters-file)`,
     valueName: '<cluster.setting=value,...>',
     allowed: () => `cluster.setting=value, a cluster of --clusters; settings: environment (a label), region, domain, storage-class, s3-endpoint (each as its platform-wide answer)`,
     check: (v, a, ctx) => checkClusterSetting(v, a, ctx),

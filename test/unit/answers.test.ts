@@ -229,3 +229,30 @@ describe('answers', () => {
     expect(resolveWithDefaults({ components: ['external-dns'], provider: 'scaleway', domain: 'apps.gemeente.nl' }).domain).toBe('apps.gemeente.nl');
   });
 });
+
+describe('keyed list answers across sources', () => {
+  it('merges cluster settings and held versions by key: a flag sets its keys, keeps the others, and an empty value unsets one; a clusters file replaces the settings', async () => {
+    const { gatherAnswers } = await import('../../lib/generate.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const stored = {
+      clusters: ['t1', 'p1'],
+      'cluster-settings': ['t1.environment=test', 'p1.environment=production', 'p1.region=sbg'],
+      'environment-versions': ['production.loki=6.0.0', 'production.velero=10.0.0'],
+    };
+    const merged = gatherAnswers({ stored, flags: { 'cluster-settings': ['p1.region=gra', 'p2.environment=production', 't1.environment='], 'environment-versions': ['production.loki='] } });
+    expect(merged.problems).toEqual([]);
+    expect(merged.raw['cluster-settings']).toEqual(['p1.environment=production', 'p1.region=gra', 'p2.environment=production']);
+    expect(merged.raw['environment-versions']).toEqual(['production.velero=10.0.0']);
+    // Without flags for them, the stored lists stay as they are.
+    expect(gatherAnswers({ stored, flags: {} }).raw['cluster-settings']).toEqual(stored['cluster-settings']);
+    // A malformed item is kept for its check to name.
+    expect(gatherAnswers({ stored, flags: { 'cluster-settings': ['bogus'] } }).raw['cluster-settings']).toContain('bogus');
+
+    const file = join(mkdtempSync(join(tmpdir(), 'keyed-')), 'clusters.yaml');
+    writeFileSync(file, 'clusters:\n  - name: a\n    environment: acceptance\n');
+    const fleet = gatherAnswers({ stored, clustersFile: file, flags: { 'cluster-settings': ['a.region=nl-ams'] } });
+    expect(fleet.raw['cluster-settings']).toEqual(['a.environment=acceptance', 'a.region=nl-ams']);
+  });
+});
