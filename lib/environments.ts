@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Catalog, Release } from './catalog.js';
 import { ENVIRONMENT_LABEL } from './secrets/specs.js';
 import { get } from './validate/references.js';
+import { applicationSources } from './versions.js';
 
 type Doc = Record<string, unknown>;
 
@@ -29,8 +30,7 @@ function docsOf(text: string): Doc[] {
 
 /** The version an Application spec pins for a release: its chart source's targetRevision. */
 function applicationVersion(spec: unknown, release: Release): string | undefined {
-  const sources = [get(spec, 'source'), ...((get(spec, 'sources') as unknown[] | undefined) ?? [])].filter(Boolean);
-  return str(get(sources.find((s) => get(s, 'repoURL') === release.source.url), 'targetRevision'));
+  return str(get(applicationSources(spec).find((s) => get(s, 'repoURL') === release.source.url), 'targetRevision'));
 }
 
 /** Versions a Flux file pins, by release: HelmReleases by name, git and OCI sources for the releases they serve. */

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { normaliseRaw, readAnswersFile, readClustersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
+import { parseClusterSetting } from './questions.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
@@ -111,7 +112,10 @@ export function gatherAnswers(sources: { stored?: Record<string, unknown>; answe
 
 /** List answers whose items are `<name>.<key>=<value>`, merged by `<name>.<key>` across the sources. */
 const KEYED_LISTS = ['cluster-settings', 'environment-versions'] as const;
-const keyOf = (item: unknown): string | undefined => (typeof item === 'string' && /^[^.=]+\.[^=]+=/.test(item) ? item.slice(0, item.indexOf('=')) : undefined);
+const keyOf = (item: unknown): string | undefined => {
+  const { cluster, key } = typeof item === 'string' ? parseClusterSetting(item) : { cluster: '', key: '' };
+  return cluster && key ? `${cluster}.${key}` : undefined;
+};
 
 export interface PreparedRun {
   answers: Answers;
@@ -143,10 +147,10 @@ export async function prepare(
   return { ...run, report };
 }
 
-/** Non-interactive resolution: defaults for what is missing (with --yes) or an error naming every missing answer. */
 /** Answers about one run, not the repository: never stored, so a re-run takes their defaults unless given. */
 const PER_RUN_ANSWERS = new Set(['push']);
 
+/** Non-interactive resolution: defaults for what is missing (with --yes) or an error naming every missing answer. */
 export function resolveNonInteractive(raw: RawAnswers, ctx: QuestionContext, useDefaults: boolean, rerun = false): Answers {
   if (useDefaults) return resolveAnswers(withDefaults(raw, ctx), ctx);
   // Flag-only answers (never prompted) always take their defaults; every other answer must be given.

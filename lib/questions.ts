@@ -147,10 +147,8 @@ export function hasSandboxCluster(answers: RawAnswers, catalog: Catalog = loadCa
 
 /** Parses `environment.release=version` (a chart release held at a version in one environment). */
 export function parseEnvironmentVersion(spec: string): { environment: string; release: string; version: string } {
-  const eq = spec.indexOf('=');
-  const dot = spec.indexOf('.');
-  if (eq < 0 || dot < 0 || dot > eq) return { environment: '', release: '', version: '' };
-  return { environment: spec.slice(0, dot), release: spec.slice(dot + 1, eq), version: spec.slice(eq + 1) };
+  const { cluster, key, value } = parseClusterSetting(spec);
+  return { environment: cluster, release: key, version: value };
 }
 
 /** The environments of the clusters answered so far (--cluster-settings cluster.environment=…), in the order of their first clusters. */

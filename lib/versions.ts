@@ -13,6 +13,9 @@ type Doc = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const repoName = (url: string) => url.replace(/\/+$/, '').replace(/\.git$/, '').split('/').pop() ?? url;
 
+/** An Application's (or an ApplicationSet template's) sources: `source` and `sources` alike. */
+export const applicationSources = (spec: unknown): unknown[] => [get(spec, 'source'), ...((get(spec, 'sources') as unknown[] | undefined) ?? [])].filter(Boolean);
+
 export function pinnedVersions(files: Iterable<[string, string]>, platformRepository?: string): Map<string, string> {
   const pins = new Map<string, string>();
   const pin = (name: string | undefined, version: string | undefined) => {
@@ -47,8 +50,7 @@ export function pinnedVersions(files: Iterable<[string, string]>, platformReposi
           break;
         }
         case 'Application': {
-          const sources = [get(doc, 'spec.source'), ...((get(doc, 'spec.sources') as unknown[] | undefined) ?? [])].filter(Boolean);
-          for (const s of sources) {
+          for (const s of applicationSources(doc.spec)) {
             const url = str(get(s, 'repoURL'));
             if (!url || url === platformRepository) continue;
             pin(str(get(s, 'chart')) ?? repoName(url), str(get(s, 'targetRevision')));

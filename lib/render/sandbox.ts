@@ -6,7 +6,7 @@
  *   sandbox/<cluster>/{kind,k3d}.yaml     the kind or k3d cluster
  *   clusters/<cluster>/flux-system/sync.yaml   (Flux) the OCIRepository and root Kustomization
  * Flux follows the working tree: the script pushes it (what `git add -A` would commit) as an OCI artifact
- * to a registry container beside kind (kind's local-registry recipe), and the cluster pulls it from there,
+ * to a local registry beside the clusters (see SANDBOX_RUNTIMES), and the cluster pulls it from there,
  * so an edit is live after `make sandbox-sync`, before any commit. Argo CD cannot read Helm values from an
  * OCI source (multi-source `$values` is git-only, argoproj/argo-cd#24376): an Argo CD sandbox follows the
  * git remote like every other cluster.

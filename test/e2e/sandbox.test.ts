@@ -47,6 +47,17 @@ async function runSandbox(repo: string, args: string[], bin: string, log: string
   });
 }
 
+/** The stand-ins' calls, and where the first one matching a pattern is (failing when none does). */
+function callLog(log: string): { calls: string[]; at: (pattern: RegExp) => number } {
+  const calls = readFileSync(log, 'utf8').split('\n');
+  const at = (pattern: RegExp) => {
+    const i = calls.findIndex((c) => pattern.test(c));
+    expect(i, `no call matching ${pattern} in:\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
+    return i;
+  };
+  return { calls, at };
+}
+
 async function shellcheck(file: string): Promise<void> {
   const r = await execa('shellcheck', ['--severity=style', file], { reject: false, all: true }).catch((e: Error) => {
     throw new Error(`shellcheck is needed for this test (Debian package shellcheck; .ci/run installs it): ${e.message}`);
@@ -101,12 +112,7 @@ describe('laptop sandbox (--provider local)', () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(r.all).toContain('sandbox local is Ready');
 
-    const calls = readFileSync(log, 'utf8').split('\n');
-    const at = (pattern: RegExp) => {
-      const i = calls.findIndex((c) => pattern.test(c));
-      expect(i, `no call matching ${pattern} in:\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
-      return i;
-    };
+    const { at } = callLog(log);
     const order = [
       at(/^docker run -d --restart=always -p 127\.0\.0\.1:5001:5000 --network bridge --name kind-registry docker\.io\/library\/registry:3$/),
       at(/^kind create cluster --name p-local --config sandbox\/local\/kind\.yaml/),
@@ -164,12 +170,7 @@ describe('laptop sandbox (--provider local)', () => {
     const { bin, log } = standIns(['kind']);
     const r = await runSandbox(repo, ['up'], bin, log);
     expect(r.exitCode, r.all).toBe(0);
-    const calls = readFileSync(log, 'utf8').split('\n');
-    const at = (pattern: RegExp) => {
-      const i = calls.findIndex((c) => pattern.test(c));
-      expect(i, `no call matching ${pattern} in:\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
-      return i;
-    };
+    const { calls, at } = callLog(log);
     const order = [
       at(/^k3d registry create haven-plus-registry --port 127\.0\.0\.1:5001 --image docker\.io\/library\/registry:3$/),
       at(/^k3d cluster create --config sandbox\/local\/k3d\.yaml --wait --timeout 120s$/),
