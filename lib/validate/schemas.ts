@@ -3,14 +3,15 @@
  * CRDs' CEL rules. Schemas are looked up through an ordered list of locations (directories or URL
  * templates, like kubeconform's -schema-location), compiled lazily once per kind and cached.
  */
-import { parse as parseCel } from '@marcbachmann/cel-js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../package-info.js';
+import { celKeyword, regExp, validatorHelpers, type CelStats, type ValidatorHelpers } from './cel.js';
+import { loadValidator, PRECOMPILED_DIR, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -84,7 +85,7 @@ const OBJECT_META = {
 type Schema = Record<string, unknown>;
 
 /** Loader workarounds from the schema set's notes: nullable without type, closed root, strict metadata. */
-function prepareSchema(schema: Schema): Schema {
+export function prepareSchema(schema: Schema): Schema {
   const walk = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(walk);
@@ -106,123 +107,80 @@ function prepareSchema(schema: Schema): Schema {
   return schema;
 }
 
-/** Go/RE2 inline flags `(?i)` are not JavaScript: make the whole pattern case-insensitive instead. */
-function regExp(source: string, flags: string): RegExp {
-  return source.includes('(?i)') ? new RegExp(source.replaceAll('(?i)', ''), `${flags}i`) : new RegExp(source, flags);
-}
-regExp.code = 'new RegExp';
-
-/** CEL values: integers are int (BigInt), everything else as is. */
-function toCel(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
-  return value;
-}
-
-export interface CelStats {
-  evaluated: number;
-  /** Rules that use Kubernetes CEL extensions this evaluator lacks, or transition rules (oldSelf). */
-  notEvaluated: number;
-  unsupported: Set<string>;
-}
-
-interface CelRule {
-  rule: string;
-  message?: string;
-  messageExpression?: string;
-  fieldPath?: string;
-}
-
 export interface SchemaHit {
   validate: ValidateFunction;
   source: string;
 }
 
+/** The compilation of a Kubernetes schema: its key in the precompiled validators (precompiled.ts). */
+export const KUBERNETES_FLAVOUR = 'kubernetes';
+
+/**
+ * The ajv for Kubernetes schemas: strict, every error, the Kubernetes vocabulary, CEL rules through
+ * the helpers. `source` keeps the generated code, for writing it out as standalone code.
+ */
+export function kubernetesAjv(helpers: ValidatorHelpers, { source = false } = {}): Ajv {
+  // optimize: false skips ajv's code-optimisation pass: compiling dominates a small run, and the
+  // unoptimised validators are as fast at 342 clusters. The build, which compiles ahead of time, optimises.
+  const ajv = new Ajv({
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    allErrors: true,
+    code: { regExp: helpers.regExp as typeof regExp, optimize: source, source },
+  });
+  addFormats(ajv);
+  ajv.addVocabulary([
+    'x-kubernetes-preserve-unknown-fields',
+    'x-kubernetes-int-or-string',
+    'x-kubernetes-embedded-resource',
+    'x-kubernetes-list-type',
+    'x-kubernetes-list-map-keys',
+    'x-kubernetes-map-type',
+    'x-kubernetes-group-version-kind',
+    'x-kubernetes-patch-strategy',
+    'x-kubernetes-patch-merge-key',
+    'x-kubernetes-unions',
+    'example',
+  ]);
+  ajv.addKeyword(celKeyword(helpers));
+  return ajv;
+}
+
 export class SchemaRegistry {
-  private readonly ajv: Ajv;
+  private ajvInstance: Ajv | undefined;
+  private readonly helpers: ValidatorHelpers;
   private readonly compiled = new Map<string, SchemaHit | null>();
   readonly cel: CelStats = { evaluated: 0, notEvaluated: 0, unsupported: new Set() };
+  /** How the validators of this run came about: loaded from the build, or compiled now. */
+  readonly validatorOrigins = { precompiled: 0, compiled: 0 };
 
   constructor(
     readonly locations: string[] = DEFAULT_LOCATIONS,
     private readonly cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'haven-plus', 'schemas'),
+    /** Precompiled validators (dist/validators when run from the build); undefined compiles every schema. */
+    private readonly precompiled: string | undefined = PRECOMPILED_DIR,
   ) {
-    // optimize: false skips ajv's code-optimisation pass: compiling the schemas dominates a small run
-    // (about 170 ms of 1.9 s for one cluster) and the unoptimised validators are as fast at 342 clusters.
-    this.ajv = new Ajv({ strict: true, strictTypes: false, strictRequired: false, allErrors: true, code: { regExp, optimize: false } });
-    addFormats(this.ajv);
-    this.ajv.addVocabulary([
-      'x-kubernetes-preserve-unknown-fields',
-      'x-kubernetes-int-or-string',
-      'x-kubernetes-embedded-resource',
-      'x-kubernetes-list-type',
-      'x-kubernetes-list-map-keys',
-      'x-kubernetes-map-type',
-      'x-kubernetes-group-version-kind',
-      'x-kubernetes-patch-strategy',
-      'x-kubernetes-patch-merge-key',
-      'x-kubernetes-unions',
-      'example',
-    ]);
-    const stats = this.cel;
-    this.ajv.addKeyword({
-      keyword: 'x-kubernetes-validations',
-      schemaType: 'array',
-      errors: true,
-      compile(rules: CelRule[]) {
-        const compiled = rules.map((r) => {
-          if (/\boldSelf\b/.test(r.rule)) return { r, fn: undefined };
-          try {
-            return { r, fn: parseCel(r.rule) as (ctx: Record<string, unknown>) => unknown };
-          } catch {
-            return { r, fn: undefined };
-          }
-        });
-        const validate = (data: unknown): boolean => {
-          const errors: Partial<ErrorObject>[] = [];
-          for (const { r, fn } of compiled) {
-            if (!fn) {
-              stats.notEvaluated++;
-              continue;
-            }
-            let result: unknown;
-            try {
-              result = fn({ self: toCel(data) });
-            } catch (error) {
-              stats.notEvaluated++;
-              const m = /overload for '(\w+)/.exec((error as Error).message);
-              if (m) stats.unsupported.add(m[1]);
-              continue;
-            }
-            stats.evaluated++;
-            if (result !== true) {
-              errors.push({
-                keyword: 'x-kubernetes-validations',
-                message: `${r.message ?? `failed CEL rule ${r.rule}`}${r.fieldPath ? ` (${r.fieldPath})` : ''}`,
-                params: { rule: r.rule },
-              });
-            }
-          }
-          (validate as unknown as { errors: Partial<ErrorObject>[] }).errors = errors;
-          return errors.length === 0;
-        };
-        return validate;
-      },
-    });
+    this.helpers = validatorHelpers(this.cel);
   }
 
-  private readSchema(apiVersion: string, kind: string): { schema: Schema; source: string } | undefined {
+  /** Created on the first schema with no precompiled validator: setting it up costs as much as a small schema. */
+  private get ajv(): Ajv {
+    this.ajvInstance ??= kubernetesAjv(this.helpers);
+    return this.ajvInstance;
+  }
+
+  private readSchema(apiVersion: string, kind: string): { text: string; source: string } | undefined {
     for (const location of this.locations) {
       if (isUrl(location)) {
         const url = location.includes('{{') ? expandTemplate(location, apiVersion, kind) : `${location.replace(/\/$/, '')}/${schemaFile(apiVersion, kind)}`;
         const cached = join(this.cacheDir, `${createHash('sha256').update(url).digest('hex')}.json`);
-        if (existsSync(cached)) return { schema: JSON.parse(readFileSync(cached, 'utf8')) as Schema, source: url };
+        if (existsSync(cached)) return { text: readFileSync(cached, 'utf8'), source: url };
         continue; // fetched ahead of time by prefetch()
       }
       const dir = isAbsolute(location) ? location : resolve(location);
       const file = location.includes('{{') ? expandTemplate(dir, apiVersion, kind) : join(dir, schemaFile(apiVersion, kind));
-      if (existsSync(file)) return { schema: JSON.parse(readFileSync(file, 'utf8')) as Schema, source: file };
+      if (existsSync(file)) return { text: readFileSync(file, 'utf8'), source: file };
     }
     return undefined;
   }
@@ -258,9 +216,15 @@ export class SchemaRegistry {
     const key = `${apiVersion}/${kind}`;
     if (!this.compiled.has(key)) {
       const found = this.readSchema(apiVersion, kind);
-      this.compiled.set(key, found ? { validate: this.ajv.compile(prepareSchema(found.schema)), source: found.source } : null);
+      this.compiled.set(key, found ? { validate: this.validator(found.text), source: found.source } : null);
     }
     return this.compiled.get(key) ?? undefined;
+  }
+
+  private validator(text: string): ValidateFunction {
+    const loaded = loadValidator<ValidateFunction>(this.precompiled, validatorKey(KUBERNETES_FLAVOUR, text), this.helpers);
+    this.validatorOrigins[loaded ? 'precompiled' : 'compiled']++;
+    return loaded ?? this.ajv.compile(prepareSchema(JSON.parse(text) as Schema));
   }
 }
 

@@ -4,7 +4,7 @@
  * the chart does not have is an error, unless it sits under a map the chart leaves open: an empty map
  * by default, or a map of config-file style keys (dots or slashes, as argocd-cm or annotations).
  */
-import { Ajv, type AnySchema } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { mergePatch } from './build.js';
+import { loadValidator, PRECOMPILED_DIR, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -36,7 +37,8 @@ export interface ChartData {
   defaults: Record<string, unknown>;
   /** Paths documented in values.yaml only as commented-out keys (e.g. `# storageClass: fast`). */
   commented: Set<string>;
-  schema?: Record<string, unknown>;
+  /** The chart's values.schema.json, as written. */
+  schemaText?: string;
 }
 
 /**
@@ -76,8 +78,14 @@ export class ChartLibrary {
   private readonly entries: { dir: string; entry: IndexEntry }[] = [];
   private readonly loaded = new Map<string, ChartData>();
   private readonly validators = new Map<string, (v: unknown) => string[]>();
+  /** How the values validators of this run came about: loaded from the build, or compiled now. */
+  readonly validatorOrigins = { precompiled: 0, compiled: 0 };
 
-  constructor(dirs: string[]) {
+  /** `precompiled`: validators compiled by the build (precompiled.ts); undefined compiles every schema. */
+  constructor(
+    dirs: string[],
+    private readonly precompiled: string | undefined = PRECOMPILED_DIR,
+  ) {
     for (const dir of dirs) {
       const index = join(dir, 'INDEX.json');
       if (!existsSync(index)) continue;
@@ -111,7 +119,7 @@ export class ChartLibrary {
         version: hit.entry.version,
         defaults,
         commented: commentedKeys(valuesText),
-        schema: existsSync(schemaFile) ? (JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>) : undefined,
+        schemaText: existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined,
       });
     }
     return this.loaded.get(key);
@@ -122,9 +130,9 @@ export class ChartLibrary {
    * reads although its values.yaml does not declare them (documented elsewhere, e.g. Istio's `/profile`).
    */
   check(chart: ChartData, values: Record<string, unknown>, undeclared: string[] = []): { path: string; message: string }[] {
-    if (chart.schema) {
+    if (chart.schemaText) {
       const key = `${chart.name}@${chart.version}`;
-      if (!this.validators.has(key)) this.validators.set(key, compileValuesSchema(chart.schema));
+      if (!this.validators.has(key)) this.validators.set(key, this.valuesValidator(chart.schemaText));
       const merged = mergeValues(chart.defaults, values);
       return this.validators.get(key)!(merged).map((m) => ({ path: m.split(' ')[0], message: `values ${m} (values.schema.json of ${chart.name} ${chart.version})` }));
     }
@@ -134,6 +142,19 @@ export class ChartLibrary {
       message: `values ${path}: ${chart.name} ${chart.version} has no such value (not in its default values.yaml)`,
     }));
   }
+
+  private valuesValidator(schemaText: string): (v: unknown) => string[] {
+    const loaded = loadValidator<ValidateFunction>(this.precompiled, validatorKey(VALUES_FLAVOUR, schemaText));
+    this.validatorOrigins[loaded ? 'precompiled' : 'compiled']++;
+    const validate = loaded ?? compileValuesSchema(schemaText).validate;
+    return (value) => {
+      if (validate(value)) return [];
+      return (validate.errors ?? []).map((e) => {
+        const extra = e.keyword === 'additionalProperties' ? `: unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : '';
+        return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${extra}`;
+      });
+    };
+  }
 }
 
 /** Helm's coalescing: maps merge, user values win, lists and scalars replace. */
@@ -141,21 +162,19 @@ export function mergeValues(defaults: unknown, values: unknown): Record<string, 
   return mergePatch(defaults, values) as Record<string, unknown>;
 }
 
-function compileValuesSchema(schema: Record<string, unknown>): (v: unknown) => string[] {
-  const draft = String(schema.$schema ?? '');
-  const options = { strict: false, allErrors: true, allowUnionTypes: true, validateFormats: true } as const;
-  const ajv = draft.includes('2020-12') ? new Ajv2020(options) : draft.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
-  addFormats(ajv as Ajv);
-  const copy = { ...schema };
-  delete copy.$schema; // some charts declare https://json-schema.org/draft-07/schema#, which ajv does not register
-  const validate = ajv.compile(copy as AnySchema);
-  return (value) => {
-    if (validate(value)) return [];
-    return (validate.errors ?? []).map((e) => {
-      const extra = e.keyword === 'additionalProperties' ? `: unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : '';
-      return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${extra}`;
-    });
-  };
+/** The compilation of a chart's values.schema.json: its key in the precompiled validators. */
+export const VALUES_FLAVOUR = 'values';
+
+/**
+ * A values schema compiled by the ajv for its draft. `$schema` itself is left out: some charts declare
+ * a draft-07 URI ajv does not register. `source` keeps the generated code, for the build.
+ */
+export function compileValuesSchema(schemaText: string, { source = false } = {}): { ajv: Ajv; validate: ValidateFunction } {
+  const { $schema: draft, ...schema } = JSON.parse(schemaText) as Record<string, unknown>;
+  const options = { strict: false, allErrors: true, allowUnionTypes: true, validateFormats: true, code: { source, optimize: source } } as const;
+  const ajv = (String(draft).includes('2020-12') ? new Ajv2020(options) : String(draft).includes('2019-09') ? new Ajv2019(options) : new Ajv(options)) as Ajv;
+  addFormats(ajv);
+  return { ajv, validate: ajv.compile(schema) };
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
