@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { TEMPLATES_DIR } from './package-info.js';
+import { parseYaml } from './prebuilt.js';
 
 export type Engine = 'flux' | 'argocd';
 export const ENGINES: readonly Engine[] = ['flux', 'argocd'];
@@ -195,8 +195,11 @@ function str(v: unknown, file: string, field: string): string {
   return v;
 }
 
+/** How the catalog's YAML is read (the build parses it ahead of time with the same options). */
+export const CATALOG_YAML = { uniqueKeys: true, version: '1.2' } as const;
+
 function readYaml(file: string): Record<string, unknown> {
-  const doc = parse(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as unknown;
+  const doc = parseYaml(readFileSync(file, 'utf8'), CATALOG_YAML);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(file, 'must be a mapping');
   return doc as Record<string, unknown>;
 }

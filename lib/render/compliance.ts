@@ -5,10 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { abbreviate } from '../names.js';
+import { CATALOG_YAML } from '../catalog.js';
 import { TEMPLATES_DIR } from '../package-info.js';
+import { parseYaml } from '../prebuilt.js';
 import { backendOf, type Plan, type PlannedCluster } from '../plan.js';
 import { renderTemplate } from './template.js';
 
@@ -38,7 +39,7 @@ export interface CheckStatus {
 
 let checks: HavenCheck[] | undefined;
 export function loadHavenChecks(): HavenCheck[] {
-  checks ??= (parse(readFileSync(join(TEMPLATES_DIR, 'haven-checks.yaml'), 'utf8')) as HavenCheck[]).map((c) => ({ ...c, platform: c.platform === true }));
+  checks ??= (parseYaml(readFileSync(join(TEMPLATES_DIR, 'haven-checks.yaml'), 'utf8'), CATALOG_YAML) as HavenCheck[]).map((c) => ({ ...c, platform: c.platform === true }));
   return checks;
 }
 

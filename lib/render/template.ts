@@ -1,12 +1,35 @@
 /**
  * Handlebars, set up for YAML: no HTML escaping, strict (a missing field is an error, not an empty
  * string), and helpers that emit values as safely quoted YAML so no answer can inject structure.
+ *
+ * Templates run on Handlebars' runtime. They are precompiled by the build (prebuilt.ts); a template
+ * the build has not seen (run from the sources, or edited) is precompiled here, the same way.
  */
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { isScalar, parseAllDocuments, stringify, visit } from 'yaml';
+import { packageRequire, prebuiltKey, PREBUILT_DIR, readPrebuilt, versionOf } from '../prebuilt.js';
 
-const hbs = Handlebars.create();
+const hbs = (packageRequire('handlebars/runtime') as typeof Handlebars).create();
+
+/** Compile-time options: output as written (YAML, not HTML) and an error for a missing field. */
+const TEMPLATE_OPTIONS = Object.freeze({ noEscape: true, strict: true });
+export const TEMPLATES = 'templates';
+export const TEMPLATE_EXTENSION = '.js';
+
+export const templateKey = (text: string) => prebuiltKey(['handlebars', versionOf('handlebars'), JSON.stringify(TEMPLATE_OPTIONS)], text);
+
+/** A template as Handlebars' precompiler writes it: the JavaScript source of its spec. */
+export function precompileTemplate(text: string): string {
+  // A copy: the precompiler adds its defaults to the options it is given.
+  return (packageRequire('handlebars') as typeof Handlebars).precompile(text, { ...TEMPLATE_OPTIONS }) as string;
+}
+
+function compile(text: string): HandlebarsTemplateDelegate {
+  const spec = readPrebuilt(PREBUILT_DIR, TEMPLATES, templateKey(text), TEMPLATE_EXTENSION) ?? precompileTemplate(text);
+  // The spec is Handlebars' own output for one of the package's templates, evaluated as its docs show.
+  return hbs.template(new Function(`return ${spec}`)() as TemplateSpecification);
+}
 
 /** A YAML/JSON double-quoted scalar: valid in both, escapes newlines, quotes and control characters. */
 hbs.registerHelper('q', (value: unknown) => {
@@ -34,13 +57,13 @@ const cache = new Map<string, HandlebarsTemplateDelegate>();
 
 /** Registers a partial from a template file (once per process). */
 export function registerPartial(name: string, file: string): void {
-  if (!hbs.partials[name]) hbs.registerPartial(name, readFileSync(file, 'utf8'));
+  if (!hbs.partials[name]) hbs.registerPartial(name, compile(readFileSync(file, 'utf8')));
 }
 
 export function renderTemplate(file: string, context: unknown): string {
   let template = cache.get(file);
   if (!template) {
-    template = hbs.compile(readFileSync(file, 'utf8'), { noEscape: true, strict: true });
+    template = compile(readFileSync(file, 'utf8'));
     cache.set(file, template);
   }
   return tidy(template(context));

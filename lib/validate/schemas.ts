@@ -11,7 +11,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { celKeyword, regExp, validatorHelpers, type CelStats, type ValidatorHelpers } from './cel.js';
-import { loadValidator, PRECOMPILED_DIR, validatorKey } from './precompiled.js';
+import { PREBUILT_DIR } from '../prebuilt.js';
+import { loadValidator, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -158,8 +159,8 @@ export class SchemaRegistry {
   constructor(
     readonly locations: string[] = DEFAULT_LOCATIONS,
     private readonly cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'haven-plus', 'schemas'),
-    /** Precompiled validators (dist/validators when run from the build); undefined compiles every schema. */
-    private readonly precompiled: string | undefined = PRECOMPILED_DIR,
+    /** The build's results (dist/prebuilt, see prebuilt.ts); undefined compiles every schema. */
+    private readonly prebuilt: string | undefined = PREBUILT_DIR,
   ) {
     this.helpers = validatorHelpers(this.cel);
   }
@@ -222,7 +223,7 @@ export class SchemaRegistry {
   }
 
   private validator(text: string): ValidateFunction {
-    const loaded = loadValidator<ValidateFunction>(this.precompiled, validatorKey(KUBERNETES_FLAVOUR, text), this.helpers);
+    const loaded = loadValidator<ValidateFunction>(this.prebuilt, validatorKey(KUBERNETES_FLAVOUR, text), this.helpers);
     this.validatorOrigins[loaded ? 'precompiled' : 'compiled']++;
     return loaded ?? this.ajv.compile(prepareSchema(JSON.parse(text) as Schema));
   }

@@ -10,10 +10,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { mergePatch } from './build.js';
-import { loadValidator, PRECOMPILED_DIR, validatorKey } from './precompiled.js';
+import { parseYaml, PREBUILT_DIR } from '../prebuilt.js';
+import { loadValidator, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -81,10 +81,10 @@ export class ChartLibrary {
   /** How the values validators of this run came about: loaded from the build, or compiled now. */
   readonly validatorOrigins = { precompiled: 0, compiled: 0 };
 
-  /** `precompiled`: validators compiled by the build (precompiled.ts); undefined compiles every schema. */
+  /** `prebuilt`: the build's results (dist/prebuilt, see prebuilt.ts); undefined parses and compiles everything. */
   constructor(
     dirs: string[],
-    private readonly precompiled: string | undefined = PRECOMPILED_DIR,
+    private readonly prebuilt: string | undefined = PREBUILT_DIR,
   ) {
     for (const dir of dirs) {
       const index = join(dir, 'INDEX.json');
@@ -107,7 +107,7 @@ export class ChartLibrary {
       const base = join(hit.dir, hit.entry.path);
       const schemaFile = join(base, 'values.schema.json');
       const valuesText = readFileSync(join(base, 'values.yaml'), 'utf8');
-      let defaults = (parse(valuesText) as Record<string, unknown> | null) ?? {};
+      let defaults = (parseYaml(valuesText, {}, this.prebuilt) as Record<string, unknown> | null) ?? {};
       // Istio's charts keep their defaults under a wrapper users must not set: the keys inside are top-level values.
       const wrapped = defaults[WRAPPED_DEFAULTS];
       if (wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped)) {
@@ -144,7 +144,7 @@ export class ChartLibrary {
   }
 
   private valuesValidator(schemaText: string): (v: unknown) => string[] {
-    const loaded = loadValidator<ValidateFunction>(this.precompiled, validatorKey(VALUES_FLAVOUR, schemaText));
+    const loaded = loadValidator<ValidateFunction>(this.prebuilt, validatorKey(VALUES_FLAVOUR, schemaText));
     this.validatorOrigins[loaded ? 'precompiled' : 'compiled']++;
     const validate = loaded ?? compileValuesSchema(schemaText).validate;
     return (value) => {

@@ -1,21 +1,26 @@
 /**
- * Validators compiled by the build (dist/validators) judge exactly as validators compiled at run time:
- * the same findings, the same CEL statistics, on clean and on broken repositories of both engines. A
- * schema whose text differs from the bundled one is compiled, never served a precompiled validator.
+ * What the build does ahead of time (dist/prebuilt) gives what a run would get without it. Validators
+ * judge exactly as validators compiled at run time: the same findings, the same CEL statistics, on clean
+ * and on broken repositories of both engines. Parsed YAML equals parsing, precompiled templates equal
+ * precompiling. Input whose text differs from what the build saw is never served a stale result.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAnswers, withDefaults } from '../../lib/answers.js';
-import { loadCatalog } from '../../lib/catalog.js';
+import { CATALOG_YAML, loadCatalog } from '../../lib/catalog.js';
+import { TEMPLATES_DIR } from '../../lib/package-info.js';
+import { parseYaml, readPrebuilt, yamlKey } from '../../lib/prebuilt.js';
+import { precompileTemplate, TEMPLATE_EXTENSION, TEMPLATES, templateKey } from '../../lib/render/template.js';
 import { FileSet } from '../../lib/fileset.js';
 import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
+import { parse } from 'yaml';
 import { validateFiles } from '../../lib/validate/repository.js';
 import { BUNDLED_SCHEMAS, SchemaRegistry } from '../../lib/validate/schemas.js';
 import { BUNDLED_CHARTS, ChartLibrary } from '../../lib/validate/values.js';
-import { precompileValidators } from '../../scripts/precompile-validators.js';
+import { buildPrebuilt } from '../../scripts/build-prebuilt.js';
 
 const catalog = loadCatalog();
 const ctx = { catalog, directoryName: 'platform' };
@@ -36,9 +41,9 @@ let precompiled: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'haven-plus-precompiled-'));
-  precompiled = join(work, 'validators');
-  const { count } = precompileValidators(precompiled);
-  expect(count).toBeGreaterThan(30);
+  precompiled = join(work, 'prebuilt');
+  const { validators } = buildPrebuilt(precompiled);
+  expect(validators).toBeGreaterThan(30);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -111,5 +116,36 @@ describe('precompiled validators', () => {
     expect(loaded.report.findings.filter((f) => /owner/.test(f.message))).toEqual([]);
     const bundled = await judge(files);
     expect(bundled.loaded.report.findings.filter((f) => /unknown field "owner"/.test(f.message))).toHaveLength(1);
+  });
+});
+
+describe('prebuilt YAML and templates', () => {
+  const files = (suffix: string) => readdirSync(TEMPLATES_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(suffix)).map((f) => join(TEMPLATES_DIR, f));
+
+  it('parse every catalog file as the yaml library does, and parse a changed text afresh', () => {
+    const catalogFiles = files('.yaml');
+    expect(catalogFiles.length).toBeGreaterThan(40);
+    for (const file of catalogFiles) {
+      const text = readFileSync(file, 'utf8');
+      expect(readPrebuilt(precompiled, 'yaml', yamlKey(text, CATALOG_YAML), '.json'), file).toBeDefined();
+      expect(parseYaml(text, CATALOG_YAML, precompiled), file).toEqual(parse(text, CATALOG_YAML));
+    }
+    const preset = readFileSync(join(TEMPLATES_DIR, 'presets', 'minimal.yaml'), 'utf8');
+    const edited = preset.replace(/^title: .*$/m, 'title: edited by hand');
+    expect(edited).not.toBe(preset);
+    expect((parseYaml(edited, CATALOG_YAML, precompiled) as { title: string }).title).toBe('edited by hand');
+    expect(readPrebuilt(precompiled, 'yaml', yamlKey(edited, CATALOG_YAML), '.json')).toBeUndefined();
+    // The options are part of the key: the same text parsed otherwise is not served this result.
+    expect(readPrebuilt(precompiled, 'yaml', yamlKey(preset, { version: '1.1' }), '.json')).toBeUndefined();
+  });
+
+  it('hold, for every template, what precompiling it gives', () => {
+    const templates = files('.hbs');
+    expect(templates.length).toBeGreaterThan(40);
+    for (const file of templates) {
+      const text = readFileSync(file, 'utf8');
+      expect(readPrebuilt(precompiled, TEMPLATES, templateKey(text), TEMPLATE_EXTENSION), file).toBe(precompileTemplate(text));
+    }
+    expect(readPrebuilt(precompiled, TEMPLATES, templateKey('{{q name}} edited\n'), TEMPLATE_EXTENSION)).toBeUndefined();
   });
 });
