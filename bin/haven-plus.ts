@@ -5,13 +5,10 @@
  */
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { HavenPlusError } from '../lib/errors.js';
-import { GENERATOR_VERSION } from '../lib/package-info.js';
+import { DIST_DIR, GENERATOR_VERSION, PACKAGE_ROOT } from '../lib/package-info.js';
 import { QUESTIONS, RUN_OPTIONS } from '../lib/questions.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 function fail(error: unknown): never {
   if (error instanceof HavenPlusError) {
@@ -139,8 +136,21 @@ function toGeneratorOptions(opts: Record<string, unknown>, extra: string[]): Rec
   return out;
 }
 
+/**
+ * The generators, loaded when a command needs one. The imports are literal so that the bundler
+ * (scripts/bundle-bin.mjs) puts each into the bin's own chunks: `--help` and `validate` load none of Yeoman.
+ */
+const GENERATORS: Record<string, () => Promise<{ default: unknown }>> = {
+  app: () => import('../generators/app/index.js'),
+  database: () => import('../generators/database/index.js'),
+  bucket: () => import('../generators/bucket/index.js'),
+  cluster: () => import('../generators/cluster/index.js'),
+  component: () => import('../generators/component/index.js'),
+  upgrade: () => import('../generators/upgrade/index.js'),
+};
+
 async function generate(generator: string, args: string[], opts: Record<string, unknown>, extra: string[] = []): Promise<void> {
-  const { createEnv } = await import('yeoman-environment');
+  const [{ createEnv }, { default: Generator }] = await Promise.all([import('yeoman-environment'), GENERATORS[generator]()]);
   const options = toGeneratorOptions(opts, extra);
   const env = createEnv({
     cwd: process.cwd(),
@@ -148,7 +158,8 @@ async function generate(generator: string, args: string[], opts: Record<string, 
     dryRun: options['dry-run'] === true,
     skipInstall: true,
   } as never);
-  env.register(join(here, '..', 'generators', generator, 'index.js'), { namespace: `haven-plus:${generator}` });
+  // Registered as a class (the bundle holds it); `resolved` is where `yo` would find the same generator.
+  env.register(Generator, { namespace: `haven-plus:${generator}`, resolved: join(DIST_DIR, 'generators', generator, 'index.js'), packagePath: PACKAGE_ROOT });
   await env.run([`haven-plus:${generator}`, ...args], { ...options, skipInstall: true } as never);
 }
 

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(import.meta.url);
 
 /** The package root, found from this file whether it runs from dist/ or is bundled elsewhere. */
 function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  let dir = dirname(here);
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
@@ -23,3 +25,10 @@ const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'))
 export const GENERATOR_NAME = pkg.name;
 export const GENERATOR_VERSION = pkg.version;
 export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
+/** The build's output: compiled code (bundled for the bin) and the prebuilt data (prebuilt.ts). */
+export const DIST_DIR = join(PACKAGE_ROOT, 'dist');
+/**
+ * Whether this code runs from the build (dist/, bundled or not) rather than from the TypeScript
+ * sources, as the unit tests do: only the build has the worker script and the prebuilt data.
+ */
+export const FROM_DIST = here.startsWith(DIST_DIR + sep);

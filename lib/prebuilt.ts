@@ -13,17 +13,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { DIST_DIR, FROM_DIST } from './package-info.js';
 
 /** The package's require, for CommonJS libraries and generated CommonJS code. */
 export const packageRequire = createRequire(import.meta.url);
 
 /**
- * dist/prebuilt beside dist/lib. Run from the TypeScript sources (the unit tests), there is none:
- * everything is done at run time, so a build from older sources can never stand in for new ones.
+ * dist/prebuilt, when running from the build. Run from the TypeScript sources (the unit tests), none
+ * is used: everything is done at run time, so a build from older sources never stands in for new ones.
  */
-export const PREBUILT_DIR = ((dir) => (existsSync(dir) ? dir : undefined))(fileURLToPath(new URL('../prebuilt/', import.meta.url)));
+export const PREBUILT_DIR = ((dir) => (FROM_DIST && existsSync(dir) ? dir : undefined))(join(DIST_DIR, 'prebuilt'));
 
 export const versionOf = (library: string) => (packageRequire(`${library}/package.json`) as { version: string }).version;
 

@@ -1,9 +1,9 @@
 /** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
+import { DIST_DIR, FROM_DIST } from '../package-info.js';
 import { needsKubectl } from './build.js';
 import { buildAll, kubectlAvailable } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
@@ -33,9 +33,10 @@ export interface DirectoryReport extends Report {
 
 /** The kubectl builds, in a worker thread: its own event loop keeps the processes going while this thread validates. */
 function buildInWorker(root: string): Promise<Awaited<ReturnType<typeof buildAll>>> {
-  const script = new URL('./kustomize-worker.js', import.meta.url);
   // Run from the TypeScript sources (tests), there is no compiled worker: build on this thread instead.
-  if (!existsSync(fileURLToPath(script))) return buildAll(root);
+  // The bin is bundled, so the worker is found from the package, not from this module.
+  const script = join(DIST_DIR, 'lib', 'validate', 'kustomize-worker.js');
+  if (!FROM_DIST || !existsSync(script)) return buildAll(root);
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(script, { workerData: { root } });
     worker.once('message', resolvePromise);

@@ -2,11 +2,12 @@
  * End to end through the bin, as a user runs it: real directories, real git, real kubectl kustomize.
  * stdin is closed in every run (no TTY), so any prompt would fail the test rather than hang it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execa } from 'execa';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateDirectory } from '../../lib/validate/directory.js';
-import { git, listFiles, parseAllYaml, readTree, runBin, tempDir } from '../helpers.js';
+import { BIN, git, isolatedEnv, listFiles, parseAllYaml, readTree, ROOT, runBin, tempDir } from '../helpers.js';
 
 const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
 
@@ -211,6 +212,30 @@ describe('haven-plus (bin), end to end', () => {
     const unknown = await runBin(['--provder', 'x'], { cwd });
     expect(unknown.exitCode).not.toBe(0);
     expect(unknown.stderr).toContain("unknown option '--provder'");
+  });
+
+  it('is a bundle that runs from wherever the package is installed, and holds no path of the machine that built it', async () => {
+    const bundle = [BIN, ...readdirSync(join(dirname(BIN), 'chunks')).map((f) => join(dirname(BIN), 'chunks', f))];
+    expect(bundle.length).toBeGreaterThan(2);
+    const root = ROOT.replace(/\/$/, '');
+    for (const file of bundle) expect(readFileSync(file, 'utf8').includes(root), file).toBe(false);
+    // The package copied elsewhere, its dependencies installed beside it (a link, as npm would find them).
+    const installed = join(tempDir(), 'generator-haven-plus');
+    for (const part of ['package.json', 'dist', 'templates', 'schemas']) cpSync(join(ROOT, part), join(installed, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(installed, 'node_modules'));
+    const cwd = tempDir();
+    const run = await execa(process.execPath, [join(installed, 'dist', 'bin', 'haven-plus.js'), 'moved', '--yes', '--provider', 'scaleway'], {
+      cwd,
+      env: isolatedEnv(cwd),
+      extendEnv: false,
+      stdin: 'ignore',
+      reject: false,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Validated \d+ objects/);
+    expect((await git(join(cwd, 'moved'), ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+    const check = await execa(process.execPath, [join(installed, 'dist', 'bin', 'haven-plus.js'), 'validate', join(cwd, 'moved')], { cwd, env: isolatedEnv(cwd), extendEnv: false, reject: false });
+    expect(check.exitCode, check.stdout).toBe(0);
   });
 });
 
