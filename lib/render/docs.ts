@@ -163,7 +163,8 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       checks,
       secrets: secretsDoc(plan, cluster, files),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: stagePaths?.get(`${cluster.name}/${s.id}`) ?? `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
-      apps: plan.engine === 'argocd' ? clusterApps(plan, cluster) : [],
+      // By wave, as Argo CD syncs them (dependency order within a wave).
+      apps: plan.engine === 'argocd' ? clusterApps(plan, cluster).sort((a, b) => a.wave - b.wave) : [],
       argocd: argocdBootstrap(plan),
       sandbox: cluster.sandbox ? { plan, cluster, checks, registry: sandboxRuntime(plan).registry.name, runtime: sandboxRuntime(plan), ...sandboxFacts(plan, cluster) } : undefined,
     };

@@ -101,6 +101,23 @@ describe('render', () => {
     expect(cluster).toContain('kubectl -n databases create secret generic s3-credentials');
   });
 
+  it('lists the Argo CD Applications by wave in the cluster READMEs, app-of-apps and hub spoke alike', () => {
+    const waveTable = (readme: string) =>
+      [...readme.matchAll(/^\| (\d+) \| `([^`]+)` \|/gm)].map((m) => ({ wave: Number(m[1]), app: m[2] }));
+    const own = render(answers({ engine: 'argocd', provider: 'ovhcloud', clusters: ['prod'], preset: 'haven-plus', 'keycloak-hostname': 'sso.example.nl', domain: 'apps.example.nl', 'git-remote': REMOTE })).files;
+    const hub = render(answers({ engine: 'argocd', topology: 'hub', provider: 'scaleway', clusters: ['a', 'b'], 'git-remote': REMOTE } as RawAnswers)).files;
+    for (const [readme, apps] of [
+      [own.get('clusters/prod/README.md')!, own.paths().filter((p) => p.startsWith('clusters/prod/apps/') && !/\/(root|project|kustomization)\.yaml$/.test(p))],
+      [hub.get('clusters/b/README.md')!, null],
+    ] as const) {
+      const table = waveTable(readme);
+      expect(table.length).toBeGreaterThan(4);
+      expect(table.map((r) => r.wave)).toEqual(table.map((r) => r.wave).sort((x, y) => x - y));
+      expect(new Set(table.map((r) => r.wave)).size).toBeGreaterThan(2);
+      if (apps) expect(table.map((r) => `clusters/prod/apps/${r.app}.yaml`).sort()).toEqual([...apps].sort());
+    }
+  });
+
   it('writes the Argo CD Application health check into Argo CD values', () => {
     const { files } = render(answers({ engine: 'argocd', 'git-remote': REMOTE }));
     const values = files.get('infrastructure/argocd/controller/base/argocd.values.yaml')!;
