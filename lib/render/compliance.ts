@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CATALOG_YAML } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { abbreviate } from '../names.js';
-import { CATALOG_YAML } from '../catalog.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { parseYaml } from '../prebuilt.js';
 import { backendOf, type Plan, type PlannedCluster } from '../plan.js';

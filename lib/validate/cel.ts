@@ -36,7 +36,8 @@ type CelErrors = Partial<ErrorObject>[] | null;
 
 /** What generated validator code calls at run time; one set per registry, so statistics are per run. */
 export interface ValidatorHelpers {
-  regExp: (source: string, flags: string) => RegExp;
+  /** With `code`: how generated code names it. */
+  regExp: typeof regExp;
   /** The checker for one keyword's rules: the errors of the rules `data` breaks, or null. */
   cel: (rules: CelRule[]) => (data: unknown) => CelErrors;
 }

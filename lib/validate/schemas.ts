@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../package-info.js';
-import { celKeyword, regExp, validatorHelpers, type CelStats, type ValidatorHelpers } from './cel.js';
 import { PREBUILT_DIR } from '../prebuilt.js';
+import { celKeyword, validatorHelpers, type CelStats, type ValidatorHelpers } from './cel.js';
 import { loadValidator, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -128,7 +128,7 @@ export function kubernetesAjv(helpers: ValidatorHelpers, { source = false } = {}
     strictTypes: false,
     strictRequired: false,
     allErrors: true,
-    code: { regExp: helpers.regExp as typeof regExp, optimize: source, source },
+    code: { regExp: helpers.regExp, optimize: source, source },
   });
   addFormats(ajv);
   ajv.addVocabulary([

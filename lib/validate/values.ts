@@ -11,8 +11,8 @@ import addFormatsModule from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../package-info.js';
-import { mergePatch } from './build.js';
 import { parseYaml, PREBUILT_DIR } from '../prebuilt.js';
+import { mergePatch } from './build.js';
 import { loadValidator, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
