@@ -74,5 +74,6 @@ export function buildPrebuilt(out: string): PrebuiltCounts {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { yaml, templates, validators, bytes } = buildPrebuilt(fileURLToPath(new URL('../prebuilt/', import.meta.url)));
-  process.stdout.write(`prebuilt ${yaml} parsed YAML files, ${templates} templates and ${validators} validators into dist/prebuilt (${(bytes / 1024 / 1024).toFixed(1)} MiB)\n`);
+  // On stderr: `npm pack` runs the build and prints the tarball's name on stdout.
+  process.stderr.write(`prebuilt ${yaml} parsed YAML files, ${templates} templates and ${validators} validators into dist/prebuilt (${(bytes / 1024 / 1024).toFixed(1)} MiB)\n`);
 }

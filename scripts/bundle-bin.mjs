@@ -92,4 +92,5 @@ const result = await esbuild.build({
 });
 const modules = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-console.log(`bundled the bin: ${modules} modules into ${Object.keys(result.metafile.outputs).length} files (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
+// On stderr: `npm pack` runs the build and prints the tarball's name on stdout.
+console.error(`bundled the bin: ${modules} modules into ${Object.keys(result.metafile.outputs).length} files (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
