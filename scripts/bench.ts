@@ -94,6 +94,9 @@ const sizes: [string, number[]][] = [
   ['minimal, per-profile', QUICK ? [34, 100] : [34, 100, 342]],
   ['minimal, hub', QUICK ? [34, 100] : [34, 100, 342]],
   ['haven-plus', [1, 10]],
+  // The whole platform for a fleet: with an overlay per cluster, validating 342 clusters would be some 15 000
+  // kubectl builds; shared overlays are how such a fleet is laid out.
+  ['haven-plus, per-profile', QUICK ? [34, 100] : [34, 100, 342]],
 ];
 const HUB = ['--engine', 'argocd', '--topology', 'hub', '--secrets', 'external-secrets', '--secret-store', 'openbao', '--git-remote', 'https://git.example.nl/p.git'];
 for (const [variant, ns] of sizes) {
@@ -146,6 +149,7 @@ const ratios = {
   [`bin generate ${largest} / 34 clusters, minimal (target ≤ 12 for 342)`]: +(exact(`bin generate, ${largest} clusters, minimal, --no-git`) / exact('bin generate, 34 clusters, minimal, --no-git')).toFixed(2),
   [`bin generate + validate ${largest} / 34 clusters, minimal, per-profile (target ≤ 12 for 342)`]: +(both('minimal, per-profile') / both('minimal, per-profile', 34)).toFixed(2),
   [`bin generate + validate ${largest} / 34 clusters, minimal, Argo CD hub`]: +(both('minimal, hub') / both('minimal, hub', 34)).toFixed(2),
+  [`bin generate + validate ${largest} / 34 clusters, haven-plus, per-profile`]: +(both('haven-plus, per-profile') / both('haven-plus, per-profile', 34)).toFixed(2),
   'yo / bin start-up (target ≥ 1.3)': +(byName('yo haven-plus --help') / byName('bin --help')).toFixed(2),
 };
 const targets = {
@@ -153,7 +157,8 @@ const targets = {
   [`generate + validate ${largest} clusters < 60 s, overlays per profile`]: both('minimal, per-profile') < 60_000,
   [`generate + validate ${largest} clusters < 60 s, an overlay per cluster`]: both('minimal') < 60_000,
   [`generate + validate ${largest} clusters < 60 s, Argo CD hub`]: both('minimal, hub') < 60_000,
-  [`peak memory of ${largest} clusters < 1.5 GiB`]: Math.max(...results.filter((r) => r.name.includes(` ${largest} clusters, minimal`)).map((r) => r.peakRssMiB ?? 0)) < 1536,
+  [`generate + validate ${largest} clusters < 60 s, haven-plus, overlays per profile`]: both('haven-plus, per-profile') < 60_000,
+  [`peak memory of ${largest} clusters < 1.5 GiB`]: Math.max(...results.filter((r) => r.name.includes(` ${largest} clusters, `)).map((r) => r.peakRssMiB ?? 0)) < 1536,
 };
 for (const [k, v] of Object.entries(targets)) process.stdout.write(`target ${k}: ${v ? 'met' : 'MISSED'}\n`);
 for (const [k, v] of Object.entries(ratios)) process.stdout.write(`ratio ${k}: ${v}\n`);
