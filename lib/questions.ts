@@ -63,6 +63,8 @@ export interface Question {
   when?: (answers: RawAnswers, ctx?: QuestionContext) => boolean;
   /** Optional answers have no default and may stay unset. */
   optional?: boolean;
+  /** For an optional choice: what leaving it unset means, offered first (and preselected) at the prompt. */
+  unset?: string;
   /** Optional as a flag, but once asked at the prompt (because it is needed) it may not be left empty. */
   requiredAtPrompt?: boolean;
   /** Not asked interactively (still a flag and an answers key). */
@@ -401,6 +403,7 @@ export const QUESTIONS: Question[] = [
     ],
     when: (a) => usesObjectStorage(a),
     optional: true,
+    unset: "per cluster: the provider's S3 where it has one, else garage",
   },
   {
     name: 'region',

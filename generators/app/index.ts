@@ -302,9 +302,12 @@ export default class AppGenerator extends Generator {
       case 'boolean':
         question = { ...base, type: 'confirm', default: current ?? false };
         break;
-      case 'choice':
-        question = { ...base, type: 'select', choices: q.choices!(this.ctx, this.raw), default: current };
+      case 'choice': {
+        // An optional choice left unset has a meaning of its own: offered first, and chosen by Enter.
+        const unset = q.optional && q.unset ? [{ value: '', name: q.unset }] : [];
+        question = { ...base, type: 'select', choices: [...unset, ...q.choices!(this.ctx, this.raw)], default: current ?? (unset.length > 0 ? '' : undefined) };
         break;
+      }
       case 'choices':
         question = {
           ...base,

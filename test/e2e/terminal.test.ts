@@ -1,0 +1,61 @@
+/**
+ * The bin at a real terminal, as a newcomer runs it: `script` (util-linux) gives it a pseudo-terminal,
+ * so the bundled bin's prompts (inquirer) draw and read keys as they do for a person. Enter at every
+ * prompt takes every default and must end in a committed, valid repository.
+ */
+import { execa } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateDirectory } from '../../lib/validate/directory.js';
+import { BIN, git, isolatedEnv, tempDir } from '../helpers.js';
+
+/** Runs the bin under a pseudo-terminal, pressing Enter every 250 ms until it exits; the screen text, without colours. */
+async function atTerminal(args: string[], cwd: string): Promise<{ exitCode: number | undefined; screen: string }> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = execa('script', ['-qfec', command, '/dev/null'], {
+    cwd,
+    env: { ...isolatedEnv(cwd), TERM: 'xterm' },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    timeout: 90_000,
+  });
+  const enter = setInterval(() => child.stdin?.write('\r'), 250);
+  try {
+    const result = await child;
+    return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
+  } finally {
+    clearInterval(enter);
+  }
+}
+
+describe('haven-plus at a terminal', () => {
+  it('asks each question with its default preselected; Enter throughout gives a committed, valid repository', async () => {
+    const cwd = tempDir();
+    const { exitCode, screen } = await atTerminal(['newcomer'], cwd);
+    expect(exitCode, screen.slice(-2000)).toBe(0);
+    for (const asked of ['Platform name', 'GitOps engine', 'Provider of your (first) cluster', 'Starting set of components', 'Object storage backend', 'PostgreSQL databases', 'How Secrets reach the clusters']) {
+      expect(screen, asked).toContain(`✔ ${asked}`);
+    }
+    // An optional choice offers what leaving it unset means, first: on the laptop sandbox that is Garage,
+    // not the provider S3 the sandbox does not have (which would then demand an endpoint).
+    expect(screen).toContain("✔ Object storage backend per cluster: the provider's S3 where it has one");
+    expect(screen).not.toContain('s3-endpoint is needed here');
+
+    const dir = join(cwd, 'newcomer');
+    const stored = (JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8')) as { 'generator-haven-plus': { answers: Record<string, unknown> } })['generator-haven-plus'].answers;
+    expect(stored).toMatchObject({ name: 'newcomer', engine: 'flux', provider: 'local', preset: 'minimal' });
+    expect(stored['object-storage']).toBeUndefined();
+    expect(existsSync(join(dir, 'infrastructure', 'garage'))).toBe(true);
+    // The age key offered at the prompt was made outside the repository, and its public key is the recipient.
+    const key = readFileSync(join(cwd, '.config', 'sops', 'age', 'keys.txt'), 'utf8');
+    const recipient = /public key: (age1[0-9a-z]+)/.exec(key)?.[1];
+    expect(recipient).toBeDefined();
+    expect(readFileSync(join(dir, '.sops.yaml'), 'utf8')).toContain(recipient!);
+    expect((await git(dir, ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    const report = await validateDirectory(dir);
+    expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});
