@@ -8,7 +8,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { Catalog, Release } from './catalog.js';
 import { ENVIRONMENT_LABEL } from './secrets/specs.js';
-import { get } from './validate/references.js';
+import { get } from './validate/build.js';
 import { applicationSources } from './versions.js';
 
 type Doc = Record<string, unknown>;

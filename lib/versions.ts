@@ -7,7 +7,7 @@
 import { parseAllDocuments } from 'yaml';
 
 import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE } from './render/flux.js';
-import { get } from './validate/references.js';
+import { get } from './validate/build.js';
 
 type Doc = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);

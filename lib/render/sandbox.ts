@@ -52,6 +52,12 @@ export const SANDBOX_RUNTIMES = {
 } as const;
 
 export const sandboxRuntime = (plan: Plan) => SANDBOX_RUNTIMES[plan.answers.sandboxRuntime ?? 'kind'];
+
+/** The runtime's registry as the clusters reach it on their container network (host:port). */
+function registryAddress(plan: Plan): string {
+  const { name, port } = sandboxRuntime(plan).registry;
+  return `${name}:${port}`;
+}
 /** The artifact tag the script pushes and the sandbox OCIRepository follows. */
 const ARTIFACT_TAG = 'sandbox';
 
@@ -100,7 +106,7 @@ function k3dConfig(plan: Plan, cluster: PlannedCluster): string {
         agents: 0,
         kubeAPI: { hostIP: '127.0.0.1' },
         // The registry the script creates (k3d registry create): k3d connects it and lets the cluster resolve it.
-        registries: { use: [`${SANDBOX_RUNTIMES.k3d.registry.name}:${SANDBOX_RUNTIMES.k3d.registry.port}`] },
+        registries: { use: [registryAddress(plan)] },
         options: {
           k3s: {
             // The platform brings its own gateway and, when chosen, metrics-server: k3s's bundled ones would collide.
@@ -127,7 +133,7 @@ function fluxSync(plan: Plan, cluster: PlannedCluster): string {
         metadata,
         spec: {
           interval: '1m',
-          url: `oci://${sandboxRuntime(plan).registry.name}:${sandboxRuntime(plan).registry.port}/${sandboxArtifact(plan)}`,
+          url: `oci://${registryAddress(plan)}/${sandboxArtifact(plan)}`,
           ref: { tag: ARTIFACT_TAG },
           // The local registry speaks plain HTTP, on the kind network only.
           insecure: true,

@@ -7,15 +7,12 @@
  * with `missingkey=error`, as Argo CD, a label that is not there is an error.
  */
 import type { FileSet } from '../fileset.js';
-import { objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { CLUSTER_LABEL } from '../secrets/specs.js';
+import { get, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { applicationPaths, directoriesOf } from './structure.js';
 
-const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
-
 const SECRET_TYPE = 'argocd.argoproj.io/secret-type';
-/** Label naming the cluster of a registration whose name is sealed (the generator writes it beside the name). */
-const CLUSTER_LABEL = 'haven-plus/cluster';
 
 export interface Registration {
   name: string;

@@ -52,6 +52,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** The value at a dotted path of a parsed object (undefined where the path breaks off). */
+export const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
 export const objectKey = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}`;
 
 /** The kustomization.yaml of dir, or undefined (with the error recorded) when it is missing or in a cycle. */

@@ -14,20 +14,25 @@ export async function kubectlAvailable(): Promise<boolean> {
   }
 }
 
-export function kustomizationDirs(root: string): string[] {
-  const out: string[] = [];
+/** Every kustomization.yaml of a repository on disk, by directory, except Components (built as part of those that include them, never alone). */
+function readKustomizations(root: string): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
       if (entry === '.git' || entry === 'node_modules') continue;
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
-      // A Component is built as part of the kustomizations that include it, never alone.
-      else if (entry === 'kustomization.yaml' && !isComponent(readFileSync(path, 'utf8'))) out.push(dir);
+      else if (entry === 'kustomization.yaml') {
+        const text = readFileSync(path, 'utf8');
+        if (!isComponent(text)) out.set(dir, text);
+      }
     }
   };
   walk(root);
   return out;
 }
+
+export const kustomizationDirs = (root: string): string[] => [...readKustomizations(root).keys()];
 
 /**
  * A build is a short-lived Go process: without garbage collection until it nears 200 MiB it runs about a
@@ -40,22 +45,24 @@ export interface BuildResult {
   output?: string;
 }
 
-/** Runs the builds with a little parallelism; failures become findings naming the directory. */
 /**
  * The kustomizations no other one takes in (as a resource or component): building those builds every
  * other one inside them, so kustomize sees each base once per overlay instead of once more on its own.
+ * `read`: a kustomization.yaml's text by directory (default: from disk).
  */
-export function topLevelDirs(dirs: string[]): string[] {
+export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSync(join(dir, 'kustomization.yaml'), 'utf8')): string[] {
   const included = new Set<string>();
   for (const dir of dirs) {
-    const [k] = objectsOf(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: unknown[]; components?: unknown[] }[];
+    const [k] = objectsOf(read(dir)) as { resources?: unknown[]; components?: unknown[] }[];
     for (const ref of [...(k?.resources ?? []), ...(k?.components ?? [])]) if (typeof ref === 'string') included.add(resolve(dir, ref));
   }
   return dirs.filter((dir) => !included.has(resolve(dir)));
 }
 
+/** Runs the builds with a little parallelism; failures become findings naming the directory. */
 export async function buildAll(root: string, concurrency = 4): Promise<{ findings: Finding[]; builds: BuildResult[] }> {
-  const dirs = topLevelDirs(kustomizationDirs(root));
+  const found = readKustomizations(root);
+  const dirs = topLevelDirs([...found.keys()], (dir) => found.get(dir)!);
   const findings: Finding[] = [];
   const builds: BuildResult[] = [];
   let next = 0;

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { get, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { generatedKey } from './applicationset.js';
 import { isPostBuildKey, postBuildKey } from './substitute.js';
@@ -43,8 +43,6 @@ const CLUSTER_SCOPED = new Set([
 
 const group = (o: K8sObject) => (o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0] : 'core');
 const nsOf = (o: K8sObject, fallback?: string) => o.metadata?.namespace ?? fallback;
-/** The value at a dotted path of a parsed object (undefined where the path breaks off). */
-export const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 type SecretRef = { kind: MustCreate['kind']; name: string; namespace: string; keys: string[] };
 
