@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATES_DIR } from './package-info.js';
+import { chartFacts, type ChartFacts } from './chart-facts.js';
 import { parseYaml } from './prebuilt.js';
 
 export type Engine = 'flux' | 'argocd';
@@ -47,6 +48,8 @@ export interface Release {
   undeclaredValues: string[];
   /** Why this chart's values cannot be checked offline (its data is not in the shared chart set); undefined: they are checked. */
   valuesUnchecked?: string;
+  /** What the pinned chart renders, from its upstream templates (templates/chart-facts); undefined: not gathered. */
+  facts?: ChartFacts;
 }
 
 export interface Requirement {
@@ -102,6 +105,12 @@ export interface ComponentDef {
   backends?: Record<string, string | null>;
   /** Which answer picks the backend of a service component. */
   service?: ServiceKind;
+  /**
+   * For a Gateway implementation: where the proxies of a Gateway run and the labels they carry
+   * (`{gateway}`, `{gatewayNamespace}` stand for the Gateway's name and namespace), so NetworkPolicies
+   * can admit them.
+   */
+  gatewayProxy?: GatewayProxy;
   /** Secrets the config stage reads, one per cluster, in the config namespace. */
   secrets: SecretDecl[];
   controller?: { releases: Release[] };
@@ -118,6 +127,11 @@ export interface ComponentDef {
   provide: string[];
   /** Folder holding component.yaml and its templates. */
   dir: string;
+}
+
+export interface GatewayProxy {
+  namespace: string;
+  podLabels: Record<string, string>;
 }
 
 export interface S3Profile {
@@ -233,6 +247,7 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     undeclaredValues: asStringArray(raw.undeclaredValues, file, 'undeclaredValues'),
     patches: loadPatches(raw.patches, kind, file),
     valuesUnchecked: raw.valuesUnchecked === undefined ? undefined : str(raw.valuesUnchecked, file, 'valuesUnchecked'),
+    facts: chartFacts(str(raw.chart, file, 'release.chart'), str(raw.version, file, 'release.version')),
   };
 }
 
@@ -306,6 +321,7 @@ function loadComponent(dir: string): ComponentDef {
     buckets: asStringArray(raw.buckets, file, 'buckets'),
     backends: raw.backends as Record<string, string | null> | undefined,
     service: raw.service as ServiceKind | undefined,
+    gatewayProxy: raw.gatewayProxy === undefined ? undefined : loadGatewayProxy(raw.gatewayProxy, file),
     secrets: loadSecrets(raw.secrets, file),
     controller: controllerRaw?.releases ? { releases: controllerRaw.releases.map((r) => loadRelease(r, file, dir)) } : undefined,
     config: configRaw
@@ -381,6 +397,15 @@ function loadProvider(file: string): ProviderProfile {
   };
   if (profile.defaultObjectStorage === 'provider-s3' && !profile.s3) fail(file, 'defaultObjectStorage provider-s3 needs an s3 section');
   return profile;
+}
+
+function loadGatewayProxy(raw: unknown, file: string): GatewayProxy {
+  const r = raw as { namespace?: unknown; podLabels?: unknown };
+  const labels = r?.podLabels;
+  if (!labels || typeof labels !== 'object' || Object.values(labels).some((v) => typeof v !== 'string') || Object.keys(labels).length === 0) {
+    fail(file, 'gatewayProxy.podLabels must map label names to strings');
+  }
+  return { namespace: str(r.namespace, file, 'gatewayProxy.namespace'), podLabels: labels as Record<string, string> };
 }
 
 /** The components and everything they require, transitively (backends left out: they depend on the cluster). */

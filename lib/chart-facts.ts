@@ -1,0 +1,94 @@
+/**
+ * Chart facts: what a pinned chart renders, read from its upstream templates at the pinned ref and kept
+ * as data beside the catalog (templates/chart-facts/<chart>/<version>.yaml, described by
+ * schemas/chart-facts.schema.json). The generator uses them (an Argo CD project allows the namespaces a
+ * chart writes to), and so does the validator, on any repository that pins a chart version we know.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, TEMPLATES_DIR } from './package-info.js';
+import { parseYaml } from './prebuilt.js';
+
+export const CHART_FACTS_DIR = join(TEMPLATES_DIR, 'chart-facts');
+export const CHART_FACTS_SCHEMA = join(PACKAGE_ROOT, 'schemas', 'chart-facts.schema.json');
+
+export interface ForeignNamespace {
+  namespace: string;
+  /** The values key that moves these objects. */
+  value?: string;
+  kinds: string[];
+  condition?: string;
+  source: string;
+}
+
+export interface ChartFacts {
+  chart: string;
+  version: string;
+  release: string;
+  source: { repository: string; ref: string; path: string };
+  notes?: string;
+  foreignNamespaces: ForeignNamespace[];
+  clusterScopedKinds: { group: string; kind: string; condition?: string; source: string }[];
+  webhooks: { kind: string; name: string; service: string; servicePort: number; targetPort: number; failurePolicy: 'Fail' | 'Ignore'; podLabels?: Record<string, string>; condition?: string; source: string }[];
+  workloads: {
+    kind: string;
+    name: string;
+    podLabels: Record<string, string>;
+    ports: { port: number; name?: string; protocol?: string; purpose: string }[];
+    replicas?: { value: string; default: number };
+    podDisruptionBudget?: { value: string; default: boolean; settings?: string[] };
+    resources?: string;
+    leaderElection?: boolean;
+    condition?: string;
+    source: string;
+  }[];
+  images: { repository: string; registry: string; values: Record<string, string>; alternatives?: { repository: string; source: string }[]; condition?: string; source: string }[];
+  /** The file it was read from, relative to the package. */
+  file: string;
+}
+
+/** The directory name of a chart: a chart path of a git source (`script/helm/garage`) with `/` as `-`. */
+export const chartFactsName = (chart: string) => chart.replace(/^\.\//, '').replaceAll('/', '-');
+
+export const chartFactsFile = (chart: string, version: string, dir = CHART_FACTS_DIR) => join(dir, chartFactsName(chart), `${version}.yaml`);
+
+const cache = new Map<string, ChartFacts | undefined>();
+
+/** The facts of a chart version, or undefined when none were gathered. */
+export function chartFacts(chart: string, version: string | undefined, dir = CHART_FACTS_DIR): ChartFacts | undefined {
+  if (!version) return undefined;
+  const file = chartFactsFile(chart, version, dir);
+  if (!cache.has(file)) {
+    if (!existsSync(file)) cache.set(file, undefined);
+    else {
+      // The catalog's YAML options, so the build's parsed copy is used (lib/prebuilt.ts).
+      const data = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as Omit<ChartFacts, 'file'>;
+      if (data.chart !== chart || data.version !== version) throw new Error(`${file} describes ${data.chart} ${data.version}, not ${chart} ${version}`);
+      cache.set(file, { ...data, file: file.slice(PACKAGE_ROOT.length + 1) });
+    }
+  }
+  return cache.get(file);
+}
+
+/** Every facts file: [chart directory, version file] pairs. */
+export function allChartFactsFiles(dir = CHART_FACTS_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .flatMap((chart) => readdirSync(join(dir, chart)).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, chart, f)))
+    .sort();
+}
+
+const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/**
+ * The namespaces a release writes into besides its own, at the values given: the default of each fact,
+ * or where its value moves it. An empty value (Helm's "" = the release namespace) or the release
+ * namespace itself is not foreign.
+ */
+export function foreignNamespaces(facts: ChartFacts, values: Record<string, unknown>, releaseNamespace: string): (ForeignNamespace & { effective: string })[] {
+  return facts.foreignNamespaces.flatMap((f) => {
+    const moved = f.value ? get(values, f.value) : undefined;
+    const effective = typeof moved === 'string' ? moved : f.namespace;
+    return effective === '' || effective === releaseNamespace ? [] : [{ ...f, effective }];
+  });
+}
