@@ -391,6 +391,13 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       allowed: 'the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git',
     });
   }
+  if (a.engine === 'flux' && a.gitRemote?.startsWith('git://')) {
+    problems.push({
+      answer: 'git-remote',
+      problem: `${JSON.stringify(a.gitRemote)} is a git:// URL, which Flux cannot clone (its GitRepository takes http, https and ssh URLs only)`,
+      allowed: 'the https:// or ssh:// URL of the same repository, e.g. ssh://git@gitlab.example.nl/platform/gitops.git or git@gitlab.example.nl:platform/gitops.git',
+    });
+  }
   if (a.objectStorage === 'rook-ceph') {
     for (const c of a.clusters.filter((x) => ctx.catalog.providers.get(x.provider)!.sandbox)) {
       problems.push({

@@ -40,6 +40,8 @@ export function checkGitRemote(value: string): string | undefined {
   if (value.length > 512) return `is ${value.length} characters long; the limit is 512`;
   if (SCP_LIKE.test(value)) return undefined;
   if (!SAFE_URL_CHARS.test(value)) return `${quote(value)} contains characters that are not allowed in a git remote URL`;
+  const mixed = mixedSshForm(value);
+  if (mixed) return `${quote(value)} puts a path where an ssh:// URL has its port; write ${quote(mixed)} (or the scp-like form without ssh://)`;
   let url: URL;
   try {
     url = new URL(value);
@@ -55,6 +57,28 @@ export function checkGitRemote(value: string): string | undefined {
   if (url.protocol === 'file:') return url.pathname.length > 1 ? undefined : 'has no path';
   if (!url.hostname) return 'has no host';
   return undefined;
+}
+
+/**
+ * `ssh://git@host:group/repo.git` mixes the two SSH forms: a URL's colon starts a port. Caught before
+ * URL parsing so the message can give the form that works.
+ */
+function mixedSshForm(value: string): string | undefined {
+  const m = /^ssh:\/\/([^/@]+@)?([^/:]+):([^/]*[^0-9/][^/]*)\/(.*)$/.exec(value);
+  return m ? `ssh://${m[1] ?? ''}${m[2]}/${m[3]}/${m[4]}` : undefined;
+}
+
+/**
+ * The URL Flux clones. source-controller's GitRepository takes only `http(s)://` and `ssh://` URLs (its
+ * CRD's `spec.url` pattern `^(http|https|ssh)://.*$`; docs/spec/v1/gitrepositories.md: "the shorter
+ * scp-like syntax is not supported"), and `flux bootstrap git --url` parses the URL the same way. The
+ * scp-like form GitLab and GitHub show, `git@host:group/repo.git`, is the same address as
+ * `ssh://git@host/group/repo.git`. Undefined for a remote no cluster can clone (`git://`, `file://`).
+ */
+export function fluxGitUrl(remote: string): string | undefined {
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):\/?(.*)$/.exec(remote);
+  if (scp && SCP_LIKE.test(remote)) return `ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
+  return /^(https?|ssh):\/\//.test(remote) ? remote : undefined;
 }
 
 export const ENDPOINT_ALLOWED = 'an https:// URL (http:// only for in-cluster services), without credentials, path or query';
