@@ -12,6 +12,7 @@ import { clusterStages, releaseVersion, type Plan, type PlannedCluster, type Sta
 import { clusterValues, clustersIn, componentPath, renderConfig, renderOverlays, renderSecrets } from './components.js';
 import { CLUSTER_VARS, ProfileOverlays } from './fleet.js';
 import { documents, kustomization, kustomizeComponent, namespaceObject } from './manifests.js';
+import { buildKustomization } from '../validate/build.js';
 import { fluxTenantsKustomization, TENANTS_DIR } from './tenants.js';
 
 export const FLUX_NAMESPACE = 'flux-system';
@@ -183,8 +184,26 @@ function renderControllerOverlay(files: FileSet, plan: Plan, def: ComponentDef, 
   files.add(`${overlay}/kustomization.yaml`, kustomization(['../../base', ...secrets], patches, layer));
 }
 
+/** A file of Flux Kustomizations, written once every directory they build is rendered. */
+interface PendingFile {
+  path: string;
+  objects: Record<string, unknown>[];
+  comment: string;
+}
+
+/**
+ * Whether the build of a directory holds a SOPS-encrypted file. kustomize-controller fails a Kustomization
+ * whose `decryption.secretRef` Secret is missing even when nothing in it is encrypted
+ * (kustomize-controller's decryptor reads the Secret before building), so only the Kustomizations that
+ * need it decrypt: a cluster without the age key still gets everything that holds no Secret.
+ */
+export function holdsSopsFile(files: FileSet, dir: string): boolean {
+  return buildKustomization(files, dir).objects.some((b) => isSopsFile(b.origin) || (b.object as { sops?: unknown }).sops !== undefined);
+}
+const isSopsFile = (path: string) => path.endsWith('.sops.yaml');
+
 /** The stage Kustomizations of each cluster; returns the directory each one builds (`<cluster>/<stage id>` → dir). */
-function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: ProfileOverlays): Map<string, string> {
+function renderClusterKustomizations(files: FileSet, plan: Plan, pending: PendingFile[], profiles?: ProfileOverlays): Map<string, string> {
   const paths = new Map<string, string>();
   for (const cluster of plan.clusters) {
     profiles?.clusterVars(files, cluster, FLUX_NAMESPACE);
@@ -207,13 +226,10 @@ function renderClusterKustomizations(files: FileSet, plan: Plan, profiles?: Prof
         // Shared overlays: the cluster's own values come from its cluster-vars ConfigMap.
         if (profiles) spec.postBuild = { substituteFrom: [{ kind: 'ConfigMap', name: CLUSTER_VARS }] };
         if (s.dependsOn.length > 0) spec.dependsOn = s.dependsOn.map((name) => ({ name }));
-        // Every child Kustomization decrypts SOPS files, so a Secret can be added anywhere; the root
-        // (flux-system) one never does: nothing encrypted lives under clusters/.
-        if (plan.secrets === 'sops') spec.decryption = { provider: 'sops', secretRef: { name: SOPS_AGE_SECRET } };
         return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: s.id, namespace: FLUX_NAMESPACE }, spec };
       });
       const def = plan.components.find((c) => c.def.id === id)!;
-      files.add(`clusters/${cluster.name}/infrastructure/${id}.yaml`, documents(objects, `${def.def.title} on cluster ${cluster.name}. Included because: ${def.reasons.join('; ')}.`));
+      pending.push({ path: `clusters/${cluster.name}/infrastructure/${id}.yaml`, objects, comment: `${def.def.title} on cluster ${cluster.name}. Included because: ${def.reasons.join('; ')}.` });
     }
     if (plan.answers.tenants.length > 0) {
       files.add(
@@ -237,7 +253,16 @@ export function renderFlux(files: FileSet, plan: Plan): Map<string, string> {
     renderController(files, plan, def, profiles);
     renderConfig(files, plan, def, profiles);
   }
-  const paths = renderClusterKustomizations(files, plan, profiles);
+  const pending: PendingFile[] = [];
+  const paths = renderClusterKustomizations(files, plan, pending, profiles);
   profiles?.finish(files);
+  for (const file of pending) {
+    for (const k of file.objects) {
+      const spec = k.spec as Record<string, unknown>;
+      // The root (flux-system) Kustomization never decrypts: nothing encrypted lives under clusters/.
+      if (plan.secrets === 'sops' && holdsSopsFile(files, (spec.path as string).replace(/^\.\//, ''))) spec.decryption = { provider: 'sops', secretRef: { name: SOPS_AGE_SECRET } };
+    }
+    files.add(file.path, documents(file.objects, file.comment));
+  }
   return paths;
 }
