@@ -1,6 +1,7 @@
 /** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
+import { fluxGitUrl } from '../names.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, objectStorageTitle, releaseVersion, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterCompliance } from './compliance.js';
@@ -32,6 +33,8 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
       inRepo: plan.secrets === 'external-secrets' || files.has(path),
       remoteKey: remoteKey(plan, s),
       env: s.keys.map((k) => secretEnvName(s.name, k.name)),
+      // The shell variable each key is read into by hand (a key such as repository-password is no shell name).
+      keyVars: shellVariables(s.keys.map((k) => k.name)),
       // For making it by hand: values that are not secret, and labels.
       literalList: Object.entries(s.literals ?? {}).map(([key, value]) => ({ key, value })),
       labelList: Object.entries(s.labels ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -46,12 +49,28 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
     missing,
     missingEnv: [...new Set(missing.flatMap((m) => m.env))],
     sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
+    // SOPS with no recipient yet: nothing can be encrypted (no creation rule in .sops.yaml) until a key is made.
+    needsRecipient: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0,
     sealed:
       plan.secrets === 'sealed-secrets'
         ? { ...SEALED_SECRETS_CONTROLLER, scope: plan.answers.sealingScope, certificatePath, certificate: certificate ? certificatePath : undefined, validTo: certificate?.validTo.toISOString().slice(0, 10) }
         : undefined,
     external: plan.secrets === 'external-secrets' ? { store: plan.answers.secretStore } : undefined,
   };
+}
+
+/**
+ * A shell variable per Secret key for the README's by-hand recipe: upper case, every character a shell
+ * name cannot hold as `_` (`repository-password` → `REPOSITORY_PASSWORD`).
+ */
+export function shellVariables(keys: string[]): { name: string; variable: string }[] {
+  const vars = keys.map((name) => ({ name, variable: name.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^(?=[0-9])/, '_') }));
+  const seen = new Set<string>();
+  for (const v of vars) {
+    if (seen.has(v.variable)) throw new Error(`internal: Secret keys ${keys.join(', ')} share the shell variable ${v.variable}`);
+    seen.add(v.variable);
+  }
+  return vars;
 }
 
 /** The hub's README: the clusters it deploys to and their registrations. */
@@ -134,7 +153,8 @@ function environmentVersionsDoc(plan: Plan) {
 export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<string, string>): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
   registerPartial('sandbox', join(TEMPLATES_DIR, 'engines', 'sandbox.md.hbs'));
-  const remote = plan.gitRemote ?? REMOTE_PLACEHOLDER;
+  // Flux clones only http(s):// and ssh:// URLs (see fluxGitUrl); Argo CD also takes the scp-like form as given.
+  const remote = (plan.gitRemote && (plan.engine === 'flux' ? fluxGitUrl(plan.gitRemote) : plan.gitRemote)) ?? REMOTE_PLACEHOLDER;
   const releases = plan.components.flatMap(({ def }) =>
     (def.controller?.releases ?? []).map((r) => ({ component: def.title, name: r.name, chart: r.chart, version: r.version, url: r.source.url, images: r.images })),
   );
@@ -160,6 +180,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       plan,
       cluster,
       remote,
+      remoteIsSsh: /^ssh:\/\//.test(remote) || !remote.includes('://'),
       checks,
       secrets: secretsDoc(plan, cluster, files),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: stagePaths?.get(`${cluster.name}/${s.id}`) ?? `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),

@@ -46,7 +46,7 @@ describe('Argo CD hub (--topology hub)', () => {
     // east has no values yet: its README and the hub's say so, with the commands.
     expect(existsSync(join(dir, 'clusters/mgmt/fleet/cluster-east.sealed-secret.yaml'))).toBe(false);
     expect(read('clusters/east/README.md')).toContain('Secret `cluster-east` in namespace `argocd` of `mgmt`\n(**not provided yet**)');
-    expect(read('clusters/mgmt/README.md')).toContain('read -rs HAVEN_PLUS_SECRET_CLUSTER_EAST__CONFIG');
+    expect(read('clusters/mgmt/README.md')).toContain("read -rsp 'HAVEN_PLUS_SECRET_CLUSTER_EAST__CONFIG: ' HAVEN_PLUS_SECRET_CLUSTER_EAST__CONFIG");
     expect(read('clusters/mgmt/README.md')).toContain('kubectl label --local -f - -o yaml argocd.argoproj.io/secret-type=cluster');
     expect(await git(dir, ['grep', '-l', 'not-a-real-token']).catch(() => 'none')).toBe('none');
 

@@ -98,7 +98,9 @@ describe('render', () => {
     expect(cluster).toContain('--path=clusters/prod');
     expect(cluster).toContain('flux create kustomization flux-system');
     expect(cluster).toContain('kind: FluxInstance');
-    expect(cluster).toContain('kubectl -n databases create secret generic s3-credentials');
+    // SOPS without a recipient yet: the values recipe makes the key first.
+    expect(cluster).toContain("read -rsp 'HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID: '");
+    expect(cluster).toContain('haven-plus . --age-generate');
   });
 
   it('lists the Argo CD Applications by wave in the cluster READMEs, app-of-apps and hub spoke alike', () => {

@@ -1,0 +1,305 @@
+/**
+ * The READMEs' recipes are code: every shell block the generator writes is parsed (bash -n),
+ * shellchecked and run, exactly as printed, against stub kubectl/kubeseal/sops/flux/helm/argocd/npx
+ * (test/fixtures/recipe-stubs) that check their arguments and record them. Offline kubectl commands
+ * (--dry-run=client, --local) run the real kubectl. What a recipe makes is then opened independently:
+ * SOPS files with sops-age's age and the MAC check, SealedSecrets with the controller's private key.
+ */
+import { execa, execaSync } from 'execa';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { BIN, git, isolatedEnv, listFiles, ROOT, runBin, tempDir } from '../helpers.js';
+import { decryptAndVerify } from '../sops-verify.js';
+import { unseal } from '../unseal.js';
+
+const STUBS = join(ROOT, 'test', 'fixtures', 'recipe-stubs');
+const REAL_KUBECTL = execaSync('sh', ['-c', 'command -v kubectl']).stdout.trim();
+const SCP_REMOTE = 'git@gitlab.example.nl:platform/gitops.git';
+const HTTPS_REMOTE = 'https://gitlab.example.nl/platform/gitops.git';
+
+interface Block {
+  lang: string;
+  text: string;
+  readme: string;
+}
+
+function blocks(dir: string, readme: string): Block[] {
+  const out: Block[] = [];
+  const re = /^```(\w+)\n([\s\S]*?)^```$/gm;
+  const text = readFileSync(join(dir, readme), 'utf8');
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push({ lang: m[1], text: m[2], readme });
+  return out;
+}
+
+const readmes = (dir: string) => listFiles(dir).filter((f) => f.endsWith('README.md'));
+
+/** A value no shell or YAML rule can pass through unchanged by accident. */
+const typed = (n: number) => `v${n}-p@ss w"rd'$HOME;|\`x\`-${'z'.repeat(n % 5)}`;
+
+interface Run {
+  log: string;
+  /** prompt text → the value typed at it */
+  answers: Map<string, string>;
+}
+
+/** Runs one block as a user pasting it into bash would (errors stop it), typing a value at each prompt. */
+async function runBlock(dir: string, block: Block, env: Record<string, string>): Promise<Run> {
+  const prompts = [...block.text.matchAll(/^read -rsp '([^']+): '/gm)].map((m) => m[1]);
+  const answers = new Map(prompts.map((p, i) => [p, typed(i)]));
+  const log = join(dir, '..', 'stub.log');
+  writeFileSync(log, '');
+  // The user's home, outside the repository, with the deploy key the Argo CD recipe reads.
+  const home = join(dir, '..', 'home');
+  mkdirSync(join(home, '.ssh'), { recursive: true });
+  writeFileSync(join(home, '.ssh', 'gitops-deploy-key'), '-----BEGIN OPENSSH PRIVATE KEY-----\nstub\n-----END OPENSSH PRIVATE KEY-----\n');
+  const result = await execa('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', block.text], {
+    cwd: dir,
+    input: [...answers.values()].map((v) => `${v}\n`).join(''),
+    env: {
+      ...isolatedEnv(home),
+      PATH: `${STUBS}:${process.env.PATH}`,
+      STUB_CERT: certificate.cert,
+      STUB_LOG: log,
+      REAL_KUBECTL,
+      HAVEN_PLUS_NODE: process.execPath,
+      HAVEN_PLUS_BIN: BIN,
+      HAVEN_PLUS_DIST: join(ROOT, 'dist'),
+      HAVEN_PLUS_YAML: pathToFileURL(createRequire(import.meta.url).resolve('yaml')).href,
+      ...env,
+    },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    timeout: 60_000,
+  });
+  expect(result.exitCode, `${block.readme}:\n${block.text}\n--- output:\n${result.all}\n--- stubs:\n${readFileSync(log, 'utf8')}`).toBe(0);
+  return { log: readFileSync(log, 'utf8'), answers };
+}
+
+/** Every shell block of every README parses and passes shellcheck; every YAML block parses. */
+async function lint(dir: string): Promise<number> {
+  let count = 0;
+  for (const readme of readmes(dir)) {
+    for (const b of blocks(dir, readme)) {
+      if (b.lang === 'yaml') {
+        for (const d of parseAllDocuments(b.text, { uniqueKeys: true })) expect(d.errors, `${readme}:\n${b.text}`).toEqual([]);
+        continue;
+      }
+      expect(b.lang, readme).toBe('sh');
+      const syntax = await execa('bash', ['-n'], { input: b.text, reject: false });
+      expect(syntax.exitCode, `${readme}:\n${b.text}\n${syntax.stderr}`).toBe(0);
+      const check = await execa('shellcheck', ['-s', 'bash', '-'], { input: b.text, reject: false });
+      expect(check.exitCode, `${readme}:\n${b.text}\n${check.stdout}`).toBe(0);
+      count++;
+    }
+  }
+  return count;
+}
+
+async function generate(args: string[], env: Record<string, string> = {}): Promise<{ cwd: string; dir: string }> {
+  const cwd = tempDir();
+  const run = await runBin(['platform', '--yes', ...args], { cwd, env });
+  expect(run.exitCode, run.all).toBe(0);
+  return { cwd, dir: join(cwd, 'platform') };
+}
+
+/** A copy of the repository (with its git history) to run one route in. */
+async function copyOf(dir: string, name: string): Promise<string> {
+  const copy = join(dir, '..', name);
+  cpSync(dir, copy, { recursive: true });
+  return copy;
+}
+
+const isEnvRecipe = (b: Block) => b.lang === 'sh' && /^haven-plus \./m.test(b.text) && b.text.includes('export HAVEN_PLUS_SECRET_');
+const isHandRecipe = (b: Block) => b.lang === 'sh' && /create secret generic (?!sops-age)/.test(b.text) && /(sops encrypt|kubeseal --controller-name)/.test(b.text);
+const isSandbox = (b: Block) => /^make sandbox/m.test(b.text);
+
+/** The bootstrap and watch blocks of a cluster README, in order (not the secret recipes, run separately). */
+async function runBootstrap(dir: string, readme: string, env: Record<string, string> = {}): Promise<string> {
+  let log = '';
+  for (const b of blocks(dir, readme).filter((x) => x.lang === 'sh' && !isEnvRecipe(x) && !isHandRecipe(x) && !isSandbox(x))) {
+    log += (await runBlock(dir, b, env)).log;
+  }
+  return log;
+}
+
+/** Secret files of a repository with the prompt they were typed at, opened by `open`. */
+async function checkSecrets(
+  dir: string,
+  answers: Map<string, string>,
+  suffix: string,
+  open: (text: string, namespace: string, name: string) => Promise<Record<string, string>>,
+  promptOf: (namespace: string, name: string, key: string) => string,
+): Promise<number> {
+  let checked = 0;
+  for (const file of listFiles(dir).filter((f) => f.endsWith(suffix) && f !== '.sops.yaml')) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const meta = (parse(text) as { metadata: { name: string; namespace: string } }).metadata;
+    const values = await open(text, meta.namespace, meta.name);
+    for (const [key, value] of Object.entries(values)) {
+      const prompt = promptOf(meta.namespace, meta.name, key);
+      expect(answers.has(prompt), `${file}: no prompt ${prompt}`).toBe(true);
+      expect(value, `${file} ${key}`).toBe(answers.get(prompt));
+      checked++;
+    }
+  }
+  return checked;
+}
+
+const sopsOpener = (identity: string) => async (text: string) => {
+  const { plain, macOk } = await decryptAndVerify(text, identity);
+  expect(macOk).toBe(true);
+  const secret = plain as { data?: Record<string, string>; stringData?: Record<string, string> };
+  return secret.stringData ?? Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+};
+
+const sealedOpener = (privateKey: string) => async (text: string, namespace: string, name: string) => {
+  const sealed = parse(text) as { spec: { encryptedData: Record<string, string> } };
+  return Object.fromEntries(Object.entries(sealed.spec.encryptedData).map(([k, v]) => [k, unseal(privateKey, v, `${namespace}/${name}`)]));
+};
+
+async function commitAll(dir: string, message: string): Promise<void> {
+  await git(dir, ['add', '-A']);
+  await git(dir, ['-c', 'user.name=Tester', '-c', 'user.email=t@example.nl', 'commit', '-qm', message]);
+}
+
+async function validate(dir: string): Promise<void> {
+  const run = await runBin(['validate', '.'], { cwd: dir });
+  expect(run.exitCode, run.all).toBe(0);
+}
+
+const PRESET = ['--preset', 'haven-plus', '--acme-email', 'platform@gemeente.example.nl', '--keycloak-hostname', 'sso.{cluster}.gemeente.example.nl'];
+
+/** The test's Sealed Secrets controller: its certificate (kubeseal --fetch-cert prints it) and private key. */
+const certificate = { cert: '', key: '' };
+beforeAll(async () => {
+  const cwd = tempDir();
+  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=sealed-secret/O=sealed-secret', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd });
+  certificate.cert = join(cwd, 'cert.pem');
+  certificate.key = join(cwd, 'key.pem');
+});
+
+const envPrompt = (name: string, key: string) => `HAVEN_PLUS_SECRET_${name}__${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+
+/**
+ * Runs a cluster README as a user would: bootstrap blocks, then on one copy the environment recipe
+ * (haven-plus makes the files), on another the by-hand recipe (commit, then haven-plus wires them in).
+ * Returns how many secret values were checked, per route.
+ */
+async function secretRoutes(
+  dir: string,
+  readme: string,
+  suffix: string,
+  open: (text: string, namespace: string, name: string) => Promise<Record<string, string>>,
+  env: Record<string, string> = {},
+): Promise<{ byEnvironment: number; byHand: number; envCopy: string; handCopy: string }> {
+  const all = blocks(dir, readme);
+  const envBlock = all.find(isEnvRecipe)!;
+  const handBlock = all.find(isHandRecipe)!;
+  expect(envBlock, `${readme} has an environment recipe`).toBeDefined();
+  expect(handBlock, `${readme} has a by-hand recipe`).toBeDefined();
+
+  const envCopy = await copyOf(dir, 'by-environment');
+  const byEnv = await runBlock(envCopy, envBlock, env);
+  expect(await git(envCopy, ['status', '--porcelain'])).toBe('');
+  const byEnvironment = await checkSecrets(envCopy, byEnv.answers, suffix, open, (_ns, name, key) => envPrompt(name, key));
+  await validate(envCopy);
+
+  const handCopy = await copyOf(dir, 'by-hand');
+  const byHandRun = await runBlock(handCopy, handBlock, env);
+  // No value reached a command line: kubectl reads each from a file descriptor.
+  for (const value of byHandRun.answers.values()) expect(byHandRun.log).not.toContain(`kubectl ${value}`);
+  expect(byHandRun.log).not.toMatch(/--from-literal=[A-Za-z_-]+=v\d/);
+  await commitAll(handCopy, 'chore: secrets sealed by hand');
+  const rerun = await runBin(['.'], { cwd: handCopy, env });
+  expect(rerun.exitCode, rerun.all).toBe(0);
+  expect(await git(handCopy, ['status', '--porcelain'])).toBe('');
+  const byHand = await checkSecrets(handCopy, byHandRun.answers, suffix, open, (ns, name, key) => `${ns}/${name} ${key}`);
+  await validate(handCopy);
+  return { byEnvironment, byHand, envCopy, handCopy };
+}
+
+describe('README recipes, run as printed', () => {
+  it('Flux + SOPS: the key first on every route, an scp-like remote Flux accepts, both secret recipes store what was typed', async () => {
+    const keys = join(tempDir(), 'keys.txt');
+    const env = { SOPS_AGE_KEY_FILE: keys };
+    const { dir } = await generate(['--provider', 'ovhcloud', ...PRESET, '--git-remote', SCP_REMOTE, '--age-generate'], env);
+    expect(await lint(dir)).toBeGreaterThan(4);
+    const readme = 'clusters/prod/README.md';
+    const text = readFileSync(join(dir, readme), 'utf8');
+    // The key is loaded before any route starts Flux; the remote is in the form Flux parses.
+    expect(text.indexOf('sops-age --from-file=age.agekey=/dev/stdin')).toBeGreaterThan(0);
+    expect(text.indexOf('sops-age --from-file=age.agekey=/dev/stdin')).toBeLessThan(text.indexOf('flux bootstrap git'));
+    expect(text).not.toContain(SCP_REMOTE);
+    const fluxInstance = parse(blocks(dir, readme).find((b) => b.text.includes('kind: FluxInstance'))!.text) as { spec: { sync: { url: string } } };
+    expect(fluxInstance.spec.sync.url).toBe('ssh://git@gitlab.example.nl/platform/gitops.git');
+
+    const log = await runBootstrap(dir, readme, env);
+    const identity = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m.exec(readFileSync(keys, 'utf8'))![0];
+    expect(log).toContain(`sops-age key ${identity}`);
+    expect(log).toContain('flux bootstrap git --url=ssh://git@gitlab.example.nl/platform/gitops.git --branch=main --path=clusters/prod');
+    expect(log).toContain('flux create source git flux-system --url=ssh://git@gitlab.example.nl/platform/gitops.git --branch=main');
+
+    // No Secret yet: no Kustomization decrypts, so nothing waits for the key.
+    expect(listFiles(dir).filter((f) => f.startsWith('clusters/prod/infrastructure/') && readFileSync(join(dir, f), 'utf8').includes('decryption'))).toEqual([]);
+
+    const { byEnvironment, byHand, handCopy } = await secretRoutes(dir, readme, '.sops.yaml', sopsOpener(identity), env);
+    // 6 s3-credentials × 2 keys + Velero's repository password.
+    expect(byEnvironment).toBe(13);
+    expect(byHand).toBe(13);
+    // Exactly the Kustomizations that now hold an encrypted file decrypt.
+    const velero = readFileSync(join(handCopy, 'clusters/prod/infrastructure/velero.yaml'), 'utf8');
+    expect(velero).toContain('secretRef:\n      name: sops-age');
+    expect(readFileSync(join(handCopy, 'clusters/prod/infrastructure/cert-manager.yaml'), 'utf8')).not.toContain('decryption');
+  });
+
+  it('Argo CD + Sealed Secrets: install, hand over the repository, fetch the certificate, seal by either recipe', async () => {
+    const env = {};
+    const { dir } = await generate(['--engine', 'argocd', '--provider', 'scaleway', ...PRESET, '--git-remote', SCP_REMOTE, '--secrets', 'sealed-secrets']);
+    expect(await lint(dir)).toBeGreaterThan(4);
+    const readme = 'clusters/prod/README.md';
+    const log = await runBootstrap(dir, readme, env);
+    expect(log).toContain('helm install argocd argo-cd');
+    expect(log).toContain(`kubectl -n argocd create secret generic gitops-repository --from-literal=type=git --from-literal=url=${SCP_REMOTE}`);
+    expect(log).toContain('applied kind: Secret');
+    expect(log).toContain('kubectl apply -f clusters/prod/apps/root.yaml');
+    // The certificate block wrote the controller's certificate where haven-plus looks for it.
+    expect(readFileSync(join(dir, 'clusters/prod/sealed-secrets.pem'), 'utf8')).toBe(readFileSync(certificate.cert, 'utf8'));
+    await commitAll(dir, 'chore: the sealed-secrets controller certificate');
+
+    const privateKey = readFileSync(certificate.key, 'utf8');
+    const { byEnvironment, byHand, handCopy } = await secretRoutes(dir, readme, '.sealed-secret.yaml', sealedOpener(privateKey), env);
+    expect(byEnvironment).toBe(13);
+    expect(byHand).toBe(13);
+    // A chart's Secret sealed by hand is read by its Application: velero's install-time Secrets are a source.
+    const velero = parse(readFileSync(join(handCopy, 'clusters/prod/apps/velero.yaml'), 'utf8').replace(/^#.*$/gm, '')) as { spec: { sources: { path?: string }[] } };
+    const paths = velero.spec.sources.flatMap((s) => (s.path ? [s.path] : []));
+    expect(paths.length).toBe(1);
+    expect(existsSync(join(handCopy, paths[0], 'velero-repo-credentials.sealed-secret.yaml'))).toBe(true);
+  });
+
+  it.each([
+    ['flux', 'sealed-secrets'],
+    ['flux', 'external-secrets'],
+    ['argocd', 'external-secrets'],
+  ])('%s + %s: every block of every README runs clean', async (engine, secrets) => {
+    const { dir } = await generate(['--engine', engine, '--provider', 'ovhcloud', ...PRESET, '--git-remote', HTTPS_REMOTE, '--secrets', secrets, ...(secrets === 'external-secrets' ? ['--secret-store', 'platform-store'] : [])]);
+    expect(await lint(dir)).toBeGreaterThan(2);
+    const log = await runBootstrap(dir, 'clusters/prod/README.md');
+    expect(log).toMatch(engine === 'flux' ? /^flux bootstrap git --url=https:/m : /^helm install argocd/m);
+    await runBootstrap(dir, 'README.md');
+  });
+
+  it('an Argo CD hub: the registration recipe (a heredoc) runs clean', async () => {
+    const { dir } = await generate(['--engine', 'argocd', '--topology', 'hub', '--clusters', 'hub,prod', '--provider', 'ovhcloud', '--components', 'object-storage,postgres', '--git-remote', HTTPS_REMOTE, '--secrets', 'external-secrets', '--secret-store', 'platform-store']);
+    expect(await lint(dir)).toBeGreaterThan(3);
+    const log = await runBootstrap(dir, 'clusters/hub/README.md');
+    expect(log).toContain('kubectl -n kube-system create serviceaccount argocd-manager');
+    expect(log).toContain('applied kind: Secret');
+    await runBootstrap(dir, 'clusters/prod/README.md');
+  });
+});
