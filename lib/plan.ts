@@ -5,7 +5,7 @@
  */
 import type { Answers, ClusterAnswer, GatewayImplementation, ObjectStorageBackend, SecretsStrategy } from './answers.js';
 import { bucketName, selectedOn } from './answers.js';
-import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
+import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type GatewayProxy, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { keycloakHostname } from './names.js';
 
@@ -97,8 +97,8 @@ export interface Plan {
   databaseClients: string[];
   /** How Secrets reach the clusters. */
   secrets: SecretsStrategy;
-  /** GatewayClass and listener ports of public-gateway (when the gateway component runs). */
-  gateway?: { className: string; http: number; https: number };
+  /** GatewayClass and listener ports of public-gateway (when the gateway component runs), and where its proxies run. */
+  gateway?: { className: string; http: number; https: number; proxy?: GatewayProxy };
   /** Encrypted or sealed Secret files (path → content), made before rendering (they are not a pure function of the answers). */
   secretFiles: ReadonlyMap<string, string>;
   generator: { name: string; version: string };
@@ -145,6 +145,19 @@ export const GATEWAYS: Record<GatewayImplementation, { className: string; http: 
   istio: { className: 'istio', http: 80, https: 443 },
   traefik: { className: 'traefik', http: 8000, https: 8443 },
 };
+
+/** The platform Gateway, `public-gateway` in the gateway component's namespace. */
+export const PUBLIC_GATEWAY = 'public-gateway';
+
+/** Where the proxies of public-gateway run, from the implementation's catalog data. */
+function gatewayProxy(catalog: Catalog, implementation: GatewayImplementation): GatewayProxy | undefined {
+  const service = catalog.components.get('gateway');
+  const id = service?.backends?.[implementation];
+  const proxy = id ? catalog.components.get(id)?.gatewayProxy : undefined;
+  if (!service || !proxy) return undefined;
+  const resolve = (v: string) => v.replaceAll('{gateway}', PUBLIC_GATEWAY).replaceAll('{gatewayNamespace}', service.namespace);
+  return { namespace: resolve(proxy.namespace), podLabels: Object.fromEntries(Object.entries(proxy.podLabels).map(([k, v]) => [k, resolve(v)])) };
+}
 
 export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   const clusters = answers.clusters.map((c) => planCluster(answers, catalog, c, catalog.providers.get(c.provider)!));
@@ -197,7 +210,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     databases: allIds.includes('postgres') ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` })) : [],
     databaseClients: allIds.includes('postgres') ? answers.databaseClients : [],
     secrets: answers.secrets,
-    gateway: answers.gateway ? GATEWAYS[answers.gateway] : undefined,
+    gateway: answers.gateway ? { ...GATEWAYS[answers.gateway], proxy: gatewayProxy(catalog, answers.gateway) } : undefined,
     secretFiles: new Map(),
     generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
   };
@@ -322,6 +335,17 @@ function deployedFor(id: string, cluster: PlannedCluster, plan: Plan): Component
   return stagesOf(def).length > 0 ? def : undefined;
 }
 
+/**
+ * What a requirement waits for: a service with manifests of its own (the gateway component's Gateway, where
+ * Keycloak's TLSRoute attaches and HTTP-01 challenges come in) is its own last stage, which itself waits for
+ * its implementation; a service without manifests is its implementation.
+ */
+function requiredFor(id: string, cluster: PlannedCluster, plan: Plan): ComponentDef | undefined {
+  const def = plan.components.find((c) => c.def.id === id)?.def;
+  if (def?.backends && cluster.components.includes(id) && stagesOf(def).length > 0) return def;
+  return deployedFor(id, cluster, plan);
+}
+
 /** Stage-level graph for one cluster (Flux Kustomizations), in dependency order. */
 export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] {
   const nodes: StageNode[] = [];
@@ -346,7 +370,7 @@ export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] 
       }
       for (const r of def.requires) {
         if (r.stage !== stage && !(r.stage === 'config' && !stages.includes('config'))) continue;
-        const target = deployedFor(r.id, cluster, plan);
+        const target = requiredFor(r.id, cluster, plan);
         if (target) dependsOn.add(stageId(target.id, stagesOf(target).at(-1)!));
       }
       nodes.push({ id: stageId(id, stage), component: id, stage, dependsOn: [...dependsOn] });
