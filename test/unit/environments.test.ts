@@ -68,7 +68,8 @@ describe('environments', () => {
     // A value for production only, and one the cluster p2 overrides.
     files.replace(layer, files.get(layer)!.replace(`version: ${HELD}\n`, `version: ${HELD}\n  values:\n    replicaCount: 2\n    priorityClassName: production\n`));
     files.add('infrastructure/postgres/controller/overlays/p2/values.yaml', '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cloudnative-pg\n  namespace: cnpg-system\nspec:\n  values:\n    replicaCount: 3\n');
-    files.replace('infrastructure/postgres/controller/overlays/p2/kustomization.yaml', `${files.get('infrastructure/postgres/controller/overlays/p2/kustomization.yaml')!}patches:\n  - path: values.yaml\n`);
+    const overlay = files.get('infrastructure/postgres/controller/overlays/p2/kustomization.yaml')!;
+    files.replace('infrastructure/postgres/controller/overlays/p2/kustomization.yaml', overlay.includes('patches:\n') ? overlay.replace(/(patches:\n(?: {2}- path: .*\n)*)/, '$1  - path: values.yaml\n') : `${overlay}patches:\n  - path: values.yaml\n`);
     const root = onDisk(files);
     for (const cluster of ['t', 'a', 'p1', 'p2']) {
       const dir = `infrastructure/postgres/controller/overlays/${cluster}`;
@@ -83,10 +84,10 @@ describe('environments', () => {
     const p1 = find(buildKustomization(files, 'infrastructure/postgres/controller/overlays/p1').objects.map((b) => b.object), 'HelmRelease', 'cloudnative-pg');
     const p2 = find(buildKustomization(files, 'infrastructure/postgres/controller/overlays/p2').objects.map((b) => b.object), 'HelmRelease', 'cloudnative-pg');
     const t = find(buildKustomization(files, 'infrastructure/postgres/controller/overlays/t').objects.map((b) => b.object), 'HelmRelease', 'cloudnative-pg');
-    expect((p1.spec!.values as Record<string, unknown>).replicaCount).toBe(2);
+    expect((p1.spec!.values as Record<string, unknown>).priorityClassName).toBe('production');
     expect((p2.spec!.values as Record<string, unknown>).replicaCount).toBe(3);
     expect((p2.spec!.values as Record<string, unknown>).priorityClassName).toBe('production');
-    expect((t.spec!.values as Record<string, unknown>).replicaCount).toBeUndefined();
+    expect((t.spec!.values as Record<string, unknown>).priorityClassName).toBeUndefined();
     const report = await validateFiles(files, { catalog });
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
     // A held version without offline chart data is said, not hidden.
