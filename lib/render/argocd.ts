@@ -6,6 +6,8 @@
  */
 import { posix } from 'node:path';
 import type { ComponentDef } from '../catalog.js';
+import { foreignNamespaces } from '../chart-facts.js';
+import { mergePatch } from '../validate/build.js';
 import type { FileSet } from '../fileset.js';
 import { clusterApps, releaseVersion, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterSecretSpecs, componentLabel, ENVIRONMENT_LABEL, fleetDir, secretPath } from '../secrets/specs.js';
@@ -186,12 +188,22 @@ function lastWaveApplication(plan: Plan, name: string, wave: number, path: strin
   };
 }
 
+/**
+ * Namespaces a component's charts write into besides their own, at the values each cluster gets (chart
+ * facts: metrics-server's RoleBinding in kube-system, say). The project must allow them, or Argo CD refuses the sync.
+ */
+function chartNamespaces(plan: Plan, def: ComponentDef, clusters: PlannedCluster[]): string[] {
+  return (def.controller?.releases ?? []).flatMap((r) =>
+    r.facts ? clusters.filter((c) => c.components.includes(def.id)).flatMap((c) => foreignNamespaces(r.facts!, mergePatch(r.values, clusterValues(def, r, plan, c)) as Record<string, unknown>, def.namespace).map((f) => f.effective)) : [],
+  );
+}
+
 function renderCluster(files: FileSet, plan: Plan, cluster: PlannedCluster): void {
   const dir = `clusters/${cluster.name}`;
   const apps = clusterApps(plan, cluster);
   const defs = cluster.components.map((id) => plan.components.find((c) => c.def.id === id)!.def);
   const tenants = plan.answers.tenants.map((t) => t.name);
-  const namespaces = [...new Set([...defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : [])]), ...tenants])].sort();
+  const namespaces = [...new Set([...defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : []), ...chartNamespaces(plan, d, [cluster])]), ...tenants])].sort();
   const sourceRepos = [...new Set([plan.gitRemote!, ...defs.flatMap((d) => (d.controller?.releases ?? []).map((r) => r.source.url))])].sort();
   const project = {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -265,7 +277,7 @@ function renderFleet(files: FileSet, plan: Plan, hub: string): void {
       description: `Haven+ platform components of ${plan.name} on the clusters hub ${hub} deploys to`,
       sourceRepos: [...new Set([plan.gitRemote!, ...defs.flatMap((d) => (d.controller?.releases ?? []).map((r) => r.source.url))])].sort(),
       // Registered clusters only (an Application to an unknown server fails); of those, these namespaces.
-      destinations: [...new Set(defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : [])]))].sort().map((namespace) => ({ server: '*', namespace })),
+      destinations: [...new Set(defs.flatMap((d) => [...(d.controller ? [d.namespace] : []), ...(d.config ? [d.config.namespace] : []), ...chartNamespaces(plan, d, spokes)]))].sort().map((namespace) => ({ server: '*', namespace })),
       clusterResourceWhitelist: [{ group: '*', kind: '*' }],
     },
   };

@@ -1,6 +1,6 @@
 /** What validation reports: a problem (or a warning) at a file, an object and a path. */
 export type Severity = 'error' | 'warning';
-export type Check = 'yaml' | 'kustomize' | 'schema' | 'reference' | 'values' | 'secrets';
+export type Check = 'yaml' | 'kustomize' | 'schema' | 'reference' | 'values' | 'secrets' | 'facts';
 
 export interface Finding {
   severity: Severity;

@@ -16,6 +16,7 @@ import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from 
 import { validateStructure } from './structure.js';
 import { configMapsIn, kustomizationVariables, postBuildKey, substituteBuild } from './substitute.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
+import { checkApplicationChart } from './facts.js';
 
 export interface ValidateOptions {
   schemaLocations?: string[];
@@ -216,6 +217,13 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     ...files.entries().filter(([file]) => file.startsWith('clusters/') && file.endsWith('.yaml')).flatMap(([file, text]) => objectsOf(text).filter((o) => o.kind === 'Application').map((app) => ({ file, app }))),
     ...[...fleet.generated.values()].flat().map((b) => ({ file: b.origin, app: b.object })),
   ];
+  // An Application's AppProject: beside it (a cluster's apps/), or the hub's for generated Applications.
+  const projects = subjects.filter((s) => s.object.kind === 'AppProject');
+  const projectOf = (file: string, app: K8sObject) => {
+    const name = (app.spec as { project?: string } | undefined)?.project ?? 'default';
+    const named = [...projects.filter((p) => p.object.metadata?.name === name), ...fleet.projects.filter((p) => p.metadata?.name === name).map((object) => ({ object, file: '' }))];
+    return (named.find((p) => posix.dirname(p.file) === posix.dirname(file)) ?? named[0])?.object;
+  };
   for (const { file, app } of applications) {
     const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
     for (const [i, s] of sources.entries()) {
@@ -232,6 +240,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
           ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
           : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
       checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`);
+      findings.push(...checkApplicationChart(file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: `/spec/sources/${i}` }, projectOf(file, app)));
     }
   }
 
