@@ -119,6 +119,8 @@ export interface Answers {
   secretStore?: string;
   /** Free text describing the platform (README, annotations). */
   description?: string;
+  /** A Docker Hub mirror every docker.io image and OCI chart comes through. */
+  registryMirror?: string;
   /** CI providers whose pipeline validates the repository. */
   ci: ('gitlab' | 'github')[];
   git: boolean;
@@ -365,6 +367,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     sealingScope: (raw['sealing-scope'] as SealingScope | undefined) ?? 'strict',
     secretStore: raw.secrets === 'external-secrets' ? (raw['secret-store'] as string | undefined) : undefined,
     description: raw.description as string | undefined,
+    registryMirror: raw['registry-mirror'] as string | undefined,
     ci: ((raw.ci as string[] | undefined) ?? ['gitlab']).filter((c): c is 'gitlab' | 'github' => c !== 'none'),
     git: raw.git !== false,
     gitRemote: raw['git-remote'] as string | undefined,
@@ -529,6 +532,7 @@ export function toStored(a: Answers): RawAnswers {
     'sealing-scope': a.secrets === 'sealed-secrets' ? a.sealingScope : undefined,
     'secret-store': a.secretStore,
     description: a.description,
+    'registry-mirror': a.registryMirror,
     ci: a.ci.length > 0 ? a.ci : ['none'],
     git: a.git,
     'git-remote': a.gitRemote,

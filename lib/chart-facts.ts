@@ -42,7 +42,15 @@ export interface ChartFacts {
     condition?: string;
     source: string;
   }[];
-  images: { repository: string; registry: string; values: Record<string, string>; alternatives?: { repository: string; source: string }[]; condition?: string; source: string }[];
+  images: {
+    repository: string;
+    registry: string;
+    values: Record<string, string>;
+    alternatives?: { repository: string; source: string }[];
+    enabledBy?: { value: string; default: boolean };
+    condition?: string;
+    source: string;
+  }[];
   /** The file it was read from, relative to the package. */
   file: string;
 }

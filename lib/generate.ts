@@ -141,7 +141,7 @@ export async function prepare(
   options: ValidateOptions & { secretFiles?: ReadonlyMap<string, string> } = {},
 ): Promise<PreparedRun & { report: Report }> {
   const run = render(answers, options.catalog, options.secretFiles);
-  const report = await validateFiles(run.files, options);
+  const report = await validateFiles(run.files, { registryMirror: answers.registryMirror, ...options });
   const errors = report.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new InvalidOutputError(errors.map((f) => `${f.file}: ${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`));
   return { ...run, report };

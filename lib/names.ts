@@ -155,3 +155,17 @@ export const keycloakHostname = (pattern: string, cluster: string) => pattern.re
 export function abbreviate(names: string[], noun = ''): string {
   return names.length <= 5 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more${noun ? ` ${noun}` : ''}`;
 }
+
+export const REGISTRY_MIRROR_ALLOWED = 'a registry host with an optional port and path, without scheme or credentials, e.g. harbor.gemeente.example.nl/dockerhub';
+const REGISTRY_MIRROR = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/** A registry mirror: host[:port][/path], lowercase (an image reference's registry and path), nothing else. */
+export function checkRegistryMirror(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > 200) return `is ${value.length} characters long; the limit is 200`;
+  if (/^[a-z]+:\/\//i.test(value)) return `${quote(value)} has a scheme; give the registry as it stands in an image reference, without https://`;
+  if (!REGISTRY_MIRROR.test(value)) return `${quote(value)} is not a registry host[:port][/path]`;
+  const host = value.split('/')[0].split(':')[0];
+  if (!host.includes('.') && host !== 'localhost') return `${quote(value)} has no dot in its host: an image reference would read it as a Docker Hub namespace`;
+  return undefined;
+}

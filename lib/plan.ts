@@ -7,6 +7,7 @@ import type { Answers, ClusterAnswer, GatewayImplementation, ObjectStorageBacken
 import { bucketName, selectedOn } from './answers.js';
 import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type GatewayProxy, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
+import { mirrorRelease } from './mirror.js';
 import { keycloakHostname } from './names.js';
 
 export const S3_SECRET_NAME = 's3-credentials';
@@ -146,6 +147,12 @@ export const GATEWAYS: Record<GatewayImplementation, { className: string; http: 
   traefik: { className: 'traefik', http: 8000, https: 8443 },
 };
 
+/** A component whose releases pull their Docker Hub images and OCI charts through the mirror (lib/mirror.ts). */
+function mirrored(def: ComponentDef, mirror: string | undefined): ComponentDef {
+  if (!mirror || !def.controller) return def;
+  return { ...def, controller: { releases: def.controller.releases.map((r) => mirrorRelease(r, mirror)) } };
+}
+
 /** The platform Gateway, `public-gateway` in the gateway component's namespace. */
 export const PUBLIC_GATEWAY = 'public-gateway';
 
@@ -205,7 +212,7 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     gitRemote: answers.gitRemote,
     answers: environmentVersions.length === answers.environmentVersions.length ? answers : { ...answers, environmentVersions },
     environments: [...new Set(clusters.flatMap((c) => (c.environment ? [c.environment] : [])))],
-    components: allIds.map((id) => ({ def: catalog.components.get(id)!, reasons: reasons.get(id) ?? [] })),
+    components: allIds.map((id) => ({ def: mirrored(catalog.components.get(id)!, answers.registryMirror), reasons: reasons.get(id) ?? [] })),
     clusters,
     databases: allIds.includes('postgres') ? answers.databases.map((name) => ({ name, objectStore: `${name}-backups`, appSecret: `${name}-app` })) : [],
     databaseClients: allIds.includes('postgres') ? answers.databaseClients : [],

@@ -21,6 +21,8 @@ import {
   DNS1123_LABEL_ALLOWED,
   ENDPOINT_ALLOWED,
   GIT_REMOTE_ALLOWED,
+  checkRegistryMirror,
+  REGISTRY_MIRROR_ALLOWED,
 } from './names.js';
 
 export type QuestionType = 'string' | 'boolean' | 'choice' | 'list' | 'choices';
@@ -631,6 +633,18 @@ export const QUESTIONS: Question[] = [
     allowed: () => DESCRIPTION_ALLOWED,
     check: (v) => checkDescription(v),
     optional: true,
+  },
+  {
+    name: 'registry-mirror',
+    type: 'string',
+    message: 'Registry mirror for Docker Hub images and charts (empty for none)',
+    description:
+      'a registry that mirrors Docker Hub (a Harbor proxy cache, say), as host[:port][/path]: every image and OCI chart otherwise pulled anonymously from docker.io comes through it (anonymous Docker Hub pulls are rate limited)',
+    valueName: '<host[/path]>',
+    allowed: () => REGISTRY_MIRROR_ALLOWED,
+    check: (v) => checkRegistryMirror(v),
+    optional: true,
+    promptable: false,
   },
   {
     name: 'ci',

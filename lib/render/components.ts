@@ -8,6 +8,7 @@ import type { ComponentDef, Release, Stage } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import type { Plan, PlannedCluster } from '../plan.js';
 import { documents, kustomization, namespaceObject } from './manifests.js';
+import { mirrorValueStrings } from '../mirror.js';
 import { secretFileName, secretPath, secretSpec, type SecretSpec } from '../secrets/specs.js';
 import { normalizeYaml, renderTemplate } from './template.js';
 import type { OverlayRenderer, ProfileOverlays } from './fleet.js';
@@ -132,7 +133,8 @@ export function externalSecret(plan: Plan, spec: SecretSpec): string {
 export function clusterValues(def: ComponentDef, release: Release, plan: Plan, cluster: PlannedCluster): Record<string, unknown> {
   if (!release.clusterValues) return {};
   const text = renderTemplate(join(def.dir, release.clusterValues), { plan, component: def, cluster });
-  return (parse(text, { uniqueKeys: true }) as Record<string, unknown> | null) ?? {};
+  // Images a cluster's values name (an external-dns webhook from the provider profile) come through the mirror too.
+  return (mirrorValueStrings(parse(text, { uniqueKeys: true }) as Record<string, unknown> | null, plan.answers.registryMirror) as Record<string, unknown> | null) ?? {};
 }
 
 /** Clusters that run a component. */

@@ -9,6 +9,7 @@ import type Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { isScalar, parseAllDocuments, stringify, visit } from 'yaml';
 import { packageRequire, prebuiltKey, PREBUILT_DIR, readPrebuilt, versionOf } from '../prebuilt.js';
+import { mirrorImage } from '../mirror.js';
 
 const hbs = (packageRequire('handlebars/runtime') as typeof Handlebars).create();
 
@@ -45,6 +46,8 @@ export function markdownText(value: string): string {
 hbs.registerHelper('md', (value: unknown) => markdownText(String(value ?? '')));
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+// An image reference as the cluster pulls it: through the plan's Docker Hub mirror when there is one.
+hbs.registerHelper('image', (plan: { answers?: { registryMirror?: string } }, ref: unknown) => mirrorImage(String(ref), plan?.answers?.registryMirror));
 hbs.registerHelper('join', (list: unknown[], sep: unknown) => list.join(typeof sep === 'string' ? sep : ', '));
 hbs.registerHelper('list', (...args: unknown[]) => args.slice(0, -1));
 hbs.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));

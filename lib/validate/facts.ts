@@ -5,6 +5,7 @@
  * from each chart's upstream templates at the pinned version (lib/chart-facts.ts).
  */
 import { chartFacts, foreignNamespaces, type ChartFacts } from '../chart-facts.js';
+import { dockerHubPath, mirrorChartUrl } from '../mirror.js';
 import { objectKey, type K8sObject } from './build.js';
 import { error, type Finding } from './findings.js';
 
@@ -55,4 +56,81 @@ function clusterScopedFindings(facts: ChartFacts, p: ProjectSpec, project: strin
   const refused = [...new Set(facts.clusterScopedKinds.filter((k) => (!k.condition || /^always/i.test(k.condition)) && !allowed(k.group, k.kind)).map((k) => (k.group ? `${k.kind}.${k.group}` : k.kind)))];
   if (refused.length === 0) return [];
   return [error('facts', file, `chart ${facts.chart} ${facts.version} creates cluster-scoped ${refused.join(', ')}, which project ${project} does not whitelist (clusterResourceWhitelist): Argo CD refuses the sync`, where)];
+}
+
+/** The Docker Hub mirror a repository's answers name (`.yo-rc.json`, key registry-mirror), if any. */
+export function registryMirrorOf(yoRc: string | undefined): string | undefined {
+  if (!yoRc) return undefined;
+  try {
+    const answers = (JSON.parse(yoRc) as Record<string, { answers?: Record<string, unknown> }>)['generator-haven-plus']?.answers;
+    return typeof answers?.['registry-mirror'] === 'string' ? answers['registry-mirror'] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const getPath = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/**
+ * With a mirror set, what would still be pulled anonymously from Docker Hub: a chart's images at its
+ * values (from its facts: the registry each image ends up with), an OCI chart or Helm repository on
+ * docker.io, and container images in manifests.
+ */
+export function dockerHubPulls(chart: { chart: string; version?: string; url?: string; values: Record<string, unknown> }, where: { file: string; object: string; path: string }, mirror: string): Finding[] {
+  const findings: Finding[] = [];
+  if (chart.url && mirrorChartUrl(chart.url, 'mirror') !== chart.url) {
+    findings.push(error('facts', where.file, `chart ${chart.url} is pulled anonymously from Docker Hub although the registry mirror ${mirror} is set: use oci://${mirror}/${chart.url.replace(/^oci:\/\/[^/]+\//, '')}`, { object: where.object, path: where.path }));
+  }
+  const facts = chartFacts(chart.chart, chart.version);
+  for (const image of facts?.images ?? []) {
+    if (dockerHubPath(image.repository) === undefined) continue;
+    const keys = image.values;
+    // Not set through the chart's values (an operator's image: its manifests are checked), or switched off.
+    if (Object.keys(keys).length === 0) continue;
+    if (image.enabledBy && (getPath(chart.values, image.enabledBy.value) ?? image.enabledBy.default) !== true) continue;
+    // One key holding a list (velero's initContainers): its containers are checked where they stand.
+    if (keys.image && !keys.registry && !keys.repository && !keys.globalRegistry && typeof getPath(chart.values, keys.image) !== 'string') continue;
+    const global = keys.globalRegistry ? getPath(chart.values, keys.globalRegistry) : undefined;
+    const registry = keys.registry ? getPath(chart.values, keys.registry) : undefined;
+    const repository = keys.repository ? getPath(chart.values, keys.repository) : undefined;
+    const whole = keys.image ? getPath(chart.values, keys.image) : undefined;
+    const effective =
+      typeof global === 'string' && global !== '' ? global
+      : typeof registry === 'string' ? registry
+      : typeof repository === 'string' && dockerHubPath(repository) === undefined ? repository.split('/')[0]
+      : typeof whole === 'string' && dockerHubPath(whole) === undefined ? whole.split('/')[0]
+      : 'docker.io';
+    if (dockerHubPath(`${effective}/x/y`) === undefined) continue;
+    const set = [keys.registry, keys.globalRegistry, keys.repository, keys.image].filter(Boolean).join(' or ') || 'no value of the chart';
+    findings.push(
+      error('facts', where.file, `${facts!.chart} ${facts!.version} pulls ${image.repository} anonymously from Docker Hub although the registry mirror ${mirror} is set${image.condition ? ` (when: ${image.condition})` : ''}; set ${set} (${facts!.file})`, {
+        object: where.object,
+        path: where.path,
+      }),
+    );
+  }
+  return findings;
+}
+
+/** Container images and Grafana versions in plain manifests that still name Docker Hub. */
+export function dockerHubImages(object: K8sObject, file: string, mirror: string): Finding[] {
+  const out: Finding[] = [];
+  const check = (image: unknown, path: string) => {
+    if (typeof image === 'string' && dockerHubPath(image) !== undefined) {
+      out.push(error('facts', file, `image ${image} is pulled anonymously from Docker Hub although the registry mirror ${mirror} is set: use ${mirror}/${dockerHubPath(image)}`, { object: objectKey(object), path }));
+    }
+  };
+  const walk = (value: unknown, path: string) => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}/${i}`));
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) v.forEach((c, i) => check((c as { image?: unknown }).image, `${path}/${k}/${i}/image`));
+        else walk(v, `${path}/${k}`);
+      }
+    }
+  };
+  walk(object.spec, '/spec');
+  // grafana-operator takes an image reference (or a tag) in a Grafana's spec.version.
+  if (object.kind === 'Grafana' && typeof object.spec?.version === 'string' && object.spec.version.includes('/')) check(object.spec.version, '/spec/version');
+  return out;
 }

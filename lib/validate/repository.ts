@@ -16,7 +16,7 @@ import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from 
 import { validateStructure } from './structure.js';
 import { configMapsIn, kustomizationVariables, postBuildKey, substituteBuild } from './substitute.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
-import { checkApplicationChart } from './facts.js';
+import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf } from './facts.js';
 
 export interface ValidateOptions {
   schemaLocations?: string[];
@@ -26,6 +26,8 @@ export interface ValidateOptions {
   registry?: SchemaRegistry;
   charts?: ChartLibrary;
   catalog?: Catalog;
+  /** A Docker Hub mirror nothing may bypass; default: the repository's answers (.yo-rc.json registry-mirror). */
+  registryMirror?: string;
 }
 
 export interface Report {
@@ -154,6 +156,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     [...new Map(subjects.filter((s) => s.object.apiVersion && s.object.kind).map((s) => [`${s.object.apiVersion}/${s.object.kind}`, { apiVersion: s.object.apiVersion!, kind: s.object.kind! }])).values()],
   );
   notes.push(...prefetchNotes);
+  const mirror = options.registryMirror ?? registryMirrorOf(files.get('.yo-rc.json'));
+  if (mirror) for (const { object, file } of subjects) findings.push(...dockerHubImages(object, file, mirror));
   let schemasChecked = 0;
   for (const { object, file } of subjects) {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
@@ -171,7 +175,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   // Chart values: Flux HelmReleases (as built, overlays merged) and Argo CD Helm sources.
   let valuesChecked = 0;
   const catalogReleases = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []);
-  const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string) => {
+  const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string, url?: string) => {
+    if (mirror) findings.push(...dockerHubPulls({ chart: ref.chart, version: ref.version ?? ref.gitRef, url, values }, { file, object: id, path }, mirror));
     const chart = charts.find(ref);
     // The catalog's release of this chart, for what its data says about the chart's values.
     const release = catalogReleases.find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef));
@@ -203,14 +208,14 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
         const oci = spec.chartRef?.kind === 'OCIRepository' ? b.objects.find((s) => s.object.kind === 'OCIRepository' && s.object.metadata?.name === spec.chartRef!.name)?.object : undefined;
         const url = oci?.spec?.url as string | undefined;
         const tag = (oci?.spec?.ref as { tag?: string } | undefined)?.tag;
-        if (url && tag) checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), { chart: ociChartName(url), version: tag }, spec.values ?? {}, '/spec/values');
+        if (url && tag) checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), { chart: ociChartName(url), version: tag }, spec.values ?? {}, '/spec/values', url);
         continue;
       }
       const source = b.objects.find((s) => s.object.kind === chartSpec.sourceRef?.kind && s.object.metadata?.name === chartSpec.sourceRef?.name)?.object;
       const ref = chartSpec.sourceRef?.kind === 'GitRepository'
         ? { chart: chartSpec.chart, gitUrl: source?.spec?.url as string | undefined, gitRef: (source?.spec?.ref as { tag?: string } | undefined)?.tag }
         : { chart: chartSpec.chart, version: chartSpec.version };
-      checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), ref, spec.values ?? {}, '/spec/values');
+      checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), ref, spec.values ?? {}, '/spec/values', source?.spec?.url as string | undefined);
     }
   }
   const applications = [
@@ -239,7 +244,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
         : s.repoURL.startsWith('oci://')
           ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
           : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
-      checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`);
+      checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`, s.repoURL);
       findings.push(...checkApplicationChart(file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: `/spec/sources/${i}` }, projectOf(file, app)));
     }
   }
