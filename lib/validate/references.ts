@@ -10,6 +10,8 @@ import type { FileSet } from '../fileset.js';
 import { get, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { generatedKey } from './applicationset.js';
+import { checkScheduledBackups } from './cnpg-schedule.js';
+import { checkNetworkFlows } from './flows.js';
 import { isPostBuildKey, postBuildKey } from './substitute.js';
 
 /** Who applies an object: a Flux Kustomization or an Argo CD Application. */
@@ -69,7 +71,57 @@ function secretRefs(o: K8sObject): SecretRef[] {
       if (v.kind === 'Secret' && !v.optional) add(v.name, [v.valuesKey ?? 'values.yaml']);
     }
   }
+  // The Keycloak Operator reads the database credentials and the serving certificate from Secrets.
+  if (o.kind === 'Keycloak' && group(o) === 'k8s.keycloak.org') {
+    for (const field of ['spec.db.usernameSecret', 'spec.db.passwordSecret']) {
+      const ref = get(o, field) as { name?: string; key?: string } | undefined;
+      add(ref?.name, ref?.key ? [ref.key] : []);
+    }
+    add(get(o, 'spec.http.tlsSecret'), ['tls.crt', 'tls.key']);
+  }
+  // Containers of workloads: env from a Secret key.
+  if (WORKLOADS.has(o.kind ?? '')) {
+    const visit = (v: unknown) => {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object') {
+        const ref = (v as { secretKeyRef?: { name?: string; key?: string; optional?: boolean } }).secretKeyRef;
+        if (ref && !ref.optional) add(ref.name, ref.key ? [ref.key] : []);
+        else for (const x of Object.values(v)) visit(x);
+      }
+    };
+    visit(o.spec);
+  }
   return refs;
+}
+
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod']);
+
+/**
+ * Secrets operators create from objects in the repository, with their keys: CloudNativePG's
+ * `<cluster>-app` (cloudnative-pg v1.30.0 pkg/specs/secrets.go CreateSecret), cert-manager's
+ * Certificate secretName (tls.crt, tls.key, ca.crt).
+ */
+function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys: string[] }[] {
+  const ns = o.metadata?.namespace ?? 'default';
+  if (o.kind === 'Cluster' && group(o) === 'postgresql.cnpg.io' && !get(o, 'spec.bootstrap.initdb.secret')) {
+    return [{ name: `${o.metadata?.name}-app`, namespace: ns, keys: ['username', 'user', 'password', 'dbname', 'host', 'port', 'pgpass', 'uri', 'jdbc-uri', 'fqdn-uri', 'fqdn-jdbc-uri'] }];
+  }
+  if (o.kind === 'Certificate' && group(o) === 'cert-manager.io' && typeof get(o, 'spec.secretName') === 'string') {
+    return [{ name: get(o, 'spec.secretName') as string, namespace: ns, keys: ['tls.crt', 'tls.key', 'ca.crt'] }];
+  }
+  return [];
+}
+
+/** The keys a Secret in the repository will have (undefined: not knowable, e.g. an ExternalSecret with dataFrom). */
+function providedKeys(o: K8sObject): string[] | undefined {
+  const keysOf = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v) : []);
+  if (o.kind === 'Secret') return [...keysOf(get(o, 'data')), ...keysOf(get(o, 'stringData'))];
+  if (o.kind === 'SealedSecret') return [...keysOf(get(o, 'spec.encryptedData')), ...keysOf(get(o, 'spec.template.data'))];
+  if (o.kind === 'ExternalSecret') {
+    if (get(o, 'spec.dataFrom') || get(o, 'spec.target.template')) return undefined;
+    return ((get(o, 'spec.data') as { secretKey?: string }[] | undefined) ?? []).flatMap((d) => (d.secretKey ? [d.secretKey] : []));
+  }
+  return undefined;
 }
 
 function reachable(units: Map<string, Unit>, from: string): Set<string> {
@@ -232,6 +284,9 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
       checkFlux(placed, findings);
     }
 
+    // What the cluster applies, as a whole: flows its NetworkPolicies must admit, schedules CloudNativePG's webhook accepts.
+    const applied = placed.map((p) => ({ object: p.object, file: p.file }));
+    findings.push(...checkNetworkFlows(applied), ...checkScheduledBackups(applied));
     for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.get(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
     for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
 
@@ -267,10 +322,30 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
         }
       }
       if (p.object.kind === 'Secret' && 'sops' in p.object) checkDecryption(p, argo, findings);
+      // helm-controller installs into spec.targetNamespace: it must exist first, unless Helm creates it.
+      const target = p.object.kind === 'HelmRelease' ? get(p.object, 'spec.targetNamespace') : undefined;
+      if (typeof target === 'string' && target && get(p.object, 'spec.install.createNamespace') !== true) {
+        const creator = createdNamespaces.get(target);
+        if (!createdNamespaces.has(target)) {
+          findings.push(error('reference', p.file, `targetNamespace ${target} is never created on cluster ${cluster}, and install.createNamespace is not set: helm-controller fails the install`, { ...where, path: '/spec/targetNamespace' }));
+        } else if (creator && creator !== p.unit && !before(creator, p.unit)) {
+          findings.push(error('reference', p.file, `targetNamespace ${target} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, { ...where, path: '/spec/targetNamespace' }));
+        }
+      }
       for (const ref of secretRefs(p.object)) {
         const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
-        const exists = placed.some((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
-        if (exists) continue;
+        const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
+        const generated = ref.kind === 'Secret' ? placed.flatMap((q) => generatedSecrets(q.object)).find((g) => g.name === ref.name && g.namespace === ref.namespace) : undefined;
+        if (provider || generated) {
+          // The keys it reads must be keys the Secret has.
+          const have = provider ? providedKeys(provider.object) : generated!.keys;
+          const missing = have ? ref.keys.filter((k) => !have.includes(k)) : [];
+          if (missing.length > 0) {
+            const by = provider ? `${provider.object.kind} ${ref.namespace}/${ref.name} (${provider.file})` : `Secret ${ref.namespace}/${ref.name}, which ${generatedBy(placed, ref)} creates,`;
+            findings.push(error('reference', p.file, `reads key ${missing.join(', ')} of ${by} which has ${have!.join(', ') || 'no keys'}`, where));
+          }
+          continue;
+        }
         const key = `${cluster}/${ref.kind}/${ref.namespace}/${ref.name}`;
         const entry = mustCreate.get(key) ?? { cluster, kind: ref.kind, namespace: ref.namespace, name: ref.name, keys: [], referencedBy: [] };
         for (const k of ref.keys) if (!entry.keys.includes(k)) entry.keys.push(k);
@@ -283,6 +358,12 @@ export function checkReferences(files: FileSet, builds: Map<string, BuildResult>
 }
 
 /** A SOPS-encrypted object reaches the cluster only through a Flux Kustomization that decrypts. */
+/** What creates a generated Secret (for messages). */
+function generatedBy(placed: Placed[], ref: { name: string; namespace: string }): string {
+  const q = placed.find((x) => generatedSecrets(x.object).some((g) => g.name === ref.name && g.namespace === ref.namespace));
+  return q ? objectKey(q.object) : 'an operator';
+}
+
 function checkDecryption(p: Placed, argo: boolean, findings: Finding[]): void {
   const where = { object: objectKey(p.object) };
   if (argo) {
