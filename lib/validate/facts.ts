@@ -7,7 +7,7 @@
 import { chartFacts, foreignNamespaces, type ChartFacts } from '../chart-facts.js';
 import { dockerHubPath, mirrorChartUrl } from '../mirror.js';
 import { objectKey, type K8sObject } from './build.js';
-import { error, type Finding } from './findings.js';
+import { error, warning, type Finding } from './findings.js';
 
 /** Argo CD's glob for project fields (`*`, `prefix-*`, `!negation` not used here). */
 const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
@@ -133,4 +133,30 @@ export function dockerHubImages(object: K8sObject, file: string, mirror: string)
   // grafana-operator takes an image reference (or a tag) in a Grafana's spec.version.
   if (object.kind === 'Grafana' && typeof object.spec?.version === 'string' && object.spec.version.includes('/')) check(object.spec.version, '/spec/version');
   return out;
+}
+
+/**
+ * A Flux Kustomization decrypts with a Secret nothing makes: not in the repository, and no README step
+ * or script creates it (`kubectl ... create secret generic <name>`, the sandbox script's too). kustomize-controller then fails it, and every
+ * Kustomization after it waits. An error in a haven-plus repository (its READMEs are the documentation);
+ * elsewhere a warning, since the step may be documented outside the repository.
+ */
+export function undocumentedDecryptionSecrets(
+  kustomizations: { object: K8sObject; file: string }[],
+  secrets: { object: K8sObject; file: string }[],
+  readmes: [string, string][],
+  generated: boolean,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const { object, file } of kustomizations) {
+    const name = (object.spec as { decryption?: { secretRef?: { name?: string } } } | undefined)?.decryption?.secretRef?.name;
+    if (!name) continue;
+    const ns = object.metadata?.namespace ?? 'flux-system';
+    if (secrets.some((s) => s.object.metadata?.name === name && (s.object.metadata?.namespace ?? ns) === ns)) continue;
+    const step = new RegExp(`create secret generic ['"]?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?(\\s|$)`, 'm');
+    if (readmes.some(([, text]) => step.test(text))) continue;
+    const message = `decrypts with Secret ${ns}/${name}, which nothing in this repository creates and no README step makes (kubectl create secret generic ${name}): kustomize-controller fails this Kustomization until it exists`;
+    findings.push((generated ? error : warning)('facts', file, message, { object: objectKey(object), path: '/spec/decryption/secretRef' }));
+  }
+  return findings;
 }

@@ -16,7 +16,7 @@ import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from 
 import { validateStructure } from './structure.js';
 import { configMapsIn, kustomizationVariables, postBuildKey, substituteBuild } from './substitute.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
-import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf } from './facts.js';
+import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
 
 export interface ValidateOptions {
   schemaLocations?: string[];
@@ -171,6 +171,15 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
 
   const refs = checkReferences(files, builds, catalog, fleet.projects);
   findings.push(...refs.findings);
+  const isFlux = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
+  findings.push(
+    ...undocumentedDecryptionSecrets(
+      subjects.filter((s) => isFlux(s.object)),
+      subjects.filter((s) => ['Secret', 'SealedSecret', 'ExternalSecret'].includes(s.object.kind ?? '')),
+      files.entries().filter(([p]) => posix.basename(p) === 'README.md' || p.endsWith('.sh')),
+      files.has('.yo-rc.json'),
+    ),
+  );
 
   // Chart values: Flux HelmReleases (as built, overlays merged) and Argo CD Helm sources.
   let valuesChecked = 0;

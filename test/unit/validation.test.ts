@@ -165,6 +165,8 @@ describe('validation of generated repositories', () => {
 describe('the validator fails on broken repositories', () => {
   const flux = generated({ provider: 'local' });
   const argo = generated({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE });
+  const argoMetrics = generated({ provider: 'local', engine: 'argocd', 'git-remote': REMOTE, components: ['object-storage', 'postgres', 'metrics-server'] });
+  const keycloak = generated({ provider: 'ovhcloud', clusters: ['prod'], preset: 'haven-plus', 'acme-email': 'platform@gemeente.example.nl', 'keycloak-hostname': 'sso.{cluster}.gemeente.example.nl' });
 
   const cases: [string, FileSet, string, (t: string) => string, { file: string; path?: string; message: RegExp }][] = [
     ['an unknown field', flux, 'infrastructure/postgres/config/base/databases.yaml', (t) => t.replace('  enablePDB: true', '  enablePDB: true\n  enablePBD: true'),
@@ -203,6 +205,19 @@ describe('the validator fails on broken repositories', () => {
       { file: 'infrastructure/envoy-gateway/controller/base/releases.yaml', path: '/spec/values/crds/channel', message: /gateway-helm v1.9.0 has no such value/ }],
     ['an unknown Argo CD project', argo, 'clusters/local/apps/garage.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
       { file: 'clusters/local/apps/garage.yaml', path: '/spec/project', message: /project platfrom is not an AppProject/ }],
+    // Chart facts: what the chart renders, not only what the repository says.
+    ['a chart writing into a namespace its Argo CD project does not allow (cert-manager leader election)', argo, 'infrastructure/cert-manager/controller/base/cert-manager.values.yaml', (t) => t.replace('global:\n  leaderElection:\n    namespace: cert-manager\n', ''),
+      { file: 'clusters/local/apps/cert-manager.yaml', path: '/spec/sources/0', message: /chart cert-manager v1.21.1 writes Role, RoleBinding into namespace kube-system .*project platform does not allow.*set global.leaderElection.namespace to cert-manager/ }],
+    ['a chart writing into a namespace its Argo CD project does not allow (metrics-server)', argoMetrics, 'clusters/local/apps/project.yaml', (t) => t.replace('    - server: https://kubernetes.default.svc\n      namespace: kube-system\n', ''),
+      { file: 'clusters/local/apps/metrics-server.yaml', message: /chart metrics-server 3.13.1 writes RoleBinding into namespace kube-system .*no value moves them/ }],
+    ['a HelmRelease targetNamespace nothing creates', flux, 'infrastructure/garage/controller/base/releases.yaml', (t) => t.replace('  releaseName: garage\n', '  releaseName: garage\n  targetNamespace: garage-data\n'),
+      { file: 'infrastructure/garage/controller/base/releases.yaml', path: '/spec/targetNamespace', message: /targetNamespace garage-data is never created on cluster local, and install.createNamespace is not set/ }],
+    ['a Secret key the generated Secret does not have (Keycloak database user)', keycloak, 'infrastructure/keycloak/config/overlays/prod/keycloak.yaml', (t) => t.replace('      key: username', '      key: user-name'),
+      { file: 'infrastructure/keycloak/config/overlays/prod/keycloak.yaml', message: /reads key user-name of Secret keycloak\/keycloak-db-app, which Cluster keycloak\/keycloak-db creates, which has username, user, password/ }],
+    ['a default-deny namespace that blocks the HTTP-01 solver', keycloak, 'infrastructure/keycloak/config/overlays/prod/acme-solver-network-policy.yaml', (t) => t.replace('port: 8089', 'port: 8080'),
+      { file: 'infrastructure/keycloak/config/overlays/prod/keycloak.yaml', message: /namespace keycloak denies ingress by default and no NetworkPolicy admits .* HTTP-01 solver .* TCP 8089/ }],
+    ['a ScheduledBackup schedule the CloudNativePG webhook refuses', flux, 'infrastructure/postgres/config/base/databases.yaml', (t) => t.replace('schedule: 0 0 2 * * *', 'schedule: 0 61 2 * * *'),
+      { file: 'infrastructure/postgres/config/base/databases.yaml', path: '/spec/schedule', message: /schedule/ }],
   ];
 
   it.each(cases)('catches %s', async (_name, files, path, change, expected) => {
@@ -276,6 +291,21 @@ describe('validation of repositories people work in', () => {
       const report = await validate(flux);
       expect(show(errors(report.findings))).toBe('');
       expect(report.mustCreate.map((m) => m.name)).toEqual(['sops-age']);
+    });
+
+    it('catches a decryption Secret no README step or script creates, and a Secret key the SOPS file does not have', async () => {
+      const prodPath = 'infrastructure/postgres/config/overlays/prod/s3-credentials.sops.yaml';
+      const ovh = render(answers({ provider: 'ovhcloud', clusters: ['prod'], 'age-recipient': [recipient] }), catalog, new Map([[prodPath, encrypted]])).files;
+      expect(show(errors((await validate(ovh)).findings))).toBe('');
+      // The cluster README's step 1 is the only place the key is made: without it, nothing creates sops-age.
+      const undocumented = mutate(ovh, 'clusters/prod/README.md', (t) => t.replace(/kubectl -n flux-system create secret generic sops-age/, 'kubectl -n flux-system get secret sops-age'));
+      expect(errors((await validate(undocumented)).findings).map((f) => `${f.file}: ${f.message}`)).toEqual([
+        'clusters/prod/infrastructure/postgres.yaml: decrypts with Secret flux-system/sops-age, which nothing in this repository creates and no README step makes (kubectl create secret generic sops-age): kustomize-controller fails this Kustomization until it exists',
+      ]);
+      const wrongKey = mutate(ovh, 'infrastructure/postgres/config/overlays/prod/object-stores.yaml', (t) => t.replace('key: S3_ACCESS_KEY_ID', 'key: ACCESS_KEY_ID'));
+      expect(errors((await validate(wrongKey)).findings).map((f) => f.message)).toContain(
+        `reads key ACCESS_KEY_ID of Secret databases/s3-credentials (${prodPath}) which has S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY`,
+      );
     });
 
     it('catches a SOPS Secret whose Kustomization does not decrypt', async () => {
