@@ -16,6 +16,8 @@ export interface ForeignNamespace {
   namespace: string;
   /** The values key that moves these objects. */
   value?: string;
+  /** Rendered only when this value (or its chart default) equals `equals`. */
+  when?: { value: string; equals: unknown; default: unknown };
   kinds: string[];
   condition?: string;
   source: string;
@@ -95,6 +97,7 @@ const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknow
  */
 export function foreignNamespaces(facts: ChartFacts, values: Record<string, unknown>, releaseNamespace: string): (ForeignNamespace & { effective: string })[] {
   return facts.foreignNamespaces.flatMap((f) => {
+    if (f.when && (get(values, f.when.value) ?? f.when.default) !== f.when.equals) return [];
     const moved = f.value ? get(values, f.value) : undefined;
     const effective = typeof moved === 'string' ? moved : f.namespace;
     return effective === '' || effective === releaseNamespace ? [] : [{ ...f, effective }];
