@@ -59,6 +59,11 @@ export interface Requirement {
   reason: string;
   /** Ordering only: wait for it when the cluster runs it, never pull it in. */
   optional: boolean;
+  /**
+   * How far the other component must be: `controller` (its CRDs and controllers, enough for objects of its
+   * kinds) or, by default, all of it (its config too: ClusterIssuers, a database).
+   */
+  upTo?: Stage;
 }
 
 /** A Secret a component reads, declared in its catalog entry (never its value). */
@@ -291,7 +296,8 @@ function loadComponent(dir: string): ComponentDef {
   const requires = ((raw.requires as Record<string, unknown>[]) ?? []).map((r) => {
     const stage = r.stage ?? 'controller';
     if (stage !== 'controller' && stage !== 'config') fail(file, `requires.stage must be controller or config`);
-    return { id: str(r.id, file, 'requires.id'), stage: stage as Stage, reason: str(r.reason, file, 'requires.reason'), optional: r.optional === true };
+    if (r.upTo !== undefined && r.upTo !== 'controller' && r.upTo !== 'config') fail(file, `requires.upTo must be controller or config`);
+    return { id: str(r.id, file, 'requires.id'), stage: stage as Stage, reason: str(r.reason, file, 'requires.reason'), optional: r.optional === true, upTo: r.upTo as Stage | undefined };
   });
   const controllerRaw = raw.controller as { releases?: Record<string, unknown>[] } | undefined;
   const configRaw = raw.config as Record<string, unknown> | undefined;

@@ -378,7 +378,7 @@ export function clusterStages(plan: Plan, cluster: PlannedCluster): StageNode[] 
       for (const r of def.requires) {
         if (r.stage !== stage && !(r.stage === 'config' && !stages.includes('config'))) continue;
         const target = requiredFor(r.id, cluster, plan);
-        if (target) dependsOn.add(stageId(target.id, stagesOf(target).at(-1)!));
+        if (target) dependsOn.add(stageId(target.id, r.upTo && stagesOf(target).includes(r.upTo) ? r.upTo : stagesOf(target).at(-1)!));
       }
       nodes.push({ id: stageId(id, stage), component: id, stage, dependsOn: [...dependsOn] });
     }
@@ -397,8 +397,12 @@ export function clusterApps(plan: Plan, cluster: PlannedCluster): AppNode[] {
   const nodes: AppNode[] = [];
   for (const stage of clusterStages(plan, cluster)) {
     const def = plan.components.find((c) => c.def.id === stage.component)!.def;
-    const external = stage.dependsOn.filter((d) => d !== stageId(def.id, 'controller')).map((d) => d.replace(/-(controller|config)$/, ''));
-    const fromDeps = external.flatMap((id) => finals(id));
+    // Another component's config stage (or last): its final Applications; its controller stage: its releases.
+    const external = stage.dependsOn.filter((d) => d !== stageId(def.id, 'controller'));
+    const fromDeps = external.flatMap((d) => {
+      const id = d.replace(/-(controller|config)$/, '');
+      return d.endsWith('-controller') ? (byComponent.get(id) ?? []).filter((a) => a.stage === 'controller').map((a) => a.id) : finals(id);
+    });
     const apps = byComponent.get(def.id) ?? [];
     if (stage.stage === 'controller') {
       for (const release of def.controller!.releases) {

@@ -50,9 +50,12 @@ function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
     }
   }
   if (!def.controller) return;
-  // An ApplicationSet names one path for all its clusters: with a hub, every cluster has the kustomization
-  // of the component's install-time Secrets, empty until they are given.
-  const always = plan.hub !== undefined && def.secrets.some((s) => s.stage === 'controller');
+  // The kustomization of a component's install-time Secrets is always there, empty until they are given,
+  // and always a source of its first chart Application. Sealing them later then changes only files that
+  // Application already reads: the root's sync (which waits in its wave for that Application to become
+  // healthy, and skips auto-sync while it waits: argo-cd v3.4.4 controller/appcontroller.go) need not change.
+  // An ApplicationSet, too, names one path for all its clusters.
+  const always = def.secrets.some((s) => s.stage === 'controller');
   for (const cluster of clustersRunning(plan, def.id)) {
     const secrets = renderSecrets(files, plan, def, cluster, 'controller');
     if (secrets.length > 0 || always) files.add(`${controllerSecretsDir(def, cluster.name)}/kustomization.yaml`, kustomization(secrets));

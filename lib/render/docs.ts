@@ -73,6 +73,15 @@ export function shellVariables(keys: string[]): { name: string; variable: string
   return vars;
 }
 
+/** The Applications of a cluster that read a Secret of the cluster's components (the first chart release, or the config stage). */
+function secretApplications(plan: Plan, cluster: PlannedCluster): string[] {
+  const stages = new Set(clusterSecretSpecs(plan, cluster).map((s) => `${s.component}/${s.stage}`));
+  return clusterApps(plan, cluster)
+    .filter((a) => stages.has(`${a.component}/${a.stage}`) && (a.stage === 'config' || plan.components.find((c) => c.def.id === a.component)?.def.controller?.releases[0] === a.release))
+    .sort((a, b) => a.wave - b.wave)
+    .map((a) => a.id);
+}
+
 /** The hub's README: the clusters it deploys to and their registrations. */
 function fleetDoc(plan: Plan, registrations: Map<string, ReturnType<typeof secretsDoc>['items'][number]>) {
   return {
@@ -187,6 +196,8 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       // By wave, as Argo CD syncs them (dependency order within a wave).
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster).sort((a, b) => a.wave - b.wave) : [],
       argocd: argocdBootstrap(plan),
+      // Argo CD Applications that stay Progressing until a Secret the user provides is in git.
+      secretApps: plan.engine === 'argocd' && plan.secrets !== 'external-secrets' ? secretApplications(plan, cluster) : [],
       sandbox: cluster.sandbox ? { plan, cluster, checks, registry: sandboxRuntime(plan).registry.name, runtime: sandboxRuntime(plan), ...sandboxFacts(plan, cluster) } : undefined,
     };
     const spoke = plan.hub !== undefined && plan.hub !== cluster.name;

@@ -47,12 +47,13 @@ describe('plan', () => {
     const p = plan({ provider: 'local' });
     const stages = clusterStages(p, p.clusters[0]);
     const deps = Object.fromEntries(stages.map((s) => [s.id, s.dependsOn]));
-    // cert-manager has a config stage (its ClusterIssuers): what needs cert-manager waits for that.
+    // cert-manager has a config stage (its ClusterIssuers); the Barman Cloud plugin needs only its CRDs and
+    // webhook (upTo: controller), so the databases never wait for an ACME account.
     expect(deps).toEqual({
       'cert-manager-controller': [],
       'cert-manager-config': ['cert-manager-controller'],
       'garage-controller': [],
-      'postgres-controller': ['cert-manager-config'],
+      'postgres-controller': ['cert-manager-controller'],
       'postgres-config': ['postgres-controller', 'garage-controller'],
     });
     // With the provider's S3 service there is nothing in the cluster to wait for.
@@ -64,7 +65,13 @@ describe('plan', () => {
     const p = plan({ provider: 'local', engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git' });
     const waves = Object.fromEntries(clusterApps(p, p.clusters[0]).map((a) => [a.id, a.wave]));
     // Argo CD's default strategy is sealed-secrets: the controller comes before the config that holds SealedSecrets.
-    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, 'cert-manager-config': 1, garage: 0, 'sealed-secrets-controller': 0, 'cloudnative-pg': 2, 'plugin-barman-cloud': 3, 'postgres-config': 4 });
+    expect(waves).toEqual({ argocd: 0, 'cert-manager': 0, 'cert-manager-config': 1, garage: 0, 'sealed-secrets-controller': 0, 'cloudnative-pg': 1, 'plugin-barman-cloud': 2, 'postgres-config': 3 });
+    // Keycloak waits for the operator and the plugin, not for the postgres component's databases.
+    const kc = plan({ provider: 'ovhcloud', clusters: ['prod'], engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git', preset: 'haven-plus', 'keycloak-hostname': 'sso.example.nl', 'acme-email': 'a@example.nl' });
+    const kcDeps = Object.fromEntries(clusterApps(kc, kc.clusters[0]).map((a) => [a.id, a.dependsOn]));
+    expect(kcDeps['keycloak-config']).toContain('plugin-barman-cloud');
+    expect(kcDeps['keycloak-config']).toContain('gateway-config');
+    expect(kcDeps['keycloak-config']).not.toContain('postgres-config');
   });
 
   it('runs a policy engine first: everything but the GitOps engine and its own needs waits for it', () => {

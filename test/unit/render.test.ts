@@ -205,7 +205,8 @@ describe('render', () => {
     expect(app.spec).toMatchObject({ project: 'sociaal', destination: { namespace: 'sociaal' } });
     const waves = parseAllDocuments(argo.get('clusters/local/apps/kustomization.yaml')!)[0].toJS().resources as string[];
     expect(waves).toContain('tenants.yaml');
-    expect(parseAllDocuments(argo.get('clusters/local/apps/tenants.yaml')!)[0].toJS().metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('5');
+    // The last wave: after postgres-config (wave 3).
+    expect(parseAllDocuments(argo.get('clusters/local/apps/tenants.yaml')!)[0].toJS().metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('4');
     expect(argo.get('clusters/local/apps/project.yaml')).toContain('namespace: sociaal');
   });
   it('runs Keycloak from the upstream operator manifests, patched to restricted, behind a TLS passthrough listener', () => {
