@@ -29,6 +29,8 @@ export interface ChartFacts {
   release: string;
   source: { repository: string; ref: string; path: string };
   notes?: string;
+  /** Values rendered verbatim (toYaml): any key under them is valid. */
+  passThroughValues?: { value: string; source: string }[];
   foreignNamespaces: ForeignNamespace[];
   clusterScopedKinds: { group: string; kind: string; condition?: string; source: string }[];
   webhooks: { kind: string; name: string; service: string; servicePort: number; targetPort: number; failurePolicy: 'Fail' | 'Ignore'; podLabels?: Record<string, string>; condition?: string; source: string }[];

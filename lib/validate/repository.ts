@@ -16,6 +16,7 @@ import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from 
 import { validateStructure } from './structure.js';
 import { configMapsIn, kustomizationVariables, postBuildKey, substituteBuild } from './substitute.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
+import { chartFacts } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
 
 export interface ValidateOptions {
@@ -201,7 +202,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       return;
     }
     valuesChecked++;
-    for (const p of charts.check(chart, values, release?.undeclaredValues)) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
+    const passThrough = (chartFacts(ref.chart, ref.version ?? ref.gitRef)?.passThroughValues ?? []).map((p) => `/${p.value.replaceAll('.', '/')}`);
+    for (const p of charts.check(chart, values, [...(release?.undeclaredValues ?? []), ...passThrough])) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
   const valuesSeen = new Set<K8sObject>();
   for (const [dir, b] of builds) {

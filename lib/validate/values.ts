@@ -130,17 +130,23 @@ export class ChartLibrary {
    * reads although its values.yaml does not declare them (documented elsewhere, e.g. Istio's `/profile`).
    */
   check(chart: ChartData, values: Record<string, unknown>, undeclared: string[] = []): { path: string; message: string }[] {
+    const allowed = new Set([...chart.commented, ...undeclared]);
+    const problems: { path: string; message: string }[] = [];
     if (chart.schemaText) {
       const key = `${chart.name}@${chart.version}`;
       if (!this.validators.has(key)) this.validators.set(key, this.valuesValidator(chart.schemaText));
       const merged = mergeValues(chart.defaults, values);
-      return this.validators.get(key)!(merged).map((m) => ({ path: m.split(' ')[0], message: `values ${m} (values.schema.json of ${chart.name} ${chart.version})` }));
+      problems.push(...this.validators.get(key)!(merged).map((m) => ({ path: m.split(' ')[0], message: `values ${m} (values.schema.json of ${chart.name} ${chart.version})` })));
     }
-    const allowed = new Set([...chart.commented, ...undeclared]);
-    return unknownKeys(chart.defaults, values, '', allowed).map((path) => ({
-      path,
-      message: `values ${path}: ${chart.name} ${chart.version} has no such value (not in its default values.yaml)`,
-    }));
+    // A key neither the default values.yaml nor the schema names is read by no template, whatever an open
+    // schema (no additionalProperties: false) lets through: a typo that silently does nothing.
+    const schema = chart.schemaText ? (JSON.parse(chart.schemaText) as JsonSchema) : undefined;
+    for (const path of unknownKeys(chart.defaults, values, '', allowed)) {
+      if (schema && declaredBySchema(schema, path.split('/').slice(1))) continue;
+      if (problems.some((p) => p.path === path || p.message.includes(JSON.stringify(path.split('/').pop())))) continue;
+      problems.push({ path, message: `values ${path}: ${chart.name} ${chart.version} has no such value (not in its default values.yaml${schema ? ' nor its values.schema.json' : ''})` });
+    }
+    return problems;
   }
 
   private valuesValidator(schemaText: string): (v: unknown) => string[] {
@@ -177,6 +183,33 @@ export function compileValuesSchema(schemaText: string, { source = false } = {})
   return { ajv, validate: ajv.compile(schema) };
 }
 
+type JsonSchema = { $ref?: string; properties?: Record<string, JsonSchema>; patternProperties?: Record<string, JsonSchema>; additionalProperties?: boolean | JsonSchema; items?: JsonSchema; allOf?: JsonSchema[]; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] } & Record<string, unknown>;
+
+/** Whether a values schema names a path: listed properties, matching patternProperties, or a map whose values have a schema. */
+function declaredBySchema(root: JsonSchema, segments: string[]): boolean {
+  const resolve = (s: JsonSchema | undefined, depth = 0): JsonSchema | undefined => {
+    if (!s || depth > 20 || typeof s.$ref !== 'string' || !s.$ref.startsWith('#/')) return s;
+    const target = s.$ref.slice(2).split('/').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), root);
+    return resolve(target as JsonSchema | undefined, depth + 1);
+  };
+  const step = (s: JsonSchema | undefined, key: string): JsonSchema[] => {
+    const r = resolve(s);
+    if (!r) return [];
+    const out: JsonSchema[] = [];
+    if (r.properties && key in r.properties) out.push(r.properties[key]);
+    for (const [pattern, sub] of Object.entries(r.patternProperties ?? {})) if (new RegExp(pattern, 'u').test(key)) out.push(sub);
+    if (r.additionalProperties && typeof r.additionalProperties === 'object') out.push(r.additionalProperties);
+    for (const sub of [...(r.allOf ?? []), ...(r.anyOf ?? []), ...(r.oneOf ?? [])]) out.push(...step(sub, key));
+    return out;
+  };
+  let current: JsonSchema[] = [root];
+  for (const key of segments) {
+    current = current.flatMap((s) => step(s, key));
+    if (current.length === 0) return false;
+  }
+  return true;
+}
+
 const isMap = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
 /** Paths (JSON pointer style) of user keys the defaults do not have, outside open maps. */
@@ -188,7 +221,7 @@ function unknownKeys(defaults: Record<string, unknown>, values: Record<string, u
   for (const [k, v] of Object.entries(values)) {
     const path = `${prefix}/${k}`;
     if (!(k in defaults)) {
-      if (!commented.has(path) && !PASS_THROUGH.test(k)) out.push(path);
+      if (!commented.has(path) && !PASS_THROUGH.test(k) && ![...commented].some((a) => path.startsWith(`${a}/`))) out.push(path);
       continue;
     }
     const d = defaults[k];

@@ -205,6 +205,8 @@ describe('the validator fails on broken repositories', () => {
       { file: 'infrastructure/envoy-gateway/controller/base/releases.yaml', path: '/spec/values/crds/channel', message: /gateway-helm v1.9.0 has no such value/ }],
     ['an unknown Argo CD project', argo, 'clusters/local/apps/garage.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
       { file: 'clusters/local/apps/garage.yaml', path: '/spec/project', message: /project platfrom is not an AppProject/ }],
+    ['a values key an open values.schema.json lets through but no template reads', keycloak, 'infrastructure/loki/controller/base/releases.yaml', (t) => t.replace('    lokiCanary:\n', '    lokiCanery:\n      enabled: false\n    lokiCanary:\n'),
+      { file: 'infrastructure/loki/controller/base/releases.yaml', path: '/spec/values/lokiCanery', message: /loki 18.11.0 has no such value \(not in its default values.yaml nor its values.schema.json\)/ }],
     // Chart facts: what the chart renders, not only what the repository says.
     ['a chart writing into a namespace its Argo CD project does not allow (cert-manager leader election)', argo, 'infrastructure/cert-manager/controller/base/cert-manager.values.yaml', (t) => t.replace('global:\n  leaderElection:\n    namespace: cert-manager\n', ''),
       { file: 'clusters/local/apps/cert-manager.yaml', path: '/spec/sources/0', message: /chart cert-manager v1.21.1 writes Role, RoleBinding into namespace kube-system .*project platform does not allow.*set global.leaderElection.namespace to cert-manager/ }],
