@@ -6,6 +6,8 @@
  */
 import { parseAllDocuments } from 'yaml';
 
+import { chartFacts } from './chart-facts.js';
+import { releaseVersion, type Plan } from './plan.js';
 import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE } from './render/flux.js';
 import { get } from './validate/build.js';
 
@@ -79,4 +81,23 @@ export function formatChange(c: VersionChange): string {
   if (!c.from) return `${c.name}: new, ${c.to}`;
   if (!c.to) return `${c.name}: ${c.from}, no longer used`;
   return `${c.name}: ${c.from} → ${c.to}`;
+}
+
+/**
+ * Chart versions the plan runs (each environment's, held ones too) that have no chart facts: the checks
+ * that read what a chart renders (Argo CD project namespaces, Docker Hub pulls through the mirror) cannot
+ * see into them, so `upgrade` says so. Gathering them: docs/chart-facts.md.
+ */
+export function chartsWithoutFacts(plan: Plan): string[] {
+  const out = new Set<string>();
+  const environments = plan.environments.length > 0 ? plan.environments : [undefined];
+  for (const { def } of plan.components) {
+    for (const r of def.controller?.releases ?? []) {
+      for (const environment of environments) {
+        const version = releaseVersion(plan, r, environment);
+        if (!chartFacts(r.chart, version)) out.add(`${r.chart} ${version}${environment ? ` (${environment})` : ''}`);
+      }
+    }
+  }
+  return [...out].sort();
 }

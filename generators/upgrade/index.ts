@@ -8,7 +8,7 @@ import { GENERATOR_NAME, GENERATOR_VERSION } from '../../lib/package-info.js';
 import { environmentsOf, parseClusterSetting, parseClusterSpec, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import type { Plan } from '../../lib/plan.js';
 import { readRepository } from '../../lib/validate/directory.js';
-import { formatChange, pinnedVersions, versionChanges } from '../../lib/versions.js';
+import { chartsWithoutFacts, formatChange, pinnedVersions, versionChanges } from '../../lib/versions.js';
 import { DayTwoGenerator } from '../app/day-two.js';
 
 export default class UpgradeGenerator extends DayTwoGenerator {
@@ -61,6 +61,13 @@ export default class UpgradeGenerator extends DayTwoGenerator {
     const from = this.storedVersion ?? 'unknown';
     this.log(from === GENERATOR_VERSION ? `The repository is already at ${GENERATOR_NAME} ${GENERATOR_VERSION}.` : `Upgrading from ${GENERATOR_NAME} ${from} to ${GENERATOR_VERSION}.`);
     this.log(this.changes.length > 0 ? `Pinned versions that change:\n${this.changes.map((c) => `    ${c}`).join('\n')}` : 'No pinned version changes.');
+    const unknown = chartsWithoutFacts(plan);
+    if (unknown.length > 0) {
+      this.log(
+        `No chart facts for ${unknown.join(', ')}: validation cannot see what ${unknown.length > 1 ? 'these charts render' : 'this chart renders'} ` +
+          '(namespaces an Argo CD project must allow, images a registry mirror must serve). Gather them as docs/chart-facts.md says before relying on it.',
+      );
+    }
     if (!this._interactive || this._dryRun) return true;
     const answer = (await this.prompt([{ type: 'confirm', name: 'go', message: 'Apply the upgrade (your edits are merged, not overwritten)?', default: true } as never])) as { go?: boolean };
     if (answer.go !== true) this.log('Upgrade cancelled: nothing was written.');

@@ -39,6 +39,8 @@ describe('environments: staged upgrade and promotion by one line', () => {
     const staged = await runBin(['upgrade', '--environments', 'test'], { cwd: dir });
     expect(staged.exitCode, staged.all).toBe(0);
     expect(staged.all).toContain(`held in production: cloudnative-pg 0.28.0 (this generator pins ${pin})`);
+    // The held version has no chart facts: upgrade says what validation cannot see.
+    expect(staged.all).toContain('No chart facts for cloudnative-pg 0.28.0 (production): validation cannot see what this chart renders');
     expect(readFileSync(join(dir, layer('test')), 'utf8')).toContain(`version: ${pin}`);
     expect(readFileSync(join(dir, layer('production')), 'utf8')).toContain('version: 0.28.0');
     expect(stored(dir).answers['environment-versions']).toEqual(['production.cloudnative-pg=0.28.0']);
