@@ -2,6 +2,7 @@
  * Everything derived from the question table for people and editors: the answers-file JSON Schema
  * (shipped as schemas/answers.schema.json) and the options page (docs/options.md).
  */
+import type { ChartFacts } from './chart-facts.js';
 import { loadCatalog } from './catalog.js';
 import { QUESTIONS, RUN_OPTIONS, type QuestionContext } from './questions.js';
 
@@ -168,6 +169,30 @@ function usedBy(id: string): string[] {
   return out;
 }
 
+/** A release's chart facts, as a component page shows them. */
+function chartFactsSection(release: string, facts: ChartFacts, namespace: string): string[] {
+  const foreign = facts.foreignNamespaces.map((f) => `\`${f.namespace}\` (${f.kinds.join(', ')}${f.value ? `; moved by \`${f.value}\`` : ''}${f.condition ? `; ${f.condition}` : ''})`);
+  const kinds = [...new Set(facts.clusterScopedKinds.map((k) => (k.group ? `${k.kind}.${k.group}` : k.kind)))];
+  const webhooks = facts.webhooks.map((w) => `${w.kind} \`${w.name}\` → Service \`${w.service}\`:${w.servicePort} (pod port ${w.targetPort}), failurePolicy ${w.failurePolicy}`);
+  const workloads = facts.workloads.map((w) => {
+    const ha = [w.replicas ? `replicas \`${w.replicas.value}\` (default ${w.replicas.default})` : 'replicas fixed', w.podDisruptionBudget ? `PDB \`${w.podDisruptionBudget.value}\` (default ${w.podDisruptionBudget.default})` : 'no PDB value', ...(w.leaderElection ? ['leader election'] : [])];
+    return `${w.kind} \`${w.name}\`: ports ${w.ports.map((p) => `${p.port} (${p.purpose})`).join(', ') || '-'}; ${ha.join('; ')}`;
+  });
+  const images = facts.images.map((i) => `\`${i.repository}\`${i.alternatives?.length ? ` (also ${i.alternatives.map((a) => `\`${a.repository}\``).join(', ')})` : ''}`);
+  return [
+    `### \`${release}\`: ${facts.chart} ${facts.version}`,
+    '',
+    `Read from ${facts.source.repository} at \`${facts.source.ref}\`, \`${facts.source.path}\` ([data](../../${facts.file})).`,
+    '',
+    `- namespaces besides \`${namespace}\`: ${foreign.join('; ') || 'none'}`,
+    `- cluster-scoped kinds: ${kinds.join(', ') || 'none'}`,
+    `- webhooks: ${webhooks.join('; ') || 'none'}`,
+    ...workloads.map((w) => `- ${w}`),
+    `- images: ${images.join(', ') || 'none'}`,
+    '',
+  ];
+}
+
 /** One page per component (docs/components/<id>.md): what it replaces, its pinned version, its namespace, what you provide. */
 export function componentPages(): Map<string, string> {
   const { components } = loadCatalog();
@@ -184,6 +209,7 @@ export function componentPages(): Map<string, string> {
     });
     const requires = c.requires.map((r) => (r.optional ? `- after [${r.id}](${r.id}.md) when the cluster runs it (before its ${r.stage}): ${r.reason}` : `- [${r.id}](${r.id}.md) (before its ${r.stage}): ${r.reason}`));
     const used = usedBy(c.id);
+    const facts = (c.controller?.releases ?? []).flatMap((r) => (r.facts ? chartFactsSection(r.name, r.facts, c.namespace) : []));
     const page = [
       `# ${c.title} (\`${c.id}\`)`,
       '',
@@ -210,6 +236,9 @@ export function componentPages(): Map<string, string> {
       '',
       ...(requires.length ? ['## Needs', '', ...requires, ''] : []),
       ...(used.length ? ['## Used by', '', ...used.map((u) => `- ${u}`), ''] : []),
+      ...(facts.length
+        ? ['## Chart facts', '', 'What each pinned release renders, read from its upstream templates at the pinned ref (the data validation and the generator use: [chart facts](../chart-facts.md)).', '', ...facts]
+        : []),
     ].join('\n');
     pages.set(c.id, page);
   }
