@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from './package-info.js';
 import { parseYaml } from './prebuilt.js';
+import { get } from './validate/build.js';
 
 export const CHART_FACTS_DIR = join(TEMPLATES_DIR, 'chart-facts');
 export const CHART_FACTS_SCHEMA = join(PACKAGE_ROOT, 'schemas', 'chart-facts.schema.json');
@@ -89,8 +90,6 @@ export function allChartFactsFiles(dir = CHART_FACTS_DIR): string[] {
     .flatMap((chart) => readdirSync(join(dir, chart)).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, chart, f)))
     .sort();
 }
-
-const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 /**
  * The namespaces a release writes into besides its own, at the values given: the default of each fact,

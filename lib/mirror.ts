@@ -7,7 +7,7 @@
  * rewritten where they stand.
  */
 import type { Release } from './catalog.js';
-import { mergePatch } from './validate/build.js';
+import { get, mergePatch } from './validate/build.js';
 
 /** Docker Hub's names for itself in image references and OCI chart URLs. */
 const DOCKER_HUB_HOSTS = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
@@ -47,7 +47,6 @@ export function mirrorValueStrings(value: unknown, mirror: string | undefined): 
   return value;
 }
 
-const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 const at = (path: string, value: unknown): Record<string, unknown> => path.split('.').reduceRight<unknown>((v, k) => ({ [k]: v }), value) as Record<string, unknown>;
 
 /**

@@ -6,7 +6,7 @@
  */
 import { chartFacts, foreignNamespaces, type ChartFacts } from '../chart-facts.js';
 import { dockerHubPath, mirrorChartUrl } from '../mirror.js';
-import { objectKey, type K8sObject } from './build.js';
+import { get, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 
 /** Argo CD's glob for project fields (`*`, `prefix-*`, `!negation` not used here). */
@@ -69,8 +69,6 @@ export function registryMirrorOf(yoRc: string | undefined): string | undefined {
   }
 }
 
-const getPath = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
-
 /**
  * With a mirror set, what would still be pulled anonymously from Docker Hub: a chart's images at its
  * values (from its facts: the registry each image ends up with), an OCI chart or Helm repository on
@@ -87,13 +85,13 @@ export function dockerHubPulls(chart: { chart: string; version?: string; url?: s
     const keys = image.values;
     // Not set through the chart's values (an operator's image: its manifests are checked), or switched off.
     if (Object.keys(keys).length === 0) continue;
-    if (image.enabledBy && (getPath(chart.values, image.enabledBy.value) ?? image.enabledBy.default) !== true) continue;
+    if (image.enabledBy && (get(chart.values, image.enabledBy.value) ?? image.enabledBy.default) !== true) continue;
     // One key holding a list (velero's initContainers): its containers are checked where they stand.
-    if (keys.image && !keys.registry && !keys.repository && !keys.globalRegistry && typeof getPath(chart.values, keys.image) !== 'string') continue;
-    const global = keys.globalRegistry ? getPath(chart.values, keys.globalRegistry) : undefined;
-    const registry = keys.registry ? getPath(chart.values, keys.registry) : undefined;
-    const repository = keys.repository ? getPath(chart.values, keys.repository) : undefined;
-    const whole = keys.image ? getPath(chart.values, keys.image) : undefined;
+    if (keys.image && !keys.registry && !keys.repository && !keys.globalRegistry && typeof get(chart.values, keys.image) !== 'string') continue;
+    const global = keys.globalRegistry ? get(chart.values, keys.globalRegistry) : undefined;
+    const registry = keys.registry ? get(chart.values, keys.registry) : undefined;
+    const repository = keys.repository ? get(chart.values, keys.repository) : undefined;
+    const whole = keys.image ? get(chart.values, keys.image) : undefined;
     const effective =
       typeof global === 'string' && global !== '' ? global
       : typeof registry === 'string' ? registry
@@ -130,6 +128,15 @@ export function dockerHubImages(object: K8sObject, file: string, mirror: string)
     }
   };
   walk(object.spec, '/spec');
+  // Envoy Gateway runs the proxies of an EnvoyProxy's Gateways with its default image (DefaultEnvoyProxyImage,
+  // docker.io/envoyproxy/envoy, envoyproxy/gateway v1.9.0 api/v1alpha1/shared_types.go) unless it names one.
+  if (object.kind === 'EnvoyProxy' && (object.apiVersion ?? '').startsWith('gateway.envoyproxy.io/')) {
+    const kubernetes = get(object, 'spec.provider.kubernetes') as Record<string, unknown> | undefined;
+    const image = get(kubernetes, 'envoyDeployment.container.image') ?? get(kubernetes, 'envoyDaemonSet.container.image');
+    if (image === undefined) {
+      out.push(error('facts', file, `leaves the proxy image to Envoy Gateway's default (docker.io/envoyproxy/envoy), pulled anonymously from Docker Hub although the registry mirror ${mirror} is set: set spec.provider.kubernetes.envoyDeployment.container.image`, { object: objectKey(object), path: '/spec/provider/kubernetes' }));
+    } else check(image, '/spec/provider/kubernetes/envoyDeployment/container/image');
+  }
   // grafana-operator takes an image reference (or a tag) in a Grafana's spec.version.
   if (object.kind === 'Grafana' && typeof object.spec?.version === 'string' && object.spec.version.includes('/')) check(object.spec.version, '/spec/version');
   return out;

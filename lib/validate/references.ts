@@ -167,13 +167,19 @@ export interface ClusterReferences {
 export function checkReferences(files: FileSet, builds: Map<string, BuildResult>, catalog: Catalog, projects: K8sObject[] = []): ClusterReferences {
   const findings: Finding[] = [];
   const mustCreate = new Map<string, MustCreate>();
-  const crdProviders = new Map<string, string[]>(); // chart name (and OCI chart URL) → CRD groups
+  // chart name (and OCI chart, by its path after the registry) → CRD groups. An OCI chart is the same
+  // chart through a registry mirror (oci://harbor.example.nl/dockerhub/envoyproxy/gateway-helm).
+  const byName = new Map<string, string[]>();
+  const ociCharts: { path: string; crds: string[] }[] = [];
   for (const c of catalog.components.values()) {
     for (const r of c.controller?.releases ?? []) {
-      crdProviders.set(r.chart, r.crds);
-      if (r.source.type === 'oci') crdProviders.set(r.source.url, r.crds);
+      byName.set(r.chart, r.crds);
+      if (r.source.type === 'oci') ociCharts.push({ path: r.source.url.replace(/^oci:\/\/[^/]+/, ''), crds: r.crds });
     }
   }
+  const crdProviders = {
+    get: (key: string): string[] | undefined => (key.startsWith('oci://') ? ociCharts.find((o) => key.endsWith(o.path))?.crds : byName.get(key)),
+  };
 
   const clusters = [...new Set(files.paths().filter((p) => p.startsWith('clusters/')).map((p) => p.split('/')[1]))].sort();
   for (const cluster of clusters) {

@@ -235,8 +235,10 @@ describe('README recipes, run as printed', () => {
     expect(text.indexOf('sops-age --from-file=age.agekey=/dev/stdin')).toBeGreaterThan(0);
     expect(text.indexOf('sops-age --from-file=age.agekey=/dev/stdin')).toBeLessThan(text.indexOf('flux bootstrap git'));
     expect(text).not.toContain(SCP_REMOTE);
-    const fluxInstance = parse(blocks(dir, readme).find((b) => b.text.includes('kind: FluxInstance'))!.text) as { spec: { sync: { url: string } } };
+    const fluxInstance = parse(blocks(dir, readme).find((b) => b.text.includes('kind: FluxInstance'))!.text) as { spec: { sync: { url: string; pullSecret?: string } } };
     expect(fluxInstance.spec.sync.url).toBe('ssh://git@gitlab.example.nl/platform/gitops.git');
+    // Over SSH the Flux Operator's sync needs the deploy key too: the Secret the recipe makes.
+    expect(fluxInstance.spec.sync.pullSecret).toBe('flux-system');
 
     const log = await runBootstrap(dir, readme, env);
     const identity = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m.exec(readFileSync(keys, 'utf8'))![0];
@@ -244,6 +246,7 @@ describe('README recipes, run as printed', () => {
     // Over SSH with the deploy key the README names (the stub refuses an ssh:// URL without an existing key file).
     expect(log).toMatch(/^flux bootstrap git --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --branch=main --private-key-file=\S+\/.ssh\/gitops-deploy-key --path=clusters\/prod$/m);
     expect(log).toMatch(/^flux create source git flux-system --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --private-key-file=\S+\/.ssh\/gitops-deploy-key --branch=main$/m);
+    expect(log).toMatch(/^flux create secret git flux-system --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --private-key-file=\S+\/.ssh\/gitops-deploy-key$/m);
 
     // No Secret yet: no Kustomization decrypts, so nothing waits for the key.
     expect(listFiles(dir).filter((f) => f.startsWith('clusters/prod/infrastructure/') && readFileSync(join(dir, f), 'utf8').includes('decryption'))).toEqual([]);
@@ -262,6 +265,18 @@ describe('README recipes, run as printed', () => {
     const env = {};
     const { dir } = await generate(['--engine', 'argocd', '--provider', 'scaleway', ...PRESET, '--git-remote', SCP_REMOTE, '--secrets', 'sealed-secrets']);
     expect(await lint(dir)).toBeGreaterThan(4);
+    // What a real cluster needs from this output (issue 20): cert-manager's leader election in its own namespace
+    // (the project does not allow kube-system), the Gateway's proxies admitted to the HTTP-01 solver in the
+    // default-deny keycloak namespace, keycloak-config after gateway-config, fail-closed webhooks replicated.
+    const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+    expect(parse(read('infrastructure/cert-manager/controller/base/cert-manager.values.yaml'))).toMatchObject({ global: { leaderElection: { namespace: 'cert-manager' } } });
+    expect(read('clusters/prod/apps/project.yaml')).not.toContain('kube-system');
+    const solver = parse(read('infrastructure/keycloak/config/overlays/prod/acme-solver-network-policy.yaml')) as { spec: { podSelector: unknown; ingress: { from: { namespaceSelector: unknown }[]; ports: unknown[] }[] } };
+    expect(solver.spec.podSelector).toEqual({ matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } });
+    expect(solver.spec.ingress[0].from[0].namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } });
+    expect(solver.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8089 }]);
+    expect(read('clusters/prod/apps/keycloak-config.yaml')).toMatch(/after .*gateway-config/);
+    expect(parse(read('infrastructure/cert-manager/controller/overlays/prod/cert-manager.values.yaml'))).toMatchObject({ webhook: { replicaCount: 3, podDisruptionBudget: { enabled: true } } });
     const readme = 'clusters/prod/README.md';
     const log = await runBootstrap(dir, readme, env);
     expect(log).toContain('helm install argocd argo-cd');

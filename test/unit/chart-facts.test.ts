@@ -13,6 +13,7 @@ import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
 import { allChartFactsFiles, CHART_FACTS_SCHEMA, chartFacts, chartFactsName, foreignNamespaces } from '../../lib/chart-facts.js';
 import { render } from '../../lib/generate.js';
+import { get } from '../../lib/validate/build.js';
 import { BUNDLED_CHARTS, ChartLibrary, resolveChartDirs } from '../../lib/validate/values.js';
 
 const catalog = loadCatalog();
@@ -23,7 +24,6 @@ const charts = new ChartLibrary(resolveChartDirs(undefined));
 const subcharts = new Map(
   (JSON.parse(readFileSync(join(BUNDLED_CHARTS, 'INDEX.json'), 'utf8')) as { name: string; version: string; dependencies?: { name: string }[] }[]).map((e) => [`${e.name} ${e.version}`, (e.dependencies ?? []).map((d) => d.name)]),
 );
-const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 describe('chart facts', () => {
   const files = allChartFactsFiles();

@@ -72,6 +72,11 @@ describe('registry mirror', () => {
     expect(left).toEqual([]);
     const report = await validate(files, MIRROR);
     expect(show(errors(report.findings))).toBe('');
+    // The chart through the mirror is still the chart that brings the CRDs: no "install them yourself" warning.
+    expect(report.findings.filter((f) => f.message.includes('no release in this repository installs the CRDs')).map((f) => f.message)).toEqual([]);
+    // The proxies of the Gateway: the EnvoyProxy of its class names the mirrored image (the chart's values cannot).
+    const envoyProxy = files.get(`infrastructure/envoy-gateway/config/overlays/prod/envoyproxy.yaml`);
+    if (gateway === 'envoy') expect(envoyProxy).toContain(`image: ${MIRROR}/envoyproxy/envoy:distroless-v1.39.0`);
   });
 
   it('without a mirror, Docker Hub is allowed and nothing is rewritten', async () => {
@@ -87,6 +92,7 @@ describe('registry mirror', () => {
     ['a chart image whose registry value was dropped', flux, 'infrastructure/velero/controller/base/releases.yaml', (t: string) => t.replace(`repository: ${MIRROR}/velero/velero`, 'repository: velero/velero'), /velero 12.1.0 pulls docker.io\/velero\/velero anonymously from Docker Hub/],
     ['a chart whose global registry was dropped', argo, 'infrastructure/envoy-gateway/controller/base/envoy-gateway.values.yaml', (t: string) => t.replace(`  imageRegistry: ${MIRROR}\n`, '  imageRegistry: ""\n'), /gateway-helm v1.9.0 pulls docker.io\/envoyproxy\/gateway anonymously/],
     ['an OCI chart on Docker Hub', argo, 'clusters/prod/apps/envoy-gateway.yaml', (t: string) => t.replace(`oci://${MIRROR}/envoyproxy/gateway-helm`, 'oci://registry-1.docker.io/envoyproxy/gateway-helm'), /chart oci:\/\/registry-1.docker.io\/envoyproxy\/gateway-helm is pulled anonymously from Docker Hub/],
+    ['an EnvoyProxy that leaves the proxy image to Envoy Gateway', flux, 'infrastructure/envoy-gateway/config/overlays/prod/envoyproxy.yaml', (t: string) => t.replace(/ +container:\n +image: .*\n/, ''), /leaves the proxy image to Envoy Gateway's default \(docker.io\/envoyproxy\/envoy\)/],
     ['a manifest image on Docker Hub', flux, 'infrastructure/grafana/config/overlays/prod/grafana.yaml', (t: string) => t.replace(`${MIRROR}/grafana/grafana:13.0.1`, 'docker.io/grafana/grafana:13.0.1'), /image docker.io\/grafana\/grafana:13.0.1 is pulled anonymously from Docker Hub/],
   ])('catches %s', async (_name, files, path, change, message) => {
     // The mirror as the repository's answers (.yo-rc.json) name it.
