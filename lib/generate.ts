@@ -143,7 +143,19 @@ export async function prepare(
   const run = render(answers, options.catalog, options.secretFiles);
   const report = await validateFiles(run.files, { registryMirror: answers.registryMirror, ...options });
   const errors = report.findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) throw new InvalidOutputError(errors.map((f) => `${f.file}: ${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`));
+  const lines = (list: typeof errors) => list.map((f) => `${f.file}: ${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`);
+  // Secret files come from the repository (made by hand, or by an earlier run) or from this run's values; ours
+  // are valid by construction, so findings only in them (or naming them: a key another object reads) are about
+  // the repository's files, not a bug.
+  const secretFiles = [...(options.secretFiles?.keys() ?? [])];
+  if (errors.length > 0 && secretFiles.length > 0 && errors.every((f) => secretFiles.includes(f.file) || secretFiles.some((p) => f.message.includes(`(${p})`)))) {
+    throw new HavenPlusError(
+      `directory: Secret files in the repository fail validation, so nothing was written:\n${lines(errors).map((l) => `  - ${l}`).join('\n')}\n` +
+        '  Make them again as the cluster README shows (or give the values to haven-plus), commit, and run again.',
+      2,
+    );
+  }
+  if (errors.length > 0) throw new InvalidOutputError(lines(errors));
   return { ...run, report };
 }
 

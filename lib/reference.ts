@@ -97,7 +97,7 @@ missing or invalid answer. Nothing is written in that case.
 | --- | --- |
 | 0 | success |
 | 1 | a run-time failure (git, file system) |
-| 2 | invalid or missing answers, or a directory that cannot be used |
+| 2 | invalid or missing answers, a directory that cannot be used, or Secret files in it that fail validation (made by hand: the message names them) |
 | 3 | the generator produced output that fails its own validation (a bug: nothing is written) |
 `;
 }

@@ -122,6 +122,23 @@ describe('secrets: sops (Flux)', () => {
     expect(await everything(dir)).not.toContain('rotated-secret-value');
   });
 
+  it('a broken Secret file made by hand is the repository\'s problem, named as such (exit 2), not a generator bug', async () => {
+    const cwd = tempDir();
+    const keys = join(cwd, 'keys.txt');
+    expect((await runBin(['platform', '--yes', '--provider', 'ovhcloud', '--age-generate'], { cwd, env: { SOPS_AGE_KEY_FILE: keys } })).exitCode).toBe(0);
+    const dir = join(cwd, 'platform');
+    writeFileSync(join(dir, secretFile('prod', 'sops')), '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s3-credentials\n  namespace: databases\nstringData:\n  S3_ACCESS_KEY_ID: plain\n');
+    await git(dir, ['add', '-A']);
+    await git(dir, ['-c', 'user.name=Op', '-c', 'user.email=op@example.nl', 'commit', '-qm', 'chore: a Secret by hand']);
+    const head = await git(dir, ['rev-parse', 'HEAD']);
+    const run = await runBin(['.'], { cwd: dir, env: { SOPS_AGE_KEY_FILE: keys } });
+    expect(run.exitCode, run.all).toBe(2);
+    expect(run.stderr).toContain('Secret files in the repository fail validation, so nothing was written');
+    expect(run.stderr).toContain(`${secretFile('prod', 'sops')}:`);
+    expect(run.stderr).not.toContain('This is a bug');
+    expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(head);
+  });
+
   it('without a recipient writes no secret file and says how to provide it', async () => {
     const cwd = tempDir();
     const run = await runBin(['platform', '--yes'], { cwd, env: valueEnv(ACCESS, SECRET) });
