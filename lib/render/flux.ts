@@ -200,7 +200,8 @@ interface PendingFile {
 export function holdsSopsFile(files: FileSet, dir: string): boolean {
   return buildKustomization(files, dir).objects.some((b) => isSopsFile(b.origin) || (b.object as { sops?: unknown }).sops !== undefined);
 }
-const isSopsFile = (path: string) => path.endsWith('.sops.yaml');
+/** An encrypted file (`*.sops.yaml`), not the rules file `.sops.yaml` at the root. */
+const isSopsFile = (path: string) => path.endsWith('.sops.yaml') && path !== '.sops.yaml';
 
 /** The stage Kustomizations of each cluster; returns the directory each one builds (`<cluster>/<stage id>` → dir). */
 function renderClusterKustomizations(files: FileSet, plan: Plan, pending: PendingFile[], profiles?: ProfileOverlays): Map<string, string> {
@@ -256,11 +257,13 @@ export function renderFlux(files: FileSet, plan: Plan): Map<string, string> {
   const pending: PendingFile[] = [];
   const paths = renderClusterKustomizations(files, plan, pending, profiles);
   profiles?.finish(files);
+  // Building every stage is only needed when something is encrypted (a fleet without Secrets yet skips it).
+  const encrypted = plan.secrets === 'sops' && files.paths().some(isSopsFile);
   for (const file of pending) {
     for (const k of file.objects) {
       const spec = k.spec as Record<string, unknown>;
       // The root (flux-system) Kustomization never decrypts: nothing encrypted lives under clusters/.
-      if (plan.secrets === 'sops' && holdsSopsFile(files, (spec.path as string).replace(/^\.\//, ''))) spec.decryption = { provider: 'sops', secretRef: { name: SOPS_AGE_SECRET } };
+      if (encrypted && holdsSopsFile(files, (spec.path as string).replace(/^\.\//, ''))) spec.decryption = { provider: 'sops', secretRef: { name: SOPS_AGE_SECRET } };
     }
     files.add(file.path, documents(file.objects, file.comment));
   }
