@@ -237,7 +237,7 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
   const kind = raw.kind ?? 'chart';
   if (kind !== 'chart' && kind !== 'manifests') fail(file, `release ${String(raw.name)}: kind must be chart or manifests`);
   if (kind === 'manifests' && (type !== 'git' || raw.values || raw.clusterValues)) fail(file, `release ${String(raw.name)}: manifests come from a git source and take no values`);
-  return {
+  const release: Release = {
     name: str(raw.name, file, 'release.name'),
     kind,
     chart: str(raw.chart, file, 'release.chart'),
@@ -252,8 +252,10 @@ function loadRelease(raw: Record<string, unknown>, file: string, dir: string): R
     undeclaredValues: asStringArray(raw.undeclaredValues, file, 'undeclaredValues'),
     patches: loadPatches(raw.patches, kind, file),
     valuesUnchecked: raw.valuesUnchecked === undefined ? undefined : str(raw.valuesUnchecked, file, 'valuesUnchecked'),
-    facts: chartFacts(str(raw.chart, file, 'release.chart'), str(raw.version, file, 'release.version')),
   };
+  // Read when first used (most runs need the facts of a few releases, not of the whole catalog).
+  Object.defineProperty(release, 'facts', { enumerable: true, get: () => chartFacts(release.chart, release.version) });
+  return release;
 }
 
 function loadPatches(raw: unknown, kind: string, file: string): Release['patches'] {

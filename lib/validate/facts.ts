@@ -1,8 +1,10 @@
 /**
- * Checks that need to know what a chart renders, not only what the repository says: an Argo CD
- * Application whose chart writes into a namespace, or creates a cluster-scoped kind, that its AppProject
- * does not allow (Argo CD refuses the whole sync). The facts come from templates/chart-facts, gathered
- * from each chart's upstream templates at the pinned version (lib/chart-facts.ts).
+ * Checks that need to know what a chart renders or a controller does, not only what the repository says
+ * (check `facts`): an Argo CD Application whose chart writes into a namespace, or creates a cluster-scoped
+ * kind, that its AppProject does not allow (Argo CD refuses the whole sync); with a registry mirror, what
+ * would still be pulled from Docker Hub; a Flux decryption Secret nothing makes. The chart facts come from
+ * templates/chart-facts, gathered from each chart's upstream templates at the pinned version
+ * (lib/chart-facts.ts).
  */
 import { chartFacts, foreignNamespaces, type ChartFacts } from '../chart-facts.js';
 import { dockerHubPath, mirrorChartUrl } from '../mirror.js';
@@ -48,12 +50,23 @@ export function checkApplicationChart(file: string, app: K8sObject, source: Char
   return findings;
 }
 
+/**
+ * Whether a cluster-scoped kind is rendered, from its condition (free text in the facts, as their authors
+ * wrote it): off when it says so (not rendered, OpenShift only, off by default and not switched on by the
+ * catalog, switched off by the catalog, not verified); otherwise rendered, as the schema says of the list.
+ */
+export function renderedAtDefaults(condition: string | undefined): boolean {
+  if (!condition) return true;
+  if (/not rendered|not at the catalog|openshift|not verified/i.test(condition)) return false;
+  if (/catalog (sets [\w.]+ )?false|catalog false/i.test(condition)) return false;
+  return !(/default false/i.test(condition) && !/catalog (sets [\w.]+ )?true/i.test(condition));
+}
+
 function clusterScopedFindings(facts: ChartFacts, p: ProjectSpec, project: string | undefined, file: string, where: { object: string; path: string }): Finding[] {
   const allowed = (group: string, kind: string) =>
     (p.clusterResourceWhitelist ?? []).some((w) => glob(w.group ?? '', group) && glob(w.kind ?? '', kind)) &&
     !(p.clusterResourceBlacklist ?? []).some((b) => glob(b.group ?? '', group) && glob(b.kind ?? '', kind));
-  // Only kinds rendered whatever the values (a condition is free text in the facts: not evaluated here).
-  const refused = [...new Set(facts.clusterScopedKinds.filter((k) => (!k.condition || /^always/i.test(k.condition)) && !allowed(k.group, k.kind)).map((k) => (k.group ? `${k.kind}.${k.group}` : k.kind)))];
+  const refused = [...new Set(facts.clusterScopedKinds.filter((k) => renderedAtDefaults(k.condition) && !allowed(k.group, k.kind)).map((k) => (k.group ? `${k.kind}.${k.group}` : k.kind)))];
   if (refused.length === 0) return [];
   return [error('facts', file, `chart ${facts.chart} ${facts.version} creates cluster-scoped ${refused.join(', ')}, which project ${project} does not whitelist (clusterResourceWhitelist): Argo CD refuses the sync`, where)];
 }

@@ -210,6 +210,8 @@ describe('the validator fails on broken repositories', () => {
     // Chart facts: what the chart renders, not only what the repository says.
     ['a chart writing into a namespace its Argo CD project does not allow (cert-manager leader election)', argo, 'infrastructure/cert-manager/controller/base/cert-manager.values.yaml', (t) => t.replace('global:\n  leaderElection:\n    namespace: cert-manager\n', ''),
       { file: 'clusters/local/apps/cert-manager.yaml', path: '/spec/sources/0', message: /chart cert-manager v1.21.1 writes Role, RoleBinding into namespace kube-system .*project platform does not allow.*set global.leaderElection.namespace to cert-manager/ }],
+    ['a chart creating a cluster-scoped kind its Argo CD project does not whitelist', argo, 'clusters/local/apps/project.yaml', (t) => t.replace('  clusterResourceWhitelist:\n    - group: "*"\n      kind: "*"\n', '  clusterResourceWhitelist:\n    - group: ""\n      kind: Namespace\n'),
+      { file: 'clusters/local/apps/cert-manager.yaml', message: /chart cert-manager v1.21.1 creates cluster-scoped .*ClusterRole.rbac.authorization.k8s.io.*does not whitelist/ }],
     ['a chart writing into a namespace its Argo CD project does not allow (metrics-server)', argoMetrics, 'clusters/local/apps/project.yaml', (t) => t.replace('    - server: https://kubernetes.default.svc\n      namespace: kube-system\n', ''),
       { file: 'clusters/local/apps/metrics-server.yaml', message: /chart metrics-server 3.13.1 writes RoleBinding into namespace kube-system .*no value moves them/ }],
     ['a HelmRelease targetNamespace nothing creates', flux, 'infrastructure/garage/controller/base/releases.yaml', (t) => t.replace('  releaseName: garage\n', '  releaseName: garage\n  targetNamespace: garage-data\n'),
