@@ -7,10 +7,33 @@
  * rewritten where they stand.
  */
 import type { Release } from './catalog.js';
+import type { ChartFacts } from './chart-facts.js';
 import { get, mergePatch } from './validate/build.js';
 
 /** Docker Hub's names for itself in image references and OCI chart URLs. */
 const DOCKER_HUB_HOSTS = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
+
+/** Whether a registry host is Docker Hub's. */
+export const isDockerHub = (registry: string) => DOCKER_HUB_HOSTS.includes(registry);
+
+/** Whether an OCI chart URL is on Docker Hub (`oci://registry-1.docker.io/envoyproxy/gateway-helm`). */
+export const isDockerHubChart = (url: string) => url.startsWith('oci://') && isDockerHub(url.slice('oci://'.length).split('/')[0]);
+
+/**
+ * The registry a chart pulls one of its images from at these values, from the keys its facts name: the
+ * chart's global registry when set, else the image's registry key, else the host of a repository or image
+ * value that names one, else Docker Hub (where the facts' image lives).
+ */
+export function chartImageRegistry(image: ChartFacts['images'][number], values: Record<string, unknown>): string {
+  const keys = image.values;
+  const valueAt = (key: string | undefined) => (key ? get(values, key) : undefined);
+  const global = valueAt(keys.globalRegistry);
+  const registry = valueAt(keys.registry);
+  const named = [valueAt(keys.repository), valueAt(keys.image)].find((v): v is string => typeof v === 'string' && dockerHubPath(v) === undefined);
+  if (typeof global === 'string' && global !== '') return global;
+  if (typeof registry === 'string') return registry;
+  return named?.split('/')[0] ?? 'docker.io';
+}
 
 /** The repository path of a Docker Hub image (official images under library/), or undefined for another registry. */
 export function dockerHubPath(image: string): string | undefined {
@@ -32,10 +55,7 @@ export function mirrorImage(image: string, mirror: string | undefined): string {
 
 /** An OCI chart URL through the mirror (`oci://registry-1.docker.io/envoyproxy/gateway-helm`). */
 export function mirrorChartUrl(url: string, mirror: string | undefined): string {
-  if (!mirror || !url.startsWith('oci://')) return url;
-  const rest = url.slice('oci://'.length);
-  const host = rest.split('/')[0];
-  return DOCKER_HUB_HOSTS.includes(host) ? `oci://${mirror}/${rest.slice(host.length + 1)}` : url;
+  return mirror && isDockerHubChart(url) ? `oci://${mirror}/${url.replace(/^oci:\/\/[^/]+\//, '')}` : url;
 }
 
 /** Image references the values name (strings that look like `docker.io/x/y[:tag]`), rewritten through the mirror. */
@@ -68,11 +88,9 @@ export function mirrorChartValues(release: Release, mirror: string): { values: R
     const keys = image.values;
     const path = dockerHubPath(image.repository);
     if (path === undefined) continue;
-    const registry = keys.registry ? get(release.values, keys.registry) : undefined;
-    const repository = keys.repository ? get(release.values, keys.repository) : undefined;
     // The catalog already takes it from elsewhere (sealed-secrets from ghcr.io, say).
-    if (typeof registry === 'string' && !DOCKER_HUB_HOSTS.includes(registry)) continue;
-    if (registry === undefined && typeof repository === 'string' && dockerHubPath(repository) === undefined) continue;
+    if (!isDockerHub(chartImageRegistry(image, release.values))) continue;
+    const repository = keys.repository ? get(release.values, keys.repository) : undefined;
     const repositoryPath = typeof repository === 'string' ? (dockerHubPath(repository) ?? path) : path;
     const global = keys.globalRegistry && allDockerHub ? keys.globalRegistry : undefined;
     if (global) set(global, mirror);

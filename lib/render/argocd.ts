@@ -27,6 +27,9 @@ const valuesFile = (def: ComponentDef, release: string, where: string) => `${com
 /** Where the Secrets a chart reads at install time live: the controller overlay (a kustomization of just them). */
 const controllerSecretsDir = (def: ComponentDef, cluster: string) => `${componentPath(def.id, 'controller')}/overlays/${cluster}`;
 
+/** The chart release whose Application also applies the component's install-time Secrets (its first). */
+export const secretsRelease = (def: ComponentDef) => def.controller?.releases[0];
+
 function renderValues(files: FileSet, plan: Plan, def: ComponentDef): void {
   for (const r of def.controller?.releases ?? []) {
     if (Object.keys(r.values).length > 0) files.add(valuesFile(def, r.name, 'base'), toYaml(r.values));
@@ -139,7 +142,7 @@ function applicationSpec(plan: Plan, target: Target, node: AppNode, files: FileS
     // (Argo CD applies Secrets before workloads).
     const secrets = (cluster: string) => `${controllerSecretsDir(def, cluster)}/kustomization.yaml`;
     if (somewhere(secrets) !== everywhere(secrets)) throw new Error(`internal: ${def.id} has install-time Secrets on some of ${target.clusters.join(', ')} only`);
-    if (def.controller!.releases[0] === r && everywhere(secrets)) sources.push({ repoURL, targetRevision: plan.branch, path: controllerSecretsDir(def, target.name) });
+    if (secretsRelease(def) === r && everywhere(secrets)) sources.push({ repoURL, targetRevision: plan.branch, path: controllerSecretsDir(def, target.name) });
     spec = {
       project: target.project,
       sources,

@@ -9,7 +9,7 @@ import { clustersIn, componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
 import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
-import { argocdBootstrap } from './argocd.js';
+import { argocdBootstrap, secretsRelease } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
 import { sandboxFacts, sandboxRuntime } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
@@ -77,7 +77,7 @@ export function shellVariables(keys: string[]): { name: string; variable: string
 function secretApplications(plan: Plan, cluster: PlannedCluster): string[] {
   const stages = new Set(clusterSecretSpecs(plan, cluster).map((s) => `${s.component}/${s.stage}`));
   return clusterApps(plan, cluster)
-    .filter((a) => stages.has(`${a.component}/${a.stage}`) && (a.stage === 'config' || plan.components.find((c) => c.def.id === a.component)?.def.controller?.releases[0] === a.release))
+    .filter((a) => stages.has(`${a.component}/${a.stage}`) && (a.stage === 'config' || secretsRelease(plan.components.find((c) => c.def.id === a.component)!.def) === a.release))
     .sort((a, b) => a.wave - b.wave)
     .map((a) => a.id);
 }

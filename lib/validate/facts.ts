@@ -7,7 +7,7 @@
  * (lib/chart-facts.ts).
  */
 import { chartFacts, foreignNamespaces, type ChartFacts } from '../chart-facts.js';
-import { dockerHubPath, mirrorChartUrl } from '../mirror.js';
+import { chartImageRegistry, dockerHubPath, isDockerHub, isDockerHubChart } from '../mirror.js';
 import { get, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 
@@ -89,7 +89,7 @@ export function registryMirrorOf(yoRc: string | undefined): string | undefined {
  */
 export function dockerHubPulls(chart: { chart: string; version?: string; url?: string; values: Record<string, unknown> }, where: { file: string; object: string; path: string }, mirror: string): Finding[] {
   const findings: Finding[] = [];
-  if (chart.url && mirrorChartUrl(chart.url, 'mirror') !== chart.url) {
+  if (chart.url && isDockerHubChart(chart.url)) {
     findings.push(error('facts', where.file, `chart ${chart.url} is pulled anonymously from Docker Hub although the registry mirror ${mirror} is set: use oci://${mirror}/${chart.url.replace(/^oci:\/\/[^/]+\//, '')}`, { object: where.object, path: where.path }));
   }
   const facts = chartFacts(chart.chart, chart.version);
@@ -101,17 +101,7 @@ export function dockerHubPulls(chart: { chart: string; version?: string; url?: s
     if (image.enabledBy && (get(chart.values, image.enabledBy.value) ?? image.enabledBy.default) !== true) continue;
     // One key holding a list (velero's initContainers): its containers are checked where they stand.
     if (keys.image && !keys.registry && !keys.repository && !keys.globalRegistry && typeof get(chart.values, keys.image) !== 'string') continue;
-    const global = keys.globalRegistry ? get(chart.values, keys.globalRegistry) : undefined;
-    const registry = keys.registry ? get(chart.values, keys.registry) : undefined;
-    const repository = keys.repository ? get(chart.values, keys.repository) : undefined;
-    const whole = keys.image ? get(chart.values, keys.image) : undefined;
-    const effective =
-      typeof global === 'string' && global !== '' ? global
-      : typeof registry === 'string' ? registry
-      : typeof repository === 'string' && dockerHubPath(repository) === undefined ? repository.split('/')[0]
-      : typeof whole === 'string' && dockerHubPath(whole) === undefined ? whole.split('/')[0]
-      : 'docker.io';
-    if (dockerHubPath(`${effective}/x/y`) === undefined) continue;
+    if (!isDockerHub(chartImageRegistry(image, chart.values))) continue;
     const set = [keys.registry, keys.globalRegistry, keys.repository, keys.image].filter(Boolean).join(' or ') || 'no value of the chart';
     findings.push(
       error('facts', where.file, `${facts!.chart} ${facts!.version} pulls ${image.repository} anonymously from Docker Hub although the registry mirror ${mirror} is set${image.condition ? ` (when: ${image.condition})` : ''}; set ${set} (${facts!.file})`, {
