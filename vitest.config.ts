@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/** The shared, provenance-documented data set beside the project; a bare clone has none (test/shared.ts). */
+const SHARED = fileURLToPath(new URL('../shared', import.meta.url));
+const hasShared = existsSync(SHARED);
 
 export default defineConfig({
   test: {
@@ -13,11 +18,15 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
-    // Tests validate against the shared, provenance-documented data set (as CI does), not only the bundled copy.
-    env: {
-      // The shared set first; then the bundled schemas converted from pinned charts' CRDs (kinds the shared set lacks).
-      HAVEN_PLUS_SCHEMA_LOCATION: [fileURLToPath(new URL('../shared/schemas', import.meta.url)), fileURLToPath(new URL('./schemas/kubernetes', import.meta.url))].join(';'),
-      HAVEN_PLUS_CHART_DATA: fileURLToPath(new URL('../shared/charts', import.meta.url)),
-    },
+    // With ../shared beside it, tests validate against the shared data set (as CI does), not only the bundled
+    // copy; without it (a bare clone), against the copies shipped in the package, and the tests that compare
+    // the two say they skipped.
+    env: hasShared
+      ? {
+          // The shared set first; then the bundled schemas converted from pinned charts' CRDs (kinds the shared set lacks).
+          HAVEN_PLUS_SCHEMA_LOCATION: [`${SHARED}/schemas`, fileURLToPath(new URL('./schemas/kubernetes', import.meta.url))].join(';'),
+          HAVEN_PLUS_CHART_DATA: `${SHARED}/charts`,
+        }
+      : {},
   },
 });

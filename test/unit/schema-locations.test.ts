@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaRegistry, schemaFile } from '../../lib/validate/schemas.js';
 import { ROOT, tempDir } from '../helpers.js';
+import { HAS_SHARED, needsShared } from '../shared.js';
 
 const SHARED = (process.env.HAVEN_PLUS_SCHEMA_LOCATION ?? join(ROOT, '..', 'shared', 'schemas')).split(/[,;]/)[0]; // the shared set comes first
 let server: Server;
@@ -31,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('schema locations', () => {
-  it('downloads a schema once through a URL template and then works from the cache', async () => {
+  it.skipIf(!HAS_SHARED)(needsShared('downloads a schema once through a URL template and then works from the cache'), async () => {
     const cache = tempDir('schema-cache-');
     const template = `${base}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`;
     const cluster = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' };
@@ -52,7 +53,7 @@ describe('schema locations', () => {
     server.listen(0, '127.0.0.1');
   });
 
-  it('reports a download failure and falls through to the next location', async () => {
+  it.skipIf(!HAS_SHARED)(needsShared('reports a download failure and falls through to the next location'), async () => {
     const cache = tempDir('schema-cache-');
     const registry = new SchemaRegistry(['http://127.0.0.1:9/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json', SHARED], cache);
     const notes = await registry.prefetch([{ apiVersion: 'v1', kind: 'Namespace' }]);
