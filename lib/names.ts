@@ -59,6 +59,9 @@ export function checkGitRemote(value: string): string | undefined {
   return undefined;
 }
 
+/** Whether a git remote is reached over SSH (an ssh:// URL or the scp-like form). */
+export const isSshRemote = (remote: string) => remote.startsWith('ssh://') || SCP_LIKE.test(remote);
+
 /**
  * `ssh://git@host:group/repo.git` mixes the two SSH forms: a URL's colon starts a port. Caught before
  * URL parsing so the message can give the form that works.

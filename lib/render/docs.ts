@@ -1,7 +1,7 @@
 /** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
-import { fluxGitUrl } from '../names.js';
+import { fluxGitUrl, isSshRemote } from '../names.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, objectStorageTitle, releaseVersion, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterCompliance } from './compliance.js';
@@ -189,7 +189,8 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       plan,
       cluster,
       remote,
-      remoteIsSsh: /^ssh:\/\//.test(remote) || !remote.includes('://'),
+      // The placeholder of a repository without a remote is not one: no deploy-key lines for it.
+      remoteIsSsh: plan.gitRemote !== undefined && isSshRemote(plan.gitRemote),
       checks,
       secrets: secretsDoc(plan, cluster, files),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: stagePaths?.get(`${cluster.name}/${s.id}`) ?? `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
