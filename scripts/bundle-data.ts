@@ -43,6 +43,8 @@ for (const provider of catalog.providers.keys()) {
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
         'keycloak-hostname': 'sso.{cluster}.example.nl',
         domain: 'apps.example.nl',
+        // Tenants add a namespace's ServiceAccount and RoleBinding (Flux) or AppProject and Application (Argo CD).
+        tenants: ['t=https://git.example.nl/t.git'],
         // Shared overlays add the clusters' cluster-vars ConfigMaps.
         ...(engine === 'flux' && backend === 'provider-s3' ? { overlays: 'per-profile' } : {}),
         // A sandbox is a kind cluster, or a k3d one in one of the combinations.
