@@ -25,7 +25,16 @@ const ctx = { catalog, directoryName: 'bundle' };
 const kinds = new Map<string, { apiVersion: string; kind: string }>();
 for (const provider of catalog.providers.keys()) {
   for (const engine of ['flux', 'argocd']) {
-    for (const [backend, secrets, issuer, gateway] of [['provider-s3', 'external-secrets', 'private-ca', 'envoy'], ['garage', 'sealed-secrets', 'letsencrypt', 'istio'], ['garage', 'sealed-secrets', 'private-ca', 'traefik']]) {
+    for (const [backend, secrets, issuer, gateway] of [
+      ['provider-s3', 'external-secrets', 'private-ca', 'envoy'],
+      ['garage', 'sealed-secrets', 'letsencrypt', 'istio'],
+      ['garage', 'sealed-secrets', 'private-ca', 'traefik'],
+      // The other in-cluster backends bring kinds of their own (Rook's ObjectBucketClaims, CephObjectStoreUser).
+      ['rook-ceph', 'sealed-secrets', 'private-ca', 'envoy'],
+      ['seaweedfs', 'sealed-secrets', 'private-ca', 'envoy'],
+    ]) {
+      // Rook-Ceph needs raw disks: never on a laptop sandbox.
+      if (backend === 'rook-ceph' && catalog.providers.get(provider)!.sandbox) continue;
       const raw = {
         provider,
         engine,
