@@ -17,16 +17,84 @@ export function checkDnsLabel(value: string, max = 63): string | undefined {
   return undefined;
 }
 
-/** Branch names: a conservative subset of git-check-ref-format that never needs shell or YAML quoting. */
-const BRANCH = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
-export const BRANCH_ALLOWED = "letters, digits, '.', '_', '-' and '/', not starting or ending with a separator, no '..' or '//', at most 100 characters";
+/**
+ * Branch names: exactly what `git check-ref-format --branch` accepts (git 2.39: refs.c
+ * check_refname_component/check_or_sanitize_refname on "refs/heads/<name>", plus object-name.c
+ * strbuf_check_branch_ref: no leading '-', not HEAD), minus what the generated files cannot carry
+ * verbatim: the name stands unquoted in shell commands in the clusters' README (`flux bootstrap git
+ * --branch=<name>`), in a single-quoted assignment in sandbox/sandbox.sh and in Markdown code spans, so
+ * shell metacharacters and quotes are refused too; so are invisible, space-like, control and unassigned
+ * Unicode characters, and the name '@' (HEAD in git's revision syntax). Non-ASCII letters are accepted, as git does.
+ */
+const BRANCH = {
+  /** Characters git refuses anywhere (refs.c refname_disposition: 4 and 5): controls, DEL, space, ~ ^ : ? * [ \. */
+  gitForbidden: /[\x00-\x20\x7f~^:?*[\\]/u,
+  /** Characters git accepts but a shell reading `--branch=<name>` unquoted (or '<name>' in single quotes) would interpret. */
+  shellUnsafe: /[!"$&'()`;<>|{}]/u,
+  /** Other, lone surrogates, private use, unassigned (C*) and separators (Z*): invisible or look-alike in a README. */
+  unicodeUnsafe: /[\p{C}\p{Z}]/u,
+};
+export const BRANCH_ALLOWED =
+  "a git branch name (as git check-ref-format --branch checks it): letters of any script, digits and punctuation, " +
+  "'/' between components; no space, control character, backslash or any of ~ ^ : ? * [ ; no component starting with '.' or " +
+  "ending in '.lock'; no '..', '//' or '@{'; not starting with '-' or '/', not ending in '/' or '.', not HEAD or @; " +
+  'and, because the name is written unquoted into shell commands in the generated READMEs, none of ! " $ & \' ( ) ; < > | { } and no backquote; ' +
+  'no invisible or space-like Unicode character; at most 100 characters';
+
+/**
+ * A problem description naming the rule `value` breaks, or undefined when it is a branch name this tool
+ * accepts. git's own rules are checked first, so a name git refuses is told git's reason; the refusals
+ * that are this tool's own say "git allows it, but".
+ */
 export function checkBranch(value: string): string | undefined {
   if (value.length === 0) return 'is empty';
-  if (value.length > 100) return `is ${value.length} characters long; the limit is 100`;
-  if (!BRANCH.test(value) || value.includes('..') || value.includes('//') || value.endsWith('.lock')) {
-    return `${quote(value)} is not a branch name this tool accepts`;
+  const shown = branchQuote(value);
+  const length = [...value].length;
+  if (length > 100) return `${shown} is ${length} characters long; the limit is 100`;
+  // object-name.c strbuf_check_branch_ref
+  if (value.startsWith('-')) return `${shown} starts with "-", which git refuses at the start of a branch name (it would read as an option)`;
+  if (value === 'HEAD') return `${shown} is reserved: git refuses a branch named HEAD`;
+  // refs.c check_refname_component and check_or_sanitize_refname, on "refs/heads/<name>"
+  for (const ch of value) {
+    if (!BRANCH.gitForbidden.test(ch)) continue;
+    const what = ch === ' ' ? 'a space' : ch < ' ' || ch === '\x7f' ? `a control character (${codePoint(ch)})` : quote(ch);
+    return `${shown} contains ${what}, which git does not allow in a branch name`;
+  }
+  if (value.startsWith('/')) return `${shown} starts with "/"`;
+  if (value.endsWith('/')) return `${shown} ends with "/"`;
+  if (value.includes('//')) return `${shown} contains "//" (an empty component)`;
+  if (value.includes('..')) return `${shown} contains ".."`;
+  if (value.includes('@{')) return `${shown} contains "@{" (git's reflog syntax)`;
+  for (const component of value.split('/')) {
+    if (component.startsWith('.')) return `${shown} has a component starting with "." (${quote(component)})`;
+    if (component.endsWith('.lock')) return `${shown} has a component ending in ".lock" (${quote(component)})`;
+  }
+  if (value.endsWith('.')) return `${shown} ends with "."`;
+  // This tool's own refusals.
+  if (value === '@') return `${shown} alone means HEAD in git commands: git allows it, but this tool does not`;
+  for (const ch of value) {
+    if (BRANCH.shellUnsafe.test(ch)) {
+      return `${shown} contains ${quote(ch)}: git allows it, but the name is written unquoted into shell commands in the generated READMEs`;
+    }
+    if (BRANCH.unicodeUnsafe.test(ch)) {
+      return `${shown} contains ${codePoint(ch)} (${unicodeKind(ch)}): git allows it, but it is invisible or misleading in the generated READMEs`;
+    }
   }
   return undefined;
+}
+
+const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** quote(), with the characters JSON leaves raw but a terminal would hide or act on (bidi overrides, U+2028, C1 controls) escaped. */
+const branchQuote = (value: string) =>
+  quote(value).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+
+function unicodeKind(ch: string): string {
+  if (/\p{Cc}/u.test(ch)) return 'a control character';
+  if (/\p{Cf}/u.test(ch)) return 'an invisible formatting character';
+  if (/\p{Cs}/u.test(ch)) return 'a lone surrogate, not valid Unicode text';
+  if (/\p{Z}/u.test(ch)) return 'a space-like character';
+  return 'a private-use or unassigned code point';
 }
 
 export const GIT_REMOTE_ALLOWED =
