@@ -6,11 +6,13 @@
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HavenPlusError } from '../lib/errors.js';
+import { HavenPlusError, machineError } from '../lib/errors.js';
 import { DIST_DIR, GENERATOR_VERSION, PACKAGE_ROOT } from '../lib/package-info.js';
 import { QUESTIONS, RUN_OPTIONS } from '../lib/questions.js';
 
-function fail(error: unknown): never {
+function fail(caught: unknown): never {
+  // A file-system failure that escaped (no space, no permission): the machine's, said as such (exit 4).
+  const error = machineError(caught, 'the run stopped');
   if (error instanceof HavenPlusError) {
     process.stderr.write(`haven-plus: ${error.message}\n`);
     process.exit(error.exitCode);

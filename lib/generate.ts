@@ -12,6 +12,8 @@ import type { FileSet } from './fileset.js';
 import { abbreviate } from './names.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { RENDER_TRAILER } from './git.js';
+import { PLAIN_LOCK_FILE } from './lock.js';
+import { PLAIN_SCRATCH } from './write.js';
 import { buildPlan, objectStorageTitle, type Plan } from './plan.js';
 import type { QuestionContext, RawAnswers } from './questions.js';
 import { renderRepository } from './render/index.js';
@@ -45,7 +47,8 @@ export function findRepositoryRoot(dir: string): string | undefined {
 /** Refuses a non-empty directory that is not a haven-plus repository (unless forced). */
 export function checkTargetDirectory(dir: string, force: boolean): void {
   if (!existsSync(dir)) return;
-  const entries = readdirSync(dir).filter((e) => e !== '.git');
+  // A stopped run's lock and scratch directory are cleaned up by this run, not the user's files.
+  const entries = readdirSync(dir).filter((e) => e !== '.git' && e !== PLAIN_LOCK_FILE && e !== PLAIN_SCRATCH);
   if (entries.length === 0 || force) return;
   if (!readStoredConfig(dir)) {
     throw new HavenPlusError(

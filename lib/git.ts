@@ -1,21 +1,73 @@
 /**
- * Git at the edge: init, commit, remote, push. Every call passes arguments as an array (no shell),
- * so no answer can inject a command.
+ * Git at the edge: init, render commits, merges, remote, push. Every call passes arguments as an
+ * array (no shell), so no answer can inject a command, and every child gets the environment without
+ * the secret values this run holds (hooks run by git see none of them).
  */
-import { execa } from 'execa';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { HavenPlusError } from './errors.js';
+import { execa, type Options as ExecaOptions } from 'execa';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { HavenPlusError, MachineError, PushError } from './errors.js';
 
 const FALLBACK_AUTHOR = { name: 'haven-plus', email: 'haven-plus@localhost.invalid' };
 
-async function git(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+/** Variables no child process needs: the secret values a run reads (lib/secrets/values.ts) and an age private key. */
+const PRIVATE_VARIABLE = /^(HAVEN_PLUS_SECRET_|SOPS_AGE_KEY$)/;
+
+/** The environment children get: this process's, minus the secret values; plus `extra`. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !PRIVATE_VARIABLE.test(k)) env[k] = v;
+  return { ...env, GIT_TERMINAL_PROMPT: '0', ...extra };
+}
+
+interface GitOptions {
+  env?: Record<string, string>;
+  input?: string | Buffer;
+  /** Milliseconds before git is stopped (default: none). */
+  timeout?: number;
+}
+
+function run(cwd: string, args: string[], opts: GitOptions = {}, reject = true) {
+  const options: ExecaOptions = {
+    cwd,
+    env: childEnv(opts.env),
+    extendEnv: false,
+    reject,
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+    ...(opts.timeout ? { timeout: opts.timeout, killSignal: 'SIGKILL' as const } : {}),
+  };
+  return execa('git', args, options).catch((error: { code?: string }) => {
+    if (error.code === 'ENOENT') throw gitMissing();
+    throw error;
+  });
+}
+
+function gitMissing(): MachineError {
+  return new MachineError('git is not installed or not on PATH: haven-plus commits with git. Install git (2.28 or later), or pass --no-git to only write the files.');
+}
+
+async function git(cwd: string, args: string[], opts: GitOptions = {}): Promise<string> {
   try {
-    const { stdout } = await execa('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, stdin: 'ignore' });
-    return stdout;
+    const { stdout } = await run(cwd, args, opts);
+    return String(stdout);
   } catch (error) {
+    if (error instanceof HavenPlusError) throw error;
     const e = error as { stderr?: string; shortMessage?: string };
-    throw new HavenPlusError(`git ${args[0]} failed: ${(e.stderr || e.shortMessage || String(error)).trim()}`);
+    const detail = (e.stderr || e.shortMessage || String(error)).trim();
+    if (/No space left on device/i.test(detail)) throw new MachineError(`git ${args[0]} failed: no space left on the device holding ${cwd}. Free some space and run the same command again.`);
+    throw new HavenPlusError(`git ${args[0]} failed: ${detail}`);
+  }
+}
+
+/** The oldest git this tool runs with: `git init --initial-branch` (2.28) and `%(trailers:key=…,valueonly)`. */
+const MINIMUM_GIT = [2, 28];
+
+/** Checks that git is installed and recent enough; a clear stop (exit 4) otherwise. */
+export async function checkGit(): Promise<void> {
+  const out = await git(process.cwd(), ['--version']);
+  const m = /(\d+)\.(\d+)/.exec(out);
+  if (m && (Number(m[1]) < MINIMUM_GIT[0] || (Number(m[1]) === MINIMUM_GIT[0] && Number(m[2]) < MINIMUM_GIT[1]))) {
+    throw new MachineError(`${out.trim()} is too old: haven-plus needs git ${MINIMUM_GIT.join('.')} or later. Upgrade git, or pass --no-git to only write the files.`);
   }
 }
 
@@ -24,21 +76,40 @@ export async function isRepositoryRoot(dir: string): Promise<boolean> {
   return existsSync(join(dir, '.git'));
 }
 
+/** The git directory of a repository root (`.git`, or where a `.git` file points for worktrees), if any. */
+export function gitDirOf(dir: string): string | undefined {
+  const dotGit = join(dir, '.git');
+  if (!existsSync(dotGit)) return undefined;
+  if (statSync(dotGit).isDirectory()) return dotGit;
+  const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+  if (!m) return undefined;
+  return isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
+}
+
 /** The top level of the work tree containing dir (or its nearest existing ancestor), if any. */
 export async function enclosingRepository(dir: string): Promise<string | undefined> {
   let probe = dir;
   while (!existsSync(probe)) probe = dirname(probe);
-  try {
-    return (await git(probe, ['rev-parse', '--show-toplevel'])).trim();
-  } catch {
-    return undefined;
-  }
+  if (!statSync(probe).isDirectory()) return undefined;
+  const r = await run(probe, ['rev-parse', '--show-toplevel'], {}, false);
+  return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
 }
 
 /** Porcelain status lines of uncommitted changes (empty when clean). */
 export async function uncommittedChanges(dir: string): Promise<string[]> {
   const out = await git(dir, ['status', '--porcelain', '--untracked-files=all']);
   return out.split('\n').filter((l) => l.length > 0);
+}
+
+/**
+ * Where the branch stands: its name, or a detached HEAD (a commit there would belong to no branch),
+ * and whether a merge is in progress (an earlier run stopped on overlaps, or one of the user's).
+ */
+export async function branchState(dir: string): Promise<{ branch?: string; detachedAt?: string; merging: boolean }> {
+  const merging = existsSync(join(gitDirOf(dir) ?? join(dir, '.git'), 'MERGE_HEAD'));
+  const r = await run(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {}, false);
+  if (r.exitCode === 0) return { branch: String(r.stdout).trim(), merging };
+  return { detachedAt: (await git(dir, ['rev-parse', '--short', 'HEAD'])).trim(), merging };
 }
 
 function parseAuthor(author: string): { name: string; email: string } {
@@ -49,15 +120,16 @@ function parseAuthor(author: string): { name: string; email: string } {
 async function identity(dir: string, author?: string): Promise<{ name: string; email: string; fallback: boolean }> {
   if (author) return { ...parseAuthor(author), fallback: false };
   const read = async (key: string) => {
-    try {
-      return (await git(dir, ['config', '--get', key])).trim();
-    } catch {
-      return '';
-    }
+    const r = await run(dir, ['config', '--get', key], {}, false);
+    return r.exitCode === 0 ? String(r.stdout).trim() : '';
   };
   const [name, email] = [process.env.GIT_AUTHOR_NAME || (await read('user.name')), process.env.GIT_AUTHOR_EMAIL || (await read('user.email'))];
   if (name && email) return { name, email, fallback: false };
   return { ...FALLBACK_AUTHOR, fallback: true };
+}
+
+function identityEnv(who: { name: string; email: string }): Record<string, string> {
+  return { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
 }
 
 /** Initialises a repository (unborn branch) unless dir already is one. */
@@ -65,68 +137,155 @@ export async function initRepository(dir: string, branch: string): Promise<void>
   if (!(await isRepositoryRoot(dir))) await git(dir, ['init', '--quiet', `--initial-branch=${branch}`]);
 }
 
-/** Adds origin (or checks it matches) and optionally pushes the branch. */
-export async function configureRemote(dir: string, url: string): Promise<void> {
-  let current = '';
-  try {
-    current = (await git(dir, ['remote', 'get-url', 'origin'])).trim();
-  } catch {
-    current = '';
-  }
+/**
+ * Adds origin when the repository has none. An origin of its own is left alone (a clone over
+ * another protocol, a mirror): the returned line says so when it is not the address the clusters pull.
+ */
+export async function configureRemote(dir: string, url: string): Promise<string | undefined> {
+  const r = await run(dir, ['remote', 'get-url', 'origin'], {}, false);
+  const current = r.exitCode === 0 ? String(r.stdout).trim() : '';
   if (!current) await git(dir, ['remote', 'add', 'origin', url]);
-  else if (current !== url) {
-    throw new HavenPlusError(`git-remote: the repository's origin is ${JSON.stringify(current)}, not ${JSON.stringify(url)}; change it with git remote set-url first`);
-  }
+  else if (current !== url) return `origin is ${current}; the clusters pull from ${url} (--git-remote): make sure both are the same repository`;
+  return undefined;
 }
 
-export async function push(dir: string, branch: string): Promise<void> {
-  await git(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`]);
+/** Pushes the branch, stopping git after `timeoutSeconds`; the local commit stays either way (exit 6 on failure). */
+export async function push(dir: string, branch: string, timeoutSeconds: number): Promise<void> {
+  const later = `The commit is kept locally; push it when the remote answers: git push --set-upstream origin ${branch}`;
+  const r = await run(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeout: timeoutSeconds * 1000 }, false);
+  if ((r as { timedOut?: boolean }).timedOut) {
+    throw new PushError(`push: the remote did not answer within ${timeoutSeconds} s (--push-timeout). ${later}`);
+  }
+  if (r.exitCode !== 0) throw new PushError(`push failed: ${String(r.stderr).trim() || `git exited with ${r.exitCode}`}\n  ${later}`);
 }
 
 /*
  * Day 2: git as the generator's memory (the "vendor branch" pattern). Every run records its pure
- * render as a commit of its own (trailer Haven-plus-render), whose parent is the previous render.
- * The branch then merges it: git's three-way merge against the previous render keeps every hand
- * edit, takes every generator change, and stops with conflict markers where both touched the same
- * lines. A user's file is never in a render, so it is never touched.
+ * render as a commit of its own: trailers Haven-plus-render (the version) and Haven-plus-render-tree
+ * (the tree it rendered), parent the previous render. The branch then merges it three-way against
+ * the previous render: every hand edit is kept, every generator change taken, and the run stops
+ * with conflict markers where both touched the same lines. A user's file is never in a render.
+ *
+ * The base is only ever a tree the generator rendered: a render commit found on the branch is used
+ * only if its tree is the one its trailer records (a rebase, amend or cherry-pick that folded
+ * someone's edit into it changes the tree). Every render of this clone is also kept under
+ * refs/haven-plus/renders, where no rewrite of the branch reaches it, so a rewritten render's own
+ * tree is usually still at hand; otherwise an older verified render is the base, which is safe
+ * (changes both sides share merge cleanly) but may report more overlaps.
  */
 
 export const RENDER_TRAILER = 'Haven-plus-render';
-const GENERATED_TRAILER = 'Generated-by';
+export const RENDER_TREE_TRAILER = 'Haven-plus-render-tree';
+/** This run's render, while it is merged (the conflict markers name it). */
 const RENDER_REF = 'refs/haven-plus/render';
+/** Every render this clone made, newest first: out of reach of rebases, and kept from gc. */
+const RENDERS_REF = 'refs/haven-plus/renders';
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
-/** The commit of the last render the branch contains: where hand edits are measured from. */
-export async function findRenderBase(dir: string): Promise<string | undefined> {
+export interface RenderBase {
+  /** The tree the generator rendered last time: where hand edits are measured from. */
+  tree: string;
+  /** A render commit with that tree (the new render's parent), when one exists in this clone. */
+  commit?: string;
+  /** Why the base is not simply the last render commit on the branch (shown to the user). */
+  note?: string;
+}
+
+interface Candidate {
+  sha: string;
+  tree: string;
+  parents: string[];
+  recordedTree?: string;
+}
+
+/** The last render the branch contains, verified; undefined when there is none to trust. */
+export async function findRenderBase(dir: string): Promise<RenderBase | undefined> {
   if (!(await hasHead(dir))) return undefined;
-  for (const trailer of [RENDER_TRAILER, GENERATED_TRAILER]) {
-    // Renders form a chain (each one's parent is the one before): topo order lists the newest first.
-    // Repositories from before render commits existed fall back to the newest generator commit,
-    // which then was a pure render.
-    const sha = (await git(dir, ['log', '-1', '--topo-order', '--format=%H', `--grep=^${trailer}: `, 'HEAD'])).trim();
-    if (sha) return sha;
+  const format = `%H%x00%T%x00%P%x00%(trailers:key=${RENDER_TREE_TRAILER},valueonly,separator=%x20)%x1e`;
+  const out = await git(dir, ['log', '--topo-order', `--format=${format}`, `--grep=^${RENDER_TRAILER}: `, 'HEAD']);
+  const candidates: Candidate[] = out
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter(Boolean)
+    .map((r) => {
+      const [sha, tree, parents, recorded] = r.split('\0');
+      return { sha, tree, parents: parents.split(' ').filter(Boolean), recordedTree: recorded.trim() || undefined };
+    });
+  const renders = new Set(candidates.map((c) => c.sha));
+  const short = (sha: string) => sha.slice(0, 12);
+  let rewritten: Candidate | undefined;
+  for (const c of candidates) {
+    // Renders before the tree trailer existed: trusted while their parents are renders too (a rebase or cherry-pick moves a commit onto someone else's).
+    const verified = c.recordedTree ? c.tree === c.recordedTree : c.parents.every((p) => renders.has(p));
+    if (verified) {
+      const note = rewritten
+        ? `the render commit ${short(rewritten.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it) and its rendered tree is not in this clone: your edits are measured from the older render ${short(c.sha)}, so overlaps may be reported that are not new`
+        : undefined;
+      return { tree: c.tree, commit: c.sha, note };
+    }
+    rewritten ??= c;
+    if (c.recordedTree && (await objectExists(dir, `${c.recordedTree}^{tree}`))) {
+      return {
+        tree: c.recordedTree,
+        commit: await renderWithTree(dir, c.recordedTree),
+        note: `the render commit ${short(c.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it): your edits are measured from the tree the generator rendered (${short(c.recordedTree)}), kept under ${RENDERS_REF}`,
+      };
+    }
   }
-  return undefined;
+  return rewritten ? { tree: EMPTY_TREE, note: `no render commit on this branch is as the generator made it (${short(rewritten.sha)} was rewritten): every file that differs from the new render is reported as an overlap` } : undefined;
+}
+
+async function objectExists(dir: string, spec: string): Promise<boolean> {
+  return (await run(dir, ['cat-file', '-e', spec], {}, false)).exitCode === 0;
+}
+
+/** The render commit of this clone whose tree is `tree` (under RENDERS_REF), if any. */
+async function renderWithTree(dir: string, tree: string): Promise<string | undefined> {
+  if (!(await objectExists(dir, RENDERS_REF))) return undefined;
+  const out = await git(dir, ['log', '--format=%H %T', RENDERS_REF]);
+  return out
+    .split('\n')
+    .map((l) => l.split(' '))
+    .find(([, t]) => t === tree)?.[0];
+}
+
+/**
+ * Waits for git's index lock to go: a git command of a run that was killed may still be finishing
+ * (its children outlive it). One that stays is reported, with the way out git itself gives.
+ */
+export async function settleIndex(dir: string, waitMs = 10_000): Promise<void> {
+  const gitDir = gitDirOf(dir);
+  if (!gitDir) return;
+  const lock = join(gitDir, 'index.lock');
+  for (const deadline = Date.now() + waitMs; existsSync(lock); ) {
+    if (Date.now() >= deadline) {
+      throw new HavenPlusError(`git's ${lock} has been there for ${Math.round(waitMs / 1000)} s: another git command is working in this repository, or one was killed. If none is running, remove the file and run again.`, 5);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function hasHead(dir: string): Promise<boolean> {
   if (!(await isRepositoryRoot(dir))) return false;
-  const r = await execa('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir, reject: false, stdin: 'ignore' });
-  return r.exitCode === 0;
+  return (await run(dir, ['rev-parse', '--verify', '--quiet', 'HEAD'], {}, false)).exitCode === 0;
 }
 
 export interface RenderCommit {
   sha: string;
-  parent?: string;
+  tree: string;
+  /** The render is the base's tree again: nothing to merge. */
+  unchanged: boolean;
 }
 
 /**
- * Records files as a commit of their own (one `git fast-import`, nothing in the work tree or the
- * index changes). The commit is reachable from a private ref until the branch has merged it.
+ * Records files as a commit of their own (nothing in the work tree or the index changes): its
+ * tree by one `git fast-import`, then the commit with the tree in its trailer, parent the base's
+ * render commit. `keep` (not for dry runs) adds it to the renders this clone keeps.
  */
 export async function commitRender(
   dir: string,
   files: Iterable<[string, string]>,
-  opts: { parent?: string; message: string; author?: string },
+  opts: { base?: RenderBase; message: string; author?: string; keep: boolean },
 ): Promise<RenderCommit> {
   const who = await identity(dir, opts.author);
   const when = `${Math.floor(Date.now() / 1000)} +0000`;
@@ -135,31 +294,44 @@ export async function commitRender(
     const bytes = Buffer.from(text, 'utf8');
     chunks.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
   };
-  chunks.push(Buffer.from(`commit ${RENDER_REF}\nauthor ${who.name} <${who.email}> ${when}\ncommitter ${who.name} <${who.email}> ${when}\n`));
-  data(opts.message);
-  // A render's only parent is the previous render; the first has none (its ref is deleted below, so nothing continues it).
-  if (opts.parent) chunks.push(Buffer.from(`from ${opts.parent}\n`));
+  chunks.push(Buffer.from(`commit ${RENDER_REF}\ncommitter ${who.name} <${who.email}> ${when}\n`));
+  data('tree');
   chunks.push(Buffer.from('deleteall\n'));
   for (const [path, content] of files) {
     chunks.push(Buffer.from(`M 100644 inline ${path}\n`));
     data(content);
   }
-  if (!opts.parent) await execa('git', ['update-ref', '-d', RENDER_REF], { cwd: dir, reject: false, stdin: 'ignore' });
+  await run(dir, ['update-ref', '-d', RENDER_REF], {}, false);
   try {
-    await execa('git', ['fast-import', '--quiet', '--force', '--done'], { cwd: dir, input: Buffer.concat([...chunks, Buffer.from('done\n')]) });
+    await run(dir, ['fast-import', '--quiet', '--force', '--done'], { input: Buffer.concat([...chunks, Buffer.from('done\n')]) });
   } catch (error) {
+    if (error instanceof HavenPlusError) throw error;
     throw new HavenPlusError(`git fast-import failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
   }
-  const sha = (await git(dir, ['rev-parse', RENDER_REF])).trim();
-  // The same render as last time: the branch already has it (merging it again changes nothing).
-  if (opts.parent && (await treeOf(dir, sha)) === (await treeOf(dir, opts.parent))) return { sha: opts.parent, parent: opts.parent };
-  return { sha, parent: opts.parent };
+  const tree = (await git(dir, ['rev-parse', `${RENDER_REF}^{tree}`])).trim();
+  if (opts.base && opts.base.tree === tree && opts.base.commit) return { sha: opts.base.commit, tree, unchanged: true };
+  const message = `${opts.message}\n${RENDER_TREE_TRAILER}: ${tree}\n`;
+  const parents = opts.base?.commit ? ['-p', opts.base.commit] : [];
+  const sha = (await git(dir, ['commit-tree', tree, ...parents, '-F', '-'], { input: message, env: identityEnv(who) })).trim();
+  await git(dir, ['update-ref', RENDER_REF, sha]);
+  if (opts.keep) await keepRender(dir, sha);
+  return { sha, tree, unchanged: opts.base?.tree === tree };
+}
+
+/** Adds a render to the ones this clone keeps (RENDERS_REF: a chain of commits whose second parent is a render). */
+async function keepRender(dir: string, render: string): Promise<void> {
+  const previous = (await objectExists(dir, RENDERS_REF)) ? [(await git(dir, ['rev-parse', RENDERS_REF])).trim()] : [];
+  // A keeper commit (first parent: the previous keeper, second: the render) so every render stays reachable whatever its own parents are.
+  const keeper = (await git(dir, ['commit-tree', EMPTY_TREE, ...previous.flatMap((p) => ['-p', p]), '-p', render, '-m', 'haven-plus: renders of this clone'], { env: identityEnv(FALLBACK_AUTHOR) })).trim();
+  await git(dir, ['update-ref', RENDERS_REF, keeper]);
 }
 
 export interface MergeResult {
   /** The branch moved: to the render itself (fast-forward) or to a merge commit. */
   committed: boolean;
   sha?: string;
+  /** The branch the commit is on. */
+  branch: string;
   author: string;
   usedFallbackAuthor: boolean;
   /** Paths where hand edits and the generator's changes overlap; the tree has conflict markers. */
@@ -167,62 +339,94 @@ export interface MergeResult {
 }
 
 /**
- * Brings a render into the branch. An unborn branch simply starts at it; otherwise git merges it
- * (fast-forward when nobody committed since the last render). `theirs` resolves overlapping hunks
- * in the generator's favour (--force). On conflicts nothing is committed and git is left in its
- * usual merge state: `git merge --abort` goes back, `git commit` concludes.
+ * Brings a render into the branch. An unborn branch starts at it (the files are in the work tree
+ * already); a branch still at the base fast-forwards; otherwise the merge is computed apart (a
+ * scratch index and work tree inside the git directory), committed, and the branch fast-forwarded
+ * to it in one git command, so an interruption leaves the old state or the new. On overlaps
+ * nothing is committed and git is left in its usual merge state (MERGE_HEAD): `git merge --abort`
+ * goes back, `git commit` concludes. `theirs` resolves overlapping hunks in the generator's favour.
  */
-export async function mergeRender(dir: string, render: RenderCommit, opts: { branch: string; message: string; author?: string; theirs?: boolean }): Promise<MergeResult> {
+export async function mergeRender(
+  dir: string,
+  render: RenderCommit,
+  opts: { base?: RenderBase; branch: string; message: string; author?: string; theirs?: boolean },
+): Promise<MergeResult> {
   const who = await identity(dir, opts.author);
-  const author = `${who.name} <${who.email}>`;
-  const env = { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
+  const result = { author: `${who.name} <${who.email}>`, usedFallbackAuthor: who.fallback, conflicts: [] as string[] };
   try {
     if (!(await hasHead(dir))) {
-      // The files are already in the work tree (written by the generator): point the branch at the render, index to match.
+      // Index first, then the branch: stopped in between, the branch is still unborn and a re-run starts over.
+      await git(dir, ['read-tree', render.sha]);
       await git(dir, ['symbolic-ref', 'HEAD', `refs/heads/${opts.branch}`]);
       await git(dir, ['update-ref', `refs/heads/${opts.branch}`, render.sha]);
-      await git(dir, ['reset', '--quiet']);
-      return { committed: true, sha: await shortHead(dir), author, usedFallbackAuthor: who.fallback, conflicts: [] };
+      return { ...result, committed: true, sha: await shortHead(dir), branch: opts.branch };
     }
-    // The same render as last time: the branch has it already.
-    if (render.sha === render.parent) return { committed: false, author, usedFallbackAuthor: who.fallback, conflicts: [] };
-    const before = (await git(dir, ['rev-parse', 'HEAD'])).trim();
-    const args = ['-c', 'core.autocrlf=false', 'merge', '--quiet', '--no-edit', '--no-verify', '-m', opts.message];
-    if (!render.parent) args.push('--allow-unrelated-histories');
-    if (opts.theirs) args.push('-X', 'theirs');
-    // Merged by its ref, so the conflict markers name the generator's side: >>>>>>> refs/haven-plus/render.
-    const r = await execa('git', [...args, RENDER_REF], { cwd: dir, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, reject: false, stdin: 'ignore' });
-    if (r.exitCode !== 0) {
-      const conflicts = (await git(dir, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
-      if (conflicts.length === 0) throw new HavenPlusError(`git merge failed: ${(r.stderr || r.stdout).trim()}`);
-      return { committed: false, author, usedFallbackAuthor: who.fallback, conflicts };
+    const branch = (await branchState(dir)).branch!;
+    if (render.unchanged) return { ...result, committed: false, branch };
+    const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+    let target = render.sha;
+    if (head !== opts.base?.commit) {
+      const merged = await mergeApart(dir, opts.base?.tree ?? EMPTY_TREE, render, opts.theirs === true);
+      if (merged.conflicts.length > 0) {
+        await enterMergeState(dir, opts.base?.tree ?? EMPTY_TREE, render, opts.message, opts.theirs === true);
+        return { ...result, committed: false, branch, conflicts: merged.conflicts };
+      }
+      target = (await git(dir, ['commit-tree', merged.tree!, '-p', head, '-p', render.sha, '-F', '-'], { input: `${opts.message}\n`, env: identityEnv(who) })).trim();
     }
-    const after = (await git(dir, ['rev-parse', 'HEAD'])).trim();
-    return { committed: after !== before, sha: await shortHead(dir), author, usedFallbackAuthor: who.fallback, conflicts: [] };
+    await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', target]);
+    return { ...result, committed: true, sha: await shortHead(dir), branch };
   } finally {
-    await execa('git', ['update-ref', '-d', RENDER_REF], { cwd: dir, reject: false, stdin: 'ignore' });
+    await run(dir, ['update-ref', '-d', RENDER_REF], {}, false);
   }
 }
 
 /** What merging a render would do, without touching the work tree, the index or the branch. */
-export async function previewMerge(dir: string, render: RenderCommit): Promise<{ changed: string[]; conflicts: string[] }> {
+export async function previewMerge(dir: string, render: RenderCommit, base: RenderBase | undefined): Promise<{ changed: string[]; conflicts: string[] }> {
   try {
-    const args = ['merge-tree', '--write-tree', '-z', '--name-only'];
-    if (!render.parent) args.push('--allow-unrelated-histories');
-    const r = await execa('git', [...args, 'HEAD', render.sha], { cwd: dir, reject: false, stdin: 'ignore' });
-    if (r.exitCode !== 0 && r.exitCode !== 1) throw new HavenPlusError(`git merge-tree failed: ${r.stderr.trim()}`);
-    // Output: the result tree, then (on conflicts) the conflicted paths, then an empty field and messages.
-    const [tree, ...rest] = r.stdout.split('\0');
-    const conflicts = r.exitCode === 1 ? [...new Set(rest.slice(0, Math.max(0, rest.indexOf(''))))] : [];
-    const changed = (await git(dir, ['diff', '--name-only', '-z', 'HEAD', tree])).split('\0').filter(Boolean);
-    return { changed, conflicts };
+    if (render.unchanged) return { changed: [], conflicts: [] };
+    const merged = await mergeApart(dir, base?.tree ?? EMPTY_TREE, render, false);
+    return { changed: merged.changed, conflicts: merged.conflicts };
   } finally {
-    await execa('git', ['update-ref', '-d', RENDER_REF], { cwd: dir, reject: false, stdin: 'ignore' });
+    await run(dir, ['update-ref', '-d', RENDER_REF], {}, false);
   }
 }
 
-async function treeOf(dir: string, commit: string): Promise<string> {
-  return (await git(dir, ['rev-parse', `${commit}^{tree}`])).trim();
+/**
+ * The three-way merge of HEAD and the render against the base tree, in a scratch index and work
+ * tree inside the git directory (`git merge-recursive` takes any tree as the base, on every git
+ * version this tool supports). The user's work tree, index and branch are untouched.
+ */
+async function mergeApart(dir: string, baseTree: string, render: RenderCommit, theirs: boolean): Promise<{ tree?: string; changed: string[]; conflicts: string[] }> {
+  const scratch = join(gitDirOf(dir)!, 'haven-plus', `merge-${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(join(scratch, 'work'), { recursive: true });
+  const env = { GIT_INDEX_FILE: join(scratch, 'index'), GIT_WORK_TREE: join(scratch, 'work') };
+  try {
+    await ensureEmptyTree(dir);
+    await git(dir, ['read-tree', 'HEAD'], { env });
+    const r = await run(dir, ['merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', RENDER_REF], { env }, false);
+    if (r.exitCode !== 0 && r.exitCode !== 1) throw new HavenPlusError(`git merge-recursive failed: ${String(r.stderr || r.stdout).trim()}`);
+    const changed = (await git(dir, ['diff', '--cached', '--name-only', '-z', 'HEAD'], { env })).split('\0').filter(Boolean);
+    const conflicts = [...new Set((await git(dir, ['ls-files', '--unmerged', '-z'], { env })).split('\0').filter(Boolean).map((l) => l.split('\t')[1]))].sort();
+    if (conflicts.length > 0) return { changed, conflicts };
+    return { tree: (await git(dir, ['write-tree'], { env })).trim(), changed, conflicts };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Leaves the repository as `git merge` does on conflicts: MERGE_HEAD and the message first, then the merge in the work tree. */
+async function enterMergeState(dir: string, baseTree: string, render: RenderCommit, message: string, theirs: boolean): Promise<void> {
+  const gitDir = gitDirOf(dir)!;
+  writeFileSync(join(gitDir, 'MERGE_HEAD'), `${render.sha}\n`);
+  writeFileSync(join(gitDir, 'MERGE_MSG'), `${message}\n`);
+  writeFileSync(join(gitDir, 'MERGE_MODE'), 'no-ff');
+  await run(dir, ['-c', 'core.autocrlf=false', 'merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', RENDER_REF], {}, false);
+}
+
+/** The empty tree as an object (a base for merges without a previous render). */
+async function ensureEmptyTree(dir: string): Promise<void> {
+  if (!(await objectExists(dir, EMPTY_TREE))) await git(dir, ['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' });
 }
 
 async function shortHead(dir: string): Promise<string> {

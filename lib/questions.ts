@@ -767,5 +767,11 @@ export const RUN_OPTIONS: RunOption[] = [
   { name: 'yes', type: 'boolean', description: 'accept defaults for everything not given; never prompt' },
   { name: 'force', type: 'boolean', description: 'write into a non-empty directory and overwrite changed files' },
   { name: 'dry-run', type: 'boolean', description: 'show what would be written, write nothing, make no commit' },
+  {
+    name: 'push-timeout',
+    type: 'string',
+    description: 'with --push: stop waiting for the remote after this many seconds (default 120); the commit stays, exit code 6',
+    valueName: '<seconds>',
+  },
   { name: 'skip-install', type: 'boolean', description: 'accepted for Yeoman compatibility (nothing is installed)' },
 ];

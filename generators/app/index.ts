@@ -4,11 +4,11 @@
  * memory, write through mem-fs (so --force, --dry-run and conflicts behave as in any Yeoman
  * generator), then commit.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
 import { checkAnswer, normaliseRaw, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
-import { AnswersError, HavenPlusError } from '../../lib/errors.js';
+import { AnswersError, HavenPlusError, InterruptedError, machineError } from '../../lib/errors.js';
 import {
   checkTargetDirectory,
   commitMessage,
@@ -25,18 +25,22 @@ import {
   type PreparedRun,
 } from '../../lib/generate.js';
 import {
+  branchState,
+  checkGit,
   commitRender,
   configureRemote,
   enclosingRepository,
   findRenderBase,
   hasHead,
-  initRepository,
   isRepositoryRoot,
-  mergeRender,
   previewMerge,
   push,
   uncommittedChanges,
+  type RenderBase,
 } from '../../lib/git.js';
+import { acquireLock, PLAIN_LOCK_FILE, type Lock } from '../../lib/lock.js';
+import { applyWrites, commitRun, planWrites } from '../../lib/apply.js';
+import { PLAIN_SCRATCH, readSafely, removeLeftovers } from '../../lib/write.js';
 import { GENERATOR_NAME } from '../../lib/package-info.js';
 import { buildPlan, type Plan } from '../../lib/plan.js';
 import { complianceSummary } from '../../lib/render/compliance.js';
@@ -48,6 +52,9 @@ import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/spec
 import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secrets/values.js';
 
 type Options = Record<string, unknown>;
+
+/** How long a run waits for another run in the same repository before it gives up (exit 5). */
+const LOCK_WAIT_MS = 10 * 60 * 1000;
 
 export default class AppGenerator extends Generator {
   protected target = '';
@@ -61,8 +68,14 @@ export default class AppGenerator extends Generator {
   private storedAnswers: Record<string, unknown> | undefined;
   /** Whether the new render reaches the work tree by a git merge (a repository with history) rather than by writing. */
   private merging = false;
-  /** The last render the branch contains. */
-  private renderBase: string | undefined;
+  /** The last render the branch contains (verified). */
+  private renderBase: RenderBase | undefined;
+  /** This run's hold on the repository (one run at a time). */
+  private lock: Lock | undefined;
+  /** The signal that asked the run to stop, honoured at the next safe point. */
+  private interrupted: NodeJS.Signals | undefined;
+  /** Files written so far (for the message when the run is stopped). */
+  private written = 0;
   private stopped = false;
   /** A key pair made by --age-generate: written to the SOPS key file in the writing phase. */
   private ageKey: AgeKeyPair | undefined;
@@ -128,10 +141,85 @@ export default class AppGenerator extends Generator {
     return Boolean(this._opt('dry-run') ?? this._opt('dryRun') ?? this._envOptions.dryRun);
   }
 
-  /** A repository file as it is on disk (undefined when absent). */
+  /** A repository file as it is on disk (undefined when absent); never read through a link that leaves the repository. */
   private _onDisk(path: string): string | undefined {
-    const file = resolve(this.target, path);
-    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    return readSafely(this.target, path);
+  }
+
+  /** Stops the run here if a signal asked for it (a safe point: nothing is half-done). */
+  private _checkpoint(): void {
+    const stop = this._stopReason();
+    if (stop) throw stop;
+  }
+
+  private _stopReason(writing = 0): InterruptedError | undefined {
+    if (!this.interrupted) return undefined;
+    const written = this.written + writing;
+    const what = written > 0 ? `${written} file(s) were written, each complete; nothing was committed` : 'nothing was written or committed';
+    return new InterruptedError(this.interrupted, `${what}. Run the same command again to finish.`);
+  }
+
+  /** SIGINT/SIGTERM/SIGHUP: stop at the next safe point; a second signal stops at once (the next run cleans up). */
+  private _trapSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => {
+        if (this.interrupted) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+        this.interrupted = signal;
+        process.stderr.write(`\nhaven-plus: ${signal}: stopping at the next safe point (again to stop at once)…\n`);
+      });
+    }
+  }
+
+  /** The target's checks that need no answers: a directory (or creatable), writable. */
+  private _checkTargetPath(): void {
+    if (existsSync(this.target) && !statSync(this.target).isDirectory()) {
+      throw new HavenPlusError(`directory: ${this.target} is a file, not a directory; choose a directory (new or empty) for the repository`, 2);
+    }
+    let probe = this.target;
+    while (!existsSync(probe)) probe = dirname(probe);
+    if (!statSync(probe).isDirectory()) {
+      throw new HavenPlusError(`directory: ${probe} is a file, so ${this.target} cannot be created inside it; choose another directory`, 2);
+    }
+    if (this._dryRun) return;
+    try {
+      accessSync(probe, constants.W_OK);
+    } catch (error) {
+      throw machineError(error, `directory: ${this.target} cannot be written`);
+    }
+  }
+
+  /** One run at a time: waits for another run in the same repository, then reads it as that run left it. */
+  private async _lock(): Promise<void> {
+    if (this._dryRun && !existsSync(join(this.target, '.git'))) return;
+    // The outermost directory this run creates (the target's parents may not exist either).
+    let created: string | undefined;
+    for (let probe = this.target; !existsSync(probe); probe = dirname(probe)) created = probe;
+    try {
+      mkdirSync(this.target, { recursive: true });
+    } catch (error) {
+      throw machineError(error, `directory: ${this.target} cannot be created`);
+    }
+    // A run that stops before writing anything leaves no directory it created behind.
+    if (created) {
+      const outermost = created;
+      process.on('exit', () => {
+        this.lock?.release();
+        const left = existsSync(this.target) ? readdirSync(this.target).filter((e) => e !== PLAIN_LOCK_FILE && e !== PLAIN_SCRATCH) : ['?'];
+        if (left.length > 0) return;
+        rmSync(this.target, { recursive: true, force: true });
+        // Up to the outermost directory this run made, each only if empty (rmdir refuses otherwise).
+        for (let dir = dirname(this.target); this.target !== outermost && dir.startsWith(outermost); dir = dirname(dir)) {
+          try {
+            rmdirSync(dir);
+          } catch {
+            break;
+          }
+        }
+      });
+    }
+    const command = `haven-plus ${this.options.namespace?.split(':')[1] ?? 'app'}`.replace(/ app$/, '');
+    this.lock = await acquireLock(this.target, { waitMs: LOCK_WAIT_MS, log: (l) => this.log(l), command });
+    removeLeftovers(this.target);
   }
 
   protected get _interactive(): boolean {
@@ -143,6 +231,9 @@ export default class AppGenerator extends Generator {
     const directory = this._dayTwo ? undefined : this._opt<string>('directory');
     this.target = directory ? resolve(this.env.cwd ?? process.cwd(), directory) : this.destinationRoot();
     if (this._dayTwo) this.target = findRepositoryRoot(this.target) ?? this.target;
+    this._checkTargetPath();
+    this._trapSignals();
+    await this._lock();
     const stored = readStoredConfig(this.target);
     if (this._dayTwo && !stored?.answers) {
       throw new HavenPlusError(
@@ -166,6 +257,7 @@ export default class AppGenerator extends Generator {
     this._amend(raw, this.ctx);
     this.raw = raw;
     this.storedAnswers = stored?.answers;
+    if (raw.git !== false) await checkGit();
     if (raw.git !== false && !(await isRepositoryRoot(this.target))) {
       const outer = await enclosingRepository(this.target);
       if (outer) {
@@ -176,7 +268,27 @@ export default class AppGenerator extends Generator {
         );
       }
     }
-    if (raw.git !== false && !this._dryRun && (await isRepositoryRoot(this.target))) {
+    const born = raw.git !== false && (await hasHead(this.target));
+    // An unborn branch is a first run (perhaps one that was stopped): the files are compared with the render, not committed.
+    if (raw.git !== false && !born) this.initialRun = true;
+    if (born) {
+      const state = await branchState(this.target);
+      if (state.detachedAt) {
+        throw new HavenPlusError(
+          `directory: ${this.target} has a detached HEAD (at ${state.detachedAt}); a commit there would belong to no branch.\n` +
+            `  Switch to the branch the clusters follow (git switch ${raw.branch ?? 'main'}), or to a branch of your own for a merge request, and run again.`,
+          2,
+        );
+      }
+      if (state.merging) {
+        throw new HavenPlusError(
+          `directory: ${this.target} is in the middle of a merge (an earlier run stopped on overlapping edits, or a merge of yours).\n` +
+            '  Finish it (resolve, git add, git commit) or undo it (git merge --abort), then run again.',
+          2,
+        );
+      }
+    }
+    if (born && !this._dryRun) {
       const changes = await uncommittedChanges(this.target);
       if (changes.length > 0) {
         throw new HavenPlusError(
@@ -189,7 +301,8 @@ export default class AppGenerator extends Generator {
       }
     }
     // A repository with history takes the new render by a git merge; otherwise the files are written here.
-    this.merging = raw.git !== false && (await hasHead(this.target));
+    this.merging = born;
+    this._checkpoint();
   }
 
   async prompting(): Promise<void> {
@@ -341,11 +454,13 @@ export default class AppGenerator extends Generator {
     if (warnings.length > 10) this.log(`  ! … and ${warnings.length - 10} more warnings (haven-plus validate lists them all)`);
     this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
     if (this.merging) this.renderBase = await findRenderBase(this.target);
+    this._checkpoint();
     this.stopped = !(await this._beforeWriting());
   }
 
-  writing(): void {
+  async writing(): Promise<void> {
     if (this.stopped) return;
+    this._checkpoint();
     this.destinationRoot(this.target);
     if (this.ageKey && !this._dryRun) {
       // First, so a key file that cannot be written stops the run before anything else is.
@@ -363,22 +478,10 @@ export default class AppGenerator extends Generator {
       return;
     }
     const { files } = this.prepared;
-    // Without history (--no-git), the stored answers rendered by this version are the base.
+    // Without history (--no-git, or a first run that was stopped), the stored answers rendered by this version are the base.
     const base = this.storedAnswers ? renderStored(this.storedAnswers, this.ctx, (p) => this._onDisk(p)) : undefined;
-    const onDisk = (p: string) => {
-      const file = this.destinationPath(p);
-      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-    };
-    // A file that differs from the new render was either left as the generator wrote it (it equals
-    // the base render: safe to update) or edited by hand (protect it).
-    const updates: string[] = [];
-    const edited: string[] = [];
-    for (const p of files.paths()) {
-      const current = onDisk(p);
-      if (current === undefined || current === files.get(p)) continue;
-      (base?.files.get(p) === current ? updates : edited).push(p);
-    }
-    const stale = (base?.files.paths() ?? []).filter((p) => !files.has(p) && onDisk(p) === base!.files.get(p));
+    const plan = planWrites(this.target, files, base?.files);
+    const { edited } = plan;
     if (edited.length > 0 && !this._interactive && !this._force && !this._dryRun) {
       throw new HavenPlusError(
         `these files were edited by hand and the generator would overwrite them, and there is no terminal to ask:\n` +
@@ -387,16 +490,55 @@ export default class AppGenerator extends Generator {
         2,
       );
     }
-    for (const [path, content] of files.entries()) this.fs.write(this.destinationPath(path), content);
-    for (const p of updates) markForce(this.fs, this.destinationPath(p));
-    for (const p of stale) this.fs.delete(this.destinationPath(p));
-    this.log(`Writing ${files.size} files to ${this.target}${stale.length ? ` (removing ${stale.length} the platform no longer needs)` : ''}`);
+    const overwrite = this._force ? edited : this._dryRun ? [] : await this._askOverwrite(edited);
+    const kept = edited.filter((p) => !overwrite.includes(p));
+    plan.writes.push(...overwrite.map((p): [string, string] => [p, files.get(p)!]));
+    if (this._dryRun) {
+      this.log(`Would write ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` and remove ${plan.removes.length}` : ''}${edited.length ? `; ${edited.length} edited by hand would be asked about` : ''}.`);
+      return;
+    }
+    this.log(`Writing ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` (removing ${plan.removes.length} the platform no longer needs)` : ''}`);
+    this.written += applyWrites(this.target, plan, {
+      firstRun: !this.storedAnswers,
+      stop: (writing) => this._stopReason(writing),
+      progress: (done, total) => this.log(`  … ${done} of ${total}`),
+    });
+    if (kept.length > 0) this.log(`Kept as you edited them: ${kept.join(', ')}`);
+  }
+
+  /** With a terminal: which of the files edited by hand to overwrite (the rest are kept). */
+  private async _askOverwrite(edited: string[]): Promise<string[]> {
+    const overwrite: string[] = [];
+    let all: 'overwrite' | 'keep' | undefined;
+    for (const p of edited) {
+      if (all) {
+        if (all === 'overwrite') overwrite.push(p);
+        continue;
+      }
+      const answer = (await this.prompt([
+        {
+          type: 'select',
+          name: 'choice',
+          message: `${p} was edited by hand and the generator changes it. Overwrite it?`,
+          choices: [
+            { value: 'keep', name: 'no: keep my edit' },
+            { value: 'overwrite', name: "yes: take the generator's version" },
+            { value: 'keep-all', name: 'keep this and every other edited file' },
+            { value: 'overwrite-all', name: 'overwrite this and every other edited file' },
+          ],
+          default: 'keep',
+        } as never,
+      ])) as { choice: string };
+      if (answer.choice.endsWith('-all')) all = answer.choice === 'overwrite-all' ? 'overwrite' : 'keep';
+      if (answer.choice.startsWith('overwrite')) overwrite.push(p);
+    }
+    return overwrite;
   }
 
   /** --dry-run on a repository with history: what the merge would change, and where it would stop. */
   private async _preview(message: string): Promise<void> {
-    const render = await commitRender(this.target, this.prepared.files.entries(), { parent: this.renderBase, message: renderMessage(message), author: this.answers.gitAuthor });
-    const { changed, conflicts } = await previewMerge(this.target, render);
+    const render = await commitRender(this.target, this.prepared.files.entries(), { base: this.renderBase, message: renderMessage(message), author: this.answers.gitAuthor, keep: false });
+    const { changed, conflicts } = await previewMerge(this.target, render, this.renderBase);
     if (changed.length === 0) this.log('The render changes nothing in this repository.');
     else this.log(`Would change ${changed.length} file(s):\n${changed.map((p) => `    ${p}${conflicts.includes(p) ? '   (conflicts with your edits)' : ''}`).join('\n')}`);
     if (conflicts.length > 0) this.log(`  ${conflicts.length} file(s) would conflict: the run would stop there and commit nothing.`);
@@ -414,11 +556,12 @@ export default class AppGenerator extends Generator {
     if (!this.answers.git) {
       this.log('Not committing (--no-git).');
     } else {
+      this._checkpoint();
       const author = this.answers.gitAuthor;
       const left = this.merging ? [] : await untrackedBefore(this.target, this.prepared.files);
-      await initRepository(this.target, this.answers.branch);
-      const render = await commitRender(this.target, this.prepared.files.entries(), { parent: this.renderBase, message: renderMessage(message), author });
-      const result = await mergeRender(this.target, render, { branch: this.answers.branch, message, author, theirs: this._force });
+      if (this.renderBase?.note) this.log(`Note: ${this.renderBase.note}.`);
+      const result = await commitRun(this.target, this.prepared.files, { base: this.renderBase, branch: this.answers.branch, renderMessage: renderMessage(message), message, author, theirs: this._force });
+      if (this.interrupted) this.log(`(${this.interrupted} came while committing: the commit was completed first, so the repository is in its new state.)`);
       if (result.conflicts.length > 0) {
         throw new HavenPlusError(
           `your edits and the generator's changes overlap in ${result.conflicts.length} file(s); nothing was committed:\n` +
@@ -429,23 +572,38 @@ export default class AppGenerator extends Generator {
         );
       }
       if (result.committed) {
-        this.log(`Committed ${result.sha} on ${this.answers.branch} as ${result.author}.`);
+        this.log(`Committed ${result.sha} on ${result.branch} as ${result.author}.`);
         if (result.usedFallbackAuthor) this.log('  (git has no user.name/user.email here: used a neutral author; pass --git-author "Name <email>" to choose one)');
       } else {
         this.log('Nothing changed: no commit made.');
       }
+      if (result.branch !== this.answers.branch) this.log(`  The clusters follow ${this.answers.branch}: merge ${result.branch} into it (a merge request) to roll this out.`);
       if (left.length > 0) this.log(`  Left untracked: ${left.length} file(s) that were in the directory before (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}); haven-plus commits only its own files.`);
-      if (this.answers.gitRemote) await configureRemote(this.target, this.answers.gitRemote);
+      const remoteNote = this.answers.gitRemote ? await configureRemote(this.target, this.answers.gitRemote) : undefined;
+      if (remoteNote) this.log(`  Note: ${remoteNote}.`);
       if (this.answers.push) {
-        await push(this.target, this.answers.branch);
-        this.log(`Pushed ${this.answers.branch} to ${this.answers.gitRemote}.`);
+        const stop = this._stopReason();
+        if (stop) throw new InterruptedError(stop.signal, `committed ${result.sha ?? 'nothing new'} on ${result.branch}, not pushed: push it with git push --set-upstream origin ${result.branch}`);
+        this.log(`Pushing ${result.branch} to ${this.answers.gitRemote}…`);
+        await push(this.target, result.branch, this._pushTimeout());
+        this.log(`Pushed ${result.branch} to ${this.answers.gitRemote}.`);
       }
     }
+    this.lock?.release();
     this.log('');
     for (const line of complianceSummary(plan)) this.log(line);
     this.log('');
     const readmes = plan.clusters.length <= 5 ? plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ') : `clusters/<cluster>/README.md (${plan.clusters.length} clusters)`;
     this.log(`Next: bootstrap each cluster as its README says: ${readmes}`);
+  }
+
+  /** --push-timeout in seconds (default 120), checked like an answer. */
+  private _pushTimeout(): number {
+    const given = this._opt<string>('push-timeout');
+    if (given === undefined) return 120;
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new AnswersError([{ answer: 'push-timeout', problem: `${JSON.stringify(String(given))} is not a whole number of seconds`, allowed: '1 to 86400' }]);
+    return n;
   }
 }
 
@@ -456,6 +614,7 @@ async function untrackedBefore(dir: string, files: { has(path: string): boolean 
   const walk = (rel: string) => {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const path = rel ? `${rel}/${e.name}` : e.name;
+      if (path === PLAIN_LOCK_FILE || path === PLAIN_SCRATCH) continue;
       if (e.isDirectory()) walk(path);
       else if (!files.has(path)) found.push(path);
     }
@@ -502,7 +661,4 @@ function secretSummary(plan: Plan, outcome: SecretOutcome): string[] {
   return lines;
 }
 
-/** Tells Yeoman's conflicter that this write is the generator's own update, not a conflict to ask about. */
-function markForce(fs: { store: { get(path: string): unknown } }, path: string): void {
-  (fs.store.get(path) as { conflicter?: string }).conflicter = 'force';
-}
+

@@ -1,0 +1,210 @@
+/**
+ * The render base and the merge (lib/git.ts) on real repositories, with small file sets: rewritten
+ * render commits (rebase, amend, cherry-pick) never become the base, overlaps stop in git's merge
+ * state, and git's children (hooks) never see the run's secret values. The same through the bin,
+ * as a team works, is in test/e2e/never-lose-work.test.ts.
+ */
+import { execa } from 'execa';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitRun } from '../../lib/apply.js';
+import { FileSet } from '../../lib/fileset.js';
+import { findRenderBase } from '../../lib/git.js';
+import { applyWrites, planWrites } from '../../lib/apply.js';
+import { tempDir } from '../helpers.js';
+
+const ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Gen', GIT_AUTHOR_EMAIL: 'gen@example.nl' };
+for (const [k, v] of Object.entries(ENV)) process.env[k] = v;
+
+async function git(dir: string, args: string[]): Promise<string> {
+  const { stdout } = await execa('git', ['-c', 'user.name=Op', '-c', 'user.email=op@example.nl', ...args], { cwd: dir, stdin: 'ignore' });
+  return stdout;
+}
+
+/** A render: a config file with `instances`, a list of databases, and a README. */
+function rendered(databases: string[], instances = 3, extra: Record<string, string> = {}): FileSet {
+  const files = new FileSet();
+  files.add('cluster.yaml', `kind: Cluster\nspec:\n  instances: ${instances}\n  storage: 10Gi\n  monitoring: true\n`);
+  files.add('databases.yaml', `${databases.map((d) => `- name: ${d}\n`).join('')}`);
+  files.add('README.md', `# platform\n\nDatabases: ${databases.join(', ')}\n`);
+  for (const [p, c] of Object.entries(extra)) files.add(p, c);
+  return files;
+}
+
+/** One run, as the generator does it: find the base, write on a first run, commit or merge. */
+async function runOnce(dir: string, files: FileSet, opts: { theirs?: boolean } = {}) {
+  const base = await findRenderBase(dir);
+  if (!existsSync(join(dir, '.git')) || !base) {
+    if (!existsSync(join(dir, '.git'))) applyWrites(dir, planWrites(dir, files, undefined), { firstRun: true });
+  }
+  const result = await commitRun(dir, files, { base, branch: 'main', renderMessage: 'chore: render\n\nHaven-plus-render: 0.1.0', message: 'chore: render', theirs: opts.theirs });
+  return { base, result };
+}
+
+function edit(dir: string, path: string, from: string, to: string): void {
+  const text = readFileSync(join(dir, path), 'utf8');
+  expect(text).toContain(from);
+  writeFileSync(join(dir, path), text.replace(from, to));
+}
+
+const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8');
+
+describe('the render base: only a tree the generator rendered', () => {
+  it('first run, then an edit and a new render: the edit is kept, the change taken, HEAD a merge of the render', async () => {
+    const dir = tempDir('git-render-');
+    await runOnce(dir, rendered(['app']));
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const { result } = await runOnce(dir, rendered(['app', 'orders']));
+    expect(result.committed).toBe(true);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
+    expect(read(dir, 'databases.yaml')).toBe('- name: app\n- name: orders\n');
+    expect((await git(dir, ['log', '-1', '--format=%P'])).split(' ')).toHaveLength(2);
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('after git pull --rebase folded a teammate\'s edit into a render commit, the next run keeps the edit (the rendered tree is the base)', async () => {
+    const dir = tempDir('git-rebase-');
+    await runOnce(dir, rendered(['app']));
+    // The teammate's edit, pushed meanwhile: a branch from the first render.
+    await git(dir, ['switch', '-q', '-c', 'upstream']);
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    await git(dir, ['switch', '-q', 'main']);
+    await runOnce(dir, rendered(['app', 'orders']));
+    // git pull --rebase: the render commit is replayed onto the edit, so it now carries the edit too.
+    await git(dir, ['rebase', '-q', 'upstream']);
+    const rewritten = await git(dir, ['log', '-1', '--format=%B']);
+    expect(rewritten).toContain('Haven-plus-render-tree:');
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
+
+    const { base, result } = await runOnce(dir, rendered(['app', 'orders', 'media']));
+    expect(base?.note).toContain('was rewritten');
+    expect(result.conflicts).toEqual([]);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
+    expect(read(dir, 'databases.yaml')).toBe('- name: app\n- name: orders\n- name: media\n');
+  });
+
+  it('after commit --amend put an edit into the first render, the next run keeps it', async () => {
+    const dir = tempDir('git-amend-');
+    await runOnce(dir, rendered(['app']));
+    edit(dir, 'cluster.yaml', 'storage: 10Gi', 'storage: 50Gi');
+    await git(dir, ['commit', '-q', '-a', '--amend', '--no-edit']);
+    const { result } = await runOnce(dir, rendered(['app', 'orders']));
+    expect(result.conflicts).toEqual([]);
+    expect(read(dir, 'cluster.yaml')).toContain('storage: 50Gi');
+    expect(read(dir, 'README.md')).toContain('Databases: app, orders');
+  });
+
+  it('in a clone that never had the rendered tree, a rewritten render is not the base: an older render is, and the edit is kept', async () => {
+    const origin = tempDir('git-origin-');
+    await runOnce(origin, rendered(['app']));
+    await git(origin, ['switch', '-q', '-c', 'upstream']);
+    edit(origin, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(origin, ['commit', '-qam', 'fix: more instances']);
+    await git(origin, ['switch', '-q', 'main']);
+    await runOnce(origin, rendered(['app', 'orders']));
+    await git(origin, ['rebase', '-q', 'upstream']);
+    // Another clone: only the branch (no refs/haven-plus, no reflog, no unreachable objects).
+    const clone = join(tempDir('git-clone-'), 'c');
+    await execa('git', ['clone', '-q', '--no-local', '--branch', 'main', origin, clone]);
+    expect(await git(clone, ['for-each-ref', 'refs/haven-plus'])).toBe('');
+
+    const { base, result } = await runOnce(clone, rendered(['app', 'orders', 'media']));
+    expect(base?.note).toContain('measured from the older render');
+    // Safe, not silent: the edit stays; where the older base makes both sides look changed, git reports an overlap.
+    expect(read(clone, 'cluster.yaml')).toContain('instances: 7');
+    expect(result.committed).toBe(false);
+    expect(result.conflicts).toEqual(['README.md', 'databases.yaml']);
+    expect(read(clone, 'databases.yaml')).toMatch(/<<<<<<< HEAD\n[^]*=======\n[^]*- name: media\n>>>>>>> refs\/haven-plus\/render\n/);
+  });
+
+  it('a render commit cherry-picked onto a branch with an edit is not taken for a render', async () => {
+    const dir = tempDir('git-pick-');
+    await runOnce(dir, rendered(['app']));
+    await git(dir, ['switch', '-q', '-c', 'side']);
+    await runOnce(dir, rendered(['app', 'orders']));
+    const render = (await git(dir, ['log', '-1', '--format=%H', '--grep=^Haven-plus-render:'])).trim();
+    await git(dir, ['switch', '-q', 'main']);
+    edit(dir, 'README.md', '# platform', '# our platform');
+    await git(dir, ['commit', '-qam', 'docs: our name']);
+    await git(dir, ['cherry-pick', render]);
+    const { base } = await runOnce(dir, rendered(['app', 'orders', 'media']));
+    expect(base?.commit).not.toBe((await git(dir, ['rev-parse', 'HEAD'])).trim());
+    expect(read(dir, 'README.md')).toContain('# our platform');
+    expect(read(dir, 'README.md')).toContain('Databases: app, orders, media');
+  });
+});
+
+describe('the merge', () => {
+  it('stops on overlapping edits in git\'s merge state: nothing committed, markers name both sides, --abort goes back, commit concludes', async () => {
+    const dir = tempDir('git-conflict-');
+    await runOnce(dir, rendered(['app']));
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+    const { result } = await runOnce(dir, rendered(['app'], 5));
+    expect(result.committed).toBe(false);
+    expect(result.conflicts).toEqual(['cluster.yaml']);
+    expect((await git(dir, ['rev-parse', 'HEAD'])).trim()).toBe(head);
+    const marked = read(dir, 'cluster.yaml');
+    expect(marked).toMatch(/<<<<<<< HEAD\n {2}instances: 7\n=======\n {2}instances: 5\n>>>>>>> refs\/haven-plus\/render/);
+    expect(await git(dir, ['status', '--porcelain'])).toContain('UU cluster.yaml');
+    await git(dir, ['merge', '--abort']);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+
+    await runOnce(dir, rendered(['app'], 5));
+    writeFileSync(join(dir, 'cluster.yaml'), read(dir, 'cluster.yaml').replace(/<<<<<<< HEAD\n.*\n=======\n.*\n>>>>>>> .*\n/, '  instances: 6\n'));
+    await git(dir, ['add', 'cluster.yaml']);
+    await git(dir, ['commit', '-q', '--no-edit']);
+    expect((await git(dir, ['log', '-1', '--format=%P'])).split(' ')).toHaveLength(2);
+    // The concluded merge has the render as its second parent: the next run measures from it, no conflict.
+    const next = await runOnce(dir, rendered(['app', 'orders'], 5));
+    expect(next.result.conflicts).toEqual([]);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 6');
+  });
+
+  it('theirs (--force) takes the generator\'s side of an overlap and commits', async () => {
+    const dir = tempDir('git-theirs-');
+    await runOnce(dir, rendered(['app']));
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const { result } = await runOnce(dir, rendered(['app'], 5), { theirs: true });
+    expect(result.committed).toBe(true);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 5');
+  });
+
+  it('git and its hooks never see the run\'s secret values (HAVEN_PLUS_SECRET_*, SOPS_AGE_KEY)', async () => {
+    const dir = tempDir('git-hooks-');
+    await runOnce(dir, rendered(['app']));
+    const dump = join(tempDir('git-env-'), 'env.txt');
+    mkdirSync(join(dir, '.git', 'hooks'), { recursive: true });
+    for (const hook of ['reference-transaction', 'post-merge', 'post-commit', 'post-checkout']) {
+      writeFileSync(join(dir, '.git', 'hooks', hook), `#!/bin/sh\necho "== ${hook}" >> '${dump}'\nenv >> '${dump}'\n`);
+      chmodSync(join(dir, '.git', 'hooks', hook), 0o755);
+    }
+    edit(dir, 'README.md', '# platform', '# ours');
+    await git(dir, ['commit', '-qam', 'docs: ours']);
+    process.env.HAVEN_PLUS_SECRET_S3_CREDENTIALS__SECRET_ACCESS_KEY = 'very-secret-value-1';
+    process.env.SOPS_AGE_KEY = 'AGE-SECRET-KEY-1VERYSECRET';
+    try {
+      await runOnce(dir, rendered(['app', 'orders']));
+    } finally {
+      delete process.env.HAVEN_PLUS_SECRET_S3_CREDENTIALS__SECRET_ACCESS_KEY;
+      delete process.env.SOPS_AGE_KEY;
+    }
+    const seen = readFileSync(dump, 'utf8');
+    // The hooks ran (so the check can fail) and saw the rest of the environment.
+    expect(seen).toContain('== reference-transaction');
+    expect(seen).toContain('== post-merge');
+    expect(seen).toContain('GIT_CONFIG_NOSYSTEM=1');
+    expect(seen).not.toContain('very-secret-value-1');
+    expect(seen).not.toContain('VERYSECRET');
+  });
+});
+
+afterEach(() => {
+  delete process.env.HAVEN_PLUS_SECRET_S3_CREDENTIALS__SECRET_ACCESS_KEY;
+});
