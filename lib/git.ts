@@ -25,6 +25,8 @@ interface GitOptions {
   input?: string | Buffer;
   /** Milliseconds before git is stopped (default: none). */
   timeout?: number;
+  /** Output as bytes (sizes from git count bytes). */
+  binary?: boolean;
 }
 
 function run(cwd: string, args: string[], opts: GitOptions = {}, reject = true) {
@@ -35,6 +37,7 @@ function run(cwd: string, args: string[], opts: GitOptions = {}, reject = true) 
     reject,
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     ...(opts.timeout ? { timeout: opts.timeout, killSignal: 'SIGKILL' as const } : {}),
+    ...(opts.binary ? { encoding: 'buffer' as const } : {}),
   };
   return execa('git', args, options).catch((error: { code?: string }) => {
     if (error.code === 'ENOENT') throw gitMissing();
@@ -198,8 +201,18 @@ interface Candidate {
   recordedTree?: string;
 }
 
-/** The last render the branch contains, verified; undefined when there is none to trust. */
-export async function findRenderBase(dir: string): Promise<RenderBase | undefined> {
+/**
+ * Renders again what a render commit recorded (its answers, at this generator's version), given the
+ * files of that commit; undefined when it cannot (another version, answers that no longer resolve).
+ */
+export type Rebuild = (files: ReadonlyMap<string, string>) => Iterable<[string, string]> | undefined;
+
+/**
+ * The last render the branch contains, verified; undefined when there is none to trust. A rewritten
+ * render whose tree this clone lacks is rebuilt (`rebuild`: same answers, same version, same bytes)
+ * and used when the rebuilt tree is exactly the one its trailer records.
+ */
+export async function findRenderBase(dir: string, rebuild?: Rebuild): Promise<RenderBase | undefined> {
   if (!(await hasHead(dir))) return undefined;
   const format = `%H%x00%T%x00%P%x00%(trailers:key=${RENDER_TREE_TRAILER},valueonly,separator=%x20)%x1e`;
   const out = await git(dir, ['log', '--topo-order', `--format=${format}`, `--grep=^${RENDER_TRAILER}: `, 'HEAD']);
@@ -213,10 +226,15 @@ export async function findRenderBase(dir: string): Promise<RenderBase | undefine
     });
   const renders = new Set(candidates.map((c) => c.sha));
   const short = (sha: string) => sha.slice(0, 12);
+  // Renders before the tree trailer existed: trusted while their parents are renders too (a rebase or cherry-pick moves a commit onto someone else's).
+  const isVerified = (c: Candidate) => (c.recordedTree ? c.tree === c.recordedTree : c.parents.every((p) => renders.has(p)));
+  // A rewritten copy of a render the branch also holds intact (merged back in by a later run) says nothing new.
+  const intact = new Set(candidates.filter(isVerified).map((c) => c.tree));
   let rewritten: Candidate | undefined;
+  // Topological order: a render comes before the renders it was made on.
   for (const c of candidates) {
-    // Renders before the tree trailer existed: trusted while their parents are renders too (a rebase or cherry-pick moves a commit onto someone else's).
-    const verified = c.recordedTree ? c.tree === c.recordedTree : c.parents.every((p) => renders.has(p));
+    const verified = isVerified(c);
+    if (!verified && c.recordedTree && intact.has(c.recordedTree)) continue;
     if (verified) {
       const note = rewritten
         ? `the render commit ${short(rewritten.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it) and its rendered tree is not in this clone: your edits are measured from the older render ${short(c.sha)}, so overlaps may be reported that are not new`
@@ -224,15 +242,71 @@ export async function findRenderBase(dir: string): Promise<RenderBase | undefine
       return { tree: c.tree, commit: c.sha, note };
     }
     rewritten ??= c;
-    if (c.recordedTree && (await objectExists(dir, `${c.recordedTree}^{tree}`))) {
+    if (!c.recordedTree) continue;
+    const why = `the render commit ${short(c.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it)`;
+    if (await objectExists(dir, `${c.recordedTree}^{tree}`)) {
       return {
         tree: c.recordedTree,
         commit: await renderWithTree(dir, c.recordedTree),
-        note: `the render commit ${short(c.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it): your edits are measured from the tree the generator rendered (${short(c.recordedTree)}), kept under ${RENDERS_REF}`,
+        note: `${why}: your edits are measured from the tree the generator rendered (${short(c.recordedTree)}), kept under ${RENDERS_REF}`,
       };
+    }
+    const again = rebuild?.(await filesOf(dir, c.sha));
+    if (again && (await writeTree(dir, again)) === c.recordedTree) {
+      return { tree: c.recordedTree, note: `${why}: your edits are measured from its render, rebuilt from the answers it recorded (the same tree, ${short(c.recordedTree)})` };
     }
   }
   return rewritten ? { tree: EMPTY_TREE, note: `no render commit on this branch is as the generator made it (${short(rewritten.sha)} was rewritten): every file that differs from the new render is reported as an overlap` } : undefined;
+}
+
+/** Every file of a commit (path → text), read in one `git cat-file --batch`. */
+export async function filesOf(dir: string, commit: string): Promise<Map<string, string>> {
+  const paths = (await git(dir, ['ls-tree', '-r', '-z', '--name-only', commit])).split('\0').filter(Boolean);
+  const { stdout } = await run(dir, ['cat-file', '--batch'], { input: paths.map((p) => `${commit}:${p}\n`).join(''), binary: true });
+  const out = Buffer.from(stdout as unknown as Uint8Array);
+  const files = new Map<string, string>();
+  let at = 0;
+  for (const path of paths) {
+    const eol = out.indexOf(10, at);
+    const size = Number(out.subarray(at, eol).toString('latin1').split(' ')[2]);
+    files.set(path, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    at = eol + 1 + size + 1;
+  }
+  return files;
+}
+
+/** Writes files as a tree object (one `git fast-import`, under a temporary ref) and returns its id. */
+async function writeTree(dir: string, files: Iterable<[string, string]>): Promise<string> {
+  const ref = `${RENDER_REF}-tree`;
+  await importFiles(dir, ref, files, FALLBACK_AUTHOR);
+  try {
+    return (await git(dir, ['rev-parse', `${ref}^{tree}`])).trim();
+  } finally {
+    await run(dir, ['update-ref', '-d', ref], {}, false);
+  }
+}
+
+/** One `git fast-import` of files as the only content of a commit at ref (objects only: nothing else changes). */
+async function importFiles(dir: string, ref: string, files: Iterable<[string, string]>, who: { name: string; email: string }): Promise<void> {
+  const chunks: Buffer[] = [];
+  const data = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    chunks.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
+  };
+  chunks.push(Buffer.from(`commit ${ref}\ncommitter ${who.name} <${who.email}> ${Math.floor(Date.now() / 1000)} +0000\n`));
+  data('tree');
+  chunks.push(Buffer.from('deleteall\n'));
+  for (const [path, content] of files) {
+    chunks.push(Buffer.from(`M 100644 inline ${path}\n`));
+    data(content);
+  }
+  await run(dir, ['update-ref', '-d', ref], {}, false);
+  try {
+    await run(dir, ['fast-import', '--quiet', '--force', '--done'], { input: Buffer.concat([...chunks, Buffer.from('done\n')]) });
+  } catch (error) {
+    if (error instanceof HavenPlusError) throw error;
+    throw new HavenPlusError(`git fast-import failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
+  }
 }
 
 async function objectExists(dir: string, spec: string): Promise<boolean> {
@@ -288,26 +362,7 @@ export async function commitRender(
   opts: { base?: RenderBase; message: string; author?: string; keep: boolean },
 ): Promise<RenderCommit> {
   const who = await identity(dir, opts.author);
-  const when = `${Math.floor(Date.now() / 1000)} +0000`;
-  const chunks: Buffer[] = [];
-  const data = (text: string) => {
-    const bytes = Buffer.from(text, 'utf8');
-    chunks.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
-  };
-  chunks.push(Buffer.from(`commit ${RENDER_REF}\ncommitter ${who.name} <${who.email}> ${when}\n`));
-  data('tree');
-  chunks.push(Buffer.from('deleteall\n'));
-  for (const [path, content] of files) {
-    chunks.push(Buffer.from(`M 100644 inline ${path}\n`));
-    data(content);
-  }
-  await run(dir, ['update-ref', '-d', RENDER_REF], {}, false);
-  try {
-    await run(dir, ['fast-import', '--quiet', '--force', '--done'], { input: Buffer.concat([...chunks, Buffer.from('done\n')]) });
-  } catch (error) {
-    if (error instanceof HavenPlusError) throw error;
-    throw new HavenPlusError(`git fast-import failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
-  }
+  await importFiles(dir, RENDER_REF, files, who);
   const tree = (await git(dir, ['rev-parse', `${RENDER_REF}^{tree}`])).trim();
   if (opts.base && opts.base.tree === tree && opts.base.commit) return { sha: opts.base.commit, tree, unchanged: true };
   const message = `${opts.message}\n${RENDER_TREE_TRAILER}: ${tree}\n`;

@@ -96,9 +96,14 @@ missing or invalid answer. Nothing is written in that case.
 | code | meaning |
 | --- | --- |
 | 0 | success |
-| 1 | a run-time failure (git, file system) |
-| 2 | invalid or missing answers, a directory that cannot be used, or Secret files in it that fail validation (made by hand: the message names them) |
+| 1 | a run-time failure (git failed), or your edits and the generator's changes overlap: the repository is left in git's merge state to resolve (docs/usage.md, "What happens when…") |
+| 2 | invalid or missing answers, a directory that cannot be used (not empty, a file, inside another repository, a symbolic link leading out of it, a detached HEAD, uncommitted changes, a merge in progress), or Secret files in it that fail validation (made by hand: the message names them) |
 | 3 | the generator produced output that fails its own validation (a bug: nothing is written) |
+| 4 | the machine stops the run: no space left, a read-only file system, no permission, git missing or older than 2.28 (checked before writing where it can be) |
+| 5 | another haven-plus run kept the repository busy for 10 minutes (or git's index lock stayed): the message names the run |
+| 6 | the commit is made, but the push failed or took longer than --push-timeout: push later |
+| 130, 143 | stopped by SIGINT (Ctrl-C) or SIGTERM at a safe point: files written are complete, nothing half-committed; run the same command again |
+| 70 | an unexpected error: a bug, please report it |
 `;
 }
 

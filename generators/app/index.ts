@@ -23,6 +23,7 @@ import {
   resolveNonInteractive,
   summarize,
   type PreparedRun,
+  type StoredConfig,
 } from '../../lib/generate.js';
 import {
   branchState,
@@ -41,7 +42,7 @@ import {
 import { acquireLock, PLAIN_LOCK_FILE, type Lock } from '../../lib/lock.js';
 import { applyWrites, commitRun, planWrites } from '../../lib/apply.js';
 import { PLAIN_SCRATCH, readSafely, removeLeftovers } from '../../lib/write.js';
-import { GENERATOR_NAME } from '../../lib/package-info.js';
+import { GENERATOR_NAME, GENERATOR_VERSION } from '../../lib/package-info.js';
 import { buildPlan, type Plan } from '../../lib/plan.js';
 import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
@@ -453,7 +454,7 @@ export default class AppGenerator extends Generator {
     for (const w of warnings.slice(0, 10)) this.log(`  ! ${w.file}: ${w.object ? `${w.object}: ` : ''}${w.message}`);
     if (warnings.length > 10) this.log(`  ! … and ${warnings.length - 10} more warnings (haven-plus validate lists them all)`);
     this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
-    if (this.merging) this.renderBase = await findRenderBase(this.target);
+    if (this.merging) this.renderBase = await findRenderBase(this.target, (files) => rebuildRender(files, this.ctx));
     this._checkpoint();
     this.stopped = !(await this._beforeWriting());
   }
@@ -636,6 +637,22 @@ function renderStored(stored: Record<string, unknown>, ctx: QuestionContext, onD
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A render commit's render made again from the files it holds: its answers (`.yo-rc.json`, when this
+ * version made it) and its secret files, as they were. Rendering is deterministic, so the result is
+ * byte-identical to the original when nothing else changed; the caller compares the trees.
+ */
+function rebuildRender(files: ReadonlyMap<string, string>, ctx: QuestionContext): Iterable<[string, string]> | undefined {
+  let stored: StoredConfig | undefined;
+  try {
+    stored = (JSON.parse(files.get('.yo-rc.json') ?? '{}') as Record<string, StoredConfig>)[GENERATOR_NAME];
+  } catch {
+    return undefined;
+  }
+  if (!stored?.answers || stored.version !== GENERATOR_VERSION) return undefined;
+  return renderStored(stored.answers, ctx, (p) => files.get(p))?.files.entries();
 }
 
 /** What happened to each Secret: encrypted/sealed now, kept, or still to provide (never a value). */

@@ -42,7 +42,6 @@ describe('day 2 under rebase and concurrency', () => {
     expect(readFileSync(join(b, DATABASES), 'utf8')).toContain('instances: 7');
     const media = await runBin(['bucket', 'media'], { cwd: b });
     expect(media.exitCode, media.all).toBe(0);
-    expect(media.all).toContain('was rewritten');
     // The file holds both databases' clusters: app's keeps the edit (7), orders' has the default (3).
     const after = readFileSync(join(b, DATABASES), 'utf8');
     const app = after.split('\n---\n').find((d) => /\n {2}name: app\n/.test(d) && d.includes('kind: Cluster'));
@@ -50,7 +49,20 @@ describe('day 2 under rebase and concurrency', () => {
     expect(after.match(/instances: 7/g)).toHaveLength(1);
     expect(after).toContain('name: orders');
     expect(readFileSync(join(b, '.yo-rc.json'), 'utf8')).toContain('"media"');
+    expect(media.all).toContain('was rewritten');
     expect(await git(b, ['status', '--porcelain'])).toBe('');
+
+    // A third colleague clones what B pushed right after the rebase: that clone never had the rendered tree,
+    // so the render is rebuilt from the answers the rewritten commit recorded (same version, same bytes).
+    await git(b, ['push', '-q', 'origin', 'HEAD~1:main']);
+    const c = join(cwd, 'c');
+    await git(cwd, ['clone', '-q', url, c]);
+    expect(await git(c, ['for-each-ref', 'refs/haven-plus'])).toBe('');
+    const late = await runBin(['database', 'late'], { cwd: c });
+    expect(late.exitCode, late.all).toBe(0);
+    expect(late.all).toContain('rebuilt from the answers it recorded');
+    expect(readFileSync(join(c, DATABASES), 'utf8').match(/instances: 7/g)).toHaveLength(1);
+    expect(readFileSync(join(c, DATABASES), 'utf8')).toContain('name: late');
   });
 
   it('two runs at once in one repository: the second waits for the first, and both changes land', async () => {

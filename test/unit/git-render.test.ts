@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitRun } from '../../lib/apply.js';
 import { FileSet } from '../../lib/fileset.js';
-import { findRenderBase } from '../../lib/git.js';
+import { findRenderBase, type Rebuild } from '../../lib/git.js';
 import { applyWrites, planWrites } from '../../lib/apply.js';
 import { tempDir } from '../helpers.js';
 
@@ -33,8 +33,8 @@ function rendered(databases: string[], instances = 3, extra: Record<string, stri
 }
 
 /** One run, as the generator does it: find the base, write on a first run, commit or merge. */
-async function runOnce(dir: string, files: FileSet, opts: { theirs?: boolean } = {}) {
-  const base = await findRenderBase(dir);
+async function runOnce(dir: string, files: FileSet, opts: { theirs?: boolean; rebuild?: Rebuild } = {}) {
+  const base = await findRenderBase(dir, opts.rebuild);
   if (!existsSync(join(dir, '.git')) || !base) {
     if (!existsSync(join(dir, '.git'))) applyWrites(dir, planWrites(dir, files, undefined), { firstRun: true });
   }
@@ -118,6 +118,37 @@ describe('the render base: only a tree the generator rendered', () => {
     expect(result.committed).toBe(false);
     expect(result.conflicts).toEqual(['README.md', 'databases.yaml']);
     expect(read(clone, 'databases.yaml')).toMatch(/<<<<<<< HEAD\n[^]*=======\n[^]*- name: media\n>>>>>>> refs\/haven-plus\/render\n/);
+  });
+
+  it('in a clone without the rendered tree, a rewritten render is rebuilt from what it recorded, and used only when the rebuilt tree is the recorded one', async () => {
+    const origin = tempDir('git-origin2-');
+    await runOnce(origin, rendered(['app']));
+    await git(origin, ['switch', '-q', '-c', 'upstream']);
+    edit(origin, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(origin, ['commit', '-qam', 'fix: more instances']);
+    await git(origin, ['switch', '-q', 'main']);
+    await runOnce(origin, rendered(['app', 'orders']));
+    await git(origin, ['rebase', '-q', 'upstream']);
+    const clone = join(tempDir('git-clone2-'), 'c');
+    await execa('git', ['clone', '-q', '--no-local', '--branch', 'main', origin, clone]);
+    // The rebuild sees the rewritten commit's files (with the edit) and renders what its answers say (here: the README's list).
+    const seen: string[] = [];
+    const rebuild: Rebuild = (files) => {
+      seen.push(files.get('cluster.yaml')!);
+      return rendered(files.get('README.md')!.split('Databases: ')[1].trim().split(', ')).entries();
+    };
+    const { base, result } = await runOnce(clone, rendered(['app', 'orders', 'media']), { rebuild });
+    expect(seen[0]).toContain('instances: 7');
+    expect(base?.note).toContain('rebuilt from the answers it recorded');
+    expect(result.conflicts).toEqual([]);
+    expect(read(clone, 'cluster.yaml')).toContain('instances: 7');
+    expect(read(clone, 'databases.yaml')).toBe('- name: app\n- name: orders\n- name: media\n');
+
+    // A rebuild that comes out different (another version, changed answers) is not trusted.
+    const other = join(tempDir('git-clone3-'), 'c');
+    await execa('git', ['clone', '-q', '--no-local', '--branch', 'main', origin, other]);
+    const wrong = await findRenderBase(other, () => rendered(['app', 'orders'], 4).entries());
+    expect(wrong?.note).toContain('measured from the older render');
   });
 
   it('a render commit cherry-picked onto a branch with an edit is not taken for a render', async () => {
