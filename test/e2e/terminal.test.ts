@@ -4,7 +4,7 @@
  * prompt takes every default and must end in a committed, valid repository.
  */
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateDirectory } from '../../lib/validate/directory.js';
@@ -57,5 +57,25 @@ describe('haven-plus at a terminal', () => {
     expect(await git(dir, ['status', '--porcelain'])).toBe('');
     const report = await validateDirectory(dir);
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('without git, asks per file edited by hand whether to overwrite it; Enter keeps the edit and the rest is updated', async () => {
+    const cwd = tempDir();
+    const first = await execa(process.execPath, [BIN, 'plain', '--yes', '--no-git'], { cwd, env: isolatedEnv(cwd), extendEnv: false, stdin: 'ignore', reject: false });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const dir = join(cwd, 'plain');
+    const edited = join(dir, 'infrastructure/postgres/config/base/databases.yaml');
+    writeFileSync(edited, readFileSync(edited, 'utf8').replace('instances: 3', 'instances: 5'));
+    const { exitCode, screen } = await atTerminal(['plain', '--databases', 'app,other'], cwd);
+    expect(exitCode, screen.slice(-2000)).toBe(0);
+    // The terminal wraps long lines at 80 columns.
+    const unwrapped = screen.replace(/\r?\n/g, '');
+    expect(unwrapped).toContain('infrastructure/postgres/config/base/databases.yaml was edited by hand and the generator changes it. Overwrite it?');
+    expect(unwrapped).toContain('❯ no: keep my edit');
+    expect(unwrapped).toContain('Kept as you edited them: infrastructure/postgres/config/base/databases.yaml');
+    expect(readFileSync(edited, 'utf8')).toContain('instances: 5');
+    expect(readFileSync(edited, 'utf8')).not.toContain('name: other');
+    // Everything not edited by hand took the new answer.
+    expect(readFileSync(join(dir, '.yo-rc.json'), 'utf8')).toContain('"other"');
   });
 });
