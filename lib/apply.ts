@@ -10,7 +10,7 @@
  * - the branch is set last, in one step, after every file is written.
  */
 import type { FileSet } from './fileset.js';
-import { commitRender, initRepository, mergeRender, settleIndex, type MergeResult, type RenderBase } from './git.js';
+import { commitRender, initRepository, mergeRender, settleIndex, type MergeResult, type Rebuild, type RenderBase } from './git.js';
 import { checkSpace, readSafely, writeFiles, type WriteOptions } from './write.js';
 
 export interface WritePlan {
@@ -66,10 +66,10 @@ export function applyWrites(target: string, plan: WritePlan, opts: WriteOptions 
 export async function commitRun(
   target: string,
   files: FileSet,
-  opts: { base?: RenderBase; branch: string; renderMessage: string; message: string; author?: string; theirs?: boolean },
+  opts: { base?: RenderBase; branch: string; renderMessage: string; message: string; author?: string; theirs?: boolean; rebuild?: Rebuild },
 ): Promise<MergeResult> {
   await initRepository(target, opts.branch);
   await settleIndex(target);
   const render = await commitRender(target, files.entries(), { base: opts.base, message: opts.renderMessage, author: opts.author, keep: true });
-  return mergeRender(target, render, { base: opts.base, branch: opts.branch, message: opts.message, author: opts.author, theirs: opts.theirs });
+  return mergeRender(target, render, { base: opts.base, branch: opts.branch, message: opts.message, author: opts.author, theirs: opts.theirs, rebuild: opts.rebuild });
 }

@@ -12,12 +12,14 @@ const FALLBACK_AUTHOR = { name: 'haven-plus', email: 'haven-plus@localhost.inval
 
 /** Variables no child process needs: the secret values a run reads (lib/secrets/values.ts) and an age private key. */
 const PRIVATE_VARIABLE = /^(HAVEN_PLUS_SECRET_|SOPS_AGE_KEY$)/;
+/** Variables that would point git at another repository than the one it is run in (set when haven-plus runs from a hook). */
+const REPOSITORY_VARIABLE = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX)$/;
 
 /** The environment children get: this process's, minus the secret values; plus `extra`. */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !PRIVATE_VARIABLE.test(k)) env[k] = v;
-  return { ...env, GIT_TERMINAL_PROMPT: '0', ...extra };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !PRIVATE_VARIABLE.test(k) && !REPOSITORY_VARIABLE.test(k)) env[k] = v;
+  return { ...env, ...extra };
 }
 
 interface GitOptions {
@@ -27,13 +29,19 @@ interface GitOptions {
   timeout?: number;
   /** Output as bytes (sizes from git count bytes). */
   binary?: boolean;
+  /**
+   * In the terminal's process group (only push: ssh may ask for a passphrase there). Every other git
+   * runs in a group of its own, so Ctrl-C reaches only haven-plus, which stops between git commands.
+   */
+  attached?: boolean;
 }
 
 function run(cwd: string, args: string[], opts: GitOptions = {}, reject = true) {
   const options: ExecaOptions = {
     cwd,
-    env: childEnv(opts.env),
+    env: childEnv({ GIT_TERMINAL_PROMPT: '0', ...opts.env }),
     extendEnv: false,
+    detached: !opts.attached,
     reject,
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     ...(opts.timeout ? { timeout: opts.timeout, killSignal: 'SIGKILL' as const } : {}),
@@ -87,6 +95,16 @@ export function gitDirOf(dir: string): string | undefined {
   const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
   if (!m) return undefined;
   return isAbsolute(m[1]) ? m[1] : resolve(dir, m[1]);
+}
+
+/** The git directory worktrees share (refs, objects): the git directory itself, or what its `commondir` names. */
+export function commonGitDirOf(dir: string): string | undefined {
+  const gitDir = gitDirOf(dir);
+  if (!gitDir) return undefined;
+  const file = join(gitDir, 'commondir');
+  if (!existsSync(file)) return gitDir;
+  const common = readFileSync(file, 'utf8').trim();
+  return isAbsolute(common) ? common : resolve(gitDir, common);
 }
 
 /** The top level of the work tree containing dir (or its nearest existing ancestor), if any. */
@@ -155,7 +173,7 @@ export async function configureRemote(dir: string, url: string): Promise<string 
 /** Pushes the branch, stopping git after `timeoutSeconds`; the local commit stays either way (exit 6 on failure). */
 export async function push(dir: string, branch: string, timeoutSeconds: number): Promise<void> {
   const later = `The commit is kept locally; push it when the remote answers: git push --set-upstream origin ${branch}`;
-  const r = await run(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeout: timeoutSeconds * 1000 }, false);
+  const r = await run(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeout: timeoutSeconds * 1000, attached: true }, false);
   if ((r as { timedOut?: boolean }).timedOut) {
     throw new PushError(`push: the remote did not answer within ${timeoutSeconds} s (--push-timeout). ${later}`);
   }
@@ -179,11 +197,21 @@ export async function push(dir: string, branch: string, timeoutSeconds: number):
 
 export const RENDER_TRAILER = 'Haven-plus-render';
 export const RENDER_TREE_TRAILER = 'Haven-plus-render-tree';
-/** This run's render, while it is merged (the conflict markers name it). */
-const RENDER_REF = 'refs/haven-plus/render';
-/** Every render this clone made, newest first: out of reach of rebases, and kept from gc. */
+/** How conflict markers name the generator's side (merge-recursive's GITHEAD_<sha> label). */
+export const RENDER_LABEL = 'refs/haven-plus/render';
+/** Every render this clone made: out of reach of rebases, and kept from gc. */
 const RENDERS_REF = 'refs/haven-plus/renders';
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+let scratchRefs = 0;
+/** A ref of this run's own (worktrees and concurrent runs never share one). */
+function scratchRef(): string {
+  return `refs/haven-plus/tmp/${process.pid}-${++scratchRefs}`;
+}
+
+/** The empty tree of this repository's object format (SHA-1 or SHA-256), written. */
+async function emptyTree(dir: string): Promise<string> {
+  return (await git(dir, ['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' })).trim();
+}
 
 export interface RenderBase {
   /** The tree the generator rendered last time: where hand edits are measured from. */
@@ -197,7 +225,6 @@ export interface RenderBase {
 interface Candidate {
   sha: string;
   tree: string;
-  parents: string[];
   recordedTree?: string;
 }
 
@@ -208,42 +235,41 @@ interface Candidate {
 export type Rebuild = (files: ReadonlyMap<string, string>) => Iterable<[string, string]> | undefined;
 
 /**
- * The last render the branch contains, verified; undefined when there is none to trust. A rewritten
- * render whose tree this clone lacks is rebuilt (`rebuild`: same answers, same version, same bytes)
- * and used when the rebuilt tree is exactly the one its trailer records.
+ * The last render the branch contains, verified: a commit with the render trailers (in its trailer
+ * block, not merely in its message) whose tree is the one it records. A rewritten render whose
+ * tree is not in this clone is rebuilt (`rebuild`: same answers, same version, same bytes) and used
+ * when the rebuilt tree is exactly the recorded one. Undefined when the branch has no render.
  */
 export async function findRenderBase(dir: string, rebuild?: Rebuild): Promise<RenderBase | undefined> {
   if (!(await hasHead(dir))) return undefined;
-  const format = `%H%x00%T%x00%P%x00%(trailers:key=${RENDER_TREE_TRAILER},valueonly,separator=%x20)%x1e`;
+  const format = `%H%x00%T%x00%(trailers:key=${RENDER_TRAILER},valueonly,separator=%x20)%x00%(trailers:key=${RENDER_TREE_TRAILER},valueonly,separator=%x20)%x1e`;
   const out = await git(dir, ['log', '--topo-order', `--format=${format}`, `--grep=^${RENDER_TRAILER}: `, 'HEAD']);
   const candidates: Candidate[] = out
     .split('\x1e')
     .map((r) => r.trim())
     .filter(Boolean)
-    .map((r) => {
-      const [sha, tree, parents, recorded] = r.split('\0');
-      return { sha, tree, parents: parents.split(' ').filter(Boolean), recordedTree: recorded.trim() || undefined };
-    });
-  const renders = new Set(candidates.map((c) => c.sha));
+    .map((r) => r.split('\0'))
+    .filter(([, , version]) => version.trim() !== '')
+    .map(([sha, tree, , recorded]) => ({ sha, tree, recordedTree: recorded.trim() || undefined }));
   const short = (sha: string) => sha.slice(0, 12);
-  // Renders before the tree trailer existed: trusted while their parents are renders too (a rebase or cherry-pick moves a commit onto someone else's).
-  const isVerified = (c: Candidate) => (c.recordedTree ? c.tree === c.recordedTree : c.parents.every((p) => renders.has(p)));
+  // Only a commit whose tree is the one it records is a render as the generator made it (commits from before
+  // the tree trailer cannot show that, and are not trusted).
+  const isVerified = (c: Candidate) => c.recordedTree !== undefined && c.tree === c.recordedTree;
   // A rewritten copy of a render the branch also holds intact (merged back in by a later run) says nothing new.
   const intact = new Set(candidates.filter(isVerified).map((c) => c.tree));
   let rewritten: Candidate | undefined;
   // Topological order: a render comes before the renders it was made on.
   for (const c of candidates) {
-    const verified = isVerified(c);
-    if (!verified && c.recordedTree && intact.has(c.recordedTree)) continue;
-    if (verified) {
+    if (isVerified(c)) {
       const note = rewritten
-        ? `the render commit ${short(rewritten.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it) and its rendered tree is not in this clone: your edits are measured from the older render ${short(c.sha)}, so overlaps may be reported that are not new`
+        ? `the render commit ${short(rewritten.sha)} was rewritten (a rebase, amend, cherry-pick or squash put other changes into it) and its rendered tree could not be recovered: your edits are measured from the older render ${short(c.sha)}, so overlaps may be reported that are not new`
         : undefined;
       return { tree: c.tree, commit: c.sha, note };
     }
+    if (c.recordedTree && intact.has(c.recordedTree)) continue;
     rewritten ??= c;
     if (!c.recordedTree) continue;
-    const why = `the render commit ${short(c.sha)} was rewritten (a rebase, amend or cherry-pick put other changes into it)`;
+    const why = `the render commit ${short(c.sha)} was rewritten (a rebase, amend, cherry-pick or squash put other changes into it)`;
     if (await objectExists(dir, `${c.recordedTree}^{tree}`)) {
       return {
         tree: c.recordedTree,
@@ -256,7 +282,12 @@ export async function findRenderBase(dir: string, rebuild?: Rebuild): Promise<Re
       return { tree: c.recordedTree, note: `${why}: your edits are measured from its render, rebuilt from the answers it recorded (the same tree, ${short(c.recordedTree)})` };
     }
   }
-  return rewritten ? { tree: EMPTY_TREE, note: `no render commit on this branch is as the generator made it (${short(rewritten.sha)} was rewritten): every file that differs from the new render is reported as an overlap` } : undefined;
+  return rewritten
+    ? {
+        tree: await emptyTree(dir),
+        note: `no render commit on this branch is as the generator made it (${short(rewritten.sha)} was rewritten, or made by a version that did not record its tree): every file that differs from the new render is reported as an overlap`,
+      }
+    : undefined;
 }
 
 /** Every file of a commit (path → text), read in one `git cat-file --batch`. */
@@ -275,9 +306,9 @@ export async function filesOf(dir: string, commit: string): Promise<Map<string, 
   return files;
 }
 
-/** Writes files as a tree object (one `git fast-import`, under a temporary ref) and returns its id. */
+/** Writes files as a tree object (one `git fast-import`) and returns its id. */
 async function writeTree(dir: string, files: Iterable<[string, string]>): Promise<string> {
-  const ref = `${RENDER_REF}-tree`;
+  const ref = scratchRef();
   await importFiles(dir, ref, files, FALLBACK_AUTHOR);
   try {
     return (await git(dir, ['rev-parse', `${ref}^{tree}`])).trim();
@@ -300,7 +331,6 @@ async function importFiles(dir: string, ref: string, files: Iterable<[string, st
     chunks.push(Buffer.from(`M 100644 inline ${path}\n`));
     data(content);
   }
-  await run(dir, ['update-ref', '-d', ref], {}, false);
   try {
     await run(dir, ['fast-import', '--quiet', '--force', '--done'], { input: Buffer.concat([...chunks, Buffer.from('done\n')]) });
   } catch (error) {
@@ -347,7 +377,7 @@ export async function hasHead(dir: string): Promise<boolean> {
 export interface RenderCommit {
   sha: string;
   tree: string;
-  /** The render is the base's tree again: nothing to merge. */
+  /** The render is the base's tree again. */
   unchanged: boolean;
 }
 
@@ -362,23 +392,26 @@ export async function commitRender(
   opts: { base?: RenderBase; message: string; author?: string; keep: boolean },
 ): Promise<RenderCommit> {
   const who = await identity(dir, opts.author);
-  await importFiles(dir, RENDER_REF, files, who);
-  const tree = (await git(dir, ['rev-parse', `${RENDER_REF}^{tree}`])).trim();
+  const tree = await writeTree(dir, files);
   if (opts.base && opts.base.tree === tree && opts.base.commit) return { sha: opts.base.commit, tree, unchanged: true };
   const message = `${opts.message}\n${RENDER_TREE_TRAILER}: ${tree}\n`;
   const parents = opts.base?.commit ? ['-p', opts.base.commit] : [];
   const sha = (await git(dir, ['commit-tree', tree, ...parents, '-F', '-'], { input: message, env: identityEnv(who) })).trim();
-  await git(dir, ['update-ref', RENDER_REF, sha]);
   if (opts.keep) await keepRender(dir, sha);
   return { sha, tree, unchanged: opts.base?.tree === tree };
 }
 
-/** Adds a render to the ones this clone keeps (RENDERS_REF: a chain of commits whose second parent is a render). */
+/** Adds a render to the ones this clone keeps (RENDERS_REF: a chain of keeper commits whose second parent is a render). */
 async function keepRender(dir: string, render: string): Promise<void> {
-  const previous = (await objectExists(dir, RENDERS_REF)) ? [(await git(dir, ['rev-parse', RENDERS_REF])).trim()] : [];
-  // A keeper commit (first parent: the previous keeper, second: the render) so every render stays reachable whatever its own parents are.
-  const keeper = (await git(dir, ['commit-tree', EMPTY_TREE, ...previous.flatMap((p) => ['-p', p]), '-p', render, '-m', 'haven-plus: renders of this clone'], { env: identityEnv(FALLBACK_AUTHOR) })).trim();
-  await git(dir, ['update-ref', RENDERS_REF, keeper]);
+  for (let attempt = 0; ; attempt++) {
+    const previous = (await objectExists(dir, RENDERS_REF)) ? (await git(dir, ['rev-parse', RENDERS_REF])).trim() : undefined;
+    const parents = [...(previous ? ['-p', previous] : []), '-p', render];
+    const keeper = (await git(dir, ['commit-tree', await emptyTree(dir), ...parents, '-m', 'haven-plus: renders of this clone'], { env: identityEnv(FALLBACK_AUTHOR) })).trim();
+    // Only if nobody moved it meanwhile (a worktree's run): otherwise read it again.
+    const r = await run(dir, ['update-ref', RENDERS_REF, keeper, previous ?? ''], {}, false);
+    if (r.exitCode === 0) return;
+    if (attempt >= 5) throw new HavenPlusError(`git update-ref ${RENDERS_REF} failed: ${String(r.stderr).trim()}`);
+  }
 }
 
 export interface MergeResult {
@@ -391,6 +424,8 @@ export interface MergeResult {
   usedFallbackAuthor: boolean;
   /** Paths where hand edits and the generator's changes overlap; the tree has conflict markers. */
   conflicts: string[];
+  /** Said to the user: why the base was not the last render (a revert of it, say). */
+  note?: string;
 }
 
 /**
@@ -398,71 +433,93 @@ export interface MergeResult {
  * already); a branch still at the base fast-forwards; otherwise the merge is computed apart (a
  * scratch index and work tree inside the git directory), committed, and the branch fast-forwarded
  * to it in one git command, so an interruption leaves the old state or the new. On overlaps
- * nothing is committed and git is left in its usual merge state (MERGE_HEAD): `git merge --abort`
- * goes back, `git commit` concludes. `theirs` resolves overlapping hunks in the generator's favour.
+ * nothing is committed and git is left in its usual merge state (MERGE_HEAD, ORIG_HEAD): `git
+ * merge --abort` goes back, `git commit` concludes. `theirs` resolves overlapping hunks in the
+ * generator's favour.
  */
 export async function mergeRender(
   dir: string,
   render: RenderCommit,
-  opts: { base?: RenderBase; branch: string; message: string; author?: string; theirs?: boolean },
+  opts: { base?: RenderBase; branch: string; message: string; author?: string; theirs?: boolean; rebuild?: Rebuild },
 ): Promise<MergeResult> {
   const who = await identity(dir, opts.author);
   const result = { author: `${who.name} <${who.email}>`, usedFallbackAuthor: who.fallback, conflicts: [] as string[] };
-  try {
-    if (!(await hasHead(dir))) {
-      // Index first, then the branch: stopped in between, the branch is still unborn and a re-run starts over.
-      await git(dir, ['read-tree', render.sha]);
-      await git(dir, ['symbolic-ref', 'HEAD', `refs/heads/${opts.branch}`]);
-      await git(dir, ['update-ref', `refs/heads/${opts.branch}`, render.sha]);
-      return { ...result, committed: true, sha: await shortHead(dir), branch: opts.branch };
-    }
-    const branch = (await branchState(dir)).branch!;
-    if (render.unchanged) return { ...result, committed: false, branch };
-    const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
-    let target = render.sha;
-    if (head !== opts.base?.commit) {
-      const merged = await mergeApart(dir, opts.base?.tree ?? EMPTY_TREE, render, opts.theirs === true);
-      if (merged.conflicts.length > 0) {
-        await enterMergeState(dir, opts.base?.tree ?? EMPTY_TREE, render, opts.message, opts.theirs === true);
-        return { ...result, committed: false, branch, conflicts: merged.conflicts };
-      }
-      target = (await git(dir, ['commit-tree', merged.tree!, '-p', head, '-p', render.sha, '-F', '-'], { input: `${opts.message}\n`, env: identityEnv(who) })).trim();
-    }
-    await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', target]);
-    return { ...result, committed: true, sha: await shortHead(dir), branch };
-  } finally {
-    await run(dir, ['update-ref', '-d', RENDER_REF], {}, false);
+  if (!(await hasHead(dir))) {
+    // Index first, then the branch: stopped in between, the branch is still unborn and a re-run starts over.
+    await git(dir, ['read-tree', render.sha]);
+    await git(dir, ['symbolic-ref', 'HEAD', `refs/heads/${opts.branch}`]);
+    await git(dir, ['update-ref', `refs/heads/${opts.branch}`, render.sha]);
+    return { ...result, committed: true, sha: await shortHead(dir), branch: opts.branch };
   }
+  const branch = (await branchState(dir)).branch!;
+  const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+  let base = opts.base;
+  let note: string | undefined;
+  if (render.unchanged) {
+    // The same render as last time. The branch has it, unless it holds other answers than the render
+    // (the render was reverted, or a merge kept older answers): then the base is what those answers render.
+    if ((await blobOf(dir, head, ANSWERS_FILE)) === (await blobOf(dir, render.sha, ANSWERS_FILE))) return { ...result, committed: false, branch };
+    const again = opts.rebuild?.(await filesOf(dir, head));
+    const tree = again && (await writeTree(dir, again));
+    if (!tree || tree === render.tree) {
+      throw new HavenPlusError(
+        `the branch does not hold the answers of the last render (${render.sha.slice(0, 12)}), although this run renders the same again: ` +
+          `its ${ANSWERS_FILE} was reverted or merged away, and the generator cannot tell which files to bring back.\n` +
+          `  Revert the revert (git revert <commit>) to get the render back, or run with the answers you want (they are compared with ${ANSWERS_FILE} as committed).`,
+      );
+    }
+    base = { tree };
+    note = `the branch's ${ANSWERS_FILE} is not the last render's (it was reverted, or a merge kept other answers): the render is applied again, measured from what the branch's answers render`;
+  }
+  if (head === base?.commit && !render.unchanged) {
+    await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', render.sha]);
+    return { ...result, committed: true, sha: await shortHead(dir), branch };
+  }
+  const baseTree = base?.tree ?? (await emptyTree(dir));
+  const merged = await mergeApart(dir, baseTree, render.sha, opts.theirs === true);
+  if (merged.conflicts.length > 0) {
+    await enterMergeState(dir, baseTree, render.sha, opts.message, opts.theirs === true, merged.conflicts);
+    return { ...result, committed: false, branch, conflicts: merged.conflicts, note };
+  }
+  const target = (await git(dir, ['commit-tree', merged.tree!, '-p', head, '-p', render.sha, '-F', '-'], { input: `${opts.message}\n`, env: identityEnv(who) })).trim();
+  await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', target]);
+  return { ...result, committed: true, sha: await shortHead(dir), branch, note };
+}
+
+const ANSWERS_FILE = '.yo-rc.json';
+
+async function blobOf(dir: string, commit: string, path: string): Promise<string | undefined> {
+  const r = await run(dir, ['rev-parse', '--verify', '--quiet', `${commit}:${path}`], {}, false);
+  return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
 }
 
 /** What merging a render would do, without touching the work tree, the index or the branch. */
 export async function previewMerge(dir: string, render: RenderCommit, base: RenderBase | undefined): Promise<{ changed: string[]; conflicts: string[] }> {
-  try {
-    if (render.unchanged) return { changed: [], conflicts: [] };
-    const merged = await mergeApart(dir, base?.tree ?? EMPTY_TREE, render, false);
-    return { changed: merged.changed, conflicts: merged.conflicts };
-  } finally {
-    await run(dir, ['update-ref', '-d', RENDER_REF], {}, false);
-  }
+  if (render.unchanged) return { changed: [], conflicts: [] };
+  const merged = await mergeApart(dir, base?.tree ?? (await emptyTree(dir)), render.sha, false);
+  return { changed: merged.changed, conflicts: merged.conflicts };
 }
+
+/** merge-recursive names a side given by its id after GITHEAD_<id>: the markers say refs/haven-plus/render. */
+const labelled = (render: string) => ({ [`GITHEAD_${render}`]: RENDER_LABEL });
 
 /**
  * The three-way merge of HEAD and the render against the base tree, in a scratch index and work
  * tree inside the git directory (`git merge-recursive` takes any tree as the base, on every git
- * version this tool supports). The user's work tree, index and branch are untouched.
+ * version this tool supports, up to 2.55 where it runs merge-ort). The user's work tree, index and
+ * branch are untouched.
  */
-async function mergeApart(dir: string, baseTree: string, render: RenderCommit, theirs: boolean): Promise<{ tree?: string; changed: string[]; conflicts: string[] }> {
+async function mergeApart(dir: string, baseTree: string, render: string, theirs: boolean): Promise<{ tree?: string; changed: string[]; conflicts: string[] }> {
   const scratch = join(gitDirOf(dir)!, 'haven-plus', `merge-${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(join(scratch, 'work'), { recursive: true });
-  const env = { GIT_INDEX_FILE: join(scratch, 'index'), GIT_WORK_TREE: join(scratch, 'work') };
+  const env = { GIT_INDEX_FILE: join(scratch, 'index'), GIT_WORK_TREE: join(scratch, 'work'), ...labelled(render) };
   try {
-    await ensureEmptyTree(dir);
     await git(dir, ['read-tree', 'HEAD'], { env });
-    const r = await run(dir, ['merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', RENDER_REF], { env }, false);
+    const r = await run(dir, ['merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', render], { env }, false);
     if (r.exitCode !== 0 && r.exitCode !== 1) throw new HavenPlusError(`git merge-recursive failed: ${String(r.stderr || r.stdout).trim()}`);
     const changed = (await git(dir, ['diff', '--cached', '--name-only', '-z', 'HEAD'], { env })).split('\0').filter(Boolean);
-    const conflicts = [...new Set((await git(dir, ['ls-files', '--unmerged', '-z'], { env })).split('\0').filter(Boolean).map((l) => l.split('\t')[1]))].sort();
+    const conflicts = await unmergedPaths(dir, env);
     if (conflicts.length > 0) return { changed, conflicts };
     return { tree: (await git(dir, ['write-tree'], { env })).trim(), changed, conflicts };
   } finally {
@@ -470,18 +527,28 @@ async function mergeApart(dir: string, baseTree: string, render: RenderCommit, t
   }
 }
 
-/** Leaves the repository as `git merge` does on conflicts: MERGE_HEAD and the message first, then the merge in the work tree. */
-async function enterMergeState(dir: string, baseTree: string, render: RenderCommit, message: string, theirs: boolean): Promise<void> {
-  const gitDir = gitDirOf(dir)!;
-  writeFileSync(join(gitDir, 'MERGE_HEAD'), `${render.sha}\n`);
-  writeFileSync(join(gitDir, 'MERGE_MSG'), `${message}\n`);
-  writeFileSync(join(gitDir, 'MERGE_MODE'), 'no-ff');
-  await run(dir, ['-c', 'core.autocrlf=false', 'merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', RENDER_REF], {}, false);
+async function unmergedPaths(dir: string, env: Record<string, string> = {}): Promise<string[]> {
+  const out = await git(dir, ['ls-files', '--unmerged', '-z'], { env });
+  return [...new Set(out.split('\0').filter(Boolean).map((l) => l.split('\t')[1]))].sort();
 }
 
-/** The empty tree as an object (a base for merges without a previous render). */
-async function ensureEmptyTree(dir: string): Promise<void> {
-  if (!(await objectExists(dir, EMPTY_TREE))) await git(dir, ['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' });
+/**
+ * Leaves the repository as `git merge` does on overlaps: the merge in the work tree first (checked:
+ * the same overlaps as computed apart), then ORIG_HEAD, MERGE_HEAD and the prepared message. If
+ * the work tree cannot take it, it is put back and nothing says a merge is in progress.
+ */
+async function enterMergeState(dir: string, baseTree: string, render: string, message: string, theirs: boolean, expected: string[]): Promise<void> {
+  const gitDir = gitDirOf(dir)!;
+  const r = await run(dir, ['-c', 'core.autocrlf=false', 'merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', render], { env: labelled(render) }, false);
+  const conflicts = await unmergedPaths(dir);
+  if (r.exitCode !== 1 || conflicts.join('\n') !== expected.join('\n')) {
+    await run(dir, ['reset', '--merge'], {}, false);
+    throw new HavenPlusError(`git could not merge the render into the work tree, so nothing was changed: ${String(r.stderr || r.stdout).trim() || `merge-recursive exited ${r.exitCode}`}`);
+  }
+  await git(dir, ['update-ref', 'ORIG_HEAD', 'HEAD']);
+  writeFileSync(join(gitDir, 'MERGE_MSG'), `${message}\n`);
+  writeFileSync(join(gitDir, 'MERGE_MODE'), 'no-ff');
+  writeFileSync(join(gitDir, 'MERGE_HEAD'), `${render}\n`);
 }
 
 async function shortHead(dir: string): Promise<string> {

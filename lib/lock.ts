@@ -9,7 +9,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, unlink
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { machineError, LockedError } from './errors.js';
-import { gitDirOf } from './git.js';
+import { commonGitDirOf } from './git.js';
 
 interface Holder {
   pid: number;
@@ -27,9 +27,12 @@ export const LOCK_FILE = 'haven-plus.lock';
 /** Where a run without a git directory locks: the target itself (removed when the run ends). */
 export const PLAIN_LOCK_FILE = '.haven-plus.lock';
 
-/** The lock files a run in dir must respect: the git directory's and the plain one. */
+/**
+ * The lock files a run in dir must respect: the repository's (in the common git directory, which
+ * every worktree shares, as they share refs) and the plain one of a first run that has no git yet.
+ */
 export function lockPaths(dir: string): { own: string; others: string[] } {
-  const gitDir = gitDirOf(dir);
+  const gitDir = commonGitDirOf(dir);
   const plain = join(dir, PLAIN_LOCK_FILE);
   if (!gitDir) return { own: plain, others: [] };
   return { own: join(gitDir, LOCK_FILE), others: [plain] };
@@ -76,21 +79,21 @@ export interface LockOptions {
 
 /** Takes the repository's lock, waiting for another run; throws LockedError after waitMs. */
 export async function acquireLock(dir: string, opts: LockOptions): Promise<Lock> {
-  const { own, others } = lockPaths(dir);
   const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: opts.command };
   const deadline = Date.now() + opts.waitMs;
   let told = false;
   for (;;) {
+    // Again on every round: a first run may have made the git directory meanwhile.
+    const { own, others } = lockPaths(dir);
     const busy = [own, ...others].map((p) => ({ p, h: held(p) })).find((x) => x.h && !(x.h.pid === me.pid && x.h.host === me.host));
     if (!busy) {
-      for (const p of [own, ...others]) {
-        const stale = existsSync(p) ? readHolder(p) : undefined;
-        if (existsSync(p) && !held(p)) {
-          rmSync(p, { force: true });
-          opts.log(`Removed a stale lock ${p}${stale ? ` (left by ${stale.command}, pid ${stale.pid}, which is no longer running)` : ''}.`);
-        }
+      for (const p of [own, ...others]) if (existsSync(p)) breakStale(p, opts.log);
+      if (tryCreate(own, me)) {
+        // Another run may have taken a lock we were not looking at between our look and our take: look again.
+        if (others.every((o) => !held(o) || readHolder(o)?.pid === me.pid)) return lockAt(own);
+        rmSync(own, { force: true });
       }
-      if (tryCreate(own, me)) return lockAt(own);
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       continue;
     }
     if (Date.now() >= deadline) {
@@ -105,6 +108,31 @@ export async function acquireLock(dir: string, opts: LockOptions): Promise<Lock>
       told = true;
     }
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Removes a stale lock, but only under a second, short-lived lock (`<lock>.break`), checking again
+ * there: two runs finding the same stale lock cannot both remove it, and neither removes a fresh
+ * lock another run has just taken in its place.
+ */
+function breakStale(path: string, log: (line: string) => void): void {
+  if (held(path)) return;
+  const breaker = `${path}.break`;
+  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: 'breaking a stale lock' };
+  if (!tryCreate(breaker, me)) {
+    // A breaker left by a run that died in these few lines: gone after a few seconds.
+    if (existsSync(breaker) && Date.now() - statSync(breaker).mtimeMs > 5_000 && !held(breaker)) rmSync(breaker, { force: true });
+    return;
+  }
+  try {
+    const stale = readHolder(path);
+    if (existsSync(path) && !held(path)) {
+      rmSync(path, { force: true });
+      log(`Removed a stale lock ${path}${stale ? ` (left by ${stale.command}, pid ${stale.pid}, which is no longer running)` : ''}.`);
+    }
+  } finally {
+    rmSync(breaker, { force: true });
   }
 }
 

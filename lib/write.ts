@@ -6,7 +6,7 @@
  *   a file is either as it was or complete, never half-written, whenever the run stops;
  * - between files the run may be stopped (a signal): it stops at a file boundary.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statfsSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statfsSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HavenPlusError, machineError, MachineError } from './errors.js';
 import { gitDirOf } from './git.js';
@@ -114,7 +114,8 @@ export function writeFiles(target: string, writes: [string, string][], removes: 
       if (!(existsSync(real) && readFileSync(real, 'utf8') === content)) {
         mkdirSync(dirname(real), { recursive: true });
         const aside = join(scratch, `${process.pid}-${done}`);
-        writeFileSync(aside, content);
+        // A file replaced keeps its permissions (a `chmod +x` of the user's survives).
+        writeFileSync(aside, content, existsSync(real) ? { mode: statSync(real).mode & 0o7777 } : {});
         try {
           renameSync(aside, real);
         } catch (error) {

@@ -290,7 +290,8 @@ export default class AppGenerator extends Generator {
       }
     }
     if (born && !this._dryRun) {
-      const changes = await uncommittedChanges(this.target);
+      // A first run's lock and scratch directory (ours, or a stopped run's) are not the user's changes.
+      const changes = (await uncommittedChanges(this.target)).filter((c) => !c.endsWith(` ${PLAIN_LOCK_FILE}`) && !c.includes(` ${PLAIN_SCRATCH}/`));
       if (changes.length > 0) {
         throw new HavenPlusError(
           `directory: ${this.target} has uncommitted changes; haven-plus commits its output and will not mix it with yours:\n` +
@@ -561,7 +562,9 @@ export default class AppGenerator extends Generator {
       const author = this.answers.gitAuthor;
       const left = this.merging ? [] : await untrackedBefore(this.target, this.prepared.files);
       if (this.renderBase?.note) this.log(`Note: ${this.renderBase.note}.`);
-      const result = await commitRun(this.target, this.prepared.files, { base: this.renderBase, branch: this.answers.branch, renderMessage: renderMessage(message), message, author, theirs: this._force });
+      const rebuild = (files: ReadonlyMap<string, string>) => rebuildRender(files, this.ctx);
+      const result = await commitRun(this.target, this.prepared.files, { base: this.renderBase, branch: this.answers.branch, renderMessage: renderMessage(message), message, author, theirs: this._force, rebuild });
+      if (result.note) this.log(`Note: ${result.note}.`);
       if (this.interrupted) this.log(`(${this.interrupted} came while committing: the commit was completed first, so the repository is in its new state.)`);
       if (result.conflicts.length > 0) {
         throw new HavenPlusError(

@@ -4,10 +4,11 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { isComponent, objectsOf } from './build.js';
 import { error, type Finding } from './findings.js';
+import { childEnv } from '../git.js';
 
 export async function kubectlAvailable(): Promise<boolean> {
   try {
-    await execa('kubectl', ['version', '--client'], { stdin: 'ignore' });
+    await execa('kubectl', ['version', '--client'], { stdin: 'ignore', env: childEnv(), extendEnv: false });
     return true;
   } catch {
     return false;
@@ -71,7 +72,7 @@ export async function buildAll(root: string, concurrency = 4): Promise<{ finding
       const dir = dirs[next++];
       const rel = relative(root, dir) || '.';
       try {
-        const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], { stdin: 'ignore', env: KUBECTL_ENV });
+        const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], { stdin: 'ignore', env: childEnv(KUBECTL_ENV), extendEnv: false });
         builds.push({ dir: rel, output: stdout });
       } catch (err) {
         const e = err as { stderr?: string; shortMessage?: string };

@@ -132,7 +132,10 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
       expect(text).toContain(from);
       writeFileSync(join(dir, path), text.replace(from, to));
     }
-    await git(dir, ['-c', 'user.name=Gen', '-c', 'user.email=gen@example.nl', 'commit', '-qam', 'chore: regenerate\n\nGenerated-by: generator-haven-plus 0.0.9\nHaven-plus-render: 0.0.9']);
+    // As an older version recorded its render: the tree in the trailer, so the commit is a verifiable base.
+    await git(dir, ['add', '-u']);
+    const tree = (await git(dir, ['write-tree'])).trim();
+    await git(dir, ['-c', 'user.name=Gen', '-c', 'user.email=gen@example.nl', 'commit', '-qm', `chore: regenerate\n\nGenerated-by: generator-haven-plus 0.0.9\nHaven-plus-render: 0.0.9\nHaven-plus-render-tree: ${tree}`]);
     await userEdit(dir, RELEASES, HAND_EDIT.from, HAND_EDIT.to);
 
     const preview = await runBin(['upgrade', '--dry-run'], { cwd: dir });

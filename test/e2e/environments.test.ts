@@ -29,7 +29,10 @@ describe('environments: staged upgrade and promotion by one line', () => {
     // What an older generator wrote: an older chart version everywhere, its version in .yo-rc.json.
     for (const path of ['infrastructure/postgres/controller/base/releases.yaml', layer('test'), layer('production')]) replaceIn(dir, path, `version: ${pin}`, 'version: 0.28.0');
     replaceIn(dir, '.yo-rc.json', '"version": "0.1.0"', '"version": "0.0.9"');
-    await git(dir, ['-c', 'user.name=Gen', '-c', 'user.email=gen@example.nl', 'commit', '-qam', 'chore: regenerate\n\nGenerated-by: generator-haven-plus 0.0.9\nHaven-plus-render: 0.0.9']);
+    // As an older version recorded its render: the tree in the trailer, so the commit is a verifiable base.
+    await git(dir, ['add', '-u']);
+    const tree = (await git(dir, ['write-tree'])).trim();
+    await git(dir, ['-c', 'user.name=Gen', '-c', 'user.email=gen@example.nl', 'commit', '-qm', `chore: regenerate\n\nGenerated-by: generator-haven-plus 0.0.9\nHaven-plus-render: 0.0.9\nHaven-plus-render-tree: ${tree}`]);
 
     const unknown = await runBin(['upgrade', '--environments', 'staging'], { cwd: dir });
     expect(unknown.exitCode).toBe(2);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitRun } from '../../lib/apply.js';
 import { FileSet } from '../../lib/fileset.js';
-import { findRenderBase, type Rebuild } from '../../lib/git.js';
+import { findRenderBase, hasHead, type Rebuild } from '../../lib/git.js';
 import { applyWrites, planWrites } from '../../lib/apply.js';
 import { tempDir } from '../helpers.js';
 
@@ -28,6 +28,7 @@ function rendered(databases: string[], instances = 3, extra: Record<string, stri
   files.add('cluster.yaml', `kind: Cluster\nspec:\n  instances: ${instances}\n  storage: 10Gi\n  monitoring: true\n`);
   files.add('databases.yaml', `${databases.map((d) => `- name: ${d}\n`).join('')}`);
   files.add('README.md', `# platform\n\nDatabases: ${databases.join(', ')}\n`);
+  files.add('.yo-rc.json', `${JSON.stringify({ databases, instances })}\n`);
   for (const [p, c] of Object.entries(extra)) files.add(p, c);
   return files;
 }
@@ -35,10 +36,8 @@ function rendered(databases: string[], instances = 3, extra: Record<string, stri
 /** One run, as the generator does it: find the base, write on a first run, commit or merge. */
 async function runOnce(dir: string, files: FileSet, opts: { theirs?: boolean; rebuild?: Rebuild } = {}) {
   const base = await findRenderBase(dir, opts.rebuild);
-  if (!existsSync(join(dir, '.git')) || !base) {
-    if (!existsSync(join(dir, '.git'))) applyWrites(dir, planWrites(dir, files, undefined), { firstRun: true });
-  }
-  const result = await commitRun(dir, files, { base, branch: 'main', renderMessage: 'chore: render\n\nHaven-plus-render: 0.1.0', message: 'chore: render', theirs: opts.theirs });
+  if (!(await hasHead(dir))) applyWrites(dir, planWrites(dir, files, undefined), { firstRun: true });
+  const result = await commitRun(dir, files, { base, branch: 'main', renderMessage: 'chore: render\n\nHaven-plus-render: 0.1.0', message: 'chore: render', theirs: opts.theirs, rebuild: opts.rebuild });
   return { base, result };
 }
 
@@ -116,7 +115,7 @@ describe('the render base: only a tree the generator rendered', () => {
     // Safe, not silent: the edit stays; where the older base makes both sides look changed, git reports an overlap.
     expect(read(clone, 'cluster.yaml')).toContain('instances: 7');
     expect(result.committed).toBe(false);
-    expect(result.conflicts).toEqual(['README.md', 'databases.yaml']);
+    expect(result.conflicts).toEqual(['.yo-rc.json', 'README.md', 'databases.yaml']);
     expect(read(clone, 'databases.yaml')).toMatch(/<<<<<<< HEAD\n[^]*=======\n[^]*- name: media\n>>>>>>> refs\/haven-plus\/render\n/);
   });
 
@@ -168,7 +167,83 @@ describe('the render base: only a tree the generator rendered', () => {
   });
 });
 
+describe('commits that only look like renders', () => {
+  it('a render without the tree trailer (an older version) that was amended is not trusted: the edit is kept', async () => {
+    const dir = tempDir('git-legacy-');
+    await runOnce(dir, rendered(['app']));
+    // What an older version left (no tree trailer, no kept renders), then amended with an edit.
+    const message = (await git(dir, ['log', '-1', '--format=%B'])).replace(/\nHaven-plus-render-tree: .*/, '');
+    edit(dir, 'cluster.yaml', 'storage: 10Gi', 'storage: 50Gi');
+    await git(dir, ['commit', '-q', '-a', '--amend', '-m', message]);
+    await git(dir, ['update-ref', '-d', 'refs/haven-plus/renders']);
+    const { base, result } = await runOnce(dir, rendered(['app', 'orders']));
+    expect(base?.note).toContain('no render commit on this branch is as the generator made it');
+    expect(read(dir, 'cluster.yaml')).toContain('storage: 50Gi');
+    expect(result.conflicts.length + (result.committed ? 1 : 0)).toBeGreaterThan(0);
+  });
+
+  it('a GitHub-style squash (render trailers in the middle of the message) is not a render: the squashed edit is kept', async () => {
+    const dir = tempDir('git-squash-');
+    await runOnce(dir, rendered(['app']));
+    await git(dir, ['switch', '-q', '-c', 'feat']);
+    await runOnce(dir, rendered(['app', 'orders']));
+    edit(dir, 'cluster.yaml', 'monitoring: true', 'monitoring: false');
+    await git(dir, ['commit', '-qam', 'fix: no monitoring']);
+    const bodies = await git(dir, ['log', '--reverse', '--format=* %s%n%n%b', 'main..feat']);
+    await git(dir, ['switch', '-q', 'main']);
+    await git(dir, ['merge', '-q', '--squash', 'feat']);
+    await git(dir, ['commit', '-q', '-m', `Feat (#12)\n\n${bodies}`]);
+    const { result } = await runOnce(dir, rendered(['app', 'orders', 'media']));
+    expect(read(dir, 'cluster.yaml')).toContain('monitoring: false');
+    expect(result.conflicts.every((p) => p !== 'cluster.yaml')).toBe(true);
+  });
+
+  it('a reverted render asked for again is applied again (measured from what the branch\'s answers render), or refused with the way out', async () => {
+    const dir = tempDir('git-revert-');
+    await runOnce(dir, rendered(['app']));
+    await runOnce(dir, rendered(['app', 'orders']));
+    await git(dir, ['revert', '--no-edit', 'HEAD']);
+    expect(read(dir, 'databases.yaml')).toBe('- name: app\n');
+    // Without a way to render the branch's answers: refused, never "nothing changed".
+    await expect(runOnce(dir, rendered(['app', 'orders']))).rejects.toThrow(/does not hold the answers of the last render[^]*Revert the revert/);
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    const rebuild: Rebuild = (files) => rendered(files.get('README.md')!.split('Databases: ')[1].trim().split(', ')).entries();
+    const { result } = await runOnce(dir, rendered(['app', 'orders']), { rebuild });
+    expect(result.committed).toBe(true);
+    expect(result.note).toContain('was reverted');
+    expect(read(dir, 'databases.yaml')).toBe('- name: app\n- name: orders\n');
+  });
+
+  it('works in a SHA-256 repository', async () => {
+    const dir = tempDir('git-sha256-');
+    await execa('git', ['init', '-q', '--object-format=sha256', '-b', 'main', dir]);
+    await runOnce(dir, rendered(['app']));
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const { result } = await runOnce(dir, rendered(['app', 'orders']));
+    expect(result.committed).toBe(true);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
+    expect((await git(dir, ['rev-parse', 'HEAD'])).trim()).toHaveLength(64);
+  });
+});
+
 describe('the merge', () => {
+  it('leaves no merge state when the work tree cannot take the merge (a file changed meanwhile), and keeps that change', async () => {
+    const dir = tempDir('git-dirty-');
+    await runOnce(dir, rendered(['app']));
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const base = await findRenderBase(dir);
+    const { commitRender, mergeRender } = await import('../../lib/git.js');
+    const render = await commitRender(dir, rendered(['app'], 5).entries(), { base, message: 'chore: render\n\nHaven-plus-render: 0.1.0', keep: true });
+    // Someone edits the file between the check for uncommitted changes and the merge.
+    edit(dir, 'cluster.yaml', 'instances: 7', 'instances: 9');
+    await expect(mergeRender(dir, render, { base, branch: 'main', message: 'chore: render' })).rejects.toThrow(/could not merge the render into the work tree, so nothing was changed/);
+    expect(existsSync(join(dir, '.git', 'MERGE_HEAD'))).toBe(false);
+    expect(read(dir, 'cluster.yaml')).toContain('instances: 9');
+  });
+
+
   it('stops on overlapping edits in git\'s merge state: nothing committed, markers name both sides, --abort goes back, commit concludes', async () => {
     const dir = tempDir('git-conflict-');
     await runOnce(dir, rendered(['app']));
@@ -182,6 +257,8 @@ describe('the merge', () => {
     const marked = read(dir, 'cluster.yaml');
     expect(marked).toMatch(/<<<<<<< HEAD\n {2}instances: 7\n=======\n {2}instances: 5\n>>>>>>> refs\/haven-plus\/render/);
     expect(await git(dir, ['status', '--porcelain'])).toContain('UU cluster.yaml');
+    // As after git merge: ORIG_HEAD is where the branch was, so `git reset --hard ORIG_HEAD` undoes just this.
+    expect((await git(dir, ['rev-parse', 'ORIG_HEAD'])).trim()).toBe(head);
     await git(dir, ['merge', '--abort']);
     expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
     expect(await git(dir, ['status', '--porcelain'])).toBe('');

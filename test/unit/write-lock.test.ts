@@ -3,12 +3,12 @@
  * file boundary, the symbolic-link guard, and the repository lock (lib/write.ts, lib/lock.ts).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HavenPlusError, LockedError } from '../../lib/errors.js';
-import { acquireLock } from '../../lib/lock.js';
+import { acquireLock, lockPaths } from '../../lib/lock.js';
 import { safePath, writeFiles } from '../../lib/write.js';
 import { tempDir } from '../helpers.js';
 
@@ -24,7 +24,9 @@ describe('writeFiles', () => {
     expect(readdirSync(dir).sort()).toEqual(['d0', 'd1', 'd2'].filter((d) => present.some(([p]) => p.startsWith(d))));
     // The rest, and a file already right is not rewritten.
     expect(writeFiles(dir, files, [], {}).written).toBe(6);
-    expect(writeFiles(dir, files, ['d0/f0.yaml'], {}).written).toBe(0);
+    chmodSync(join(dir, 'd1/f1.yaml'), 0o755);
+    expect(writeFiles(dir, [['d1/f1.yaml', 'changed\n']], ['d0/f0.yaml'], {}).written).toBe(1);
+    expect(statSync(join(dir, 'd1/f1.yaml')).mode & 0o777).toBe(0o755);
     expect(existsSync(join(dir, 'd0/f0.yaml'))).toBe(false);
   });
 
@@ -57,6 +59,17 @@ describe('writeFiles', () => {
 });
 
 describe('acquireLock', () => {
+  it('locks in the git directory every worktree shares', async () => {
+    const { execa } = await import('execa');
+    const dir = tempDir('wt-lock-');
+    await execa('git', ['init', '-q', '-b', 'main', join(dir, 'main')]);
+    await execa('git', ['-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-q', '--allow-empty', '-m', 'x'], { cwd: join(dir, 'main') });
+    await execa('git', ['worktree', 'add', '-q', join(dir, 'linked')], { cwd: join(dir, 'main') });
+    expect(lockPaths(join(dir, 'linked')).own).toBe(join(dir, 'main', '.git', 'haven-plus.lock'));
+    expect(lockPaths(join(dir, 'main')).own).toBe(join(dir, 'main', '.git', 'haven-plus.lock'));
+  });
+
+
   it('waits for a live holder and gives up with exit 5 naming it; takes over once the holder is gone; releases', async () => {
     const dir = tempDir('lock-');
     mkdirSync(join(dir, '.git'));
