@@ -11,6 +11,12 @@ import { DIST_DIR, GENERATOR_VERSION, PACKAGE_ROOT } from '../lib/package-info.j
 import { QUESTIONS, RUN_OPTIONS } from '../lib/questions.js';
 
 function fail(caught: unknown): never {
+  // Ctrl-C or Ctrl-D at a prompt (inquirer): stopped by the user before anything was written.
+  const name = (caught as Error)?.name;
+  if (name === 'ExitPromptError' || name === 'AbortPromptError') {
+    process.stderr.write('haven-plus: stopped at a prompt: nothing was written or committed.\n');
+    process.exit(130);
+  }
   // A file-system failure that escaped (no space, no permission): the machine's, said as such (exit 4).
   const error = machineError(caught, 'the run stopped');
   if (error instanceof HavenPlusError) {
@@ -152,6 +158,10 @@ const GENERATORS: Record<string, () => Promise<{ default: unknown }>> = {
 };
 
 async function generate(generator: string, args: string[], opts: Record<string, unknown>, extra: string[] = []): Promise<void> {
+  // Before Yeoman reads .yo-rc.json (which a merge in progress may have filled with conflict markers).
+  const { checkBeforeYeoman } = await import('../lib/generate.js');
+  checkBeforeYeoman(process.cwd());
+  if (generator === 'app' && args[0]) checkBeforeYeoman(resolve(args[0]));
   const [{ createEnv }, { default: Generator }] = await Promise.all([import('yeoman-environment'), GENERATORS[generator]()]);
   const options = toGeneratorOptions(opts, extra);
   const env = createEnv({

@@ -11,7 +11,7 @@ import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors
 import type { FileSet } from './fileset.js';
 import { abbreviate } from './names.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
-import { RENDER_TRAILER } from './git.js';
+import { gitDirOf, RENDER_TRAILER } from './git.js';
 import { PLAIN_LOCK_FILE } from './lock.js';
 import { PLAIN_SCRATCH } from './write.js';
 import { buildPlan, objectStorageTitle, type Plan } from './plan.js';
@@ -32,7 +32,48 @@ export function readStoredConfig(dir: string): StoredConfig | undefined {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, StoredConfig>;
     return doc[GENERATOR_NAME];
   } catch (error) {
-    throw new HavenPlusError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw unfinished(dir) ?? new HavenPlusError(`directory: ${file} is not valid JSON (${(error as Error).message}); restore it (git checkout -- .yo-rc.json) or fix it, then run again`, 2);
+  }
+}
+
+/** What git is in the middle of in dir (a merge, rebase, cherry-pick or revert), and how to finish or undo it. */
+const UNFINISHED: [string, string, string][] = [
+  ['MERGE_HEAD', 'a merge', 'resolve the files, git add them and git commit; or git merge --abort'],
+  ['rebase-merge', 'a rebase', 'resolve, git add and git rebase --continue; or git rebase --abort'],
+  ['rebase-apply', 'a rebase', 'resolve, git add and git rebase --continue; or git rebase --abort'],
+  ['CHERRY_PICK_HEAD', 'a cherry-pick', 'git cherry-pick --continue, or git cherry-pick --abort'],
+  ['REVERT_HEAD', 'a revert', 'git revert --continue, or git revert --abort'],
+];
+
+/**
+ * Refuses to work in a repository git is in the middle of something in (its files may hold conflict
+ * markers, .yo-rc.json too): exit 2 with how to finish or undo it. Checked before Yeoman reads .yo-rc.json.
+ */
+export function unfinished(dir: string): HavenPlusError | undefined {
+  const gitDir = gitDirOf(dir);
+  if (!gitDir) return undefined;
+  const found = UNFINISHED.find(([marker]) => existsSync(join(gitDir, marker)));
+  if (!found) return undefined;
+  return new HavenPlusError(
+    `directory: ${dir} is in the middle of ${found[1]} (a haven-plus run that stopped on overlapping edits, or yours); its files may hold conflict markers.\n` +
+      `  Finish it (${found[2]}), then run again.`,
+    2,
+  );
+}
+
+/**
+ * The checks that must come before Yeoman reads the repository's .yo-rc.json (a merge in progress
+ * leaves conflict markers in it): the repository of dir, if any, is not in the middle of something.
+ */
+export function checkBeforeYeoman(dir: string): void {
+  for (let probe = resolve(dir); ; probe = dirname(probe)) {
+    if (existsSync(join(probe, '.yo-rc.json')) || existsSync(join(probe, '.git'))) {
+      const problem = unfinished(probe);
+      if (problem) throw problem;
+      readStoredConfig(probe);
+      return;
+    }
+    if (probe === dirname(probe)) return;
   }
 }
 

@@ -37,7 +37,14 @@ interface GitOptions {
 }
 
 function run(cwd: string, args: string[], opts: GitOptions = {}, reject = true) {
-  const options: ExecaOptions = {
+  return execa('git', args, execaOptions(cwd, opts, reject)).catch((error: { code?: string }) => {
+    if (error.code === 'ENOENT') throw gitMissing();
+    throw error;
+  });
+}
+
+function execaOptions(cwd: string, opts: GitOptions, reject: boolean): ExecaOptions {
+  return {
     cwd,
     env: childEnv({ GIT_TERMINAL_PROMPT: '0', ...opts.env }),
     extendEnv: false,
@@ -47,10 +54,6 @@ function run(cwd: string, args: string[], opts: GitOptions = {}, reject = true) 
     ...(opts.timeout ? { timeout: opts.timeout, killSignal: 'SIGKILL' as const } : {}),
     ...(opts.binary ? { encoding: 'buffer' as const } : {}),
   };
-  return execa('git', args, options).catch((error: { code?: string }) => {
-    if (error.code === 'ENOENT') throw gitMissing();
-    throw error;
-  });
 }
 
 function gitMissing(): MachineError {
@@ -122,15 +125,11 @@ export async function uncommittedChanges(dir: string): Promise<string[]> {
   return out.split('\n').filter((l) => l.length > 0);
 }
 
-/**
- * Where the branch stands: its name, or a detached HEAD (a commit there would belong to no branch),
- * and whether a merge is in progress (an earlier run stopped on overlaps, or one of the user's).
- */
-export async function branchState(dir: string): Promise<{ branch?: string; detachedAt?: string; merging: boolean }> {
-  const merging = existsSync(join(gitDirOf(dir) ?? join(dir, '.git'), 'MERGE_HEAD'));
+/** Where the branch stands: its name, or a detached HEAD (a commit there would belong to no branch). */
+export async function branchState(dir: string): Promise<{ branch?: string; detachedAt?: string }> {
   const r = await run(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {}, false);
-  if (r.exitCode === 0) return { branch: String(r.stdout).trim(), merging };
-  return { detachedAt: (await git(dir, ['rev-parse', '--short', 'HEAD'])).trim(), merging };
+  if (r.exitCode === 0) return { branch: String(r.stdout).trim() };
+  return { detachedAt: (await git(dir, ['rev-parse', '--short', 'HEAD'])).trim() };
 }
 
 function parseAuthor(author: string): { name: string; email: string } {
@@ -173,11 +172,34 @@ export async function configureRemote(dir: string, url: string): Promise<string 
 /** Pushes the branch, stopping git after `timeoutSeconds`; the local commit stays either way (exit 6 on failure). */
 export async function push(dir: string, branch: string, timeoutSeconds: number): Promise<void> {
   const later = `The commit is kept locally; push it when the remote answers: git push --set-upstream origin ${branch}`;
-  const r = await run(dir, ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeout: timeoutSeconds * 1000, attached: true }, false);
-  if ((r as { timedOut?: boolean }).timedOut) {
-    throw new PushError(`push: the remote did not answer within ${timeoutSeconds} s (--push-timeout). ${later}`);
+  const child = execa('git', ['push', '--quiet', '--set-upstream', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], execaOptions(dir, { attached: true }, false));
+  let timedOut = false;
+  // git push leaves the talking to a helper (git-remote-https, ssh) that keeps the output open: stop them all.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid) void killTree(child.pid);
+  }, timeoutSeconds * 1000);
+  const r = await child.finally(() => clearTimeout(timer));
+  if (timedOut) throw new PushError(`push: the remote did not answer within ${timeoutSeconds} s (--push-timeout). ${later}`);
+  if (r.exitCode === 0) return;
+  const why = String(r.stderr).trim() || `git exited with ${r.exitCode}`;
+  if (/\[rejected\]|fetch first|non-fast-forward/.test(why)) {
+    throw new PushError(`push: the remote's ${branch} has commits this clone does not have:\n${why}\n  The commit is kept locally. Bring them in (git pull --rebase), then git push.`);
   }
-  if (r.exitCode !== 0) throw new PushError(`push failed: ${String(r.stderr).trim() || `git exited with ${r.exitCode}`}\n  ${later}`);
+  throw new PushError(`push failed: ${why}\n  ${later}`);
+}
+
+/** Kills a process and everything it started (children first found with pgrep -P, where there is one). */
+async function killTree(pid: number): Promise<void> {
+  const children = await execa('pgrep', ['-P', String(pid)], { reject: false, env: childEnv(), extendEnv: false })
+    .then((r) => String(r.stdout).split('\n').filter(Boolean).map(Number))
+    .catch(() => [] as number[]);
+  for (const c of children) await killTree(c);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
 }
 
 /*
@@ -379,6 +401,8 @@ export interface RenderCommit {
   tree: string;
   /** The render is the base's tree again. */
   unchanged: boolean;
+  /** Its parent: the base's render commit, or HEAD when HEAD is still exactly the base (the branch then fast-forwards). */
+  parent?: string;
 }
 
 /**
@@ -395,10 +419,12 @@ export async function commitRender(
   const tree = await writeTree(dir, files);
   if (opts.base && opts.base.tree === tree && opts.base.commit) return { sha: opts.base.commit, tree, unchanged: true };
   const message = `${opts.message}\n${RENDER_TREE_TRAILER}: ${tree}\n`;
-  const parents = opts.base?.commit ? ['-p', opts.base.commit] : [];
-  const sha = (await git(dir, ['commit-tree', tree, ...parents, '-F', '-'], { input: message, env: identityEnv(who) })).trim();
+  // Nobody changed anything since the base (not even by a merge commit): the render continues the branch itself.
+  const head = opts.base && (await hasHead(dir)) ? (await git(dir, ['rev-parse', 'HEAD', 'HEAD^{tree}'])).split('\n').map((l) => l.trim()) : [];
+  const parent = head[1] === opts.base?.tree ? head[0] : opts.base?.commit;
+  const sha = (await git(dir, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], { input: message, env: identityEnv(who) })).trim();
   if (opts.keep) await keepRender(dir, sha);
-  return { sha, tree, unchanged: opts.base?.tree === tree };
+  return { sha, tree, unchanged: opts.base?.tree === tree, parent };
 }
 
 /** Adds a render to the ones this clone keeps (RENDERS_REF: a chain of keeper commits whose second parent is a render). */
@@ -471,12 +497,23 @@ export async function mergeRender(
     base = { tree };
     note = `the branch's ${ANSWERS_FILE} is not the last render's (it was reverted, or a merge kept other answers): the render is applied again, measured from what the branch's answers render`;
   }
-  if (head === base?.commit && !render.unchanged) {
+  if (head === render.parent && !render.unchanged) {
     await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', render.sha]);
     return { ...result, committed: true, sha: await shortHead(dir), branch };
   }
-  const baseTree = base?.tree ?? (await emptyTree(dir));
-  const merged = await mergeApart(dir, baseTree, render.sha, opts.theirs === true);
+  let baseTree = base?.tree ?? (await emptyTree(dir));
+  let merged = await mergeApart(dir, baseTree, render.sha, opts.theirs === true);
+  if (merged.conflicts.length > 0 && opts.rebuild && base && (await blobOf(dir, head, ANSWERS_FILE)) !== (await blobOf(dir, base.tree, ANSWERS_FILE))) {
+    // The branch holds other answers than the base rendered (a squash merge of a run, a merge of another branch's
+    // run): measured from what the branch's answers render, the overlaps may go. Used only if they all do.
+    const again = opts.rebuild(await filesOf(dir, head));
+    const tree = again && (await writeTree(dir, again));
+    const retried = tree && tree !== baseTree ? await mergeApart(dir, tree, render.sha, opts.theirs === true) : undefined;
+    if (retried && retried.conflicts.length === 0) {
+      [baseTree, merged] = [tree as string, retried];
+      note = `the branch's ${ANSWERS_FILE} is not the last render's (a squash merge, or a merge of another branch's run): your edits are measured from what the branch's answers render`;
+    }
+  }
   if (merged.conflicts.length > 0) {
     await enterMergeState(dir, baseTree, render.sha, opts.message, opts.theirs === true, merged.conflicts);
     return { ...result, committed: false, branch, conflicts: merged.conflicts, note };

@@ -24,6 +24,8 @@ import {
   summarize,
   type PreparedRun,
   type StoredConfig,
+  checkBeforeYeoman,
+  unfinished,
 } from '../../lib/generate.js';
 import {
   branchState,
@@ -34,6 +36,7 @@ import {
   findRenderBase,
   hasHead,
   isRepositoryRoot,
+  settleIndex,
   previewMerge,
   push,
   uncommittedChanges,
@@ -53,6 +56,13 @@ import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/spec
 import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secrets/values.js';
 
 type Options = Record<string, unknown>;
+
+/** checkBeforeYeoman on the directory Yeoman will read (its working directory), passing the options through. */
+function beforeYeoman(options: Options): Options {
+  const env = options.env as { cwd?: string } | undefined;
+  checkBeforeYeoman(env?.cwd ?? process.cwd());
+  return options;
+}
 
 /** How long a run waits for another run in the same repository before it gives up (exit 5). */
 const LOCK_WAIT_MS = 10 * 60 * 1000;
@@ -88,7 +98,8 @@ export default class AppGenerator extends Generator {
 
   constructor(args: string[], options: Options) {
     // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
-    super(args, options as never, { customInstallTask: true, inheritTasks: true });
+    // Yeoman reads .yo-rc.json while it constructs: a repository in the middle of a merge is refused first.
+    super(args, beforeYeoman(options) as never, { customInstallTask: true, inheritTasks: true });
     this._declareArguments();
     for (const q of QUESTIONS) {
       this.option(q.name, { type: q.type === 'boolean' ? Boolean : String, description: q.description });
@@ -221,6 +232,8 @@ export default class AppGenerator extends Generator {
     const command = `haven-plus ${this.options.namespace?.split(':')[1] ?? 'app'}`.replace(/ app$/, '');
     this.lock = await acquireLock(this.target, { waitMs: LOCK_WAIT_MS, log: (l) => this.log(l), command });
     removeLeftovers(this.target);
+    // A killed run's git command may still be finishing (children outlive their parent): let it.
+    await settleIndex(this.target);
   }
 
   protected get _interactive(): boolean {
@@ -281,13 +294,8 @@ export default class AppGenerator extends Generator {
           2,
         );
       }
-      if (state.merging) {
-        throw new HavenPlusError(
-          `directory: ${this.target} is in the middle of a merge (an earlier run stopped on overlapping edits, or a merge of yours).\n` +
-            '  Finish it (resolve, git add, git commit) or undo it (git merge --abort), then run again.',
-          2,
-        );
-      }
+      const stuck = unfinished(this.target);
+      if (stuck) throw stuck;
     }
     if (born && !this._dryRun) {
       // A first run's lock and scratch directory (ours, or a stopped run's) are not the user's changes.
@@ -475,7 +483,7 @@ export default class AppGenerator extends Generator {
       this.log(
         this._dryRun
           ? `Comparing the new render (${this.prepared.files.size} files) with ${this.target} (dry run)`
-          : `Merging the new render (${this.prepared.files.size} files) into ${this.target}: your edits are kept, git reports overlaps`,
+          : `Bringing the new render (${this.prepared.files.size} files) into ${this.target}: your edits are kept`,
       );
       return;
     }
@@ -496,7 +504,8 @@ export default class AppGenerator extends Generator {
     const kept = edited.filter((p) => !overwrite.includes(p));
     plan.writes.push(...overwrite.map((p): [string, string] => [p, files.get(p)!]));
     if (this._dryRun) {
-      this.log(`Would write ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` and remove ${plan.removes.length}` : ''}${edited.length ? `; ${edited.length} edited by hand would be asked about` : ''}.`);
+      const asked = this._interactive ? 'would be asked about' : 'would stop the run (no terminal to ask; --force overwrites them)';
+      this.log(`Would write ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` and remove ${plan.removes.length}` : ''}${edited.length ? `; ${edited.length} edited by hand ${asked}: ${edited.join(', ')}` : ''}.`);
       return;
     }
     this.log(`Writing ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` (removing ${plan.removes.length} the platform no longer needs)` : ''}`);
@@ -570,7 +579,8 @@ export default class AppGenerator extends Generator {
         throw new HavenPlusError(
           `your edits and the generator's changes overlap in ${result.conflicts.length} file(s); nothing was committed:\n` +
             result.conflicts.map((p) => `    ${p}`).join('\n') +
-            `\n  The files hold conflict markers (<<<<<<< HEAD: yours, >>>>>>> refs/haven-plus/render: the generator's). Resolve them, then \`git add\` them and \`git commit\`` +
+            `\n  Where both changed the same lines the files hold conflict markers (<<<<<<< HEAD: yours, >>>>>>> refs/haven-plus/render: the generator's);` +
+            ` git status says what each side did to the others (one deleted or replaced the file, say). Resolve them, then \`git add\` them and \`git commit\`` +
             ` (the message is prepared), or \`git merge --abort\` to go back. --force takes the generator's side of every overlap.`,
           1,
         );

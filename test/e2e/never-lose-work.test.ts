@@ -98,6 +98,33 @@ describe('day 2 under rebase and concurrency', () => {
 });
 
 describe('branches and remotes', () => {
+  it('refuses to run while git is in the middle of a merge or rebase, even with conflict markers in .yo-rc.json (exit 2, never a crash)', async () => {
+    const cwd = tempDir('nlw-unfinished-');
+    expect((await runBin(['p', '--yes'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'p');
+    // Two branches each add a database: merging them leaves markers in .yo-rc.json.
+    await git(dir, ['switch', '-q', '-c', 'other']);
+    expect((await runBin(['database', 'billing'], { cwd: dir })).exitCode).toBe(0);
+    await git(dir, ['switch', '-q', 'main']);
+    expect((await runBin(['database', 'orders'], { cwd: dir })).exitCode).toBe(0);
+    await execa('git', [...ID, 'merge', 'other'], { cwd: dir, reject: false });
+    expect(readFileSync(join(dir, '.yo-rc.json'), 'utf8')).toContain('<<<<<<<');
+    for (const args of [['bucket', 'media'], []]) {
+      const r = await runBin(args, { cwd: dir });
+      expect(r.exitCode, r.all).toBe(2);
+      expect(r.stderr).toContain(`directory: ${dir} is in the middle of a merge`);
+      expect(r.stderr).toContain('git merge --abort');
+      expect(r.stderr).not.toContain('unexpected error');
+    }
+    await git(dir, ['merge', '--abort']);
+    await git(dir, ['switch', '-q', 'other']);
+    await execa('git', [...ID, 'rebase', 'main'], { cwd: dir, reject: false });
+    const rebasing = await runBin(['bucket', 'media'], { cwd: dir });
+    expect(rebasing.exitCode).toBe(2);
+    expect(rebasing.stderr).toContain('is in the middle of a rebase');
+    expect(rebasing.stderr).toContain('git rebase --abort');
+  });
+
   it('refuses a detached HEAD with the fix; on another branch reports that branch and what the clusters follow', async () => {
     const cwd = tempDir('nlw-branch-');
     expect((await runBin(['p', '--yes'], { cwd })).exitCode).toBe(0);
@@ -127,7 +154,8 @@ describe('branches and remotes', () => {
     try {
       const cwd = tempDir('nlw-push-');
       const started = Date.now();
-      const r = await runBin(['p', '--yes', '--engine', 'argocd', '--git-remote', `git://127.0.0.1:${port}/p.git`, '--push', '--push-timeout', '2'], { cwd });
+      // Over HTTPS, git push hands the talking to git-remote-https, which keeps the output open: it must be stopped too.
+      const r = await runBin(['p', '--yes', '--engine', 'argocd', '--git-remote', `https://127.0.0.1:${port}/p.git`, '--push', '--push-timeout', '2'], { cwd });
       expect(r.exitCode, r.all).toBe(6);
       expect(r.stderr).toContain('push: the remote did not answer within 2 s (--push-timeout)');
       expect(r.stderr).toContain('git push --set-upstream origin main');

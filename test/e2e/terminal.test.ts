@@ -10,9 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { validateDirectory } from '../../lib/validate/directory.js';
 import { BIN, git, isolatedEnv, tempDir } from '../helpers.js';
 
+/** The bin with args as one shell command line (each argument single-quoted). */
+const shellCommand = (args: string[]) => [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+
 /** Runs the bin under a pseudo-terminal, pressing Enter every 250 ms until it exits; the screen text, without colours. */
 async function atTerminal(args: string[], cwd: string): Promise<{ exitCode: number | undefined; screen: string }> {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const command = shellCommand(args);
   const child = execa('script', ['-qfec', command, '/dev/null'], {
     cwd,
     env: { ...isolatedEnv(cwd), TERM: 'xterm' },
@@ -30,7 +33,29 @@ async function atTerminal(args: string[], cwd: string): Promise<{ exitCode: numb
   }
 }
 
+/** Runs the bin under a pseudo-terminal and presses Ctrl-C once the screen shows `when`. */
+async function interruptedAt(args: string[], cwd: string, when: string): Promise<{ exitCode: number | undefined; screen: string }> {
+  const command = shellCommand(args);
+  const child = execa('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...isolatedEnv(cwd), TERM: 'xterm' }, extendEnv: false, reject: false, all: true, timeout: 90_000 });
+  let screen = '';
+  child.all!.on('data', (chunk: Buffer) => {
+    screen += chunk.toString();
+    if (screen.includes(when)) child.stdin?.write('\x03');
+  });
+  const result = await child;
+  return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
+}
+
 describe('haven-plus at a terminal', () => {
+  it('Ctrl-C at a prompt stops the run with exit 130 and a message, writing nothing', async () => {
+    const cwd = tempDir();
+    const { exitCode, screen } = await interruptedAt(['stopped'], cwd, 'Platform name');
+    expect(exitCode, screen.slice(-1500)).toBe(130);
+    expect(screen).toContain('haven-plus: stopped at a prompt: nothing was written or committed.');
+    expect(screen).not.toContain('unexpected error');
+    expect(existsSync(join(cwd, 'stopped'))).toBe(false);
+  });
+
   it('asks each question with its default preselected; Enter throughout gives a committed, valid repository', async () => {
     const cwd = tempDir();
     const { exitCode, screen } = await atTerminal(['newcomer'], cwd);

@@ -49,12 +49,37 @@ function edit(dir: string, path: string, from: string, to: string): void {
 
 const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8');
 
+/** A first render (app, 3 instances) with a committed hand edit: 7 instances. */
+async function editedRepo(prefix: string): Promise<string> {
+  const dir = tempDir(prefix);
+  await runOnce(dir, rendered(['app']));
+  edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
+  await git(dir, ['commit', '-qam', 'fix: more instances']);
+  return dir;
+}
+
+/**
+ * A teammate's edit (instances 7) under a render that `git pull --rebase` rewrote, in the origin;
+ * and a clone of it that never had the rendered tree (no refs/haven-plus, no reflog, no loose objects).
+ */
+async function rebasedElsewhere(): Promise<{ origin: string; clone: string }> {
+  const origin = tempDir('git-origin-');
+  await runOnce(origin, rendered(['app']));
+  await git(origin, ['switch', '-q', '-c', 'upstream']);
+  edit(origin, 'cluster.yaml', 'instances: 3', 'instances: 7');
+  await git(origin, ['commit', '-qam', 'fix: more instances']);
+  await git(origin, ['switch', '-q', 'main']);
+  await runOnce(origin, rendered(['app', 'orders']));
+  await git(origin, ['rebase', '-q', 'upstream']);
+  const clone = join(tempDir('git-clone-'), 'c');
+  await execa('git', ['clone', '-q', '--no-local', '--branch', 'main', origin, clone]);
+  expect(await git(clone, ['for-each-ref', 'refs/haven-plus'])).toBe('');
+  return { origin, clone };
+}
+
 describe('the render base: only a tree the generator rendered', () => {
   it('first run, then an edit and a new render: the edit is kept, the change taken, HEAD a merge of the render', async () => {
-    const dir = tempDir('git-render-');
-    await runOnce(dir, rendered(['app']));
-    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
-    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const dir = await editedRepo('git-render-');
     const { result } = await runOnce(dir, rendered(['app', 'orders']));
     expect(result.committed).toBe(true);
     expect(read(dir, 'cluster.yaml')).toContain('instances: 7');
@@ -97,18 +122,7 @@ describe('the render base: only a tree the generator rendered', () => {
   });
 
   it('in a clone that never had the rendered tree, a rewritten render is not the base: an older render is, and the edit is kept', async () => {
-    const origin = tempDir('git-origin-');
-    await runOnce(origin, rendered(['app']));
-    await git(origin, ['switch', '-q', '-c', 'upstream']);
-    edit(origin, 'cluster.yaml', 'instances: 3', 'instances: 7');
-    await git(origin, ['commit', '-qam', 'fix: more instances']);
-    await git(origin, ['switch', '-q', 'main']);
-    await runOnce(origin, rendered(['app', 'orders']));
-    await git(origin, ['rebase', '-q', 'upstream']);
-    // Another clone: only the branch (no refs/haven-plus, no reflog, no unreachable objects).
-    const clone = join(tempDir('git-clone-'), 'c');
-    await execa('git', ['clone', '-q', '--no-local', '--branch', 'main', origin, clone]);
-    expect(await git(clone, ['for-each-ref', 'refs/haven-plus'])).toBe('');
+    const { origin, clone } = await rebasedElsewhere();
 
     const { base, result } = await runOnce(clone, rendered(['app', 'orders', 'media']));
     expect(base?.note).toContain('measured from the older render');
@@ -120,16 +134,7 @@ describe('the render base: only a tree the generator rendered', () => {
   });
 
   it('in a clone without the rendered tree, a rewritten render is rebuilt from what it recorded, and used only when the rebuilt tree is the recorded one', async () => {
-    const origin = tempDir('git-origin2-');
-    await runOnce(origin, rendered(['app']));
-    await git(origin, ['switch', '-q', '-c', 'upstream']);
-    edit(origin, 'cluster.yaml', 'instances: 3', 'instances: 7');
-    await git(origin, ['commit', '-qam', 'fix: more instances']);
-    await git(origin, ['switch', '-q', 'main']);
-    await runOnce(origin, rendered(['app', 'orders']));
-    await git(origin, ['rebase', '-q', 'upstream']);
-    const clone = join(tempDir('git-clone2-'), 'c');
-    await execa('git', ['clone', '-q', '--no-local', '--branch', 'main', origin, clone]);
+    const { origin, clone } = await rebasedElsewhere();
     // The rebuild sees the rewritten commit's files (with the edit) and renders what its answers say (here: the README's list).
     const seen: string[] = [];
     const rebuild: Rebuild = (files) => {
@@ -193,9 +198,35 @@ describe('commits that only look like renders', () => {
     await git(dir, ['switch', '-q', 'main']);
     await git(dir, ['merge', '-q', '--squash', 'feat']);
     await git(dir, ['commit', '-q', '-m', `Feat (#12)\n\n${bodies}`]);
-    const { result } = await runOnce(dir, rendered(['app', 'orders', 'media']));
+    // Without a way to render the branch's answers: measured from the first render, so the squashed run's
+    // changes show as overlaps (safe, noisy). With one: measured from what the branch's answers render, clean.
+    const noisy = await runOnce(dir, rendered(['app', 'orders', 'media']));
     expect(read(dir, 'cluster.yaml')).toContain('monitoring: false');
-    expect(result.conflicts.every((p) => p !== 'cluster.yaml')).toBe(true);
+    expect(noisy.result.conflicts).toEqual(['.yo-rc.json', 'README.md', 'databases.yaml']);
+    await git(dir, ['merge', '--abort']);
+    const rebuild: Rebuild = (files) => rendered((JSON.parse(files.get('.yo-rc.json')!) as { databases: string[] }).databases).entries();
+    const { result } = await runOnce(dir, rendered(['app', 'orders', 'media']), { rebuild });
+    expect(result.conflicts).toEqual([]);
+    expect(result.note).toContain('a squash merge');
+    expect(read(dir, 'cluster.yaml')).toContain('monitoring: false');
+    expect(read(dir, 'databases.yaml')).toBe('- name: app\n- name: orders\n- name: media\n');
+  });
+
+  it('a branch exactly as the last render (its edits undone, after merge commits) continues with a fast-forward', async () => {
+    const dir = await editedRepo('git-linear-');
+    await runOnce(dir, rendered(['app', 'orders']));
+    expect((await git(dir, ['log', '-1', '--format=%P'])).split(' ')).toHaveLength(2);
+    edit(dir, 'cluster.yaml', 'instances: 7', 'instances: 3');
+    await git(dir, ['commit', '-qam', 'revert: back to three']);
+    const before = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+    await runOnce(dir, rendered(['app', 'orders', 'media']));
+    expect((await git(dir, ['log', '-1', '--format=%P'])).trim()).toBe(before);
+    expect(await git(dir, ['log', '-1', '--format=%B'])).toContain('Haven-plus-render-tree:');
+    // With an edit in the branch, the render is merged (the branch cannot be the render itself).
+    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 4');
+    await git(dir, ['commit', '-qam', 'fix: four']);
+    await runOnce(dir, rendered(['app', 'orders', 'media', 'late']));
+    expect((await git(dir, ['log', '-1', '--format=%P'])).split(' ')).toHaveLength(2);
   });
 
   it('a reverted render asked for again is applied again (measured from what the branch\'s answers render), or refused with the way out', async () => {
@@ -229,10 +260,7 @@ describe('commits that only look like renders', () => {
 
 describe('the merge', () => {
   it('leaves no merge state when the work tree cannot take the merge (a file changed meanwhile), and keeps that change', async () => {
-    const dir = tempDir('git-dirty-');
-    await runOnce(dir, rendered(['app']));
-    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
-    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const dir = await editedRepo('git-dirty-');
     const base = await findRenderBase(dir);
     const { commitRender, mergeRender } = await import('../../lib/git.js');
     const render = await commitRender(dir, rendered(['app'], 5).entries(), { base, message: 'chore: render\n\nHaven-plus-render: 0.1.0', keep: true });
@@ -243,12 +271,8 @@ describe('the merge', () => {
     expect(read(dir, 'cluster.yaml')).toContain('instances: 9');
   });
 
-
   it('stops on overlapping edits in git\'s merge state: nothing committed, markers name both sides, --abort goes back, commit concludes', async () => {
-    const dir = tempDir('git-conflict-');
-    await runOnce(dir, rendered(['app']));
-    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
-    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const dir = await editedRepo('git-conflict-');
     const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
     const { result } = await runOnce(dir, rendered(['app'], 5));
     expect(result.committed).toBe(false);
@@ -275,10 +299,7 @@ describe('the merge', () => {
   });
 
   it('theirs (--force) takes the generator\'s side of an overlap and commits', async () => {
-    const dir = tempDir('git-theirs-');
-    await runOnce(dir, rendered(['app']));
-    edit(dir, 'cluster.yaml', 'instances: 3', 'instances: 7');
-    await git(dir, ['commit', '-qam', 'fix: more instances']);
+    const dir = await editedRepo('git-theirs-');
     const { result } = await runOnce(dir, rendered(['app'], 5), { theirs: true });
     expect(result.committed).toBe(true);
     expect(read(dir, 'cluster.yaml')).toContain('instances: 5');
