@@ -57,6 +57,18 @@ import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secr
 
 type Options = Record<string, unknown>;
 
+/**
+ * Yeoman logs "An error occured while running <task>" above every error a task throws; ours say what
+ * went wrong and what to do themselves, and the bin prints them. The line is left out, nothing else.
+ */
+function withoutTaskErrorLine<T extends ((...args: never[]) => unknown) & { error: (...args: never[]) => unknown }>(log: T): T {
+  const error = log.error.bind(log) as (...args: unknown[]) => unknown;
+  const wrapped = ((...args: never[]) => log(...args)) as T;
+  return Object.assign(wrapped, log, {
+    error: (message: unknown, ...rest: unknown[]) => (typeof message === 'string' && /^An error occured while running haven-plus:/.test(message) ? undefined : error(message, ...rest)),
+  });
+}
+
 /** checkBeforeYeoman on the directory Yeoman will read (its working directory), passing the options through. */
 function beforeYeoman(options: Options): Options {
   const env = options.env as { cwd?: string } | undefined;
@@ -110,6 +122,7 @@ export default class AppGenerator extends Generator {
       this.option(o.name, { type, description: o.description, ...(o.name === 'yes' ? { alias: 'y' } : {}) });
     }
     this.option('interactive', { type: Boolean, description: 'prompt even when stdin is not a terminal', hide: true });
+    (this as unknown as { log: AppGenerator["log"] }).log = withoutTaskErrorLine(this.log);
   }
 
   /** Positional arguments: the app takes the directory; subgenerators take what they add, and run where they are. */
