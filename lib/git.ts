@@ -4,7 +4,7 @@
  * the secret values this run holds (hooks run by git see none of them).
  */
 import { execa, type Options as ExecaOptions } from 'execa';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HavenPlusError, MachineError, PushError } from './errors.js';
 
@@ -189,12 +189,30 @@ export async function push(dir: string, branch: string, timeoutSeconds: number):
   throw new PushError(`push failed: ${why}\n  ${later}`);
 }
 
-/** Kills a process and everything it started (children first found with pgrep -P, where there is one). */
-async function killTree(pid: number): Promise<void> {
-  const children = await execa('pgrep', ['-P', String(pid)], { reject: false, env: childEnv(), extendEnv: false })
+/** The processes pid started: from /proc where there is one (Linux), else from pgrep -P (macOS, BSD). */
+async function childrenOf(pid: number): Promise<number[]> {
+  if (existsSync('/proc/self/stat')) {
+    const found: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return found;
+  }
+  return execa('pgrep', ['-P', String(pid)], { reject: false, env: childEnv(), extendEnv: false })
     .then((r) => String(r.stdout).split('\n').filter(Boolean).map(Number))
     .catch(() => [] as number[]);
-  for (const c of children) await killTree(c);
+}
+
+/** Kills a process and everything it started, children first. */
+async function killTree(pid: number): Promise<void> {
+  for (const c of await childrenOf(pid)) await killTree(c);
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
