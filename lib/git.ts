@@ -497,62 +497,128 @@ export async function mergeRender(
   }
   const branch = (await branchState(dir)).branch!;
   const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
-  let base = opts.base;
-  let note: string | undefined;
-  if (render.unchanged) {
-    // The same render as last time. The branch has it, unless it holds other answers than the render
-    // (the render was reverted, or a merge kept older answers): then the base is what those answers render.
-    if ((await blobOf(dir, head, ANSWERS_FILE)) === (await blobOf(dir, render.sha, ANSWERS_FILE))) return { ...result, committed: false, branch };
-    const again = opts.rebuild?.(await filesOf(dir, head));
-    const tree = again && (await writeTree(dir, again));
-    if (!tree || tree === render.tree) {
-      throw new HavenPlusError(
-        `the branch does not hold the answers of the last render (${render.sha.slice(0, 12)}), although this run renders the same again: ` +
-          `its ${ANSWERS_FILE} was reverted or merged away, and the generator cannot tell which files to bring back.\n` +
-          `  Revert the revert (git revert <commit>) to get the render back, or run with the answers you want (they are compared with ${ANSWERS_FILE} as committed).`,
-      );
-    }
-    base = { tree };
-    note = `the branch's ${ANSWERS_FILE} is not the last render's (it was reverted, or a merge kept other answers): the render is applied again, measured from what the branch's answers render`;
-  }
-  if (head === render.parent && !render.unchanged) {
+  const plan = await planMerge(dir, head, render, opts.base, opts.rebuild, opts.theirs === true);
+  if (plan.nothing) return { ...result, committed: false, branch };
+  if (plan.fastForward) {
     await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', render.sha]);
     return { ...result, committed: true, sha: await shortHead(dir), branch };
   }
+  if (plan.conflicts.length > 0) {
+    await enterMergeState(dir, plan.baseTree, render.sha, opts.message, opts.theirs === true, plan.conflicts);
+    return { ...result, committed: false, branch, conflicts: plan.conflicts, note: plan.note };
+  }
+  const target = (await git(dir, ['commit-tree', plan.tree!, '-p', head, '-p', render.sha, '-F', '-'], { input: `${opts.message}\n`, env: identityEnv(who) })).trim();
+  await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', target]);
+  return { ...result, committed: true, sha: await shortHead(dir), branch, note: plan.note };
+}
+
+interface MergePlan {
+  /** The branch already has the render: nothing to do. */
+  nothing?: boolean;
+  /** The render continues the branch itself. */
+  fastForward?: boolean;
+  baseTree: string;
+  tree?: string;
+  changed: string[];
+  conflicts: string[];
+  note?: string;
+}
+
+/**
+ * What bringing a render into HEAD means, decided once for the real run and the dry run alike: the
+ * base (the last render; or, when the branch holds other answers than that render, what the
+ * branch's answers render, but only where the branch already holds all of that), and the merge.
+ */
+async function planMerge(dir: string, head: string, render: RenderCommit, base: RenderBase | undefined, rebuild: Rebuild | undefined, theirs: boolean): Promise<MergePlan> {
   let baseTree = base?.tree ?? (await emptyTree(dir));
-  let merged = await mergeApart(dir, baseTree, render.sha, opts.theirs === true);
-  if (merged.conflicts.length > 0 && opts.rebuild && base && (await blobOf(dir, head, ANSWERS_FILE)) !== (await blobOf(dir, base.tree, ANSWERS_FILE))) {
-    // The branch holds other answers than the base rendered (a squash merge of a run, a merge of another branch's
-    // run): measured from what the branch's answers render, the overlaps may go. Used only if they all do.
-    const again = opts.rebuild(await filesOf(dir, head));
-    const tree = again && (await writeTree(dir, again));
-    const retried = tree && tree !== baseTree ? await mergeApart(dir, tree, render.sha, opts.theirs === true) : undefined;
-    if (retried && retried.conflicts.length === 0) {
-      [baseTree, merged] = [tree as string, retried];
-      note = `the branch's ${ANSWERS_FILE} is not the last render's (a squash merge, or a merge of another branch's run): your edits are measured from what the branch's answers render`;
+  let note: string | undefined;
+  if (render.unchanged) {
+    // The same render as last time. The branch has it, unless it holds other answers than the render (it was
+    // reverted, or a merge kept older answers): then the base is what the branch's answers render.
+    if (await sameAnswers(dir, head, render.sha)) return { nothing: true, baseTree, changed: [], conflicts: [] };
+    const rebuilt = await rebuildAt(dir, head, rebuild);
+    // Answers that render the same (reformatted, a key of another generator added): nothing to bring.
+    if (rebuilt === render.tree) return { nothing: true, baseTree, changed: [], conflicts: [] };
+    if (!rebuilt || !(await holds(dir, head, rebuilt, baseTree))) {
+      throw new HavenPlusError(
+        `the branch does not hold the answers of the last render (${render.sha.slice(0, 12)}), although this run renders the same again: ` +
+          `its ${ANSWERS_FILE} was reverted, merged away or edited, and the generator cannot tell which files to bring back.\n` +
+          `  Revert the revert (git revert <commit>) to get the render back, or restore ${ANSWERS_FILE} (git checkout ${render.sha.slice(0, 12)} -- ${ANSWERS_FILE}), commit, and run again.`,
+      );
+    }
+    baseTree = rebuilt;
+    note = `the branch's ${ANSWERS_FILE} is not the last render's (it was reverted, or a merge kept other answers): the render is applied again, measured from what the branch's answers render`;
+  } else if (head === render.parent) {
+    return { fastForward: true, baseTree, changed: await changedBetween(dir, head, render.sha), conflicts: [] };
+  }
+  let merged = await mergeApart(dir, baseTree, render.sha, theirs);
+  if (merged.conflicts.length > 0 && base && !note && !(await sameAnswers(dir, head, base.tree))) {
+    // The branch holds other answers than the base rendered (a squash merge of a run): measured from what the
+    // branch's answers render, the overlaps may go. Only if the branch already holds everything that rendering
+    // changed (so nothing the user asked for is taken for done), and only if every overlap goes.
+    const rebuilt = await rebuildAt(dir, head, rebuild);
+    if (rebuilt && rebuilt !== baseTree && rebuilt !== render.tree && (await holds(dir, head, rebuilt, baseTree))) {
+      const retried = await mergeApart(dir, rebuilt, render.sha, theirs);
+      if (retried.conflicts.length === 0) {
+        [baseTree, merged] = [rebuilt, retried];
+        note = `the branch's ${ANSWERS_FILE} is not the last render's (a squash merge of a run): your edits are measured from what the branch's answers render`;
+      }
     }
   }
-  if (merged.conflicts.length > 0) {
-    await enterMergeState(dir, baseTree, render.sha, opts.message, opts.theirs === true, merged.conflicts);
-    return { ...result, committed: false, branch, conflicts: merged.conflicts, note };
-  }
-  const target = (await git(dir, ['commit-tree', merged.tree!, '-p', head, '-p', render.sha, '-F', '-'], { input: `${opts.message}\n`, env: identityEnv(who) })).trim();
-  await git(dir, ['-c', 'core.autocrlf=false', 'merge', '--ff-only', '--quiet', target]);
-  return { ...result, committed: true, sha: await shortHead(dir), branch, note };
+  return { baseTree, tree: merged.tree, changed: merged.changed, conflicts: merged.conflicts, note };
 }
 
 const ANSWERS_FILE = '.yo-rc.json';
 
-async function blobOf(dir: string, commit: string, path: string): Promise<string | undefined> {
-  const r = await run(dir, ['rev-parse', '--verify', '--quiet', `${commit}:${path}`], {}, false);
-  return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+/** The tree of what a commit's answers render (its files given to `rebuild`), if it can be rendered. */
+async function rebuildAt(dir: string, commit: string, rebuild: Rebuild | undefined): Promise<string | undefined> {
+  const files = rebuild?.(await filesOf(dir, commit));
+  return files ? writeTree(dir, files) : undefined;
 }
 
-/** What merging a render would do, without touching the work tree, the index or the branch. */
-export async function previewMerge(dir: string, render: RenderCommit, base: RenderBase | undefined): Promise<{ changed: string[]; conflicts: string[] }> {
-  if (render.unchanged) return { changed: [], conflicts: [] };
-  const merged = await mergeApart(dir, base?.tree ?? (await emptyTree(dir)), render.sha, false);
-  return { changed: merged.changed, conflicts: merged.conflicts };
+/** Whether two commits (or trees) hold the same answers: .yo-rc.json parsed, key order and layout aside. */
+async function sameAnswers(dir: string, a: string, b: string): Promise<boolean> {
+  const read = async (at: string) => {
+    const r = await run(dir, ['cat-file', 'blob', `${at}:${ANSWERS_FILE}`], {}, false);
+    if (r.exitCode !== 0) return undefined;
+    try {
+      return canonical(JSON.parse(String(r.stdout)));
+    } catch {
+      return `unparsable:${String(r.stdout)}`;
+    }
+  };
+  return (await read(a)) === (await read(b));
+}
+
+/** JSON with object keys sorted, for comparing content rather than layout. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether `commit` holds, path for path, everything `tree` changed relative to `from`. */
+async function holds(dir: string, commit: string, tree: string, from: string): Promise<boolean> {
+  const paths = (await git(dir, ['diff', '--name-only', '-z', from, tree])).split('\0').filter(Boolean);
+  if (paths.length === 0) return true;
+  const r = await run(dir, ['diff', '--quiet', tree, commit, '--', ...paths.map((p) => `:(literal)${p}`)], {}, false);
+  return r.exitCode === 0;
+}
+
+async function changedBetween(dir: string, a: string, b: string): Promise<string[]> {
+  return (await git(dir, ['diff', '--name-only', '-z', a, b])).split('\0').filter(Boolean);
+}
+
+/** What merging a render would do, without touching the work tree, the index or the branch (the same plan as the run). */
+export async function previewMerge(dir: string, render: RenderCommit, base: RenderBase | undefined, rebuild?: Rebuild): Promise<{ changed: string[]; conflicts: string[]; note?: string }> {
+  const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+  const plan = await planMerge(dir, head, render, base, rebuild, false);
+  return plan.nothing ? { changed: [], conflicts: [] } : { changed: plan.changed, conflicts: plan.conflicts, note: plan.note };
 }
 
 /** merge-recursive names a side given by its id after GITHEAD_<id>: the markers say refs/haven-plus/render. */

@@ -562,7 +562,8 @@ export default class AppGenerator extends Generator {
   /** --dry-run on a repository with history: what the merge would change, and where it would stop. */
   private async _preview(message: string): Promise<void> {
     const render = await commitRender(this.target, this.prepared.files.entries(), { base: this.renderBase, message: renderMessage(message), author: this.answers.gitAuthor, keep: false });
-    const { changed, conflicts } = await previewMerge(this.target, render, this.renderBase);
+    const { changed, conflicts, note } = await previewMerge(this.target, render, this.renderBase, (files) => rebuildRender(files, this.ctx));
+    if (note) this.log(`Note: ${note}.`);
     if (changed.length === 0) this.log('The render changes nothing in this repository.');
     else this.log(`Would change ${changed.length} file(s):\n${changed.map((p) => `    ${p}${conflicts.includes(p) ? '   (conflicts with your edits)' : ''}`).join('\n')}`);
     if (conflicts.length > 0) this.log(`  ${conflicts.length} file(s) would conflict: the run would stop there and commit nothing.`);

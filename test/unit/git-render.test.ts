@@ -245,6 +245,31 @@ describe('commits that only look like renders', () => {
     expect(read(dir, 'databases.yaml')).toBe('- name: app\n- name: orders\n');
   });
 
+  it('answers edited by hand are never taken as done: a re-run with them reports the overlap or applies them, never commits nothing', async () => {
+    const dir = tempDir('git-hand-answers-');
+    await runOnce(dir, rendered(['app']));
+    // The answers file edited by hand to add a database (its other files not rendered yet).
+    writeFileSync(join(dir, '.yo-rc.json'), `${JSON.stringify({ databases: ['app', 'orders'], instances: 3 }, null, 1)}\n`);
+    await git(dir, ['commit', '-qam', 'chore: add orders by hand']);
+    const rebuild: Rebuild = (files) => rendered((JSON.parse(files.get('.yo-rc.json')!) as { databases: string[] }).databases).entries();
+    const { result } = await runOnce(dir, rendered(['app', 'orders']), { rebuild });
+    // Either applied (databases.yaml has orders) or stopped on the overlap: never a commit without the change.
+    if (result.conflicts.length === 0) expect(read(dir, 'databases.yaml')).toContain('orders');
+    else expect(result.conflicts).toEqual(['.yo-rc.json']);
+  });
+
+  it('answers reformatted by hand (same content) are the same answers: nothing to do, no refusal', async () => {
+    const dir = tempDir('git-reformat-');
+    await runOnce(dir, rendered(['app']));
+    await runOnce(dir, rendered(['app', 'orders']));
+    writeFileSync(join(dir, '.yo-rc.json'), `${JSON.stringify({ instances: 3, databases: ['app', 'orders'] }, null, 4)}\n`);
+    await git(dir, ['commit', '-qam', 'style: four spaces']);
+    const head = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+    const { result } = await runOnce(dir, rendered(['app', 'orders']));
+    expect(result.committed).toBe(false);
+    expect((await git(dir, ['rev-parse', 'HEAD'])).trim()).toBe(head);
+  });
+
   it('works in a SHA-256 repository', async () => {
     const dir = tempDir('git-sha256-');
     await execa('git', ['init', '-q', '--object-format=sha256', '-b', 'main', dir]);
