@@ -654,22 +654,26 @@ async function unmergedPaths(dir: string, env: Record<string, string> = {}): Pro
 }
 
 /**
- * Leaves the repository as `git merge` does on overlaps: the merge in the work tree first (checked:
- * the same overlaps as computed apart), then ORIG_HEAD, MERGE_HEAD and the prepared message. If
- * the work tree cannot take it, it is put back and nothing says a merge is in progress.
+ * Leaves the repository as `git merge` does on overlaps. The merge state first (ORIG_HEAD,
+ * MERGE_MSG, MERGE_MODE, MERGE_HEAD), so that whenever the run stops from here on, git knows a merge
+ * is in progress and `git merge --abort` goes back; then the merge in the work tree, checked: the
+ * same overlaps as computed apart. If the work tree cannot take it, it is put back and the merge
+ * state removed.
  */
 async function enterMergeState(dir: string, baseTree: string, render: string, message: string, theirs: boolean, expected: string[]): Promise<void> {
   const gitDir = gitDirOf(dir)!;
+  const state = ['MERGE_MSG', 'MERGE_MODE', 'MERGE_HEAD'].map((f) => join(gitDir, f));
+  await git(dir, ['update-ref', 'ORIG_HEAD', 'HEAD']);
+  writeFileSync(state[0], `${message}\n`);
+  writeFileSync(state[1], 'no-ff');
+  writeFileSync(state[2], `${render}\n`);
   const r = await run(dir, ['-c', 'core.autocrlf=false', 'merge-recursive', ...(theirs ? ['--theirs'] : []), baseTree, '--', 'HEAD', render], { env: labelled(render) }, false);
   const conflicts = await unmergedPaths(dir);
   if (r.exitCode !== 1 || conflicts.join('\n') !== expected.join('\n')) {
     await run(dir, ['reset', '--merge'], {}, false);
+    for (const f of state) rmSync(f, { force: true });
     throw new HavenPlusError(`git could not merge the render into the work tree, so nothing was changed: ${String(r.stderr || r.stdout).trim() || `merge-recursive exited ${r.exitCode}`}`);
   }
-  await git(dir, ['update-ref', 'ORIG_HEAD', 'HEAD']);
-  writeFileSync(join(gitDir, 'MERGE_MSG'), `${message}\n`);
-  writeFileSync(join(gitDir, 'MERGE_MODE'), 'no-ff');
-  writeFileSync(join(gitDir, 'MERGE_HEAD'), `${render}\n`);
 }
 
 async function shortHead(dir: string): Promise<string> {
