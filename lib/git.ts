@@ -248,9 +248,11 @@ function scratchRef(): string {
   return `refs/haven-plus/tmp/${process.pid}-${++scratchRefs}`;
 }
 
-/** The empty tree of this repository's object format (SHA-1 or SHA-256), written. */
+const emptyTrees = new Map<string, string>();
+/** The empty tree of this repository's object format (SHA-1 or SHA-256), written (once per run). */
 async function emptyTree(dir: string): Promise<string> {
-  return (await git(dir, ['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' })).trim();
+  if (!emptyTrees.has(dir)) emptyTrees.set(dir, (await git(dir, ['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' })).trim());
+  return emptyTrees.get(dir)!;
 }
 
 export interface RenderBase {
@@ -448,7 +450,8 @@ export async function commitRender(
 /** Adds a render to the ones this clone keeps (RENDERS_REF: a chain of keeper commits whose second parent is a render). */
 async function keepRender(dir: string, render: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const previous = (await objectExists(dir, RENDERS_REF)) ? (await git(dir, ['rev-parse', RENDERS_REF])).trim() : undefined;
+    const found = await run(dir, ['rev-parse', '--verify', '--quiet', RENDERS_REF], {}, false);
+    const previous = found.exitCode === 0 ? String(found.stdout).trim() : undefined;
     const parents = [...(previous ? ['-p', previous] : []), '-p', render];
     const keeper = (await git(dir, ['commit-tree', await emptyTree(dir), ...parents, '-m', 'haven-plus: renders of this clone'], { env: identityEnv(FALLBACK_AUTHOR) })).trim();
     // Only if nobody moved it meanwhile (a worktree's run): otherwise read it again.
