@@ -158,10 +158,6 @@ const GENERATORS: Record<string, () => Promise<{ default: unknown }>> = {
 };
 
 async function generate(generator: string, args: string[], opts: Record<string, unknown>, extra: string[] = []): Promise<void> {
-  // Before Yeoman reads .yo-rc.json (which a merge in progress may have filled with conflict markers).
-  const { checkBeforeYeoman } = await import('../lib/generate.js');
-  checkBeforeYeoman(process.cwd());
-  if (generator === 'app' && args[0]) checkBeforeYeoman(resolve(args[0]));
   const [{ createEnv }, { default: Generator }] = await Promise.all([import('yeoman-environment'), GENERATORS[generator]()]);
   const options = toGeneratorOptions(opts, extra);
   const env = createEnv({

@@ -7,9 +7,10 @@
  * - between files the run may be stopped (a signal): it stops at a file boundary.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statfsSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { HavenPlusError, machineError, MachineError } from './errors.js';
 import { gitDirOf } from './git.js';
+import { isInside } from './secrets/values.js';
 
 /** The scratch directory of a target: inside its git directory when it has one, else a dot-directory in it. */
 export function scratchDir(target: string): string {
@@ -19,11 +20,6 @@ export function scratchDir(target: string): string {
 
 /** The scratch directory's name in a target without a git directory (never a generated path). */
 export const PLAIN_SCRATCH = '.haven-plus-tmp';
-
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
 
 /**
  * Where a repository path really is on disk, if every symbolic link on the way stays inside the
@@ -52,7 +48,7 @@ export function safePath(target: string, path: string): string {
       }
       const shown = parts.slice(0, i + 1).join('/');
       if (!real) throw new HavenPlusError(`directory: ${shown} is a symbolic link to ${link}, which does not exist; haven-plus never writes through it. Remove the link (or make it a real ${i + 1 < parts.length ? 'directory' : 'file'}) and run again.`, 2);
-      if (!inside(root, real)) throw new HavenPlusError(`directory: ${shown} is a symbolic link to ${to}, outside the repository; haven-plus never writes outside it. Remove the link (or make it a real ${i + 1 < parts.length ? 'directory' : 'file'}) and run again.`, 2);
+      if (!isInside(real, root)) throw new HavenPlusError(`directory: ${shown} is a symbolic link to ${to}, outside the repository; haven-plus never writes outside it. Remove the link (or make it a real ${i + 1 < parts.length ? 'directory' : 'file'}) and run again.`, 2);
       current = real;
       continue;
     }
