@@ -4,7 +4,7 @@
  * table), without yo's start-up cost; plus `validate`.
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HavenPlusError, machineError } from '../lib/errors.js';
 import { DIST_DIR, GENERATOR_VERSION, PACKAGE_ROOT } from '../lib/package-info.js';
@@ -117,19 +117,22 @@ Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
   }
   program
     .command('validate')
-    .description('validate a generated (or hand-edited) repository offline: YAML, kustomize builds, strict schemas with CEL, references, chart values')
+    .description('validate a generated (or hand-edited) repository offline: what each cluster applies, found from its Flux Kustomizations or Argo CD Applications, built as kustomize builds it and checked for YAML, strict schemas with CEL, references, chart values and secrets')
     .argument('[directory]', 'repository to check', '.')
     .addOption(new Option('-o, --output <format>', 'report format').choices(['human', 'json', 'junit']).default('human'))
     .addOption(new Option('--schema-location <dir|url-template>', `where schemas are found, in order (repeatable; default: the bundled schemas, then the public catalogs; env HAVEN_PLUS_SCHEMA_LOCATION)`).argParser(collect))
     .addOption(new Option('--chart-data <dir>', 'pinned chart data: <dir>/INDEX.json and <chart>/<version>/values.yaml (repeatable; default: bundled; env HAVEN_PLUS_CHART_DATA)').argParser(collect))
+    .addHelpText('after', '\nExit codes: 0 no errors (warnings and notes may remain), 1 errors found, 2 nothing to validate (no such directory, a file, or no cluster found).')
     .action(async (directory: string, opts: { output: 'human' | 'json' | 'junit'; schemaLocation?: string[]; chartData?: string[] }) => {
       const { validateDirectory } = await import('../lib/validate/directory.js');
       const { formatHuman, formatJson, formatJunit } = await import('../lib/validate/report.js');
       if (!existsSync(resolve(directory))) throw new HavenPlusError(`validate: directory ${JSON.stringify(directory)} does not exist`, 2);
+      if (!statSync(resolve(directory)).isDirectory()) throw new HavenPlusError(`validate: ${JSON.stringify(directory)} is a file; give the repository's directory (what Flux or Argo CD syncs)`, 2);
       const report = await validateDirectory(resolve(directory), { schemaLocations: opts.schemaLocation, chartData: opts.chartData });
       const text = opts.output === 'json' ? formatJson(report) : opts.output === 'junit' ? formatJunit(report, report.paths) : formatHuman(report);
       process.stdout.write(`${text}\n`);
-      process.exitCode = report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+      // Nothing any cluster applies is no repository to pass: bad input, as a missing directory is.
+      process.exitCode = report.clusters.length === 0 ? 2 : report.findings.some((f) => f.severity === 'error') ? 1 : 0;
     });
   return program;
 }

@@ -106,59 +106,97 @@ export interface Expansion {
   /** The AppProjects beside the ApplicationSets (on the hub): the generated Applications' projects. */
   projects: K8sObject[];
   findings: Finding[];
+  notes: string[];
 }
 
-/** Expands every ApplicationSet in the builds (each once) against the registrations of its own build. */
-export function expandApplicationSets(files: FileSet, builds: Map<string, BuildResult>): Expansion {
-  const expansion: Expansion = { generated: new Map(), projects: [], findings: [] };
-  const seen = new Set<string>();
+/**
+ * Expands the ApplicationSets among what one cluster applies against the clusters registered there
+ * (`ownRepos`: this repository's URLs). ApplicationSets that select clusters registered outside the
+ * repository (no cluster Secret here) generate nothing offline: said once, as a note.
+ */
+export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ownRepos: Set<string>, hub?: string): Expansion {
+  const expansion: Expansion = { generated: new Map(), projects: [], findings: [], notes: [] };
   const directories = directoriesOf(files);
-  // This repository's URLs: what root Applications and $values references point at.
-  const ownRepos = new Set<string>();
-  for (const build of builds.values()) {
-    for (const { object: o } of build.objects) {
-      const spec = (o.kind === 'ApplicationSet' ? get(o, 'spec.template.spec') : o.kind === 'Application' ? o.spec : undefined) as { source?: { repoURL?: string }; sources?: { repoURL?: string; ref?: string }[] } | undefined;
-      if (o.kind === 'Application' && o.metadata?.name === 'root' && spec?.source?.repoURL) ownRepos.add(spec.source.repoURL);
-      for (const src of spec?.sources ?? []) if (src.ref !== undefined && src.repoURL) ownRepos.add(src.repoURL);
+  const sets = objects.filter((b) => b.object.kind === 'ApplicationSet' && b.object.apiVersion?.startsWith('argoproj.io/'));
+  let registrations = registrationsIn(objects);
+  for (const b of objects) if (b.object.kind === 'AppProject' && !expansion.projects.includes(b.object)) expansion.projects.push(b.object);
+  // Clusters registered outside the repository: the clusters are those whose directories the templates'
+  // paths name (`…/overlays/{{.name}}`), selected by name alone (their labels are not known here).
+  const inferred = registrations.length === 0;
+  if (inferred) {
+    // The hub deploys to itself through its own Applications, not through these sets.
+    registrations = clustersNamedByPaths(sets.map((s) => s.object), directories).filter((name) => name !== hub).map((name) => ({ name, labels: {}, annotations: {}, file: '' }));
+    if (sets.length > 0) {
+      expansion.notes.push(
+        registrations.length > 0
+          ? `${sets.length} ApplicationSet(s) select clusters registered outside this repository: expanded for ${registrations.map((r) => r.name).join(', ')}, the clusters their paths name`
+          : `${sets.length} ApplicationSet(s) (${sets[0].origin}${sets.length > 1 ? ', …' : ''}) generate Applications for clusters registered outside this repository: not expanded offline`,
+      );
     }
   }
-  for (const build of builds.values()) {
-    const sets = build.objects.filter((b) => b.object.kind === 'ApplicationSet' && b.object.apiVersion?.startsWith('argoproj.io/'));
-    if (sets.length === 0) continue;
-    const registrations = registrationsIn(build.objects);
-    for (const b of build.objects) if (b.object.kind === 'AppProject' && !expansion.projects.includes(b.object)) expansion.projects.push(b.object);
-    for (const { object: set, origin } of sets) {
-      const id = `${origin}|${objectKey(set)}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const spec = set.spec as { goTemplate?: boolean; generators?: Record<string, unknown>[]; template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } };
-      const where = { object: objectKey(set) };
-      if (!spec.goTemplate) {
-        expansion.findings.push(warning('reference', origin, 'uses fasttemplate (no goTemplate: true): its Applications are not expanded offline', where));
+  const seen = new Set<string>();
+  for (const { object: set, origin } of sets) {
+    const id = `${origin}|${objectKey(set)}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const spec = set.spec as { goTemplate?: boolean; generators?: Record<string, unknown>[]; template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } };
+    const where = { object: objectKey(set) };
+    if (!spec.goTemplate) {
+      if (!inferred) expansion.findings.push(warning('reference', origin, 'uses fasttemplate (no goTemplate: true): its Applications are not expanded offline', where));
+      continue;
+    }
+    const selected: Registration[] = [];
+    for (const g of spec.generators ?? []) {
+      const clusters = g.clusters as { selector?: Selector } | undefined;
+      if (!clusters || Object.keys(g).some((k) => k !== 'clusters' && k !== 'selector')) {
+        if (!inferred) expansion.findings.push(warning('reference', origin, `generator ${Object.keys(g).join(', ')} is not expanded offline (only the cluster generator is)`, where));
         continue;
       }
-      const selected: Registration[] = [];
-      for (const g of spec.generators ?? []) {
-        const clusters = g.clusters as { selector?: Selector } | undefined;
-        if (!clusters || Object.keys(g).some((k) => k !== 'clusters' && k !== 'selector')) {
-          expansion.findings.push(warning('reference', origin, `generator ${Object.keys(g).join(', ')} is not expanded offline (only the cluster generator is)`, where));
-          continue;
-        }
-        for (const r of registrations) if (selects(clusters.selector, r.labels) && selects(g.selector as Selector | undefined, { name: r.name })) selected.push(r);
-      }
-      for (const r of selected) {
-        const problems: string[] = [];
-        const app = renderTemplate({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...spec.template?.metadata }, spec: spec.template?.spec }, r, problems) as K8sObject;
-        for (const p of problems) expansion.findings.push(error('reference', origin, `for cluster ${r.name}: ${p}`, where));
-        if (problems.length > 0) continue;
-        expansion.findings.push(...applicationPaths(app, `${objectKey(set)} for cluster ${r.name}`, origin, files, directories, ownRepos));
-        const list = expansion.generated.get(r.name) ?? [];
-        list.push({ object: app, origin, patchedBy: [] });
-        expansion.generated.set(r.name, list);
-      }
+      for (const r of registrations) if ((inferred || selects(clusters.selector, r.labels)) && selects(g.selector as Selector | undefined, { name: r.name })) selected.push(r);
+    }
+    for (const r of selected) {
+      const problems: string[] = [];
+      const app = renderTemplate({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...spec.template?.metadata }, spec: spec.template?.spec }, r, problems) as K8sObject;
+      if (inferred && (problems.length > 0 || !namesOwnPath(app, files, directories))) continue; // not a cluster this set deploys to, as far as can be told
+      for (const p of problems) expansion.findings.push(error('reference', origin, `for cluster ${r.name}: ${p}`, where));
+      if (problems.length > 0) continue;
+      expansion.findings.push(...applicationPaths(app, `${objectKey(set)} for cluster ${r.name}`, origin, files, directories, ownRepos));
+      const list = expansion.generated.get(r.name) ?? [];
+      list.push({ object: app, origin, patchedBy: [] });
+      expansion.generated.set(r.name, list);
     }
   }
   return expansion;
+}
+
+const TEMPLATE = /\{\{-?\s*\.?(name|nameNormalized)\s*-?\}\}/g;
+
+/** Cluster names the ApplicationSets' templated source paths name among the repository's directories. */
+function clustersNamedByPaths(sets: K8sObject[], directories: Set<string>): string[] {
+  const names = new Set<string>();
+  for (const set of sets) {
+    const sources = [get(set, 'spec.template.spec.source'), ...((get(set, 'spec.template.spec.sources') as unknown[] | undefined) ?? [])] as ({ path?: string } | undefined)[];
+    for (const s of sources) {
+      const path = s?.path?.replace(/^\.\//, '').replace(/\/$/, '');
+      if (!path || !path.includes('{{') || path.replace(TEMPLATE, '').includes('{{')) continue;
+      const re = new RegExp(`^${path.split(TEMPLATE).map((part, i) => (i % 2 === 1 ? '([a-z0-9][a-z0-9.-]*)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+      for (const dir of directories) {
+        const m = re.exec(dir);
+        if (m) names.add(m[1]);
+      }
+    }
+  }
+  return [...names].sort();
+}
+
+/** Whether a generated Application's paths and value files all exist in the repository (a cluster the set has files for). */
+function namesOwnPath(app: K8sObject, files: FileSet, directories: Set<string>): boolean {
+  type Source = { path?: string; chart?: string; helm?: { valueFiles?: string[] } };
+  const spec = app.spec as { source?: Source; sources?: Source[] } | undefined;
+  const sources = [...(spec?.sources ?? []), ...(spec?.source ? [spec.source] : [])];
+  const paths = sources.filter((s) => s.path && !s.chart).map((s) => s.path!.replace(/^\.\//, '').replace(/\/$/, ''));
+  const values = sources.flatMap((s) => s.helm?.valueFiles ?? []).filter((v) => v.startsWith('$values/')).map((v) => v.slice('$values/'.length));
+  return paths.every((p) => directories.has(p)) && values.every((v) => files.has(v));
 }
 
 /** Build key of the Applications generated for a cluster (never a directory). */

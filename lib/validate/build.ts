@@ -30,7 +30,49 @@ export interface BuildResult {
   /** Fields this builder does not implement (the build must come from kubectl). */
   unsupported: string[];
   errors: { file: string; message: string }[];
+  /** Every file the build read (kustomization files, resources, patches), for what a cluster applies. */
+  read?: string[];
+  /** Remote resources (URLs, git repositories): not fetched offline, so not in `objects`. */
+  remote?: string[];
 }
+
+/**
+ * Whether a resources entry is remote, as kustomize v5.5.0 tells (api/internal/git/repospec.go,
+ * api/loader/fileloader.go): a URL scheme, scp-like `user@host:path`, or a `github.com/` prefix.
+ */
+export const isRemote = (ref: string) => /^(https?|ssh|file|git):\/\//.test(ref) || /^[\w.-]+@[\w.-]+:/.test(ref) || /^github\.com[/:]/.test(ref) || ref.startsWith('git::');
+
+/** The names kustomize recognises for a kustomization file, in its order of preference. */
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/** The kustomization file of a directory, or undefined. */
+export const kustomizationFile = (files: { has(path: string): boolean }, dir: string): string | undefined =>
+  KUSTOMIZATION_FILES.map((name) => (dir === '' || dir === '.' ? name : `${dir}/${name}`)).find((f) => files.has(f));
+
+/** Whether a path names a kustomization file. */
+export const isKustomizationFile = (path: string) => KUSTOMIZATION_FILES.includes(posix.basename(path));
+
+/** Built-in and platform kinds that are cluster-scoped: no namespace, and kustomize's namespace transformer leaves them alone. */
+export const CLUSTER_SCOPED_KINDS = new Set([
+  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ClusterIssuer', 'StorageClass', 'PriorityClass',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'PersistentVolume', 'GatewayClass', 'ClusterSecretStore', 'ClusterPolicy', 'ClusterImageCatalog', 'IngressClass', 'APIService',
+  'RuntimeClass', 'CSIDriver', 'VolumeSnapshotClass', 'ClusterExternalSecret', 'ClusterGenerator', 'ClusterPushSecret',
+]);
+
+/**
+ * The kinds kustomize's namespace transformer leaves without a namespace: the cluster-scoped kinds of its
+ * built-in OpenAPI document (kubectl v1.32.4, kustomize v5.5.0, by experiment). Every other kind, a CRD's
+ * cluster-scoped ClusterIssuer or GatewayClass included, is given the namespace.
+ */
+const KUSTOMIZE_CLUSTER_SCOPED = new Set([
+  '/Namespace', '/PersistentVolume', '/Node', '/ComponentStatus', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition', 'scheduling.k8s.io/PriorityClass', 'apiregistration.k8s.io/APIService',
+  'certificates.k8s.io/CertificateSigningRequest', 'networking.k8s.io/IngressClass', 'node.k8s.io/RuntimeClass', 'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment', 'storage.k8s.io/StorageClass', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'policy/PodSecurityPolicy',
+]);
+const groupOf = (apiVersion: string | undefined) => (apiVersion?.includes('/') ? apiVersion.split('/')[0] : '');
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'namespace']);
 
@@ -59,12 +101,13 @@ export const objectKey = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.names
 
 /** The kustomization.yaml of dir, or undefined (with the error recorded) when it is missing or in a cycle. */
 function loadKustomization(files: FileSet, dir: string, stack: string[], result: BuildResult): KustomizationDoc | undefined {
-  const file = `${dir}/kustomization.yaml`;
-  const text = files.get(file);
-  if (text === undefined) {
-    result.errors.push({ file, message: 'no kustomization.yaml' });
+  const file = kustomizationFile(files, dir);
+  if (file === undefined) {
+    result.errors.push({ file: `${dir}/kustomization.yaml`, message: 'no kustomization.yaml' });
     return undefined;
   }
+  const text = files.get(file)!;
+  (result.read ??= []).push(file);
   if (stack.includes(dir)) {
     result.errors.push({ file, message: `kustomization cycle: ${[...stack, dir].join(' → ')}` });
     return undefined;
@@ -79,29 +122,36 @@ function loadKustomization(files: FileSet, dir: string, stack: string[], result:
  * accumulated so far), then the kustomization's own patches.
  */
 function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: string[], result: BuildResult): void {
-  const file = `${dir}/kustomization.yaml`;
+  const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
   for (const ref of k.resources ?? []) {
-    const target = posix.normalize(posix.join(dir, ref));
+    if (isRemote(ref)) {
+      (result.remote ??= []).push(ref);
+      continue;
+    }
+    const target = posix.normalize(posix.join(dir, ref)).replace(/\/$/, '');
     if (files.has(target)) {
+      (result.read ??= []).push(target);
       for (const object of objectsOf(files.get(target)!)) result.objects.push({ object, origin: target, patchedBy: [] });
-    } else if (files.has(`${target}/kustomization.yaml`)) {
+    } else if (kustomizationFile(files, target)) {
       const sub = buildKustomization(files, target, [...stack, dir]);
       result.objects.push(...sub.objects);
       result.errors.push(...sub.errors);
       result.unsupported.push(...sub.unsupported);
+      (result.read ??= []).push(...(sub.read ?? []));
+      if (sub.remote) (result.remote ??= []).push(...sub.remote);
     } else {
       result.errors.push({ file, message: `resources: ${ref} does not exist` });
     }
   }
   for (const ref of k.components ?? []) {
-    const target = posix.normalize(posix.join(dir, ref));
-    if (!files.has(`${target}/kustomization.yaml`)) {
+    const target = posix.normalize(posix.join(dir, ref)).replace(/\/$/, '');
+    if (!kustomizationFile(files, target)) {
       result.errors.push({ file, message: `components: ${ref} does not exist` });
       continue;
     }
     const component = loadKustomization(files, target, [...stack, dir], result);
     if (!component) continue;
-    if (component.kind !== 'Component') result.errors.push({ file: `${target}/kustomization.yaml`, message: `components: ${ref} is a ${component.kind ?? 'kustomization without kind'}, not a Component` });
+    if (component.kind !== 'Component') result.errors.push({ file: kustomizationFile(files, target)!, message: `components: ${ref} is a ${component.kind ?? 'kustomization without kind'}, not a Component` });
     else accumulate(files, target, component, [...stack, dir], result);
   }
   for (const p of k.patches ?? []) {
@@ -115,6 +165,7 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       result.errors.push({ file, message: `patches: ${p.path} does not exist` });
       continue;
     }
+    (result.read ??= []).push(patchFile);
     for (const patch of objectsOf(patchText)) {
       const want = { kind: p.target?.kind ?? patch.kind, name: p.target?.name ?? patch.metadata?.name, namespace: p.target?.namespace ?? patch.metadata?.namespace };
       const matches = result.objects.filter(
@@ -146,14 +197,19 @@ export const isComponent = (text: string | undefined): boolean => text !== undef
 type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string> }[]; namespace?: string };
 
 export function buildKustomization(files: FileSet, dir: string, stack: string[] = []): BuildResult {
-  const file = `${dir}/kustomization.yaml`;
-  const result: BuildResult = { dir, objects: [], unsupported: [], errors: [] };
+  const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
+  const result: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
   const k = loadKustomization(files, dir, stack, result);
   if (!k) return result;
   if (k.kind === 'Component') result.errors.push({ file, message: `${dir} is a kustomize Component: list it under components:, not build it on its own` });
   accumulate(files, dir, k, stack, result);
+  // kustomize's namespace transformer (v5.5.0, checked with kubectl kustomize): every object but the kinds it
+  // knows as cluster-scoped moves into the namespace, and a Namespace object is renamed to it.
   if (k.namespace) {
-    for (const b of result.objects) if (b.object.kind !== 'Namespace') b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: k.namespace } };
+    for (const b of result.objects) {
+      if (b.object.kind === 'Namespace' && b.object.apiVersion === 'v1') b.object = { ...b.object, metadata: { ...b.object.metadata, name: k.namespace } };
+      else if (!KUSTOMIZE_CLUSTER_SCOPED.has(`${groupOf(b.object.apiVersion)}/${b.object.kind}`)) b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: k.namespace } };
+    }
   }
   // kustomize refuses a build that declares the same object twice.
   const seen = new Map<string, string>();

@@ -1,24 +1,30 @@
 /** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
 import { DIST_DIR, FROM_DIST } from '../package-info.js';
-import { needsKubectl } from './build.js';
-import { buildAll, kubectlAvailable } from './kustomize.js';
+import { buildKustomization } from './build.js';
+import { discoverClusters } from './topology.js';
+import { buildAll, kubectlAvailable, topLevelDirs } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
 const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$|(^|\/)\.gitlab-ci\.yml$/;
 
-export function readRepository(root: string): FileSet {
+/**
+ * The text files of a repository on disk. Symbolic links are not followed (source-controller leaves them
+ * out of its artifacts, and a link may point anywhere on this machine): `links` lists them.
+ */
+export function readRepository(root: string, links: string[] = []): FileSet {
   const files = new FileSet();
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      if (entry === '.git' || entry === 'node_modules') continue;
-      const path = join(dir, entry);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === '.git' || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
       const rel = relative(root, path).split(sep).join('/');
-      if (statSync(path).isDirectory()) walk(path);
-      else if (TEXT_FILES.test(rel)) files.add(rel, readFileSync(path, 'utf8'));
+      if (entry.isSymbolicLink()) links.push(rel);
+      else if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && TEXT_FILES.test(rel)) files.add(rel, readFileSync(path, 'utf8'));
     }
   };
   walk(root);
@@ -32,13 +38,13 @@ export interface DirectoryReport extends Report {
 }
 
 /** The kubectl builds, in a worker thread: its own event loop keeps the processes going while this thread validates. */
-function buildInWorker(root: string): Promise<Awaited<ReturnType<typeof buildAll>>> {
+function buildInWorker(root: string, dirs: string[]): Promise<Awaited<ReturnType<typeof buildAll>>> {
   // Run from the TypeScript sources (tests), there is no compiled worker: build on this thread instead.
   // The bin is bundled, so the worker is found from the package, not from this module.
   const script = join(DIST_DIR, 'lib', 'validate', 'kustomize-worker.js');
-  if (!FROM_DIST || !existsSync(script)) return buildAll(root);
+  if (!FROM_DIST || !existsSync(script)) return buildAll(root, dirs);
   return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(script, { workerData: { root } });
+    const worker = new Worker(script, { workerData: { root, dirs } });
     worker.once('message', resolvePromise);
     worker.once('error', reject);
     worker.once('exit', (code) => (code !== 0 ? reject(new Error(`kubectl build worker exited with ${code}`)) : undefined));
@@ -46,24 +52,37 @@ function buildInWorker(root: string): Promise<Awaited<ReturnType<typeof buildAll
 }
 
 export async function validateDirectory(root: string, options: Omit<ValidateOptions, 'kubectlBuilds'> = {}): Promise<DirectoryReport> {
-  const files = readRepository(root);
+  const links: string[] = [];
+  const files = readRepository(root, links);
   const kubectl = await kubectlAvailable();
   const extra = [];
+  const refusals: string[] = [];
   let report: Report;
   if (kubectl) {
-    // Every kustomization is built by kubectl as well (a second opinion on the offline builder). Where the
-    // offline builder covers every kustomization, both run at once; otherwise validation needs kubectl's output first.
-    const builds = buildInWorker(root);
-    const dependent = files.paths().some((p) => posix.basename(p) === 'kustomization.yaml' && needsKubectl(files.get(p)!));
-    const first = dependent ? undefined : await validateFiles(files, options);
+    // Every kustomization a cluster applies is built by kubectl as well (a second opinion on the offline
+    // builder; bases inside the overlays that take them in). Where the offline builder covers them all, both
+    // run at once; otherwise validation needs kubectl's output first.
+    const reached = new Map<string, boolean>();
+    discoverClusters(files, (dir) => {
+      const build = buildKustomization(files, dir);
+      reached.set(dir, build.unsupported.length > 0);
+      return build;
+    });
+    const top = topLevelDirs([...reached.keys()].map((d) => join(root, d))).map((d) => relative(root, d).split(sep).join('/'));
+    const dependent = [...reached].filter(([, needs]) => needs).map(([dir]) => dir);
+    const builds = buildInWorker(root, [...new Set([...top, ...dependent])].sort());
+    const first = dependent.length > 0 ? undefined : await validateFiles(files, options);
     const result = await builds;
     extra.push(...result.findings);
+    for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
     report = first ?? (await validateFiles(files, { ...options, kubectlBuilds }));
   } else {
     report = await validateFiles(files, options);
   }
   report.findings.push(...extra);
+  report.notes.push(...refusals);
+  if (links.length > 0) report.notes.push(`${links.length} symbolic link(s) not followed (${links.slice(0, 3).join(', ')}${links.length > 3 ? ', …' : ''}): Flux leaves them out of its artifacts`);
   if (!kubectl) report.notes.push('kubectl is not installed: kustomizations were built by the offline builder only. Install kubectl to build them with kustomize itself.');
   return { ...report, root, kubectl, paths: files.paths() };
 }

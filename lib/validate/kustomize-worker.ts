@@ -2,4 +2,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildAll } from './kustomize.js';
 
-parentPort!.postMessage(await buildAll((workerData as { root: string }).root));
+const { root, dirs } = workerData as { root: string; dirs?: string[] };
+parentPort!.postMessage(await buildAll(root, dirs));

@@ -32,6 +32,11 @@ export function formatHuman(report: Report): string {
     }
   }
   for (const n of report.notes) lines.push(`note: ${n}`);
+  lines.push(
+    report.clusters.length === 0
+      ? 'no cluster found: nothing here is applied by Flux or Argo CD'
+      : `clusters: ${report.clusters.map((c) => `${c.name} (${c.engine}, ${c.root})`).join(', ')}`,
+  );
   lines.push(summaryLine(report));
   return lines.join('\n');
 }

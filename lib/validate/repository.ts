@@ -6,15 +6,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { loadCatalog, type Catalog } from '../catalog.js';
-import type { FileSet } from '../fileset.js';
-import { buildKustomization, isComponent, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { FileSet } from '../fileset.js';
+import { buildKustomization, get, kustomizationFile, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
-import { expandApplicationSets, generatedKey } from './applicationset.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from './schemas.js';
 import { validateStructure } from './structure.js';
-import { configMapsIn, kustomizationVariables, postBuildKey, substituteBuild } from './substitute.js';
+import { blame, discoverClusters } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 import { chartFacts } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
@@ -31,9 +30,18 @@ export interface ValidateOptions {
   registryMirror?: string;
 }
 
+export interface ClusterSummary {
+  name: string;
+  root: string;
+  engine: 'flux' | 'argocd';
+  how: string;
+}
+
 export interface Report {
   findings: Finding[];
   mustCreate: MustCreate[];
+  /** The clusters found, and how. */
+  clusters: ClusterSummary[];
   stats: { files: number; objects: number; kustomizations: number; schemas: number; celRules: number; celNotEvaluated: number; chartValues: number };
   notes: string[];
 }
@@ -73,8 +81,36 @@ function generatorKinds(): Set<string> {
 /** API groups of configuration files that are not Kubernetes objects (kind's and k3d's cluster configs): no Kubernetes naming rules. */
 const CONFIG_FILE_GROUPS = new Set(['kind.x-k8s.io', 'k3d.io']);
 
+/**
+ * The versions the pinned engines serve, per group (and kind where they differ): flux2 v2.9.2's controllers'
+ * CRDs (source-controller v1.9.3, kustomize-controller v1.9.3, helm-controller v1.6.2, notification-controller
+ * v1.9.2, image-reflector/automation v1.2.3, source-watcher v2.2.2; config/crd/bases: every older version is
+ * gone from spec.versions) and Argo CD v3.2 (v1alpha1). Any other version is refused by the API server.
+ */
+const SERVED: Record<string, { engine: string; versions: string[]; byKind?: Record<string, string[]> }> = {
+  'source.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1'] },
+  'kustomize.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1'] },
+  'helm.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: ['v2'] },
+  'notification.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: [], byKind: { Alert: ['v1beta3'], Provider: ['v1beta3'], Receiver: ['v1'] } },
+  'image.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1'] },
+  'source.extensions.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1beta1'] },
+  'argoproj.io': { engine: 'Argo CD 3.2', versions: ['v1alpha1'] },
+};
+
+/** An engine's kind at a version its CRDs no longer serve (helm.toolkit.fluxcd.io/v2beta1, …). */
+export function unservedVersion(apiVersion: string, kind: string): string | undefined {
+  const [group, version] = apiVersion.split('/');
+  const served = SERVED[group];
+  if (!served || version === undefined) return undefined;
+  const versions = served.byKind?.[kind] ?? served.versions;
+  if (versions.length === 0 || versions.includes(version)) return undefined;
+  return `${apiVersion} is not served by ${served.engine} (its ${kind} CRD serves ${versions.join(', ')} only): the API server refuses it with "no matches for kind"; write ${group}/${versions.at(-1)}${served.engine.startsWith('Flux') ? ' (`flux migrate` rewrites manifests)' : ''}`;
+}
+
 function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
+  const unserved = unservedVersion(object.apiVersion!, object.kind!);
+  if (unserved) return { findings: [error('schema', file, unserved, { object: id, path: '/apiVersion' })], checked: false };
   const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
   const findings: Finding[] = configFile ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
   const hit = registry.get(object.apiVersion!, object.kind!);
@@ -105,52 +141,60 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
 /** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
 export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
 
+/** The files of `paths` (those present) as a FileSet of their own. */
+function subset(files: FileSet, paths: Iterable<string>): FileSet {
+  const out = new FileSet();
+  for (const p of paths) {
+    const text = files.get(p);
+    if (text !== undefined) out.add(p, text);
+  }
+  return out;
+}
+
 export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
   const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
   const charts = options.charts ?? new ChartLibrary(resolveChartDirs(options.chartData));
   const notes: string[] = [];
-  const findings: Finding[] = [...validateStructure(files), ...yaml11Booleans(files), ...scanForSecrets(files)];
 
   // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
-  const builds = new Map<string, BuildResult>();
-  for (const path of files.paths().filter((p) => posix.basename(p) === 'kustomization.yaml' && !isComponent(files.get(p)))) {
-    const dir = posix.dirname(path);
+  const builtDirs = new Set<string>();
+  const kustomize = (dir: string): BuildResult => {
+    builtDirs.add(dir);
     const build = buildKustomization(files, dir);
     if (build.unsupported.length > 0) {
-      const output = options.kubectlBuilds?.get(dir);
-      if (output !== undefined) build.objects = objectsOf(output).map((object) => ({ object, origin: path, patchedBy: [] }));
-      else notes.push(`${dir}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);
+      const output = options.kubectlBuilds?.get(dir || '.');
+      const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
+      if (output !== undefined) build.objects = objectsOf(output).map((object) => ({ object, origin: file, patchedBy: [] }));
+      else notes.push(`${dir || '.'}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);
     }
-    for (const e of build.errors) findings.push(error('kustomize', e.file, e.message));
-    builds.set(dir, build);
+    return build;
+  };
+  // What each cluster applies, from its sync objects.
+  const topology = discoverClusters(files, kustomize);
+  const findings: Finding[] = [...topology.findings];
+  notes.push(...topology.notes);
+  if (topology.clusters.length === 0) {
+    findings.push(error('reference', '.', 'no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD'));
   }
+  // Cluster configuration files of the sandbox tools (kind, k3d): no cluster applies them, their tools read them.
+  const configFiles = files.paths().filter((p) => /\.ya?ml$/.test(p) && !topology.applied.has(p) && objectsOf(files.get(p)!).some((o) => CONFIG_FILE_GROUPS.has(String(o.apiVersion).split('/')[0])));
+  const checked = new Set([...topology.applied, ...topology.valueFiles, ...configFiles]);
+  const unchecked = files.paths().filter((p) => /\.ya?ml$/.test(p) && !checked.has(p));
+  if (unchecked.length > 0 && topology.clusters.length > 0) {
+    notes.push(`${unchecked.length} YAML file(s) no cluster applies were not checked (${unchecked.slice(0, 3).join(', ')}${unchecked.length > 3 ? ', …' : ''})`);
+  }
+  const applied = subset(files, checked);
+  findings.push(...validateStructure(files, checked), ...yaml11Booleans(applied), ...scanForSecrets(files, checked));
 
-  const kustomizations = builds.size;
-  const consumed = substituteVariables(files, builds, findings);
-  // A hub's ApplicationSets: the Applications they generate for each registered cluster.
-  const fleet = expandApplicationSets(files, builds);
-  findings.push(...fleet.findings);
-  for (const [cluster, objects] of fleet.generated) builds.set(generatedKey(cluster), { dir: generatedKey(cluster), objects, unsupported: [], errors: [] });
-
-  // Every object: built objects (with their origin; substituted where Flux substitutes), and manifests outside any build.
-  const subjects: { object: K8sObject; file: string }[] = [];
-  const inBuilds = new Set<string>();
+  // Every object a cluster applies, once (a substituted copy is a different object).
+  const subjects: { object: K8sObject; file: string }[] = configFiles.flatMap((file) => objectsOf(files.get(file)!).map((object) => ({ object, file })));
   const counted = new Set<K8sObject>();
-  for (const [dir, b] of builds) {
-    for (const o of b.objects) {
-      inBuilds.add(o.origin);
-      for (const p of o.patchedBy) inBuilds.add(p);
-      if (consumed.has(dir) || counted.has(o.object)) continue;
-      counted.add(o.object);
-      subjects.push({ object: o.object, file: o.patchedBy.at(-1) ?? o.origin });
-    }
-  }
-  for (const [file, text] of files.entries()) {
-    if (!/\.ya?ml$/.test(file) || inBuilds.has(file) || posix.basename(file) === 'kustomization.yaml') continue;
-    for (const object of objectsOf(text)) {
-      if (object.apiVersion === undefined && object.kind === undefined) continue; // data, e.g. chart values
-      subjects.push({ object, file });
+  for (const view of topology.clusters) {
+    for (const p of view.placed) {
+      if (counted.has(p.object)) continue;
+      counted.add(p.object);
+      subjects.push({ object: p.object, file: p.file });
     }
   }
   const prefetchNotes = await registry.prefetch(
@@ -170,7 +214,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     if (r.checked) schemasChecked++;
   }
 
-  const refs = checkReferences(files, builds, catalog, fleet.projects);
+  const refs = checkReferences(topology, catalog);
   findings.push(...refs.findings);
   const isFlux = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
   findings.push(
@@ -206,70 +250,87 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     for (const p of charts.check(chart, values, [...(release?.undeclaredValues ?? []), ...passThrough])) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
   const valuesSeen = new Set<K8sObject>();
-  for (const [dir, b] of builds) {
-    if (consumed.has(dir)) continue;
-    for (const o of b.objects) {
-      const hr = o.object;
+  for (const view of topology.clusters) {
+    const find = (kind: string | undefined, name: string | undefined, ns: string | undefined) =>
+      view.placed.find((q) => q.object.kind === kind && q.object.metadata?.name === name && (q.object.metadata?.namespace ?? ns) === ns)?.object;
+    for (const p of view.placed) {
+      const hr = p.object;
       if (hr.kind !== 'HelmRelease' || valuesSeen.has(hr)) continue;
       valuesSeen.add(hr);
-      const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string } } }; chartRef?: { kind: string; name: string }; values?: Record<string, unknown> };
+      const ns = hr.metadata?.namespace;
+      const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string; namespace?: string } } }; chartRef?: { kind: string; name: string; namespace?: string }; values?: Record<string, unknown> };
       const chartSpec = spec.chart?.spec;
       if (!chartSpec) {
-        // An OCI chart: the OCIRepository names the chart (last path segment) and pins the tag.
-        const oci = spec.chartRef?.kind === 'OCIRepository' ? b.objects.find((s) => s.object.kind === 'OCIRepository' && s.object.metadata?.name === spec.chartRef!.name)?.object : undefined;
-        const url = oci?.spec?.url as string | undefined;
-        const tag = (oci?.spec?.ref as { tag?: string } | undefined)?.tag;
-        if (url && tag) checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), { chart: ociChartName(url), version: tag }, spec.values ?? {}, '/spec/values', url);
+        // chartRef: an OCIRepository names the chart (last path segment) and pins the tag; a HelmChart names both.
+        const ref = spec.chartRef;
+        const target = ref ? find(ref.kind, ref.name, ref.namespace ?? ns) : undefined;
+        if (ref?.kind === 'OCIRepository' && target) {
+          const url = target.spec?.url as string | undefined;
+          const tag = (target.spec?.ref as { tag?: string } | undefined)?.tag;
+          if (url && tag) checkValues(p.file, objectKey(hr), { chart: ociChartName(url), version: tag }, spec.values ?? {}, '/spec/values', url);
+        } else if (ref?.kind === 'HelmChart' && target) {
+          const source = get(target, 'spec.sourceRef') as { kind?: string; name?: string } | undefined;
+          const repo = find(source?.kind, source?.name, target.metadata?.namespace ?? ns);
+          checkValues(p.file, objectKey(hr), { chart: String(get(target, 'spec.chart') ?? ''), version: get(target, 'spec.version') as string | undefined }, spec.values ?? {}, '/spec/values', repo?.spec?.url as string | undefined);
+        }
         continue;
       }
-      const source = b.objects.find((s) => s.object.kind === chartSpec.sourceRef?.kind && s.object.metadata?.name === chartSpec.sourceRef?.name)?.object;
+      const source = find(chartSpec.sourceRef?.kind, chartSpec.sourceRef?.name, chartSpec.sourceRef?.namespace ?? ns);
       const ref = chartSpec.sourceRef?.kind === 'GitRepository'
         ? { chart: chartSpec.chart, gitUrl: source?.spec?.url as string | undefined, gitRef: (source?.spec?.ref as { tag?: string } | undefined)?.tag }
         : { chart: chartSpec.chart, version: chartSpec.version };
-      checkValues(o.patchedBy.at(-1) ?? o.origin, objectKey(hr), ref, spec.values ?? {}, '/spec/values', source?.spec?.url as string | undefined);
+      checkValues(p.file, objectKey(hr), ref, spec.values ?? {}, '/spec/values', source?.spec?.url as string | undefined);
     }
   }
-  const applications = [
-    ...files.entries().filter(([file]) => file.startsWith('clusters/') && file.endsWith('.yaml')).flatMap(([file, text]) => objectsOf(text).filter((o) => o.kind === 'Application').map((app) => ({ file, app }))),
-    ...[...fleet.generated.values()].flat().map((b) => ({ file: b.origin, app: b.object })),
-  ];
-  // An Application's AppProject: beside it (a cluster's apps/), or the hub's for generated Applications.
-  const projects = subjects.filter((s) => s.object.kind === 'AppProject');
-  const projectOf = (file: string, app: K8sObject) => {
-    const name = (app.spec as { project?: string } | undefined)?.project ?? 'default';
-    const named = [...projects.filter((p) => p.object.metadata?.name === name), ...fleet.projects.filter((p) => p.metadata?.name === name).map((object) => ({ object, file: '' }))];
-    return (named.find((p) => posix.dirname(p.file) === posix.dirname(file)) ?? named[0])?.object;
-  };
-  for (const { file, app } of applications) {
-    const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
-    for (const [i, s] of sources.entries()) {
-      if (!s.helm) continue;
-      let values: Record<string, unknown> = {};
-      for (const f of s.helm.valueFiles ?? []) {
-        const text2 = files.get(f.replace(/^\$values\//, ''));
-        if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
+  // An Application's AppProject: beside it (what its cluster applies), or the hub's for generated Applications.
+  const appsSeen = new Set<K8sObject>();
+  for (const view of topology.clusters.filter((c) => c.engine === 'argocd')) {
+    const projects = view.spoke ? topology.projects : view.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object);
+    for (const unit of view.units.values()) {
+      const app = unit.object;
+      if (appsSeen.has(app)) continue;
+      appsSeen.add(app);
+      const project = projects.find((p) => p.metadata?.name === ((app.spec as { project?: string } | undefined)?.project ?? 'default'));
+      const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
+      for (const [i, s] of sources.entries()) {
+        if (!s.helm) continue;
+        let values: Record<string, unknown> = {};
+        for (const f of s.helm.valueFiles ?? []) {
+          const text2 = files.get(f.replace(/^\$values\//, ''));
+          if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
+        }
+        if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
+        const ref = s.chart
+          ? { chart: s.chart, version: s.targetRevision }
+          : s.repoURL.startsWith('oci://')
+            ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
+            : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
+        if (ref.chart.includes('{{') || s.repoURL.includes('{{')) continue;
+        checkValues(unit.file, objectKey(app), ref, values, `/spec/sources/${i}/helm`, s.repoURL);
+        findings.push(...checkApplicationChart(unit.file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: `/spec/sources/${i}` }, project));
       }
-      if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
-      const ref = s.chart
-        ? { chart: s.chart, version: s.targetRevision }
-        : s.repoURL.startsWith('oci://')
-          ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
-          : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
-      checkValues(file, objectKey(app), ref, values, `/spec/sources/${i}/helm`, s.repoURL);
-      findings.push(...checkApplicationChart(file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: `/spec/sources/${i}` }, projectOf(file, app)));
     }
   }
 
   if (registry.cel.unsupported.size > 0 || registry.cel.notEvaluated > 0) {
     notes.push(`${registry.cel.notEvaluated} CEL rule evaluations were skipped (transition rules, or Kubernetes CEL extensions: ${[...registry.cel.unsupported].join(', ') || 'none'})`);
   }
+  // A finding at a path of a built object points at the file that writes that path.
+  const origins = new Map<string, { object: K8sObject; origins: string[] }[]>();
+  for (const view of topology.clusters) for (const p of view.placed) if (p.origins && p.origins.length > 1) origins.set(objectKey(p.object), [...(origins.get(objectKey(p.object)) ?? []), { object: p.object, origins: p.origins }]);
+  for (const f of findings) {
+    if (!f.object || !f.path) continue;
+    const candidate = origins.get(f.object)?.find((c) => c.origins.at(-1) === f.file);
+    if (candidate) f.file = blame(files, candidate.object, candidate.origins, f.path.replace(/^(\/spec\/sources\/\d+\/helm)$/, '$1'));
+  }
   return {
     findings: dedupe(findings),
     mustCreate: refs.mustCreate,
+    clusters: topology.clusters.map((c) => ({ name: c.name, root: c.root || '.', engine: c.engine, how: c.how })),
     stats: {
-      files: files.size,
+      files: checked.size,
       objects: subjects.length,
-      kustomizations,
+      kustomizations: builtDirs.size,
       schemas: schemasChecked,
       celRules: registry.cel.evaluated,
       celNotEvaluated: registry.cel.notEvaluated,
@@ -277,51 +338,6 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     },
     notes,
   };
-}
-
-/**
- * Flux substitutes variables after the build (postBuild): each Kustomization under clusters/<cluster>/
- * with postBuild gets its own substituted copy of its build, kept under postBuildKey(). Returns the
- * directories that reach a cluster only substituted: their plain builds are not what any cluster gets.
- */
-function substituteVariables(files: FileSet, builds: Map<string, BuildResult>, findings: Finding[]): Set<string> {
-  const consumed = new Set<string>();
-  const plain = new Set<string>();
-  const clusterFiles = new Map<string, string[]>();
-  for (const path of files.paths().filter((p) => /^clusters\/[^/]+\/.+\.ya?ml$/.test(p))) {
-    const cluster = path.split('/')[1];
-    clusterFiles.set(cluster, [...(clusterFiles.get(cluster) ?? []), path]);
-  }
-  for (const [cluster, paths] of clusterFiles) {
-    const objects = paths.map((path) => ({ path, objects: objectsOf(files.get(path)!) }));
-    const configMaps = configMapsIn(objects.flatMap((o) => o.objects));
-    for (const { path, objects: inFile } of objects) {
-      for (const k of inFile) {
-        if (k.kind !== 'Kustomization' || !k.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
-        const dir = posix.normalize(String(k.spec?.path ?? '').replace(/^\.\//, '')).replace(/\/$/, '');
-        const build = builds.get(dir);
-        if (!build) continue;
-        if (!k.spec?.postBuild) {
-          plain.add(dir);
-          continue;
-        }
-        const where = { object: objectKey(k), path: '/spec/postBuild' };
-        const { vars, problems } = kustomizationVariables(k, configMaps);
-        for (const p of problems) findings.push(error('reference', path, p, where));
-        const result = substituteBuild(build, vars);
-        for (const m of result.missing) {
-          findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${cluster} (${objectKey(k)} in ${path}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
-        }
-        for (const u of result.unparsable) {
-          findings.push(error('reference', u.origin, `${JSON.stringify(u.expression)} is not a variable Flux can substitute on cluster ${cluster} (${objectKey(k)}): names are letters, digits and _; write $\${…} for a literal \${…}`));
-        }
-        builds.set(postBuildKey(dir, path, k.metadata?.name ?? ''), result.build);
-        consumed.add(dir);
-      }
-    }
-  }
-  for (const dir of plain) consumed.delete(dir);
-  return consumed;
 }
 
 function dedupe(findings: Finding[]): Finding[] {
@@ -333,5 +349,5 @@ function dedupe(findings: Finding[]): Finding[] {
       seen.add(key);
       return true;
     })
-    .sort((a, b) => a.file.localeCompare(b.file) || (a.object ?? '').localeCompare(b.object ?? '') || (a.path ?? '').localeCompare(b.path ?? ''));
+    .sort((a, b) => a.file.localeCompare(b.file) || (a.object ?? '').localeCompare(b.object ?? '') || (a.path ?? '').localeCompare(b.path ?? '') || a.message.localeCompare(b.message));
 }

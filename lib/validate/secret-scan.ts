@@ -1,7 +1,9 @@
 /**
- * A secret scan over every file: private keys, cloud and forge tokens, `password:`-style keys with
- * literal values, and Secrets with plaintext data. Encrypted values (SOPS `ENC[...]`) and references
- * (a Secret name and key) pass. A platform repository must never hold a credential in the clear.
+ * A secret scan: private keys and cloud and forge tokens in every file; `password:`-style keys with
+ * literal values and Secrets with plaintext data in the files a cluster applies (`applied`; a CI workflow's
+ * `password: ${{ secrets.X }}` is not a credential). Encrypted values (SOPS `ENC[...]`) and references
+ * (a Secret name and key, `${VAR}`, `{{ … }}`, `op://…`, `vault:…`, `ref+…`) pass. A platform repository
+ * must never hold a credential in the clear.
  */
 import type { FileSet } from '../fileset.js';
 import { objectKey, objectsOf } from './build.js';
@@ -17,7 +19,7 @@ const TOKENS: [RegExp, string][] = [
 /** Keys that hold a credential when given a literal (adminPassword, secretAccessKey, apiToken, …). */
 const SECRET_KEYS = /^\s*-?\s*["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|secret_key|secretAccessKey|secret_access_key|accessKeySecret|token|apiKey|api_key|clientSecret|client_secret))["']?\s*:\s*(.+?)\s*$/i;
 /** Values that are no credential: empty, block starts, booleans, numbers, encrypted, templated (`${…}`, or `$${…}` escaped for Flux). */
-const PLACEHOLDER = /^(""|''|~|null|true|false|\d+|\{\}|\[\]|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|<.*>)$/i;
+const PLACEHOLDER = /^(""|''|~|null|true|false|\d+|\{\}|\[\]|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|<.*>|["']?\{\{.*\}\}["']?|["']?(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|["']?ref\+.*|["']?vault:.*)$/i;
 
 /**
  * A value sealed by kubeseal: base64 of uint16-BE n ‖ n bytes of RSA-OAEP (a 2048-4096 bit key) ‖
@@ -31,9 +33,15 @@ export function isSealedValue(value: string): boolean {
   return [256, 384, 512].includes(n) && bytes.length >= 2 + n + 16;
 }
 
-export function scanForSecrets(files: FileSet): Finding[] {
+export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
+    if (!applied.has(file)) {
+      text.split('\n').forEach((line, i) => {
+        for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
+      });
+      continue;
+    }
     const yaml = /\.ya?ml$/.test(file);
     const objects = yaml ? objectsOf(text) : [];
     // ExternalSecrets only name keys in a store (secretKey: S3_SECRET_ACCESS_KEY): no value to find.

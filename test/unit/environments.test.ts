@@ -123,7 +123,7 @@ describe('environments', () => {
     const fleet = buildKustomization(files, 'clusters/t/fleet');
     expect(fleet.errors).toEqual([]);
     expect(files.has('clusters/t/fleet/cloudnative-pg.production.yaml') && files.has('clusters/t/fleet/cloudnative-pg.acceptance.yaml')).toBe(true);
-    const { generated, findings } = expandApplicationSets(files, new Map([['clusters/t/fleet', fleet]]));
+    const { generated, findings } = expandApplicationSets(files, fleet.objects, new Set());
     expect(findings).toEqual([]);
     for (const cluster of ['a', 'p1', 'p2']) {
       const apps = generated.get(cluster)!.filter((b) => b.object.metadata!.name === `${cluster}.cloudnative-pg`);

@@ -11,6 +11,7 @@ import { FileSet } from '../../lib/fileset.js';
 import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 import { expandApplicationSets, registrationsIn, selects } from '../../lib/validate/applicationset.js';
+import { normalUrl } from '../../lib/validate/structure.js';
 import { buildKustomization, objectsOf, type K8sObject } from '../../lib/validate/build.js';
 import { validateFiles } from '../../lib/validate/repository.js';
 
@@ -56,7 +57,7 @@ describe('Argo CD hub', () => {
     expect(fleet.errors).toEqual([]);
     const registrations = registrationsIn(fleet.objects);
     expect(registrations.map((r) => r.name)).toEqual(['west', 'east', 'lab']);
-    const { generated, findings } = expandApplicationSets(hub, new Map([['clusters/mgmt/fleet', fleet]]));
+    const { generated, findings } = expandApplicationSets(hub, fleet.objects, new Set([normalUrl(FLEET['git-remote'] as string)]));
     expect(findings).toEqual([]);
     for (const cluster of ['west', 'east', 'lab']) {
       const own = ownApplications(perCluster, cluster);

@@ -5,6 +5,8 @@ import { loadCatalog } from '../../lib/catalog.js';
 import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 import { validateStructure } from '../../lib/validate/structure.js';
+import { discoverClusters } from '../../lib/validate/topology.js';
+import { buildKustomization } from '../../lib/validate/build.js';
 
 const catalog = loadCatalog();
 const ctx = { catalog, directoryName: 'platform' };
@@ -34,7 +36,11 @@ describe('render', () => {
   it(`renders ${cases.length} combinations that pass structural validation`, () => {
     for (const raw of cases) {
       const { files } = render(answers(raw));
-      expect(validateStructure(files), JSON.stringify(raw)).toEqual([]);
+      expect(validateStructure(files, files.paths()), JSON.stringify(raw)).toEqual([]);
+      // Every cluster found from its sync objects, and every path and dependsOn resolving.
+      const topology = discoverClusters(files, (dir) => buildKustomization(files, dir));
+      expect(topology.findings, JSON.stringify(raw)).toEqual([]);
+      expect(topology.clusters.filter((c) => !c.spoke).map((c) => c.name).sort(), JSON.stringify(raw)).toEqual([...new Set(answers(raw).clusters.map((c) => c.name))].sort());
       for (const [path, text] of files.entries()) {
         if (!path.endsWith('.yaml')) continue;
         for (const doc of parseAllDocuments(text, { uniqueKeys: true })) expect(doc.errors, `${path} ${JSON.stringify(raw)}`).toEqual([]);

@@ -27,7 +27,7 @@ describe('structure and build checks catch broken repositories', () => {
   const files = generated();
 
   it('accepts the generated repository', () => {
-    expect(validateStructure(files)).toEqual([]);
+    expect(validateStructure(files, files.paths())).toEqual([]);
   });
 
   it.each([
@@ -37,15 +37,25 @@ describe('structure and build checks catch broken repositories', () => {
     ['a path without kustomization', 'clusters/local/infrastructure/garage.yaml', (t: string) => t.replace('overlays/local', 'overlays/elsewhere'), 'does not exist'],
     ['a missing patch', 'infrastructure/postgres/config/overlays/local/patch-cluster-app.yaml', () => undefined, 'patches: patch-cluster-app.yaml does not exist'],
     ['a duplicate object', 'infrastructure/postgres/config/base/kustomization.yaml', (t: string) => t.replace('  - databases.yaml', '  - databases.yaml\n  - namespace.yaml'), 'duplicate object'],
-    ['a missing final newline', 'README.md', (t: string) => t.trimEnd(), 'does not end with a newline'],
   ])('finds %s', async (_name, path, change, message) => {
     const { findings } = await validateFiles(mutate(files, path, change));
     expect(findings.map((f) => `${f.file}: ${f.message}`).join('\n')).toContain(message);
   });
 
-  it('finds a missing Argo CD value file', () => {
+  it('says a missing final newline or CRLF line ends, as warnings: a cluster gets the same objects', async () => {
+    const path = 'infrastructure/postgres/config/base/databases.yaml';
+    const { findings } = await validateFiles(mutate(mutate(files, path, (t) => t.trimEnd()), 'infrastructure/postgres/config/base/namespace.yaml', (t) => t.replaceAll('\n', '\r\n')));
+    const style = findings.filter((f) => /newline|CR characters/.test(f.message)).map((f) => `${f.severity} ${f.file}: ${f.message}`);
+    expect(style).toEqual([
+      `warning ${path}: does not end with a newline`,
+      'warning infrastructure/postgres/config/base/namespace.yaml: contains CR characters (expected LF line endings)',
+    ]);
+  });
+
+  it('finds a missing Argo CD value file', async () => {
     const argo = generated({ engine: 'argocd', 'git-remote': 'https://git.example.nl/p.git' });
     const broken = mutate(argo, 'infrastructure/garage/controller/overlays/local/garage.values.yaml', () => undefined);
-    expect(validateStructure(broken).map((f) => f.message).join('\n')).toContain('value file $values/infrastructure/garage/controller/overlays/local/garage.values.yaml does not exist');
+    const { findings } = await validateFiles(broken);
+    expect(findings.filter((f) => f.severity === 'error').map((f) => f.message).join('\n')).toContain('value file $values/infrastructure/garage/controller/overlays/local/garage.values.yaml does not exist');
   });
 });

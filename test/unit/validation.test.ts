@@ -234,7 +234,8 @@ describe('the validator fails on broken repositories', () => {
 
 describe('validation of repositories people work in', () => {
   it('accepts a repository after flux bootstrap committed flux-system/', async () => {
-    const bootstrapped = withFiles(generated({ provider: 'local' }), {
+    // flux bootstrap on a cluster of a provider (a local sandbox syncs from its registry instead).
+    const bootstrapped = withFiles(generated({ provider: 'previder', clusters: ['local'], 'git-remote': 'ssh://git@gitlab.example.nl/gemeente/platform.git' }), {
       'clusters/local/flux-system/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n',
       'clusters/local/flux-system/gotk-components.yaml': '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
       'clusters/local/flux-system/gotk-sync.yaml': [
