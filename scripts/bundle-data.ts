@@ -75,9 +75,9 @@ for (const provider of catalog.providers.keys()) {
 kinds.set('v1/Secret', { apiVersion: 'v1', kind: 'Secret' });
 // What people add beside the generated platform: every kind of the GitOps engines (Flux, Argo CD) and the
 // built-in Kubernetes kinds the shared set has, so `validate` checks a repository's own objects offline too.
-const VALIDATED_GROUPS = /^(core|apps|batch|policy|rbac\.authorization\.k8s\.io|networking\.k8s\.io|storage\.k8s\.io|scheduling\.k8s\.io|admissionregistration\.k8s\.io|apiextensions\.k8s\.io|[a-z.]*\.fluxcd\.io|argoproj\.io)\//;
+const VALIDATED_GROUPS = /^(core|apps|batch|policy|rbac\.authorization\.k8s\.io|networking\.k8s\.io|storage\.k8s\.io|scheduling\.k8s\.io|admissionregistration\.k8s\.io|apiextensions\.k8s\.io|[a-z.]*\.fluxcd\.io|fluxcd\.controlplane\.io|argoproj\.io)\//;
 for (const e of JSON.parse(readFileSync(join(shared, 'schemas', 'INDEX.json'), 'utf8')) as { apiVersion: string; kind: string; file: string }[]) {
-  if (VALIDATED_GROUPS.test(e.file) && !e.file.startsWith('fluxcd.controlplane.io/')) kinds.set(`${e.apiVersion}/${e.kind}`, { apiVersion: e.apiVersion, kind: e.kind });
+  if (VALIDATED_GROUPS.test(e.file)) kinds.set(`${e.apiVersion}/${e.kind}`, { apiVersion: e.apiVersion, kind: e.kind });
 }
 kinds.set('bitnami.com/v1alpha1/SealedSecret', { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret' });
 

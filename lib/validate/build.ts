@@ -36,11 +36,8 @@ export interface BuildResult {
   remote?: string[];
 }
 
-/**
- * Whether a resources entry is remote, as kustomize v5.5.0 tells (api/internal/git/repospec.go,
- * api/loader/fileloader.go): a URL scheme, scp-like `user@host:path`, or a `github.com/` prefix.
- */
-export const isRemote = (ref: string) => /^(https?|ssh|file|git):\/\//.test(ref) || /^[\w.-]+@[\w.-]+:/.test(ref) || /^github\.com[/:]/.test(ref) || ref.startsWith('git::');
+/** Whether a resources entry is remote (kustomize v5.5.0 api/internal/git/repospec.go): a URL scheme, `git::`, scp-like `user@host:path`, or `github.com/` (case-insensitive, as Go reads schemes). */
+export const isRemote = (ref: string) => /^[a-z][a-z0-9+.-]*:/i.test(ref) || /^[\w.-]+@[\w.-]+:/.test(ref) || /^github\.com[/:]/i.test(ref);
 
 /** The names kustomize recognises for a kustomization file, in its order of preference. */
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -72,14 +69,28 @@ const KUSTOMIZE_CLUSTER_SCOPED = new Set([
   'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment', 'storage.k8s.io/StorageClass', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'policy/PodSecurityPolicy',
 ]);
+/** API groups of the built-in kinds, whose lists kustomize merges by key (its OpenAPI document). */
+const BUILTIN_API_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'scheduling.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'node.k8s.io', 'certificates.k8s.io']);
+const hasList = (v: unknown): boolean => Array.isArray(v) || (v !== null && typeof v === 'object' && Object.values(v).some(hasList));
 const groupOf = (apiVersion: string | undefined) => (apiVersion?.includes('/') ? apiVersion.split('/')[0] : '');
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'namespace']);
 
+/** A YAML document's value; null where aliases would expand it past MAX_ALIASES (a YAML bomb): parseYamlFile reports it. */
+export const MAX_ALIASES = 1000;
+export function toObject(doc: { toJS(options?: { maxAliasCount?: number }): unknown }): K8sObject | null {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES }) as K8sObject | null;
+  } catch {
+    return null;
+  }
+}
+
+/** Kubernetes objects (mappings) in a YAML text: documents that parse, with unique keys, merge keys merged as Kubernetes' YAML reader does. */
 export function objectsOf(text: string): K8sObject[] {
-  return parseAllDocuments(text, { uniqueKeys: true })
+  return parseAllDocuments(text, { uniqueKeys: true, merge: true })
     .filter((d) => d.errors.length === 0)
-    .map((d) => d.toJS() as K8sObject | null)
+    .map((d) => toObject(d))
     .filter((o): o is K8sObject => o !== null && typeof o === 'object' && !Array.isArray(o));
 }
 
@@ -93,6 +104,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   }
   return out;
 }
+
+/** A field that should be a list, as a list (anything else is none: the schema check reports its type). */
+export const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** The value at a dotted path of a parsed object (undefined where the path breaks off). */
 export const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
@@ -173,6 +187,12 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       );
       if (matches.length === 0) {
         result.errors.push({ file: patchFile, message: `patch for ${want.kind} ${want.namespace ? `${want.namespace}/` : ''}${want.name} matches no object in the build of ${dir}` });
+      }
+      // kustomize merges a patch strategically: lists of built-in kinds by their merge keys (containers by
+      // name, …); a CRD's lists, having no schema there, are replaced, as a JSON merge patch does.
+      if (matches.some((m) => BUILTIN_API_GROUPS.has(groupOf(m.object.apiVersion))) && hasList(patch)) {
+        result.unsupported.push('patches (a strategic merge of lists)');
+        continue;
       }
       for (const m of matches) {
         // Identity fields select the target; everything else merges into it.

@@ -1,5 +1,5 @@
 /** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
@@ -9,13 +9,15 @@ import { discoverClusters } from './topology.js';
 import { buildAll, kubectlAvailable, topLevelDirs } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
-const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$|(^|\/)\.gitlab-ci\.yml$/;
+const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
+/** Larger files are not read (Argo CD caps a directory's manifests at 10 MiB too): a note names them. */
+const MAX_FILE_BYTES = 10 * 2 ** 20;
 
 /**
  * The text files of a repository on disk. Symbolic links are not followed (source-controller leaves them
  * out of its artifacts, and a link may point anywhere on this machine): `links` lists them.
  */
-export function readRepository(root: string, links: string[] = []): FileSet {
+export function readRepository(root: string, links: string[] = [], large: string[] = []): FileSet {
   const files = new FileSet();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -24,7 +26,10 @@ export function readRepository(root: string, links: string[] = []): FileSet {
       const rel = relative(root, path).split(sep).join('/');
       if (entry.isSymbolicLink()) links.push(rel);
       else if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && TEXT_FILES.test(rel)) files.add(rel, readFileSync(path, 'utf8'));
+      else if (entry.isFile() && TEXT_FILES.test(rel)) {
+        if (lstatSync(path).size > MAX_FILE_BYTES) large.push(rel);
+        else files.add(rel, readFileSync(path, 'utf8'));
+      }
     }
   };
   walk(root);
@@ -53,7 +58,8 @@ function buildInWorker(root: string, dirs: string[]): Promise<Awaited<ReturnType
 
 export async function validateDirectory(root: string, options: Omit<ValidateOptions, 'kubectlBuilds'> = {}): Promise<DirectoryReport> {
   const links: string[] = [];
-  const files = readRepository(root, links);
+  const large: string[] = [];
+  const files = readRepository(root, links, large);
   const kubectl = await kubectlAvailable();
   const extra = [];
   const refusals: string[] = [];
@@ -82,6 +88,7 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   }
   report.findings.push(...extra);
   report.notes.push(...refusals);
+  if (large.length > 0) report.notes.push(`${large.length} file(s) over ${MAX_FILE_BYTES / 2 ** 20} MiB not read: ${large.slice(0, 3).join(', ')}`);
   if (links.length > 0) report.notes.push(`${links.length} symbolic link(s) not followed (${links.slice(0, 3).join(', ')}${links.length > 3 ? ', …' : ''}): Flux leaves them out of its artifacts`);
   if (!kubectl) report.notes.push('kubectl is not installed: kustomizations were built by the offline builder only. Install kubectl to build them with kustomize itself.');
   return { ...report, root, kubectl, paths: files.paths() };

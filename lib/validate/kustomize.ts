@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf } from './build.js';
 import { error, type Finding } from './findings.js';
 import { childEnv } from '../git.js';
@@ -62,55 +63,89 @@ export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSyn
   return dirs.filter((dir) => !included.has(resolve(dir)));
 }
 
-type Refs = { dirs: string[]; files: string[] };
+/**
+ * A kustomization as kustomize reads it: Go's JSON decoding matches field names without regard to case
+ * (api/types/kustomization.go Unmarshal), so keys are lowercased here; merge keys (`<<`) are merged.
+ * Undefined where kustomize could read it differently from this reader: not one document, a duplicate key
+ * (kustomize takes the last), or keys that differ only in case.
+ */
+function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | undefined {
+  const docs = parseAllDocuments(text, { uniqueKeys: true, merge: true });
+  if (docs.length !== 1 || docs[0].errors.length > 0) return undefined;
+  let value: unknown;
+  try {
+    value = docs[0].toJS({ maxAliasCount: 50 });
+  } catch {
+    return undefined;
+  }
+  let clash = false;
+  const lower = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(lower);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const key = k.toLowerCase();
+      if (key in out) clash = true;
+      out[key] = lower(x);
+    }
+    return out;
+  };
+  const k = lower(value);
+  return clash || !k || typeof k !== 'object' || Array.isArray(k) ? undefined : (k as Record<string, unknown>);
+}
 
-/** Every path a kustomization file makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written. */
-function referencedPaths(k: Record<string, unknown>): Refs & { helm: boolean } {
+/** Every path a kustomization makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written; keys lowercased. */
+function referencedPaths(k: Record<string, unknown>): { dirs: string[]; files: string[] } {
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-  const inline = (v: string) => v.includes('\n') || /^\s*(apiVersion|kind)\s*:/.test(v);
+  const inline = (v: string) => v.includes('\n') || /^\s*(apiVersion|kind)\s*:/i.test(v);
   const paths = (v: unknown) => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : undefined)).filter((x): x is string => typeof x === 'string') : []);
   const generatorFiles = (v: unknown) =>
     (Array.isArray(v) ? v : []).flatMap((g) => {
       const gen = (g ?? {}) as { files?: unknown; envs?: unknown; env?: unknown };
       return [...list(gen.files).map((f) => f.slice(f.indexOf('=') + 1)), ...list(gen.envs), ...list(gen.env)];
     });
-  const either = [...list(k.resources), ...list(k.bases), ...list(k.components), ...list(k.generators), ...list(k.transformers), ...list(k.validators)].filter((v) => !inline(v));
+  const dirs = [...list(k.resources), ...list(k.bases), ...list(k.components)];
   const files = [
-    ...paths(k.patches), ...list(k.patchesStrategicMerge).filter((v) => !inline(v)), ...paths(k.patchesJson6902), ...generatorFiles(k.configMapGenerator), ...generatorFiles(k.secretGenerator),
+    ...paths(k.patches), ...list(k.patchesstrategicmerge).filter((v) => !inline(v)), ...paths(k.patchesjson6902), ...generatorFiles(k.configmapgenerator), ...generatorFiles(k.secretgenerator),
     ...list(k.crds), ...list(k.configurations), ...paths(k.replacements), ...list((k.openapi as { path?: unknown } | undefined)?.path),
   ];
-  return { dirs: either, files, helm: k.helmCharts !== undefined || k.helmGlobals !== undefined };
+  return { dirs, files };
 }
 
 /**
- * Why kustomize may not build a directory offline and inside the repository: a path that leaves the
- * repository (lexically, or through a symlink), a remote resource, or Helm chart inflation (helm pulls
- * from the network). Checked over every kustomization it takes in, before kubectl ever reads a file.
+ * Why kustomize may not build a directory offline and inside the repository, or undefined when it may: a
+ * path that leaves the repository (lexically, or through a symbolic link anywhere on its way), a remote
+ * resource, plugins (generators, transformers, validators: their configs name files and URLs of their own),
+ * Helm chart inflation (helm pulls from the network), or a kustomization kustomize could read differently
+ * from this check. Checked over every kustomization it takes in, before kubectl reads a file.
  */
 export function unsafeToBuild(root: string, dir: string, seen = new Set<string>()): string | undefined {
-  if (seen.has(dir)) return undefined;
-  seen.add(dir);
   const realRoot = realpathSync(root);
-  const inside = (p: string) => {
+  const rel = (p: string) => relative(root, p).split(sep).join('/') || '.';
+  // Inside the repository and no symbolic link on the way: the lexical path is the real one.
+  const plain = (p: string) => {
     const lexical = relative(root, p);
     if (lexical.startsWith('..') || isAbsolute(lexical)) return false;
     if (!existsSync(p)) return true; // kustomize says it is missing
-    const real = relative(realRoot, realpathSync(p));
-    return !(real.startsWith('..') || isAbsolute(real));
+    return realpathSync(p) === join(realRoot, lexical);
   };
+  if (!plain(dir)) return `${rel(dir)} leaves the repository or passes a symbolic link`;
+  const real = realpathSync(dir);
+  if (seen.has(real)) return undefined;
+  seen.add(real);
   const name = KUSTOMIZATION_FILES.find((n) => existsSync(join(dir, n)));
   if (!name) return undefined;
   const file = join(dir, name);
-  if (!inside(file)) return `${relative(root, file)} is a link out of the repository`;
-  const [k] = objectsOf(readFileSync(file, 'utf8')) as Record<string, unknown>[];
-  if (!k) return undefined;
+  if (!plain(file)) return `${rel(file)} is a symbolic link`;
+  const k = kustomizationAsKustomizeReads(readFileSync(file, 'utf8'));
+  if (!k) return `${rel(file)} is not one YAML document with unique keys (kustomize could read it differently)`;
+  for (const field of ['helmcharts', 'helmglobals', 'generators', 'transformers', 'validators']) {
+    if (k[field] !== undefined) return `${rel(file)} uses ${field}, which may read files or the network kubectl is not given here`;
+  }
   const refs = referencedPaths(k);
-  const rel = relative(root, file).split(sep).join('/');
-  if (refs.helm) return `${rel} inflates Helm charts (helmCharts), which needs helm and the network`;
   for (const p of [...refs.dirs, ...refs.files]) {
-    if (isRemote(p)) return `${rel} takes in the remote ${p}`;
-    const target = isAbsolute(p) ? p : resolve(dir, p);
-    if (!inside(target)) return `${rel} reads ${p}, which is outside the repository`;
+    if (isRemote(p)) return `${rel(file)} takes in the remote ${p}`;
+    if (isAbsolute(p) || !plain(resolve(dir, p))) return `${rel(file)} reads ${p}, which is outside the repository or behind a symbolic link`;
   }
   for (const p of refs.dirs) {
     const target = resolve(dir, p);
@@ -121,6 +156,15 @@ export function unsafeToBuild(root: string, dir: string, seen = new Set<string>(
   }
   return undefined;
 }
+
+/**
+ * kubectl's environment for a build: no proxy but a dead one and no git transport, so that nothing the
+ * static check missed can reach the network (kustomize fetches URLs over HTTP and clones with git).
+ */
+const OFFLINE_ENV = {
+  HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', NO_PROXY: '', no_proxy: '',
+  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.allow', GIT_CONFIG_VALUE_0: 'never', GIT_TERMINAL_PROMPT: '0',
+};
 
 /** Runs the builds with a little parallelism; failures become findings naming the directory. */
 export async function buildAll(root: string, only?: string[], concurrency = 4): Promise<{ findings: Finding[]; builds: BuildResult[] }> {
@@ -139,7 +183,7 @@ export async function buildAll(root: string, only?: string[], concurrency = 4): 
         continue;
       }
       try {
-        const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], { stdin: 'ignore', env: childEnv(KUBECTL_ENV), extendEnv: false });
+        const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], { stdin: 'ignore', env: childEnv({ ...KUBECTL_ENV, ...OFFLINE_ENV }), extendEnv: false });
         builds.push({ dir: rel, output: stdout });
       } catch (err) {
         const e = err as { stderr?: string; shortMessage?: string };

@@ -6,11 +6,11 @@
  */
 import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
-import { CLUSTER_SCOPED_KINDS, get, objectKey, type K8sObject } from './build.js';
+import { CLUSTER_SCOPED_KINDS, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
-import type { ClusterView, Placed, Topology, Unit } from './topology.js';
+import type { Placed, Topology, Unit } from './topology.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const BUILTIN_GROUPS = new Set([
@@ -42,7 +42,7 @@ function secretRefs(o: K8sObject): SecretRef[] {
   if (['GitRepository', 'HelmRepository', 'OCIRepository', 'Bucket'].includes(o.kind ?? '') && FLUX_GROUPS.includes(group(o))) add(get(o, 'spec.secretRef.name'), []);
   if (o.kind === 'Kustomization' && group(o) === 'kustomize.toolkit.fluxcd.io') add(get(o, 'spec.decryption.secretRef.name'), []);
   if (o.kind === 'HelmRelease') {
-    for (const v of (get(o, 'spec.valuesFrom') as { kind?: string; name?: string; valuesKey?: string; optional?: boolean }[] | undefined) ?? []) {
+    for (const v of listOf<{ kind?: string; name?: string; valuesKey?: string; optional?: boolean }>(get(o, 'spec.valuesFrom'))) {
       if (v.kind === 'Secret' && !v.optional) add(v.name, [v.valuesKey ?? 'values.yaml']);
     }
   }
@@ -136,7 +136,14 @@ export interface ClusterReferences {
 }
 
 /** References within what each cluster of the topology applies. */
-export function checkReferences(topology: Topology, catalog: Catalog): ClusterReferences {
+/**
+ * `generated`: the repository is this generator's, whose bootstrap installs no CRDs, so an object before
+ * the release that installs its CRDs cannot apply (an error). Elsewhere CRDs are often installed before
+ * the engine runs (a bootstrap outside the repository): a warning.
+ */
+export function checkReferences(topology: Topology, catalog: Catalog, generated = true): ClusterReferences {
+  const crdOrder = generated ? error : warning;
+  const outside = generated ? '' : ' (unless its CRDs are installed before, outside this repository)';
   const findings: Finding[] = [];
   const mustCreate = new Map<string, MustCreate>();
   // chart name (and OCI chart, by its path after the registry) → CRD groups. An OCI chart is the same
@@ -177,8 +184,9 @@ export function checkReferences(topology: Topology, catalog: Catalog): ClusterRe
       createdNamespaces.set('argocd', null); // created by the bootstrap's helm install
       for (const unit of units.values()) {
         const spec = unit.object.spec as { source?: { repoURL?: string; path?: string; chart?: string; ref?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
-        const sources = spec.sources ?? (spec.source ? [spec.source] : []);
+        const sources = spec.sources !== undefined ? listOf<{ repoURL?: string; path?: string; chart?: string; ref?: string }>(spec.sources) : spec.source ? [spec.source] : [];
         for (const s of sources) {
+          if (!s || typeof s !== 'object') continue;
           if (s.chart) for (const g of crdProviders.get(s.chart) ?? []) providers.set(g, unit);
           else if (s.repoURL?.startsWith('oci://')) for (const g of crdProviders.get(s.repoURL) ?? []) providers.set(g, unit);
           else if (s.path) for (const g of crdProviders.get(s.path) ?? []) providers.set(g, unit);
@@ -193,11 +201,14 @@ export function checkReferences(topology: Topology, catalog: Catalog): ClusterRe
       createdNamespaces.set('flux-system', null);
       // Bootstrap creates the GitRepository flux-system unless the repository already holds the root source
       // (flux bootstrap commits it; a sandbox holds an OCIRepository).
-      const rootSource = (p: Placed) => /^(GitRepository|OCIRepository|Bucket)$/.test(p.object.kind ?? '') && p.object.metadata?.name === 'flux-system' && p.object.metadata.namespace === 'flux-system';
+      // (the kind and name its sync names: a Flux Operator instance syncs an OCIRepository, say).
+      const syncRef = (get(bootstrap.object, 'spec.sourceRef') ?? {}) as { kind?: string; name?: string };
+      const root = { kind: syncRef.kind ?? 'GitRepository', name: syncRef.name ?? 'flux-system', namespace: bootstrap.object.metadata?.namespace ?? 'flux-system' };
+      const rootSource = (p: Placed) => p.object.kind === root.kind && p.object.metadata?.name === root.name && p.object.metadata.namespace === root.namespace;
       if (!placed.some(rootSource)) {
-        placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' } }, file: '(flux bootstrap)', unit: bootstrap });
+        placed.push({ object: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: root.kind, metadata: { name: root.name, namespace: root.namespace } }, file: '(flux bootstrap)', unit: bootstrap });
       }
-      for (const g of FLUX_GROUPS) providers.set(g, bootstrap);
+      for (const g of [...FLUX_GROUPS, 'fluxcd.controlplane.io']) providers.set(g, bootstrap);
       for (const p of placed) {
         // Upstream manifests applied by a Kustomization inside a component (e.g. the Gateway API CRDs).
         if (p.object.kind === 'Kustomization' && group(p.object) === 'kustomize.toolkit.fluxcd.io' && get(p.object, 'spec.sourceRef.kind') === 'GitRepository') {
@@ -215,19 +226,19 @@ export function checkReferences(topology: Topology, catalog: Catalog): ClusterRe
         }
       }
       const cycle = findCycle(units);
-      if (cycle) findings.push(error('reference', units.get(cycle[0])!.file, `dependsOn cycle: ${cycle.join(' → ')}`, { object: `Kustomization flux-system/${cycle[0]}` }));
+      if (cycle) findings.push(error('reference', units.get(cycle[0])!.file, `dependsOn cycle: ${cycle.map((k) => units.get(k)?.name ?? k).join(' → ')}`, { object: `Kustomization ${cycle[0]}` }));
       checkFlux(placed, findings);
     }
 
     // What the cluster applies, as a whole: flows its NetworkPolicies must admit, schedules CloudNativePG's webhook accepts.
     const applied = placed.map((p) => ({ object: p.object, file: p.file }));
     findings.push(...checkNetworkFlows(applied), ...checkScheduledBackups(applied));
-    for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.get(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
+    for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.has(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
     for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
 
     // Applications of an ApplicationSet sync in no order: each retries until what it needs is there.
     const before = (a: Unit, b: Unit) =>
-      a === bootstrap || ancestors(b).has(a) || (argo ? a.wave < b.wave || (a.unordered === true && b.unordered === true) : reachable(units, b.name).has(a.name));
+      a === bootstrap || ancestors(b).has(a) || (argo ? a.wave < b.wave || (a.unordered === true && b.unordered === true) : reachable(units, b.key ?? b.name).has(a.key ?? a.name));
     const seen = new Map<string, Placed>();
     for (const p of placed) {
       const id = objectKey(p.object);
@@ -252,9 +263,9 @@ export function checkReferences(topology: Topology, catalog: Catalog): ClusterRe
         const provider = providers.get(g);
         if (!provider) findings.push(warning('reference', p.file, `no release in this repository installs the CRDs of ${g} on cluster ${cluster}; they must exist before ${p.unit.name} applies`, where));
         else if (provider !== p.unit && !before(provider, p.unit)) {
-          findings.push(error('reference', p.file, `${g} CRDs are installed by ${provider.name}, which is not ordered before ${p.unit.name} on cluster ${cluster} (${argo ? 'sync wave' : 'dependsOn'})`, where));
+          findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by ${provider.name}, which is not ordered before ${p.unit.name} on cluster ${cluster} (${argo ? 'sync wave' : 'dependsOn'})${outside}`, where));
         } else if (provider === p.unit && provider !== bootstrap && p.object.kind !== 'HelmRelease' && !argo) {
-          findings.push(error('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it`, where));
+          findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it${outside}`, where));
         }
       }
       if (p.object.kind === 'Secret' && 'sops' in p.object) checkDecryption(p, argo, findings);
@@ -335,17 +346,17 @@ function checkFlux(placed: Placed[], findings: Finding[]): void {
     if (chartRef?.kind && chartRef.name && !has(chartRef.kind, chartRef.name, chartRef.namespace ?? ns)) {
       findings.push(error('reference', p.file, `chartRef ${chartRef.kind}/${chartRef.name} does not exist in namespace ${chartRef.namespace ?? ns}`, { ...where, path: '/spec/chartRef' }));
     }
-    for (const [i, d] of ((get(o, 'spec.dependsOn') as { name: string; namespace?: string }[]) ?? []).entries()) {
+    for (const [i, d] of listOf<{ name: string; namespace?: string }>(get(o, 'spec.dependsOn')).entries()) {
       if (!releases.some((r) => r.object.metadata?.name === d.name && nsOf(r.object) === (d.namespace ?? ns))) {
         findings.push(error('reference', p.file, `dependsOn HelmRelease ${d.namespace ?? ns}/${d.name} does not exist`, { ...where, path: `/spec/dependsOn/${i}` }));
       }
     }
-    for (const [i, v] of ((get(o, 'spec.valuesFrom') as { kind: string; name: string; optional?: boolean }[]) ?? []).entries()) {
+    for (const [i, v] of listOf<{ kind: string; name: string; optional?: boolean }>(get(o, 'spec.valuesFrom')).entries()) {
       if (v.kind === 'ConfigMap' && !v.optional && !has('ConfigMap', v.name, ns)) findings.push(error('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, { ...where, path: `/spec/valuesFrom/${i}` }));
     }
   }
   // HelmRelease dependsOn cycles.
-  const hr = new Map<string, Unit>(releases.map((r) => [`${nsOf(r.object)}/${r.object.metadata?.name}`, { name: `${nsOf(r.object)}/${r.object.metadata?.name}`, file: r.file, object: r.object, wave: 0, dependsOn: ((get(r.object, 'spec.dependsOn') as { name: string; namespace?: string }[]) ?? []).map((d) => `${d.namespace ?? nsOf(r.object)}/${d.name}`) }]));
+  const hr = new Map<string, Unit>(releases.map((r) => [`${nsOf(r.object)}/${r.object.metadata?.name}`, { name: `${nsOf(r.object)}/${r.object.metadata?.name}`, file: r.file, object: r.object, wave: 0, dependsOn: listOf<{ name: string; namespace?: string }>(get(r.object, 'spec.dependsOn')).map((d) => `${d?.namespace ?? nsOf(r.object)}/${d?.name}`) }]));
   const cycle = findCycle(hr);
   if (cycle) findings.push(error('reference', hr.get(cycle[0])!.file, `HelmRelease dependsOn cycle: ${cycle.join(' → ')}`));
 }
@@ -364,7 +375,7 @@ function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], 
       continue;
     }
     const pspec = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };
-    for (const [i, s] of (spec.sources ?? (spec.source ? [spec.source] : [])).entries()) {
+    for (const [i, s] of (spec.sources !== undefined ? listOf<{ repoURL?: string }>(spec.sources) : spec.source ? [spec.source] : []).entries()) {
       if (s.repoURL && !(pspec.sourceRepos ?? []).some((r) => matches(r, s.repoURL!))) {
         findings.push(error('reference', unit.file, `source ${s.repoURL} is not in the sourceRepos of project ${project}`, { ...where, path: spec.sources ? `/spec/sources/${i}/repoURL` : '/spec/source/repoURL' }));
       }

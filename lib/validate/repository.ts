@@ -7,11 +7,11 @@ import { join, posix } from 'node:path';
 import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import { FileSet } from '../fileset.js';
-import { buildKustomization, get, kustomizationFile, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
-import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry } from './schemas.js';
+import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
 import { blame, discoverClusters } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
@@ -109,10 +109,14 @@ export function unservedVersion(apiVersion: string, kind: string): string | unde
 
 function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
+  if (!validGroupVersionKind(object.apiVersion!, object.kind!)) {
+    return { findings: [error('schema', file, `apiVersion ${JSON.stringify(object.apiVersion)} and kind ${JSON.stringify(object.kind)} are not names the API server accepts (group/version, an alphanumeric kind)`, { object: id, path: '/kind' })], checked: false };
+  }
   const unserved = unservedVersion(object.apiVersion!, object.kind!);
   if (unserved) return { findings: [error('schema', file, unserved, { object: id, path: '/apiVersion' })], checked: false };
   const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
-  const findings: Finding[] = configFile ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
+  const placeholder = (v: unknown) => typeof v === 'string' && v.includes('${');
+  const findings: Finding[] = configFile || placeholder(object.metadata?.name) || placeholder(object.metadata?.namespace) ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
   const hit = registry.get(object.apiVersion!, object.kind!);
   if (!hit) {
     const emitted = generatorKinds().has(`${object.apiVersion}/${object.kind}`);
@@ -125,8 +129,14 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
     object.kind === 'Secret' && 'sops' in object
       ? { ...Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')), ...(object.data ? { data: Object.fromEntries(Object.keys(object.data as object).map((k) => [k, ''])) } : {}) }
       : object;
+  // A value Flux substitutes later (`${VAR}` whose value this repository does not hold) is not judged by its placeholder.
+  const unresolved = (pointer: string) => {
+    let v: unknown = subject;
+    for (const seg of pointer.split('/').slice(1)) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
+    return typeof v === 'string' && /\$\{[^}]*\}/.test(v);
+  };
   if (!hit.validate(subject)) {
-    for (const e of hit.validate.errors ?? []) {
+    for (const e of (hit.validate.errors ?? []).filter((x) => !unresolved(x.instancePath))) {
       const params = e.params as Record<string, unknown>;
       const detail =
         e.keyword === 'additionalProperties' ? `unknown field ${JSON.stringify(params.additionalProperty)}` :
@@ -214,7 +224,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     if (r.checked) schemasChecked++;
   }
 
-  const refs = checkReferences(topology, catalog);
+  const refs = checkReferences(topology, catalog, files.has('.yo-rc.json'));
   findings.push(...refs.findings);
   const isFlux = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
   findings.push(
@@ -291,11 +301,11 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       if (appsSeen.has(app)) continue;
       appsSeen.add(app);
       const project = projects.find((p) => p.metadata?.name === ((app.spec as { project?: string } | undefined)?.project ?? 'default'));
-      const sources = (app.spec?.sources as { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }[]) ?? [];
+      const sources = listOf<{ repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }>(app.spec?.sources);
       for (const [i, s] of sources.entries()) {
-        if (!s.helm) continue;
+        if (!s?.helm || typeof s.repoURL !== 'string') continue;
         let values: Record<string, unknown> = {};
-        for (const f of s.helm.valueFiles ?? []) {
+        for (const f of listOf<string>(s.helm.valueFiles).filter((x) => typeof x === 'string')) {
           const text2 = files.get(f.replace(/^\$values\//, ''));
           if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
         }

@@ -31,6 +31,18 @@ export function groupVersion(apiVersion: string): { group: string; version: stri
   return { group: group.toLowerCase(), version: version.toLowerCase() };
 }
 
+/**
+ * Whether an apiVersion and kind are well-formed as Kubernetes names them (a DNS subdomain group, a DNS
+ * label version, an alphanumeric kind): only those are looked up, so a `kind: ../../x` never names a
+ * file or URL outside the schema locations.
+ */
+export function validGroupVersionKind(apiVersion: string, kind: string): boolean {
+  const parts = apiVersion.split('/');
+  if (parts.length > 2) return false;
+  const [group, version] = parts.length === 2 ? parts : ['', parts[0]];
+  return (group === '' || /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(group)) && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(version) && /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(kind);
+}
+
 /** The flux-schema/datree layout: {group}/{kind}_{version}.json, all lower case, core group "core". */
 export function schemaFile(apiVersion: string, kind: string): string {
   const { group, version } = groupVersion(apiVersion);
@@ -172,6 +184,7 @@ export class SchemaRegistry {
   }
 
   private readSchema(apiVersion: string, kind: string): { text: string; source: string } | undefined {
+    if (!validGroupVersionKind(apiVersion, kind)) return undefined;
     for (const location of this.locations) {
       if (isUrl(location)) {
         const url = location.includes('{{') ? expandTemplate(location, apiVersion, kind) : `${location.replace(/\/$/, '')}/${schemaFile(apiVersion, kind)}`;
@@ -190,7 +203,7 @@ export class SchemaRegistry {
   async prefetch(kinds: { apiVersion: string; kind: string }[]): Promise<string[]> {
     const notes: string[] = [];
     for (const { apiVersion, kind } of kinds) {
-      if (this.readSchema(apiVersion, kind)) continue;
+      if (!validGroupVersionKind(apiVersion, kind) || this.readSchema(apiVersion, kind)) continue;
       for (const location of this.locations.filter(isUrl)) {
         const url = location.includes('{{') ? expandTemplate(location, apiVersion, kind) : `${location.replace(/\/$/, '')}/${schemaFile(apiVersion, kind)}`;
         try {
@@ -235,11 +248,16 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
 
 /** Problems with metadata.name / metadata.namespace, as the API server would report them. */
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
 export function nameProblems(kind: string, metadata: { name?: unknown; namespace?: unknown } | undefined): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   const name = metadata?.name;
   if (typeof name !== 'string' || name.length === 0) problems.push({ path: '/metadata/name', message: 'metadata.name is required' });
-  else if (LABEL_NAMED.has(kind) ? !DNS1123_LABEL.test(name) || name.length > 63 : !DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
+  else if (RBAC_KINDS.has(kind)) {
+    // RBAC names are path segments (kubernetes pkg/apis/rbac/validation ValidateRBACName: path.IsValidPathSegmentName), so system:controller:x is fine.
+    if (name === '.' || name === '..' || /[/%]/.test(name)) problems.push({ path: '/metadata/name', message: `${JSON.stringify(name)} is not a valid ${kind} name (no '/' or '%', not '.' or '..')` });
+  } else if (LABEL_NAMED.has(kind) ? !DNS1123_LABEL.test(name) || name.length > 63 : !DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
     problems.push({ path: '/metadata/name', message: `${JSON.stringify(name)} is not a valid ${kind} name (DNS-1123 ${LABEL_NAMED.has(kind) ? 'label' : 'subdomain'})` });
   }
   const ns = metadata?.namespace;

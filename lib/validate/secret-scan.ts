@@ -44,12 +44,13 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
     }
     const yaml = /\.ya?ml$/.test(file);
     const objects = yaml ? objectsOf(text) : [];
-    // ExternalSecrets only name keys in a store (secretKey: S3_SECRET_ACCESS_KEY): no value to find.
-    const onlyReferences = objects.length > 0 && objects.every((o) => o.kind === 'ExternalSecret');
+    // ExternalSecrets and PushSecrets only name keys (secretKey: S3_SECRET_ACCESS_KEY): no value to find.
+    const onlyReferences = objects.length > 0 && objects.every((o) => o.kind === 'ExternalSecret' || o.kind === 'PushSecret');
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
-      const m = yaml && !onlyReferences ? SECRET_KEYS.exec(line) : null;
+      // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
+      const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       if (m && !PLACEHOLDER.test(m[2]) && !m[2].startsWith('#') && !isSealedValue(m[2])) findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
     });
     if (!yaml) continue;

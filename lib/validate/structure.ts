@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
+import { listOf, MAX_ALIASES } from './build.js';
 
 import { error, warning, type Finding } from './findings.js';
 export type { Finding } from './findings.js';
@@ -22,11 +23,17 @@ const isYaml = (p: string) => p.endsWith('.yaml') || p.endsWith('.yml');
 
 export function parseYamlFile(file: string, text: string, findings: Finding[]): K8sObject[] {
   const objects: K8sObject[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true })) {
+  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true, merge: true })) {
     for (const e of doc.errors) findings.push(error('yaml', file, `YAML: ${e.message.split('\n')[0]}`));
     for (const w of doc.warnings) findings.push(error('yaml', file, `YAML: ${w.message.split('\n')[0]}`));
     if (doc.errors.length > 0) continue;
-    const value = doc.toJS() as K8sObject | null;
+    let value: K8sObject | null;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES }) as K8sObject | null;
+    } catch {
+      findings.push(error('yaml', file, `YAML: its aliases expand past ${MAX_ALIASES} nodes (a YAML bomb?): not read`));
+      continue;
+    }
     if (value !== null && value !== undefined) objects.push(value);
   }
   return objects;
@@ -58,7 +65,13 @@ export const directoriesOf = (files: FileSet) => new Set(files.paths().flatMap((
 /** An Argo CD Application's paths and value files in this repository (`ownRepos`: its URLs, when known) exist. */
 export function applicationPaths(o: K8sObject, what: string, file: string, files: FileSet, directories: Set<string>, ownRepos: Set<string>): Finding[] {
   const findings: Finding[] = [];
-  const spec = o.spec as { source?: { repoURL?: string; path?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[]; ignoreMissingValueFiles?: boolean } }[] };
+  const raw = (o.spec ?? {}) as { source?: { repoURL?: string; path?: string }; sources?: unknown };
+  type Source = { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[]; ignoreMissingValueFiles?: boolean } };
+  const clean = (x: Source) => ({ ...x, path: typeof x.path === 'string' ? x.path : undefined, repoURL: typeof x.repoURL === 'string' ? x.repoURL : undefined, helm: x.helm && typeof x.helm === 'object' ? { ...x.helm, valueFiles: listOf<string>(x.helm.valueFiles).filter((v) => typeof v === 'string') } : undefined });
+  const spec = {
+    source: raw.source && typeof raw.source === 'object' ? clean(raw.source) : undefined,
+    sources: raw.sources === undefined ? undefined : listOf<Source>(raw.sources).filter((x) => x && typeof x === 'object').map(clean),
+  };
   // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
   // path) and not manifests of another repository (a single source whose repoURL is not ours).
   const ours = (url: string | undefined) => !url || ownRepos.size === 0 || ownRepos.has(normalUrl(url));
@@ -70,8 +83,12 @@ export function applicationPaths(o: K8sObject, what: string, file: string, files
   for (const s of spec.sources ?? []) {
     if (s.helm?.ignoreMissingValueFiles) continue;
     for (const v of s.helm?.valueFiles ?? []) {
-      const f = v.replace(/^\$values\//, '');
-      if (f.includes('{{') || (!v.startsWith('$values/') && !v.startsWith('/') && s.repoURL && !ours(s.repoURL))) continue;
+      // `$<ref>/file` is in the repository of the source with that ref; a plain path in this source's own.
+      const ref = /^\$([A-Za-z0-9_-]+)\//.exec(v);
+      const from = ref ? (spec.sources ?? []).find((x) => x.ref === ref[1]) : s;
+      // Argo CD: a plain path is relative to the source's path, or to the repository's root when absolute.
+      const f = ref ? v.slice(ref[0].length) : v.startsWith('/') ? v.slice(1) : posix.join(s.path ?? '', v);
+      if (f.includes('{{') || !from || (!ref && s.chart) || ownRepos.size === 0 || !from.repoURL || !ownRepos.has(normalUrl(from.repoURL))) continue;
       if (!files.has(f)) findings.push(error('reference', file, `${what}: value file ${v} does not exist`));
     }
   }

@@ -6,7 +6,7 @@
  * Semantics from fluxcd/pkg (envsubst, kustomize/kustomize_varsub.go) and kustomize-controller.
  */
 import { parse, stringify } from 'yaml';
-import type { BuildResult, K8sObject } from './build.js';
+import { listOf, type BuildResult, type K8sObject } from './build.js';
 
 /** Variable names Flux accepts. */
 const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
@@ -83,30 +83,37 @@ interface SubstituteFrom {
   optional?: boolean;
 }
 
-/** The variables a Kustomization substitutes: ConfigMaps of its namespace (from `configMaps`), then its inline ones. */
+/**
+ * The variables a Kustomization substitutes: ConfigMaps of its namespace (from `configMaps`), then its
+ * inline ones (kustomize-controller LoadVariables: later sources win, inline last). `unknown` names the
+ * sources not in the repository (Secrets; optional ConfigMaps it does not hold), whose variables cannot be known.
+ */
 export function kustomizationVariables(
   kustomization: K8sObject,
   configMaps: (namespace: string, name: string) => Record<string, string> | undefined,
-): { vars: Map<string, string>; problems: string[] } {
+): { vars: Map<string, string>; problems: string[]; unknown: string[] } {
   const postBuild = (kustomization.spec?.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: SubstituteFrom[] };
   const vars = new Map<string, string>();
   const problems: string[] = [];
+  const unknown: string[] = [];
   const ns = kustomization.metadata?.namespace ?? 'default';
-  for (const from of postBuild.substituteFrom ?? []) {
+  for (const from of listOf<SubstituteFrom>(postBuild.substituteFrom)) {
+    if (!from || typeof from !== 'object') continue;
     if (from.kind !== 'ConfigMap') {
-      problems.push(`substituteFrom ${from.kind}/${from.name}: only ConfigMaps in the repository can be checked offline`);
+      unknown.push(`${from.kind} ${ns}/${from.name}`);
       continue;
     }
     const data = configMaps(ns, String(from.name));
     if (!data) {
       if (!from.optional) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} is not in the repository: Flux stops with "not found"`);
+      else unknown.push(`ConfigMap ${ns}/${from.name} (optional)`);
       continue;
     }
     for (const [k, v] of Object.entries(data)) vars.set(k, String(v));
   }
   for (const [k, v] of Object.entries(postBuild.substitute ?? {})) vars.set(k, String(v));
   for (const k of vars.keys()) if (!VARIABLE_NAME.test(k)) problems.push(`variable ${JSON.stringify(k)} is not a valid name (letters, digits and _; not starting with a digit)`);
-  return { vars, problems };
+  return { vars, problems, unknown };
 }
 
 const textCache = new WeakMap<K8sObject, string>();

@@ -17,8 +17,9 @@
  * (kustomize, or a plain directory). Files nothing reaches are not what any cluster applies.
  */
 import { posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, objectKey, objectsOf, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
@@ -27,6 +28,8 @@ import { configMapsIn, kustomizationVariables, substituteBuild } from './substit
 /** Who applies an object: a Flux Kustomization, an Argo CD Application, or the cluster's bootstrap. */
 export interface Unit {
   name: string;
+  /** Its key among the cluster's units: namespace/name for Flux Kustomizations (dependsOn names them so), else the name. */
+  key?: string;
   file: string;
   object: K8sObject;
   dependsOn: string[];
@@ -194,7 +197,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
 
   // --- Flux ---------------------------------------------------------------------------------------
   const walkFlux = (root: string, how: string, sync?: { object: K8sObject; file: string }): ClusterView => {
-    const bootstrap: Unit = { name: sync?.object.metadata?.name ?? 'flux-system', file: sync?.file ?? (root || '.'), object: sync?.object ?? {}, dependsOn: [], wave: -1 };
+    const bootstrapName = sync?.object.metadata?.name ?? 'flux-system';
+    const bootstrap: Unit = { name: bootstrapName, key: `${sync?.object.metadata?.namespace ?? 'flux-system'}/${bootstrapName}`, file: sync?.file ?? (root || '.'), object: sync?.object ?? {}, dependsOn: [], wave: -1 };
     const view: ClusterView = { name: clusterName(root), root, engine: 'flux', how, bootstrap, units: new Map(), placed: [] };
     const syncRef = sync?.object.spec?.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
     const rootSource: SourceRef = {
@@ -203,7 +207,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
       namespace: syncRef?.namespace ?? sync?.object.metadata?.namespace ?? 'flux-system',
     };
     const queue: { unit: Unit; dir: string }[] = [{ unit: bootstrap, dir: root }];
-    const postponed = new Set<Unit>();
+    const postponed = new Map<Unit, number>();
     while (queue.length > 0) {
       const { unit, dir } = queue.shift()!;
       const build = fluxBuild(dir);
@@ -212,21 +216,25 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
         continue;
       }
       touch(build);
-      let objects = build.objects;
-      const spec = unit.object.spec as { postBuild?: unknown; targetNamespace?: string } | undefined;
+      // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
+      let objects = controllerFields(unit, build.objects, topology);
+      const spec = unit.object.spec as { postBuild?: unknown } | undefined;
       if (spec?.postBuild) {
-        // Variables come from ConfigMaps on the cluster: wait for the Kustomizations that apply them, once.
-        const configMaps = configMapsIn([...view.placed.map((p) => p.object), ...objects.map((o) => o.object)]);
-        const { vars, problems } = kustomizationVariables(unit.object, configMaps);
-        if (problems.some((p) => p.includes('is not in the repository')) && !postponed.has(unit)) {
-          postponed.add(unit);
+        // Variables come from ConfigMaps already on the cluster (Flux reads them before it applies, so not
+        // from this build): wait for the Kustomizations that apply them.
+        const configMaps = configMapsIn(view.placed.map((p) => p.object));
+        const { vars, problems, unknown } = kustomizationVariables(unit.object, configMaps);
+        const waiting = problems.some((p) => p.includes('is not in the repository'));
+        if (waiting && (postponed.get(unit) ?? 0) < 5 && queue.length > 0) {
+          postponed.set(unit, (postponed.get(unit) ?? 0) + 1);
           queue.push({ unit, dir });
           continue;
         }
         const where = { object: objectKey(unit.object), path: '/spec/postBuild' };
         for (const p of problems) topology.findings.push(error('reference', unit.file, p, where));
-        const result = substituteBuild(build, vars);
-        for (const m of result.missing) {
+        for (const u of unknown) topology.notes.push(`${unit.file}: Kustomization ${unit.name} substitutes variables from ${u}, which is not in the repository: variables without a value are not reported`);
+        const result = substituteBuild({ ...build, objects }, vars);
+        for (const m of unknown.length > 0 ? [] : result.missing) {
           topology.findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
         }
         for (const u of result.unparsable) {
@@ -234,25 +242,27 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
         }
         objects = result.build.objects;
       }
-      const target = spec?.targetNamespace;
-      if (target) objects = objects.map((b) => (CLUSTER_SCOPED_KINDS.has(b.object.kind ?? '') ? b : { ...b, object: { ...b.object, metadata: { ...b.object.metadata, namespace: target } } }));
       // Everything the build applies first: a Kustomization's source (an ArtifactGenerator, say) may come later in it.
       for (const b of objects) view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
       for (const b of objects) {
         const k = b.object;
         if (!FLUX_KUSTOMIZATION(k)) continue;
         const name = k.metadata?.name ?? '';
-        if (sync && name === bootstrap.name && (k.metadata?.namespace ?? 'default') === (sync.object.metadata?.namespace ?? 'default')) continue;
-        if (view.units.has(name) || name === bootstrap.name) continue; // applied twice: the reference checks say so
-        const child: Unit = { name, file: b.origin, object: k, dependsOn: ((k.spec?.dependsOn as { name: string }[] | undefined) ?? []).map((d) => d.name), wave: 0 };
-        view.units.set(name, child);
+        const ns = k.metadata?.namespace ?? 'default';
+        const key = `${ns}/${name}`;
+        if (key === bootstrap.key) continue;
+        if (view.units.has(key)) continue; // applied twice: the reference checks say so
+        const dependsOn = listOf<{ name?: unknown; namespace?: unknown }>(k.spec?.dependsOn).map((d) => `${typeof d?.namespace === 'string' ? d.namespace : ns}/${String(d?.name)}`);
+        const child: Unit = { name, key, file: b.origin, object: k, dependsOn, wave: 0 };
+        view.units.set(key, child);
         const path = fluxPath(k, rootSource, view, b.origin);
         if (path !== undefined) queue.push({ unit: child, dir: path });
       }
     }
     for (const unit of view.units.values()) {
       for (const d of unit.dependsOn) {
-        if (!view.units.has(d) && d !== bootstrap.name) topology.findings.push(error('reference', unit.file, `Kustomization ${unit.name}: dependsOn ${d} is not a Kustomization of cluster ${view.name}`, { object: objectKey(unit.object), path: '/spec/dependsOn' }));
+        const shown = d.startsWith(`${unit.object.metadata?.namespace ?? 'default'}/`) ? d.slice(d.indexOf('/') + 1) : d;
+        if (!view.units.has(d) && d !== bootstrap.key) topology.findings.push(error('reference', unit.file, `Kustomization ${unit.name}: dependsOn ${shown} is not a Kustomization of cluster ${view.name}`, { object: objectKey(unit.object), path: '/spec/dependsOn' }));
       }
     }
     return view;
@@ -292,7 +302,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   type Source = { repoURL?: string; path?: string; chart?: string; ref?: string; directory?: { recurse?: boolean; include?: string; exclude?: string }; helm?: { valueFiles?: string[] } };
   const sourcesOf = (app: K8sObject): Source[] => {
     const spec = app.spec as { source?: Source; sources?: Source[] } | undefined;
-    return spec?.sources ?? (spec?.source ? [spec.source] : []);
+    const list = spec?.sources !== undefined ? listOf<Source>(spec.sources) : spec?.source ? [spec.source] : [];
+    return list.filter((x) => x && typeof x === 'object').map((x) => ({ ...x, path: typeof x.path === 'string' ? x.path : undefined, repoURL: typeof x.repoURL === 'string' ? x.repoURL : undefined, chart: typeof x.chart === 'string' ? x.chart : undefined }));
   };
   /** The directory of this repository a source renders, or undefined (a chart, another repository). */
   const ownPath = (s: Source): string | undefined => {
@@ -359,6 +370,16 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
           fluxRoots.add(dir);
           topology.clusters.push(walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file }));
         }
+      } else if (o.kind === 'FluxInstance' && (o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/')) {
+        // Flux Operator: the instance's sync is the cluster's root (its source and Kustomization are named like the instance's namespace).
+        const sync = (o.spec?.sync ?? {}) as { kind?: string; path?: string };
+        const dir = repoDir(String(sync.path ?? ''));
+        const ns = o.metadata?.namespace ?? 'flux-system';
+        if (typeof sync.kind === 'string' && dir !== undefined && !fluxRoots.has(dir)) {
+          fluxRoots.add(dir);
+          const object: K8sObject = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: ns, namespace: ns }, spec: { path: sync.path, sourceRef: { kind: sync.kind, name: ns } } };
+          topology.clusters.push(walkFlux(dir, `FluxInstance ${o.metadata?.name} in ${file} syncs it`, { object, file }));
+        }
       } else if (o.kind === 'Application' && ARGO_APP(o)) {
         // An app-of-apps root: its source directory holds it (at the top, or below where it recurses or is a kustomization).
         for (const s of sourcesOf(o)) {
@@ -367,14 +388,17 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
           if (dir !== undefined && dir !== '' && (top || (within(file, dir) && (s.directory?.recurse || kustomizationFile(files, dir))))) argoRoots.push({ file, app: o, dir });
         }
       }
-      for (const s of o.kind === 'Application' && ARGO_APP(o) ? sourcesOf(o) : []) if (s.ref !== undefined && s.repoURL) ownRepos.add(normalUrl(s.repoURL));
     }
   }
   for (const r of argoRoots) for (const s of sourcesOf(r.app)) if (s.repoURL && repoDir(s.path ?? '') === r.dir) ownRepos.add(normalUrl(s.repoURL));
   // 2. Bootstrapped Flux clusters whose sync file is not in the repository (or is a placeholder).
   for (const dir of [...directories].filter((d) => d === 'flux-system' || d.endsWith('/flux-system')).sort()) {
     const root = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
-    if (fluxRoots.has(root) || !files.paths().some((p) => p.startsWith(`${dir}/`) && (/gotk-(components|sync)\.ya?ml$/.test(p) || isKustomizationFile(p)))) continue;
+    // flux bootstrap's own files, or its objects named flux-system: an app's flux-system/ folder is no cluster.
+    const bootstrapped = files.paths().some(
+      (p) => p.startsWith(`${dir}/`) && (/gotk-(components|sync)\.ya?ml$/.test(p) || (MANIFEST.test(p) && objectsIn(p).some((o) => (FLUX_KUSTOMIZATION(o) || /^(GitRepository|OCIRepository|Bucket)$/.test(o.kind ?? '')) && o.metadata?.name === 'flux-system'))),
+    );
+    if (fluxRoots.has(root) || !bootstrapped || topology.clusters.some((c) => within(dir, c.root) && c.root !== '')) continue;
     fluxRoots.add(root);
     topology.clusters.push(walkFlux(root, `${dir}/ (flux bootstrap)`));
   }
@@ -390,10 +414,15 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   for (let round = 0; round <= manifests.length; round++) {
     const orphans = manifests.filter((f) => !covered(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
-    const flux = orphans.find((o) => FLUX_KUSTOMIZATION(o.object));
+    // The outermost first: an orphan inside the path another orphan syncs is most likely applied by it.
+    const fluxOrphans = orphans.filter((o) => FLUX_KUSTOMIZATION(o.object));
+    const paths = fluxOrphans.map((o) => ({ file: o.file, dir: repoDir(String(o.object.spec?.path ?? '')) }));
+    const flux = fluxOrphans.find((o) => !paths.some((p) => p.file !== o.file && p.dir !== undefined && p.dir !== '' && within(o.file, p.dir))) ?? fluxOrphans[0];
     if (flux) {
       const m = /^(clusters\/[^/]+)\//.exec(flux.file);
-      const root = m ? m[1] : posix.dirname(flux.file) === '.' ? '' : posix.dirname(flux.file);
+      const own = posix.dirname(flux.file) === '.' ? '' : posix.dirname(flux.file);
+      // clusters/<name> by convention, unless a cluster is already found inside it (clusters/lab/a, then clusters/lab/b).
+      const root = m && ![...fluxRoots].some((r) => within(r, m[1])) ? m[1] : own;
       if ([...fluxRoots].some((r) => within(flux.file, r))) {
         topology.notes.push(`${flux.file}: Flux Kustomization ${flux.object.metadata?.name} is in a cluster's directory but nothing applies it`);
         topology.applied.add(flux.file);
@@ -456,36 +485,198 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
 }
 
 /**
- * Argo CD's include/exclude match (util/glob.Match, gobwas/glob compiled without separators, v3.2.12):
- * against the path relative to the source path, `*` crossing `/` too, `?` one character, `[…]` a class,
- * `{a,b}` alternatives.
+ * What kustomize-controller (v1.9.3, fluxcd/pkg kustomize GenerateManifest) adds to a Kustomization's build
+ * from its spec: `targetNamespace` (kustomize's namespace transformer), `patches` (strategic merge or JSON
+ * 6902, with a target), and `commonMetadata` after the build. `components`, `images`, `namePrefix` and
+ * `nameSuffix` are not applied offline: a note says so.
+ */
+function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology): BuiltObject[] {
+  const spec = (unit.object.spec ?? {}) as Record<string, unknown>;
+  const skipped = ['components', 'images', 'namePrefix', 'nameSuffix'].filter((f) => spec[f] !== undefined && !(Array.isArray(spec[f]) && (spec[f] as unknown[]).length === 0));
+  if (skipped.length > 0) topology.notes.push(`${unit.file}: Kustomization ${unit.name} sets ${skipped.join(', ')}, which the offline walk does not apply: what they change is not checked`);
+  let out = objects;
+  const target = typeof spec.targetNamespace === 'string' ? spec.targetNamespace : undefined;
+  if (target) {
+    out = out.map((b) =>
+      b.object.kind === 'Namespace' && b.object.apiVersion === 'v1'
+        ? { ...b, object: { ...b.object, metadata: { ...b.object.metadata, name: target } } }
+        : CLUSTER_SCOPED_KINDS.has(b.object.kind ?? '') ? b : { ...b, object: { ...b.object, metadata: { ...b.object.metadata, namespace: target } } },
+    );
+  }
+  for (const p of listOf<{ patch?: unknown; target?: Record<string, unknown> }>(spec.patches)) {
+    if (typeof p?.patch !== 'string') continue;
+    let docs: unknown[];
+    try {
+      docs = parseAllDocuments(p.patch, { merge: true }).map((d) => toObject(d));
+    } catch {
+      continue;
+    }
+    const ops = Array.isArray(docs[0]) ? (docs[0] as { op?: string; path?: string; value?: unknown }[]) : undefined;
+    const patches = ops ? [] : (docs.filter((d) => d && typeof d === 'object') as K8sObject[]);
+    const selects = (o: K8sObject, t: Record<string, unknown> | undefined, fallback?: K8sObject) => {
+      const regex = (v: unknown, actual: string | undefined) => {
+        if (typeof v !== 'string') return true;
+        try {
+          return new RegExp(`^(?:${v})$`).test(actual ?? '');
+        } catch {
+          return v === actual;
+        }
+      };
+      const [group, version] = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/') : ['', o.apiVersion];
+      if (t) {
+        const labels = o.metadata?.labels ?? {};
+        const selector = typeof t.labelSelector === 'string' ? t.labelSelector.split(',').map((x) => x.trim().split('=')) : [];
+        return (t.group === undefined || t.group === group) && (t.version === undefined || t.version === version) && regex(t.kind, o.kind) && regex(t.name, o.metadata?.name) && regex(t.namespace, o.metadata?.namespace) && selector.every(([k, v]) => labels[k] === v);
+      }
+      return fallback !== undefined && fallback.kind === o.kind && fallback.metadata?.name === o.metadata?.name;
+    };
+    out = out.map((b) => {
+      let object = b.object;
+      if (ops && selects(object, p.target)) object = applyJson6902(object, ops);
+      for (const patch of patches) {
+        if (!selects(object, p.target, patch)) continue;
+        if (BUILTIN_KIND_GROUP.test(object.apiVersion ?? '') && JSON.stringify(patch).includes('[')) {
+          topology.notes.push(`${unit.file}: Kustomization ${unit.name} patches the lists of ${objectKey(object)} strategically, which the offline walk does not do: not applied`);
+          continue;
+        }
+        const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
+        const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
+        object = mergePatch(object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+      }
+      return object === b.object ? b : { ...b, object, patchedBy: [...b.patchedBy, unit.file] };
+    });
+  }
+  const common = spec.commonMetadata as { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
+  if (common && (common.labels || common.annotations)) {
+    out = out.map((b) => ({ ...b, object: mergePatch(b.object, { metadata: { ...(common.labels ? { labels: common.labels } : {}), ...(common.annotations ? { annotations: common.annotations } : {}) } }) as K8sObject }));
+  }
+  return out;
+}
+
+/** apiVersions of built-in kinds (kustomize merges their lists by key): `v1`, `apps/v1`, `batch/v1`, `*.k8s.io/…`. */
+const BUILTIN_KIND_GROUP = /^(v1|(apps|batch|policy|autoscaling)\/[^/]+|[a-z.]+\.k8s\.io\/[^/]+)$/;
+
+/** RFC 6902 add, replace and remove on a copy (the operations Flux users write); others leave the object as it is. */
+function applyJson6902(object: K8sObject, ops: { op?: string; path?: string; value?: unknown }[]): K8sObject {
+  const copy = structuredClone(object) as Record<string, unknown>;
+  for (const op of ops) {
+    if (typeof op?.path !== 'string') continue;
+    const parts = op.path.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = parts.pop();
+    let parent: unknown = copy;
+    for (const part of parts) parent = parent && typeof parent === 'object' ? (parent as Record<string, unknown>)[part] : undefined;
+    if (!parent || typeof parent !== 'object' || last === undefined) continue;
+    if (Array.isArray(parent)) {
+      const i = last === '-' ? parent.length : Number(last);
+      if (op.op === 'add') parent.splice(i, 0, op.value);
+      else if (op.op === 'replace') parent[i] = op.value;
+      else if (op.op === 'remove') parent.splice(i, 1);
+    } else {
+      const map = parent as Record<string, unknown>;
+      if (op.op === 'add' || op.op === 'replace') map[last] = op.value;
+      else if (op.op === 'remove') delete map[last];
+    }
+  }
+  return copy as K8sObject;
+}
+
+/**
+ * Argo CD's include/exclude match (util/glob.Match: gobwas/glob compiled without separators, v3.2.12):
+ * against the path relative to the source path, `*` crossing `/` too, `?` one character, `[…]`/`[!…]` a
+ * class, `{a,b}` alternatives; a pattern that does not compile matches nothing, as upstream. Matched in
+ * time linear in the path for each alternative (no backtracking regular expression).
  */
 export function argoGlob(glob: string): (path: string) => boolean {
-  let re = '';
+  type Token = { any: true } | { one: true } | { set: string; negate: boolean } | { char: string };
+  const alternatives = expandBraces(glob, 256);
+  if (!alternatives) return () => false;
+  const compiled: Token[][] = [];
+  for (const alt of alternatives) {
+    const tokens: Token[] = [];
+    for (let i = 0; i < alt.length; i++) {
+      const c = alt[i];
+      if (c === '*') tokens.push({ any: true });
+      else if (c === '?') tokens.push({ one: true });
+      else if (c === '\\' && i + 1 < alt.length) tokens.push({ char: alt[++i] });
+      else if (c === '[') {
+        const end = alt.indexOf(']', i + 2);
+        if (end < 0) return () => false;
+        const body = alt.slice(i + 1, end);
+        const negate = body.startsWith('!');
+        const set = negate ? body.slice(1) : body;
+        for (let j = 1; j < set.length - 1; j++) if (set[j] === '-' && set[j - 1] > set[j + 1]) return () => false;
+        tokens.push({ set, negate });
+        i = end;
+      } else tokens.push({ char: c });
+    }
+    compiled.push(tokens);
+  }
+  const inSet = (set: string, c: string) => {
+    for (let j = 0; j < set.length; j++) {
+      if (j + 2 < set.length && set[j + 1] === '-') {
+        if (c >= set[j] && c <= set[j + 2]) return true;
+        j += 2;
+      } else if (set[j] === c) return true;
+    }
+    return false;
+  };
+  const matches = (tokens: Token[], text: string) => {
+    // reach[j]: the first i tokens can match text[0..j).
+    let reach = new Array<boolean>(text.length + 1).fill(false);
+    reach[0] = true;
+    for (const t of tokens) {
+      const next = new Array<boolean>(text.length + 1).fill(false);
+      if ('any' in t) {
+        let on = false;
+        for (let j = 0; j <= text.length; j++) next[j] = on ||= reach[j];
+      } else {
+        for (let j = 0; j < text.length; j++) {
+          if (!reach[j]) continue;
+          const c = text[j];
+          const ok = 'one' in t ? true : 'set' in t ? inSet(t.set, c) !== t.negate : c === t.char;
+          if (ok) next[j + 1] = true;
+        }
+      }
+      reach = next;
+    }
+    return reach[text.length];
+  };
+  return (path) => compiled.some((tokens) => matches(tokens, path));
+}
+
+/** `{a,b}` alternatives of a glob spelled out (nested too); undefined when unbalanced or past `limit`. */
+function expandBraces(glob: string, limit: number): string[] | undefined {
+  let open = -1;
   let depth = 0;
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '{') {
-      depth++;
-      re += '(?:';
-    } else if (c === '}' && depth > 0) {
-      depth--;
-      re += ')';
-    } else if (c === ',' && depth > 0) re += '|';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
+    if (glob[i] === '\\') i++;
+    else if (glob[i] === '{') {
+      if (depth++ === 0) open = i;
+    } else if (glob[i] === '}' && depth > 0 && --depth === 0) {
+      const parts: string[] = [];
+      let start = open + 1;
+      let d = 0;
+      for (let j = open + 1; j < i; j++) {
+        if (glob[j] === '\\') j++;
+        else if (glob[j] === '{') d++;
+        else if (glob[j] === '}') d--;
+        else if (glob[j] === ',' && d === 0) {
+          parts.push(glob.slice(start, j));
+          start = j + 1;
+        }
       }
-    } else if (c === '\\' && i + 1 < glob.length) re += glob[++i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      parts.push(glob.slice(start, i));
+      const out: string[] = [];
+      for (const part of parts) {
+        const rest = expandBraces(`${glob.slice(0, open)}${part}${glob.slice(i + 1)}`, limit);
+        if (!rest) return undefined;
+        out.push(...rest);
+        if (out.length > limit) return undefined;
+      }
+      return out;
+    }
   }
-  const compiled = new RegExp(`^${re}$`, 's');
-  return (path) => compiled.test(path);
+  return depth === 0 ? [glob] : undefined;
 }
 
 /**

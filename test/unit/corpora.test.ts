@@ -1,0 +1,100 @@
+/**
+ * `validate` on corpora of our own making (test/fixtures/corpora: layouts the public examples lack), on
+ * disk with kubectl as a user runs it: each gives only the warnings named here, and each mistake of the
+ * catalogue below — the kind people make — is caught where it was made. docs/validation.md lists the
+ * catalogue with what is caught.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { validateDirectory } from '../../lib/validate/directory.js';
+import { BUNDLED_SCHEMAS } from '../../lib/validate/schemas.js';
+import { ROOT } from '../helpers.js';
+
+const CORPORA = join(ROOT, 'test', 'fixtures', 'corpora');
+const scratch = mkdtempSync(join(tmpdir(), 'hp-corpora-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const validate = (dir: string) => validateDirectory(dir, { schemaLocations: [BUNDLED_SCHEMAS] });
+const errors = (r: Awaited<ReturnType<typeof validate>>) => r.findings.filter((f) => f.severity === 'error');
+
+describe('corpora of our own', () => {
+  it.each([
+    ['flux-nested-fleet', 'lab/a flux, lab/b flux, prod/eu-1 flux', []],
+    ['argocd-appsets-helm', 'argocd argocd, edge-1 argocd', ['argocd/fleet/registrations.yaml no release in this repository installs the CRDs of external-secrets.io']],
+  ] as const)('%s validates with its clusters found and only the warnings it has', async (name, clusters, warnings) => {
+    const report = await validate(join(CORPORA, name));
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => `${c.name} ${c.engine}`).join(', ')).toBe(clusters);
+    const found = report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.file} ${f.message}`);
+    expect(found.length).toBe(warnings.length);
+    for (const w of warnings) expect(found.some((f) => f.startsWith(w)), w).toBe(true);
+  });
+});
+
+/** A realistic mistake: the corpus, the file, the change, and where and what the finding must say. */
+type Mutation = [title: string, corpus: string, file: string, change: (text: string) => string, expected: { file: string; message: RegExp }];
+
+const FLUX = 'flux-nested-fleet';
+const ARGO = 'argocd-appsets-helm';
+const MUTATIONS: Mutation[] = [
+  ['a HelmRelease API version Flux 2.9 no longer serves', FLUX, 'infrastructure/controllers/cert-manager.yaml', (t) => t.replace('helm.toolkit.fluxcd.io/v2', 'helm.toolkit.fluxcd.io/v2beta1'),
+    { file: 'infrastructure/controllers/cert-manager.yaml', message: /helm\.toolkit\.fluxcd\.io\/v2beta1 is not served by Flux 2\.9/ }],
+  ['a Kustomization API version Flux 2.9 no longer serves', FLUX, 'clusters/lab/a/apps.yaml', (t) => t.replace('kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps', 'kustomize.toolkit.fluxcd.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: apps'),
+    { file: 'clusters/lab/a/apps.yaml', message: /kustomize\.toolkit\.fluxcd\.io\/v1beta1 is not served/ }],
+  ['an indentation slip that moves a chart value out of its parent', FLUX, 'infrastructure/controllers/cert-manager.yaml', (t) => t.replace('      enabled: true\n    replicaCount: 2', '      enabled: true\n      replicaCount: 2'),
+    { file: 'infrastructure/controllers/cert-manager.yaml', message: /unknown key "replicaCount" \(values.schema.json of cert-manager v1\.21\.1\)/ }],
+  ['a chart value misspelt', FLUX, 'infrastructure/controllers/cert-manager.yaml', (t) => t.replace('replicaCount: 2', 'replicasCount: 2'),
+    { file: 'infrastructure/controllers/cert-manager.yaml', message: /unknown key "replicasCount"/ }],
+  ['a Kustomization path misspelt', FLUX, 'clusters/lab/a/apps.yaml', (t) => t.replace('./infrastructure/controllers', './infrastructure/controlers'),
+    { file: 'clusters/lab/a/apps.yaml', message: /path \.\/infrastructure\/controlers does not exist/ }],
+  ['a dependsOn on a Kustomization the cluster does not have', FLUX, 'clusters/lab/a/apps.yaml', (t) => t.replace('    - name: infrastructure', '    - name: infra'),
+    { file: 'clusters/lab/a/apps.yaml', message: /dependsOn infra is not a Kustomization of cluster lab\/a/ }],
+  ['a variable a cluster does not set', FLUX, 'clusters/lab/b/apps.yaml', (t) => t.replace('      CLUSTER_NAME: lab-b\n', ''),
+    { file: 'apps/base/greeting/deployment.yaml', message: /\$\{CLUSTER_NAME\} has no value on cluster lab\/b/ }],
+  ['an ExternalArtifact name misspelt', FLUX, 'clusters/prod/eu-1/sync.yaml', (t) => t.replace('    name: platform', '    name: platfrom'),
+    { file: 'clusters/prod/eu-1/sync.yaml', message: /sourceRef ExternalArtifact\/platfrom does not exist/ }],
+  ['an unquoted YAML 1.1 boolean', FLUX, 'apps/base/greeting/deployment.yaml', (t) => t.replace('value: "Hello from ${CLUSTER_NAME}"', 'value: yes'),
+    { file: 'apps/base/greeting/deployment.yaml', message: /"yes" \(line \d+\) is a boolean in YAML 1\.1/ }],
+  ['a Secret committed in plaintext', FLUX, 'apps/base/greeting/namespace.yaml', (t) => `${t}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-correct-horse\n`,
+    { file: 'apps/base/greeting/namespace.yaml', message: /Secret holds plaintext values \(password\)/ }],
+  ['a field indented into the wrong object', FLUX, 'apps/base/greeting/deployment.yaml', (t) => t.replace('spec:\n  replicas:', 'spec:\n  replica:'),
+    { file: 'apps/base/greeting/deployment.yaml', message: /unknown field "replica"/ }],
+  ['an RBAC name with a slash', FLUX, 'infrastructure/controllers/rbac.yaml', (t) => t.replace('name: "platform:greeting-reader"\nrules', 'name: "platform/greeting-reader"\nrules'),
+    { file: 'infrastructure/controllers/rbac.yaml', message: /is not a valid ClusterRole name/ }],
+  ['a kustomization resource that is not there', FLUX, 'infrastructure/controllers/kustomization.yaml', (t) => t.replace('  - rbac.yaml', '  - rbac.yaml\n  - issuers.yaml'),
+    { file: 'infrastructure/controllers/kustomization.yaml', message: /issuers\.yaml/ }],
+  ['an Argo CD project misspelt', ARGO, 'argocd/apps/web.yaml', (t) => t.replace('project: platform', 'project: platfrom'),
+    { file: 'argocd/apps/web.yaml', message: /project platfrom is not an AppProject/ }],
+  ['a value file that is not there', ARGO, 'argocd/apps/cert-manager.yaml', (t) => t.replace('$values/values/cert-manager.yaml', '$values/values/certmanager.yaml'),
+    { file: 'argocd/apps/cert-manager.yaml', message: /value file \$values\/values\/certmanager\.yaml does not exist/ }],
+  ['an Application path misspelt', ARGO, 'argocd/apps/api.yaml', (t) => t.replace('path: apps/api', 'path: apps/apl'),
+    { file: 'argocd/apps/api.yaml', message: /source path apps\/apl does not exist/ }],
+  ['an Application API version Argo CD does not serve', ARGO, 'argocd/apps/api.yaml', (t) => t.replace('argoproj.io/v1alpha1', 'argoproj.io/v1beta1'),
+    { file: 'argocd/apps/api.yaml', message: /argoproj\.io\/v1beta1 is not served by Argo CD/ }],
+  ['an ApplicationSet template reading a label no cluster has', ARGO, 'argocd/fleet/web-appset.yaml', (t) => t.replace('namespace: web\n      syncPolicy', 'namespace: \'web-{{index .metadata.labels "region"}}\'\n      syncPolicy'),
+    { file: 'argocd/fleet/web-appset.yaml', message: /for cluster edge-1: .*no label region/ }],
+  ['a chart value misspelt in a value file', ARGO, 'values/cert-manager.yaml', (t) => t.replace('replicaCount', 'replicaCnt'),
+    { file: 'argocd/apps/cert-manager.yaml', message: /unknown key "replicaCnt"/ }],
+  ['a resource applied into a namespace nothing creates', ARGO, 'argocd/apps/api.yaml', (t) => t.replace('  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n', ''),
+    { file: 'apps/api/config.yaml', message: /namespace api is never created on cluster argocd/ }],
+  ['a ConfigMap name that is no DNS name', ARGO, 'apps/edge/edge-1/configmap.yaml', (t) => t.replace('name: edge', 'name: Edge_Config'),
+    { file: 'apps/edge/edge-1/configmap.yaml', message: /"Edge_Config" is not a valid ConfigMap name/ }],
+];
+
+describe('the mistake catalogue on our corpora', () => {
+  it('has at least 20 mistakes', () => expect(MUTATIONS.length).toBeGreaterThanOrEqual(20));
+
+  it.each(MUTATIONS)('catches %s', async (title, corpus, file, change, expected) => {
+    const dir = join(scratch, title.replace(/[^a-z0-9]+/gi, '-'));
+    cpSync(join(CORPORA, corpus), dir, { recursive: true });
+    const path = join(dir, file);
+    const before = readFileSync(path, 'utf8');
+    const after = change(before);
+    expect(after, 'the mutation changes the file').not.toBe(before);
+    writeFileSync(path, after);
+    const report = await validate(dir);
+    const found = errors(report).map((f) => ({ file: f.file, message: f.message }));
+    expect(found, JSON.stringify(found, null, 1)).toContainEqual({ file: expected.file, message: expect.stringMatching(expected.message) });
+  });
+});

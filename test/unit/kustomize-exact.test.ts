@@ -1,0 +1,82 @@
+/**
+ * kustomize is the authority: every kustomization the offline builder builds on its own (the rest go to
+ * kubectl) must give exactly what `kubectl kustomize` gives, object for object. Checked over every
+ * kustomization of the test corpora: our own (test/fixtures/corpora), a generated repository of each
+ * engine, and the public repositories of ../shared/realrepos where they are there.
+ */
+import { execa } from 'execa';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { loadCatalog } from '../../lib/catalog.js';
+import { render } from '../../lib/generate.js';
+import { buildKustomization, isComponent, isKustomizationFile } from '../../lib/validate/build.js';
+import { readRepository } from '../../lib/validate/directory.js';
+import { kubectlAvailable } from '../../lib/validate/kustomize.js';
+import { HAS_SHARED, SHARED_DIR } from '../shared.js';
+import { ROOT } from '../helpers.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FileSet } from '../../lib/fileset.js';
+
+function writeFileSet(dir: string, files: FileSet): void {
+  for (const [p, text] of files.entries()) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+}
+
+const catalog = loadCatalog();
+const scratch = mkdtempSync(join(tmpdir(), 'hp-exact-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function corpora(): [string, string][] {
+  const own = join(ROOT, 'test', 'fixtures', 'corpora');
+  const list: [string, string][] = readdirSync(own).map((name) => [`corpus ${name}`, join(own, name)]);
+  for (const engine of ['flux', 'argocd'] as const) {
+    const ctx = { catalog, directoryName: 'platform' };
+    const raw = { engine, provider: 'local', preset: 'haven-plus', 'git-remote': 'https://git.example.nl/p.git', 'acme-email': 'a@example.nl', 'keycloak-hostname': 'sso.example.nl' };
+    const dir = join(scratch, engine);
+    writeFileSet(dir, render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog).files);
+    list.push([`generated ${engine}`, dir]);
+  }
+  if (HAS_SHARED) for (const name of readdirSync(join(SHARED_DIR, 'realrepos'))) if (!name.includes('.')) list.push([`realrepos ${name}`, join(SHARED_DIR, 'realrepos', name)]);
+  return list;
+}
+
+/** Objects as a sorted list of canonical JSON texts (key order and document order do not matter). */
+const canonical = (objects: unknown[]) => objects.map((o) => JSON.stringify(o, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v))).sort();
+
+describe('the offline kustomize build equals kubectl kustomize', async () => {
+  const kubectl = await kubectlAvailable();
+  let total = 0;
+  it.skipIf(!kubectl).each(corpora())('%s: every kustomization it builds on its own', async (_name, root) => {
+    const files = readRepository(root);
+    const dirs = files.paths().filter((p) => isKustomizationFile(p) && !isComponent(files.get(p))).map((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p)));
+    let compared = 0;
+    let byKubectl = 0;
+    for (const dir of dirs) {
+      const build = buildKustomization(files, dir);
+      const { stdout, exitCode } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', join(root, dir)], { reject: false });
+      // The offline builder fails exactly where kustomize fails (a missing file, say)...
+      expect(build.errors.length > 0 && build.unsupported.length === 0, `${root}/${dir}: offline errors ${JSON.stringify(build.errors)}, kubectl exit ${exitCode}`).toBe(exitCode !== 0 && build.unsupported.length === 0);
+      // ...and what it does not implement is kubectl's to build.
+      if (build.unsupported.length > 0 || exitCode !== 0) {
+        byKubectl++;
+        continue;
+      }
+      const { parseAllDocuments } = await import('yaml');
+      const theirs = parseAllDocuments(stdout).map((d) => d.toJS()).filter((o) => o);
+      expect(canonical(build.objects.map((b) => b.object)), `${root}/${dir}`).toEqual(canonical(theirs));
+      compared++;
+    }
+    expect(compared + byKubectl).toBe(dirs.length);
+    total += compared;
+  });
+
+  it.skipIf(!kubectl)('compared a good number of kustomizations in all', () => {
+    expect(total).toBeGreaterThan(30);
+  });
+});

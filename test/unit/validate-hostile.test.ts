@@ -1,0 +1,121 @@
+/**
+ * `validate` runs in CI on merge requests nobody has reviewed yet: what such a repository holds must not
+ * make it read outside the repository (through symbolic links, `../`, absolute paths, YAML tricks that
+ * parse differently in kustomize), reach the network, hang or crash. Each case is a real repository on
+ * disk, validated as the bin does, with kubectl where it is installed.
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { validateDirectory } from '../../lib/validate/directory.js';
+import { BUNDLED_SCHEMAS } from '../../lib/validate/schemas.js';
+
+const base = mkdtempSync(join(tmpdir(), 'hp-hostile-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+/**
+ * A marker that shows up in the report if anything outside the repository is read: the outside ConfigMap's
+ * name (no valid name, so the schema check would quote it), the missing file an outside kustomization
+ * names (kubectl's error would quote it), the property an outside schema requires.
+ */
+const MARKER = 'Outside_Marker_7f3a';
+const outside = join(base, 'outside');
+mkdirSync(join(outside, 'base'), { recursive: true });
+writeFileSync(join(outside, 'leak.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${MARKER}\n  namespace: default\n`);
+writeFileSync(join(outside, 'base', 'kustomization.yaml'), `resources:\n  - ${MARKER}.yaml\n`);
+writeFileSync(join(outside, 'thing_v1.json'), JSON.stringify({ type: 'object', required: [MARKER] }));
+const missing = join(outside, `${MARKER}.txt`);
+
+const SYNC = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`;
+
+let n = 0;
+/** A Flux repository whose cluster applies apps/, with the files given (a `->` value makes a symbolic link). */
+function repo(files: Record<string, string>): string {
+  const root = join(base, `repo-${n++}`);
+  for (const [path, content] of Object.entries({ 'clusters/prod/apps.yaml': SYNC, ...files })) {
+    const full = join(root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    if (content.startsWith('-> ')) symlinkSync(content.slice(3), full);
+    else writeFileSync(full, content);
+  }
+  return root;
+}
+
+const validate = (root: string) => validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] });
+const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\n';
+
+describe('validate on hostile repositories', () => {
+  it.each([
+    ['a symbolic link to a file outside', { 'apps/leak.yaml': `-> ${join(outside, 'leak.yaml')}`, 'apps/cm.yaml': CM }],
+    ['a kustomization that climbs out with ../', { 'apps/kustomization.yaml': 'resources:\n  - ../../outside/leak.yaml\n' }],
+    ['a base that climbs out with ../', { 'apps/kustomization.yaml': 'resources:\n  - ../../outside/base\n' }],
+    ['an absolute path to a file outside', { 'apps/kustomization.yaml': `resources:\n  - ${join(outside, 'leak.yaml')}\n` }],
+    ['a merge key only kustomize reads as resources', { 'apps/kustomization.yaml': `<<: {resources: [${join(outside, 'leak.yaml')}]}\n` }],
+    ['a duplicate key whose last value kustomize takes', { 'apps/kustomization.yaml': `resources: []\nresources: [../../outside/base]\n` }],
+    ['a field name in another case (Go matches it)', { 'apps/kustomization.yaml': 'Resources:\n  - ../../outside/base\n' }],
+    ['a configMapGenerator reading a file outside', { 'apps/kustomization.yaml': `configMapGenerator:\n  - name: x\n    files:\n      - leak=${missing}\n` }],
+    ['a configMapGenerator climbing out with ../', { 'apps/kustomization.yaml': `configMapGenerator:\n  - name: x\n    envs:\n      - ../../outside/${MARKER}.txt\n` }],
+    ['a generator config that names a file outside', { 'apps/kustomization.yaml': 'generators:\n  - gen.yaml\n', 'apps/gen.yaml': `apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: g\nfiles:\n  - ${join(outside, 'leak.yaml')}\n` }],
+    ['a linked directory outside', { 'apps/kustomization.yaml': 'resources:\n  - linked/leak.yaml\n', 'apps/linked': `-> ${outside}` }],
+    ['a linked base outside', { 'apps/kustomization.yaml': 'resources:\n  - linked\n', 'apps/linked': `-> ${join(outside, 'base')}` }],
+    ['a merge key hiding a generator file', { 'apps/kustomization.yaml': `<<: {configMapGenerator: [{name: x, files: [${missing}]}]}\n` }],
+    ['a schema looked up through the kind', { 'apps/thing.yaml': `apiVersion: example.com/v1\nkind: ../../../../../../../../../../..${outside}/Thing\nmetadata:\n  name: t\n` }],
+  ])('never reads outside through %s', async (_title, files) => {
+    const report = await validate(repo(files));
+    // Nothing read from outside is quoted (paths the repository itself writes may be, in a note) ...
+    expect(JSON.stringify([report.findings, report.mustCreate])).not.toContain(MARKER);
+    // ... and kubectl is never given a kustomization that would read outside.
+    if ('apps/kustomization.yaml' in files) expect(report.notes.join('\n')).toMatch(/^apps: not built by kubectl: /m);
+    expect(report.clusters.map((c) => c.name)).toEqual(['prod']);
+  });
+
+  it('never has kubectl fetch a remote resource, whatever the case of its scheme', async () => {
+    const report = await validate(repo({ 'apps/kustomization.yaml': 'resources:\n  - HTTP://127.0.0.1:9/x.yaml\n  - GitHub.com/example/repo//base?ref=v1\n' }));
+    expect(report.findings.filter((f) => f.check === 'kustomize' && f.message.includes('kubectl'))).toEqual([]);
+    expect(report.notes.join('\n')).toMatch(/remote resource HTTP:\/\/127\.0\.0\.1:9\/x\.yaml is not fetched offline/);
+  });
+
+  it('ends on symbolic links that fan out into a loop', async () => {
+    const report = await validate(repo({ 'apps/kustomization.yaml': 'resources:\n  - a\n  - b\n  - c\n', 'apps/a': '-> .', 'apps/b': '-> .', 'apps/c': '-> .' }));
+    expect(report.notes.join('\n')).toMatch(/symbolic link\(s\) not followed/);
+  }, 30_000);
+
+  it('says a YAML bomb is one, and goes on', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const report = await validate(repo({ 'apps/bomb.yaml': `${CM}data:\n${levels.map((l) => `  ${l}`).join('\n')}\n`, 'apps/cm.yaml': CM.replace('name: app', 'name: other') }));
+    expect(report.findings.some((f) => f.file === 'apps/bomb.yaml' && /aliases expand past/.test(f.message))).toBe(true);
+  });
+
+  it('stays linear on patterns and lines made to backtrack', async () => {
+    const report = await validate(repo({
+      'clusters/prod/apps.yaml': SYNC.replace('kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization', 'argoproj.io/v1alpha1\nkind: Application'),
+      'argo/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.nl/x.git\n    path: apps\n    directory:\n      include: '${'*a'.repeat(14)}*b'\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
+      [`apps/${'a'.repeat(120)}.yaml`]: CM,
+      'apps/cm.yaml': `${CM}data:\n  note: x${' '.repeat(150_000)}\n`,
+    }));
+    expect(report.clusters.length).toBeGreaterThan(0);
+  }, 20_000);
+
+  it('reports malformed fields instead of crashing on them', async () => {
+    const report = await validate(repo({
+      'clusters/prod/apps.yaml': SYNC.replace('  prune: true', '  prune: true\n  dependsOn: foo'),
+      'clusters/prod/argo.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: odd\n  namespace: argocd\nspec:\n  sources: {repoURL: x}\n  source:\n    path: 7\n',
+      'apps/cm.yaml': CM,
+    }));
+    expect(report.findings.filter((f) => f.severity === 'error').length).toBeGreaterThan(0);
+  });
+});
