@@ -6,7 +6,7 @@ import { FileSet } from '../fileset.js';
 import { DIST_DIR, FROM_DIST } from '../package-info.js';
 import { buildKustomization } from './build.js';
 import { discoverClusters } from './topology.js';
-import { buildAll, kubectlAvailable, topLevelDirs } from './kustomize.js';
+import { buildAll, kubectlAvailable } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
 const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
@@ -39,6 +39,8 @@ export function readRepository(root: string, links: string[] = [], large: string
 export interface DirectoryReport extends Report {
   root: string;
   kubectl: boolean;
+  /** The kustomizations kubectl built (what the offline builder does not implement, and is safe to build). */
+  kubectlBuilt: string[];
   paths: string[];
 }
 
@@ -63,24 +65,24 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   const kubectl = await kubectlAvailable();
   const extra = [];
   const refusals: string[] = [];
+  const kubectlBuilt: string[] = [];
   let report: Report;
   if (kubectl) {
-    // Every kustomization a cluster applies is built by kubectl as well (a second opinion on the offline
-    // builder; bases inside the overlays that take them in). Where the offline builder covers them all, both
-    // run at once; otherwise validation needs kubectl's output first.
+    // kubectl builds what the offline builder does not implement; the rest the offline builder builds, as
+    // kustomize does (test/unit/kustomize-exact.test.ts compares the two over every kustomization of the corpora).
     const reached = new Map<string, boolean>();
     discoverClusters(files, (dir) => {
       const build = buildKustomization(files, dir);
       reached.set(dir, build.unsupported.length > 0);
       return build;
     });
-    const top = topLevelDirs([...reached.keys()].map((d) => join(root, d))).map((d) => relative(root, d).split(sep).join('/'));
     const dependent = [...reached].filter(([, needs]) => needs).map(([dir]) => dir);
-    const builds = buildInWorker(root, [...new Set([...top, ...dependent])].sort());
+    const builds = dependent.length > 0 ? buildInWorker(root, dependent.sort()) : Promise.resolve({ findings: [], builds: [] });
     const first = dependent.length > 0 ? undefined : await validateFiles(files, options);
     const result = await builds;
     extra.push(...result.findings);
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
+    for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
     const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
     report = first ?? (await validateFiles(files, { ...options, kubectlBuilds }));
   } else {
@@ -91,5 +93,5 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   if (large.length > 0) report.notes.push(`${large.length} file(s) over ${MAX_FILE_BYTES / 2 ** 20} MiB not read: ${large.slice(0, 3).join(', ')}`);
   if (links.length > 0) report.notes.push(`${links.length} symbolic link(s) not followed (${links.slice(0, 3).join(', ')}${links.length > 3 ? ', …' : ''}): Flux leaves them out of its artifacts`);
   if (!kubectl) report.notes.push('kubectl is not installed: kustomizations were built by the offline builder only. Install kubectl to build them with kustomize itself.');
-  return { ...report, root, kubectl, paths: files.paths() };
+  return { ...report, root, kubectl, kubectlBuilt, paths: files.paths() };
 }
