@@ -97,7 +97,6 @@ function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | 
 /** Every path a kustomization makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written; keys lowercased. */
 function referencedPaths(k: Record<string, unknown>): { dirs: string[]; files: string[] } {
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-  const inline = (v: string) => v.includes('\n') || /^\s*(apiVersion|kind)\s*:/i.test(v);
   const paths = (v: unknown) => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : undefined)).filter((x): x is string => typeof x === 'string') : []);
   const generatorFiles = (v: unknown) =>
     (Array.isArray(v) ? v : []).flatMap((g) => {
@@ -106,7 +105,9 @@ function referencedPaths(k: Record<string, unknown>): { dirs: string[]; files: s
     });
   const dirs = [...list(k.resources), ...list(k.bases), ...list(k.components)];
   const files = [
-    ...paths(k.patches), ...list(k.patchesstrategicmerge).filter((v) => !inline(v)), ...paths(k.patchesjson6902), ...generatorFiles(k.configmapgenerator), ...generatorFiles(k.secretgenerator),
+    // patchesStrategicMerge: kustomize tries each entry as a file first, inline or not (an inline patch that
+    // names a path outside is refused with the rest).
+    ...paths(k.patches), ...list(k.patchesstrategicmerge), ...paths(k.patchesjson6902), ...generatorFiles(k.configmapgenerator), ...generatorFiles(k.secretgenerator),
     ...list(k.crds), ...list(k.configurations), ...paths(k.replacements), ...list((k.openapi as { path?: unknown } | undefined)?.path),
   ];
   return { dirs, files };
@@ -163,7 +164,8 @@ export function unsafeToBuild(root: string, dir: string, seen = new Set<string>(
  */
 const OFFLINE_ENV = {
   HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', NO_PROXY: '', no_proxy: '',
-  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.allow', GIT_CONFIG_VALUE_0: 'never', GIT_TERMINAL_PROMPT: '0',
+  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'protocol.allow', GIT_CONFIG_VALUE_0: 'never', GIT_ALLOW_PROTOCOL: '', GIT_TERMINAL_PROMPT: '0',
+  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
 };
 
 /** Runs the builds with a little parallelism; failures become findings naming the directory. */

@@ -25,6 +25,8 @@ export const PUBLIC_CATALOGS = [
 ];
 export const DEFAULT_LOCATIONS = [BUNDLED_SCHEMAS, ...PUBLIC_CATALOGS];
 export const LOCATION_ENV = 'HAVEN_PLUS_SCHEMA_LOCATION';
+/** How long one run may spend downloading schemas from URL locations, in all. */
+const PREFETCH_BUDGET_MS = 15_000;
 
 export function groupVersion(apiVersion: string): { group: string; version: string } {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
@@ -200,14 +202,29 @@ export class SchemaRegistry {
   }
 
   /** Downloads (once, into the cache) the schemas of these kinds that no directory location has. */
+  /**
+   * Downloads the schemas of kinds no local location has, from the URL locations: eight at a time, and
+   * within PREFETCH_BUDGET_MS for the whole run, however many kinds a repository names (a merge request
+   * decides that), so an unanswering network costs seconds, not minutes. What is not fetched in time is
+   * said, and those kinds are checked without a schema (a warning).
+   */
   async prefetch(kinds: { apiVersion: string; kind: string }[]): Promise<string[]> {
     const notes: string[] = [];
-    for (const { apiVersion, kind } of kinds) {
-      if (!validGroupVersionKind(apiVersion, kind) || this.readSchema(apiVersion, kind)) continue;
-      for (const location of this.locations.filter(isUrl)) {
+    const wanted = kinds.filter(({ apiVersion, kind }) => validGroupVersionKind(apiVersion, kind) && !this.readSchema(apiVersion, kind));
+    const urls = this.locations.filter(isUrl);
+    if (wanted.length === 0 || urls.length === 0) return notes;
+    const deadline = AbortSignal.timeout(PREFETCH_BUDGET_MS);
+    let next = 0;
+    let skipped = 0;
+    const fetchOne = async ({ apiVersion, kind }: { apiVersion: string; kind: string }) => {
+      for (const location of urls) {
+        if (deadline.aborted) {
+          skipped++;
+          return;
+        }
         const url = location.includes('{{') ? expandTemplate(location, apiVersion, kind) : `${location.replace(/\/$/, '')}/${schemaFile(apiVersion, kind)}`;
         try {
-          const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+          const response = await fetch(url, { signal: AbortSignal.any([deadline, AbortSignal.timeout(10_000)]) });
           if (response.status === 404) continue;
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           const text = await response.text();
@@ -215,15 +232,21 @@ export class SchemaRegistry {
           mkdirSync(this.cacheDir, { recursive: true });
           writeFileSync(join(this.cacheDir, `${createHash('sha256').update(url).digest('hex')}.json`), text);
           this.compiled.delete(`${apiVersion}/${kind}`); // forget an earlier miss
-          break;
+          return;
         } catch (error) {
-          notes.push(`could not download ${url}: ${(error as Error).message}`);
-          break;
+          if (deadline.aborted) skipped++;
+          else notes.push(`could not download ${url}: ${(error as Error).message}`);
+          return;
         }
       }
-    }
-    return notes;
+    };
+    await Promise.all(Array.from({ length: Math.min(8, wanted.length) }, async () => {
+      while (next < wanted.length) await fetchOne(wanted[next++]);
+    }));
+    if (skipped > 0) notes.push(`${skipped} schema download(s) not made: downloads stop after ${PREFETCH_BUDGET_MS / 1000} s per run (give local --schema-location directories to check those kinds offline)`);
+    return notes.sort();
   }
+
 
   /** The compiled validator for a kind, or undefined when no location has its schema. */
   get(apiVersion: string, kind: string): SchemaHit | undefined {

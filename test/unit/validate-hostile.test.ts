@@ -71,6 +71,7 @@ describe('validate on hostile repositories', () => {
     ['a generator config that names a file outside', { 'apps/kustomization.yaml': 'generators:\n  - gen.yaml\n', 'apps/gen.yaml': `apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: g\nfiles:\n  - ${join(outside, 'leak.yaml')}\n` }],
     ['a linked directory outside', { 'apps/kustomization.yaml': 'resources:\n  - linked/leak.yaml\n', 'apps/linked': `-> ${outside}` }],
     ['a linked base outside', { 'apps/kustomization.yaml': 'resources:\n  - linked\n', 'apps/linked': `-> ${join(outside, 'base')}` }],
+    ['a strategic-merge patch that looks inline but is a path', { 'apps/kustomization.yaml': `resources: [cm.yaml]\nconfigMapGenerator: [{name: g, literals: [x=y]}]\npatchesStrategicMerge:\n  - "kind: x/../../../outside/leak.yaml"\n`, 'apps/cm.yaml': CM }],
     ['a merge key hiding a generator file', { 'apps/kustomization.yaml': `<<: {configMapGenerator: [{name: x, files: [${missing}]}]}\n` }],
     ['a schema looked up through the kind', { 'apps/thing.yaml': `apiVersion: example.com/v1\nkind: ../../../../../../../../../../..${outside}/Thing\nmetadata:\n  name: t\n` }],
   ])('never reads outside through %s', async (_title, files) => {
