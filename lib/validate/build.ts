@@ -143,6 +143,10 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       continue;
     }
     const target = posix.normalize(posix.join(dir, ref)).replace(/\/$/, '');
+    if (ref.startsWith('/') || target === '..' || target.startsWith('../')) {
+      result.errors.push({ file, message: `resources: ${ref} leaves the repository: Flux and Argo CD build within their source, so it is never there` });
+      continue;
+    }
     if (files.has(target)) {
       (result.read ??= []).push(target);
       for (const object of objectsOf(files.get(target)!)) result.objects.push({ object, origin: target, patchedBy: [] });
@@ -203,6 +207,29 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       }
     }
   }
+}
+
+/**
+ * A Flux Kustomization's `spec.components` over its build: kustomize-controller appends them to the
+ * kustomization's components (fluxcd/pkg kustomize GenerateManifest), paths relative to its path. Each
+ * Component's resources are added and its patches applied over what is built, as kustomize does (here after
+ * the kustomization's own patches rather than before them).
+ */
+export function applyComponents(files: FileSet, dir: string, components: string[], objects: BuiltObject[]): BuildResult {
+  const result: BuildResult = { dir, objects: objects.map((o) => ({ ...o, patchedBy: [...o.patchedBy] })), unsupported: [], errors: [], read: [] };
+  const file = kustomizationFile(files, dir) ?? (dir ? `${dir}/kustomization.yaml` : 'kustomization.yaml');
+  for (const ref of components) {
+    const target = posix.normalize(posix.join(dir, ref)).replace(/\/$/, '');
+    if (ref.startsWith('/') || target.startsWith('../') || !kustomizationFile(files, target)) {
+      result.errors.push({ file, message: `components: ${ref} does not exist` });
+      continue;
+    }
+    const component = loadKustomization(files, target, [dir], result);
+    if (!component) continue;
+    if (component.kind !== 'Component') result.errors.push({ file: kustomizationFile(files, target)!, message: `components: ${ref} is a ${component.kind ?? 'kustomization without kind'}, not a Component` });
+    else accumulate(files, target, component, [dir], result);
+  }
+  return result;
 }
 
 /** Whether a kustomization.yaml uses anything the offline builder does not implement (its build must come from kubectl). */

@@ -19,7 +19,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { applyComponents, CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
@@ -210,10 +210,17 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     const postponed = new Map<Unit, number>();
     while (queue.length > 0) {
       const { unit, dir } = queue.shift()!;
-      const build = fluxBuild(dir);
+      let build = fluxBuild(dir);
       if (!build) {
         topology.findings.push(error('reference', unit.file, `Kustomization ${unit.name}: path ${String(unit.object.spec?.path)} does not exist`, { object: objectKey(unit.object), path: '/spec/path' }));
         continue;
+      }
+      const components = listOf<unknown>(unit.object.spec?.components).filter((c): c is string => typeof c === 'string');
+      if (components.length > 0) {
+        const withComponents = applyComponents(files, dir, components, build.objects);
+        for (const e of withComponents.errors) topology.findings.push(error('kustomize', files.has(e.file) && !e.message.startsWith('components: ') ? e.file : unit.file, e.message));
+        if (withComponents.unsupported.length > 0) topology.notes.push(`${unit.file}: Kustomization ${unit.name}'s components use ${[...new Set(withComponents.unsupported)].join(', ')}, which the offline walk does not implement`);
+        build = { ...build, objects: withComponents.objects, read: [...(build.read ?? []), ...(withComponents.read ?? [])] };
       }
       touch(build);
       // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
@@ -432,8 +439,11 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
       topology.clusters.push(walkFlux(root, `Flux Kustomizations in ${root || '.'} (bootstrap with --path ${root || '.'})`));
       continue;
     }
-    // Argo CD objects applied by hand: one entry per directory.
-    const dir = posix.dirname(orphans[0].file) === '.' ? '' : posix.dirname(orphans[0].file);
+    // Argo CD objects applied by hand: one entry per directory, the outermost first (an Application inside
+    // the source directory of another is most likely applied by it).
+    const sourceDirs = orphans.flatMap((o) => (o.object.kind === 'Application' ? sourcesOf(o.object).map((s) => ({ file: o.file, dir: ownPath(s) })) : []));
+    const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.dir !== undefined && d.dir !== '' && within(o.file, d.dir))) ?? orphans[0];
+    const dir = posix.dirname(first.file) === '.' ? '' : posix.dirname(first.file);
     const view = newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`);
     const start: Unit[] = [];
     for (const o of orphans.filter((x) => (posix.dirname(x.file) === '.' ? '' : posix.dirname(x.file)) === dir)) {
@@ -487,12 +497,12 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
 /**
  * What kustomize-controller (v1.9.3, fluxcd/pkg kustomize GenerateManifest) adds to a Kustomization's build
  * from its spec: `targetNamespace` (kustomize's namespace transformer), `patches` (strategic merge or JSON
- * 6902, with a target), and `commonMetadata` after the build. `components`, `images`, `namePrefix` and
- * `nameSuffix` are not applied offline: a note says so.
+ * 6902, with a target), and `commonMetadata` after the build (`components` are applied to the build before).
+ * `images`, `namePrefix` and `nameSuffix` are not applied offline: a note says so.
  */
 function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology): BuiltObject[] {
   const spec = (unit.object.spec ?? {}) as Record<string, unknown>;
-  const skipped = ['components', 'images', 'namePrefix', 'nameSuffix'].filter((f) => spec[f] !== undefined && !(Array.isArray(spec[f]) && (spec[f] as unknown[]).length === 0));
+  const skipped = ['images', 'namePrefix', 'nameSuffix'].filter((f) => spec[f] !== undefined && !(Array.isArray(spec[f]) && (spec[f] as unknown[]).length === 0));
   if (skipped.length > 0) topology.notes.push(`${unit.file}: Kustomization ${unit.name} sets ${skipped.join(', ')}, which the offline walk does not apply: what they change is not checked`);
   let out = objects;
   const target = typeof spec.targetNamespace === 'string' ? spec.targetNamespace : undefined;

@@ -1,0 +1,87 @@
+/**
+ * Cluster discovery and the walk, on small repositories in memory: the rules that decide what a cluster
+ * applies, each with the layout that needs it.
+ */
+import { describe, expect, it } from 'vitest';
+import { FileSet } from '../../lib/fileset.js';
+import { buildKustomization } from '../../lib/validate/build.js';
+import { argoGlob, discoverClusters } from '../../lib/validate/topology.js';
+
+function files(entries: Record<string, string>): FileSet {
+  const set = new FileSet();
+  for (const [p, t] of Object.entries(entries)) set.add(p, t);
+  return set;
+}
+const discover = (f: FileSet) => discoverClusters(f, (dir) => buildKustomization(f, dir));
+const flux = (name: string, path: string, extra = '') =>
+  `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+const app = (name: string, path: string, extra = '') =>
+  `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.nl/apps.git\n    path: ${path}\n${extra}  destination:\n    server: https://kubernetes.default.svc\n    namespace: ${name}\n`;
+const CM = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\n`;
+
+describe('cluster discovery', () => {
+  it('finds nested cluster folders, bootstrapped or not, without merging them', () => {
+    const t = discover(files({
+      'clusters/lab/a/flux-system/gotk-components.yaml': '# placeholder\n',
+      'clusters/lab/a/apps.yaml': flux('apps', './apps'),
+      'clusters/lab/b/apps.yaml': flux('apps', './apps'),
+      'apps/cm.yaml': CM('a'),
+    }));
+    expect(t.clusters.map((c) => `${c.name} ${c.root}`)).toEqual(['lab/a clusters/lab/a', 'lab/b clusters/lab/b']);
+  });
+
+  it('takes the outermost of Kustomizations nothing applies as the root, and what it applies with it', () => {
+    const t = discover(files({
+      'kubernetes/flux/cluster/ks.yaml': flux('cluster-apps', './kubernetes/apps'),
+      'kubernetes/apps/default/echo/ks.yaml': flux('echo', './kubernetes/apps/default/echo/app'),
+      'kubernetes/apps/default/echo/app/cm.yaml': CM('echo'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['kubernetes/flux/cluster']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['flux-system/cluster-apps', 'flux-system/echo']);
+  });
+
+  it('does not take a tenant sync of its own repository root (`path: ./`) for a cluster of this one', () => {
+    const tenant = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: team\n  namespace: team\nspec:\n  interval: 1m\n  url: https://git.example.nl/team.git\n---\n${flux('team', './').replace('namespace: flux-system', 'namespace: team').replace('name: flux-system\n', 'name: team\n')}`;
+    const t = discover(files({ 'clusters/prod/tenants.yaml': flux('tenants', './tenants'), 'tenants/team.yaml': tenant }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(t.notes.join('\n')).toMatch(/applies GitRepository team\/team, which is not this repository/);
+  });
+
+  it('takes an Argo CD root applied by hand together with the Applications its directory holds', () => {
+    const t = discover(files({
+      'argocd/root.yaml': app('root', 'argocd/apps', '    directory:\n      recurse: true\n'),
+      'argocd/apps/team-a/web.yaml': app('web', 'apps/web'),
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(t.clusters.map((c) => `${c.name} ${c.engine}`)).toEqual(['argocd argocd']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['root', 'web']);
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+  });
+
+  it('says a resource outside the repository leaves it', () => {
+    const t = discover(files({ 'clusters/prod/apps.yaml': flux('apps', './apps'), 'apps/kustomization.yaml': 'resources:\n  - /etc/passwd\n  - ../../outside.yaml\n' }));
+    expect(t.findings.map((f) => f.message)).toEqual([
+      'resources: /etc/passwd leaves the repository: Flux and Argo CD build within their source, so it is never there',
+      'resources: ../../outside.yaml leaves the repository: Flux and Argo CD build within their source, so it is never there',
+    ]);
+  });
+
+  it('applies a Flux Kustomization\'s components to its build', () => {
+    const t = discover(files({
+      'clusters/prod/apps.yaml': flux('apps', './apps', '  components:\n    - ../components/extra\n'),
+      'apps/cm.yaml': CM('base'),
+      'components/extra/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - cm.yaml\n',
+      'components/extra/cm.yaml': CM('extra'),
+    }));
+    expect(t.clusters[0].placed.map((p) => p.object.metadata?.name).sort()).toEqual(['apps', 'base', 'extra']);
+  });
+});
+
+describe("Argo CD's include/exclude globs", () => {
+  it.each([
+    ['*.yaml', 'a.yaml', true], ['*.yaml', 'sub/a.yaml', true], ['**/*.yaml', 'a.yaml', false], ['**/*.yaml', 'sub/a.yaml', true],
+    ['{a,b}.yaml', 'b.yaml', true], ['{a,b}.yaml', 'c.yaml', false], ['[!x]?.y*', 'ab.yml', true], ['[z-a].yaml', 'a.yaml', false],
+  ] as const)('%s on %s is %s', (glob, path, expected) => {
+    expect(argoGlob(glob)(path)).toBe(expected);
+  });
+});
