@@ -86,8 +86,23 @@ export function toObject(doc: { toJS(options?: { maxAliasCount?: number }): unkn
   }
 }
 
-/** Kubernetes objects (mappings) in a YAML text: documents that parse, with unique keys, merge keys merged as Kubernetes' YAML reader does. */
+/** Parsed texts: a file is read by discovery, builds, checks and the secret scan; it is parsed once. */
+const parsedTexts = new Map<string, K8sObject[]>();
+
+/**
+ * Kubernetes objects (mappings) in a YAML text: documents that parse, with unique keys, merge keys merged
+ * as Kubernetes' YAML reader does. The objects are shared between callers: never change one in place.
+ */
 export function objectsOf(text: string): K8sObject[] {
+  let objects = parsedTexts.get(text);
+  if (!objects) {
+    if (parsedTexts.size > 50_000) parsedTexts.clear();
+    parsedTexts.set(text, (objects = parseObjects(text)));
+  }
+  return [...objects];
+}
+
+function parseObjects(text: string): K8sObject[] {
   return parseAllDocuments(text, { uniqueKeys: true, merge: true })
     .filter((d) => d.errors.length === 0)
     .map((d) => toObject(d))

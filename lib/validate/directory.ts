@@ -4,8 +4,6 @@ import { join, posix, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
 import { DIST_DIR, FROM_DIST } from '../package-info.js';
-import { buildKustomization } from './build.js';
-import { discoverClusters } from './topology.js';
 import { buildAll, kubectlAvailable } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
@@ -62,36 +60,28 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   const links: string[] = [];
   const large: string[] = [];
   const files = readRepository(root, links, large);
-  const kubectl = await kubectlAvailable();
+  // Whether kubectl is there is asked beside the validation (a process start), and waited for when needed.
+  const available = kubectlAvailable();
   const extra = [];
   const refusals: string[] = [];
   const kubectlBuilt: string[] = [];
-  let report: Report;
-  if (kubectl) {
-    // kubectl builds what the offline builder does not implement; the rest the offline builder builds, as
-    // kustomize does (test/unit/kustomize-exact.test.ts compares the two over every kustomization of the corpora).
-    const reached = new Map<string, boolean>();
-    discoverClusters(files, (dir) => {
-      const build = buildKustomization(files, dir);
-      reached.set(dir, build.unsupported.length > 0);
-      return build;
-    });
-    const dependent = [...reached].filter(([, needs]) => needs).map(([dir]) => dir);
-    const builds = dependent.length > 0 ? buildInWorker(root, dependent.sort()) : Promise.resolve({ findings: [], builds: [] });
-    const first = dependent.length > 0 ? undefined : await validateFiles(files, options);
-    const result = await builds;
+  // kubectl builds what the offline builder does not implement; the rest the offline builder builds, as
+  // kustomize does (test/unit/kustomize-exact.test.ts compares the two over every kustomization of the corpora).
+  const dependent: string[] = [];
+  let report = await validateFiles(files, { ...options, onUnsupported: (dir) => dependent.push(dir) });
+  const kubectl = await available;
+  if (kubectl && dependent.length > 0) {
+    const result = await buildInWorker(root, [...new Set(dependent)].sort());
     extra.push(...result.findings);
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
     const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
-    report = first ?? (await validateFiles(files, { ...options, kubectlBuilds }));
-  } else {
-    report = await validateFiles(files, options);
+    report = await validateFiles(files, { ...options, kubectlBuilds });
   }
   report.findings.push(...extra);
   report.notes.push(...refusals);
   if (large.length > 0) report.notes.push(`${large.length} file(s) over ${MAX_FILE_BYTES / 2 ** 20} MiB not read: ${large.slice(0, 3).join(', ')}`);
   if (links.length > 0) report.notes.push(`${links.length} symbolic link(s) not followed (${links.slice(0, 3).join(', ')}${links.length > 3 ? ', …' : ''}): Flux leaves them out of its artifacts`);
-  if (!kubectl) report.notes.push('kubectl is not installed: kustomizations were built by the offline builder only. Install kubectl to build them with kustomize itself.');
+  if (!kubectl && dependent.length > 0) report.notes.push('kubectl is not installed: kustomizations using what the offline builder does not implement were built without it. Install kubectl to build them with kustomize itself.');
   return { ...report, root, kubectl, kubectlBuilt, paths: files.paths() };
 }

@@ -26,6 +26,8 @@ export interface ValidateOptions {
   registry?: SchemaRegistry;
   charts?: ChartLibrary;
   catalog?: Catalog;
+  /** Told of each kustomization (directory, '.' for the root) that uses what the offline builder does not implement. */
+  onUnsupported?: (dir: string) => void;
   /** A Docker Hub mirror nothing may bypass; default: the repository's answers (.yo-rc.json registry-mirror). */
   registryMirror?: string;
 }
@@ -173,6 +175,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     builtDirs.add(dir);
     const build = buildKustomization(files, dir);
     if (build.unsupported.length > 0) {
+      options.onUnsupported?.(dir || '.');
       const output = options.kubectlBuilds?.get(dir || '.');
       const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
       if (output !== undefined) build.objects = objectsOf(output).map((object) => ({ object, origin: file, patchedBy: [] }));
