@@ -208,6 +208,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     };
     const queue: { unit: Unit; dir: string }[] = [{ unit: bootstrap, dir: root }];
     const postponed = new Map<Unit, number>();
+    const appliedBy = new Map<Unit, Unit>();
     while (queue.length > 0) {
       const { unit, dir } = queue.shift()!;
       let build = fluxBuild(dir);
@@ -258,10 +259,21 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
         const ns = k.metadata?.namespace ?? 'default';
         const key = `${ns}/${name}`;
         if (key === bootstrap.key) continue;
-        if (view.units.has(key)) continue; // applied twice: the reference checks say so
+        const existing = view.units.get(key);
+        if (existing) {
+          // Applied twice (the reference checks say so); where it applies what applies it, a loop.
+          const chain = [unit];
+          for (let u = appliedBy.get(unit); u && !chain.includes(u); u = appliedBy.get(u)) chain.push(u);
+          if (chain.includes(existing)) {
+            const names = chain.slice(0, chain.indexOf(existing) + 1).reverse().map((u) => u.name);
+            topology.findings.push(error('reference', b.origin, `Kustomizations apply each other in a loop on cluster ${view.name}: ${[...names, name].join(' → ')}`, { object: objectKey(k) }));
+          }
+          continue;
+        }
         const dependsOn = listOf<{ name?: unknown; namespace?: unknown }>(k.spec?.dependsOn).map((d) => `${typeof d?.namespace === 'string' ? d.namespace : ns}/${String(d?.name)}`);
         const child: Unit = { name, key, file: b.origin, object: k, dependsOn, wave: 0 };
         view.units.set(key, child);
+        appliedBy.set(child, unit);
         const path = fluxPath(k, rootSource, view, b.origin);
         if (path !== undefined) queue.push({ unit: child, dir: path });
       }

@@ -66,6 +66,11 @@ describe('cluster discovery', () => {
     ]);
   });
 
+  it('names a loop of Kustomizations that apply each other', () => {
+    const t = discover(files({ 'clusters/prod/a.yaml': flux('a', './x'), 'x/b.yaml': flux('b', './y'), 'y/c.yaml': flux('c', './x') }));
+    expect(t.findings.map((f) => `${f.file}: ${f.message}`)).toEqual(['x/b.yaml: Kustomizations apply each other in a loop on cluster prod: b → c → b']);
+  });
+
   it('applies a Flux Kustomization\'s components to its build', () => {
     const t = discover(files({
       'clusters/prod/apps.yaml': flux('apps', './apps', '  components:\n    - ../components/extra\n'),
