@@ -199,5 +199,3 @@ function namesOwnPath(app: K8sObject, files: FileSet, directories: Set<string>):
   return paths.every((p) => directories.has(p)) && values.every((v) => files.has(v));
 }
 
-/** Build key of the Applications generated for a cluster (never a directory). */
-export const generatedKey = (cluster: string) => `(applicationsets)/${cluster}`;

@@ -247,12 +247,6 @@ export function applyComponents(files: FileSet, dir: string, components: string[
   return result;
 }
 
-/** Whether a kustomization.yaml uses anything the offline builder does not implement (its build must come from kubectl). */
-export function needsKubectl(text: string): boolean {
-  const [k] = objectsOf(text) as KustomizationDoc[];
-  return k !== undefined && (Object.keys(k).some((key) => !SUPPORTED.has(key)) || (k.patches ?? []).some((p) => !p.path));
-}
-
 /** Whether a kustomization.yaml is a kustomize Component: a layer other kustomizations include, never built alone. */
 export const isComponent = (text: string | undefined): boolean => text !== undefined && (objectsOf(text)[0] as KustomizationDoc | undefined)?.kind === 'Component';
 

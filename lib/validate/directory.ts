@@ -1,6 +1,6 @@
 /** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
 import { DIST_DIR, FROM_DIST } from '../package-info.js';

@@ -170,8 +170,10 @@ const OFFLINE_ENV = {
 
 /** Runs the builds with a little parallelism; failures become findings naming the directory. */
 export async function buildAll(root: string, only?: string[], concurrency = 4): Promise<{ findings: Finding[]; builds: BuildResult[] }> {
-  const found = readKustomizations(root);
-  const dirs = only ? only.map((d) => resolve(root, d)) : topLevelDirs([...found.keys()], (dir) => found.get(dir)!);
+  const dirs = only ? only.map((d) => resolve(root, d)) : (() => {
+    const found = readKustomizations(root);
+    return topLevelDirs([...found.keys()], (dir) => found.get(dir)!);
+  })();
   const findings: Finding[] = [];
   const builds: BuildResult[] = [];
   let next = 0;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { loadCatalog, type Catalog } from '../catalog.js';
-import { FileSet } from '../fileset.js';
+import type { FileSet } from '../fileset.js';
 import { buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
@@ -51,10 +51,10 @@ export interface Report {
 /** YAML 1.1 (which Kubernetes' sigs.k8s.io/yaml follows) reads these plain scalars as booleans. */
 const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
-function yaml11Booleans(files: FileSet): Finding[] {
+function yaml11Booleans(files: FileSet, which: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
-    if (!/\.ya?ml$/.test(file)) continue;
+    if (!which.has(file) || !/\.ya?ml$/.test(file)) continue;
     for (const doc of parseAllDocuments(text, { version: '1.2' })) {
       visit(doc, {
         Scalar(_k, node) {
@@ -153,16 +153,6 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
 /** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
 export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
 
-/** The files of `paths` (those present) as a FileSet of their own. */
-function subset(files: FileSet, paths: Iterable<string>): FileSet {
-  const out = new FileSet();
-  for (const p of paths) {
-    const text = files.get(p);
-    if (text !== undefined) out.add(p, text);
-  }
-  return out;
-}
-
 export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
   const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
@@ -197,8 +187,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   if (unchecked.length > 0 && topology.clusters.length > 0) {
     notes.push(`${unchecked.length} YAML file(s) no cluster applies were not checked (${unchecked.slice(0, 3).join(', ')}${unchecked.length > 3 ? ', …' : ''})`);
   }
-  const applied = subset(files, checked);
-  findings.push(...validateStructure(files, checked), ...yaml11Booleans(applied), ...scanForSecrets(files, checked));
+  findings.push(...validateStructure(files, checked), ...yaml11Booleans(files, checked), ...scanForSecrets(files, checked));
 
   // Every object a cluster applies, once (a substituted copy is a different object).
   const subjects: { object: K8sObject; file: string }[] = configFiles.flatMap((file) => objectsOf(files.get(file)!).map((object) => ({ object, file })));

@@ -150,10 +150,6 @@ export function substituteBuild(build: BuildResult, vars: ReadonlyMap<string, st
   return { build: { ...build, objects }, missing, unparsable };
 }
 
-/** Where the substituted build of a directory for one Kustomization is kept beside the plain builds. */
-export const postBuildKey = (dir: string, file: string, name: string) => `${dir}@${file}#${name}`;
-/** Whether a builds key is a substituted copy (not a directory). */
-export const isPostBuildKey = (key: string) => key.includes('@');
 
 /** ConfigMap data among parsed objects, by namespace and name. */
 export function configMapsIn(objects: K8sObject[]): (namespace: string, name: string) => Record<string, string> | undefined {

@@ -19,7 +19,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { applyComponents, CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { applyComponents, CLUSTER_SCOPED_KINDS, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
@@ -119,7 +119,9 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     if (!list) parsed.set(file, (list = objectsOf(files.get(file) ?? '')));
     return list;
   };
-  const manifests = files.paths().filter((p) => MANIFEST.test(p));
+  // The paths once (FileSet.paths() sorts on every call): every walk and rule below reads them.
+  const allPaths = files.paths();
+  const manifests = allPaths.filter((p) => MANIFEST.test(p));
   const kustomizations = new Map<string, BuildResult>();
   const kustomizeOnce = (dir: string) => {
     let b = kustomizations.get(dir);
@@ -140,7 +142,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     if (b) return b;
     b = { dir, objects: [], unsupported: [], errors: [], read: [] };
     const nested = new Set<string>();
-    for (const file of files.paths().filter((p) => within(p, dir))) {
+    for (const file of allPaths.filter((p) => within(p, dir))) {
       // A directory below with its own kustomization is taken in whole, and not walked further.
       const parts = file.slice(dir === '' ? 0 : dir.length + 1).split('/');
       let sub: string | undefined;
@@ -177,7 +179,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     const include = directory?.include ? argoGlob(directory.include) : undefined;
     const exclude = directory?.exclude ? argoGlob(directory.exclude) : undefined;
     const b: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
-    for (const file of files.paths().filter((p) => within(p, dir) && /\.(ya?ml|json)$/.test(p))) {
+    for (const file of allPaths.filter((p) => within(p, dir) && /\.(ya?ml|json)$/.test(p))) {
       const rel = file.slice(dir === '' ? 0 : dir.length + 1);
       if (!directory?.recurse && rel.includes('/')) continue;
       if ((include && !include(rel)) || (exclude && exclude(rel))) continue;
@@ -414,7 +416,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   for (const dir of [...directories].filter((d) => d === 'flux-system' || d.endsWith('/flux-system')).sort()) {
     const root = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
     // flux bootstrap's own files, or its objects named flux-system: an app's flux-system/ folder is no cluster.
-    const bootstrapped = files.paths().some(
+    const bootstrapped = allPaths.some(
       (p) => p.startsWith(`${dir}/`) && (/gotk-(components|sync)\.ya?ml$/.test(p) || (MANIFEST.test(p) && objectsIn(p).some((o) => (FLUX_KUSTOMIZATION(o) || /^(GitRepository|OCIRepository|Bucket)$/.test(o.kind ?? '')) && o.metadata?.name === 'flux-system'))),
     );
     if (fluxRoots.has(root) || !bootstrapped || topology.clusters.some((c) => within(dir, c.root) && c.root !== '')) continue;
@@ -497,7 +499,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   const engines = new Set(topology.clusters.map((c) => c.engine));
   for (const dir of [...directories].filter((d) => /^clusters\/[^/]+$/.test(d)).sort()) {
     const name = clusterName(dir);
-    if (topology.clusters.some((c) => (!c.spoke && (within(c.root, dir) || within(dir, c.root))) || (c.spoke && c.name === name)) || files.paths().some((p) => within(p, dir) && MANIFEST.test(p))) continue;
+    if (topology.clusters.some((c) => (!c.spoke && (within(c.root, dir) || within(dir, c.root))) || (c.spoke && c.name === name)) || manifests.some((p) => within(p, dir))) continue;
     const engine = engines.size === 1 ? [...engines][0] : 'flux';
     const bootstrap: Unit = engine === 'flux' ? { name: 'flux-system', file: dir, object: {}, dependsOn: [], wave: -1 } : newArgoView(dir, '').bootstrap;
     topology.clusters.push({ name, root: dir, engine, how: `${dir}/ (no manifests yet)`, bootstrap, units: new Map(), placed: [] });
