@@ -122,17 +122,17 @@ Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
     .addOption(new Option('-o, --output <format>', 'report format').choices(['human', 'json', 'junit']).default('human'))
     .addOption(new Option('--schema-location <dir|url-template>', `where schemas are found, in order (repeatable; default: the bundled schemas, then the public catalogs; env HAVEN_PLUS_SCHEMA_LOCATION)`).argParser(collect))
     .addOption(new Option('--chart-data <dir>', 'pinned chart data: <dir>/INDEX.json and <chart>/<version>/values.yaml (repeatable; default: bundled; env HAVEN_PLUS_CHART_DATA)').argParser(collect))
-    .addHelpText('after', '\nExit codes: 0 no errors (warnings and notes may remain), 1 errors found, 2 nothing to validate (no such directory, a file, or no cluster found).')
+    .addHelpText('after', '\nExit codes: 0 no errors (warnings and notes may remain), 1 errors found, 2 nothing to validate (no such directory, a file, or no cluster found), 3 no errors, but a chart version (or range) the pinned chart data does not hold: its values were checked against the nearest pinned version only.')
     .action(async (directory: string, opts: { output: 'human' | 'json' | 'junit'; schemaLocation?: string[]; chartData?: string[] }) => {
       const { validateDirectory } = await import('../lib/validate/directory.js');
-      const { formatHuman, formatJson, formatJunit } = await import('../lib/validate/report.js');
+      const { exitCode, formatHuman, formatJson, formatJunit } = await import('../lib/validate/report.js');
       if (!existsSync(resolve(directory))) throw new HavenPlusError(`validate: directory ${JSON.stringify(directory)} does not exist`, 2);
       if (!statSync(resolve(directory)).isDirectory()) throw new HavenPlusError(`validate: ${JSON.stringify(directory)} is a file; give the repository's directory (what Flux or Argo CD syncs)`, 2);
       const report = await validateDirectory(resolve(directory), { schemaLocations: opts.schemaLocation, chartData: opts.chartData });
       const text = opts.output === 'json' ? formatJson(report) : opts.output === 'junit' ? formatJunit(report, report.paths) : formatHuman(report);
       process.stdout.write(`${text}\n`);
       // Nothing any cluster applies is no repository to pass: bad input, as a missing directory is.
-      process.exitCode = report.clusters.length === 0 ? 2 : report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+      process.exitCode = exitCode(report);
     });
   return program;
 }

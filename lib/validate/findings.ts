@@ -1,5 +1,9 @@
-/** What validation reports: a problem (or a warning) at a file, an object and a path. */
-export type Severity = 'error' | 'warning';
+/**
+ * What validation reports: a problem (or a warning) at a file, an object and a path. `unverified`: the
+ * repository names something the pinned data does not hold (a chart version), so what the cluster gets
+ * was checked against the nearest data only: not a proven error, not a pass (exit code 3).
+ */
+export type Severity = 'error' | 'unverified' | 'warning';
 export type Check = 'yaml' | 'kustomize' | 'schema' | 'reference' | 'values' | 'secrets' | 'facts';
 
 export interface Finding {
@@ -25,4 +29,5 @@ export interface MustCreate {
 }
 
 export const error = (check: Check, file: string, message: string, extra: Partial<Finding> = {}): Finding => ({ severity: 'error', check, file, message, ...extra });
+export const unverified = (check: Check, file: string, message: string, extra: Partial<Finding> = {}): Finding => ({ severity: 'unverified', check, file, message, ...extra });
 export const warning = (check: Check, file: string, message: string, extra: Partial<Finding> = {}): Finding => ({ severity: 'warning', check, file, message, ...extra });

@@ -6,12 +6,23 @@ export type OutputFormat = 'human' | 'json' | 'junit';
 
 const count = (findings: Finding[], severity: Finding['severity']) => findings.filter((f) => f.severity === severity).length;
 
+/** The exit code of `haven-plus validate` for a report: 2 nothing to validate, 1 errors, 3 unverified, 0 valid. */
+export function exitCode(report: Report): 0 | 1 | 2 | 3 {
+  if (report.clusters.length === 0) return 2;
+  if (count(report.findings, 'error') > 0) return 1;
+  return count(report.findings, 'unverified') > 0 ? 3 : 0;
+}
+
 export function summaryLine(report: Report): string {
   const errors = count(report.findings, 'error');
+  const open = count(report.findings, 'unverified');
   const warnings = count(report.findings, 'warning');
   const s = report.stats;
   const what = `${s.files} files, ${s.objects} objects (${s.schemas} schema-checked, ${s.celRules} CEL rules), ${s.kustomizations} kustomizations, ${s.chartValues} chart values`;
-  return errors === 0 ? `✓ valid: ${what}${warnings ? `; ${warnings} warning(s)` : ''}` : `✗ ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''} in ${what}`;
+  const rest = [open ? `${open} unverified` : '', warnings ? `${warnings} warning(s)` : ''].filter(Boolean).join(', ');
+  if (errors > 0) return `✗ ${errors} error(s)${rest ? `, ${rest}` : ''} in ${what}`;
+  if (open > 0) return `? not verified: ${open} chart version(s) outside the pinned data${warnings ? `, ${warnings} warning(s)` : ''} in ${what}`;
+  return `✓ valid: ${what}${warnings ? `; ${warnings} warning(s)` : ''}`;
 }
 
 export function formatHuman(report: Report): string {
@@ -22,7 +33,7 @@ export function formatHuman(report: Report): string {
     lines.push(file);
     for (const f of list) {
       const where = [f.object, f.path].filter(Boolean).join(' ');
-      lines.push(`  ${f.severity === 'error' ? '✗' : '!'} [${f.check}] ${where ? `${where}: ` : ''}${f.message}`);
+      lines.push(`  ${{ error: '✗', unverified: '?', warning: '!' }[f.severity]} [${f.check}] ${where ? `${where}: ` : ''}${f.message}`);
     }
   }
   if (report.mustCreate.length > 0) {
@@ -42,7 +53,7 @@ export function formatHuman(report: Report): string {
 }
 
 export function formatJson(report: Report): string {
-  return JSON.stringify({ valid: count(report.findings, 'error') === 0, ...report }, null, 2);
+  return JSON.stringify({ valid: count(report.findings, 'error') === 0, verified: count(report.findings, 'unverified') === 0, exitCode: exitCode(report), ...report }, null, 2);
 }
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -55,9 +66,12 @@ export function formatJunit(report: Report, files: string[]): string {
       const found = report.findings.filter((f) => f.file === file && f.check === check);
       const errors = found.filter((f) => f.severity === 'error');
       const warnings = found.filter((f) => f.severity === 'warning');
+      const open = found.filter((f) => f.severity === 'unverified');
       const failure = errors.length
         ? `<failure message="${xml(`${errors.length} problem(s)`)}">${xml(errors.map((f) => `${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`.trim()).join('\n'))}</failure>`
-        : '';
+        : open.length
+          ? `<skipped message="${xml(open.map((f) => f.message).join('\n'))}"/>`
+          : '';
       const out = warnings.length ? `<system-out>${xml(warnings.map((f) => f.message).join('\n'))}</system-out>` : '';
       return { xml: `    <testcase classname="${check}" name="${xml(file)}">${failure}${out}</testcase>`, failed: errors.length > 0 };
     });

@@ -8,7 +8,7 @@ import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
-import { error, warning, type Finding, type MustCreate } from './findings.js';
+import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
@@ -233,23 +233,40 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const catalogReleases = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []);
   const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string, url?: string) => {
     if (mirror) findings.push(...dockerHubPulls({ chart: ref.chart, version: ref.version ?? ref.gitRef, url, values }, { file, object: id, path }, mirror));
-    const chart = charts.find(ref);
-    // The catalog's release of this chart, for what its data says about the chart's values.
     const release = catalogReleases.find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef));
+    const exact = charts.find(ref);
+    // A catalog chart known to have no offline data is said once, as a note.
+    if (!exact && release?.valuesUnchecked) {
+      const note = `${ref.chart} ${release.version}: values not checked offline (${release.valuesUnchecked})`;
+      if (!notes.includes(note)) notes.push(note);
+      return;
+    }
+    // A version the pinned data does not hold, of a chart it does: checked against the nearest pinned version.
+    const near = exact ? undefined : charts.nearest({ ...ref, url });
+    const chart = exact ?? near?.chart;
     if (!chart) {
-      // A catalog chart known to have no offline data is said once, as a note; anything else is a warning.
-      const known = release?.valuesUnchecked ? release : undefined;
-      if (known) {
-        const note = `${ref.chart} ${known.version}: values not checked offline (${known.valuesUnchecked})`;
-        if (!notes.includes(note)) notes.push(note);
-      } else {
-        findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef}: values not checked`, { object: id }));
-      }
+      findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef ?? '(no version)'}: values not checked`, { object: id }));
       return;
     }
     valuesChecked++;
-    const passThrough = (chartFacts(ref.chart, ref.version ?? ref.gitRef)?.passThroughValues ?? []).map((p) => `/${p.value.replaceAll('.', '/')}`);
-    for (const p of charts.check(chart, values, [...(release?.undeclaredValues ?? []), ...passThrough])) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
+    const passThrough = (chartFacts(ref.chart, exact ? (ref.version ?? ref.gitRef) : chart.version)?.passThroughValues ?? []).map((p) => `/${p.value.replaceAll('.', '/')}`);
+    const problems = charts.check(chart, values, [...(release?.undeclaredValues ?? []), ...passThrough]);
+    if (!near || near.how === 'same') {
+      for (const p of problems) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
+      return;
+    }
+    const wanted = ref.version?.trim() || '(no version: the newest)';
+    findings.push(
+      unverified(
+        'values',
+        file,
+        near.how === 'range'
+          ? `${ref.chart} ${wanted} is a range the cluster resolves upstream when it reconciles: values checked against ${chart.version}, the newest pinned version it allows${problems.length ? ` (${problems.length} problem(s), listed as warnings)` : ''}; pin a version the chart data holds, or give the chart's data with --chart-data`
+          : `${ref.chart} ${wanted} is not in the pinned chart data: values checked against ${chart.version}, the nearest pinned version${problems.length ? ` (${problems.length} problem(s), listed as warnings)` : ''}; check the version exists, and give its data with --chart-data or pin a version the data holds (haven-plus upgrade)`,
+        { object: id },
+      ),
+    );
+    for (const p of problems) findings.push(warning('values', file, `${p.message}; the cluster gets ${ref.chart} ${wanted}`, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
   const valuesSeen = new Set<K8sObject>();
   for (const view of topology.clusters) {

@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import semver from 'semver';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { parseYaml, PREBUILT_DIR } from '../prebuilt.js';
 import { mergePatch } from './build.js';
@@ -68,6 +69,20 @@ export function commentedKeys(text: string): Set<string> {
 /** Values a chart passes verbatim into Kubernetes objects (toYaml): any Kubernetes field is valid under them. */
 const PASS_THROUGH = /(^|[a-z])(securityContext|SecurityContext|resources|Resources|affinity|Affinity|tolerations|Tolerations|nodeSelector|NodeSelector|annotations|Annotations|labels|Labels|topologySpreadConstraints|env|Env|livenessProbe|readinessProbe|startupProbe)$/;
 
+/** How a repository names a chart: Helm repository name and version, or git repository, chart path and tag. */
+export interface ChartRef {
+  chart: string;
+  version?: string;
+  gitUrl?: string;
+  gitRef?: string;
+}
+
+/** A chart repository's URL, compared: no scheme case, no trailing slash, no trailing chart name (OCI URLs name the chart). */
+function chartRepository(url: string, chart: string): string {
+  const u = url.trim().replace(/\/+$/, '').toLowerCase();
+  return u.endsWith(`/${chart.toLowerCase()}`) ? u.slice(0, -chart.length - 1) : u;
+}
+
 export function resolveChartDirs(flags: string[] | undefined, env = process.env[CHART_DATA_ENV]): string[] {
   if (flags && flags.length > 0) return flags;
   if (env) return env.split(/[,;]/).filter(Boolean);
@@ -94,14 +109,44 @@ export class ChartLibrary {
   }
 
   /** A chart from a Helm repository (name + version), or from git (repository URL, path, tag). */
-  find(ref: { chart: string; version?: string; gitUrl?: string; gitRef?: string }): ChartData | undefined {
+  find(ref: ChartRef): ChartData | undefined {
     // Git charts are matched by repository name, chart path and tag: mirrors (GitHub, Codeberg, the
     // project's own forge) hold the same chart.
     const repoName = (u: string) => u.replace(/\.git$/, '').replace(/\/$/, '').split('/').pop()!.toLowerCase();
     const hit = ref.gitUrl
       ? this.entries.find(({ entry }) => entry.source.path === ref.chart.replace(/^\.\//, '') && entry.source.ref === ref.gitRef && repoName(entry.source.repo) === repoName(ref.gitUrl!))
       : this.entries.find(({ entry }) => entry.name === ref.chart && entry.version === ref.version);
-    if (!hit) return undefined;
+    return hit ? this.load(hit) : undefined;
+  }
+
+  /**
+   * The pinned data that stands in for a Helm chart whose version is not pinned here: the same chart
+   * (name and repository URL, so a namesake from another repository never matches) at the newest
+   * pinned version a range allows, or, for a version, the nearest pinned one (the newest below it,
+   * else the oldest above it). Undefined when the chart or its repository is not known here.
+   */
+  nearest(ref: ChartRef & { url?: string }): { chart: ChartData; how: 'same' | 'range' | 'nearest' } | undefined {
+    if (ref.gitUrl || !ref.url) return undefined;
+    const url = chartRepository(ref.url, ref.chart);
+    const same = this.entries.filter(({ entry }) => entry.name === ref.chart && [entry.repoURL, entry.ociURL].some((u) => typeof u === 'string' && chartRepository(u, ref.chart) === url));
+    const sorted = same
+      .map((e) => ({ e, v: semver.coerce(e.entry.version, { includePrerelease: true }) }))
+      .filter((x): x is { e: (typeof same)[number]; v: semver.SemVer } => x.v !== null)
+      .sort((a, b) => semver.compare(a.v, b.v));
+    if (sorted.length === 0) return undefined;
+    // Helm reads a version as a constraint (Masterminds semver: commas join, empty means any).
+    const wanted = (ref.version ?? '').trim().replaceAll(',', ' ') || '*';
+    const exact = semver.valid(semver.clean(wanted, { loose: true }) ?? '', { loose: true });
+    if (!exact) {
+      const range = semver.validRange(wanted, { loose: true, includePrerelease: false });
+      const allowed = range ? sorted.filter((x) => semver.satisfies(x.v, range, { loose: true })) : [];
+      return allowed.length > 0 ? { chart: this.load(allowed.at(-1)!.e), how: 'range' } : undefined;
+    }
+    const at = sorted.filter((x) => semver.lte(x.v, exact)).at(-1) ?? sorted[0];
+    return { chart: this.load(at.e), how: semver.eq(at.v, exact) ? 'same' : 'nearest' };
+  }
+
+  private load(hit: { dir: string; entry: IndexEntry }): ChartData {
     const key = `${hit.dir}/${hit.entry.path}`;
     if (!this.loaded.has(key)) {
       const base = join(hit.dir, hit.entry.path);
@@ -122,7 +167,7 @@ export class ChartLibrary {
         schemaText: existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined,
       });
     }
-    return this.loaded.get(key);
+    return this.loaded.get(key)!;
   }
 
   /**

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { BIN, git, isolatedEnv, listFiles, parseAllYaml, readTree, ROOT, runBin, tempDir } from '../helpers.js';
 
 const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
@@ -294,6 +295,42 @@ describe('haven-plus validate', () => {
     expect(junit.exitCode).toBe(1);
     expect(junit.stdout).toMatch(/<testsuite name="schema" tests="\d+" failures="1">/);
     expect(junit.stdout).toContain('<testcase classname="schema" name="clusters/local/infrastructure/garage.yaml"><failure');
+  });
+
+  it('the generated CI runs validate as written: a chart version outside the pinned data (exit 3) is a warning, errors fail', async () => {
+    const cwd = tempDir();
+    expect((await runBin(['repo', '--yes', '--ci', 'gitlab,github'], { cwd })).exitCode).toBe(0);
+    const dir = join(cwd, 'repo');
+    const github = parse(readFileSync(join(dir, '.github/workflows/validate.yml'), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
+    const githubScript = Object.values(github.jobs).flatMap((j) => j.steps).find((s) => s.run?.includes('haven-plus validate'))!.run!;
+    const gitlab = parse(readFileSync(join(dir, '.gitlab-ci.yml'), 'utf8')) as Record<string, { script?: string[]; allow_failure?: { exit_codes: number[] }; variables?: Record<string, string> }>;
+    const job = gitlab['haven-plus-validate'];
+    expect(job.allow_failure).toEqual({ exit_codes: [3] });
+    const log = join(cwd, 'stub.log');
+    // GitHub runs `bash -e` on the step; GitLab runs each script line in a shell and stops at the first that fails.
+    const env = { ...isolatedEnv(cwd), PATH: `${join(ROOT, 'test/fixtures/recipe-stubs')}:${process.env.PATH}`, STUB_LOG: log, HAVEN_PLUS_NODE: process.execPath, HAVEN_PLUS_BIN: BIN, ...job.variables };
+    const ci = async () => {
+      writeFileSync(log, '');
+      const gh = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', githubScript], { cwd: dir, env, extendEnv: false, reject: false, all: true });
+      let gl = 0;
+      for (const line of job.script!) {
+        gl = (await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', line], { cwd: dir, env, extendEnv: false, reject: false })).exitCode ?? -1;
+        if (gl !== 0) break;
+      }
+      const calls = readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('npx '));
+      expect(calls).toEqual([
+        'npx --yes --package=generator-haven-plus@0.1.0 -- haven-plus validate .',
+        'npx --yes --package=generator-haven-plus@0.1.0 -- haven-plus validate . --output junit',
+        'npx --yes --package=generator-haven-plus@0.1.0 -- haven-plus validate .',
+      ].slice(0, calls.length));
+      return { github: gh.exitCode, warned: gh.all.includes('::warning title=haven-plus validate::'), gitlab: gl, allowed: job.allow_failure!.exit_codes.includes(gl) };
+    };
+    expect(await ci()).toEqual({ github: 0, warned: false, gitlab: 0, allowed: false });
+    const releases = join(dir, 'infrastructure/postgres/controller/base/releases.yaml');
+    writeFileSync(releases, readFileSync(releases, 'utf8').replace('version: 0.29.0', 'version: 0.30.0'));
+    expect(await ci()).toEqual({ github: 0, warned: true, gitlab: 3, allowed: true });
+    writeFileSync(releases, readFileSync(releases, 'utf8').replace('version: 0.30.0', 'version: 0.29.0').replace('interval: ', 'interval: soon #'));
+    expect(await ci()).toEqual({ github: 1, warned: false, gitlab: 1, allowed: false });
   });
 
   it('finds schemas through --schema-location and says when a kind has none', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateDirectory } from '../../lib/validate/directory.js';
+import { exitCode, formatHuman, formatJson, formatJunit, summaryLine } from '../../lib/validate/report.js';
 import { BUNDLED_SCHEMAS } from '../../lib/validate/schemas.js';
 import { ROOT } from '../helpers.js';
 
@@ -100,5 +101,66 @@ describe('the mistake catalogue on our corpora', () => {
     const report = await validate(dir);
     const found = errors(report).map((f) => ({ file: f.file, message: f.message }));
     expect(found, JSON.stringify(found, null, 1)).toContainEqual({ file: expected.file, message: expect.stringMatching(expected.message) });
+  });
+});
+
+/** A chart version the pinned data does not hold: checked against the nearest pinned version, exit code 3. */
+describe('chart versions outside the pinned data', () => {
+  const FLUX_HR = 'infrastructure/controllers/cert-manager.yaml';
+  const ARGO_APP = 'argocd/apps/cert-manager.yaml';
+  const mutated = async (corpus: string, file: string, change: (text: string) => string) => {
+    const dir = join(scratch, `version-${corpus}-${Math.random().toString(36).slice(2)}`);
+    cpSync(join(CORPORA, corpus), dir, { recursive: true });
+    const before = readFileSync(join(dir, file), 'utf8');
+    const after = change(before);
+    expect(after, 'the mutation changes the file').not.toBe(before);
+    writeFileSync(join(dir, file), after);
+    return validate(dir);
+  };
+  const by = (r: Awaited<ReturnType<typeof validate>>, severity: string) => r.findings.filter((f) => f.severity === severity).map((f) => `${f.file} ${f.message}`);
+
+  it('a newer version: unverified, values checked against the nearest pinned version, exit code 3', async () => {
+    const report = await mutated(FLUX, FLUX_HR, (t) => t.replace('version: v1.21.1', 'version: v1.22.0').replace('replicaCount: 2', 'replicasCount: 2'));
+    expect(errors(report)).toEqual([]);
+    expect(by(report, 'unverified')).toEqual([
+      `${FLUX_HR} cert-manager v1.22.0 is not in the pinned chart data: values checked against v1.21.1, the nearest pinned version (1 problem(s), listed as warnings); check the version exists, and give its data with --chart-data or pin a version the data holds (haven-plus upgrade)`,
+    ]);
+    expect(by(report, 'warning')).toContainEqual(expect.stringMatching(/^infrastructure\/controllers\/cert-manager\.yaml values \/ .*unknown key "replicasCount".*; the cluster gets cert-manager v1\.22\.0$/));
+    expect(exitCode(report)).toBe(3);
+    expect(summaryLine(report)).toMatch(/^\? not verified: 1 chart version\(s\) outside the pinned data/);
+    expect(formatHuman(report)).toContain(`  ? [values] HelmRelease cert-manager/cert-manager: cert-manager v1.22.0 is not in the pinned chart data`);
+    expect(formatJunit(report, report.paths)).toMatch(/<testcase classname="values" name="infrastructure\/controllers\/cert-manager\.yaml"><skipped message="cert-manager v1\.22\.0 is not/);
+    expect(JSON.parse(formatJson(report))).toMatchObject({ valid: true, verified: false, exitCode: 3 });
+  });
+
+  it('the pinned version written without its "v" is the pinned version: its problems stay errors', async () => {
+    const report = await mutated(FLUX, FLUX_HR, (t) => t.replace('version: v1.21.1', 'version: 1.21.1').replace('replicaCount: 2', 'replicasCount: 2'));
+    expect(by(report, 'unverified')).toEqual([]);
+    expect(errors(report).map((f) => f.message)).toContainEqual(expect.stringMatching(/unknown key "replicasCount"/));
+    expect(exitCode(report)).toBe(1);
+  });
+
+  it('a range: checked against the newest pinned version it allows', async () => {
+    const report = await mutated(FLUX, FLUX_HR, (t) => t.replace('version: v1.21.1', 'version: ">=1.20.0 <2.0.0"'));
+    expect(by(report, 'unverified')).toEqual([expect.stringContaining(`${FLUX_HR} cert-manager >=1.20.0 <2.0.0 is a range the cluster resolves upstream when it reconciles: values checked against v1.21.1, the newest pinned version it allows;`)]);
+    expect(exitCode(report)).toBe(3);
+  });
+
+  it('a range no pinned version satisfies, or a namesake chart from another repository: values not checked, a warning', async () => {
+    const range = await mutated(FLUX, FLUX_HR, (t) => t.replace('version: v1.21.1', 'version: 2.x'));
+    expect(by(range, 'warning')).toContain(`${FLUX_HR} no chart data for cert-manager 2.x: values not checked`);
+    expect(exitCode(range)).toBe(0);
+    const namesake = await mutated(FLUX, FLUX_HR, (t) => t.replace('https://charts.jetstack.io', 'https://charts.example.org/stable').replace('version: v1.21.1', 'version: v1.22.0'));
+    expect(by(namesake, 'unverified')).toEqual([]);
+    expect(by(namesake, 'warning')).toContain(`${FLUX_HR} no chart data for cert-manager v1.22.0: values not checked`);
+    expect(exitCode(namesake)).toBe(0);
+  });
+
+  it('an Argo CD chart source at an unknown version, and an older one: the nearest pinned version', async () => {
+    const newer = await mutated(ARGO, ARGO_APP, (t) => t.replace('targetRevision: v1.21.1', 'targetRevision: v1.99.0'));
+    expect(by(newer, 'unverified')).toEqual([expect.stringContaining(`${ARGO_APP} cert-manager v1.99.0 is not in the pinned chart data: values checked against v1.21.1`)]);
+    const older = await mutated(ARGO, ARGO_APP, (t) => t.replace('targetRevision: v1.21.1', 'targetRevision: v1.2.0'));
+    expect(by(older, 'unverified')).toEqual([expect.stringContaining('cert-manager v1.2.0 is not in the pinned chart data: values checked against v1.21.1')]);
+    expect(exitCode(older)).toBe(3);
   });
 });

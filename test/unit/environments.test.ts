@@ -15,6 +15,7 @@ import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 import { expandApplicationSets } from '../../lib/validate/applicationset.js';
 import { buildKustomization, objectsOf, type K8sObject } from '../../lib/validate/build.js';
+import { exitCode } from '../../lib/validate/report.js';
 import { validateFiles } from '../../lib/validate/repository.js';
 import { tempDir } from '../helpers.js';
 
@@ -90,8 +91,11 @@ describe('environments', () => {
     expect((t.spec!.values as Record<string, unknown>).priorityClassName).toBeUndefined();
     const report = await validateFiles(files, { catalog });
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
-    // A held version without offline chart data is said, not hidden.
-    expect(report.findings.some((f) => f.severity === 'warning' && f.message === `no chart data for cloudnative-pg ${HELD}: values not checked`)).toBe(true);
+    // A held version without offline chart data is said, not hidden: checked against the nearest pinned version (exit code 3).
+    expect(report.findings.filter((f) => f.severity === 'unverified').map((f) => f.message)).toContainEqual(
+      expect.stringMatching(new RegExp(`^cloudnative-pg ${HELD.replaceAll('.', '\\.')} is not in the pinned chart data: values checked against ${PIN.replaceAll('.', '\\.')}, the nearest pinned version;`)),
+    );
+    expect(exitCode(report)).toBe(3);
   });
 
   it('Flux with shared overlays: one profile per environment includes its layer', async () => {
