@@ -143,7 +143,10 @@ export class ChartLibrary {
       return allowed.length > 0 ? { chart: this.load(allowed.at(-1)!.e), how: 'range' } : undefined;
     }
     const at = sorted.filter((x) => semver.lte(x.v, exact)).at(-1) ?? sorted[0];
-    return { chart: this.load(at.e), how: semver.eq(at.v, exact) ? 'same' : 'nearest' };
+    // A Helm repository's index is searched by constraint (`1.21.1` finds `v1.21.1`); an OCI registry is
+    // asked for the tag as written (source-controller v1.9 internal/helm/repository: chart_repository.go, oci_chart_repository.go).
+    const pinned = semver.eq(at.v, exact) && (!url.startsWith('oci://') || at.e.entry.version === wanted);
+    return { chart: this.load(at.e), how: pinned ? 'same' : 'nearest' };
   }
 
   private load(hit: { dir: string; entry: IndexEntry }): ChartData {

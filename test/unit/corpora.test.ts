@@ -140,6 +140,15 @@ describe('chart versions outside the pinned data', () => {
     expect(exitCode(report)).toBe(1);
   });
 
+  it('from an OCI registry the tag is taken as written: `1.21.1` is not the pinned `v1.21.1` there', async () => {
+    const oci = (t: string) => t.replace('  url: https://charts.jetstack.io', '  type: oci\n  url: oci://quay.io/jetstack/charts');
+    const report = await mutated(FLUX, FLUX_HR, (t) => oci(t).replace('version: v1.21.1', 'version: 1.21.1'));
+    expect(by(report, 'unverified')).toEqual([expect.stringContaining(`${FLUX_HR} cert-manager 1.21.1 is not in the pinned chart data: values checked against v1.21.1, the nearest pinned version;`)]);
+    const pinned = await mutated(FLUX, FLUX_HR, (t) => oci(t));
+    expect(by(pinned, 'unverified')).toEqual([]);
+    expect(exitCode(pinned)).toBe(0);
+  });
+
   it('a range: checked against the newest pinned version it allows', async () => {
     const report = await mutated(FLUX, FLUX_HR, (t) => t.replace('version: v1.21.1', 'version: ">=1.20.0 <2.0.0"'));
     expect(by(report, 'unverified')).toEqual([expect.stringContaining(`${FLUX_HR} cert-manager >=1.20.0 <2.0.0 is a range the cluster resolves upstream when it reconciles: values checked against v1.21.1, the newest pinned version it allows;`)]);
