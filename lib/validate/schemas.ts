@@ -100,7 +100,7 @@ const OBJECT_META = {
 type Schema = Record<string, unknown>;
 
 /** Loader workarounds from the schema set's notes: nullable without type, closed root, strict metadata. */
-export function prepareSchema(schema: Schema): Schema {
+export function prepareSchema(schema: Schema, { share = true } = {}): Schema {
   const walk = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(walk);
@@ -119,7 +119,81 @@ export function prepareSchema(schema: Schema): Schema {
   }
   delete schema.$schema;
   delete schema.$id;
-  return schema;
+  return share ? shareRepeatedSubschemas(schema) : schema;
+}
+
+/** Sub-schemas at least this long (as JSON) are shared when they occur more than once. */
+const SHARED_MIN_LENGTH = 128;
+
+/**
+ * CRDs cannot use `$ref`, so a type used in many places (a SecretKeySelector, a PodSpec's affinity, a
+ * resources block) is written out in full each time: CloudNativePG's Cluster repeats such blocks until
+ * its validator is 8 MB of code, which costs more to load than all the rest of a small run. Each
+ * sub-schema that occurs more than once is moved into `$defs` and referenced, so ajv compiles it once
+ * (with `inlineRefs: false`). Descriptions go (they are no rules). Only schema positions are touched
+ * (properties, items, combinators, …), never values such as `default`, `enum` or CEL rules, so what is
+ * valid and each error stay as they were (a test compares both over the bundled schemas). A schema that
+ * has references of its own already (a catalog's, not a CRD's) is left as written.
+ */
+export function shareRepeatedSubschemas(schema: Schema): Schema {
+  if (JSON.stringify(schema).includes('"$ref"') || '$defs' in schema || 'definitions' in schema) return schema;
+  const text = new Map<Schema, string>();
+  const count = new Map<string, number>();
+  const children = (n: Schema): Schema[] => {
+    const out: Schema[] = [];
+    const add = (v: unknown) => {
+      if (v && typeof v === 'object' && !Array.isArray(v)) out.push(v as Schema);
+    };
+    for (const key of ['properties', 'patternProperties', '$defs', 'definitions']) for (const v of Object.values((n[key] as Record<string, unknown> | undefined) ?? {})) add(v);
+    for (const key of ['additionalProperties', 'not', 'items', 'additionalItems', 'contains', 'propertyNames', 'if', 'then', 'else']) {
+      const v = n[key];
+      if (Array.isArray(v)) v.forEach(add);
+      else add(v);
+    }
+    for (const key of ['allOf', 'anyOf', 'oneOf', 'prefixItems']) if (Array.isArray(n[key])) (n[key] as unknown[]).forEach(add);
+    return out;
+  };
+  const measure = (n: Schema): void => {
+    // Documentation is no rule: without it the validator's embedded schema is smaller, and types
+    // documented differently in different places are shared all the same.
+    delete n.description;
+    delete n.example;
+    children(n).forEach(measure);
+    const json = JSON.stringify(n);
+    text.set(n, json);
+    if (json.length >= SHARED_MIN_LENGTH) count.set(json, (count.get(json) ?? 0) + 1);
+  };
+  measure(schema);
+  const defs: Record<string, Schema> = {};
+  const names = new Map<string, string>();
+  const share = (n: Schema, isRoot = false): Schema => {
+    const json = text.get(n)!;
+    if (!isRoot && (count.get(json) ?? 0) > 1) {
+      let name = names.get(json);
+      if (!name) {
+        name = `shared${names.size}`;
+        names.set(json, name);
+        defs[name] = rewrite(n);
+      }
+      return { $ref: `#/$defs/${name}` };
+    }
+    return rewrite(n);
+  };
+  const rewrite = (n: Schema): Schema => {
+    const out: Schema = { ...n };
+    for (const key of ['properties', 'patternProperties', '$defs', 'definitions']) {
+      const map = n[key] as Record<string, unknown> | undefined;
+      if (map && typeof map === 'object') out[key] = Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? share(v as Schema) : v]));
+    }
+    for (const key of ['additionalProperties', 'not', 'items', 'additionalItems', 'contains', 'propertyNames', 'if', 'then', 'else', 'allOf', 'anyOf', 'oneOf', 'prefixItems']) {
+      const v = n[key];
+      if (Array.isArray(v)) out[key] = v.map((x) => (x && typeof x === 'object' && !Array.isArray(x) ? share(x as Schema) : x));
+      else if (v && typeof v === 'object') out[key] = share(v as Schema);
+    }
+    return out;
+  };
+  const root = share(schema, true);
+  return names.size === 0 ? schema : { ...root, $defs: defs };
 }
 
 export interface SchemaHit {
@@ -128,7 +202,7 @@ export interface SchemaHit {
 }
 
 /** The compilation of a Kubernetes schema: its key in the precompiled validators (precompiled.ts). */
-export const KUBERNETES_FLAVOUR = 'kubernetes';
+export const KUBERNETES_FLAVOUR = 'kubernetes-compact';
 
 /**
  * The ajv for Kubernetes schemas: strict, every error, the Kubernetes vocabulary, CEL rules through
@@ -143,6 +217,8 @@ export function kubernetesAjv(helpers: ValidatorHelpers, { source = false } = {}
     strictRequired: false,
     allErrors: true,
     code: { regExp: helpers.regExp, optimize: source, source },
+    // Shared sub-schemas (prepareSchema) stay functions of their own instead of being copied inline again.
+    inlineRefs: false,
   });
   addFormats(ajv);
   ajv.addVocabulary([
