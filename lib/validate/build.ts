@@ -5,7 +5,7 @@
  * reported as unsupported and built with kubectl instead, where kubectl is available.
  */
 import { posix } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { FileSet } from '../fileset.js';
 
 export interface K8sObject {
@@ -76,7 +76,7 @@ const groupOf = (apiVersion: string | undefined) => (apiVersion?.includes('/') ?
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'namespace']);
 
-/** A YAML document's value; null where aliases would expand it past MAX_ALIASES (a YAML bomb): parseYamlFile reports it. */
+/** A YAML document's value; null where aliases would expand it past MAX_ALIASES (a YAML bomb): parsedText reports it. */
 export const MAX_ALIASES = 1000;
 export function toObject(doc: { toJS(options?: { maxAliasCount?: number }): unknown }): K8sObject | null {
   try {
@@ -86,27 +86,60 @@ export function toObject(doc: { toJS(options?: { maxAliasCount?: number }): unkn
   }
 }
 
-/** Parsed texts: a file is read by discovery, builds, checks and the secret scan; it is parsed once. */
-const parsedTexts = new Map<string, K8sObject[]>();
+/** Plain scalars Kubernetes' YAML 1.1 reader takes for booleans where YAML 1.2 reads strings. */
+const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
-/**
- * Kubernetes objects (mappings) in a YAML text: documents that parse, with unique keys, merge keys merged
- * as Kubernetes' YAML reader does. The objects are shared between callers: never change one in place.
- */
-export function objectsOf(text: string): K8sObject[] {
-  let objects = parsedTexts.get(text);
-  if (!objects) {
-    if (parsedTexts.size > 50_000) parsedTexts.clear();
-    parsedTexts.set(text, (objects = parseObjects(text)));
-  }
-  return [...objects];
+/** What one parse of a YAML text gives every check. */
+export interface ParsedText {
+  /** The documents that parse and are mappings: Kubernetes objects, shared between callers (never change one in place). */
+  objects: K8sObject[];
+  /** Syntax problems (duplicate keys included, as Kubernetes' reader refuses them) and alias bombs, as messages. */
+  problems: string[];
+  /** Plain scalars that YAML 1.1 reads as booleans, with their line. */
+  booleans: { value: string; line: number }[];
 }
 
-function parseObjects(text: string): K8sObject[] {
-  return parseAllDocuments(text, { uniqueKeys: true, merge: true })
-    .filter((d) => d.errors.length === 0)
-    .map((d) => toObject(d))
-    .filter((o): o is K8sObject => o !== null && typeof o === 'object' && !Array.isArray(o));
+/** Parsed texts: a file is read by discovery, builds, the syntax and boolean checks and the secret scan; it is parsed once. */
+const parsedTexts = new Map<string, ParsedText>();
+
+/** A YAML text parsed once, as Kubernetes' YAML reader reads it: unique keys, merge keys merged. */
+export function parsedText(text: string): ParsedText {
+  let parsed = parsedTexts.get(text);
+  if (!parsed) {
+    if (parsedTexts.size > 50_000) parsedTexts.clear();
+    parsedTexts.set(text, (parsed = parseText(text)));
+  }
+  return parsed;
+}
+
+/** The Kubernetes objects (mappings) of a YAML text, as parsedText reads them: a new list of shared objects. */
+export function objectsOf(text: string): K8sObject[] {
+  return [...parsedText(text).objects];
+}
+
+function parseText(text: string): ParsedText {
+  const lineCounter = new LineCounter();
+  const out: ParsedText = { objects: [], problems: [], booleans: [] };
+  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true, merge: true, lineCounter })) {
+    for (const e of [...doc.errors, ...doc.warnings]) out.problems.push(`YAML: ${e.message.split('\n')[0]}`);
+    visit(doc, {
+      Scalar(_k, node) {
+        if (node.type === 'PLAIN' && typeof node.value === 'string' && YAML11_BOOLEAN.test(node.value)) {
+          out.booleans.push({ value: node.value, line: node.range ? lineCounter.linePos(node.range[0]).line : 0 });
+        }
+      },
+    });
+    if (doc.errors.length > 0) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch {
+      out.problems.push(`YAML: its aliases expand past ${MAX_ALIASES} nodes (a YAML bomb?): not read`);
+      continue;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.objects.push(value as K8sObject);
+  }
+  return out;
 }
 
 /** JSON merge patch (RFC 7386): maps merge, null removes, everything else replaces. */

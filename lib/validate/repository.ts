@@ -4,10 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { isScalar, parseAllDocuments, visit } from 'yaml';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, type BuildResult, type K8sObject } from './build.js';
+import { buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
@@ -48,22 +47,13 @@ export interface Report {
   notes: string[];
 }
 
-/** YAML 1.1 (which Kubernetes' sigs.k8s.io/yaml follows) reads these plain scalars as booleans. */
-const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
-
+/** Plain scalars YAML 1.1 (which Kubernetes' sigs.k8s.io/yaml follows) reads as booleans, where a string may be meant. */
 function yaml11Booleans(files: FileSet, which: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
     if (!which.has(file) || !/\.ya?ml$/.test(file)) continue;
-    for (const doc of parseAllDocuments(text, { version: '1.2' })) {
-      visit(doc, {
-        Scalar(_k, node) {
-          if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' && YAML11_BOOLEAN.test(node.value)) {
-            const line = node.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
-            findings.push(error('yaml', file, `${JSON.stringify(node.value)}${line ? ` (line ${line})` : ''} is a boolean in YAML 1.1, which Kubernetes reads: quote it if a string is meant`));
-          }
-        },
-      });
+    for (const b of parsedText(text).booleans) {
+      findings.push(error('yaml', file, `${JSON.stringify(b.value)}${b.line ? ` (line ${b.line})` : ''} is a boolean in YAML 1.1, which Kubernetes reads: quote it if a string is meant`));
     }
   }
   return findings;

@@ -5,9 +5,8 @@
  * (build.ts); schemas, references and chart values by the rest of the pipeline (repository.ts).
  */
 import { posix } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { listOf, MAX_ALIASES } from './build.js';
+import { listOf, parsedText } from './build.js';
 
 import { error, warning, type Finding } from './findings.js';
 export type { Finding } from './findings.js';
@@ -21,24 +20,6 @@ export interface K8sObject {
 
 const isYaml = (p: string) => p.endsWith('.yaml') || p.endsWith('.yml');
 
-export function parseYamlFile(file: string, text: string, findings: Finding[]): K8sObject[] {
-  const objects: K8sObject[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true, merge: true })) {
-    for (const e of doc.errors) findings.push(error('yaml', file, `YAML: ${e.message.split('\n')[0]}`));
-    for (const w of doc.warnings) findings.push(error('yaml', file, `YAML: ${w.message.split('\n')[0]}`));
-    if (doc.errors.length > 0) continue;
-    let value: K8sObject | null;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIASES }) as K8sObject | null;
-    } catch {
-      findings.push(error('yaml', file, `YAML: its aliases expand past ${MAX_ALIASES} nodes (a YAML bomb?): not read`));
-      continue;
-    }
-    if (value !== null && value !== undefined) objects.push(value);
-  }
-  return objects;
-}
-
 /**
  * YAML syntax of the files a cluster applies: every document parses, with unique keys (Kubernetes'
  * YAML reader refuses duplicates). A missing final newline or CRLF line ends change nothing a cluster
@@ -51,7 +32,7 @@ export function validateStructure(files: FileSet, which: Iterable<string>): Find
     if (text === undefined) continue;
     if (text.length > 0 && !text.endsWith('\n')) findings.push(warning('yaml', path, 'does not end with a newline'));
     if (text.includes('\r')) findings.push(warning('yaml', path, 'contains CR characters (expected LF line endings)'));
-    if (isYaml(path)) parseYamlFile(path, text, findings);
+    if (isYaml(path)) for (const problem of parsedText(text).problems) findings.push(error('yaml', path, problem));
   }
   return findings;
 }
