@@ -1,13 +1,18 @@
 /** Builds every top-level kustomization directory (bases and Components inside those that include them) of a repository on disk with `kubectl kustomize`. */
-import { execa } from 'execa';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf } from './build.js';
 import { error, type Finding } from './findings.js';
-import { childEnv } from '../git.js';
+
+/** What starting a process takes, loaded when one is started: a validation that needs none never loads it. */
+async function processTools() {
+  const [{ execa }, { childEnv }] = await Promise.all([import('execa'), import('../git.js')]);
+  return { execa, childEnv };
+}
 
 export async function kubectlAvailable(): Promise<boolean> {
+  const { execa, childEnv } = await processTools();
   try {
     await execa('kubectl', ['version', '--client'], { stdin: 'ignore', env: childEnv(), extendEnv: false });
     return true;
@@ -176,6 +181,7 @@ export async function buildAll(root: string, only?: string[], concurrency = 4): 
   })();
   const findings: Finding[] = [];
   const builds: BuildResult[] = [];
+  const { execa, childEnv } = await processTools();
   let next = 0;
   const worker = async () => {
     while (next < dirs.length) {
