@@ -122,7 +122,8 @@ export default class AppGenerator extends Generator {
       this.option(o.name, { type, description: o.description, ...(o.name === 'yes' ? { alias: 'y' } : {}) });
     }
     this.option('interactive', { type: Boolean, description: 'prompt even when stdin is not a terminal', hide: true });
-    (this as unknown as { log: AppGenerator["log"] }).log = withoutTaskErrorLine(this.log);
+    // With --help, Yeoman gives the generator no logger: there is nothing to run, so nothing to wrap.
+    if (typeof this.log?.error === 'function') (this as unknown as { log: AppGenerator['log'] }).log = withoutTaskErrorLine(this.log);
   }
 
   /** Positional arguments: the app takes the directory; subgenerators take what they add, and run where they are. */

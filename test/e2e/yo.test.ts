@@ -48,6 +48,12 @@ describe('yo haven-plus', () => {
     expect(last.stdout).toBe('feat(postgres): add database shop to platform');
     expect(existsSync(join(dir, 'infrastructure/postgres/config/overlays/prod/patch-cluster-shop.yaml'))).toBe(true);
 
+    // Help through yo, as its docs suggest: the options, not a crash.
+    const help = await execa(YO, ['haven-plus', '--help', '--no-insight'], { cwd: ws, env, extendEnv: false, stdin: 'ignore', all: true, reject: false, timeout: 90_000 });
+    expect(help.exitCode, help.all).toBe(0);
+    expect(help.all).toContain('--engine');
+    expect(help.all).not.toMatch(/Error|Cannot read/);
+
     const bad = await execa(YO, ['haven-plus', 'other', '--yes', '--provider', 'aws', '--no-insight'], { cwd: ws, env, extendEnv: false, stdin: 'ignore', all: true, reject: false, timeout: 90_000 });
     expect(bad.exitCode).not.toBe(0);
     expect(bad.all).toContain('provider: "aws" is not one of the choices');
