@@ -7,7 +7,7 @@ import { DIST_DIR, FROM_DIST } from '../package-info.js';
 import { buildAll, kubectlAvailable } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
 
-const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.git(ignore|attributes)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
+const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.(git(ignore|attributes)|sourceignore)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
 /** Larger files are not read (Argo CD caps a directory's manifests at 10 MiB too): a note names them. */
 const MAX_FILE_BYTES = 10 * 2 ** 20;
 

@@ -23,6 +23,7 @@ import { applyComponents, CLUSTER_SCOPED_KINDS, get, kustomizationFile, listOf, 
 import { error, warning, type Finding } from './findings.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
+import { sourceIgnore } from './sourceignore.js';
 import { configMapsIn, kustomizationVariables, substituteBuild } from './substitute.js';
 
 /** Who applies an object: a Flux Kustomization, an Argo CD Application, or the cluster's bootstrap. */
@@ -89,13 +90,6 @@ export function repoDir(path: string, base = ''): string | undefined {
 
 const within = (file: string, dir: string) => dir === '' || file.startsWith(`${dir}/`);
 
-/**
- * What source-controller leaves out of a GitRepository artifact by default (fluxcd/pkg sourceignore/sourceignore.go:
- * ExcludeVCS, ExcludeCI, ExcludeExtra; gitignore patterns, so at any depth; VCS and CI
- * files): kustomize-controller never sees them. A repository's own .sourceignore is not read here.
- */
-const SOURCE_IGNORED = /(^|\/)(\.git|\.github|\.circleci)\/|(^|\/)(\.gitlab-ci\.yml|\.travis\.yml|appveyor\.yml|\.drone\.yml|cloudbuild\.yaml|codeship-services\.yml|codeship-steps\.yml|\.goreleaser\.yml|\.sops\.yaml|\.flux\.yaml)$/;
-const sourceIgnored = (file: string) => SOURCE_IGNORED.test(file);
 
 export function clusterName(root: string): string {
   const parts = root.split('/').filter(Boolean);
@@ -122,6 +116,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   // The paths once (FileSet.paths() sorts on every call): every walk and rule below reads them.
   const allPaths = files.paths();
   const manifests = allPaths.filter((p) => MANIFEST.test(p));
+  // What source-controller leaves out of the artifact: kustomize-controller's generated builds never see it.
+  const sourceIgnored = sourceIgnore(files, allPaths).ignored;
   const kustomizations = new Map<string, BuildResult>();
   const kustomizeOnce = (dir: string) => {
     let b = kustomizations.get(dir);
@@ -505,6 +501,12 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     topology.clusters.push({ name, root: dir, engine, how: `${dir}/ (no manifests yet)`, bootstrap, units: new Map(), placed: [] });
   }
   topology.clusters.sort((a, b) => a.name.localeCompare(b.name) || a.engine.localeCompare(b.engine));
+  // A GitRepository's own ignore patterns decide what its artifact holds: not applied offline, said once each.
+  const ignoring = new Set<K8sObject>();
+  for (const c of topology.clusters) for (const p of c.placed) if (p.object.kind === 'GitRepository' && typeof p.object.spec?.ignore === 'string' && !ignoring.has(p.object)) {
+    ignoring.add(p.object);
+    topology.notes.push(`${p.file}: GitRepository ${objectKey(p.object)} sets spec.ignore, which is not applied offline (the repository's .sourceignore files are): files it leaves out are still checked`);
+  }
   return topology;
 }
 

@@ -4,7 +4,7 @@
  * catalogue below — the kind people make — is caught where it was made. docs/validation.md lists the
  * catalogue with what is caught.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -171,5 +171,24 @@ describe('chart versions outside the pinned data', () => {
     const older = await mutated(ARGO, ARGO_APP, (t) => t.replace('targetRevision: v1.21.1', 'targetRevision: v1.2.0'));
     expect(by(older, 'unverified')).toEqual([expect.stringContaining('cert-manager v1.2.0 is not in the pinned chart data: values checked against v1.21.1')]);
     expect(exitCode(older)).toBe(3);
+  });
+});
+
+describe('a repository on disk with a .sourceignore', () => {
+  it('is read with it: what it leaves out of the artifact is not built', async () => {
+    const dir = join(scratch, 'sourceignore');
+    const write = (path: string, text: string) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    };
+    write('clusters/prod/apps.yaml', 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n');
+    write('apps/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n');
+    write('apps/renovate.yaml', 'extends: [config:recommended]\n');
+    const before = await validate(dir);
+    expect(errors(before).map((f) => f.file)).toEqual(['apps/renovate.yaml']);
+    write('apps/.sourceignore', 'renovate.yaml\n');
+    const after = await validate(dir);
+    expect(errors(after)).toEqual([]);
+    expect(after.stats.objects).toBeGreaterThan(0);
   });
 });

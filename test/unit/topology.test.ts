@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
+import { rootPattern } from '../../lib/validate/sourceignore.js';
 import { argoGlob, discoverClusters } from '../../lib/validate/topology.js';
 
 function files(entries: Record<string, string>): FileSet {
@@ -89,4 +90,62 @@ describe("Argo CD's include/exclude globs", () => {
   ] as const)('%s on %s is %s', (glob, path, expected) => {
     expect(argoGlob(glob)(path)).toBe(expected);
   });
+});
+
+describe("what source-controller leaves out of the artifact (.sourceignore)", () => {
+  // A build with no kustomization.yaml takes every .yaml below its path: what the artifact leaves out is not there.
+  const repo = (extra: Record<string, string>) => files({ 'clusters/prod/apps.yaml': flux('apps', './apps'), 'apps/cm.yaml': CM('a'), ...extra });
+  const NOT_AN_OBJECT = 'name: some tool config\nsteps: []\n';
+  const complaints = (t: ReturnType<typeof discover>) => t.findings.filter((f) => f.message.includes('is not a Kubernetes object')).map((f) => f.file);
+
+  it('by default: CI configuration is left out, anything else is built', () => {
+    const t = discover(repo({ 'apps/.github/workflows/ci.yaml': NOT_AN_OBJECT, 'apps/tool.yaml': NOT_AN_OBJECT }));
+    expect(complaints(t)).toEqual(['apps/tool.yaml']);
+  });
+
+  it("a .sourceignore's patterns apply below its own directory, at any depth where they have no slash", () => {
+    const t = discover(repo({
+      'apps/.sourceignore': '# tools\ntool.yaml\n/top/\n',
+      'apps/tool.yaml': NOT_AN_OBJECT,
+      'apps/deep/tool.yaml': NOT_AN_OBJECT,
+      'apps/top/x.yaml': NOT_AN_OBJECT,
+      'apps/deep/top/x.yaml': NOT_AN_OBJECT,
+    }));
+    expect(complaints(t)).toEqual(['apps/deep/top/x.yaml']);
+  });
+
+  it('a repository with patterns of its own loses the default exclusions (CI configuration is in the artifact again)', () => {
+    const t = discover(repo({ '.sourceignore': 'docs/\n', 'apps/.github/workflows/ci.yaml': NOT_AN_OBJECT }));
+    expect(complaints(t)).toEqual(['apps/.github/workflows/ci.yaml']);
+  });
+
+  it('a later pattern wins, the root file before those of subdirectories', () => {
+    const t = discover(repo({
+      '.sourceignore': 'apps/*.yaml\n!apps/k*.yaml\n',
+      'apps/.sourceignore': 'keep.yaml\n',
+      'apps/other.yaml': NOT_AN_OBJECT,
+      'apps/kept.yaml': NOT_AN_OBJECT,
+      'apps/keep.yaml': NOT_AN_OBJECT,
+    }));
+    expect(complaints(t)).toEqual(['apps/kept.yaml']);
+  });
+
+  it("a GitRepository's spec.ignore is said not to be applied", () => {
+    const git = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://git.example.nl/platform.git\n  ignore: |\n    /docs/\n';
+    const t = discover(repo({ 'clusters/prod/source.yaml': git }));
+    expect(t.notes).toContain('clusters/prod/source.yaml: GitRepository GitRepository flux-system/flux-system sets spec.ignore, which is not applied offline (the repository\'s .sourceignore files are): files it leaves out are still checked');
+  });
+});
+
+describe('rootPattern: a .sourceignore line as a pattern of the repository root', () => {
+  it.each([
+    ['tool.yaml', 'apps', 'apps/**/tool.yaml'],
+    ['/top/', 'apps', 'apps/top/'],
+    ['x/y.yaml', 'a/b', 'a/b/x/y.yaml'],
+    ['!keep.yaml', 'apps', '!apps/**/keep.yaml'],
+    ['docs/', '', 'docs/'],
+    ['trailing.yaml   ', '', 'trailing.yaml'],
+    ['# a comment', 'apps', undefined],
+    ['   ', 'apps', undefined],
+  ])('%j in %j → %j', (line, dir, expected) => expect(rootPattern(line, dir)).toBe(expected));
 });
