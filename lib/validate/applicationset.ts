@@ -1,16 +1,19 @@
 /**
- * What Argo CD ApplicationSets generate, offline: each cluster generator against the clusters registered
- * beside it (Argo CD cluster Secrets in the same build, plain, sealed or from an ExternalSecret: their
- * labels are plain text in all three), and its template rendered for each cluster it selects. The
- * template language is the subset of Go templates a cluster generator's parameters give:
- * `{{.name}}`, `{{.nameNormalized}}`, `{{.server}}`, `{{index .metadata.labels "key"}}` (and annotations);
- * with `missingkey=error`, as Argo CD, a label that is not there is an error.
+ * What Argo CD ApplicationSets generate, offline, for the generators whose parameters the repository
+ * holds: the cluster generator against the clusters registered beside it (Argo CD cluster Secrets in the
+ * same build, plain, sealed or from an ExternalSecret: their labels are plain text in all three), the
+ * list generator, and the git directory generator over this repository's directories
+ * (applicationset/generators/{cluster,list,git}.go). Each template string is rendered as Argo CD renders
+ * it: Go templates with the functions gotemplate.ts knows, or fasttemplate's `{{key}}`. A template the
+ * validator cannot render, and the other generators (matrix, merge, SCM, pull requests, plugins, git
+ * files), are said and not expanded: never guessed.
  */
 import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
-import { get, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { get, listOf, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
-import { applicationPaths, directoriesOf } from './structure.js';
+import { renderGoTemplate, sanitizeName, type Params } from './gotemplate.js';
+import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
 
 const SECRET_TYPE = 'argocd.argoproj.io/secret-type';
 
@@ -68,69 +71,123 @@ export function selects(selector: Selector | undefined, labels: Labels): boolean
   return true;
 }
 
-const normalized = (name: string) => name.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
-
-/** Renders the Go template expressions of one string for a cluster, or says which one it cannot. */
-function renderString(text: string, r: Registration): { value: string; problem?: string } {
-  let problem: string | undefined;
-  const value = text.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (whole, expr: string) => {
-    const params: Record<string, string | undefined> = { '.name': r.name, '.nameNormalized': normalized(r.name), '.server': r.server ?? `https://${r.name}.cluster.invalid` };
-    if (expr in params) return params[expr]!;
-    const index = /^index \.metadata\.(labels|annotations) "([^"]+)"$/.exec(expr) ?? /^\.metadata\.(labels|annotations)\.([A-Za-z0-9_]+)$/.exec(expr);
-    if (index) {
-      const v = (index[1] === 'labels' ? r.labels : r.annotations)[index[2]];
-      if (v !== undefined) return v;
-      problem ??= `${whole}: cluster ${r.name} has no ${index[1] === 'labels' ? 'label' : 'annotation'} ${index[2]} (${r.file})`;
-      return whole;
-    }
-    problem ??= `${whole} is not a parameter of the cluster generator the validator knows (.name, .nameNormalized, .server, index .metadata.labels "key")`;
-    return whole;
-  });
-  return { value, problem };
-}
-
-function renderTemplate(value: unknown, r: Registration, problems: string[]): unknown {
-  if (typeof value === 'string') {
-    const out = renderString(value, r);
-    if (out.problem && !problems.includes(out.problem)) problems.push(out.problem);
-    return out.value;
-  }
-  if (Array.isArray(value)) return value.map((v) => renderTemplate(v, r, problems));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderTemplate(v, r, problems)]));
-  return value;
-}
-
 export interface Expansion {
   /** cluster name → the Applications generated for it (origin: the ApplicationSet's file). */
   generated: Map<string, BuiltObject[]>;
+  /** Applications for the cluster Argo CD runs on (an in-cluster destination): walked with the set's own cluster. */
+  local: BuiltObject[];
   /** The AppProjects beside the ApplicationSets (on the hub): the generated Applications' projects. */
   projects: K8sObject[];
   findings: Finding[];
   notes: string[];
 }
 
+/** One set of a generator's parameters: nested for Go templates, flat for fasttemplate; `cluster` when a cluster generator made it. */
+interface ParamSet {
+  nested: Params;
+  flat: Record<string, string>;
+  /** How a finding names it: `cluster edge-1`, `element 2`, `directory apps/web`. */
+  label: string;
+  cluster?: Registration;
+}
+
+const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/** Go's path.Match (the git directory generator's matching): `*` and `?` within a segment, `[...]` classes, `\` escapes. */
+export function goPathMatch(pattern: string, name: string): boolean {
+  const p = pattern.split('/');
+  const n = name.split('/');
+  if (p.length !== n.length) return false;
+  return p.every((seg, i) => segmentMatch(seg, n[i]));
+}
+
+function segmentMatch(pattern: string, text: string): boolean {
+  // Iterative wildcard matching with one backtrack point: linear-ish, whatever the pattern (no regex backtracking).
+  let pi = 0;
+  let ti = 0;
+  let star = -1;
+  let mark = 0;
+  const single = (at: number, ch: string): [boolean, number] => {
+    const c = pattern[at];
+    if (c === '?') return [true, at + 1];
+    if (c === '\\' && at + 1 < pattern.length) return [pattern[at + 1] === ch, at + 2];
+    if (c === '[') {
+      let j = at + 1;
+      const negate = pattern[j] === '^' || pattern[j] === '!';
+      if (negate) j++;
+      let hit = false;
+      while (j < pattern.length && (pattern[j] !== ']' || j === at + 1 + (negate ? 1 : 0))) {
+        let lo = pattern[j];
+        if (lo === '\\') lo = pattern[++j];
+        let hi = lo;
+        if (pattern[j + 1] === '-' && pattern[j + 2] !== ']' && j + 2 < pattern.length) {
+          hi = pattern[j + 2] === '\\' ? pattern[j + 3] : pattern[j + 2];
+          j += pattern[j + 2] === '\\' ? 3 : 2;
+        }
+        if (lo <= ch && ch <= hi) hit = true;
+        j++;
+      }
+      return [hit !== negate, j + 1];
+    }
+    return [c === ch, at + 1];
+  };
+  while (ti < text.length) {
+    if (pi < pattern.length && pattern[pi] === '*') {
+      star = pi++;
+      mark = ti;
+      continue;
+    }
+    if (pi < pattern.length) {
+      const [ok, next] = single(pi, text[ti]);
+      if (ok) {
+        pi = next;
+        ti++;
+        continue;
+      }
+    }
+    if (star < 0) return false;
+    pi = star + 1;
+    ti = ++mark;
+  }
+  while (pi < pattern.length && pattern[pi] === '*') pi++;
+  return pi === pattern.length;
+}
+
+/** fasttemplate as Argo CD runs it: `{{ key }}` becomes the string parameter of that name; anything else stays as written. */
+function fastRender(text: string, flat: Record<string, string>): string {
+  return text.replace(/\{\{(.*?)\}\}/g, (whole, tag: string) => (tag.trim() !== '' && typeof flat[tag.trim()] === 'string' ? flat[tag.trim()] : whole));
+}
+
+/** The flat form of a map, as Argo CD's list and cluster generators give fasttemplate (`values.key`). */
+function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
+  if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) flatten(prefix ? `${prefix}.${k}` : k, v, out);
+  else if (typeof value === 'string') out[prefix] = value;
+  else if (typeof value === 'number' || typeof value === 'boolean') out[prefix] = String(value);
+}
+
 /**
- * Expands the ApplicationSets among what one cluster applies against the clusters registered there
- * (`ownRepos`: this repository's URLs). ApplicationSets that select clusters registered outside the
- * repository (no cluster Secret here) generate nothing offline: said once, as a note.
+ * Expands the ApplicationSets among what one cluster applies (`ownRepos`: this repository's URLs; `hub`:
+ * that cluster's name). Cluster generators that select clusters registered outside the repository (no
+ * cluster Secret here) are expanded for the clusters their templated paths name, or said once, as a note.
  */
 export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ownRepos: Set<string>, hub?: string): Expansion {
-  const expansion: Expansion = { generated: new Map(), projects: [], findings: [], notes: [] };
+  const expansion: Expansion = { generated: new Map(), local: [], projects: [], findings: [], notes: [] };
   const directories = directoriesOf(files);
   const sets = objects.filter((b) => b.object.kind === 'ApplicationSet' && b.object.apiVersion?.startsWith('argoproj.io/'));
   let registrations = registrationsIn(objects);
   for (const b of objects) if (b.object.kind === 'AppProject' && !expansion.projects.includes(b.object)) expansion.projects.push(b.object);
+  const clusterSets = sets.filter((s) => listOf<Record<string, unknown>>(s.object.spec?.generators).some((g) => g && typeof g === 'object' && 'clusters' in g));
   // Clusters registered outside the repository: the clusters are those whose directories the templates'
   // paths name (`…/overlays/{{.name}}`), selected by name alone (their labels are not known here).
   const inferred = registrations.length === 0;
   if (inferred) {
     // The hub deploys to itself through its own Applications, not through these sets.
-    registrations = clustersNamedByPaths(sets.map((s) => s.object), directories).filter((name) => name !== hub).map((name) => ({ name, labels: {}, annotations: {}, file: '' }));
-    if (sets.length > 0) {
+    registrations = clustersNamedByPaths(clusterSets.map((s) => s.object), directories).filter((name) => name !== hub).map((name) => ({ name, labels: {}, annotations: {}, file: '' }));
+    if (clusterSets.length > 0) {
       expansion.notes.push(
         registrations.length > 0
-          ? `${sets.length} ApplicationSet(s) select clusters registered outside this repository: expanded for ${registrations.map((r) => r.name).join(', ')}, the clusters their paths name`
-          : `${sets.length} ApplicationSet(s) (${sets[0].origin}${sets.length > 1 ? ', …' : ''}) generate Applications for clusters registered outside this repository: not expanded offline`,
+          ? `${clusterSets.length} ApplicationSet(s) select clusters registered outside this repository: expanded for ${registrations.map((r) => r.name).join(', ')}, the clusters their paths name`
+          : `${clusterSets.length} ApplicationSet(s) (${clusterSets[0].origin}${clusterSets.length > 1 ? ', …' : ''}) generate Applications for clusters registered outside this repository: not expanded offline`,
       );
     }
   }
@@ -139,32 +196,106 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
     const id = `${origin}|${objectKey(set)}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const spec = set.spec as { goTemplate?: boolean; generators?: Record<string, unknown>[]; template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } };
+    const spec = set.spec as { goTemplate?: boolean; goTemplateOptions?: string[]; generators?: Record<string, unknown>[]; template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } };
     const where = { object: objectKey(set) };
-    if (!spec.goTemplate) {
-      if (!inferred) expansion.findings.push(warning('reference', origin, 'uses fasttemplate (no goTemplate: true): its Applications are not expanded offline', where));
-      continue;
-    }
-    const selected: Registration[] = [];
-    for (const g of spec.generators ?? []) {
-      const clusters = g.clusters as { selector?: Selector } | undefined;
-      if (!clusters || Object.keys(g).some((k) => k !== 'clusters' && k !== 'selector')) {
-        if (!inferred) expansion.findings.push(warning('reference', origin, `generator ${Object.keys(g).join(', ')} is not expanded offline (only the cluster generator is)`, where));
+    const go = spec.goTemplate === true;
+    const missingKeyError = listOf<string>(spec.goTemplateOptions).includes('missingkey=error');
+    const paramSets: ParamSet[] = [];
+    for (const g of listOf<Record<string, unknown>>(spec.generators)) {
+      const kind = Object.keys(g ?? {}).find((k) => k !== 'selector' && k !== 'values');
+      const made: ParamSet[] = [];
+      if (kind === 'clusters') {
+        const clusters = g.clusters as { selector?: Selector; values?: Record<string, string> } | undefined;
+        for (const r of registrations) {
+          if (!inferred && !selects(clusters?.selector, r.labels)) continue;
+          const values = clusters?.values ?? {};
+          const nested = { name: r.name, nameNormalized: sanitizeName(r.name), server: r.server ?? `https://${r.name}.cluster.invalid`, project: '', metadata: { labels: r.labels, annotations: r.annotations }, values };
+          const flat: Record<string, string> = { name: nested.name, nameNormalized: nested.nameNormalized, server: nested.server, project: '' };
+          flatten('metadata.labels', r.labels, flat);
+          flatten('metadata.annotations', r.annotations, flat);
+          flatten('values', values, flat);
+          made.push({ nested, flat, label: `cluster ${r.name}`, cluster: r });
+        }
+      } else if (kind === 'list') {
+        const list = g.list as { elements?: unknown[]; elementsYaml?: string } | undefined;
+        if (list?.elementsYaml !== undefined) {
+          expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s list generator reads elementsYaml, which is not expanded offline`);
+        }
+        for (const [i, element] of listOf<unknown>(list?.elements).entries()) {
+          if (!element || typeof element !== 'object' || Array.isArray(element)) continue;
+          const flat: Record<string, string> = {};
+          flatten('', element, flat);
+          made.push({ nested: element as Params, flat, label: `element ${i + 1}` });
+        }
+      } else if (kind === 'git') {
+        const git = g.git as { repoURL?: string; directories?: { path?: string; exclude?: boolean }[]; files?: unknown[]; pathParamPrefix?: string } | undefined;
+        if (typeof git?.repoURL !== 'string' || !ownRepos.has(normalUrl(git.repoURL))) {
+          expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git generator reads ${git?.repoURL ?? 'a repository'}, which is not this repository: not expanded offline`);
+        } else if (git.files !== undefined) {
+          expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git files generator is not expanded offline (its directory generator is)`);
+        } else {
+          const items = listOf<{ path?: string; exclude?: boolean }>(git.directories).filter((d) => typeof d?.path === 'string');
+          for (const dir of [...directories].filter((d) => d !== '').sort()) {
+            const matches = items.filter((d) => goPathMatch(d.path!, dir));
+            if (!matches.some((d) => !d.exclude) || matches.some((d) => d.exclude)) continue;
+            const segments = dir.split('/');
+            const path = { path: dir, basename: segments.at(-1)!, basenameNormalized: sanitizeName(segments.at(-1)!), segments };
+            const prefix = git.pathParamPrefix ? `${git.pathParamPrefix}.` : '';
+            const flat: Record<string, string> = { [`${prefix}path`]: dir, [`${prefix}path.basename`]: path.basename, [`${prefix}path.basenameNormalized`]: path.basenameNormalized };
+            segments.forEach((v, k) => (flat[`${prefix}path[${k}]`] = v));
+            made.push({ nested: git.pathParamPrefix ? { [git.pathParamPrefix]: { path } } : { path }, flat, label: `directory ${dir}` });
+          }
+        }
+      } else {
+        expansion.findings.push(warning('reference', origin, `generator ${kind ?? '(none)'} is not expanded offline (the cluster, list and git directory generators are): its Applications are not checked`, where));
         continue;
       }
-      for (const r of registrations) if ((inferred || selects(clusters.selector, r.labels)) && selects(g.selector as Selector | undefined, { name: r.name })) selected.push(r);
+      // A generator's own selector picks among its parameters by their flat names.
+      paramSets.push(...made.filter((p) => selects(g.selector as Selector | undefined, p.flat)));
     }
-    for (const r of selected) {
+    let unsupported: string | undefined;
+    for (const p of paramSets) {
       const problems: string[] = [];
-      const app = renderTemplate({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...spec.template?.metadata }, spec: spec.template?.spec }, r, problems) as K8sObject;
-      if (inferred && (problems.length > 0 || !namesOwnPath(app, files, directories))) continue; // not a cluster this set deploys to, as far as can be told
-      for (const p of problems) expansion.findings.push(error('reference', origin, `for cluster ${r.name}: ${p}`, where));
+      const render = (value: unknown): unknown => {
+        if (typeof value === 'string') {
+          if (!go) {
+            const out = fastRender(value, p.flat);
+            for (const tag of out.match(/\{\{[^}]*\S[^}]*\}\}/g) ?? []) problems.push(`${tag} has no value for ${p.label}: fasttemplate leaves it as written (${JSON.stringify(out)})`);
+            return out;
+          }
+          const out = renderGoTemplate(value, p.nested, { missingKeyError });
+          if ('unsupported' in out) throw Object.assign(new Error(out.unsupported), { unsupported: true });
+          if ('missing' in out) {
+            problems.push(`${value}: ${out.missing}`);
+            return value;
+          }
+          for (const key of out.emptyIndex) {
+            problems.push(`${value}: index ${JSON.stringify(key)} renders an empty string: ${p.cluster ? `cluster ${p.cluster.name} has no label or annotation ${key}${p.cluster.file ? ` (${p.cluster.file})` : ''}` : `${p.label} has no ${key}`}`);
+          }
+          return out.value;
+        }
+        if (Array.isArray(value)) return value.map(render);
+        if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
+        return value;
+      };
+      let app: K8sObject;
+      try {
+        app = render({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...spec.template?.metadata }, spec: spec.template?.spec }) as K8sObject;
+      } catch (e) {
+        unsupported ??= (e as Error).message;
+        continue;
+      }
+      if (p.cluster && inferred && (problems.length > 0 || !namesOwnPath(app, files, directories))) continue; // not a cluster this set deploys to, as far as can be told
+      for (const problem of problems) expansion.findings.push(error('reference', origin, `for ${p.label}: ${problem}`, where));
       if (problems.length > 0) continue;
-      expansion.findings.push(...applicationPaths(app, `${objectKey(set)} for cluster ${r.name}`, origin, files, directories, ownRepos));
-      const list = expansion.generated.get(r.name) ?? [];
-      list.push({ object: app, origin, patchedBy: [] });
-      expansion.generated.set(r.name, list);
+      expansion.findings.push(...applicationPaths(app, `${objectKey(set)} for ${p.label}`, origin, files, directories, ownRepos));
+      const built: BuiltObject = { object: app, origin, patchedBy: [] };
+      const destination = (app.spec?.destination ?? {}) as { name?: unknown; server?: unknown };
+      const target = p.cluster?.name ?? (destination.name === 'in-cluster' || destination.server === IN_CLUSTER_SERVER || (destination.name === undefined && destination.server === undefined) ? undefined : String(destination.name ?? destination.server));
+      if (target === undefined) expansion.local.push(built);
+      else expansion.generated.set(target, [...(expansion.generated.get(target) ?? []), built]);
     }
+    if (unsupported) expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s template uses ${unsupported}, which the validator does not render: those Applications are not checked`);
   }
   return expansion;
 }

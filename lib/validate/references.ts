@@ -160,6 +160,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     get: (key: string): string[] | undefined => (key.startsWith('oci://') ? ociCharts.find((o) => key.endsWith(o.path))?.crds : byName.get(key)),
   };
 
+  const createsOwnNamespace = (unit: Unit, ns: string) => {
+    const spec = unit.object.spec as { destination?: { namespace?: string }; syncPolicy?: { syncOptions?: unknown } } | undefined;
+    return spec?.destination?.namespace === ns && listOf<string>(spec.syncPolicy?.syncOptions).includes('CreateNamespace=true');
+  };
   for (const view of topology.clusters) {
     const cluster = view.name;
     const units = view.units;
@@ -171,7 +175,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     // The unit that applies each unit's object: a unit comes after the one that applies it.
     const parent = new Map<Unit, Unit>();
     for (const u of units.values()) {
-      const by = placed.find((p) => p.object === u.object)?.unit;
+      const by = placed.find((p) => p.object === u.object)?.unit ?? u.parent;
       if (by && by !== u) parent.set(u, by);
     }
     const ancestors = (u: Unit) => {
@@ -253,7 +257,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
         } else {
           const creator = createdNamespaces.get(ns);
-          if (creator && creator !== p.unit && !before(creator, p.unit)) {
+          // An Application with CreateNamespace=true creates its own destination namespace when it syncs.
+          if (creator && creator !== p.unit && !before(creator, p.unit) && !(argo && createsOwnNamespace(p.unit, ns))) {
             findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
           }
         }

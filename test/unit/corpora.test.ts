@@ -78,7 +78,7 @@ const MUTATIONS: Mutation[] = [
   ['an Application API version Argo CD does not serve', ARGO, 'argocd/apps/api.yaml', (t) => t.replace('argoproj.io/v1alpha1', 'argoproj.io/v1beta1'),
     { file: 'argocd/apps/api.yaml', message: /argoproj\.io\/v1beta1 is not served by Argo CD/ }],
   ['an ApplicationSet template reading a label no cluster has', ARGO, 'argocd/fleet/web-appset.yaml', (t) => t.replace('namespace: web\n      syncPolicy', 'namespace: \'web-{{index .metadata.labels "region"}}\'\n      syncPolicy'),
-    { file: 'argocd/fleet/web-appset.yaml', message: /for cluster edge-1: .*no label region/ }],
+    { file: 'argocd/fleet/web-appset.yaml', message: /for cluster edge-1: .*index "region" renders an empty string: cluster edge-1 has no label or annotation region/ }],
   ['a chart value misspelt in a value file', ARGO, 'values/cert-manager.yaml', (t) => t.replace('replicaCount', 'replicaCnt'),
     { file: 'argocd/apps/cert-manager.yaml', message: /unknown key "replicaCnt"/ }],
   ['a resource applied into a namespace nothing creates', ARGO, 'argocd/apps/api.yaml', (t) => t.replace('  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n', ''),

@@ -1,0 +1,258 @@
+/**
+ * The part of Go's text/template (with the sprig functions Argo CD adds) that ApplicationSet templates use
+ * in strings: field paths (`.path.basename`), `index`, pipelines and the common string functions. Argo CD
+ * renders each string of the template on its own (applicationset/utils/utils.go, Render.Replace), so a
+ * string here is one template. What is outside this subset (if/range/with, variables, other functions)
+ * is `unsupported`: the caller leaves that Application unexpanded and says so, never guesses.
+ *
+ * Missing map keys follow Go: a field path to a key that is not there is an error with
+ * `missingkey=error`, else prints "<no value>"; `index` gives the zero value (an empty string for the
+ * string maps Argo CD fills) whatever the option, which is recorded in `emptyIndex` for the caller.
+ */
+export type Params = Record<string, unknown>;
+
+export type Rendered =
+  | { value: string; emptyIndex: string[] }
+  | { missing: string }
+  | { unsupported: string };
+
+interface Options {
+  missingKeyError: boolean;
+}
+
+type Token = { t: 'field'; path: string[]; text: string } | { t: 'string'; value: string } | { t: 'number'; value: number } | { t: 'ident'; name: string } | { t: 'pipe' } | { t: 'open' } | { t: 'close' } | { t: 'bool'; value: boolean };
+
+class Unsupported extends Error {}
+class Missing extends Error {}
+
+const NO_VALUE = '<no value>';
+
+/** Argo CD's `normalize` (utils.SanitizeName): lower case, DNS characters only, at most 253, no leading or trailing `-`/`.`. */
+export const sanitizeName = (name: string) => name.toLowerCase().replace(/[^-a-z0-9.]/g, '-').slice(0, 253).replace(/^[-.]+|[-.]+$/g, '');
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '|') {
+      tokens.push({ t: 'pipe' });
+      i++;
+    } else if (c === '(') {
+      tokens.push({ t: 'open' });
+      i++;
+    } else if (c === ')') {
+      tokens.push({ t: 'close' });
+      i++;
+    } else if (c === '"') {
+      let j = i + 1;
+      let value = '';
+      while (j < text.length && text[j] !== '"') {
+        if (text[j] === '\\' && j + 1 < text.length) {
+          const e = text[j + 1];
+          value += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+          j += 2;
+        } else value += text[j++];
+      }
+      if (j >= text.length) throw new Unsupported('an unterminated string');
+      tokens.push({ t: 'string', value });
+      i = j + 1;
+    } else if (c === '`') {
+      const j = text.indexOf('`', i + 1);
+      if (j < 0) throw new Unsupported('an unterminated string');
+      tokens.push({ t: 'string', value: text.slice(i + 1, j) });
+      i = j + 1;
+    } else if (c === '$' && /[A-Za-z_]/.test(text[i + 1] ?? '')) {
+      throw new Unsupported('template variables');
+    } else if (c === '.' || c === '$') {
+      const m = /^(\$?(?:\.[A-Za-z_][A-Za-z0-9_]*)*\.?)/.exec(text.slice(i))![1];
+      const path = m.replace(/^\$/, '').split('.').filter(Boolean);
+      tokens.push({ t: 'field', path, text: m });
+      i += m.length;
+    } else if (/[0-9-]/.test(c)) {
+      const m = /^-?[0-9]+/.exec(text.slice(i));
+      if (!m) throw new Unsupported(`${JSON.stringify(text.slice(i, i + 10))}`);
+      tokens.push({ t: 'number', value: Number(m[0]) });
+      i += m[0].length;
+    } else if (/[A-Za-z_]/.test(c)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))![0];
+      if (m === 'true' || m === 'false') tokens.push({ t: 'bool', value: m === 'true' });
+      else tokens.push({ t: 'ident', name: m });
+      i += m.length;
+    } else {
+      throw new Unsupported(`${JSON.stringify(c)} in an action`);
+    }
+  }
+  return tokens;
+}
+
+const CONTROL = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil']);
+
+function print(v: unknown): string {
+  if (v === undefined || v === null) return NO_VALUE;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new Unsupported('printing a map or a list');
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : print(v));
+const empty = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+
+/** sprig's functions that ApplicationSet templates use on strings, by name; their last argument is the piped value. */
+const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
+  lower: ([s]) => str(s).toLowerCase(),
+  upper: ([s]) => str(s).toUpperCase(),
+  title: ([s]) => str(s).replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
+  trim: ([s]) => str(s).trim(),
+  trimPrefix: ([p, s]) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
+  trimSuffix: ([p, s]) => (str(p) && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
+  trimAll: ([c, s]) => {
+    const set = new Set(str(c));
+    let a = str(s);
+    while (a && set.has(a[0])) a = a.slice(1);
+    while (a && set.has(a.at(-1)!)) a = a.slice(0, -1);
+    return a;
+  },
+  replace: ([o, n, s]) => str(s).split(str(o)).join(str(n)),
+  default: (args) => (args.length < 2 || empty(args[1]) ? args[0] : args[1]),
+  quote: (args) => args.map((a) => JSON.stringify(str(a))).join(' '),
+  squote: (args) => args.map((a) => `'${str(a)}'`).join(' '),
+  trunc: ([n, s]) => {
+    const text = str(s);
+    const count = Number(n);
+    return count >= 0 ? text.slice(0, count) : text.slice(Math.max(0, text.length + count));
+  },
+  cat: (args) => args.filter((a) => a !== undefined && a !== null).map(str).join(' '),
+  join: ([sep, list]) => (Array.isArray(list) ? list.map(str).join(str(sep)) : str(list)),
+  base: ([s]) => str(s).split('/').filter(Boolean).pop() ?? '.',
+  dir: (args) => {
+    const parts = str(args[0]).split('/');
+    parts.pop();
+    return parts.join('/') || '.';
+  },
+  toString: (args: unknown[]) => str(args[0]),
+  normalize: ([s]) => sanitizeName(str(s)),
+  printf: ([format, ...rest]) => {
+    let k = 0;
+    return str(format).replace(/%([svdq%])/g, (_m, verb: string) => (verb === '%' ? '%' : verb === 'q' ? JSON.stringify(str(rest[k++])) : str(rest[k++])));
+  },
+};
+
+/** Renders one string of an ApplicationSet template with `params` (Go templates with sprig). */
+export function renderGoTemplate(text: string, params: Params, { missingKeyError }: Options): Rendered {
+  const emptyIndex: string[] = [];
+  try {
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+      const open = text.indexOf('{{', i);
+      if (open < 0) {
+        out += text.slice(i);
+        break;
+      }
+      let literal = text.slice(i, open);
+      let start = open + 2;
+      if (text.startsWith('- ', start) || text.startsWith('-\t', start) || text.startsWith('-\n', start)) {
+        literal = literal.replace(/\s+$/, '');
+        start++;
+      }
+      out += literal;
+      const close = text.indexOf('}}', start);
+      if (close < 0) throw new Unsupported('an action without "}}"');
+      let body = text.slice(start, close);
+      let next = close + 2;
+      if (/\s-$/.test(body)) {
+        body = body.slice(0, -1);
+        while (next < text.length && /\s/.test(text[next])) next++;
+      }
+      const action = body.trim();
+      if (action.startsWith('/*')) {
+        i = next;
+        continue;
+      }
+      out += print(evaluate(tokenize(action), params, missingKeyError, emptyIndex));
+      i = next;
+    }
+    return { value: out, emptyIndex };
+  } catch (e) {
+    if (e instanceof Missing) return { missing: e.message };
+    if (e instanceof Unsupported) return { unsupported: e.message };
+    throw e;
+  }
+}
+
+function evaluate(tokens: Token[], params: Params, missingKeyError: boolean, emptyIndex: string[]): unknown {
+  let pos = 0;
+  const field = (tok: Extract<Token, { t: 'field' }>): unknown => {
+    let v: unknown = params;
+    for (const [n, key] of tok.path.entries()) {
+      if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) throw new Unsupported(`${tok.text}: .${tok.path.slice(0, n).join('.')} is not a map`);
+      if (!Object.hasOwn(v, key)) {
+        if (missingKeyError) throw new Missing(`${tok.text}: map has no entry for key ${JSON.stringify(key)}`);
+        return undefined;
+      }
+      v = (v as Params)[key];
+    }
+    return v;
+  };
+  const operand = (): unknown => {
+    const tok = tokens[pos++];
+    if (!tok) throw new Unsupported('an empty command');
+    if (tok.t === 'field') return field(tok);
+    if (tok.t === 'string' || tok.t === 'number' || tok.t === 'bool') return tok.value;
+    if (tok.t === 'open') {
+      const v = pipeline();
+      if (tokens[pos++]?.t !== 'close') throw new Unsupported('an unclosed "("');
+      return v;
+    }
+    if (tok.t === 'ident') {
+      pos--;
+      return command(undefined, false);
+    }
+    throw new Unsupported('a misplaced "|" or ")"');
+  };
+  const command = (piped: unknown, hasPiped: boolean): unknown => {
+    const tok = tokens[pos];
+    if (tok?.t === 'ident') {
+      pos++;
+      if (CONTROL.has(tok.name)) throw new Unsupported(`{{${tok.name}}}`);
+      const args: unknown[] = [];
+      // A function in an argument position without parentheses takes no arguments (Go's rule).
+      while (pos < tokens.length && tokens[pos].t !== 'pipe' && tokens[pos].t !== 'close') args.push(tokens[pos].t === 'ident' ? (() => { throw new Unsupported('a function as an argument without parentheses'); })() : operand());
+      if (hasPiped) args.push(piped);
+      if (tok.name === 'index') {
+        let v = args[0];
+        for (const k of args.slice(1)) {
+          if (Array.isArray(v) && typeof k === 'number') v = v[k];
+          else if (v && typeof v === 'object' && !Array.isArray(v) && typeof k === 'string') {
+            if (!Object.hasOwn(v, k)) {
+              emptyIndex.push(String(k));
+              return '';
+            }
+            v = (v as Params)[k];
+          } else throw new Unsupported('index of something that is no map or list');
+        }
+        return v;
+      }
+      const fn = Object.hasOwn(FUNCTIONS, tok.name) ? FUNCTIONS[tok.name] : undefined;
+      if (!fn) throw new Unsupported(`the function ${tok.name}`);
+      return fn(args);
+    }
+    if (hasPiped) throw new Unsupported('a pipe into something that is no function');
+    const v = operand();
+    if (pos < tokens.length && tokens[pos].t !== 'pipe' && tokens[pos].t !== 'close') throw new Unsupported('arguments to a value that is no function');
+    return v;
+  };
+  const pipeline = (): unknown => {
+    let v = command(undefined, false);
+    while (tokens[pos]?.t === 'pipe') {
+      pos++;
+      v = command(v, true);
+    }
+    return v;
+  };
+  const v = pipeline();
+  if (pos !== tokens.length) throw new Unsupported('an unexpected ")"');
+  return v;
+}

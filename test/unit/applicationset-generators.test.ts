@@ -1,0 +1,168 @@
+/**
+ * ApplicationSet generators offline: the Go template subset Argo CD templates use (gotemplate.ts), Go's
+ * path.Match for the git directory generator, and the list and git generators expanded into what a
+ * cluster applies (with fasttemplate for sets without goTemplate).
+ */
+import { describe, expect, it } from 'vitest';
+import { FileSet } from '../../lib/fileset.js';
+import { goPathMatch } from '../../lib/validate/applicationset.js';
+import { buildKustomization } from '../../lib/validate/build.js';
+import { renderGoTemplate, sanitizeName } from '../../lib/validate/gotemplate.js';
+import { validateFiles } from '../../lib/validate/repository.js';
+import { discoverClusters } from '../../lib/validate/topology.js';
+
+const params = { name: 'edge-1', path: { path: 'apps/web', basename: 'web', segments: ['apps', 'web'] }, metadata: { labels: { tier: 'edge' } }, n: 3 };
+
+describe('Go templates as ApplicationSets use them', () => {
+  it.each([
+    ['{{.name}}', 'edge-1'],
+    ['{{ .path.basename }}-app', 'web-app'],
+    ['{{index .path.segments 1}}', 'web'],
+    ['{{index .metadata.labels "tier"}}', 'edge'],
+    ['{{.name | upper}}', 'EDGE-1'],
+    ['{{ .path.path | replace "/" "-" }}', 'apps-web'],
+    ['{{ printf "%s.%s" .name .path.basename }}', 'edge-1.web'],
+    ['{{ default "dev" (index .metadata.labels "env") }}', 'dev'],
+    ['{{ .path.basename | trunc 2 }}', 'we'],
+    ['{{ "Edge_1!" | normalize }}', 'edge-1'],
+    ['a {{- .name -}} b', 'aedge-1b'],
+    ['{{/* a comment */}}x', 'x'],
+    ['{{.n}}', '3'],
+    ['{{.missing}}', '<no value>'],
+  ])('%s → %s', (template, expected) => {
+    expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ value: expected, emptyIndex: template.includes('"env"') ? ['env'] : [] });
+  });
+
+  it('a missing key is an error with missingkey=error, as Go says it; index gives an empty string either way', () => {
+    expect(renderGoTemplate('{{.cluster}}', params, { missingKeyError: true })).toEqual({ missing: '.cluster: map has no entry for key "cluster"' });
+    expect(renderGoTemplate('x{{index .metadata.labels "region"}}', params, { missingKeyError: true })).toEqual({ value: 'x', emptyIndex: ['region'] });
+  });
+
+  it.each([
+    ['{{if .name}}x{{end}}', '{{if}}'],
+    ['{{range .path.segments}}{{.}}{{end}}', '{{range}}'],
+    ['{{$x := .name}}', 'template variables'],
+    ['{{ .name | sha256sum }}', 'the function sha256sum'],
+    ['{{ constructor }}', 'the function constructor'],
+    ['{{ .metadata }}', 'printing a map or a list'],
+    ['{{ .name ', 'an action without "}}"'],
+  ])('%s is not guessed: unsupported (%s)', (template, what) => {
+    expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ unsupported: what });
+  });
+
+  it('normalize is Argo CD SanitizeName', () => {
+    expect(sanitizeName('-My_App.Name-')).toBe('my-app.name');
+  });
+});
+
+describe("Go's path.Match (the git directory generator)", () => {
+  it.each([
+    ['apps/*', 'apps/web', true],
+    ['apps/*', 'apps/web/deep', false],
+    ['apps/*', 'apps', false],
+    ['*', 'apps', true],
+    ['apps/w?b', 'apps/web', true],
+    ['apps/[a-c]*', 'apps/blue', true],
+    ['apps/[^a-c]*', 'apps/blue', false],
+    ['apps/\\*', 'apps/*', true],
+    ['apps/\\*', 'apps/x', false],
+    ['*/*/*', 'a/b/c', true],
+    ['a*b*c*d*e*f', `a${'x'.repeat(5000)}`, false],
+  ])('%s ~ %s → %s', (pattern, name, expected) => expect(goPathMatch(pattern, name)).toBe(expected));
+});
+
+const REPO = 'https://git.example.nl/platform/apps.git';
+const files = (entries: Record<string, string>) => {
+  const set = new FileSet();
+  for (const [p, t] of Object.entries(entries)) set.add(p, t);
+  return set;
+};
+const discover = (f: FileSet) => discoverClusters(f, (dir) => buildKustomization(f, dir));
+const root = `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${REPO}\n    path: argocd\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n`;
+const CM = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\n`;
+const appset = (generators: string, template: string, go = true) =>
+  `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n${go ? '  goTemplate: true\n  goTemplateOptions: ["missingkey=error"]\n' : ''}  generators:\n${generators}  template:\n${template}`;
+const template = (name: string, path: string, destination = '        server: https://kubernetes.default.svc\n') =>
+  `    metadata:\n      name: '${name}'\n    spec:\n      project: default\n      source:\n        repoURL: ${REPO}\n        path: '${path}'\n      destination:\n${destination}        namespace: default\n`;
+
+describe('list and git directory generators, expanded into what the cluster applies', () => {
+  it('a git directory generator over this repository, with an exclusion: one Application per directory (Go templates)', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(`    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        directories:\n          - path: apps/*\n          - path: apps/legacy\n            exclude: true\n`, template('{{.path.basename}}', '{{.path.path}}')),
+      'apps/web/cm.yaml': CM('web'),
+      'apps/api/cm.yaml': CM('api'),
+      'apps/legacy/cm.yaml': CM('legacy'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['argocd']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['api', 'root', 'web']);
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+    expect(t.applied.has('apps/legacy/cm.yaml')).toBe(false);
+    expect(t.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('fasttemplate ({{path.basename}}, {{path[1]}}) as Argo CD replaces it', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(`    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        directories:\n          - path: apps/*\n`, template('{{path.basename}}', 'apps/{{path[1]}}'), false),
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['root', 'web']);
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+  });
+
+  it('a list generator: elements in-cluster are walked with the cluster, others become the clusters they name', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(
+        '    - list:\n        elements:\n          - app: web\n            cluster: in-cluster\n          - app: api\n            cluster: edge-1\n',
+        template('{{.app}}-{{.cluster}}', 'apps/{{.app}}', '        name: \'{{.cluster}}\'\n'),
+      ),
+      'apps/web/cm.yaml': CM('web'),
+      'apps/api/cm.yaml': CM('api'),
+    }));
+    expect(t.clusters.map((c) => `${c.name}${c.spoke ? ' (spoke)' : ''}`).sort()).toEqual(['argocd', 'edge-1 (spoke)']);
+    expect([...t.clusters.find((c) => c.name === 'argocd')!.units.keys()].sort()).toEqual(['root', 'web-in-cluster']);
+    expect([...t.clusters.find((c) => c.name === 'edge-1')!.units.keys()]).toEqual(['api-edge-1']);
+  });
+
+  it('a path the template names that does not exist is an error for that element; what it cannot render is said, not guessed', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset('    - list:\n        elements:\n          - app: gone\n', template('{{.app}}', 'apps/{{.app}}')),
+      'argocd/other.yaml': appset('    - list:\n        elements:\n          - app: web\n', template('{{.app}}', '{{ .app | sha256sum }}')).replace('name: apps\n', 'name: other\n'),
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(t.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`)).toEqual([
+      'argocd/apps.yaml: ApplicationSet argocd/apps for element 1: source path apps/gone does not exist',
+    ]);
+    expect(t.notes).toContain("argocd/other.yaml: ApplicationSet other's template uses the function sha256sum, which the validator does not render: those Applications are not checked");
+  });
+
+  it('a git generator of another repository, and the generators not expanded, are said', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset('    - git:\n        repoURL: https://git.example.nl/other.git\n        revision: HEAD\n        directories:\n          - path: "*"\n    - matrix:\n        generators: []\n', template('{{.path.basename}}', '{{.path.path}}')),
+    }));
+    expect(t.notes).toContain("argocd/apps.yaml: ApplicationSet apps's git generator reads https://git.example.nl/other.git, which is not this repository: not expanded offline");
+    expect(t.findings.map((f) => f.message)).toContain('generator matrix is not expanded offline (the cluster, list and git directory generators are): its Applications are not checked');
+  });
+});
+
+describe('Argo CD namespaces an Application creates itself', () => {
+  const app = (name: string, create: boolean) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${REPO}\n    path: apps/${name}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: shared\n${create ? '  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n' : ''}`;
+  const CMin = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: shared\n`;
+  const ordering = async (bCreates: boolean) => {
+    const report = await validateFiles(files({ 'argocd/root.yaml': root, 'argocd/a.yaml': app('a', true), 'argocd/b.yaml': app('b', bCreates), 'apps/a/cm.yaml': CMin('a'), 'apps/b/cm.yaml': CMin('b') }));
+    return report.findings.filter((f) => f.message.includes('not ordered before')).map((f) => `${f.file}: ${f.message}`);
+  };
+
+  it('two Applications with CreateNamespace=true for the same namespace each create it: no order needed (argo-cd controller/sync.go)', async () => {
+    expect(await ordering(true)).toEqual([]);
+  });
+
+  it('one without it needs the other first', async () => {
+    expect(await ordering(false)).toEqual(['apps/b/cm.yaml: namespace shared is created by a, which is not ordered before b on cluster argocd']);
+  });
+});
