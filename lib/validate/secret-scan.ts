@@ -2,8 +2,8 @@
  * A secret scan: private keys and cloud and forge tokens in every file; `password:`-style keys with
  * literal values and Secrets with plaintext data in the files a cluster applies (`applied`; a CI workflow's
  * `password: ${{ secrets.X }}` is not a credential). Encrypted values (SOPS `ENC[...]`) and references
- * (a Secret name and key, `${VAR}`, `{{ … }}`, `op://…`, `vault:…`, `ref+…`) pass. A platform repository
- * must never hold a credential in the clear.
+ * (a Secret's key name, `${VAR}`, `{{ … }}`, `op://…`, `vault:…`, `ref+…`, … : PLACEHOLDER) pass. A
+ * platform repository must never hold a credential in the clear.
  */
 import type { FileSet } from '../fileset.js';
 import { objectKey, objectsOf } from './build.js';
@@ -18,8 +18,18 @@ const TOKENS: [RegExp, string][] = [
 ];
 /** Keys that hold a credential when given a literal (adminPassword, secretAccessKey, apiToken, …). */
 const SECRET_KEYS = /^\s*-?\s*["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|secret_key|secretAccessKey|secret_access_key|accessKeySecret|token|apiKey|api_key|clientSecret|client_secret))["']?\s*:\s*(.+?)\s*$/i;
-/** Values that are no credential: empty, block starts, booleans, numbers, encrypted, templated (`${…}`, or `$${…}` escaped for Flux). */
-const PLACEHOLDER = /^(""|''|~|null|true|false|\d+|\{\}|\[\]|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|<.*>|["']?\{\{.*\}\}["']?|["']?(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|["']?ref\+.*|["']?vault:.*)$/i;
+/**
+ * Values that are no credential: empty, block and JSON starts, booleans, numbers, encrypted, and
+ * references: templated (`${…}`, `$${…}` escaped for Flux, `{{ … }}`), a pod's `$(VAR)`, secret-manager
+ * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, Argo CD's `$secret:key` and `$key` (argocd-cm and
+ * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
+ */
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\$[A-Za-z][\w.-]*(:[\w.-]+)?|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$/;
+/** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
+const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|[a-z]SecretKey$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
+
+/** A value as the key rule reads it: without a trailing comma (JSON in a block scalar) or its quotes. */
+const bare = (value: string) => value.replace(/,$/, '').replace(/^(["'])(.*)\1$/, '$2');
 
 /**
  * A value sealed by kubeseal: base64 of uint16-BE n ‖ n bytes of RSA-OAEP (a 2048-4096 bit key) ‖
@@ -51,7 +61,10 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
-      if (m && !PLACEHOLDER.test(m[2]) && !m[2].startsWith('#') && !isSealedValue(m[2])) findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
+      const value = m ? bare(m[2]) : '';
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value)) {
+        findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
+      }
     });
     if (!yaml) continue;
     if (file.endsWith('.sops.yaml') && file !== '.sops.yaml' && objects.some((o) => !('sops' in o))) {

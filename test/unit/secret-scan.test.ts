@@ -1,0 +1,47 @@
+/**
+ * The secret scanner's key rule on what real repositories hold: references of every common kind pass,
+ * literal credentials do not (the false positives a sweep of public home-ops and Argo CD repositories found).
+ */
+import { describe, expect, it } from 'vitest';
+import { FileSet } from '../../lib/fileset.js';
+import { scanForSecrets } from '../../lib/validate/secret-scan.js';
+
+const scan = (text: string) => {
+  const files = new FileSet();
+  files.add('apps/x.yaml', text);
+  return scanForSecrets(files, new Set(['apps/x.yaml'])).map((f) => f.message);
+};
+const line = (key: string, value: string) => scan(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ${key}: ${value}\n`);
+
+describe('the secret scan: references pass', () => {
+  it.each([
+    ['input_cost_per_token', '2.0e-07'],
+    ['max_tokens', '4096'],
+    ['apiKey', 'os.environ/OPENAI_API_KEY'],
+    ['apiKey', '"os.environ/OPENAI_API_KEY",'],
+    ['token', '"{env:GITHUB_TOKEN}"'],
+    ['password', '"$(DOCKERHUB_TOKEN)"'],
+    ['secretKey', 'GITHUB_TOKEN'],
+    ['clientSecretKey', 'OIDC_AUTHENTIK_SECRET'],
+    ['passwordKey', 'password'],
+    ['clientSecret', '$argocd-auth:dex.github.clientSecret'],
+    ['token', '$slack-token'],
+    ['password', '"$${POSTGRES_PASSWORD}",'],
+    ['password', '${POSTGRES_PASSWORD}'],
+    ['"1password"', '{'],
+    ['adminPassword', '"{{ .Values.password }}"'],
+    ['password', 'ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]'],
+    ['password', 'True'],
+  ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([]));
+});
+
+describe('the secret scan: literals are caught', () => {
+  it.each([
+    ['password', 'hunter2'],
+    ['secretKey', 'minio123secret'],
+    ['secret_key', 'wJalrXUtnFEMI'],
+    ['adminPassword', '"changeme",'],
+    ['apiKey', 'sk-abc123def456'],
+    ['token', 'Mixed_Case_Value'],
+  ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([`line 6: ${key} has a literal value; reference a Secret instead`]));
+});
