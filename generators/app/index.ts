@@ -476,7 +476,7 @@ export default class AppGenerator extends Generator {
     // Unverified first (a chart version outside the pinned data: the repository's CI will say so too).
     const warnings = [...run.report.findings.filter((f) => f.severity === 'unverified'), ...run.report.findings.filter((f) => f.severity === 'warning')];
     for (const w of warnings.slice(0, 10)) this.log(`  ${w.severity === 'unverified' ? '?' : '!'} ${w.file}: ${w.object ? `${w.object}: ` : ''}${w.message}`);
-    if (warnings.length > 10) this.log(`  ! … and ${warnings.length - 10} more warnings (haven-plus validate lists them all)`);
+    if (warnings.length > 10) this.log(`  ! … and ${warnings.length - 10} more (haven-plus validate lists them all)`);
     this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
     if (this.merging) this.renderBase = await findRenderBase(this.target, (files) => rebuildRender(files, this.ctx));
     this._checkpoint();

@@ -221,13 +221,14 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   // Chart values: Flux HelmReleases (as built, overlays merged) and Argo CD Helm sources.
   let valuesChecked = 0;
   const catalogReleases = [...catalog.components.values()].flatMap((c) => c.controller?.releases ?? []);
-  const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string, url?: string) => {
+  /** `versionPath`: where the object names the version (the unverified finding points at the file writing it). */
+  const checkValues = (file: string, id: string, ref: Parameters<ChartLibrary['find']>[0], values: Record<string, unknown>, path: string, url: string | undefined, versionPath?: string) => {
     if (mirror) findings.push(...dockerHubPulls({ chart: ref.chart, version: ref.version ?? ref.gitRef, url, values }, { file, object: id, path }, mirror));
-    const release = catalogReleases.find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef));
     const exact = charts.find(ref);
     // A catalog chart known to have no offline data is said once, as a note.
-    if (!exact && release?.valuesUnchecked) {
-      const note = `${ref.chart} ${release.version}: values not checked offline (${release.valuesUnchecked})`;
+    const unchecked = catalogReleases.find((r) => r.chart === ref.chart && r.version === (ref.version ?? ref.gitRef) && r.valuesUnchecked);
+    if (!exact && unchecked) {
+      const note = `${ref.chart} ${unchecked.version}: values not checked offline (${unchecked.valuesUnchecked})`;
       if (!notes.includes(note)) notes.push(note);
       return;
     }
@@ -239,6 +240,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       return;
     }
     valuesChecked++;
+    // What the catalog knows of the chart it is checked against (values it reads without declaring them).
+    const release = catalogReleases.find((r) => r.chart === ref.chart && r.version === (exact ? (ref.version ?? ref.gitRef) : chart.version));
     const passThrough = (chartFacts(ref.chart, exact ? (ref.version ?? ref.gitRef) : chart.version)?.passThroughValues ?? []).map((p) => `/${p.value.replaceAll('.', '/')}`);
     const problems = charts.check(chart, values, [...(release?.undeclaredValues ?? []), ...passThrough]);
     if (!near || near.how === 'same') {
@@ -252,11 +255,12 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
         file,
         near.how === 'range'
           ? `${ref.chart} ${wanted} is a range the cluster resolves upstream when it reconciles: values checked against ${chart.version}, the newest pinned version it allows${problems.length ? ` (${problems.length} problem(s), listed as warnings)` : ''}; pin a version the chart data holds, or give the chart's data with --chart-data`
-          : `${ref.chart} ${wanted} is not in the pinned chart data: values checked against ${chart.version}, the nearest pinned version${problems.length ? ` (${problems.length} problem(s), listed as warnings)` : ''}; check the version exists, and give its data with --chart-data or pin a version the data holds (haven-plus upgrade)`,
-        { object: id },
+          : `${ref.chart} ${wanted} is not in the pinned chart data: values checked against ${chart.version}, the nearest pinned version${problems.length ? ` (${problems.length} problem(s), listed as warnings)` : ''}; check the version exists, and pin a version the data holds or give that version's chart data with --chart-data`,
+        { object: id, ...(versionPath ? { path: versionPath } : {}) },
       ),
     );
-    for (const p of problems) findings.push(warning('values', file, `${p.message}; the cluster gets ${ref.chart} ${wanted}`, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
+    const gets = near.how === 'range' ? `the cluster takes the newest ${ref.chart} ${wanted} upstream` : `the cluster gets ${ref.chart} ${wanted}`;
+    for (const p of problems) findings.push(warning('values', file, `${p.message}; ${gets}`, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
   const valuesSeen = new Set<K8sObject>();
   for (const view of topology.clusters) {
@@ -275,8 +279,10 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
         const target = ref ? find(ref.kind, ref.name, ref.namespace ?? ns) : undefined;
         if (ref?.kind === 'OCIRepository' && target) {
           const url = target.spec?.url as string | undefined;
-          const tag = (target.spec?.ref as { tag?: string } | undefined)?.tag;
-          if (url && tag) checkValues(p.file, objectKey(hr), { chart: ociChartName(url), version: tag }, spec.values ?? {}, '/spec/values', url);
+          // A tag is the version; a semver range resolves upstream (a digest names no version: not checked).
+          const pin = target.spec?.ref as { tag?: string; semver?: string; digest?: string } | undefined;
+          const version = pin?.digest ? undefined : (pin?.semver ?? pin?.tag ?? 'latest');
+          if (url && version) checkValues(p.file, objectKey(hr), { chart: ociChartName(url), version }, spec.values ?? {}, '/spec/values', url);
         } else if (ref?.kind === 'HelmChart' && target) {
           const source = get(target, 'spec.sourceRef') as { kind?: string; name?: string } | undefined;
           const repo = find(source?.kind, source?.name, target.metadata?.namespace ?? ns);
@@ -288,7 +294,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       const ref = chartSpec.sourceRef?.kind === 'GitRepository'
         ? { chart: chartSpec.chart, gitUrl: source?.spec?.url as string | undefined, gitRef: (source?.spec?.ref as { tag?: string } | undefined)?.tag }
         : { chart: chartSpec.chart, version: chartSpec.version };
-      checkValues(p.file, objectKey(hr), ref, spec.values ?? {}, '/spec/values', source?.spec?.url as string | undefined);
+      checkValues(p.file, objectKey(hr), ref, spec.values ?? {}, '/spec/values', source?.spec?.url as string | undefined, '/spec/chart/spec/version');
     }
   }
   // An Application's AppProject: beside it (what its cluster applies), or the hub's for generated Applications.
@@ -300,23 +306,32 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       if (appsSeen.has(app)) continue;
       appsSeen.add(app);
       const project = projects.find((p) => p.metadata?.name === ((app.spec as { project?: string } | undefined)?.project ?? 'default'));
-      const sources = listOf<{ repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } }>(app.spec?.sources);
-      for (const [i, s] of sources.entries()) {
-        if (!s?.helm || typeof s.repoURL !== 'string') continue;
+      type Source = { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; values?: unknown; valuesObject?: Record<string, unknown> } };
+      const spec = app.spec as { source?: Source; sources?: Source[] } | undefined;
+      const sources = spec?.sources !== undefined ? listOf<Source>(spec.sources).map((s, i) => ({ s, at: `/spec/sources/${i}` })) : spec?.source ? [{ s: spec.source, at: '/spec/source' }] : [];
+      for (const { s, at } of sources) {
+        if (!s || typeof s.repoURL !== 'string' || (!s.helm && !s.chart)) continue;
+        if (s.chart && (typeof s.targetRevision !== 'string' || s.targetRevision.trim() === '')) {
+          // Argo CD refuses it (util/argo/argo.go: "targetRevision is required if the manifest source is a helm chart").
+          findings.push(error('reference', unit.file, `a Helm chart source needs targetRevision (the chart version or a range): Argo CD refuses the Application without one`, { object: objectKey(app), path: `${at}/targetRevision` }));
+          continue;
+        }
         let values: Record<string, unknown> = {};
-        for (const f of listOf<string>(s.helm.valueFiles).filter((x) => typeof x === 'string')) {
+        for (const f of listOf<string>(s.helm?.valueFiles).filter((x) => typeof x === 'string')) {
           const text2 = files.get(f.replace(/^\$values\//, ''));
           if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
         }
-        if (s.helm.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
+        // Argo CD's order: value files, then the inline `values` text, then `valuesObject`.
+        if (typeof s.helm?.values === 'string') values = mergePatch(values, objectsOf(s.helm.values)[0] ?? {}) as Record<string, unknown>;
+        if (s.helm?.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
         const ref = s.chart
           ? { chart: s.chart, version: s.targetRevision }
           : s.repoURL.startsWith('oci://')
             ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
             : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
         if (ref.chart.includes('{{') || s.repoURL.includes('{{')) continue;
-        checkValues(unit.file, objectKey(app), ref, values, `/spec/sources/${i}/helm`, s.repoURL);
-        findings.push(...checkApplicationChart(unit.file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: `/spec/sources/${i}` }, project));
+        checkValues(unit.file, objectKey(app), ref, values, `${at}/helm`, s.repoURL, `${at}/targetRevision`);
+        findings.push(...checkApplicationChart(unit.file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: at }, project));
       }
     }
   }

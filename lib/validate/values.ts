@@ -77,10 +77,21 @@ export interface ChartRef {
   gitRef?: string;
 }
 
-/** A chart repository's URL, compared: no scheme case, no trailing slash, no trailing chart name (OCI URLs name the chart). */
+/** A chart repository's URL, compared: no case, no trailing slash, and for OCI no trailing chart name (an OCI URL may name the chart). */
 function chartRepository(url: string, chart: string): string {
   const u = url.trim().replace(/\/+$/, '').toLowerCase();
-  return u.endsWith(`/${chart.toLowerCase()}`) ? u.slice(0, -chart.length - 1) : u;
+  return u.startsWith('oci://') && u.endsWith(`/${chart.toLowerCase()}`) ? u.slice(0, -chart.length - 1) : u;
+}
+
+/**
+ * Whether a repository URL is the pinned one: equal, or for OCI the same repository path behind
+ * another host (Docker Hub's aliases, a registry mirror such as oci://harbor.example.nl/dockerhub/…).
+ */
+function sameRepository(pinned: string, url: string): boolean {
+  if (pinned === url) return true;
+  if (!pinned.startsWith('oci://') || !url.startsWith('oci://')) return false;
+  const path = pinned.replace(/^oci:\/\/[^/]+/, '');
+  return path !== '' && url.endsWith(path);
 }
 
 export function resolveChartDirs(flags: string[] | undefined, env = process.env[CHART_DATA_ENV]): string[] {
@@ -115,7 +126,8 @@ export class ChartLibrary {
     const repoName = (u: string) => u.replace(/\.git$/, '').replace(/\/$/, '').split('/').pop()!.toLowerCase();
     const hit = ref.gitUrl
       ? this.entries.find(({ entry }) => entry.source.path === ref.chart.replace(/^\.\//, '') && entry.source.ref === ref.gitRef && repoName(entry.source.repo) === repoName(ref.gitUrl!))
-      : this.entries.find(({ entry }) => entry.name === ref.chart && entry.version === ref.version);
+      : // The same name at the same version, from wherever (a mirror, a proxy, a registry cache): the same chart.
+        this.entries.find(({ entry }) => entry.name === ref.chart && entry.version === ref.version);
     return hit ? this.load(hit) : undefined;
   }
 
@@ -128,14 +140,14 @@ export class ChartLibrary {
   nearest(ref: ChartRef & { url?: string }): { chart: ChartData; how: 'same' | 'range' | 'nearest' } | undefined {
     if (ref.gitUrl || !ref.url) return undefined;
     const url = chartRepository(ref.url, ref.chart);
-    const same = this.entries.filter(({ entry }) => entry.name === ref.chart && [entry.repoURL, entry.ociURL].some((u) => typeof u === 'string' && chartRepository(u, ref.chart) === url));
+    const same = this.entries.filter(({ entry }) => entry.name === ref.chart && [entry.repoURL, entry.ociURL].some((u) => typeof u === 'string' && sameRepository(chartRepository(u, ref.chart), url)));
     const sorted = same
       .map((e) => ({ e, v: semver.coerce(e.entry.version, { includePrerelease: true }) }))
       .filter((x): x is { e: (typeof same)[number]; v: semver.SemVer } => x.v !== null)
       .sort((a, b) => semver.compare(a.v, b.v));
     if (sorted.length === 0) return undefined;
     // Helm reads a version as a constraint (Masterminds semver: commas join, empty means any).
-    const wanted = (ref.version ?? '').trim().replaceAll(',', ' ') || '*';
+    const wanted = (ref.version ?? '').trim().replaceAll(',', ' ').replace(/=>/g, '>=').replace(/=</g, '<=') || '*';
     const exact = semver.valid(semver.clean(wanted, { loose: true }) ?? '', { loose: true });
     if (!exact) {
       const range = semver.validRange(wanted, { loose: true, includePrerelease: false });
@@ -145,7 +157,9 @@ export class ChartLibrary {
     const at = sorted.filter((x) => semver.lte(x.v, exact)).at(-1) ?? sorted[0];
     // A Helm repository's index is searched by constraint (`1.21.1` finds `v1.21.1`); an OCI registry is
     // asked for the tag as written (source-controller v1.9 internal/helm/repository: chart_repository.go, oci_chart_repository.go).
-    const pinned = semver.eq(at.v, exact) && (!url.startsWith('oci://') || at.e.entry.version === wanted);
+    // Build metadata (`+up1`) tells charts apart where semver equality does not.
+    const build = (v: string) => semver.parse(v, { loose: true })?.build.join('.') ?? '';
+    const pinned = semver.eq(at.v, exact) && build(at.e.entry.version) === build(wanted) && (!url.startsWith('oci://') || at.e.entry.version === wanted);
     return { chart: this.load(at.e), how: pinned ? 'same' : 'nearest' };
   }
 

@@ -166,3 +166,13 @@ describe('Argo CD namespaces an Application creates itself', () => {
     expect(await ordering(false)).toEqual(['apps/b/cm.yaml: namespace shared is created by a, which is not ordered before b on cluster argocd']);
   });
 });
+
+describe('an Application with a single chart source', () => {
+  it("has its inline helm.values checked against the chart (Argo CD's order: value files, values, valuesObject)", async () => {
+    const app = (values: string) =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cert-manager\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://charts.jetstack.io\n    chart: cert-manager\n    targetRevision: v1.21.1\n    helm:\n      values: |\n${values}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: cert-manager\n  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n`;
+    const check = async (values: string) => (await validateFiles(files({ 'argocd/root.yaml': root, 'argocd/cert-manager.yaml': app(values) }))).findings.filter((f) => f.check === 'values').map((f) => `${f.severity} ${f.path} ${f.message}`);
+    expect(await check('        replicaCount: 2')).toEqual([]);
+    expect(await check('        replicasCount: 2')).toEqual([expect.stringMatching(/^error \/spec\/source\/helm.* unknown key "replicasCount"/)]);
+  });
+});

@@ -79,6 +79,8 @@ const MUTATIONS: Mutation[] = [
     { file: 'argocd/apps/api.yaml', message: /argoproj\.io\/v1beta1 is not served by Argo CD/ }],
   ['an ApplicationSet template reading a label no cluster has', ARGO, 'argocd/fleet/web-appset.yaml', (t) => t.replace('namespace: web\n      syncPolicy', 'namespace: \'web-{{index .metadata.labels "region"}}\'\n      syncPolicy'),
     { file: 'argocd/fleet/web-appset.yaml', message: /for cluster edge-1: .*index "region" renders an empty string: cluster edge-1 has no label or annotation region/ }],
+  ['a Helm chart source without targetRevision', ARGO, 'argocd/apps/cert-manager.yaml', (t) => t.replace('      targetRevision: v1.21.1\n', ''),
+    { file: 'argocd/apps/cert-manager.yaml', message: /a Helm chart source needs targetRevision/ }],
   ['a chart value misspelt in a value file', ARGO, 'values/cert-manager.yaml', (t) => t.replace('replicaCount', 'replicaCnt'),
     { file: 'argocd/apps/cert-manager.yaml', message: /unknown key "replicaCnt"/ }],
   ['a resource applied into a namespace nothing creates', ARGO, 'argocd/apps/api.yaml', (t) => t.replace('  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n', ''),
@@ -123,12 +125,12 @@ describe('chart versions outside the pinned data', () => {
     const report = await mutated(FLUX, FLUX_HR, (t) => t.replace('version: v1.21.1', 'version: v1.22.0').replace('replicaCount: 2', 'replicasCount: 2'));
     expect(errors(report)).toEqual([]);
     expect(by(report, 'unverified')).toEqual([
-      `${FLUX_HR} cert-manager v1.22.0 is not in the pinned chart data: values checked against v1.21.1, the nearest pinned version (1 problem(s), listed as warnings); check the version exists, and give its data with --chart-data or pin a version the data holds (haven-plus upgrade)`,
+      `${FLUX_HR} cert-manager v1.22.0 is not in the pinned chart data: values checked against v1.21.1, the nearest pinned version (1 problem(s), listed as warnings); check the version exists, and pin a version the data holds or give that version's chart data with --chart-data`,
     ]);
     expect(by(report, 'warning')).toContainEqual(expect.stringMatching(/^infrastructure\/controllers\/cert-manager\.yaml values \/ .*unknown key "replicasCount".*; the cluster gets cert-manager v1\.22\.0$/));
     expect(exitCode(report)).toBe(3);
     expect(summaryLine(report)).toMatch(/^\? not verified: 1 chart version\(s\) outside the pinned data/);
-    expect(formatHuman(report)).toContain(`  ? [values] HelmRelease cert-manager/cert-manager: cert-manager v1.22.0 is not in the pinned chart data`);
+    expect(formatHuman(report)).toContain(`  ? [values] HelmRelease cert-manager/cert-manager /spec/chart/spec/version: cert-manager v1.22.0 is not in the pinned chart data`);
     expect(formatJunit(report, report.paths)).toMatch(/<testcase classname="values" name="infrastructure\/controllers\/cert-manager\.yaml"><skipped message="cert-manager v1\.22\.0 is not/);
     expect(JSON.parse(formatJson(report))).toMatchObject({ valid: true, verified: false, exitCode: 3 });
   });

@@ -355,3 +355,23 @@ describe('validation of repositories people work in', () => {
     });
   });
 });
+
+describe('chart versions written another way, and chart sources Argo CD refuses', () => {
+  it('istiod "v1.30.3" is the pinned 1.30.3 from its Helm repository: the values the catalog knows it reads stay allowed', async () => {
+    const files = generated({ provider: 'scaleway', engine: 'flux', preset: 'haven-plus', gateway: 'istio', 'git-remote': REMOTE, 'keycloak-hostname': 'sso.{cluster}.gemeente.example.nl' });
+    const path = files.paths().find((p) => /version: 1\.30\.3\n/.test(files.get(p)!) && files.get(p)!.includes('chart: istiod'))!;
+    expect(path, 'a file pins istiod').toBeDefined();
+    const changed = mutate(files, path, (t) => t.replace(/(chart: istiod\n(?:.*\n)*?\s+version: )1\.30\.3/, '$1"v1.30.3"'));
+    expect(changed.get(path)).toContain('version: "v1.30.3"');
+    const report = await validate(changed);
+    expect(show(errors(report.findings))).toBe('');
+    expect(report.findings.filter((f) => f.severity === 'unverified')).toEqual([]);
+  });
+
+  it('build metadata tells pinned versions apart; a Helm range or an OCIRepository semver range is unverified', () => {
+    expect(charts.nearest({ chart: 'cert-manager', version: 'v1.21.1+up2', url: 'https://charts.jetstack.io' })?.how).toBe('nearest');
+    expect(charts.nearest({ chart: 'cert-manager', version: '1.21.1', url: 'https://charts.jetstack.io' })?.how).toBe('same');
+    expect(charts.nearest({ chart: 'cert-manager', version: '=>1.20.0', url: 'oci://registry.example.nl/mirror/jetstack/charts/cert-manager' })?.how).toBe('range');
+    expect(charts.nearest({ chart: 'cert-manager', version: '1.21.1', url: 'https://charts.example.org' })).toBeUndefined();
+  });
+});
