@@ -22,8 +22,26 @@ export interface Substitution {
   unparsable: string[];
 }
 
-/** `${name}` and the forms with a default: `${name:=d}`, `${name=d}`, `${name:-d}` (the default when unset or empty). */
-const EXPRESSION = /^\{([_a-zA-Z][_a-zA-Z0-9]*)(?:(:=|=|:-)([^}$]*))?\}/;
+/**
+ * `${name}` and the forms with a default: `${name:=d}`, `${name=d}`, `${name:-d}` (the default when unset
+ * or empty, and itself substituted: `${CLAIM:-${APP}}`, as fluxcd/pkg envsubst evaluates nested defaults).
+ */
+const EXPRESSION_HEAD = /^\{([_a-zA-Z][_a-zA-Z0-9]*)(:=|=|:-|\})/;
+
+/** Where the `}` closing an expression's default is, `${…}` inside it nested; -1 when there is none. */
+function closingBrace(text: string, from: number): number {
+  let depth = 0;
+  for (let c = from; c < text.length; c++) {
+    if (text[c] === '$' && text[c + 1] === '{') {
+      depth++;
+      c++;
+    } else if (text[c] === '}') {
+      if (depth === 0) return c;
+      depth--;
+    }
+  }
+  return -1;
+}
 /** The other operators fluxcd/pkg/envsubst knows (length, case, substrings, replacement): passed over, not evaluated. */
 const OTHER_OPERATOR = /^\{#?[_a-zA-Z][_a-zA-Z0-9]*(?:[\^,]{1,2}|[#%/:=][^}]*)?\}/;
 
@@ -55,16 +73,24 @@ export function substitute(text: string, vars: ReadonlyMap<string, string>): Sub
       i = at + 1;
       continue;
     }
-    const rest = text.slice(at + 1);
-    const m = EXPRESSION.exec(rest);
-    if (m) {
-      const [whole, name, op, fallback] = m;
+    // An expression ends on its line, and within 4 KiB: the scan stays linear in the text whatever it holds.
+    const window = text.slice(at + 1, at + 1 + 4096);
+    const rest = window.includes('\n') ? window.slice(0, window.indexOf('\n')) : window;
+    const head = EXPRESSION_HEAD.exec(rest);
+    const close = head ? (head[2] === '}' ? head[0].length - 1 : closingBrace(rest, head[0].length)) : -1;
+    if (head && close >= 0) {
+      const [, name, op] = head;
       const value = vars.get(name);
-      if (op !== undefined && !value) out += fallback;
-      else if (value === undefined) {
+      if (op !== '}' && !value) {
+        // The default, substituted in turn (what it lacks counts only where it is used).
+        const inner = substitute(rest.slice(head[0].length, close), vars);
+        out += inner.text;
+        for (const n of inner.missing) if (!missing.includes(n)) missing.push(n);
+        for (const u of inner.unparsable) if (!unparsable.includes(u)) unparsable.push(u);
+      } else if (value === undefined) {
         if (!missing.includes(name)) missing.push(name);
       } else out += value;
-      i = at + 1 + whole.length;
+      i = at + 1 + close + 1;
       continue;
     }
     const other = OTHER_OPERATOR.exec(rest);

@@ -131,4 +131,17 @@ describe('shared overlays (--overlays per-profile)', () => {
       unparsable: ['${a.b}', '${a-b}'],
     });
   });
+
+  it('substitutes a default that is itself a variable, as fluxcd/pkg envsubst (v1.7, eval_test.go) does', () => {
+    const vars = new Map([['APP', 'one'], ['CLAIM', 'one-data']]);
+    expect(substitute('${CLAIM:-${APP}} ${UNSET:-${APP}-x} ${UNSET:=${ALSO_UNSET:-${APP}}} ${UNSET:-${NOPE}}', vars)).toEqual({
+      text: 'one-data one-x one ',
+      missing: ['NOPE'],
+      unparsable: [],
+    });
+    // What the default lacks counts only where the default is used.
+    expect(substitute('${APP:-${NOPE}}', vars)).toEqual({ text: 'one', missing: [], unparsable: [] });
+    // A long line of unclosed expressions (an untrusted merge request) is passed over as unparsable, not scanned again and again.
+    expect(substitute('${A:-'.repeat(200_000), vars).unparsable.length).toBeGreaterThan(0);
+  });
 });
