@@ -225,6 +225,11 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       result.unsupported.push('patches[].patch (inline)');
       continue;
     }
+    // kustomize fetches a patch given as a URL (api/internal/loader/fileloader.go): remote, not checked offline.
+    if (isRemote(p.path)) {
+      (result.remote ??= []).push(p.path);
+      continue;
+    }
     const patchFile = posix.normalize(posix.join(dir, p.path));
     const patchText = files.get(patchFile);
     if (patchText === undefined) {
@@ -232,12 +237,32 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       continue;
     }
     (result.read ??= []).push(patchFile);
-    for (const patch of objectsOf(patchText)) {
-      const want = { kind: p.target?.kind ?? patch.kind, name: p.target?.name ?? patch.metadata?.name, namespace: p.target?.namespace ?? patch.metadata?.namespace };
+    const selector = p.target;
+    // Label and annotation selectors, and names that are regular expressions beyond plain names, are kustomize's to match.
+    if (selector && (selector.labelSelector !== undefined || selector.annotationSelector !== undefined || (selector.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(String(selector.name))))) {
+      result.unsupported.push('patches[].target (a label, annotation or regular-expression selector)');
+      continue;
+    }
+    const patches = objectsOf(patchText);
+    if (patches.length === 0) {
+      result.unsupported.push('patches[].path (a JSON 6902 patch)');
+      continue;
+    }
+    for (const patch of patches) {
+      // With a target, the target selects (every match, none being no error: kustomize's PatchTransformer);
+      // without one, the patch's own kind and name do, and must find their object.
+      const want = selector
+        ? { kind: selector.kind, name: selector.name, namespace: selector.namespace }
+        : { kind: patch.kind, name: patch.metadata?.name, namespace: patch.metadata?.namespace };
       const matches = result.objects.filter(
-        (b) => b.object.kind === want.kind && b.object.metadata?.name === want.name && (!want.namespace || (b.object.metadata?.namespace ?? k.namespace) === want.namespace),
+        (b) =>
+          (!selector?.group || groupOf(b.object.apiVersion) === selector.group) &&
+          (!selector?.version || String(b.object.apiVersion).split('/').pop() === selector.version) &&
+          (want.kind === undefined || b.object.kind === want.kind) &&
+          (want.name === undefined || b.object.metadata?.name === want.name) &&
+          (!want.namespace || (b.object.metadata?.namespace ?? k.namespace) === want.namespace),
       );
-      if (matches.length === 0) {
+      if (matches.length === 0 && !selector && !result.remote?.length) {
         result.errors.push({ file: patchFile, message: `patch for ${want.kind} ${want.namespace ? `${want.namespace}/` : ''}${want.name} matches no object in the build of ${dir}` });
       }
       // kustomize merges a patch strategically: lists of built-in kinds by their merge keys (containers by
@@ -283,7 +308,7 @@ export function applyComponents(files: FileSet, dir: string, components: string[
 /** Whether a kustomization.yaml is a kustomize Component: a layer other kustomizations include, never built alone. */
 export const isComponent = (text: string | undefined): boolean => text !== undefined && (objectsOf(text)[0] as KustomizationDoc | undefined)?.kind === 'Component';
 
-type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string> }[]; namespace?: string };
+type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string | undefined> }[]; namespace?: string };
 
 export function buildKustomization(files: FileSet, dir: string, stack: string[] = []): BuildResult {
   const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;

@@ -42,6 +42,25 @@ function corpora(): [string, string][] {
     writeFileSet(dir, render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog).files);
     list.push([`generated ${engine}`, dir]);
   }
+  // Patch selection as kustomize does it: a target selects (every match, none being fine), its patch's own name is ignored.
+  const edge = join(scratch, 'edge');
+  const deployment = (name: string, replicas = 1) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n        - name: main\n          image: nginx\n`;
+  const edgeFiles: Record<string, string> = {
+    'apps/web.yaml': deployment('web'),
+    'apps/api.yaml': deployment('api'),
+    'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n',
+    'apps/replicas.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\nspec:\n  replicas: 3\n',
+    'apps/label.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: whatever\n  labels:\n    patched: "yes"\n',
+    'apps/kustomization.yaml': 'resources:\n  - web.yaml\n  - api.yaml\n  - cm.yaml\npatches:\n  - path: replicas.yaml\n    target:\n      kind: Deployment\n  - path: label.yaml\n    target:\n      kind: ConfigMap\n      name: settings\n  - path: label.yaml\n    target:\n      kind: Secret\n  - path: replicas.yaml\n    target:\n      group: apps\n      version: v1\n      kind: Deployment\n      name: web\n',
+    'regex/kustomization.yaml': 'resources:\n  - ../apps/web.yaml\npatches:\n  - path: ../apps/replicas.yaml\n    target:\n      name: w.*\n',
+    'json6902/ops.yaml': '- op: replace\n  path: /spec/replicas\n  value: 5\n',
+    'json6902/kustomization.yaml': 'resources:\n  - ../apps/web.yaml\npatches:\n  - path: ops.yaml\n    target:\n      kind: Deployment\n      name: web\n',
+  };
+  for (const [path, text] of Object.entries(edgeFiles)) {
+    mkdirSync(dirname(join(edge, path)), { recursive: true });
+    writeFileSync(join(edge, path), text);
+  }
+  list.push(['patch selection edge cases', edge]);
   if (HAS_SHARED) for (const name of readdirSync(join(SHARED_DIR, 'realrepos'))) if (!name.includes('.')) list.push([`realrepos ${name}`, join(SHARED_DIR, 'realrepos', name)]);
   return list;
 }
