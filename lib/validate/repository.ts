@@ -47,7 +47,7 @@ export interface Report {
   notes: string[];
 }
 
-/** Plain scalars YAML 1.1 (which Kubernetes' sigs.k8s.io/yaml follows) reads as booleans, where a string may be meant. */
+/** Plain scalars YAML 1.1 (which sigs.k8s.io/yaml follows) reads as booleans, where a string may be meant: in the files such a reader parses as written. */
 function yaml11Booleans(files: FileSet, which: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
@@ -177,7 +177,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   if (unchecked.length > 0 && topology.clusters.length > 0) {
     notes.push(`${unchecked.length} YAML file(s) no cluster applies were not checked (${unchecked.slice(0, 3).join(', ')}${unchecked.length > 3 ? ', …' : ''})`);
   }
-  findings.push(...validateStructure(files, checked), ...yaml11Booleans(files, checked), ...scanForSecrets(files, checked));
+  findings.push(...validateStructure(files, checked), ...yaml11Booleans(files, new Set([...topology.yaml11, ...configFiles])), ...scanForSecrets(files, checked));
 
   // Every object a cluster applies, once (a substituted copy is a different object).
   const subjects: { object: K8sObject; file: string }[] = configFiles.flatMap((file) => objectsOf(files.get(file)!).map((object) => ({ object, file })));

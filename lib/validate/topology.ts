@@ -69,6 +69,12 @@ export interface Topology {
   applied: Set<string>;
   /** Helm value files the clusters' releases read from this repository. */
   valueFiles: Set<string>;
+  /**
+   * Files a YAML 1.1 reader (sigs.k8s.io/yaml) parses as written, where `on` and `no` are booleans: Argo CD
+   * plain directories and Helm value files. Flux and kustomize sources go through kustomize, which reads
+   * YAML 1.2 and writes such strings quoted (checked with kubectl kustomize).
+   */
+  yaml11: Set<string>;
   /** A hub's AppProjects, for the Applications its ApplicationSets generate. */
   projects: K8sObject[];
   findings: Finding[];
@@ -107,7 +113,7 @@ interface SourceRef {
 }
 
 export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology {
-  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), projects: [], findings: [], notes: [] };
+  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], findings: [], notes: [] };
   const directories = directoriesOf(files);
   const parsed = new Map<string, K8sObject[]>();
   const objectsIn = (file: string) => {
@@ -182,6 +188,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
       if (!directory?.recurse && rel.includes('/')) continue;
       if ((include && !include(rel)) || (exclude && exclude(rel))) continue;
       b.read!.push(file);
+      topology.yaml11.add(file);
       for (const object of objectsIn(file)) if (object.apiVersion !== undefined || object.kind !== undefined) b.objects.push({ object, origin: file, patchedBy: [] });
     }
     return b;
@@ -345,7 +352,10 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
       for (const s of sourcesOf(unit.object)) {
         for (const v of s.helm?.valueFiles ?? []) {
           const f = v.replace(/^\$values\//, '');
-          if (files.has(f)) topology.valueFiles.add(f);
+          if (files.has(f)) {
+            topology.valueFiles.add(f);
+            topology.yaml11.add(f);
+          }
         }
         const dir = ownPath(s);
         if (dir === undefined) continue;

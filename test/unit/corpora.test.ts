@@ -55,8 +55,8 @@ const MUTATIONS: Mutation[] = [
     { file: 'apps/base/greeting/deployment.yaml', message: /\$\{CLUSTER_NAME\} has no value on cluster lab\/b/ }],
   ['an ExternalArtifact name misspelt', FLUX, 'clusters/prod/eu-1/sync.yaml', (t) => t.replace('    name: platform', '    name: platfrom'),
     { file: 'clusters/prod/eu-1/sync.yaml', message: /sourceRef ExternalArtifact\/platfrom does not exist/ }],
-  ['an unquoted YAML 1.1 boolean', FLUX, 'apps/base/greeting/deployment.yaml', (t) => t.replace('value: "Hello from ${CLUSTER_NAME}"', 'value: yes'),
-    { file: 'apps/base/greeting/deployment.yaml', message: /"yes" \(line \d+\) is a boolean in YAML 1\.1/ }],
+  ['an unquoted YAML 1.1 boolean in an Argo CD plain directory', ARGO, 'apps/web/deployment.yaml', (t) => t.replace('        app.kubernetes.io/name: web\n', '        app.kubernetes.io/name: web\n        canary: no\n'),
+    { file: 'apps/web/deployment.yaml', message: /"no" \(line \d+\) is a boolean in YAML 1\.1/ }],
   ['a Secret committed in plaintext', FLUX, 'apps/base/greeting/namespace.yaml', (t) => `${t}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-correct-horse\n`,
     { file: 'apps/base/greeting/namespace.yaml', message: /Secret holds plaintext values \(password\)/ }],
   ['a field indented into the wrong object', FLUX, 'apps/base/greeting/deployment.yaml', (t) => t.replace('spec:\n  replicas:', 'spec:\n  replica:'),
@@ -173,6 +173,18 @@ describe('chart versions outside the pinned data', () => {
     const older = await mutated(ARGO, ARGO_APP, (t) => t.replace('targetRevision: v1.21.1', 'targetRevision: v1.2.0'));
     expect(by(older, 'unverified')).toEqual([expect.stringContaining('cert-manager v1.2.0 is not in the pinned chart data: values checked against v1.21.1')]);
     expect(exitCode(older)).toBe(3);
+  });
+});
+
+describe('YAML 1.1 booleans where kustomize reads the file', () => {
+  it('are no error: kustomize reads YAML 1.2 and writes them quoted (kubectl kustomize gives enabled: "on")', async () => {
+    const dir = join(scratch, 'yaml11-flux');
+    cpSync(join(CORPORA, FLUX), dir, { recursive: true });
+    const file = join(dir, 'apps/base/greeting/deployment.yaml');
+    const before = readFileSync(file, 'utf8');
+    writeFileSync(file, before.replace('value: "Hello from ${CLUSTER_NAME}"', 'value: yes'));
+    expect(readFileSync(file, 'utf8')).not.toBe(before);
+    expect(errors(await validate(dir))).toEqual([]);
   });
 });
 

@@ -193,8 +193,6 @@ describe('the validator fails on broken repositories', () => {
       { file: 'infrastructure/postgres/config/overlays/local/object-stores.yaml', message: /namespace database is never created on cluster local/ }],
     ['an object before its CRDs', flux, 'clusters/local/infrastructure/postgres.yaml', (t) => t.replace(/  dependsOn:\n    - name: postgres-controller\n    - name: garage-controller\n/, '  dependsOn:\n    - name: garage-controller\n'),
       { file: 'infrastructure/postgres/config/base/databases.yaml', message: /postgresql.cnpg.io CRDs are installed by postgres-controller, which is not ordered before postgres-config/ }],
-    ['a YAML 1.1 boolean', flux, 'infrastructure/postgres/config/base/namespace.yaml', (t) => t.replace('app.kubernetes.io/part-of: platform', 'app.kubernetes.io/part-of: yes'),
-      { file: 'infrastructure/postgres/config/base/namespace.yaml', message: /"yes" \(line \d+\) is a boolean in YAML 1.1/ }],
     ['an invalid name', flux, 'infrastructure/postgres/config/base/databases.yaml', (t) => t.replace('name: app-nightly', 'name: App_Nightly'),
       { file: 'infrastructure/postgres/config/base/databases.yaml', path: '/metadata/name', message: /"App_Nightly" is not a valid ScheduledBackup name/ }],
     ['an Argo CD destination outside the project', argo, 'clusters/local/apps/project.yaml', (t) => t.replace(/    - server: https:\/\/kubernetes.default.svc\n      namespace: databases\n/, ''),
