@@ -441,9 +441,21 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
     topology.clusters.push(view);
   }
   // 3. Sync objects nothing applies: clusters bootstrapped from outside the repository.
+  const leftOut = new Set<string>();
   for (let round = 0; round <= manifests.length; round++) {
-    const orphans = manifests.filter((f) => !covered(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
+    const orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
+    // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
+    // builds that directory from its kustomization file, so nothing applies it. No cluster of its own.
+    const disabled = orphans.find((o) => {
+      const own = posix.dirname(o.file) === '.' ? '' : posix.dirname(o.file);
+      return FLUX_KUSTOMIZATION(o.object) && kustomizationFile(files, own) !== undefined && !(kustomizeOnce(own).read ?? []).includes(o.file);
+    });
+    if (disabled) {
+      leftOut.add(disabled.file);
+      topology.notes.push(`${disabled.file}: Flux Kustomization ${disabled.object.metadata?.name} is left out by ${kustomizationFile(files, posix.dirname(disabled.file) === '.' ? '' : posix.dirname(disabled.file))}, so nothing applies it: not checked`);
+      continue;
+    }
     // The outermost first: an orphan inside the path another orphan syncs is most likely applied by it.
     const fluxOrphans = orphans.filter((o) => FLUX_KUSTOMIZATION(o.object));
     const paths = fluxOrphans.map((o) => ({ file: o.file, dir: repoDir(String(o.object.spec?.path ?? '')) }));

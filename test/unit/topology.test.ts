@@ -149,3 +149,20 @@ describe('rootPattern: a .sourceignore line as a pattern of the repository root'
     ['   ', 'apps', undefined],
   ])('%j in %j → %j', (line, dir, expected) => expect(rootPattern(line, dir)).toBe(expected));
 });
+
+describe('a Flux Kustomization its directory leaves out', () => {
+  it('is no cluster of its own: its kustomization file (which Flux builds) does not take it in', () => {
+    const t = discover(files({
+      'clusters/prod/apps.yaml': flux('apps', './apps'),
+      'apps/kustomization.yaml': 'resources:\n  - ./web.yaml\n  # - ./grafana.yaml\n',
+      'apps/web.yaml': flux('web', './web'),
+      'apps/grafana.yaml': flux('grafana', './grafana'),
+      'web/cm.yaml': CM('web'),
+      'grafana/cm.yaml': CM('grafana'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['flux-system/apps', 'flux-system/web']);
+    expect(t.notes).toContain('apps/grafana.yaml: Flux Kustomization grafana is left out by apps/kustomization.yaml, so nothing applies it: not checked');
+    expect(t.applied.has('grafana/cm.yaml')).toBe(false);
+  });
+});
