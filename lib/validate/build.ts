@@ -5,7 +5,7 @@
  * reported as unsupported and built with kubectl instead, where kubectl is available.
  */
 import { posix } from 'node:path';
-import { LineCounter, parseAllDocuments, visit } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { FileSet } from '../fileset.js';
 
 export interface K8sObject {
@@ -117,11 +117,38 @@ export function objectsOf(text: string): K8sObject[] {
   return [...parsedText(text).objects];
 }
 
+/**
+ * Duplicate keys of a document's maps, found in one pass, as the yaml library's `uniqueKeys` finds them
+ * (scalars equal in type and value; merge keys `<<` may repeat) but in linear time: the library compares
+ * every pair of a map's keys, and a merge request can hold a map of 200 000 keys.
+ */
+export function duplicateKeys(doc: Document.Parsed, lineCounter?: LineCounter): string[] {
+  const out: string[] = [];
+  visit(doc, {
+    Map(_k, node) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+        const id = `${typeof pair.key.value}\0${String(pair.key.value)}`;
+        if (seen.has(id)) {
+          const at = pair.key.range && lineCounter ? lineCounter.linePos(pair.key.range[0]) : undefined;
+          out.push(`Map keys must be unique${at ? ` at line ${at.line}, column ${at.col}:` : ''}`);
+        }
+        seen.add(id);
+      }
+    },
+  });
+  return out;
+}
+
 function parseText(text: string): ParsedText {
   const lineCounter = new LineCounter();
   const out: ParsedText = { objects: [], problems: [], booleans: [] };
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true, merge: true, lineCounter })) {
+  // logLevel: the library's warnings (collection keys in Helm templates, say) are not printed on stderr.
+  for (const doc of parseAllDocuments(text, { uniqueKeys: false, prettyErrors: true, merge: true, lineCounter, logLevel: 'error' })) {
+    const duplicates = duplicateKeys(doc, lineCounter);
     for (const e of [...doc.errors, ...doc.warnings]) out.problems.push(`YAML: ${e.message.split('\n')[0]}`);
+    for (const d of duplicates) out.problems.push(`YAML: ${d}`);
     visit(doc, {
       Scalar(_k, node) {
         if (node.type === 'PLAIN' && typeof node.value === 'string' && YAML11_BOOLEAN.test(node.value)) {
@@ -129,7 +156,7 @@ function parseText(text: string): ParsedText {
         }
       },
     });
-    if (doc.errors.length > 0) continue;
+    if (doc.errors.length > 0 || duplicates.length > 0) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf } from './build.js';
+import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf } from './build.js';
 import { error, type Finding } from './findings.js';
 
 /** What starting a process takes, loaded when one is started: a validation that needs none never loads it. */
@@ -75,8 +75,8 @@ export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSyn
  * (kustomize takes the last), or keys that differ only in case.
  */
 function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | undefined {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, merge: true });
-  if (docs.length !== 1 || docs[0].errors.length > 0) return undefined;
+  const docs = parseAllDocuments(text, { uniqueKeys: false, merge: true, logLevel: 'error' });
+  if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0) return undefined;
   let value: unknown;
   try {
     value = docs[0].toJS({ maxAliasCount: 50 });

@@ -570,7 +570,7 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
     if (typeof p?.patch !== 'string') continue;
     let docs: unknown[];
     try {
-      docs = parseAllDocuments(p.patch, { merge: true }).map((d) => toObject(d));
+      docs = parseAllDocuments(p.patch, { merge: true, logLevel: 'error' }).map((d) => toObject(d));
     } catch {
       continue;
     }

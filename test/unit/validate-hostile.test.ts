@@ -120,3 +120,14 @@ describe('validate on hostile repositories', () => {
     expect(report.findings.filter((f) => f.severity === 'error').length).toBeGreaterThan(0);
   });
 });
+
+describe('a map of very many keys (the yaml library compares every pair of keys for uniqueness)', () => {
+  it('is checked for duplicate keys in one pass, and a duplicate among them is still found', async () => {
+    const { parsedText } = await import('../../lib/validate/build.js');
+    const keys = Array.from({ length: 200_000 }, (_, i) => `  k${i}: v`).join('\n');
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n${keys}\n  k7: again\n`;
+    const parsed = parsedText(text);
+    expect(parsed.problems).toEqual([`YAML: Map keys must be unique at line ${200_000 + 6}, column 3:`]);
+    expect(parsed.objects).toEqual([]);
+  });
+});
