@@ -229,7 +229,11 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
         }
       } else if (kind === 'git') {
         const git = g.git as { repoURL?: string; directories?: { path?: string; exclude?: boolean }[]; files?: unknown[]; pathParamPrefix?: string } | undefined;
-        if (typeof git?.repoURL !== 'string' || !ownRepos.has(normalUrl(git.repoURL))) {
+        // This repository: a URL it is known by; or, where none is known (no self-managing root, no git
+        // remote), a generator whose directories are here, said in a note.
+        const assumed = typeof git?.repoURL === 'string' && ownRepos.size === 0 && listOf<{ path?: string }>(git.directories).some((d) => typeof d?.path === 'string' && [...directories].some((dir) => goPathMatch(d.path!, dir)));
+        if (assumed) expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git generator reads ${git!.repoURL}, taken to be this repository (its directories are here; the repository's own URL is not known)`);
+        if (typeof git?.repoURL !== 'string' || (!ownRepos.has(normalUrl(git.repoURL)) && !assumed)) {
           expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git generator reads ${git?.repoURL ?? 'a repository'}, which is not this repository: not expanded offline`);
         } else if (git.files !== undefined) {
           expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git files generator is not expanded offline (its directory generator is)`);

@@ -34,6 +34,28 @@ export function readRepository(root: string, links: string[] = [], large: string
   return files;
 }
 
+/**
+ * The URLs of a checkout's git remotes (`.git/config`, read as a regular file inside the repository; a
+ * worktree's `.git` file or a link is not followed): how the repository names itself in sources and
+ * ApplicationSet generators. An ssh `git@host:path` remote is also given as https://host/path.
+ */
+export function repositoryUrls(root: string): string[] {
+  const config = join(root, '.git', 'config');
+  try {
+    if (!lstatSync(join(root, '.git')).isDirectory() || !lstatSync(config).isFile()) return [];
+  } catch {
+    return [];
+  }
+  // Credentials in a remote (CI checkouts put a job token there) are dropped at once: never kept or shown.
+  const urls = [...readFileSync(config, 'utf8').matchAll(/^\s*url\s*=\s*(\S+)\s*$/gm)].map((m) => m[1].replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1'));
+  return [...new Set(urls.flatMap((u) => {
+    const scp = /^[\w.-]+@([\w.-]+):(?!\/\/)(.+)$/.exec(u);
+    const ssh = /^ssh:\/\/[\w.-]+@([\w.-]+)(?::\d+)?\/(.+)$/.exec(u);
+    const https = scp ?? ssh;
+    return https ? [u, `https://${https[1]}/${https[2]}`] : [u];
+  }))];
+}
+
 export interface DirectoryReport extends Report {
   root: string;
   /** Whether kubectl was found: asked only when a kustomization needed it (kubectlBuilt), undefined otherwise. */
@@ -67,7 +89,8 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   // kubectl builds what the offline builder does not implement; the rest the offline builder builds, as
   // kustomize does (test/unit/kustomize-exact.test.ts compares the two over every kustomization of the corpora).
   const dependent: string[] = [];
-  let report = await validateFiles(files, { ...options, onUnsupported: (dir) => dependent.push(dir) });
+  const urls = options.repositoryUrls ?? repositoryUrls(root);
+  let report = await validateFiles(files, { ...options, repositoryUrls: urls, onUnsupported: (dir) => dependent.push(dir) });
   // Whether kubectl is there is asked only when a kustomization needs it: a process start costs a small run a tenth of its time.
   const kubectl = dependent.length > 0 ? await kubectlAvailable() : undefined;
   if (kubectl && dependent.length > 0) {
@@ -76,7 +99,7 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
     const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
-    report = await validateFiles(files, { ...options, kubectlBuilds });
+    report = await validateFiles(files, { ...options, repositoryUrls: urls, kubectlBuilds });
   }
   report.findings.push(...extra);
   report.notes.push(...refusals);

@@ -29,6 +29,8 @@ export interface ValidateOptions {
   onUnsupported?: (dir: string) => void;
   /** A Docker Hub mirror nothing may bypass; default: the repository's answers (.yo-rc.json registry-mirror). */
   registryMirror?: string;
+  /** The repository's own URLs (its git remotes): sources and generators that name them read this repository. */
+  repositoryUrls?: string[];
 }
 
 export interface ClusterSummary {
@@ -164,7 +166,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     return build;
   };
   // What each cluster applies, from its sync objects.
-  const topology = discoverClusters(files, kustomize);
+  const topology = discoverClusters(files, kustomize, options.repositoryUrls);
   const findings: Finding[] = [...topology.findings];
   notes.push(...topology.notes);
   if (topology.clusters.length === 0) {

@@ -43,6 +43,33 @@ export function isSealedValue(value: string): boolean {
   return [256, 384, 512].includes(n) && bytes.length >= 2 + n + 16;
 }
 
+/** The column a line's key starts at (after a list item's `- `). */
+const keyColumn = (line: string) => /^(\s*(?:-\s+)?)/.exec(line)![1].length;
+
+/**
+ * Whether a `secretKey:`-style line names a key of a Secret rather than holding a value: a sibling key
+ * within five lines names the Secret (`secretName`, `name`, `secretRef`, `existingSecret`), as in
+ * `{secretName: app, secretKey: api-key}`.
+ */
+function namesSecretKey(lines: string[], at: number, key: string): boolean {
+  if (!/key$/i.test(key)) return false;
+  const column = keyColumn(lines[at]);
+  const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret)["']?\s*:/;
+  // The same mapping: lines at the key's column, up to a line that starts left of it (or a new list item).
+  for (const step of [-1, 1]) {
+    for (let j = at + step, seen = 0; j >= 0 && j < lines.length && seen < 5; j += step) {
+      if (lines[j].trim() === '' || lines[j].trim().startsWith('#')) continue;
+      const c = keyColumn(lines[j]);
+      if (c < column) break;
+      if (c > column) continue;
+      seen++;
+      if (sibling.test(lines[j])) return true;
+      if (/^\s*-\s/.test(lines[j]) !== /^\s*-\s/.test(lines[at]) && step === 1) break;
+    }
+  }
+  return false;
+}
+
 export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
@@ -62,7 +89,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       const value = m ? bare(m[2]) : '';
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value)) {
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1])) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });

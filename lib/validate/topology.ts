@@ -112,7 +112,7 @@ interface SourceRef {
   namespace: string;
 }
 
-export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology {
+export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
   const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], findings: [], notes: [] };
   const directories = directoriesOf(files);
   const parsed = new Map<string, K8sObject[]>();
@@ -324,7 +324,10 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   };
 
   // --- Argo CD ------------------------------------------------------------------------------------
+  // The URLs roots name for themselves; and the checkout's remotes, which only ever add to them (a mirror's
+  // remote does not make the URLs Applications name foreign).
   const ownRepos = new Set<string>();
+  const remotes = new Set(repositoryUrls.map(normalUrl));
   type Source = { repoURL?: string; path?: string; chart?: string; ref?: string; directory?: { recurse?: boolean; include?: string; exclude?: string }; helm?: { valueFiles?: string[] } };
   const sourcesOf = (app: K8sObject): Source[] => {
     const spec = app.spec as { source?: Source; sources?: Source[] } | undefined;
@@ -334,7 +337,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   /** The directory of this repository a source renders, or undefined (a chart, another repository). */
   const ownPath = (s: Source): string | undefined => {
     if (s.chart || s.ref !== undefined || s.path === undefined || !s.repoURL || s.repoURL.startsWith('oci://') || s.repoURL.includes('{{') || s.path.includes('{{')) return undefined;
-    if (ownRepos.size > 0 && !ownRepos.has(normalUrl(s.repoURL))) return undefined;
+    if (ownRepos.size > 0 && !ownRepos.has(normalUrl(s.repoURL)) && !remotes.has(normalUrl(s.repoURL))) return undefined;
     const dir = repoDir(s.path);
     if (dir === undefined) return undefined;
     // Without a root that names this repository, a path counts as ours where the repository has it.
@@ -499,7 +502,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize): Topology
   for (const view of topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke)) {
     const objects: BuiltObject[] = view.placed.map((p) => ({ object: p.object, origin: p.file, patchedBy: [] }));
     if (!objects.some((o) => o.object.kind === 'ApplicationSet')) continue;
-    const expansion = expandApplicationSets(files, objects, ownRepos, view.name);
+    const expansion = expandApplicationSets(files, objects, new Set([...ownRepos, ...remotes]), view.name);
     topology.findings.push(...expansion.findings);
     topology.notes.push(...expansion.notes);
     for (const p of expansion.projects) if (!topology.projects.includes(p)) topology.projects.push(p);

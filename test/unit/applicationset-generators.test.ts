@@ -176,3 +176,27 @@ describe('an Application with a single chart source', () => {
     expect(await check('        replicasCount: 2')).toEqual([expect.stringMatching(/^error \/spec\/source\/helm.* unknown key "replicasCount"/)]);
   });
 });
+
+describe("the repository's own URL", () => {
+  it('is taken from the checkout\'s git remotes, credentials dropped, ssh remotes also as https', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { repositoryUrls } = await import('../../lib/validate/directory.js');
+    const dir = mkdtempSync(join(tmpdir(), 'hp-remotes-'));
+    mkdirSync(join(dir, '.git'));
+    writeFileSync(join(dir, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://gitlab-ci-token:glcbt-secret@gitlab.example.nl/platform/apps.git\n[remote "gh"]\n\turl = git@github.com:org/apps.git\n');
+    const urls = repositoryUrls(dir);
+    expect(urls).toEqual(['https://gitlab.example.nl/platform/apps.git', 'git@github.com:org/apps.git', 'https://github.com/org/apps.git']);
+    expect(JSON.stringify(urls)).not.toContain('secret');
+  });
+
+  it('unknown (an ApplicationSet applied by hand): a git generator whose directories are here is taken to read this repository, and said so', () => {
+    const t = discover(files({
+      'argocd/apps.yaml': appset(`    - git:\n        repoURL: https://github.com/org/elsewhere.git\n        revision: HEAD\n        directories:\n          - path: apps/*\n`, template('{{.path.basename}}', '{{.path.path}}').replace(REPO, 'https://github.com/org/elsewhere.git')),
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(t.notes).toContain("argocd/apps.yaml: ApplicationSet apps's git generator reads https://github.com/org/elsewhere.git, taken to be this repository (its directories are here; the repository's own URL is not known)");
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+  });
+});

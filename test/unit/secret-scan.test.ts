@@ -45,3 +45,13 @@ describe('the secret scan: literals are caught', () => {
     ['token', 'Mixed_Case_Value'],
   ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([`line 6: ${key} has a literal value; reference a Secret instead`]));
 });
+
+describe('the secret scan: a key named beside the Secret it is in', () => {
+  it('{secretName, secretKey} and {name, key} pairs name keys, not values', () => {
+    expect(scan('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec:\n  auth:\n    secretName: litellm\n    secretKey: api-key\n  list:\n    - name: app\n      secretKey: api-key\n')).toEqual([]);
+  });
+
+  it('a secretKey with no Secret named beside it is a literal', () => {
+    expect(scan('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec:\n  s3:\n    endpoint: https://s3.example.nl\n    secretKey: minio123secret\n')).toEqual(['line 8: secretKey has a literal value; reference a Secret instead']);
+  });
+});
