@@ -289,7 +289,8 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
           (want.name === undefined || b.object.metadata?.name === want.name) &&
           (!want.namespace || (b.object.metadata?.namespace ?? k.namespace) === want.namespace),
       );
-      if (matches.length === 0 && !selector && !result.remote?.length) {
+      // What a remote resource or an unimplemented feature (helmCharts, generators) adds may be the target.
+      if (matches.length === 0 && !selector && !result.remote?.length && result.unsupported.length === 0) {
         result.errors.push({ file: patchFile, message: `patch for ${want.kind} ${want.namespace ? `${want.namespace}/` : ''}${want.name} matches no object in the build of ${dir}` });
       }
       // kustomize merges a patch strategically: lists of built-in kinds by their merge keys (containers by

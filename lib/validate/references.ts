@@ -164,6 +164,15 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     const spec = unit.object.spec as { destination?: { namespace?: string }; syncPolicy?: { syncOptions?: unknown } } | undefined;
     return spec?.destination?.namespace === ns && listOf<string>(spec.syncPolicy?.syncOptions).includes('CreateNamespace=true');
   };
+  // Namespaces the Argo CD directories applied by hand create, together: they are most likely applied to one Argo CD.
+  const byHandNamespaces = new Set<string>();
+  for (const view of topology.clusters.filter((c) => c.byHand)) {
+    for (const unit of view.units.values()) {
+      const ns = (unit.object.spec as { destination?: { namespace?: string } } | undefined)?.destination?.namespace;
+      if (ns && createsOwnNamespace(unit, ns)) byHandNamespaces.add(ns);
+    }
+    for (const p of view.placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name) byHandNamespaces.add(p.object.metadata.name);
+  }
   for (const view of topology.clusters) {
     const cluster = view.name;
     const units = view.units;
@@ -254,7 +263,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       const ns = p.object.metadata?.namespace;
       if (ns && !CLUSTER_SCOPED_KINDS.has(p.object.kind ?? '')) {
         if (!createdNamespaces.has(ns)) {
-          findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
+          if (!(view.byHand && byHandNamespaces.has(ns))) findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
         } else {
           const creator = createdNamespaces.get(ns);
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs.

@@ -21,10 +21,10 @@ const SECRET_KEYS = /^\s*-?\s*["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|s
 /**
  * Values that are no credential: empty, block and JSON starts, booleans, numbers, encrypted, and
  * references: templated (`${…}`, `$${…}` escaped for Flux, `{{ … }}`), a pod's `$(VAR)`, secret-manager
- * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, Argo CD's `$secret:key` and `$key` (argocd-cm and
+ * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, `{VAR}` (Frigate), Argo CD's `$secret:key` and `$key` (argocd-cm and
  * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
  */
-const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\$[A-Za-z][\w.-]*(:[\w.-]+)?|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$/;
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[A-Za-z][\w.-]*(:[\w.-]+)?|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|[a-z]SecretKey$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
 

@@ -61,6 +61,11 @@ export interface ClusterView {
   placed: Placed[];
   /** Applications a hub's ApplicationSets generate for this cluster. */
   spoke?: boolean;
+  /**
+   * Argo CD objects applied by hand from one directory: most likely one of several such directories
+   * applied to the same Argo CD, so what the others create (namespaces) is there too.
+   */
+  byHand?: boolean;
 }
 
 export interface Topology {
@@ -482,13 +487,21 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     const sourceDirs = orphans.flatMap((o) => (o.object.kind === 'Application' ? sourcesOf(o.object).map((s) => ({ file: o.file, dir: ownPath(s) })) : []));
     const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.dir !== undefined && d.dir !== '' && within(o.file, d.dir))) ?? orphans[0];
     const dir = posix.dirname(first.file) === '.' ? '' : posix.dirname(first.file);
-    const view = newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`);
+    const view: ClusterView = { ...newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`), byHand: true };
     const start: Unit[] = [];
-    for (const o of orphans.filter((x) => (posix.dirname(x.file) === '.' ? '' : posix.dirname(x.file)) === dir)) {
-      topology.applied.add(o.file);
-      view.placed.push({ object: o.object, file: o.file, unit: view.bootstrap });
-      if (o.object.kind !== 'Application') continue;
-      const unit: Unit = { name: o.object.metadata?.name ?? '', file: o.file, object: o.object, dependsOn: [], wave: Number(o.object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
+    // Applied as `kubectl apply -k` (a kustomization there) or `-f` would: everything the directory gives, its
+    // AppProjects and ConfigMaps with its Applications.
+    const build = argoBuild(dir, undefined);
+    touch(build);
+    const built = new Set(build?.read ?? []);
+    for (const o of orphans.filter((x) => (posix.dirname(x.file) === '.' ? '' : posix.dirname(x.file)) === dir && !built.has(x.file))) {
+      leftOut.add(o.file);
+      topology.notes.push(`${o.file}: ${o.object.kind} ${o.object.metadata?.name} is left out by ${kustomizationFile(files, dir) ?? dir}, so nothing applies it: not checked`);
+    }
+    for (const b of build?.objects ?? []) {
+      view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit: view.bootstrap, origins: [b.origin, ...b.patchedBy] });
+      if (!ARGO_APP(b.object) || b.object.kind !== 'Application') continue;
+      const unit: Unit = { name: b.object.metadata?.name ?? '', file: b.origin, object: b.object, dependsOn: [], wave: Number(b.object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
       if (!view.units.has(unit.name)) {
         view.units.set(unit.name, unit);
         start.push(unit);

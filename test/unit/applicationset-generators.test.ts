@@ -200,3 +200,32 @@ describe("the repository's own URL", () => {
     expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
   });
 });
+
+describe('Argo CD objects applied by hand from a directory with a kustomization', () => {
+  it('take in everything it builds (the AppProject beside the ApplicationSet), and a patch whose target a helmCharts entry makes is no error', async () => {
+    const project = 'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  sourceRepos: ["*"]\n  destinations:\n    - server: "*"\n      namespace: "*"\n  clusterResourceWhitelist:\n    - group: "*"\n      kind: "*"\n';
+    const set = appset(`    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        directories:\n          - path: apps/*\n`, template('{{.path.basename}}', '{{.path.path}}').replace('project: default', 'project: apps'));
+    const report = await validateFiles(files({
+      'argocd/kustomization.yaml': 'resources:\n  - project.yaml\n  - apps.yaml\n',
+      'argocd/project.yaml': project,
+      'argocd/apps.yaml': set,
+      'apps/web/cm.yaml': CM('web'),
+      'apps/csi/kustomization.yaml': 'helmCharts:\n  - name: csi\n    repo: oci://ghcr.io/example/charts\n    version: 1.0.0\npatches:\n  - path: patch.yaml\n',
+      'apps/csi/patch.yaml': 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: csi\nreclaimPolicy: Retain\n',
+    }));
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['argocd']);
+  });
+});
+
+describe('several directories of Argo CD objects applied by hand', () => {
+  it('are taken as one Argo CD for namespaces: what one creates, the others may use', async () => {
+    const app = (name: string, create: boolean) =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${REPO}\n    path: apps/${name}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: shared\n${create ? '  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n' : ''}`;
+    const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: shared\n`;
+    const never = async (aCreates: boolean) =>
+      (await validateFiles(files({ 'infra/a.yaml': app('a', aCreates), 'platform/b.yaml': app('b', false), 'apps/a/cm.yaml': cm('a'), 'apps/b/cm.yaml': cm('b') }))).findings.filter((f) => f.message.includes('never created')).map((f) => f.file);
+    expect(await never(true)).toEqual([]);
+    expect(await never(false)).toEqual(['apps/a/cm.yaml', 'apps/b/cm.yaml']);
+  });
+});

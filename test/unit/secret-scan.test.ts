@@ -32,6 +32,7 @@ describe('the secret scan: references pass', () => {
     ['adminPassword', '"{{ .Values.password }}"'],
     ['password', 'ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]'],
     ['password', 'True'],
+    ['password', "'{FRIGATE_MQTT_PASSWORD}'"],
   ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([]));
 });
 
