@@ -19,7 +19,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { applyComponents, CLUSTER_SCOPED_KINDS, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { applyComponents, CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
@@ -489,16 +489,15 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     const dir = posix.dirname(first.file) === '.' ? '' : posix.dirname(first.file);
     const view: ClusterView = { ...newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`), byHand: true };
     const start: Unit[] = [];
-    // Applied as `kubectl apply -k` (a kustomization there) or `-f` would: everything the directory gives, its
-    // AppProjects and ConfigMaps with its Applications.
-    const build = argoBuild(dir, undefined);
-    touch(build);
-    const built = new Set(build?.read ?? []);
-    for (const o of orphans.filter((x) => (posix.dirname(x.file) === '.' ? '' : posix.dirname(x.file)) === dir && !built.has(x.file))) {
-      leftOut.add(o.file);
-      topology.notes.push(`${o.file}: ${o.object.kind} ${o.object.metadata?.name} is left out by ${kustomizationFile(files, dir) ?? dir}, so nothing applies it: not checked`);
+    // Applied as `kubectl apply -f <dir>` would: the Kubernetes objects of the directory's own files, its
+    // AppProjects with its Applications (not its subdirectories: Applications of the repository apply those).
+    const build: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
+    for (const file of manifests.filter((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p)) === dir && !isKustomizationFile(p))) {
+      build.read!.push(file);
+      for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
     }
-    for (const b of build?.objects ?? []) {
+    touch(build);
+    for (const b of build.objects) {
       view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit: view.bootstrap, origins: [b.origin, ...b.patchedBy] });
       if (!ARGO_APP(b.object) || b.object.kind !== 'Application') continue;
       const unit: Unit = { name: b.object.metadata?.name ?? '', file: b.origin, object: b.object, dependsOn: [], wave: Number(b.object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
