@@ -56,3 +56,10 @@ describe('the secret scan: a key named beside the Secret it is in', () => {
     expect(scan('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec:\n  s3:\n    endpoint: https://s3.example.nl\n    secretKey: minio123secret\n')).toEqual(['line 8: secretKey has a literal value; reference a Secret instead']);
   });
 });
+
+describe('the secret scan: ExternalSecret and PushSecret documents', () => {
+  it('name keys only, also in a file with other kinds', () => {
+    expect(scan('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: external-secrets.io/v1alpha1\nkind: PushSecret\nmetadata:\n  name: p\nspec:\n  data:\n  - match:\n      secretKey: api-key\n')).toEqual([]);
+    expect(scan('apiVersion: external-secrets.io/v1alpha1\nkind: PushSecret\nmetadata:\n  name: p\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  password: hunter2\n')).toEqual(['line 11: password has a literal value; reference a Secret instead']);
+  });
+});
