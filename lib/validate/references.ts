@@ -13,9 +13,12 @@ import { checkNetworkFlows } from './flows.js';
 import type { Placed, Topology, Unit } from './topology.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+/** The API groups the Kubernetes API server serves itself (kubectl api-resources on a bare v1.34 cluster; alpha/beta groups included). */
 const BUILTIN_GROUPS = new Set([
   'core', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'storage.k8s.io',
   'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+  'node.k8s.io', 'resource.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiregistration.k8s.io', 'certificates.k8s.io', 'events.k8s.io',
+  'authentication.k8s.io', 'authorization.k8s.io', 'internal.apiserver.k8s.io', 'storagemigration.k8s.io',
 ]);
 const FLUX_GROUPS = ['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'notification.toolkit.fluxcd.io', 'image.toolkit.fluxcd.io', 'source.extensions.fluxcd.io'];
 const group = (o: K8sObject) => (o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0] : 'core');

@@ -350,7 +350,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     if (candidate) f.file = blame(files, candidate.object, candidate.origins, f.path.replace(/^(\/spec\/sources\/\d+\/helm)$/, '$1'));
   }
   return {
-    findings: dedupe(findings),
+    findings: dedupe(aggregateMissingSchemas(findings)),
     mustCreate: refs.mustCreate,
     clusters: topology.clusters.map((c) => ({ name: c.name, root: c.root || '.', engine: c.engine, how: c.how })),
     stats: {
@@ -364,6 +364,22 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     },
     notes,
   };
+}
+
+/**
+ * "No schema for this kind" once per kind, at its first object, with how many objects it leaves unchecked:
+ * a repository of a few hundred objects of kinds without a schema would otherwise repeat it hundreds of times.
+ */
+function aggregateMissingSchemas(findings: Finding[]): Finding[] {
+  const byMessage = new Map<string, Finding[]>();
+  for (const f of findings) if (f.severity === 'warning' && f.check === 'schema' && f.message.startsWith('no schema found for ')) byMessage.set(f.message, [...(byMessage.get(f.message) ?? []), f]);
+  const first = new Set([...byMessage.values()].map((list) => list[0]));
+  return findings.flatMap((f) => {
+    const list = byMessage.get(f.message);
+    if (!list || f.severity !== 'warning' || f.check !== 'schema') return [f];
+    if (!first.has(f)) return [];
+    return [list.length === 1 ? f : { ...f, message: f.message.replace(/: not validated$/, `: ${list.length} objects not validated (this one and ${list.length - 1} more)`) }];
+  });
 }
 
 function dedupe(findings: Finding[]): Finding[] {
