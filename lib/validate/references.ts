@@ -13,7 +13,7 @@ import { checkNetworkFlows } from './flows.js';
 import type { Placed, Topology, Unit } from './topology.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-/** The API groups the Kubernetes API server serves itself (kubectl api-resources on a bare v1.34 cluster; alpha/beta groups included). */
+/** The API groups the Kubernetes API server serves itself: those of k8s.io/api's packages, apiextensions and the aggregator (alpha and beta groups included). */
 const BUILTIN_GROUPS = new Set([
   'core', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'storage.k8s.io',
   'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
