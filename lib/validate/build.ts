@@ -34,6 +34,8 @@ export interface BuildResult {
   read?: string[];
   /** Remote resources (URLs, git repositories): not fetched offline, so not in `objects`. */
   remote?: string[];
+  /** Built without parts the offline builder does not implement and kubectl did not build: what they add is missing. */
+  partial?: boolean;
 }
 
 /** Whether a resources entry is remote (kustomize v5.5.0 api/internal/git/repospec.go): a URL scheme, `git::`, scp-like `user@host:path`, or `github.com/` (case-insensitive, as Go reads schemes). */

@@ -266,7 +266,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       const ns = p.object.metadata?.namespace;
       if (ns && !CLUSTER_SCOPED_KINDS.has(p.object.kind ?? '')) {
         if (!createdNamespaces.has(ns)) {
-          if (!(view.byHand && byHandNamespaces.has(ns))) findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
+          if (view.byHand && byHandNamespaces.has(ns)) {
+            // created by another directory applied by hand
+          } else if (view.partial) {
+            findings.push(warning('reference', p.file, `namespace ${ns} is not created by what cluster ${cluster} applies as built offline; a part not built offline (helmCharts, generators: see the notes) may create it`, where));
+          } else findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
         } else {
           const creator = createdNamespaces.get(ns);
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs.

@@ -161,7 +161,10 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       const output = options.kubectlBuilds?.get(dir || '.');
       const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
       if (output !== undefined) build.objects = objectsOf(output).map((object) => ({ object, origin: file, patchedBy: [] }));
-      else notes.push(`${dir || '.'}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);
+      else {
+        build.partial = true;
+        notes.push(`${dir || '.'}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);
+      }
     }
     return build;
   };

@@ -66,6 +66,8 @@ export interface ClusterView {
    * applied to the same Argo CD, so what the others create (namespaces) is there too.
    */
   byHand?: boolean;
+  /** Some of what it applies was built without parts the offline builder does not implement (helmCharts, say). */
+  partial?: boolean;
 }
 
 export interface Topology {
@@ -163,6 +165,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         if (!nested.has(sub)) {
           nested.add(sub);
           const s = kustomizeOnce(sub);
+          if (s.partial) b.partial = true;
           b.objects.push(...s.objects);
           b.read!.push(...(s.read ?? []));
         }
@@ -236,6 +239,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         build = { ...build, objects: withComponents.objects, read: [...(build.read ?? []), ...(withComponents.read ?? [])] };
       }
       touch(build);
+      if (build.partial) view.partial = true;
       // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
       let objects = controllerFields(unit, build.objects, topology);
       const spec = unit.object.spec as { postBuild?: unknown } | undefined;
@@ -370,6 +374,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         const build = argoBuild(dir, s.directory);
         if (!build) continue; // a missing path is reported by applicationPaths
         touch(build);
+        if (build.partial) view.partial = true;
         for (const b of build.objects) {
           view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
           if (b.object.kind !== 'Application' || !ARGO_APP(b.object)) continue;
