@@ -51,8 +51,10 @@ describe('environments: staged upgrade and promotion by one line', () => {
     expect(readme).toContain(`| postgres | cloudnative-pg | \`${pin}\` | **\`0.28.0\`** (held) |`);
     expect(await git(dir, ['status', '--porcelain'])).toBe('');
     expect(await git(dir, ['log', '-1', '--format=%s'])).toBe('chore(deps): upgrade p to generator-haven-plus 0.1.0');
+    // No error, but the held version is not in the pinned chart data: unverified, exit code 3.
     const held = await runBin(['validate', dir], { cwd: dir });
-    expect(held.exitCode, held.stdout).toBe(0);
+    expect(held.exitCode, held.stdout).toBe(3);
+    expect(held.stdout).toContain('cloudnative-pg 0.28.0 is not in the pinned chart data: values checked against');
 
     // A plain re-run keeps the hold.
     const rerun = await runBin(['bucket', 'media'], { cwd: dir });
