@@ -10,7 +10,7 @@
  */
 import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
-import { get, listOf, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { get, listOf, mergePatch, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { renderGoTemplate, sanitizeName, type Params } from './gotemplate.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
@@ -84,6 +84,8 @@ export interface Expansion {
 
 /** One set of a generator's parameters: nested for Go templates, flat for fasttemplate; `cluster` when a cluster generator made it. */
 interface ParamSet {
+  /** The generator's own template, merged over the set's. */
+  template?: Record<string, unknown>;
   nested: Params;
   flat: Record<string, string>;
   /** How a finding names it: `cluster edge-1`, `element 2`, `directory apps/web`. */
@@ -102,6 +104,8 @@ export function goPathMatch(pattern: string, name: string): boolean {
 }
 
 function segmentMatch(pattern: string, text: string): boolean {
+  // No directory name is that long: a longer pattern (a merge request's) matches nothing, in bounded time.
+  if (pattern.length > 255) return false;
   // Iterative wildcard matching with one backtrack point: linear-ish, whatever the pattern (no regex backtracking).
   let pi = 0;
   let ti = 0;
@@ -113,7 +117,7 @@ function segmentMatch(pattern: string, text: string): boolean {
     if (c === '\\' && at + 1 < pattern.length) return [pattern[at + 1] === ch, at + 2];
     if (c === '[') {
       let j = at + 1;
-      const negate = pattern[j] === '^' || pattern[j] === '!';
+      const negate = pattern[j] === '^';
       if (negate) j++;
       let hit = false;
       while (j < pattern.length && (pattern[j] !== ']' || j === at + 1 + (negate ? 1 : 0))) {
@@ -154,8 +158,20 @@ function segmentMatch(pattern: string, text: string): boolean {
 }
 
 /** fasttemplate as Argo CD runs it: `{{ key }}` becomes the string parameter of that name; anything else stays as written. */
-function fastRender(text: string, flat: Record<string, string>): string {
-  return text.replace(/\{\{(.*?)\}\}/g, (whole, tag: string) => (tag.trim() !== '' && typeof flat[tag.trim()] === 'string' ? flat[tag.trim()] : whole));
+function fastRender(text: string, flat: Record<string, string>): { text: string; unresolved: boolean } {
+  let out = '';
+  let unresolved = false;
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('{{', i);
+    const close = open < 0 ? -1 : text.indexOf('}}', open + 2);
+    if (close < 0) return { text: out + text.slice(i), unresolved };
+    const tag = text.slice(open + 2, close).trim();
+    const value = tag !== '' && Object.hasOwn(flat, tag) ? flat[tag] : undefined;
+    if (value === undefined && tag !== '') unresolved = true;
+    out += text.slice(i, open) + (value ?? text.slice(open, close + 2));
+    i = close + 2;
+  }
 }
 
 /** The flat form of a map, as Argo CD's list and cluster generators give fasttemplate (`values.key`). */
@@ -208,11 +224,19 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
         const clusters = g.clusters as { selector?: Selector; values?: Record<string, string> } | undefined;
         for (const r of registrations) {
           if (!inferred && !selects(clusters?.selector, r.labels)) continue;
-          const values = clusters?.values ?? {};
-          const nested = { name: r.name, nameNormalized: sanitizeName(r.name), server: r.server ?? `https://${r.name}.cluster.invalid`, project: '', metadata: { labels: r.labels, annotations: r.annotations }, values };
-          const flat: Record<string, string> = { name: nested.name, nameNormalized: nested.nameNormalized, server: nested.server, project: '' };
-          flatten('metadata.labels', r.labels, flat);
-          flatten('metadata.annotations', r.annotations, flat);
+          const base = { name: r.name, nameNormalized: sanitizeName(r.name), server: r.server ?? `https://${r.name}.cluster.invalid`, project: '', metadata: { labels: r.labels, annotations: r.annotations } };
+          const baseFlat: Record<string, string> = { name: base.name, nameNormalized: base.nameNormalized, server: base.server, project: '' };
+          flatten('metadata.labels', r.labels, baseFlat);
+          flatten('metadata.annotations', r.annotations, baseFlat);
+          // Its values are rendered with the cluster's parameters first (cluster.go).
+          const values: Record<string, string> = {};
+          for (const [k, v] of Object.entries(clusters?.values ?? {})) {
+            if (typeof v !== 'string') continue;
+            const out = go ? renderGoTemplate(v, base, { missingKeyError: false }) : { value: fastRender(v, baseFlat).text, emptyIndex: [] };
+            if ('value' in out) values[k] = out.value;
+          }
+          const nested = { ...base, values };
+          const flat = { ...baseFlat };
           flatten('values', values, flat);
           made.push({ nested, flat, label: `cluster ${r.name}`, cluster: r });
         }
@@ -239,7 +263,8 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
           expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git files generator is not expanded offline (its directory generator is)`);
         } else {
           const items = listOf<{ path?: string; exclude?: boolean }>(git.directories).filter((d) => typeof d?.path === 'string');
-          for (const dir of [...directories].filter((d) => d !== '').sort()) {
+          // The repo-server lists no hidden directory, nor anything below one (reposerver GetGitDirectories).
+          for (const dir of [...directories].filter((d) => d !== '' && !d.split('/').some((seg) => seg.startsWith('.'))).sort()) {
             const matches = items.filter((d) => goPathMatch(d.path!, dir));
             if (!matches.some((d) => !d.exclude) || matches.some((d) => d.exclude)) continue;
             const segments = dir.split('/');
@@ -254,18 +279,38 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
         expansion.findings.push(warning('reference', origin, `generator ${kind ?? '(none)'} is not expanded offline (the cluster, list and git directory generators are): its Applications are not checked`, where));
         continue;
       }
+      // A generator's `values` are rendered with each parameter set and added as `values` (applicationset/generators
+      // appendTemplatedValues); the cluster generator's come with its parameters already.
+      const values = (kind === 'git' ? (g.git as { values?: Record<string, unknown> } | undefined)?.values : undefined) ?? undefined;
+      if (values && typeof values === 'object') {
+        for (const p of made) {
+          const rendered: Record<string, string> = {};
+          for (const [k, v] of Object.entries(values)) {
+            if (typeof v !== 'string') continue;
+            const out = go ? renderGoTemplate(v, p.nested, { missingKeyError: false }) : { value: fastRender(v, p.flat).text, emptyIndex: [] };
+            if ('value' in out) rendered[k] = out.value;
+          }
+          p.nested = { ...p.nested, values: rendered };
+          flatten('values', rendered, p.flat);
+        }
+      }
+      // A generator's own template is merged over the set's (applicationset/utils mergeGeneratorTemplate).
+      const own = (g[kind] as { template?: Record<string, unknown> } | undefined)?.template;
+      for (const p of made) if (own && typeof own === 'object') p.template = own;
       // A generator's own selector picks among its parameters by their flat names.
       paramSets.push(...made.filter((p) => selects(g.selector as Selector | undefined, p.flat)));
     }
     let unsupported: string | undefined;
     for (const p of paramSets) {
       const problems: string[] = [];
+      let unresolvedTags = false;
       const render = (value: unknown): unknown => {
         if (typeof value === 'string') {
+          // fasttemplate leaves a tag with no parameter as written (Argo CD's Render.Replace): no error of its own.
           if (!go) {
             const out = fastRender(value, p.flat);
-            for (const tag of out.match(/\{\{[^}]*\S[^}]*\}\}/g) ?? []) problems.push(`${tag} has no value for ${p.label}: fasttemplate leaves it as written (${JSON.stringify(out)})`);
-            return out;
+            if (out.unresolved) unresolvedTags = true;
+            return out.text;
           }
           const out = renderGoTemplate(value, p.nested, { missingKeyError });
           if ('unsupported' in out) throw Object.assign(new Error(out.unsupported), { unsupported: true });
@@ -284,18 +329,21 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
       };
       let app: K8sObject;
       try {
-        app = render({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...spec.template?.metadata }, spec: spec.template?.spec }) as K8sObject;
+        const template = (p.template ? mergePatch(spec.template ?? {}, p.template) : spec.template ?? {}) as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
+        app = render({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...template.metadata }, spec: template.spec }) as K8sObject;
       } catch (e) {
         unsupported ??= (e as Error).message;
         continue;
       }
-      if (p.cluster && inferred && (problems.length > 0 || !namesOwnPath(app, files, directories))) continue; // not a cluster this set deploys to, as far as can be told
+      if (p.cluster && inferred && (problems.length > 0 || unresolvedTags || !namesOwnPath(app, files, directories))) continue; // not a cluster this set deploys to, as far as can be told
       for (const problem of problems) expansion.findings.push(error('reference', origin, `for ${p.label}: ${problem}`, where));
       if (problems.length > 0) continue;
       expansion.findings.push(...applicationPaths(app, `${objectKey(set)} for ${p.label}`, origin, files, directories, ownRepos));
       const built: BuiltObject = { object: app, origin, patchedBy: [] };
       const destination = (app.spec?.destination ?? {}) as { name?: unknown; server?: unknown };
-      const target = p.cluster?.name ?? (destination.name === 'in-cluster' || destination.server === IN_CLUSTER_SERVER || (destination.name === undefined && destination.server === undefined) ? undefined : String(destination.name ?? destination.server));
+      // The cluster Argo CD runs on (a registration of it included): walked with the set's own cluster.
+      const inCluster = p.cluster ? p.cluster.server === IN_CLUSTER_SERVER : destination.name === 'in-cluster' || destination.server === IN_CLUSTER_SERVER || (destination.name === undefined && destination.server === undefined);
+      const target = inCluster ? undefined : (p.cluster?.name ?? String(destination.name ?? destination.server));
       if (target === undefined) expansion.local.push(built);
       else expansion.generated.set(target, [...(expansion.generated.get(target) ?? []), built]);
     }
@@ -314,10 +362,14 @@ function clustersNamedByPaths(sets: K8sObject[], directories: Set<string>): stri
     for (const s of sources) {
       const path = s?.path?.replace(/^\.\//, '').replace(/\/$/, '');
       if (!path || !path.includes('{{') || path.replace(TEMPLATE, '').includes('{{')) continue;
-      const re = new RegExp(`^${path.split(TEMPLATE).map((part, i) => (i % 2 === 1 ? '([a-z0-9][a-z0-9.-]*)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+      // The literal parts around the one name the template puts in (one name, same everywhere): compared as text, no regex.
+      const parts = path.split(TEMPLATE).filter((_p, i) => i % 2 === 0);
+      if (parts.length !== 2) continue;
+      const [before, after] = parts;
       for (const dir of directories) {
-        const m = re.exec(dir);
-        if (m) names.add(m[1]);
+        if (dir.length <= before.length + after.length || !dir.startsWith(before) || !dir.endsWith(after)) continue;
+        const name = dir.slice(before.length, dir.length - after.length);
+        if (/^[a-z0-9][a-z0-9.-]*$/.test(name)) names.add(name);
       }
     }
   }

@@ -6,8 +6,9 @@
  * is `unsupported`: the caller leaves that Application unexpanded and says so, never guesses.
  *
  * Missing map keys follow Go: a field path to a key that is not there is an error with
- * `missingkey=error`, else prints "<no value>"; `index` gives the zero value (an empty string for the
- * string maps Argo CD fills) whatever the option, which is recorded in `emptyIndex` for the caller.
+ * `missingkey=error`, else prints "<no value>"; `index` of a missing key gives an empty string here
+ * whatever the option (the zero value of the string maps Argo CD fills for clusters; Go prints "<no
+ * value>" for other maps), recorded in `emptyIndex` unless a `default` in the same action handles it.
  */
 export type Params = Record<string, unknown>;
 
@@ -134,6 +135,8 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
   toString: (args: unknown[]) => str(args[0]),
   normalize: ([s]) => sanitizeName(str(s)),
   printf: ([format, ...rest]) => {
+    // %s, %v, %d and %q as they print strings and integers; any other verb or a flag is not rendered here.
+    if (/%(?![svdq%])/.test(str(format))) throw new Unsupported('a printf verb other than %s, %v, %d, %q');
     let k = 0;
     return str(format).replace(/%([svdq%])/g, (_m, verb: string) => (verb === '%' ? '%' : verb === 'q' ? JSON.stringify(str(rest[k++])) : str(rest[k++])));
   },
@@ -153,8 +156,8 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
       }
       let literal = text.slice(i, open);
       let start = open + 2;
-      if (text.startsWith('- ', start) || text.startsWith('-\t', start) || text.startsWith('-\n', start)) {
-        literal = literal.replace(/\s+$/, '');
+      if (text.startsWith('- ', start) || text.startsWith('-\t', start) || text.startsWith('-\n', start) || text.startsWith('-\r', start)) {
+        literal = trimEnd(literal);
         start++;
       }
       out += literal;
@@ -171,7 +174,11 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
         i = next;
         continue;
       }
-      out += print(evaluate(tokenize(action), params, missingKeyError, emptyIndex));
+      const tokens = tokenize(action);
+      // An index whose emptiness a `default` in the same action takes care of is no problem.
+      const found: string[] = [];
+      out += print(evaluate(tokens, params, missingKeyError, found));
+      if (!tokens.some((t) => t.t === 'ident' && t.name === 'default')) emptyIndex.push(...found);
       i = next;
     }
     return { value: out, emptyIndex };
@@ -180,6 +187,13 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
     if (e instanceof Unsupported) return { unsupported: e.message };
     throw e;
   }
+}
+
+/** Go's trimming of a `{{-` marker: spaces, tabs, carriage returns and newlines, in linear time. */
+function trimEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && ' \t\r\n'.includes(text[end - 1])) end--;
+  return text.slice(0, end);
 }
 
 function evaluate(tokens: Token[], params: Params, missingKeyError: boolean, emptyIndex: string[]): unknown {

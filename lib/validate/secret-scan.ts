@@ -17,16 +17,16 @@ const TOKENS: [RegExp, string][] = [
   [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
 ];
 /** Keys that hold a credential when given a literal (adminPassword, secretAccessKey, apiToken, …). */
-const SECRET_KEYS = /^\s*-?\s*["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|secret_key|secretAccessKey|secret_access_key|accessKeySecret|token|apiKey|api_key|clientSecret|client_secret))["']?\s*:\s*(.+?)\s*$/i;
+const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretKey|secret_key|secretAccessKey|secret_access_key|accessKeySecret|token|apiKey|api_key|clientSecret|client_secret))["']?\s*:\s*(.+?)\s*$/i;
 /**
  * Values that are no credential: empty, block and JSON starts, booleans, numbers, encrypted, and
  * references: templated (`${…}`, `$${…}` escaped for Flux, `{{ … }}`), a pod's `$(VAR)`, secret-manager
  * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, `{VAR}` (Frigate), Argo CD's `$secret:key` and `$key` (argocd-cm and
  * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
  */
-const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[A-Za-z][\w.-]*(:[\w.-]+)?|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$/;
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
-const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|[a-z]SecretKey$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
+const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
 
 /** A value as the key rule reads it: without a trailing comma (JSON in a block scalar) or its quotes. */
 const bare = (value: string) => value.replace(/,$/, '').replace(/^(["'])(.*)\1$/, '$2');
@@ -51,8 +51,9 @@ const keyColumn = (line: string) => /^(\s*(?:-\s+)?)/.exec(line)![1].length;
  * within five lines names the Secret (`secretName`, `name`, `secretRef`, `existingSecret`), as in
  * `{secretName: app, secretKey: api-key}`.
  */
-function namesSecretKey(lines: string[], at: number, key: string): boolean {
-  if (!/key$/i.test(key)) return false;
+function namesSecretKey(lines: string[], at: number, key: string, value: string): boolean {
+  // A key name is a short name, nothing like a generated credential.
+  if (!/key$/i.test(key) || !/^[-._A-Za-z0-9]{1,63}$/.test(value) || /\d/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value)) return false;
   const column = keyColumn(lines[at]);
   const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret)["']?\s*:/;
   // The same mapping: lines at the key's column, up to a line that starts left of it (or a new list item).
@@ -93,7 +94,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       const value = m ? bare(m[2]) : '';
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1])) {
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1], value)) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });

@@ -7,7 +7,9 @@
  * - with no pattern in any of them, the defaults instead: VCS files, images and archives, CI configuration
  *   (`.github/`, `.gitlab-ci.yml`, …) and `.goreleaser.yml`, `.sops.yaml`, `.flux.yaml`. A repository
  *   with a `.sourceignore` of its own gets the VCS defaults only (SourceIgnoreFilter).
- * A GitRepository's `spec.ignore` adds patterns too; it is not read here (validate notes it).
+ * A GitRepository's `spec.ignore` adds patterns too; it is not read here (validate notes it). The matching
+ * is git's (the `ignore` package): unlike go-git, a file below an excluded directory cannot be included
+ * again by a later `!` pattern.
  */
 import ignore from 'ignore';
 import type { FileSet } from '../fileset.js';
@@ -57,6 +59,7 @@ export function sourceIgnore(files: FileSet, paths = files.paths()): SourceIgnor
     const dir = file === IGNORE_FILE ? '' : file.slice(0, -IGNORE_FILE.length - 1);
     return files.get(file)!.split(/\r?\n/).flatMap((line) => rootPattern(line, dir) ?? []);
   });
-  const matcher = ignore().add([...EXCLUDE_VCS, ...(patterns.length > 0 ? patterns : EXCLUDE_DEFAULT)]);
+  // Case matters, as in go-git's matcher (filepath.Match).
+  const matcher = ignore({ ignorecase: false }).add([...EXCLUDE_VCS, ...(patterns.length > 0 ? patterns : EXCLUDE_DEFAULT)]);
   return { ignored: (path) => matcher.ignores(path), files: ignoreFiles };
 }

@@ -51,8 +51,8 @@ const OTHER_OPERATOR = /^\{#?[_a-zA-Z][_a-zA-Z0-9]*(?:[\^,]{1,2}|[#%/:=][^}]*)?\
  * unset), and an expression that is not a variable name (`${a.b}`, `${a-b}`) breaks the build.
  */
 export function substitute(text: string, vars: ReadonlyMap<string, string>): Substitution {
-  const missing: string[] = [];
-  const unparsable: string[] = [];
+  const missing = new Set<string>();
+  const unparsable = new Set<string>();
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -85,10 +85,10 @@ export function substitute(text: string, vars: ReadonlyMap<string, string>): Sub
         // The default, substituted in turn (what it lacks counts only where it is used).
         const inner = substitute(rest.slice(head[0].length, close), vars);
         out += inner.text;
-        for (const n of inner.missing) if (!missing.includes(n)) missing.push(n);
-        for (const u of inner.unparsable) if (!unparsable.includes(u)) unparsable.push(u);
+        for (const n of inner.missing) missing.add(n);
+        for (const u of inner.unparsable) unparsable.add(u);
       } else if (value === undefined) {
-        if (!missing.includes(name)) missing.push(name);
+        missing.add(name);
       } else out += value;
       i = at + 1 + close + 1;
       continue;
@@ -96,11 +96,11 @@ export function substitute(text: string, vars: ReadonlyMap<string, string>): Sub
     const other = OTHER_OPERATOR.exec(rest);
     const end = rest.indexOf('}');
     const expression = `$${end < 0 ? rest.split('\n')[0] : rest.slice(0, end + 1)}`;
-    if (!other && !unparsable.includes(expression)) unparsable.push(expression);
+    if (!other) unparsable.add(expression);
     out += expression;
     i = at + expression.length;
   }
-  return { text: out, missing, unparsable };
+  return { text: out, missing: [...missing], unparsable: [...unparsable] };
 }
 
 interface SubstituteFrom {

@@ -375,7 +375,12 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         if (!build) continue; // a missing path is reported by applicationPaths
         touch(build);
         if (build.partial) view.partial = true;
+        // Argo CD puts a namespaced object without a namespace into the Application's destination namespace.
+        const destination = (unit.object.spec?.destination as { namespace?: unknown } | undefined)?.namespace;
         for (const b of build.objects) {
+          if (typeof destination === 'string' && destination !== '' && !b.object.metadata?.namespace && !CLUSTER_SCOPED_KINDS.has(b.object.kind ?? '')) {
+            b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: destination } };
+          }
           view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
           if (b.object.kind !== 'Application' || !ARGO_APP(b.object)) continue;
           const name = b.object.metadata?.name ?? '';
@@ -460,13 +465,17 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     if (orphans.length === 0) break;
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
     // builds that directory from its kustomization file, so nothing applies it. No cluster of its own.
-    const disabled = orphans.find((o) => {
+    const disabled = orphans.filter((o) => {
       const own = posix.dirname(o.file) === '.' ? '' : posix.dirname(o.file);
       return FLUX_KUSTOMIZATION(o.object) && kustomizationFile(files, own) !== undefined && !(kustomizeOnce(own).read ?? []).includes(o.file);
     });
-    if (disabled) {
-      leftOut.add(disabled.file);
-      topology.notes.push(`${disabled.file}: Flux Kustomization ${disabled.object.metadata?.name} is left out by ${kustomizationFile(files, posix.dirname(disabled.file) === '.' ? '' : posix.dirname(disabled.file))}, so nothing applies it: not checked`);
+    if (disabled.length > 0) {
+      // All at once: one round each would make a repository of many such files quadratic.
+      for (const d of disabled) {
+        if (leftOut.has(d.file)) continue;
+        leftOut.add(d.file);
+        topology.notes.push(`${d.file}: Flux Kustomization ${d.object.metadata?.name} is left out by ${kustomizationFile(files, posix.dirname(d.file) === '.' ? '' : posix.dirname(d.file))}, so nothing applies it: not checked`);
+      }
       continue;
     }
     // The outermost first: an orphan inside the path another orphan syncs is most likely applied by it.
@@ -496,10 +505,22 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     const start: Unit[] = [];
     // Applied as `kubectl apply -f <dir>` would: the Kubernetes objects of the directory's own files, its
     // AppProjects with its Applications (not its subdirectories: Applications of the repository apply those).
-    const build: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
-    for (const file of manifests.filter((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p)) === dir && !isKustomizationFile(p))) {
-      build.read!.push(file);
-      for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
+    // With a kustomization there, as `kubectl apply -k` builds it (patches applied), still only the objects of the
+    // directory's own files.
+    const inDir = (p: string) => (posix.dirname(p) === '.' ? '' : posix.dirname(p)) === dir;
+    let build: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
+    if (kustomizationFile(files, dir)) {
+      const whole = kustomizeOnce(dir);
+      build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
+    } else {
+      for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {
+        build.read!.push(file);
+        for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
+      }
+    }
+    for (const o of orphans.filter((x) => inDir(x.file) && !build.read!.includes(x.file))) {
+      leftOut.add(o.file);
+      topology.notes.push(`${o.file}: ${o.object.kind} ${o.object.metadata?.name} is left out by ${kustomizationFile(files, dir)}, so nothing applies it: not checked`);
     }
     touch(build);
     for (const b of build.objects) {

@@ -30,7 +30,8 @@ describe('Go templates as ApplicationSets use them', () => {
     ['{{.n}}', '3'],
     ['{{.missing}}', '<no value>'],
   ])('%s → %s', (template, expected) => {
-    expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ value: expected, emptyIndex: template.includes('"env"') ? ['env'] : [] });
+    // An index a `default` covers is no problem (`"env"` is missing, and defaulted).
+    expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ value: expected, emptyIndex: [] });
   });
 
   it('a missing key is an error with missingkey=error, as Go says it; index gives an empty string either way', () => {
@@ -46,6 +47,7 @@ describe('Go templates as ApplicationSets use them', () => {
     ['{{ constructor }}', 'the function constructor'],
     ['{{ .metadata }}', 'printing a map or a list'],
     ['{{ .name ', 'an action without "}}"'],
+    ['{{ printf "%02d" .n }}', 'a printf verb other than %s, %v, %d, %q'],
   ])('%s is not guessed: unsupported (%s)', (template, what) => {
     expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ unsupported: what });
   });
@@ -227,5 +229,78 @@ describe('several directories of Argo CD objects applied by hand', () => {
       (await validateFiles(files({ 'infra/a.yaml': app('a', aCreates), 'platform/b.yaml': app('b', false), 'apps/a/cm.yaml': cm('a'), 'apps/b/cm.yaml': cm('b') }))).findings.filter((f) => f.message.includes('never created')).map((f) => f.file);
     expect(await never(true)).toEqual([]);
     expect(await never(false)).toEqual(['apps/a/cm.yaml', 'apps/b/cm.yaml']);
+  });
+});
+
+describe('what Argo CD does with generators that the first version missed (expert review)', () => {
+  const gitGen = (extra = '') => `    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        directories:\n          - path: "*"\n${extra}`;
+
+  it('fasttemplate leaves a tag with no parameter as written: no error (Prometheus rule text in values, say)', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset('    - list:\n        elements:\n          - app: web\n', template('{{app}}', 'apps/{{app}}').replace("    metadata:\n      name: '{{app}}'\n", "    metadata:\n      name: '{{app}}'\n      annotations:\n        summary: '{{ $labels.pod }} is down'\n"), false),
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(t.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+  });
+
+  it("a git generator's values are rendered per directory; its own template is merged over the set's; hidden directories are not listed", () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(
+        `    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        directories:\n          - path: "apps/*"\n        values:\n          dir: '{{.path.path}}'\n        template:\n          spec:\n            source:\n              path: '{{.values.dir}}'\n`,
+        template('{{.path.basename}}', 'placeholder'),
+      ),
+      'apps/web/cm.yaml': CM('web'),
+      'apps/.hidden/cm.yaml': CM('hidden'),
+    }));
+    expect(t.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['root', 'web']);
+    void gitGen;
+  });
+
+  it('a cluster registered with the in-cluster server is walked with the cluster Argo CD runs on', () => {
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: in-cluster\n  namespace: argocd\n  labels:\n    argocd.argoproj.io/secret-type: cluster\n    tier: local\nstringData:\n  name: in-cluster\n  server: https://kubernetes.default.svc\n';
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/cluster.yaml': secret,
+      'argocd/apps.yaml': appset('    - clusters:\n        selector:\n          matchLabels:\n            tier: local\n', template('{{.name}}-web', 'apps/web', "        server: '{{.server}}'\n")),
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['argocd']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['in-cluster-web', 'root']);
+  });
+
+  it('a templated path with many names in it is matched as text, in bounded time', () => {
+    const t = discover(files({
+      'argocd/fleet.yaml': appset('    - clusters: {}\n', template('{{.name}}', `${'{{.name}}'.repeat(10)}x`)),
+      [`${'a'.repeat(60)}/cm.yaml`]: CM('a'),
+    }));
+    expect(t.clusters.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Argo CD semantics the expert review asked for', () => {
+  it('one path into several namespaces: objects without a namespace go to each destination namespace, no "applied twice"', async () => {
+    const report = await validateFiles(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset('    - list:\n        elements:\n          - env: dev\n          - env: test\n', template('guestbook-{{.env}}', 'apps/guestbook').replace('        namespace: default\n', "        namespace: 'guestbook-{{.env}}'\n      syncPolicy:\n        syncOptions:\n          - CreateNamespace=true\n")),
+      'apps/guestbook/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook\n',
+    }));
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+  });
+
+  it('a directory applied by hand with a kustomization is built with its patches, the patch file no object of its own', async () => {
+    const app = `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${REPO}\n    path: apps/web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`;
+    const report = await validateFiles(files({
+      'argocd/kustomization.yaml': 'resources:\n  - web.yaml\npatches:\n  - path: web-patch.yaml\n',
+      'argocd/web.yaml': app,
+      'argocd/web-patch.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n',
+      'apps/web/cm.yaml': CM('web').replace('namespace: default', 'namespace: web'),
+    }));
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['argocd']);
   });
 });

@@ -44,6 +44,9 @@ describe('the secret scan: literals are caught', () => {
     ['adminPassword', '"changeme",'],
     ['apiKey', 'sk-abc123def456'],
     ['token', 'Mixed_Case_Value'],
+    ['password', '$uperS3cret2024'],
+    ['api_key', 'ABCD_1234_EFGH_5678'],
+    ['awsSecretKey', 'wJalrXUtnFEMIK7MDENG'],
   ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([`line 6: ${key} has a literal value; reference a Secret instead`]));
 });
 
@@ -61,5 +64,11 @@ describe('the secret scan: ExternalSecret and PushSecret documents', () => {
   it('name keys only, also in a file with other kinds', () => {
     expect(scan('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: external-secrets.io/v1alpha1\nkind: PushSecret\nmetadata:\n  name: p\nspec:\n  data:\n  - match:\n      secretKey: api-key\n')).toEqual([]);
     expect(scan('apiVersion: external-secrets.io/v1alpha1\nkind: PushSecret\nmetadata:\n  name: p\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  password: hunter2\n')).toEqual(['line 11: password has a literal value; reference a Secret instead']);
+  });
+});
+
+describe('the secret scan: a credential beside a name is still a credential', () => {
+  it('a generated-looking value under secretKey with a name sibling is caught', () => {
+    expect(scan('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec:\n  targets:\n    - name: offsite\n      secretKey: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n')).toEqual(['line 8: secretKey has a literal value; reference a Secret instead']);
   });
 });
