@@ -233,8 +233,6 @@ describe('several directories of Argo CD objects applied by hand', () => {
 });
 
 describe('what Argo CD does with generators that the first version missed (expert review)', () => {
-  const gitGen = (extra = '') => `    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        directories:\n          - path: "*"\n${extra}`;
-
   it('fasttemplate leaves a tag with no parameter as written: no error (Prometheus rule text in values, say)', () => {
     const t = discover(files({
       'argocd/root.yaml': root,
@@ -258,7 +256,6 @@ describe('what Argo CD does with generators that the first version missed (exper
     expect(t.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
     expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
     expect([...t.clusters[0].units.keys()].sort()).toEqual(['root', 'web']);
-    void gitGen;
   });
 
   it('a cluster registered with the in-cluster server is walked with the cluster Argo CD runs on', () => {
