@@ -174,6 +174,20 @@ function fastRender(text: string, flat: Record<string, string>): { text: string;
   }
 }
 
+/** A template string the validator does not render (outside gotemplate.ts's subset): its Application is not expanded. */
+class Unrendered extends Error {}
+
+/** A generator's `values`, each string rendered with one parameter set (Go templates or fasttemplate); what does not render is left out. */
+function renderValues(values: Record<string, unknown> | undefined, go: boolean, nested: Params, flat: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values ?? {})) {
+    if (typeof v !== 'string') continue;
+    const r = go ? renderGoTemplate(v, nested, { missingKeyError: false }) : { value: fastRender(v, flat).text };
+    if ('value' in r) out[k] = r.value;
+  }
+  return out;
+}
+
 /** The flat form of a map, as Argo CD's list and cluster generators give fasttemplate (`values.key`). */
 function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
   if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) flatten(prefix ? `${prefix}.${k}` : k, v, out);
@@ -229,12 +243,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
           flatten('metadata.labels', r.labels, baseFlat);
           flatten('metadata.annotations', r.annotations, baseFlat);
           // Its values are rendered with the cluster's parameters first (cluster.go).
-          const values: Record<string, string> = {};
-          for (const [k, v] of Object.entries(clusters?.values ?? {})) {
-            if (typeof v !== 'string') continue;
-            const out = go ? renderGoTemplate(v, base, { missingKeyError: false }) : { value: fastRender(v, baseFlat).text, emptyIndex: [] };
-            if ('value' in out) values[k] = out.value;
-          }
+          const values = renderValues(clusters?.values, go, base, baseFlat);
           const nested = { ...base, values };
           const flat = { ...baseFlat };
           flatten('values', values, flat);
@@ -281,15 +290,10 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
       }
       // A generator's `values` are rendered with each parameter set and added as `values` (applicationset/generators
       // appendTemplatedValues); the cluster generator's come with its parameters already.
-      const values = (kind === 'git' ? (g.git as { values?: Record<string, unknown> } | undefined)?.values : undefined) ?? undefined;
+      const values = kind === 'git' ? (g.git as { values?: Record<string, unknown> } | undefined)?.values : undefined;
       if (values && typeof values === 'object') {
         for (const p of made) {
-          const rendered: Record<string, string> = {};
-          for (const [k, v] of Object.entries(values)) {
-            if (typeof v !== 'string') continue;
-            const out = go ? renderGoTemplate(v, p.nested, { missingKeyError: false }) : { value: fastRender(v, p.flat).text, emptyIndex: [] };
-            if ('value' in out) rendered[k] = out.value;
-          }
+          const rendered = renderValues(values, go, p.nested, p.flat);
           p.nested = { ...p.nested, values: rendered };
           flatten('values', rendered, p.flat);
         }
@@ -313,7 +317,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
             return out.text;
           }
           const out = renderGoTemplate(value, p.nested, { missingKeyError });
-          if ('unsupported' in out) throw Object.assign(new Error(out.unsupported), { unsupported: true });
+          if ('unsupported' in out) throw new Unrendered(out.unsupported);
           if ('missing' in out) {
             problems.push(`${value}: ${out.missing}`);
             return value;
@@ -332,7 +336,8 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
         const template = (p.template ? mergePatch(spec.template ?? {}, p.template) : spec.template ?? {}) as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
         app = render({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...template.metadata }, spec: template.spec }) as K8sObject;
       } catch (e) {
-        unsupported ??= (e as Error).message;
+        if (!(e instanceof Unrendered)) throw e;
+        unsupported ??= e.message;
         continue;
       }
       if (p.cluster && inferred && (problems.length > 0 || unresolvedTags || !namesOwnPath(app, files, directories))) continue; // not a cluster this set deploys to, as far as can be told

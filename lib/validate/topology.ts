@@ -103,8 +103,14 @@ export function repoDir(path: string, base = ''): string | undefined {
   return joined;
 }
 
+/** A path's directory, '' for the repository root. */
+const dirOf = (path: string) => (posix.dirname(path) === '.' ? '' : posix.dirname(path));
+
 const within = (file: string, dir: string) => dir === '' || file.startsWith(`${dir}/`);
 
+
+/** The unit of an Application an ApplicationSet generates: in no sync order against the others. */
+const generatedUnit = (g: BuiltObject, parent?: Unit): Unit => ({ name: g.object.metadata?.name ?? '', file: g.origin, object: g.object, dependsOn: [], wave: 0, unordered: true, parent });
 
 export function clusterName(root: string): string {
   const parts = root.split('/').filter(Boolean);
@@ -432,7 +438,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         // An app-of-apps root: its source directory holds it (at the top, or below where it recurses or is a kustomization).
         for (const s of sourcesOf(o)) {
           const dir = s.path !== undefined && !s.chart && s.repoURL && !s.repoURL.includes('{{') ? repoDir(s.path) : undefined;
-          const top = dir !== undefined && (posix.dirname(file) === dir || (dir === '' && !file.includes('/')));
+          const top = dir !== undefined && dirOf(file) === dir;
           if (dir !== undefined && dir !== '' && (top || (within(file, dir) && (s.directory?.recurse || kustomizationFile(files, dir))))) argoRoots.push({ file, app: o, dir });
         }
       }
@@ -441,7 +447,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
   for (const r of argoRoots) for (const s of sourcesOf(r.app)) if (s.repoURL && repoDir(s.path ?? '') === r.dir) ownRepos.add(normalUrl(s.repoURL));
   // 2. Bootstrapped Flux clusters whose sync file is not in the repository (or is a placeholder).
   for (const dir of [...directories].filter((d) => d === 'flux-system' || d.endsWith('/flux-system')).sort()) {
-    const root = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
+    const root = dirOf(dir);
     // flux bootstrap's own files, or its objects named flux-system: an app's flux-system/ folder is no cluster.
     const bootstrapped = allPaths.some(
       (p) => p.startsWith(`${dir}/`) && (/gotk-(components|sync)\.ya?ml$/.test(p) || (MANIFEST.test(p) && objectsIn(p).some((o) => (FLUX_KUSTOMIZATION(o) || /^(GitRepository|OCIRepository|Bucket)$/.test(o.kind ?? '')) && o.metadata?.name === 'flux-system'))),
@@ -466,7 +472,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
     // builds that directory from its kustomization file, so nothing applies it. No cluster of its own.
     const disabled = orphans.filter((o) => {
-      const own = posix.dirname(o.file) === '.' ? '' : posix.dirname(o.file);
+      const own = dirOf(o.file);
       return FLUX_KUSTOMIZATION(o.object) && kustomizationFile(files, own) !== undefined && !(kustomizeOnce(own).read ?? []).includes(o.file);
     });
     if (disabled.length > 0) {
@@ -474,7 +480,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
       for (const d of disabled) {
         if (leftOut.has(d.file)) continue;
         leftOut.add(d.file);
-        topology.notes.push(`${d.file}: Flux Kustomization ${d.object.metadata?.name} is left out by ${kustomizationFile(files, posix.dirname(d.file) === '.' ? '' : posix.dirname(d.file))}, so nothing applies it: not checked`);
+        topology.notes.push(`${d.file}: Flux Kustomization ${d.object.metadata?.name} is left out by ${kustomizationFile(files, dirOf(d.file))}, so nothing applies it: not checked`);
       }
       continue;
     }
@@ -484,7 +490,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     const flux = fluxOrphans.find((o) => !paths.some((p) => p.file !== o.file && p.dir !== undefined && p.dir !== '' && within(o.file, p.dir))) ?? fluxOrphans[0];
     if (flux) {
       const m = /^(clusters\/[^/]+)\//.exec(flux.file);
-      const own = posix.dirname(flux.file) === '.' ? '' : posix.dirname(flux.file);
+      const own = dirOf(flux.file);
       // clusters/<name> by convention, unless a cluster is already found inside it (clusters/lab/a, then clusters/lab/b).
       const root = m && ![...fluxRoots].some((r) => within(r, m[1])) ? m[1] : own;
       if ([...fluxRoots].some((r) => within(flux.file, r))) {
@@ -500,14 +506,14 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     // the source directory of another is most likely applied by it).
     const sourceDirs = orphans.flatMap((o) => (o.object.kind === 'Application' ? sourcesOf(o.object).map((s) => ({ file: o.file, dir: ownPath(s) })) : []));
     const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.dir !== undefined && d.dir !== '' && within(o.file, d.dir))) ?? orphans[0];
-    const dir = posix.dirname(first.file) === '.' ? '' : posix.dirname(first.file);
+    const dir = dirOf(first.file);
     const view: ClusterView = { ...newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`), byHand: true };
     const start: Unit[] = [];
     // Applied as `kubectl apply -f <dir>` would: the Kubernetes objects of the directory's own files, its
     // AppProjects with its Applications (not its subdirectories: Applications of the repository apply those).
     // With a kustomization there, as `kubectl apply -k` builds it (patches applied), still only the objects of the
     // directory's own files.
-    const inDir = (p: string) => (posix.dirname(p) === '.' ? '' : posix.dirname(p)) === dir;
+    const inDir = (p: string) => dirOf(p) === dir;
     let build: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
     if (kustomizationFile(files, dir)) {
       const whole = kustomizeOnce(dir);
@@ -548,8 +554,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     if (expansion.local.length > 0) {
       const start: Unit[] = [];
       for (const g of expansion.local) {
-        const parent = view.placed.find((p) => p.object.kind === 'ApplicationSet' && p.file === g.origin)?.unit;
-        const unit: Unit = { name: g.object.metadata?.name ?? '', file: g.origin, object: g.object, dependsOn: [], wave: 0, unordered: true, parent };
+        const unit = generatedUnit(g, view.placed.find((p) => p.object.kind === 'ApplicationSet' && p.file === g.origin)?.unit);
         if (view.units.has(unit.name)) continue;
         view.units.set(unit.name, unit);
         start.push(unit);
@@ -561,7 +566,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
       if (!topology.clusters.includes(spoke)) topology.clusters.push(spoke);
       const start: Unit[] = [];
       for (const g of generated) {
-        const unit: Unit = { name: g.object.metadata?.name ?? '', file: g.origin, object: g.object, dependsOn: [], wave: 0, unordered: true };
+        const unit = generatedUnit(g);
         spoke.units.set(unit.name, unit);
         start.push(unit);
       }
