@@ -2,12 +2,14 @@
  * What Argo CD ApplicationSets generate, offline, for the generators whose parameters the repository
  * holds: the cluster generator against the clusters registered beside it (Argo CD cluster Secrets in the
  * same build, plain, sealed or from an ExternalSecret: their labels are plain text in all three), the
- * list generator, and the git directory generator over this repository's directories
- * (applicationset/generators/{cluster,list,git}.go). Each template string is rendered as Argo CD renders
- * it: Go templates with the functions gotemplate.ts knows, or fasttemplate's `{{key}}`. A template the
- * validator cannot render, and the other generators (matrix, merge, SCM, pull requests, plugins, git
- * files), are said and not expanded: never guessed.
+ * list generator, the git directory and files generators over this repository, and matrix and merge
+ * generators of these (applicationset/generators/{cluster,list,git,matrix,merge}.go). Each template string
+ * is rendered as Argo CD renders it: Go templates with the functions gotemplate.ts knows, or
+ * fasttemplate's `{{key}}`. A template the validator cannot render, and the other generators (SCM, pull
+ * requests, plugins, cluster decision resources), are said and not expanded: never guessed.
  */
+import { posix } from 'node:path';
+import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
 import { get, listOf, mergePatch, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
@@ -100,12 +102,13 @@ export function goPathMatch(pattern: string, name: string): boolean {
   const p = pattern.split('/');
   const n = name.split('/');
   if (p.length !== n.length) return false;
-  return p.every((seg, i) => segmentMatch(seg, n[i]));
+  // No directory name is that long: a longer pattern (a merge request's) matches nothing, in bounded time.
+  return p.every((seg, i) => wildcardMatch(seg, n[i], 255, '^'));
 }
 
-function segmentMatch(pattern: string, text: string): boolean {
-  // No directory name is that long: a longer pattern (a merge request's) matches nothing, in bounded time.
-  if (pattern.length > 255) return false;
+/** `*`, `?`, `[...]` (negated by one of `negators`) and `\` escapes over all of `text`; patterns over `maxLength` match nothing. */
+function wildcardMatch(pattern: string, text: string, maxLength: number, negators: string): boolean {
+  if (pattern.length > maxLength) return false;
   // Iterative wildcard matching with one backtrack point: linear-ish, whatever the pattern (no regex backtracking).
   let pi = 0;
   let ti = 0;
@@ -117,7 +120,7 @@ function segmentMatch(pattern: string, text: string): boolean {
     if (c === '\\' && at + 1 < pattern.length) return [pattern[at + 1] === ch, at + 2];
     if (c === '[') {
       let j = at + 1;
-      const negate = pattern[j] === '^';
+      const negate = negators.includes(pattern[j]);
       if (negate) j++;
       let hit = false;
       while (j < pattern.length && (pattern[j] !== ']' || j === at + 1 + (negate ? 1 : 0))) {
@@ -188,11 +191,270 @@ function renderValues(values: Record<string, unknown> | undefined, go: boolean, 
   return out;
 }
 
-/** The flat form of a map, as Argo CD's list and cluster generators give fasttemplate (`values.key`). */
-function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
-  if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) flatten(prefix ? `${prefix}.${k}` : k, v, out);
+/**
+ * The flat form of a map, as Argo CD's generators give fasttemplate (`values.key`). With `asGo` (the git
+ * files generator: jeremywohl/flatten's DotStyle, then `%v`), lists too (`items.0`), and numbers and
+ * nulls as Go prints them.
+ */
+function flatten(prefix: string, value: unknown, out: Record<string, string>, asGo = false): void {
+  const key = (k: string | number) => (prefix ? `${prefix}.${k}` : String(k));
+  if (Array.isArray(value)) {
+    if (asGo) value.forEach((v, i) => flatten(key(i), v, out, asGo));
+  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) flatten(key(k), v, out, asGo);
   else if (typeof value === 'string') out[prefix] = value;
-  else if (typeof value === 'number' || typeof value === 'boolean') out[prefix] = String(value);
+  else if (typeof value === 'number') out[prefix] = asGo ? goNumber(value) : String(value);
+  else if (typeof value === 'boolean') out[prefix] = String(value);
+  else if (value === null && asGo) out[prefix] = '<nil>';
+}
+
+/** A JSON number as Go's `%v` prints a float64 (strconv 'g', shortest): exponent form below 1e-4 and from 1e6 on (`1e+06`). */
+export function goNumber(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
+  const [mantissa, e] = n.toExponential().split('e');
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(n);
+}
+
+/** A generator the validator does not expand offline (SCM, pull requests, plugins, …): said as a warning. */
+class NotExpanded extends Error {}
+/** A generator Argo CD refuses (a matrix of three, a merge without keys, a file it cannot parse): an error. */
+class Refused extends Error {}
+
+interface GeneratorContext {
+  name: string;
+  origin: string;
+  go: boolean;
+  registrations: Registration[];
+  inferred: boolean;
+  files: FileSet;
+  directories: Set<string>;
+  ownRepos: Set<string>;
+  notes: string[];
+}
+
+/** The one generator a (nested) generator entry holds: its only key besides `selector` and `values`. */
+const generatorKind = (g: Record<string, unknown> | undefined) => Object.keys(g ?? {}).find((k) => k !== 'selector' && k !== 'values');
+
+/** Nested matrix and merge generators: Argo CD's CRD allows two levels; more is refused here, in bounded time. */
+const MAX_NESTING = 3;
+
+/** Whether a generator entry is, or combines, a cluster generator. */
+function usesClusters(g: Record<string, unknown> | undefined, depth: number): boolean {
+  const kind = generatorKind(g);
+  if (kind === 'clusters') return true;
+  if ((kind !== 'matrix' && kind !== 'merge') || depth >= MAX_NESTING) return false;
+  return listOf<Record<string, unknown>>((g![kind] as Combined | undefined)?.generators).some((c) => usesClusters(c, depth + 1));
+}
+
+/**
+ * The parameter sets one generator entry makes, as applicationset/generators makes them: its selector
+ * applied to each set's flat parameters (generator_spec_processor.go Transform).
+ */
+function generate(g: Record<string, unknown>, context: GeneratorContext, depth: number): ParamSet[] {
+  const kind = generatorKind(g);
+  const made =
+    kind === 'clusters' ? clusterParams(g.clusters as ClusterGenerator | undefined, context) :
+    kind === 'list' ? listParams(g.list as ListGenerator | undefined, context) :
+    kind === 'git' ? gitParams(g.git as GitGenerator | undefined, context) :
+    kind === 'matrix' || kind === 'merge' ? combinedParams(kind, g[kind] as Combined | undefined, context, depth) :
+    undefined;
+  if (!made) throw new NotExpanded(`generator ${kind ?? '(none)'} is not expanded offline (the cluster, list, git, matrix and merge generators are)`);
+  return made.filter((p) => selects(g.selector as Selector | undefined, p.flat));
+}
+
+type ClusterGenerator = { selector?: Selector; values?: Record<string, string> };
+type ListGenerator = { elements?: unknown[]; elementsYaml?: string };
+type GitGenerator = { repoURL?: string; directories?: { path?: string; exclude?: boolean }[]; files?: { path?: string; exclude?: boolean }[]; pathParamPrefix?: string; values?: Record<string, unknown> };
+type Combined = { generators?: Record<string, unknown>[]; mergeKeys?: string[] };
+
+function clusterParams(clusters: ClusterGenerator | undefined, { registrations, inferred, go }: GeneratorContext): ParamSet[] {
+  const made: ParamSet[] = [];
+  for (const r of registrations) {
+    if (!inferred && !selects(clusters?.selector, r.labels)) continue;
+    const base = { name: r.name, nameNormalized: sanitizeName(r.name), server: r.server ?? `https://${r.name}.cluster.invalid`, project: '', metadata: { labels: r.labels, annotations: r.annotations } };
+    const baseFlat: Record<string, string> = { name: base.name, nameNormalized: base.nameNormalized, server: base.server, project: '' };
+    flatten('metadata.labels', r.labels, baseFlat);
+    flatten('metadata.annotations', r.annotations, baseFlat);
+    // Its values are rendered with the cluster's parameters first (cluster.go).
+    const values = renderValues(clusters?.values, go, base, baseFlat);
+    const flat = { ...baseFlat };
+    flatten('values', values, flat);
+    made.push({ nested: { ...base, values }, flat, label: `cluster ${r.name}`, cluster: r });
+  }
+  return made;
+}
+
+function listParams(list: ListGenerator | undefined, { origin, name, notes }: GeneratorContext): ParamSet[] {
+  if (list?.elementsYaml !== undefined) notes.push(`${origin}: ApplicationSet ${name}'s list generator reads elementsYaml, which is not expanded offline`);
+  const made: ParamSet[] = [];
+  for (const [i, element] of listOf<unknown>(list?.elements).entries()) {
+    if (!element || typeof element !== 'object' || Array.isArray(element)) continue;
+    const flat: Record<string, string> = {};
+    flatten('', element, flat);
+    made.push({ nested: element as Params, flat, label: `element ${i + 1}` });
+  }
+  return made;
+}
+
+function gitParams(git: GitGenerator | undefined, context: GeneratorContext): ParamSet[] {
+  const { origin, name, notes, ownRepos, directories, files, go } = context;
+  // This repository: a URL it is known by; or, where none is known (no self-managing root, no git
+  // remote), a generator whose directories or files are here, said in a note.
+  const here = (path: string) => (git?.files !== undefined ? files.paths().some((f) => gitPathspecMatch(path, f)) : [...directories].some((dir) => goPathMatch(path, dir)));
+  const items = listOf<{ path?: string; exclude?: boolean }>(git?.files ?? git?.directories).filter((d) => typeof d?.path === 'string') as { path: string; exclude?: boolean }[];
+  const assumed = typeof git?.repoURL === 'string' && ownRepos.size === 0 && items.some((d) => !d.exclude && here(d.path));
+  if (assumed) notes.push(`${origin}: ApplicationSet ${name}'s git generator reads ${git!.repoURL}, taken to be this repository (its ${git!.files !== undefined ? 'files' : 'directories'} are here; the repository's own URL is not known)`);
+  if (typeof git?.repoURL !== 'string' || (!ownRepos.has(normalUrl(git.repoURL)) && !assumed)) {
+    notes.push(`${origin}: ApplicationSet ${name}'s git generator reads ${git?.repoURL ?? 'a repository'}, which is not this repository: not expanded offline`);
+    return [];
+  }
+  const made = git.files !== undefined ? gitFileParams(items, git.pathParamPrefix, files) : gitDirectoryParams(items, git.pathParamPrefix, directories);
+  // A generator's `values` are rendered with each parameter set and added as `values` (appendTemplatedValues).
+  if (git.values && typeof git.values === 'object') {
+    for (const p of made) {
+      const rendered = renderValues(git.values, go, p.nested, p.flat);
+      p.nested = { ...p.nested, values: rendered };
+      flatten('values', rendered, p.flat);
+    }
+  }
+  return made;
+}
+
+function gitDirectoryParams(items: { path: string; exclude?: boolean }[], pathParamPrefix: string | undefined, directories: Set<string>): ParamSet[] {
+  const made: ParamSet[] = [];
+  const prefix = pathParamPrefix ? `${pathParamPrefix}.` : '';
+  // The repo-server lists no hidden directory, nor anything below one (reposerver GetGitDirectories).
+  for (const dir of [...directories].filter((d) => d !== '' && !d.split('/').some((seg) => seg.startsWith('.'))).sort()) {
+    const matches = items.filter((d) => goPathMatch(d.path, dir));
+    if (!matches.some((d) => !d.exclude) || matches.some((d) => d.exclude)) continue;
+    const segments = dir.split('/');
+    const path = { path: dir, basename: segments.at(-1)!, basenameNormalized: sanitizeName(segments.at(-1)!), segments };
+    const flat: Record<string, string> = { [`${prefix}path`]: dir, [`${prefix}path.basename`]: path.basename, [`${prefix}path.basenameNormalized`]: path.basenameNormalized };
+    segments.forEach((v, k) => (flat[`${prefix}path[${k}]`] = v));
+    made.push({ nested: pathParamPrefix ? { [pathParamPrefix]: { path } } : { path }, flat, label: `directory ${dir}` });
+  }
+  return made;
+}
+
+/**
+ * The git files generator (git.go generateParamsForGitFiles): the files `git ls-files -- <path>` lists for
+ * each included path (Argo CD's default globbing: git pathspecs, where `*` also matches `/`), less the
+ * excluded ones, in path order; each holds one object or a list of them, each object one parameter set.
+ */
+function gitFileParams(items: { path: string; exclude?: boolean }[], pathParamPrefix: string | undefined, files: FileSet): ParamSet[] {
+  const made: ParamSet[] = [];
+  const prefix = pathParamPrefix ? `${pathParamPrefix}.` : '';
+  const included = files.paths().filter((f) => items.some((i) => !i.exclude && gitPathspecMatch(i.path, f)) && !items.some((i) => i.exclude && gitPathspecMatch(i.path, f))).sort();
+  for (const file of included) {
+    let content: unknown;
+    try {
+      content = parse(files.get(file) ?? '', { maxAliasCount: 100 }) ?? {};
+    } catch (e) {
+      throw new Refused(`git files generator: ${file} is not YAML or JSON (${(e as Error).message.split('\n')[0]})`);
+    }
+    const objects = Array.isArray(content) ? content : [content];
+    if (objects.some((o) => !o || typeof o !== 'object' || Array.isArray(o))) throw new Refused(`git files generator: ${file} holds neither an object nor a list of objects`);
+    const dir = posix.dirname(file);
+    const filename = posix.basename(file);
+    const path = { path: dir, basename: posix.basename(dir), filename, basenameNormalized: sanitizeName(posix.basename(dir)), filenameNormalized: sanitizeName(filename), segments: dir.split('/') };
+    for (const [i, object] of (objects as Record<string, unknown>[]).entries()) {
+      const flat: Record<string, string> = {};
+      flatten('', object, flat, true);
+      Object.assign(flat, { [`${prefix}path`]: dir, [`${prefix}path.basename`]: path.basename, [`${prefix}path.filename`]: filename, [`${prefix}path.basenameNormalized`]: path.basenameNormalized, [`${prefix}path.filenameNormalized`]: path.filenameNormalized });
+      path.segments.forEach((v, k) => v !== '' && (flat[`${prefix}path[${k}]`] = v));
+      made.push({ nested: { ...object, ...(pathParamPrefix ? { [pathParamPrefix]: { path } } : { path }) }, flat, label: `${file}${objects.length > 1 ? ` item ${i + 1}` : ''}` });
+    }
+  }
+  return made;
+}
+
+/**
+ * The matrix generator (matrix.go): exactly two generators, the second's strings rendered with each of
+ * the first's parameter sets, every pair combined (Go templates: merged, the first's winning; else flat
+ * maps that must agree). The merge generator (merge.go): the first generator's sets, each overridden by
+ * the sets of the others with the same values of the merge keys. Nested generators' own templates are
+ * not used (Argo CD takes only their parameters).
+ */
+function combinedParams(kind: 'matrix' | 'merge', combined: Combined | undefined, context: GeneratorContext, depth: number): ParamSet[] {
+  if (depth >= MAX_NESTING) throw new NotExpanded(`${kind} generators nested more than ${MAX_NESTING} deep are not expanded offline`);
+  const children = listOf<Record<string, unknown>>(combined?.generators);
+  if (kind === 'matrix') {
+    if (children.length !== 2) throw new Refused(`matrix generator has ${children.length} generators: Argo CD takes exactly two`);
+    const out: ParamSet[] = [];
+    for (const a of generate(children[0], context, depth + 1)) {
+      for (const b of generate(interpolate(children[1], a, context.go), context, depth + 1)) {
+        if (!context.go) {
+          const clash = Object.keys(b.flat).find((k) => Object.hasOwn(a.flat, k) && a.flat[k] !== b.flat[k]);
+          if (clash !== undefined) throw new Refused(`matrix generator: both generators set the parameter ${clash} (${a.label}: "${a.flat[clash]}", ${b.label}: "${b.flat[clash]}")`);
+        }
+        out.push({ nested: deepMerge(b.nested, a.nested), flat: { ...b.flat, ...a.flat }, label: `${a.label}, ${b.label}`, cluster: a.cluster ?? b.cluster });
+      }
+    }
+    return out;
+  }
+  if (children.length < 2) throw new Refused(`merge generator has ${children.length} generator(s): Argo CD needs at least two`);
+  const keys = [...new Set(listOf<string>(combined?.mergeKeys).filter((k) => typeof k === 'string'))];
+  if (keys.length === 0) throw new Refused('merge generator has no mergeKeys');
+  const keyOf = (p: ParamSet) => JSON.stringify(keys.map((k) => (context.go ? (p.nested[k] ?? null) : (p.flat[k] ?? null))));
+  const byKey = (sets: ParamSet[]) => {
+    const map = new Map<string, ParamSet>();
+    for (const p of sets) {
+      const key = keyOf(p);
+      if (map.has(key)) throw new Refused(`merge generator: two parameter sets of one generator have the same merge keys ${key}`);
+      map.set(key, p);
+    }
+    return map;
+  };
+  const base = byKey(generate(children[0], context, depth + 1));
+  for (const child of children.slice(1)) {
+    for (const [key, override] of byKey(generate(child, context, depth + 1))) {
+      const p = base.get(key);
+      if (p) base.set(key, { ...p, nested: context.go ? deepMerge(p.nested, override.nested) : p.nested, flat: { ...p.flat, ...override.flat }, label: `${p.label} + ${override.label}` });
+    }
+  }
+  return [...base.values()];
+}
+
+/** The second matrix generator with the first's parameters in its strings (utils RenderGeneratorParams); missing keys are an error there, except in `values`. */
+function interpolate(generator: Record<string, unknown>, p: ParamSet, go: boolean): Record<string, unknown> {
+  const walk = (value: unknown, inValues: boolean): unknown => {
+    if (typeof value === 'string') {
+      if (!go) return fastRender(value, p.flat).text;
+      const out = renderGoTemplate(value, p.nested, { missingKeyError: !inValues });
+      if ('unsupported' in out) throw new NotExpanded(`matrix generator: the second generator uses ${out.unsupported}, which the validator does not render`);
+      if ('missing' in out) {
+        if (inValues) return value;
+        throw new Refused(`matrix generator: ${value} in the second generator, for ${p.label}: ${out.missing}`);
+      }
+      return out.value;
+    }
+    if (Array.isArray(value)) return value.map((v) => walk(v, inValues));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, inValues || k === 'values')]));
+    return value;
+  };
+  return walk(generator, false) as Record<string, unknown>;
+}
+
+/** mergo.Merge with WithOverride: maps merged key by key, everything else taken from `over`. */
+function deepMerge(under: Params, over: Params): Params {
+  const out: Params = { ...under };
+  for (const [k, v] of Object.entries(over)) {
+    const u = out[k];
+    out[k] = u && v && typeof u === 'object' && typeof v === 'object' && !Array.isArray(u) && !Array.isArray(v) ? deepMerge(u as Params, v as Params) : v;
+  }
+  return out;
+}
+
+/**
+ * A git pathspec as `git ls-files -- <pathspec>` matches it (Argo CD's default for the files generator):
+ * without wildcards, the path itself or a directory above it; with them, wildmatch over the whole path,
+ * where `*` and `?` also match `/` (git's pathspec matching without WM_PATHNAME).
+ */
+export function gitPathspecMatch(pattern: string, path: string): boolean {
+  const spec = pattern.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  if (!/[*?[\\]/.test(spec)) return spec === '' || spec === '.' || path === spec || path.startsWith(`${spec}/`);
+  return wildcardMatch(spec, path, 4096, '!^');
 }
 
 /**
@@ -206,7 +468,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
   const sets = objects.filter((b) => b.object.kind === 'ApplicationSet' && b.object.apiVersion?.startsWith('argoproj.io/'));
   let registrations = registrationsIn(objects);
   for (const b of objects) if (b.object.kind === 'AppProject' && !expansion.projects.includes(b.object)) expansion.projects.push(b.object);
-  const clusterSets = sets.filter((s) => listOf<Record<string, unknown>>(s.object.spec?.generators).some((g) => g && typeof g === 'object' && 'clusters' in g));
+  const clusterSets = sets.filter((s) => listOf<Record<string, unknown>>(s.object.spec?.generators).some((g) => usesClusters(g, 0)));
   // Clusters registered outside the repository: the clusters are those whose directories the templates'
   // paths name (`…/overlays/{{.name}}`), selected by name alone (their labels are not known here).
   const inferred = registrations.length === 0;
@@ -230,79 +492,25 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
     const where = { object: objectKey(set) };
     const go = spec.goTemplate === true;
     const missingKeyError = listOf<string>(spec.goTemplateOptions).includes('missingkey=error');
+    const context: GeneratorContext = { name: String(set.metadata?.name), origin, go, registrations, inferred, files, directories, ownRepos, notes: expansion.notes };
     const paramSets: ParamSet[] = [];
     for (const g of listOf<Record<string, unknown>>(spec.generators)) {
-      const kind = Object.keys(g ?? {}).find((k) => k !== 'selector' && k !== 'values');
-      const made: ParamSet[] = [];
-      if (kind === 'clusters') {
-        const clusters = g.clusters as { selector?: Selector; values?: Record<string, string> } | undefined;
-        for (const r of registrations) {
-          if (!inferred && !selects(clusters?.selector, r.labels)) continue;
-          const base = { name: r.name, nameNormalized: sanitizeName(r.name), server: r.server ?? `https://${r.name}.cluster.invalid`, project: '', metadata: { labels: r.labels, annotations: r.annotations } };
-          const baseFlat: Record<string, string> = { name: base.name, nameNormalized: base.nameNormalized, server: base.server, project: '' };
-          flatten('metadata.labels', r.labels, baseFlat);
-          flatten('metadata.annotations', r.annotations, baseFlat);
-          // Its values are rendered with the cluster's parameters first (cluster.go).
-          const values = renderValues(clusters?.values, go, base, baseFlat);
-          const nested = { ...base, values };
-          const flat = { ...baseFlat };
-          flatten('values', values, flat);
-          made.push({ nested, flat, label: `cluster ${r.name}`, cluster: r });
-        }
-      } else if (kind === 'list') {
-        const list = g.list as { elements?: unknown[]; elementsYaml?: string } | undefined;
-        if (list?.elementsYaml !== undefined) {
-          expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s list generator reads elementsYaml, which is not expanded offline`);
-        }
-        for (const [i, element] of listOf<unknown>(list?.elements).entries()) {
-          if (!element || typeof element !== 'object' || Array.isArray(element)) continue;
-          const flat: Record<string, string> = {};
-          flatten('', element, flat);
-          made.push({ nested: element as Params, flat, label: `element ${i + 1}` });
-        }
-      } else if (kind === 'git') {
-        const git = g.git as { repoURL?: string; directories?: { path?: string; exclude?: boolean }[]; files?: unknown[]; pathParamPrefix?: string } | undefined;
-        // This repository: a URL it is known by; or, where none is known (no self-managing root, no git
-        // remote), a generator whose directories are here, said in a note.
-        const assumed = typeof git?.repoURL === 'string' && ownRepos.size === 0 && listOf<{ path?: string }>(git.directories).some((d) => typeof d?.path === 'string' && [...directories].some((dir) => goPathMatch(d.path!, dir)));
-        if (assumed) expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git generator reads ${git!.repoURL}, taken to be this repository (its directories are here; the repository's own URL is not known)`);
-        if (typeof git?.repoURL !== 'string' || (!ownRepos.has(normalUrl(git.repoURL)) && !assumed)) {
-          expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git generator reads ${git?.repoURL ?? 'a repository'}, which is not this repository: not expanded offline`);
-        } else if (git.files !== undefined) {
-          expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s git files generator is not expanded offline (its directory generator is)`);
-        } else {
-          const items = listOf<{ path?: string; exclude?: boolean }>(git.directories).filter((d) => typeof d?.path === 'string');
-          // The repo-server lists no hidden directory, nor anything below one (reposerver GetGitDirectories).
-          for (const dir of [...directories].filter((d) => d !== '' && !d.split('/').some((seg) => seg.startsWith('.'))).sort()) {
-            const matches = items.filter((d) => goPathMatch(d.path!, dir));
-            if (!matches.some((d) => !d.exclude) || matches.some((d) => d.exclude)) continue;
-            const segments = dir.split('/');
-            const path = { path: dir, basename: segments.at(-1)!, basenameNormalized: sanitizeName(segments.at(-1)!), segments };
-            const prefix = git.pathParamPrefix ? `${git.pathParamPrefix}.` : '';
-            const flat: Record<string, string> = { [`${prefix}path`]: dir, [`${prefix}path.basename`]: path.basename, [`${prefix}path.basenameNormalized`]: path.basenameNormalized };
-            segments.forEach((v, k) => (flat[`${prefix}path[${k}]`] = v));
-            made.push({ nested: git.pathParamPrefix ? { [git.pathParamPrefix]: { path } } : { path }, flat, label: `directory ${dir}` });
-          }
-        }
-      } else {
-        expansion.findings.push(warning('reference', origin, `generator ${kind ?? '(none)'} is not expanded offline (the cluster, list and git directory generators are): its Applications are not checked`, where));
-        continue;
-      }
-      // A generator's `values` are rendered with each parameter set and added as `values` (applicationset/generators
-      // appendTemplatedValues); the cluster generator's come with its parameters already.
-      const values = kind === 'git' ? (g.git as { values?: Record<string, unknown> } | undefined)?.values : undefined;
-      if (values && typeof values === 'object') {
-        for (const p of made) {
-          const rendered = renderValues(values, go, p.nested, p.flat);
-          p.nested = { ...p.nested, values: rendered };
-          flatten('values', rendered, p.flat);
+      try {
+        const made = generate(g, context, 0);
+        // A top-level generator's own template is merged over the set's (applicationset/utils mergeGeneratorTemplate).
+        const own = (g[generatorKind(g) ?? ''] as { template?: Record<string, unknown> } | undefined)?.template;
+        for (const p of made) if (own && typeof own === 'object') p.template = own;
+        paramSets.push(...made);
+      } catch (e) {
+        if (e instanceof NotExpanded) expansion.findings.push(warning('reference', origin, `${e.message}: its Applications are not checked`, where));
+        else if (!(e instanceof Refused)) throw e;
+        else {
+          // One generator's error stops the whole set (applicationset controller: no Application is generated or updated).
+          expansion.findings.push(error('reference', origin, `${e.message}: Argo CD generates no Application from this ApplicationSet`, where));
+          paramSets.length = 0;
+          break;
         }
       }
-      // A generator's own template is merged over the set's (applicationset/utils mergeGeneratorTemplate).
-      const own = (g[kind] as { template?: Record<string, unknown> } | undefined)?.template;
-      for (const p of made) if (own && typeof own === 'object') p.template = own;
-      // A generator's own selector picks among its parameters by their flat names.
-      paramSets.push(...made.filter((p) => selects(g.selector as Selector | undefined, p.flat)));
     }
     let unsupported: string | undefined;
     for (const p of paramSets) {

@@ -1,11 +1,12 @@
 /**
  * ApplicationSet generators offline: the Go template subset Argo CD templates use (gotemplate.ts), Go's
- * path.Match for the git directory generator, and the list and git generators expanded into what a
- * cluster applies (with fasttemplate for sets without goTemplate).
+ * path.Match for the git directory generator, git pathspecs for the git files generator, and the list,
+ * git, matrix and merge generators expanded into what a cluster applies (with fasttemplate for sets
+ * without goTemplate).
  */
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
-import { goPathMatch } from '../../lib/validate/applicationset.js';
+import { gitPathspecMatch, goNumber, goPathMatch } from '../../lib/validate/applicationset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
 import { renderGoTemplate, sanitizeName } from '../../lib/validate/gotemplate.js';
 import { validateFiles } from '../../lib/validate/repository.js';
@@ -71,6 +72,36 @@ describe("Go's path.Match (the git directory generator)", () => {
     ['*/*/*', 'a/b/c', true],
     ['a*b*c*d*e*f', `a${'x'.repeat(5000)}`, false],
   ])('%s ~ %s → %s', (pattern, name, expected) => expect(goPathMatch(pattern, name)).toBe(expected));
+});
+
+describe('git pathspecs (`git ls-files -- <path>`, the git files generator by default)', () => {
+  it.each([
+    ['apps/web/config.json', 'apps/web/config.json', true],
+    ['apps', 'apps/web/config.json', true],
+    ['apps/', 'apps/web/config.json', true],
+    ['./apps/*/config.json', 'apps/web/config.json', true],
+    ['apps/*.json', 'apps/web/config.json', true],
+    ['apps/*/config.json', 'apps/a/b/config.json', true],
+    ['apps/**/config.json', 'apps/web/config.json', true],
+    ['apps/[!w]*/config.json', 'apps/web/config.json', false],
+    ['apps/[^w]*/config.json', 'apps/api/config.json', true],
+    ['apps/web', 'apps/webshop/config.json', false],
+    ['app?/x.json', 'apps/x.json', true],
+    [`${'*a'.repeat(40)}b`, 'a'.repeat(3000), false],
+  ])('%s ~ %s → %s', (pattern, path, expected) => expect(gitPathspecMatch(pattern, path)).toBe(expected));
+});
+
+describe("numbers as Go's %v prints the float64 a JSON or YAML file gives", () => {
+  it.each([
+    [3, '3'],
+    [1.5, '1.5'],
+    [100000, '100000'],
+    [1000000, '1e+06'],
+    [1234567, '1.234567e+06'],
+    [0.0001, '0.0001'],
+    [0.00001, '1e-05'],
+    [-2.5e-7, '-2.5e-07'],
+  ])('%s → %s', (n, printed) => expect(goNumber(n)).toBe(printed));
 });
 
 const REPO = 'https://git.example.nl/platform/apps.git';
@@ -144,10 +175,103 @@ describe('list and git directory generators, expanded into what the cluster appl
   it('a git generator of another repository, and the generators not expanded, are said', () => {
     const t = discover(files({
       'argocd/root.yaml': root,
-      'argocd/apps.yaml': appset('    - git:\n        repoURL: https://git.example.nl/other.git\n        revision: HEAD\n        directories:\n          - path: "*"\n    - matrix:\n        generators: []\n', template('{{.path.basename}}', '{{.path.path}}')),
+      'argocd/apps.yaml': appset('    - git:\n        repoURL: https://git.example.nl/other.git\n        revision: HEAD\n        directories:\n          - path: "*"\n    - scmProvider:\n        gitlab:\n          group: platform\n', template('{{.path.basename}}', '{{.path.path}}')),
     }));
     expect(t.notes).toContain("argocd/apps.yaml: ApplicationSet apps's git generator reads https://git.example.nl/other.git, which is not this repository: not expanded offline");
-    expect(t.findings.map((f) => f.message)).toContain('generator matrix is not expanded offline (the cluster, list and git directory generators are): its Applications are not checked');
+    expect(t.findings.map((f) => `${f.severity} ${f.message}`)).toContain('warning generator scmProvider is not expanded offline (the cluster, list, git, matrix and merge generators are): its Applications are not checked');
+  });
+});
+
+describe('git files, matrix and merge generators (applicationset/generators/{git,matrix,merge}.go)', () => {
+  const units = (t: ReturnType<typeof discover>) => Object.fromEntries(t.clusters.map((c) => [c.name, [...c.units.keys()].sort()]));
+  const errors = (t: ReturnType<typeof discover>) => t.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
+
+  it('git files: one parameter set per object of each file the pathspec lists, flattened for fasttemplate as Argo CD flattens it', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(`    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        files:\n          - path: config/*.json\n          - path: config/legacy/*\n            exclude: true\n`, template('{{app.name}}-{{path.basename}}-{{replicas}}', 'apps/{{app.name}}'), false),
+      'config/web/config.json': '{"app": {"name": "web"}, "replicas": 1000000}\n',
+      'config/many/config.yaml': '- app: {name: api}\n  replicas: 2\n- app: {name: worker}\n  replicas: 1\n',
+      'config/legacy/config.json': '{"app": {"name": "old"}}\n',
+      'apps/web/cm.yaml': CM('web'),
+      'apps/api/cm.yaml': CM('api'),
+      'apps/worker/cm.yaml': CM('worker'),
+    }));
+    // `*` crosses `/` in a git pathspec, so config/*.json lists config/web/config.json; .yaml files are not listed.
+    expect(units(t)).toEqual({ argocd: ['root', 'web-web-1e+06'] });
+    expect(errors(t)).toEqual([]);
+  });
+
+  it('git files with Go templates: the objects as they are, with path.filename and path.segments', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(`    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        files:\n          - path: "config/**/app.yaml"\n`, template('{{.app.name}}-{{index .path.segments 1}}-{{.path.filename | trimSuffix ".yaml"}}', 'apps/{{.app.name}}')),
+      'config/prod/app.yaml': 'app:\n  name: web\n',
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(units(t)).toEqual({ argocd: ['root', 'web-prod-app'] });
+  });
+
+  it('matrix: the second generator rendered with each set of the first, every pair an Application on its cluster', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(
+        `    - matrix:\n        generators:\n          - list:\n              elements:\n                - cluster: in-cluster\n                  env: prod\n                - cluster: edge-1\n                  env: edge\n          - git:\n              repoURL: ${REPO}\n              revision: HEAD\n              files:\n                - path: "envs/{{.env}}/*.yaml"\n`,
+        template('{{.app}}-{{.cluster}}', 'apps/{{.app}}', "        name: '{{.cluster}}'\n"),
+      ),
+      'envs/prod/web.yaml': 'app: web\n',
+      'envs/edge/api.yaml': 'app: api\n',
+      'envs/edge/web.yaml': 'app: web\n',
+      'apps/web/cm.yaml': CM('web'),
+      'apps/api/cm.yaml': CM('api'),
+    }));
+    expect(units(t)).toEqual({ argocd: ['root', 'web-in-cluster'], 'edge-1': ['api-edge-1', 'web-edge-1'] });
+    expect(errors(t)).toEqual([]);
+  });
+
+  it('matrix of a git directory generator and clusters: a missing path is an error for that pair', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(
+        `    - matrix:\n        generators:\n          - git:\n              repoURL: ${REPO}\n              revision: HEAD\n              directories:\n                - path: apps/*\n          - list:\n              elements:\n                - overlay: prod\n`,
+        template('{{.path.basename}}-{{.overlay}}', '{{.path.path}}/{{.overlay}}'),
+      ),
+      'apps/web/prod/cm.yaml': CM('web'),
+      'apps/api/base/cm.yaml': CM('api'),
+    }));
+    expect(units(t).argocd).toEqual(['api-prod', 'root', 'web-prod']);
+    expect(errors(t)).toEqual(['argocd/apps.yaml: ApplicationSet argocd/apps for directory apps/api, element 1: source path apps/api/prod does not exist']);
+  });
+
+  it('merge: the first generator\'s sets, overridden by the others\' sets with the same merge keys', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(
+        '    - merge:\n        mergeKeys: [app]\n        generators:\n          - list:\n              elements:\n                - {app: web, size: small}\n                - {app: api, size: small}\n          - list:\n              elements:\n                - {app: api, size: large}\n                - {app: other, size: huge}\n',
+        template('{{.app}}-{{.size}}', 'apps/{{.app}}'),
+      ),
+      'apps/web/cm.yaml': CM('web'),
+      'apps/api/cm.yaml': CM('api'),
+    }));
+    expect(units(t)).toEqual({ argocd: ['api-large', 'root', 'web-small'] });
+  });
+
+  it.each([
+    ['a matrix of three generators', '    - matrix:\n        generators:\n          - list: {elements: [{a: x}]}\n          - list: {elements: [{b: y}]}\n          - list: {elements: [{c: z}]}\n', true, 'matrix generator has 3 generators: Argo CD takes exactly two'],
+    ['a merge without mergeKeys', '    - merge:\n        generators:\n          - list: {elements: [{app: web}]}\n          - list: {elements: [{app: web}]}\n', true, 'merge generator has no mergeKeys'],
+    ['two merge sets with the same key', '    - merge:\n        mergeKeys: [app]\n        generators:\n          - list: {elements: [{app: web}, {app: web}]}\n          - list: {elements: [{app: web}]}\n', true, 'merge generator: two parameter sets of one generator have the same merge keys ["web"]'],
+    ['a fasttemplate matrix whose generators disagree on a parameter', '    - matrix:\n        generators:\n          - list: {elements: [{app: web}]}\n          - list: {elements: [{app: api}]}\n', false, 'matrix generator: both generators set the parameter app (element 1: "web", element 1: "api")'],
+    ['a missing key in the second matrix generator', `    - matrix:\n        generators:\n          - list: {elements: [{app: web}]}\n          - git:\n              repoURL: ${REPO}\n              revision: HEAD\n              files: [{path: "envs/{{.env}}/*.yaml"}]\n`, true, 'matrix generator: envs/{{.env}}/*.yaml in the second generator, for element 1: .env: map has no entry for key "env"'],
+    ['a git file that holds a string', `    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        files: [{path: "envs/*.yaml"}]\n`, true, 'git files generator: envs/x.yaml holds neither an object nor a list of objects'],
+  ])('%s is an error Argo CD reports: the set generates nothing', (_what, generators, go, message) => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(generators, template('{{.app}}', 'apps/{{.app}}'), go),
+      'envs/x.yaml': 'just text\n',
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(errors(t)).toEqual([`argocd/apps.yaml: ${message}: Argo CD generates no Application from this ApplicationSet`]);
+    expect(units(t)).toEqual({ argocd: ['root'] });
   });
 });
 
