@@ -18,7 +18,7 @@ import { validateStructure } from '../lib/validate/structure.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
-/** --quick: fleets up to 100 clusters only (the 342-cluster validation alone takes minutes). */
+/** --quick: fleets up to 100 clusters only (skips the 342-cluster fleets, the longest part). */
 const QUICK = process.argv.includes('--quick');
 const BIN = join(PACKAGE_ROOT, 'dist', 'bin', 'haven-plus.js');
 const work = mkdtempSync(join(tmpdir(), 'haven-plus-bench-'));
@@ -89,7 +89,12 @@ const clusterList = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`).
 const profileClusters = (n: number) => Array.from({ length: n }, (_, i) => `c${i}${i % 2 ? ':scaleway' : ''}`).join(',');
 // `minimal, hub` is Argo CD on the first cluster deploying to the others (--topology hub; ExternalSecrets, so every
 // registration is in git and the validator expands every ApplicationSet).
+// `fleet` is the fleet of the validate issue: object storage and PostgreSQL, the clusters spread over nine
+// provider profiles, an overlay per cluster.
+const NINE = ['ovhcloud', 'scaleway', 'hetzner', 'exoscale', 'ionos', 'stackit', 'otc', 'cyso', 'previder'];
+const nineProviders = (n: number) => Array.from({ length: n }, (_, i) => `c${i}${i % 9 ? `:${NINE[i % 9]}` : ''}`).join(',');
 const sizes: [string, number[]][] = [
+  ['fleet', QUICK ? [1, 34] : [1, 34, 342]],
   ['minimal', QUICK ? [1, 10, 34, 100] : [1, 10, 34, 100, 342]],
   ['minimal, per-profile', QUICK ? [34, 100] : [34, 100, 342]],
   ['minimal, hub', QUICK ? [34, 100] : [34, 100, 342]],
@@ -105,10 +110,11 @@ for (const [variant, ns] of sizes) {
     const runs = n >= 100 ? 3 : RUNS;
     const extra = [
       ...(preset === 'haven-plus' ? ['--keycloak-hostname', 'id-{cluster}.example.nl'] : []),
-      ...(layout === 'hub' ? [...HUB, '--clusters', clusterList(n)] : layout ? ['--overlays', layout, '--clusters', profileClusters(n)] : ['--clusters', clusterList(n)]),
+      ...(preset === 'fleet' ? ['--components', 'object-storage,postgres', '--clusters', nineProviders(n)] : []),
+      ...(preset === 'fleet' ? [] : layout === 'hub' ? [...HUB, '--clusters', clusterList(n)] : layout ? ['--overlays', layout, '--clusters', profileClusters(n)] : ['--clusters', clusterList(n)]),
     ];
     const name = `${preset}${layout ? `-${layout}` : ''}-${n}`;
-    benchCommand(`bin generate, ${n} clusters, ${variant}, --no-git`, bin('--yes', '--no-git', '--provider', 'ovhcloud', '--preset', preset, ...extra), {
+    benchCommand(`bin generate, ${n} clusters, ${variant}, --no-git`, bin('--yes', '--no-git', '--provider', 'ovhcloud', ...(preset === 'fleet' ? [] : ['--preset', preset]), ...extra), {
       setup: (i) => [`${name}-${i}`],
       runs,
     });
@@ -150,10 +156,13 @@ const ratios = {
   [`bin generate + validate ${largest} / 34 clusters, minimal, per-profile (target ≤ 12 for 342)`]: +(both('minimal, per-profile') / both('minimal, per-profile', 34)).toFixed(2),
   [`bin generate + validate ${largest} / 34 clusters, minimal, Argo CD hub`]: +(both('minimal, hub') / both('minimal, hub', 34)).toFixed(2),
   [`bin generate + validate ${largest} / 34 clusters, haven-plus, per-profile`]: +(both('haven-plus, per-profile') / both('haven-plus, per-profile', 34)).toFixed(2),
+  [`bin generate + validate ${largest} / 34 clusters, fleet (target ≤ 10 for 342)`]: +(both('fleet') / both('fleet', 34)).toFixed(2),
   'yo / bin start-up (target ≥ 1.3)': +(byName('yo haven-plus --help') / byName('bin --help')).toFixed(2),
 };
 const targets = {
   'generate 1 cluster through the bin < 1000 ms': exact('bin generate, 1 clusters, minimal, --no-git') < 1000,
+  'validate 1 cluster (object storage + PostgreSQL) < 500 ms': exact('bin validate, 1 clusters, fleet') < 500,
+  [`generate + validate ${largest} clusters < 30 s, fleet (nine providers, object storage + PostgreSQL, an overlay per cluster)`]: both('fleet') < 30_000,
   [`generate + validate ${largest} clusters < 60 s, overlays per profile`]: both('minimal, per-profile') < 60_000,
   [`generate + validate ${largest} clusters < 60 s, an overlay per cluster`]: both('minimal') < 60_000,
   [`generate + validate ${largest} clusters < 60 s, Argo CD hub`]: both('minimal, hub') < 60_000,
