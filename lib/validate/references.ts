@@ -23,6 +23,8 @@ const BUILTIN_GROUPS = new Set([
 const FLUX_GROUPS = ['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'notification.toolkit.fluxcd.io', 'image.toolkit.fluxcd.io', 'source.extensions.fluxcd.io'];
 const group = (o: K8sObject) => (o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0] : 'core');
 const nsOf = (o: K8sObject, fallback?: string) => o.metadata?.namespace ?? fallback;
+/** A HelmRelease whose kubeConfig reaches another cluster: its chart, CRDs and target namespace are there (ClusterView.releases). */
+const installsElsewhere = (o: K8sObject) => o.kind === 'HelmRelease' && get(o, 'spec.kubeConfig') !== undefined;
 
 type SecretRef = { kind: MustCreate['kind']; name: string; namespace: string; keys: string[] };
 
@@ -231,17 +233,21 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           const path = String(get(p.object, 'spec.path') ?? '').replace(/^\.\//, '');
           for (const g of crdProviders.get(path) ?? []) providers.set(g, p.unit);
         }
-        if (p.object.kind === 'HelmRelease') {
-          const chart = get(p.object, 'spec.chart.spec.chart') as string | undefined;
-          for (const g of crdProviders.get(chart ?? '') ?? []) providers.set(g, p.unit);
-          const chartRef = get(p.object, 'spec.chartRef') as { kind?: string; name?: string } | undefined;
-          if (chartRef?.kind === 'OCIRepository') {
-            const oci = placed.find((q) => q.unit === p.unit && q.object.kind === 'OCIRepository' && q.object.metadata?.name === chartRef.name);
-            for (const g of crdProviders.get(String(get(oci?.object ?? {}, 'spec.url') ?? '')) ?? []) providers.set(g, p.unit);
-          }
+      }
+      // A release installs its chart's CRDs where it installs: here, unless its kubeConfig reaches another cluster.
+      for (const p of [...placed.filter((q) => !installsElsewhere(q.object)), ...(view.releases ?? [])]) {
+        if (p.object.kind !== 'HelmRelease') continue;
+        const chart = get(p.object, 'spec.chart.spec.chart') as string | undefined;
+        for (const g of crdProviders.get(chart ?? '') ?? []) providers.set(g, p.unit);
+        const chartRef = get(p.object, 'spec.chartRef') as { kind?: string; name?: string } | undefined;
+        if (chartRef?.kind === 'OCIRepository') {
+          // The chart's source is beside the release, on the release's cluster.
+          const oci = [...placed, ...topology.clusters.flatMap((c) => c.placed)].find((q) => q.unit === p.unit && q.object.kind === 'OCIRepository' && q.object.metadata?.name === chartRef.name);
+          for (const g of crdProviders.get(String(get(oci?.object ?? {}, 'spec.url') ?? '')) ?? []) providers.set(g, p.unit);
         }
       }
-      const cycle = findCycle(units);
+      // A remote cluster's units are its Flux's: their order is checked there.
+      const cycle = view.remote ? undefined : findCycle(units);
       if (cycle) findings.push(error('reference', units.get(cycle[0])!.file, `dependsOn cycle: ${cycle.map((k) => units.get(k)?.name ?? k).join(' → ')}`, { object: `Kustomization ${cycle[0]}` }));
       checkFlux(placed, findings);
     }
@@ -255,6 +261,19 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     // Applications of an ApplicationSet sync in no order: each retries until what it needs is there.
     const before = (a: Unit, b: Unit) =>
       a === bootstrap || ancestors(b).has(a) || (argo ? a.wave < b.wave || (a.unordered === true && b.unordered === true) : reachable(units, b.key ?? b.name).has(a.key ?? a.name));
+    // helm-controller installs into spec.targetNamespace: it must exist first, unless Helm creates it.
+    const checkTargetNamespace = (p: Placed) => {
+      const target = p.object.kind === 'HelmRelease' ? get(p.object, 'spec.targetNamespace') : undefined;
+      if (typeof target !== 'string' || !target || get(p.object, 'spec.install.createNamespace') === true) return;
+      const where = { object: objectKey(p.object), path: '/spec/targetNamespace' };
+      const creator = createdNamespaces.get(target);
+      if (!createdNamespaces.has(target)) {
+        findings.push(error('reference', p.file, `targetNamespace ${target} is never created on cluster ${cluster}, and install.createNamespace is not set: helm-controller fails the install`, where));
+      } else if (creator && creator !== p.unit && !before(creator, p.unit)) {
+        findings.push(error('reference', p.file, `targetNamespace ${target} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
+      }
+    };
+    for (const r of view.releases ?? []) checkTargetNamespace(r);
     const seen = new Map<string, Placed>();
     for (const p of placed) {
       const id = objectKey(p.object);
@@ -290,16 +309,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         }
       }
       if (p.object.kind === 'Secret' && 'sops' in p.object) checkDecryption(p, argo, findings);
-      // helm-controller installs into spec.targetNamespace: it must exist first, unless Helm creates it.
-      const target = p.object.kind === 'HelmRelease' ? get(p.object, 'spec.targetNamespace') : undefined;
-      if (typeof target === 'string' && target && get(p.object, 'spec.install.createNamespace') !== true) {
-        const creator = createdNamespaces.get(target);
-        if (!createdNamespaces.has(target)) {
-          findings.push(error('reference', p.file, `targetNamespace ${target} is never created on cluster ${cluster}, and install.createNamespace is not set: helm-controller fails the install`, { ...where, path: '/spec/targetNamespace' }));
-        } else if (creator && creator !== p.unit && !before(creator, p.unit)) {
-          findings.push(error('reference', p.file, `targetNamespace ${target} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, { ...where, path: '/spec/targetNamespace' }));
-        }
-      }
+      if (!installsElsewhere(p.object)) checkTargetNamespace(p);
       for (const ref of secretRefs(p.object)) {
         const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
         const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);

@@ -68,6 +68,14 @@ export interface ClusterView {
   byHand?: boolean;
   /** Some of what it applies was built without parts the offline builder does not implement (helmCharts, say). */
   partial?: boolean;
+  /**
+   * A cluster Flux reaches from another through `spec.kubeConfig` (its name: the other's, then the
+   * kubeConfig's namespace/name): what those Kustomizations build is applied here; `units` are the
+   * other cluster's, which order them.
+   */
+  remote?: boolean;
+  /** HelmReleases on another cluster that install here (`spec.kubeConfig`): their charts' CRDs and target namespaces are here. */
+  releases?: Placed[];
 }
 
 export interface Topology {
@@ -227,6 +235,22 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
       name: syncRef?.name ?? 'flux-system',
       namespace: syncRef?.namespace ?? sync?.object.metadata?.namespace ?? 'flux-system',
     };
+    // Kustomizations and HelmReleases with spec.kubeConfig apply to another cluster, found by that kubeConfig
+    // (kustomize-controller and helm-controller resolve it in the object's namespace); variables and
+    // dependsOn stay this cluster's (kustomization_controller.go: SubstituteVariables reads with its own client).
+    const remotes = new Map<string, ClusterView>();
+    const remoteOf = (o: K8sObject): ClusterView | undefined => {
+      const kc = o.spec?.kubeConfig as { secretRef?: { name?: unknown }; configMapRef?: { name?: unknown } } | undefined;
+      const ref = kc?.secretRef?.name ?? kc?.configMapRef?.name;
+      if (typeof ref !== 'string' || ref === '') return undefined;
+      const key = `${o.metadata?.namespace ?? 'default'}/${ref}`;
+      let remote = remotes.get(key);
+      if (!remote) {
+        remote = { name: `${view.name}→${key}`, root, engine: 'flux', how: `what ${view.name}'s Flux applies through kubeConfig ${key}`, bootstrap, units: view.units, placed: [], remote: true, releases: [] };
+        remotes.set(key, remote);
+      }
+      return remote;
+    };
     const queue: { unit: Unit; dir: string }[] = [{ unit: bootstrap, dir: root }];
     const postponed = new Map<Unit, number>();
     const appliedBy = new Map<Unit, Unit>();
@@ -245,7 +269,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         build = { ...build, objects: withComponents.objects, read: [...(build.read ?? []), ...(withComponents.read ?? [])] };
       }
       touch(build);
-      if (build.partial) view.partial = true;
+      const into = remoteOf(unit.object) ?? view;
+      if (build.partial) into.partial = true;
       // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
       let objects = controllerFields(unit, build.objects, topology);
       const spec = unit.object.spec as { postBuild?: unknown } | undefined;
@@ -273,7 +298,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         objects = result.build.objects;
       }
       // Everything the build applies first: a Kustomization's source (an ArtifactGenerator, say) may come later in it.
-      for (const b of objects) view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
+      for (const b of objects) into.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
       for (const b of objects) {
         const k = b.object;
         if (!FLUX_KUSTOMIZATION(k)) continue;
@@ -300,6 +325,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         if (path !== undefined) queue.push({ unit: child, dir: path });
       }
     }
+    for (const p of view.placed) if (p.object.kind === 'HelmRelease') remoteOf(p.object)?.releases!.push(p);
+    topology.clusters.push(...remotes.values());
     for (const unit of view.units.values()) {
       for (const d of unit.dependsOn) {
         const shown = d.startsWith(`${unit.object.metadata?.namespace ?? 'default'}/`) ? d.slice(d.indexOf('/') + 1) : d;
@@ -438,8 +465,10 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         // An app-of-apps root: its source directory holds it (at the top, or below where it recurses or is a kustomization).
         for (const s of sourcesOf(o)) {
           const dir = s.path !== undefined && !s.chart && s.repoURL && !s.repoURL.includes('{{') ? repoDir(s.path) : undefined;
-          const top = dir !== undefined && dirOf(file) === dir;
-          if (dir !== undefined && dir !== '' && (top || (within(file, dir) && (s.directory?.recurse || kustomizationFile(files, dir))))) argoRoots.push({ file, app: o, dir });
+          if (dir === undefined || dir === '' || !within(file, dir)) continue;
+          // Built with kustomize, the directory holds the Application only where its kustomization takes the file in.
+          const managed = kustomizationFile(files, dir) ? (kustomizeOnce(dir).read ?? []).includes(file) : dirOf(file) === dir || s.directory?.recurse === true;
+          if (managed) argoRoots.push({ file, app: o, dir });
         }
       }
     }
@@ -489,7 +518,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     const paths = fluxOrphans.map((o) => ({ file: o.file, dir: repoDir(String(o.object.spec?.path ?? '')) }));
     const flux = fluxOrphans.find((o) => !paths.some((p) => p.file !== o.file && p.dir !== undefined && p.dir !== '' && within(o.file, p.dir))) ?? fluxOrphans[0];
     if (flux) {
-      const m = /^(clusters\/[^/]+)\//.exec(flux.file);
+      // At any depth (kubernetes/clusters/prod/apps/ks.yaml → kubernetes/clusters/prod): the innermost clusters/.
+      const m = /^((?:.*\/)?clusters\/[^/]+)\//.exec(flux.file);
       const own = dirOf(flux.file);
       // clusters/<name> by convention, unless a cluster is already found inside it (clusters/lab/a, then clusters/lab/b).
       const root = m && ![...fluxRoots].some((r) => within(r, m[1])) ? m[1] : own;
@@ -524,9 +554,11 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
       }
     }
-    for (const o of orphans.filter((x) => inDir(x.file) && !build.read!.includes(x.file))) {
-      leftOut.add(o.file);
-      topology.notes.push(`${o.file}: ${o.object.kind} ${o.object.metadata?.name} is left out by ${kustomizationFile(files, dir)}, so nothing applies it: not checked`);
+    // An Argo CD object the directory's kustomization leaves out is applied on its own (`kubectl apply -f
+    // root.yaml`, the usual bootstrap beside a kustomization that installs Argo CD itself): with its file's objects.
+    for (const file of new Set(orphans.filter((x) => inDir(x.file) && !build.read!.includes(x.file)).map((x) => x.file))) {
+      build.read!.push(file);
+      for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
     }
     touch(build);
     for (const b of build.objects) {

@@ -7,6 +7,8 @@ import { FileSet } from '../../lib/fileset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
 import { rootPattern } from '../../lib/validate/sourceignore.js';
 import { argoGlob, discoverClusters } from '../../lib/validate/topology.js';
+import { validateFiles } from '../../lib/validate/repository.js';
+import { objectKey as objectKeyOf } from '../../lib/validate/build.js';
 
 function files(entries: Record<string, string>): FileSet {
   const set = new FileSet();
@@ -164,5 +166,82 @@ describe('a Flux Kustomization its directory leaves out', () => {
     expect([...t.clusters[0].units.keys()].sort()).toEqual(['flux-system/apps', 'flux-system/web']);
     expect(t.notes).toContain('apps/grafana.yaml: Flux Kustomization grafana is left out by apps/kustomization.yaml, so nothing applies it: not checked');
     expect(t.applied.has('grafana/cm.yaml')).toBe(false);
+  });
+});
+
+describe('layouts of public repositories (2026-12-07 sweep: mitchross/talos-argocd-proxmox, ricsanfre/pi-cluster, fluxcd/flux2-hub-spoke-example)', () => {
+  const project = `apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: my-apps\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n  destinations:\n    - server: '*'\n      namespace: '*'\n`;
+  const errors = (t: ReturnType<typeof discover>) => t.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
+
+  it('an Argo CD root applied by hand beside a kustomization that leaves it out (kubectl apply -f root.yaml) is applied, with the projects its path holds', async () => {
+    const f = files({
+      'argocd/kustomization.yaml': 'resources:\n  - ns.yaml\n',
+      'argocd/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd\n',
+      'argocd/root.yaml': app('root', 'argocd/apps'),
+      'argocd/apps/kustomization.yaml': 'resources:\n  - projects.yaml\n  - web.yaml\n',
+      'argocd/apps/projects.yaml': project,
+      'argocd/apps/web.yaml': app('web', 'apps/web').replace('project: default', 'project: my-apps'),
+      'apps/web/cm.yaml': CM('web'),
+    });
+    const t = discover(f);
+    expect(t.clusters.map((c) => c.name)).toEqual(['argocd']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['root', 'web']);
+    expect(t.applied.has('apps/web/cm.yaml')).toBe(true);
+    const report = await validateFiles(f);
+    expect(report.findings.filter((x) => x.severity === 'error' && x.check === 'reference').map((x) => x.message)).toEqual([]);
+  });
+
+  it('an Application whose path holds its file manages itself only where that path\'s kustomization takes the file in', () => {
+    const t = discover(files({
+      'bootstrap/root.yaml': app('root', 'argocd/apps'),
+      'argocd/kustomization.yaml': 'resources:\n  - ns.yaml\n',
+      'argocd/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd\n',
+      'argocd/apps/kustomization.yaml': 'resources:\n  - projects.yaml\n  - argocd.yaml\n',
+      'argocd/apps/projects.yaml': project,
+      'argocd/apps/argocd.yaml': app('argocd', 'argocd').replace('project: default', 'project: my-apps'),
+    }));
+    expect(t.clusters.map((c) => `${c.name}: ${c.how}`)).toEqual(['bootstrap: Argo CD objects in bootstrap nothing applies (applied by hand)']);
+    expect(errors(t)).toEqual([]);
+  });
+
+  it('Flux Kustomizations under kubernetes/clusters/<name>/ with no sync file are one cluster, the whole folder applied', () => {
+    const t = discover(files({
+      'kubernetes/clusters/prod/config/kustomization.yaml': 'resources:\n  - cluster-settings.yaml\n',
+      'kubernetes/clusters/prod/config/cluster-settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\ndata:\n  DOMAIN: example.nl\n',
+      'kubernetes/clusters/prod/infra/kustomization.yaml': 'resources:\n  - db.yaml\n',
+      'kubernetes/clusters/prod/infra/db.yaml': flux('db', './kubernetes/platform/db', '  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n'),
+      'kubernetes/clusters/prod/apps/kustomization.yaml': 'resources:\n  - shop.yaml\n',
+      'kubernetes/clusters/prod/apps/shop.yaml': flux('shop', './kubernetes/apps/shop', '  dependsOn:\n    - name: db\n'),
+      'kubernetes/platform/db/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\n  namespace: default\ndata:\n  host: db.${DOMAIN}\n',
+      'kubernetes/apps/shop/cm.yaml': CM('shop'),
+    }));
+    expect(t.clusters.map((c) => `${c.name} ${c.root}`)).toEqual(['kubernetes/clusters/prod kubernetes/clusters/prod']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['flux-system/db', 'flux-system/shop']);
+    expect(errors(t)).toEqual([]);
+    expect(t.clusters[0].placed.find((p) => p.object.kind === 'ConfigMap' && p.object.metadata?.name === 'db')?.object.data).toEqual({ host: 'db.example.nl' });
+  });
+
+  it('Flux Kustomizations and HelmReleases with spec.kubeConfig apply to the cluster it reaches, one per kubeConfig, ordered by the hub\'s dependsOn', async () => {
+    const spoke = (env: string) => [
+      flux('tenants', `./deploy/${env}/tenants`, '  kubeConfig:\n    secretRef:\n      name: cluster-kubeconfig\n').replace('namespace: flux-system', `namespace: ${env}`).replace('name: flux-system\n', 'name: flux-system\n    namespace: flux-system\n'),
+      flux('infra', './deploy/infra', '  dependsOn:\n    - name: tenants\n  targetNamespace: ' + env + '\n  patches:\n    - target:\n        kind: HelmRelease\n      patch: |\n        - op: add\n          path: /spec/kubeConfig\n          value:\n            secretRef:\n              name: cluster-kubeconfig\n').replace('namespace: flux-system', `namespace: ${env}`).replace('name: flux-system\n', 'name: flux-system\n    namespace: flux-system\n'),
+    ].join('---\n');
+    const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
+    const f = files({
+      'hub/flux-system/gotk-sync.yaml': `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://git.example.nl/fleet.git\n  ref:\n    branch: main\n---\n${flux('flux-system', './hub')}`,
+      'hub/flux-system/kustomization.yaml': 'resources:\n  - gotk-sync.yaml\n',
+      'hub/staging.yaml': `${ns('staging')}---\n${spoke('staging')}`,
+      'hub/production.yaml': `${ns('production')}---\n${spoke('production')}`,
+      'deploy/staging/tenants/ns.yaml': ns('cert-manager'),
+      'deploy/production/tenants/ns.yaml': ns('cert-manager'),
+      'deploy/infra/release.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cert-manager\nspec:\n  interval: 1h\n  targetNamespace: cert-manager\n  chart:\n    spec:\n      chart: cert-manager\n      version: v1.21.1\n      sourceRef:\n        kind: HelmRepository\n        name: jetstack\n',
+    });
+    const t = discover(f);
+    expect(t.clusters.map((c) => c.name).sort()).toEqual(['hub', 'hub→production/cluster-kubeconfig', 'hub→staging/cluster-kubeconfig']);
+    const staging = t.clusters.find((c) => c.name === 'hub→staging/cluster-kubeconfig')!;
+    expect(staging.placed.map((p) => `${p.object.kind}/${p.object.metadata?.name}`)).toEqual(['Namespace/cert-manager']);
+    expect(staging.releases?.map((p) => objectKeyOf(p.object))).toEqual(['HelmRelease staging/cert-manager']);
+    const report = await validateFiles(f);
+    expect(report.findings.filter((x) => x.check === 'reference' && x.severity === 'error' && !/HelmRepository|jetstack/.test(x.message)).map((x) => `${x.file}: ${x.message}`)).toEqual([]);
   });
 });
