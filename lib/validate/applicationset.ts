@@ -12,8 +12,9 @@ import { posix } from 'node:path';
 import { parse } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
-import { get, listOf, mergePatch, objectKey, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, get, listOf, mergePatch, objectKey, own, setOwn, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
+import { gitPathspecMatch, goPathMatch } from './globs.js';
 import { renderGoTemplate, sanitizeName, type Params } from './gotemplate.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
 
@@ -97,69 +98,6 @@ interface ParamSet {
 
 const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
-/** Go's path.Match (the git directory generator's matching): `*` and `?` within a segment, `[...]` classes, `\` escapes. */
-export function goPathMatch(pattern: string, name: string): boolean {
-  const p = pattern.split('/');
-  const n = name.split('/');
-  if (p.length !== n.length) return false;
-  // No directory name is that long: a longer pattern (a merge request's) matches nothing, in bounded time.
-  return p.every((seg, i) => wildcardMatch(seg, n[i], 255, '^'));
-}
-
-/** `*`, `?`, `[...]` (negated by one of `negators`) and `\` escapes over all of `text`; patterns over `maxLength` match nothing. */
-function wildcardMatch(pattern: string, text: string, maxLength: number, negators: string): boolean {
-  if (pattern.length > maxLength) return false;
-  // Iterative wildcard matching with one backtrack point: linear-ish, whatever the pattern (no regex backtracking).
-  let pi = 0;
-  let ti = 0;
-  let star = -1;
-  let mark = 0;
-  const single = (at: number, ch: string): [boolean, number] => {
-    const c = pattern[at];
-    if (c === '?') return [true, at + 1];
-    if (c === '\\' && at + 1 < pattern.length) return [pattern[at + 1] === ch, at + 2];
-    if (c === '[') {
-      let j = at + 1;
-      const negate = negators.includes(pattern[j]);
-      if (negate) j++;
-      let hit = false;
-      while (j < pattern.length && (pattern[j] !== ']' || j === at + 1 + (negate ? 1 : 0))) {
-        let lo = pattern[j];
-        if (lo === '\\') lo = pattern[++j];
-        let hi = lo;
-        if (pattern[j + 1] === '-' && pattern[j + 2] !== ']' && j + 2 < pattern.length) {
-          hi = pattern[j + 2] === '\\' ? pattern[j + 3] : pattern[j + 2];
-          j += pattern[j + 2] === '\\' ? 3 : 2;
-        }
-        if (lo <= ch && ch <= hi) hit = true;
-        j++;
-      }
-      return [hit !== negate, j + 1];
-    }
-    return [c === ch, at + 1];
-  };
-  while (ti < text.length) {
-    if (pi < pattern.length && pattern[pi] === '*') {
-      star = pi++;
-      mark = ti;
-      continue;
-    }
-    if (pi < pattern.length) {
-      const [ok, next] = single(pi, text[ti]);
-      if (ok) {
-        pi = next;
-        ti++;
-        continue;
-      }
-    }
-    if (star < 0) return false;
-    pi = star + 1;
-    ti = ++mark;
-  }
-  while (pi < pattern.length && pattern[pi] === '*') pi++;
-  return pi === pattern.length;
-}
-
 /** fasttemplate as Argo CD runs it: `{{ key }}` becomes the string parameter of that name; anything else stays as written. */
 function fastRender(text: string, flat: Record<string, string>): { text: string; unresolved: boolean } {
   let out = '';
@@ -215,6 +153,9 @@ export function goNumber(n: number): string {
   if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   return String(n);
 }
+
+/** Applications one ApplicationSet is expanded into, at most (a fleet of 342 clusters makes 342 per set). */
+const MAX_GENERATED = 10_000;
 
 /** A generator the validator does not expand offline (SCM, pull requests, plugins, …): said as a warning. */
 class NotExpanded extends Error {}
@@ -388,6 +329,7 @@ function combinedParams(kind: 'matrix' | 'merge', combined: Combined | undefined
           const clash = Object.keys(b.flat).find((k) => Object.hasOwn(a.flat, k) && a.flat[k] !== b.flat[k]);
           if (clash !== undefined) throw new Refused(`matrix generator: both generators set the parameter ${clash} (${a.label}: "${a.flat[clash]}", ${b.label}: "${b.flat[clash]}")`);
         }
+        if (out.length >= MAX_GENERATED) throw new NotExpanded(`matrix generator makes more than ${MAX_GENERATED.toLocaleString('en')} parameter sets, which are not expanded offline`);
         out.push({ nested: deepMerge(b.nested, a.nested), flat: { ...b.flat, ...a.flat }, label: `${a.label}, ${b.label}`, cluster: a.cluster ?? b.cluster });
       }
     }
@@ -440,22 +382,12 @@ function interpolate(generator: Record<string, unknown>, p: ParamSet, go: boolea
 function deepMerge(under: Params, over: Params): Params {
   const out: Params = { ...under };
   for (const [k, v] of Object.entries(over)) {
-    const u = out[k];
-    out[k] = u && v && typeof u === 'object' && typeof v === 'object' && !Array.isArray(u) && !Array.isArray(v) ? deepMerge(u as Params, v as Params) : v;
+    const u = own(out, k);
+    setOwn(out, k, u && v && typeof u === 'object' && typeof v === 'object' && !Array.isArray(u) && !Array.isArray(v) ? deepMerge(u as Params, v as Params) : v);
   }
   return out;
 }
 
-/**
- * A git pathspec as `git ls-files -- <pathspec>` matches it (Argo CD's default for the files generator):
- * without wildcards, the path itself or a directory above it; with them, wildmatch over the whole path,
- * where `*` and `?` also match `/` (git's pathspec matching without WM_PATHNAME).
- */
-export function gitPathspecMatch(pattern: string, path: string): boolean {
-  const spec = pattern.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-  if (!/[*?[\\]/.test(spec)) return spec === '' || spec === '.' || path === spec || path.startsWith(`${spec}/`);
-  return wildcardMatch(spec, path, 4096, '!^');
-}
 
 /**
  * Expands the ApplicationSets among what one cluster applies (`ownRepos`: this repository's URLs; `hub`:
@@ -500,7 +432,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
         // A top-level generator's own template is merged over the set's (applicationset/utils mergeGeneratorTemplate).
         const own = (g[generatorKind(g) ?? ''] as { template?: Record<string, unknown> } | undefined)?.template;
         for (const p of made) if (own && typeof own === 'object') p.template = own;
-        paramSets.push(...made);
+        append(paramSets, made);
       } catch (e) {
         if (e instanceof NotExpanded) expansion.findings.push(warning('reference', origin, `${e.message}: its Applications are not checked`, where));
         else if (!(e instanceof Refused)) throw e;
@@ -511,6 +443,10 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
           break;
         }
       }
+    }
+    if (paramSets.length > MAX_GENERATED) {
+      expansion.findings.push(warning('reference', origin, `generates ${paramSets.length} Applications: the first ${MAX_GENERATED.toLocaleString('en')} are checked`, where));
+      paramSets.length = MAX_GENERATED;
     }
     let unsupported: string | undefined;
     for (const p of paramSets) {

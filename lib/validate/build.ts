@@ -171,13 +171,24 @@ function parseText(text: string): ParsedText {
   return out;
 }
 
+/**
+ * A map's own value of a key, never an inherited one: keys come from untrusted YAML (`__proto__`,
+ * `constructor`), and reading through them would reach Object.prototype.
+ */
+export const own = (map: Record<string, unknown>, key: string): unknown => (Object.hasOwn(map, key) ? map[key] : undefined);
+
+/** Sets a map's own key (`__proto__` included, as a plain field): never a prototype, never Object.prototype. */
+export function setOwn(map: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** JSON merge patch (RFC 7386): maps merge, null removes, everything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else setOwn(out, k, mergePatch(own(out, k), v));
   }
   return out;
 }
@@ -186,7 +197,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** The value at a dotted path of a parsed object (undefined where the path breaks off). */
-export const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+export const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? own(v as Record<string, unknown>, k) : undefined), o);
 
 export const objectKey = (o: K8sObject) => `${o.kind ?? '?'} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}`;
 
@@ -208,6 +219,11 @@ function loadKustomization(files: FileSet, dir: string, stack: string[], result:
   return k;
 }
 
+/** Appends one list to another without spreading it into arguments (a long list would overflow the stack). */
+export function append<T>(to: T[], from: T[]): void {
+  for (const x of from) to.push(x);
+}
+
 /**
  * kustomize's order: the resources, then each component (its resources, then its patches over everything
  * accumulated so far), then the kustomization's own patches.
@@ -225,15 +241,19 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       continue;
     }
     if (files.has(target)) {
+      if (budget && --budget.left < 0) throw new TooLarge();
       (result.read ??= []).push(target);
-      for (const object of objectsOf(files.get(target)!)) result.objects.push({ object, origin: target, patchedBy: [] });
+      for (const object of objectsOf(files.get(target)!)) {
+        if (budget && --budget.left < 0) throw new TooLarge();
+        result.objects.push({ object, origin: target, patchedBy: [] });
+      }
     } else if (kustomizationFile(files, target)) {
       const sub = buildKustomization(files, target, [...stack, dir]);
-      result.objects.push(...sub.objects);
-      result.errors.push(...sub.errors);
-      result.unsupported.push(...sub.unsupported);
-      (result.read ??= []).push(...(sub.read ?? []));
-      if (sub.remote) (result.remote ??= []).push(...sub.remote);
+      append(result.objects, sub.objects);
+      append(result.errors, sub.errors);
+      append(result.unsupported, sub.unsupported);
+      append((result.read ??= []), sub.read ?? []);
+      if (sub.remote) append((result.remote ??= []), sub.remote);
     } else {
       result.errors.push({ file, message: `resources: ${ref} does not exist` });
     }
@@ -340,13 +360,33 @@ export const isComponent = (text: string | undefined): boolean => text !== undef
 
 type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string | undefined> }[]; namespace?: string };
 
+/**
+ * Objects one build may declare, each base counted every time it is taken in: far above any real
+ * repository, and it keeps a merge request's kustomizations that take each other in twice over (2^n
+ * objects from n tiny files; kustomize itself refuses the duplicates) from using up memory.
+ */
+const MAX_BUILD_OBJECTS = 100_000;
+let budget: { left: number } | undefined;
+class TooLarge extends Error {}
+
 export function buildKustomization(files: FileSet, dir: string, stack: string[] = []): BuildResult {
   const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
   const result: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
   const k = loadKustomization(files, dir, stack, result);
   if (!k) return result;
   if (k.kind === 'Component') result.errors.push({ file, message: `${dir} is a kustomize Component: list it under components:, not build it on its own` });
-  accumulate(files, dir, k, stack, result);
+  const top = budget === undefined;
+  if (top) budget = { left: MAX_BUILD_OBJECTS };
+  try {
+    accumulate(files, dir, k, stack, result);
+  } catch (e) {
+    if (!(e instanceof TooLarge) || !top) throw e;
+    result.errors.push({ file, message: `the build of ${dir || '.'} declares more than ${MAX_BUILD_OBJECTS.toLocaleString('en')} objects (its bases taken in over and over): not built` });
+    result.objects = [];
+    return result;
+  } finally {
+    if (top) budget = undefined;
+  }
   // kustomize's namespace transformer (v5.5.0, checked with kubectl kustomize): every object but the kinds it
   // knows as cluster-scoped moves into the namespace, and a Namespace object is renamed to it.
   if (k.namespace) {

@@ -6,6 +6,8 @@ import { FileSet } from '../fileset.js';
 import { DIST_DIR, FROM_DIST } from '../package-info.js';
 import { buildAll, kubectlAvailable } from './kustomize.js';
 import { validateFiles, type Report, type ValidateOptions } from './repository.js';
+import { append } from './build.js';
+import type { Finding } from './findings.js';
 
 const TEXT_FILES = /\.(ya?ml|md|json|txt)$|(^|\/)\.(git(ignore|attributes)|sourceignore)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
 /** Larger files are not read (Argo CD caps a directory's manifests at 10 MiB too): a note names them. */
@@ -83,7 +85,7 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   const links: string[] = [];
   const large: string[] = [];
   const files = readRepository(root, links, large);
-  const extra = [];
+  const extra: Finding[] = [];
   const refusals: string[] = [];
   const kubectlBuilt: string[] = [];
   // kubectl builds what the offline builder does not implement; the rest the offline builder builds, as
@@ -95,14 +97,14 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   const kubectl = dependent.length > 0 ? await kubectlAvailable() : undefined;
   if (kubectl && dependent.length > 0) {
     const result = await buildInWorker(root, [...new Set(dependent)].sort());
-    extra.push(...result.findings);
+    append(extra, result.findings);
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
     const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
     report = await validateFiles(files, { ...options, repositoryUrls: urls, kubectlBuilds });
   }
-  report.findings.push(...extra);
-  report.notes.push(...refusals);
+  append(report.findings, extra);
+  append(report.notes, refusals);
   if (large.length > 0) report.notes.push(`${large.length} file(s) over ${MAX_FILE_BYTES / 2 ** 20} MiB not read: ${large.slice(0, 3).join(', ')}`);
   if (links.length > 0) report.notes.push(`${links.length} symbolic link(s) not followed (${links.slice(0, 3).join(', ')}${links.length > 3 ? ', …' : ''}): Flux leaves them out of its artifacts`);
   if (!kubectl && dependent.length > 0) report.notes.push('kubectl is not installed: kustomizations using what the offline builder does not implement were built without it. Install kubectl to build them with kustomize itself.');

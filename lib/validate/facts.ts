@@ -10,9 +10,10 @@ import { chartFacts, foreignNamespaces, type ChartFacts } from '../chart-facts.j
 import { chartImageRegistry, dockerHubPath, isDockerHub, isDockerHubChart } from '../mirror.js';
 import { get, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
+import { argoGlob } from './globs.js';
 
-/** Argo CD's glob for project fields (`*`, `prefix-*`, `!negation` not used here). */
-const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+/** Argo CD's glob for project fields (util/glob.Match; `!negation` not used here), in linear time. */
+const glob = (pattern: string, value: string) => argoGlob(pattern)(value);
 
 interface ProjectSpec {
   destinations?: { server?: string; name?: string; namespace?: string }[];

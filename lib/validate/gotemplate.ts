@@ -100,6 +100,17 @@ function print(v: unknown): string {
 const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : print(v));
 const empty = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
+/**
+ * No template string renders longer than this (a Kubernetes name is at most 253 characters; a whole
+ * ApplicationSet at most 1.5 MiB): a merge request's chain of `replace` would otherwise grow a string
+ * tenfold per step, past memory.
+ */
+const MAX_RENDERED = 2 ** 20;
+function bounded(text: string): string {
+  if (text.length > MAX_RENDERED) throw new Unsupported(`a template that renders more than ${MAX_RENDERED / 2 ** 20} MiB`);
+  return text;
+}
+
 /** sprig's functions that ApplicationSet templates use on strings, by name; their last argument is the piped value. */
 const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
   lower: ([s]) => str(s).toLowerCase(),
@@ -110,12 +121,14 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
   trimSuffix: ([p, s]) => (str(p) && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
   trimAll: ([c, s]) => {
     const set = new Set(str(c));
-    let a = str(s);
-    while (a && set.has(a[0])) a = a.slice(1);
-    while (a && set.has(a.at(-1)!)) a = a.slice(0, -1);
-    return a;
+    const a = str(s);
+    let start = 0;
+    let end = a.length;
+    while (start < end && set.has(a[start])) start++;
+    while (end > start && set.has(a[end - 1])) end--;
+    return a.slice(start, end);
   },
-  replace: ([o, n, s]) => str(s).split(str(o)).join(str(n)),
+  replace: ([o, n, s]) => bounded(str(s).split(str(o)).join(str(n))),
   default: (args) => (args.length < 2 || empty(args[1]) ? args[0] : args[1]),
   quote: (args) => args.map((a) => JSON.stringify(str(a))).join(' '),
   squote: (args) => args.map((a) => `'${str(a)}'`).join(' '),
@@ -177,7 +190,7 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
       const tokens = tokenize(action);
       // An index whose emptiness a `default` in the same action takes care of is no problem.
       const found: string[] = [];
-      out += print(evaluate(tokens, params, missingKeyError, found));
+      out = bounded(out + print(evaluate(tokens, params, missingKeyError, found)));
       if (!tokens.some((t) => t.t === 'ident' && t.name === 'default')) emptyIndex.push(...found);
       i = next;
     }

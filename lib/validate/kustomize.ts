@@ -1,20 +1,20 @@
 /** Builds every top-level kustomization directory (bases and Components inside those that include them) of a repository on disk with `kubectl kustomize`. */
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf } from './build.js';
+import { isCollection, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
+import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn } from './build.js';
 import { error, type Finding } from './findings.js';
 
 /** What starting a process takes, loaded when one is started: a validation that needs none never loads it. */
 async function processTools() {
-  const [{ execa }, { childEnv }] = await Promise.all([import('execa'), import('../git.js')]);
-  return { execa, childEnv };
+  const { execa } = await import('execa');
+  return { execa };
 }
 
 export async function kubectlAvailable(): Promise<boolean> {
-  const { execa, childEnv } = await processTools();
+  const { execa } = await processTools();
   try {
-    await execa('kubectl', ['version', '--client'], { stdin: 'ignore', env: childEnv(), extendEnv: false });
+    await execa('kubectl', ['version', '--client'], { stdin: 'ignore', shell: false, env: kubectlBaseEnv(), extendEnv: false, timeout: KUBECTL_TIMEOUT_MS });
     return true;
   } catch {
     return false;
@@ -76,7 +76,7 @@ export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSyn
  */
 function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | undefined {
   const docs = parseAllDocuments(text, { uniqueKeys: false, merge: true, logLevel: 'error' });
-  if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0) return undefined;
+  if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0 || !readAlike(docs[0])) return undefined;
   let value: unknown;
   try {
     value = docs[0].toJS({ maxAliasCount: 50 });
@@ -90,13 +90,34 @@ function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | 
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       const key = k.toLowerCase();
-      if (key in out) clash = true;
-      out[key] = lower(x);
+      if (Object.hasOwn(out, key)) clash = true;
+      setOwn(out, key, lower(x));
     }
     return out;
   };
   const k = lower(value);
   return clash || !k || typeof k !== 'object' || Array.isArray(k) ? undefined : (k as Record<string, unknown>);
+}
+
+/**
+ * Whether Go's YAML and JSON decoding reads the document as this reader does: no explicit tag (`!!binary`
+ * decodes base64 in Go, and custom tags differ), and only ASCII text keys (Go matches field names with
+ * Unicode case folding: `reſourceſ` is `resources` there, not here).
+ */
+function readAlike(doc: Document): boolean {
+  let alike = true;
+  visit(doc, {
+    Node(key, node) {
+      if ((isScalar(node) || isCollection(node)) && node.tag !== undefined) alike = false;
+      return alike ? undefined : visit.BREAK;
+    },
+    Pair(_key, pair) {
+      const k = pair.key;
+      if (!isScalar(k) || typeof k.value !== 'string' || !/^[\x20-\x7e]*$/.test(k.value)) alike = false;
+      return alike ? undefined : visit.BREAK;
+    },
+  });
+  return alike;
 }
 
 /** Every path a kustomization makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written; keys lowercased. */
@@ -173,6 +194,30 @@ const OFFLINE_ENV = {
   GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
 };
 
+/** A build that takes longer, or prints more, is stopped: a merge request must not hold CI or its memory. */
+const KUBECTL_TIMEOUT_MS = 60_000;
+const KUBECTL_MAX_OUTPUT = 64 * 2 ** 20;
+
+/**
+ * What kubectl is given of this process's environment: where programs and temporary files are, and the
+ * locale; never the CI job's tokens and credentials (a build needs none).
+ */
+function kubectlBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'SYSTEMROOT']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** kubectl's own message, not a Go stack dump: its first lines, at most 2 000 characters. */
+function firstLines(text: string): string {
+  const lines = text.trim().split('\n');
+  const head = lines.slice(0, 8).join('\n').slice(0, 2000);
+  return lines.length > 8 || head.length < lines.slice(0, 8).join('\n').length ? `${head}\n…` : head;
+}
+
 /** Runs the builds with a little parallelism; failures become findings naming the directory. */
 export async function buildAll(root: string, only?: string[], concurrency = 4): Promise<{ findings: Finding[]; builds: BuildResult[] }> {
   const dirs = only ? only.map((d) => resolve(root, d)) : (() => {
@@ -181,7 +226,7 @@ export async function buildAll(root: string, only?: string[], concurrency = 4): 
   })();
   const findings: Finding[] = [];
   const builds: BuildResult[] = [];
-  const { execa, childEnv } = await processTools();
+  const { execa } = await processTools();
   let next = 0;
   const worker = async () => {
     while (next < dirs.length) {
@@ -193,11 +238,19 @@ export async function buildAll(root: string, only?: string[], concurrency = 4): 
         continue;
       }
       try {
-        const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], { stdin: 'ignore', env: childEnv({ ...KUBECTL_ENV, ...OFFLINE_ENV }), extendEnv: false });
+        const { stdout } = await execa('kubectl', ['kustomize', '--load-restrictor=LoadRestrictionsNone', dir], {
+          stdin: 'ignore',
+          shell: false,
+          env: { ...kubectlBaseEnv(), ...KUBECTL_ENV, ...OFFLINE_ENV },
+          extendEnv: false,
+          timeout: KUBECTL_TIMEOUT_MS,
+          maxBuffer: KUBECTL_MAX_OUTPUT,
+        });
         builds.push({ dir: rel, output: stdout });
       } catch (err) {
-        const e = err as { stderr?: string; shortMessage?: string };
-        findings.push(error('kustomize', `${rel}/kustomization.yaml`, `kubectl kustomize failed: ${(e.stderr || e.shortMessage || String(err)).trim()}`));
+        const e = err as { stderr?: string; shortMessage?: string; timedOut?: boolean; isMaxBuffer?: boolean };
+        const why = e.timedOut ? `did not finish in ${KUBECTL_TIMEOUT_MS / 1000} s` : e.isMaxBuffer ? `printed more than ${KUBECTL_MAX_OUTPUT / 2 ** 20} MiB` : firstLines(e.stderr || e.shortMessage || String(err));
+        findings.push(error('kustomize', `${rel}/kustomization.yaml`, `kubectl kustomize failed: ${why}`));
         builds.push({ dir: rel });
       }
     }

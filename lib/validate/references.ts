@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
-import { CLUSTER_SCOPED_KINDS, get, listOf, objectKey, type K8sObject } from './build.js';
+import { append, CLUSTER_SCOPED_KINDS, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
@@ -161,8 +161,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       if (r.source.type === 'oci') ociCharts.push({ path: r.source.url.replace(/^oci:\/\/[^/]+/, ''), crds: r.crds });
     }
   }
+  // An OCI chart the catalog installs from a Helm repository is the same chart under its name (external-secrets
+  // publishes to both charts.external-secrets.io and oci://ghcr.io/external-secrets/charts), as the values check takes it.
   const crdProviders = {
-    get: (key: string): string[] | undefined => (key.startsWith('oci://') ? ociCharts.find((o) => key.endsWith(o.path))?.crds : byName.get(key)),
+    get: (key: string): string[] | undefined => (key.startsWith('oci://') ? (ociCharts.find((o) => key.endsWith(o.path))?.crds ?? byName.get(key.replace(/\/+$/, '').split('/').pop()!)) : byName.get(key)),
   };
 
   const createsOwnNamespace = (unit: Unit, ns: string) => {
@@ -254,7 +256,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
 
     // What the cluster applies, as a whole: flows its NetworkPolicies must admit, schedules CloudNativePG's webhook accepts.
     const applied = placed.map((p) => ({ object: p.object, file: p.file }));
-    findings.push(...checkNetworkFlows(applied), ...checkScheduledBackups(applied));
+    append(findings, checkNetworkFlows(applied));
+    append(findings, checkScheduledBackups(applied));
     for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.has(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
     for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
 

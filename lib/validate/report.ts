@@ -25,7 +25,18 @@ export function summaryLine(report: Report): string {
   return `✓ valid: ${what}${warnings ? `; ${warnings} warning(s)` : ''}`;
 }
 
+/**
+ * Text from the repository (names, paths, values) as a terminal shows it without obeying it: control
+ * characters (escape sequences that clear the screen or draw a fake "✓ valid", newlines that start a
+ * line of their own, bidirectional overrides) are shown as `\u{…}` escapes.
+ */
+export const printable = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+
 export function formatHuman(report: Report): string {
+  return printable(formatLines(report).join('\n'));
+}
+
+function formatLines(report: Report): string[] {
   const byFile = new Map<string, Finding[]>();
   for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   const lines: string[] = [];
@@ -49,14 +60,19 @@ export function formatHuman(report: Report): string {
       : `clusters: ${report.clusters.map((c) => `${c.name} (${c.engine}, ${c.root})`).join(', ')}`,
   );
   lines.push(summaryLine(report));
-  return lines.join('\n');
+  // Each line's own newlines (a file name or message that holds one) shown, not obeyed.
+  return lines.map((line) => line.replaceAll('\n', '\\n'));
 }
 
 export function formatJson(report: Report): string {
   return JSON.stringify({ valid: count(report.findings, 'error') === 0, verified: count(report.findings, 'unverified') === 0, exitCode: exitCode(report), ...report }, null, 2);
 }
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+/** Text as XML 1.0 allows it: markup escaped, and the characters it forbids (most control characters) as `\u{…}`. */
+const xml = (s: string) =>
+  s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** One test case per file and check; a failure per error, warnings as system-out. */
 export function formatJunit(report: Report, files: string[]): string {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, type BuildResult, type K8sObject } from './build.js';
+import { append, buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
@@ -171,7 +171,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   // What each cluster applies, from its sync objects.
   const topology = discoverClusters(files, kustomize, options.repositoryUrls);
   const findings: Finding[] = [...topology.findings];
-  notes.push(...topology.notes);
+  append(notes, topology.notes);
   if (topology.clusters.length === 0) {
     findings.push(error('reference', '.', 'no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD'));
   }
@@ -182,7 +182,9 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   if (unchecked.length > 0 && topology.clusters.length > 0) {
     notes.push(`${unchecked.length} YAML file(s) no cluster applies were not checked (${unchecked.slice(0, 3).join(', ')}${unchecked.length > 3 ? ', …' : ''})`);
   }
-  findings.push(...validateStructure(files, checked), ...yaml11Booleans(files, new Set([...topology.yaml11, ...configFiles])), ...scanForSecrets(files, checked));
+  append(findings, validateStructure(files, checked));
+  append(findings, yaml11Booleans(files, new Set([...topology.yaml11, ...configFiles])));
+  append(findings, scanForSecrets(files, checked));
 
   // Every object a cluster applies, once (a substituted copy is a different object).
   const subjects: { object: K8sObject; file: string }[] = configFiles.flatMap((file) => objectsOf(files.get(file)!).map((object) => ({ object, file })));
@@ -207,12 +209,12 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       continue;
     }
     const r = schemaFindings(registry, object, file);
-    findings.push(...r.findings);
+    append(findings, r.findings);
     if (r.checked) schemasChecked++;
   }
 
   const refs = checkReferences(topology, catalog, files.has('.yo-rc.json'));
-  findings.push(...refs.findings);
+  append(findings, refs.findings);
   const isFlux = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
   findings.push(
     ...undocumentedDecryptionSecrets(

@@ -53,11 +53,22 @@ export function rootPattern(line: string, dir: string): string | undefined {
   return `${negated ? '!' : ''}${dir}/${anchored ? body.replace(/^\//, '') : `**/${body}`}${dirOnly ? '/' : ''}`;
 }
 
+/**
+ * A pattern the `ignore` package matches in bounded time: repeated `**\/` segments mean one (git's
+ * wildmatch), and a pattern of more than 16 wildcards or 1 024 characters (no real one; a merge request's
+ * would make the package's regular expression backtrack for minutes) matches nothing.
+ */
+function bounded(pattern: string | undefined): string | undefined {
+  if (pattern === undefined) return undefined;
+  const collapsed = pattern.replace(/(?:\*\*\/){2,}/g, '**/');
+  return collapsed.length > 1024 || (collapsed.match(/[*?[]/g)?.length ?? 0) > 16 ? undefined : collapsed;
+}
+
 export function sourceIgnore(files: FileSet, paths = files.paths()): SourceIgnore {
   const ignoreFiles = paths.filter((p) => p === IGNORE_FILE || p.endsWith(`/${IGNORE_FILE}`)).sort(walkOrder);
   const patterns = ignoreFiles.flatMap((file) => {
     const dir = file === IGNORE_FILE ? '' : file.slice(0, -IGNORE_FILE.length - 1);
-    return files.get(file)!.split(/\r?\n/).flatMap((line) => rootPattern(line, dir) ?? []);
+    return files.get(file)!.split(/\r?\n/).flatMap((line) => bounded(rootPattern(line, dir)) ?? []);
   });
   // Case matters, as in go-git's matcher (filepath.Match).
   const matcher = ignore({ ignorecase: false }).add([...EXCLUDE_VCS, ...(patterns.length > 0 ? patterns : EXCLUDE_DEFAULT)]);

@@ -6,7 +6,7 @@
  * Semantics from fluxcd/pkg (envsubst, kustomize/kustomize_varsub.go) and kustomize-controller.
  */
 import { parse, stringify } from 'yaml';
-import { listOf, type BuildResult, type K8sObject } from './build.js';
+import { listOf, objectKey, type BuildResult, type K8sObject } from './build.js';
 
 /** Variable names Flux accepts. */
 const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
@@ -42,6 +42,9 @@ function closingBrace(text: string, from: number): number {
   }
   return -1;
 }
+/** Defaults nested deeper than this are not evaluated (real ones nest one or two deep). */
+const MAX_NESTING = 16;
+
 /** The other operators fluxcd/pkg/envsubst knows (length, case, substrings, replacement): passed over, not evaluated. */
 const OTHER_OPERATOR = /^\{#?[_a-zA-Z][_a-zA-Z0-9]*(?:[\^,]{1,2}|[#%/:=][^}]*)?\}/;
 
@@ -50,7 +53,7 @@ const OTHER_OPERATOR = /^\{#?[_a-zA-Z][_a-zA-Z0-9]*(?:[\^,]{1,2}|[#%/:=][^}]*)?\
  * a `$` before anything else stays, `${name}` is the variable (empty, or an error in strict mode, when
  * unset), and an expression that is not a variable name (`${a.b}`, `${a-b}`) breaks the build.
  */
-export function substitute(text: string, vars: ReadonlyMap<string, string>): Substitution {
+export function substitute(text: string, vars: ReadonlyMap<string, string>, depth = 0): Substitution {
   const missing = new Set<string>();
   const unparsable = new Set<string>();
   let out = '';
@@ -81,9 +84,13 @@ export function substitute(text: string, vars: ReadonlyMap<string, string>): Sub
     if (head && close >= 0) {
       const [, name, op] = head;
       const value = vars.get(name);
-      if (op !== '}' && !value) {
+      if (op !== '}' && !value && depth >= MAX_NESTING) {
+        // Defaults nested deeper than any real one (a merge request's): not evaluated, in bounded time.
+        unparsable.add(`$${rest.slice(0, Math.min(close + 1, 80))}${close + 1 > 80 ? '…' : ''}`);
+        out += `$${rest.slice(0, close + 1)}`;
+      } else if (op !== '}' && !value) {
         // The default, substituted in turn (what it lacks counts only where it is used).
-        const inner = substitute(rest.slice(head[0].length, close), vars);
+        const inner = substitute(rest.slice(head[0].length, close), vars, depth + 1);
         out += inner.text;
         for (const n of inner.missing) missing.add(n);
         for (const u of inner.unparsable) unparsable.add(u);
@@ -135,9 +142,10 @@ export function kustomizationVariables(
       else unknown.push(`ConfigMap ${ns}/${from.name} (optional)`);
       continue;
     }
-    for (const [k, v] of Object.entries(data)) vars.set(k, String(v));
+    for (const [k, v] of Object.entries(data)) vars.set(k, String(v).replaceAll('\n', ''));
   }
-  for (const [k, v] of Object.entries(postBuild.substitute ?? {})) vars.set(k, String(v));
+  // Newlines are taken out of every value (kustomize_varsub.go LoadVariables): a value is one line.
+  for (const [k, v] of Object.entries(postBuild.substitute ?? {})) vars.set(k, String(v).replaceAll('\n', ''));
   for (const k of vars.keys()) if (!VARIABLE_NAME.test(k)) problems.push(`variable ${JSON.stringify(k)} is not a valid name (letters, digits and _; not starting with a digit)`);
   return { vars, problems, unknown };
 }
@@ -157,23 +165,34 @@ function yamlOf(object: K8sObject): string {
  * A build as one Kustomization with postBuild delivers it: every object substituted, unless it opts
  * out. Objects without a `$` come through as the same object (so they are validated once, not per cluster).
  */
-export function substituteBuild(build: BuildResult, vars: ReadonlyMap<string, string>): { build: BuildResult; missing: { origin: string; name: string }[]; unparsable: { origin: string; expression: string }[] } {
+export function substituteBuild(
+  build: BuildResult,
+  vars: ReadonlyMap<string, string>,
+): { build: BuildResult; missing: { origin: string; name: string }[]; unparsable: { origin: string; expression: string }[]; broken: { origin: string; message: string }[] } {
   const missing: { origin: string; name: string }[] = [];
   const unparsable: { origin: string; expression: string }[] = [];
+  const broken: { origin: string; message: string }[] = [];
   // Flux substitutes only when there is at least one variable (substituteStrategy WithVariables, the default).
-  if (vars.size === 0) return { build, missing, unparsable };
+  if (vars.size === 0) return { build, missing, unparsable, broken };
   const objects = build.objects.map((b) => {
     const meta = b.object.metadata;
-    if (meta?.annotations?.[DISABLE] === 'disabled' || meta?.labels?.[DISABLE] === 'disabled') return b;
+    if (meta?.annotations?.[DISABLE] === 'disabled' || meta?.labels?.[DISABLE] === 'disabled') return [b];
     const text = yamlOf(b.object);
-    if (!text.includes('$')) return b;
+    if (!text.includes('$')) return [b];
     const r = substitute(text, vars);
     const origin = b.patchedBy.at(-1) ?? b.origin;
     for (const name of r.missing) missing.push({ origin, name });
     for (const expression of r.unparsable) unparsable.push({ origin, expression });
-    return r.text === text ? b : { ...b, object: (parse(r.text) as K8sObject | null) ?? {} };
-  });
-  return { build: { ...build, objects }, missing, unparsable };
+    if (r.text === text) return [b];
+    try {
+      return [{ ...b, object: (parse(r.text, { maxAliasCount: 100 }) as K8sObject | null) ?? {} }];
+    } catch (e) {
+      // A value that breaks the YAML (a quote, a `: `): Flux fails the build (YAMLToJSON) and applies nothing of it.
+      broken.push({ origin, message: `${objectKey(b.object)} is no longer YAML once its variables are substituted (${(e as Error).message.split('\n')[0]}): Flux fails the build` });
+      return [];
+    }
+  }).flat();
+  return { build: { ...build, objects }, missing, unparsable, broken };
 }
 
 

@@ -17,10 +17,12 @@
  * (kustomize, or a plain directory). Files nothing reaches are not what any cluster applies.
  */
 import { posix } from 'node:path';
+import { RE2JS } from 're2js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { applyComponents, CLUSTER_SCOPED_KINDS, get, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, applyComponents, CLUSTER_SCOPED_KINDS, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
+import { argoGlob } from './globs.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
 import { sourceIgnore } from './sourceignore.js';
@@ -133,8 +135,35 @@ interface SourceRef {
   namespace: string;
 }
 
+/**
+ * Objects all clusters may apply together, each counted once per cluster and Application that applies
+ * it: seven times a 342-cluster fleet of the whole haven-plus platform (about 35 000), and it keeps a
+ * merge request's ApplicationSet of thousands of elements over a large directory from using up time
+ * and memory.
+ */
+const MAX_PLACED = 250_000;
+class TooLarge extends Error {}
+
 export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
   const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], findings: [], notes: [] };
+  try {
+    discover(topology, files, kustomize, repositoryUrls);
+  } catch (e) {
+    if (!(e instanceof TooLarge)) throw e;
+    // Nothing of it is checked further: what was placed so far is no cluster's whole.
+    for (const c of topology.clusters) c.placed = [];
+    topology.findings.push(error('reference', '.', `the clusters found apply more than ${MAX_PLACED.toLocaleString('en')} objects together (ApplicationSets or Kustomizations that apply the same directories over and over): not validated further`));
+  }
+  return topology;
+}
+
+function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repositoryUrls: string[]): void {
+  let placedCount = 0;
+  const counted = <T>(objects: T[]): T[] => {
+    placedCount += objects.length;
+    if (placedCount > MAX_PLACED) throw new TooLarge();
+    return objects;
+  };
   const directories = directoriesOf(files);
   const parsed = new Map<string, K8sObject[]>();
   const objectsIn = (file: string) => {
@@ -180,8 +209,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
           nested.add(sub);
           const s = kustomizeOnce(sub);
           if (s.partial) b.partial = true;
-          b.objects.push(...s.objects);
-          b.read!.push(...(s.read ?? []));
+          append(b.objects, s.objects);
+          append(b.read!, s.read ?? []);
         }
         continue;
       }
@@ -198,9 +227,18 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
   };
 
   /** The Argo CD repo-server's build of a source path: kustomize where there is a kustomization, else the directory's manifests. */
+  const argoBuilds = new Map<string, BuildResult>();
   const argoBuild = (dir: string, directory: { recurse?: boolean; include?: string; exclude?: string } | undefined): BuildResult | undefined => {
     if (kustomizationFile(files, dir)) return kustomizeOnce(dir);
     if (dir !== '' && !directories.has(dir)) return undefined;
+    const key = JSON.stringify([dir, directory?.recurse === true, directory?.include ?? null, directory?.exclude ?? null]);
+    const cached = argoBuilds.get(key);
+    if (cached) return cached;
+    const built = argoDirectory(dir, directory);
+    argoBuilds.set(key, built);
+    return built;
+  };
+  const argoDirectory = (dir: string, directory: { recurse?: boolean; include?: string; exclude?: string } | undefined): BuildResult => {
     if (files.has(dir === '' ? 'Chart.yaml' : `${dir}/Chart.yaml`)) return { dir, objects: [], unsupported: ['helm chart'], errors: [], read: [] };
     const include = directory?.include ? argoGlob(directory.include) : undefined;
     const exclude = directory?.exclude ? argoGlob(directory.exclude) : undefined;
@@ -292,13 +330,14 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         for (const m of unknown.length > 0 ? [] : result.missing) {
           topology.findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
         }
+        for (const b of result.broken) topology.findings.push(error('reference', b.origin, `${b.message} on cluster ${view.name} (${objectKey(unit.object)})`));
         for (const u of result.unparsable) {
           topology.findings.push(error('reference', u.origin, `${JSON.stringify(u.expression)} is not a variable Flux can substitute on cluster ${view.name} (${objectKey(unit.object)}): names are letters, digits and _; write $\${…} for a literal \${…}`));
         }
         objects = result.build.objects;
       }
       // Everything the build applies first: a Kustomization's source (an ArtifactGenerator, say) may come later in it.
-      for (const b of objects) into.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
+      for (const b of counted(objects)) into.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
       for (const b of objects) {
         const k = b.object;
         if (!FLUX_KUSTOMIZATION(k)) continue;
@@ -409,16 +448,15 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
         touch(build);
         if (build.partial) view.partial = true;
         // Argo CD puts a namespaced object without a namespace into the Application's destination namespace.
+        // (On a copy: the build is shared by every Application of that path.)
         const destination = (unit.object.spec?.destination as { namespace?: unknown } | undefined)?.namespace;
-        for (const b of build.objects) {
-          if (typeof destination === 'string' && destination !== '' && !b.object.metadata?.namespace && !CLUSTER_SCOPED_KINDS.has(b.object.kind ?? '')) {
-            b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: destination } };
-          }
-          view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
-          if (b.object.kind !== 'Application' || !ARGO_APP(b.object)) continue;
-          const name = b.object.metadata?.name ?? '';
+        for (const b of counted(build.objects)) {
+          const object = typeof destination === 'string' && destination !== '' && !b.object.metadata?.namespace && !CLUSTER_SCOPED_KINDS.has(b.object.kind ?? '') ? { ...b.object, metadata: { ...b.object.metadata, namespace: destination } } : b.object;
+          view.placed.push({ object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
+          if (object.kind !== 'Application' || !ARGO_APP(object)) continue;
+          const name = object.metadata?.name ?? '';
           if (view.units.has(name)) continue;
-          const child: Unit = { name, file: b.origin, object: b.object, dependsOn: [], wave: Number(b.object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
+          const child: Unit = { name, file: b.origin, object, dependsOn: [], wave: Number(object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
           view.units.set(name, child);
           queue.push(child);
         }
@@ -494,15 +532,19 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     topology.clusters.push(view);
   }
   // 3. Sync objects nothing applies: clusters bootstrapped from outside the repository.
+  const inComponent = (file: string) => {
+    const k = kustomizationFile(files, dirOf(file));
+    return k !== undefined && isComponent(files.get(k));
+  };
   const leftOut = new Set<string>();
   for (let round = 0; round <= manifests.length; round++) {
-    const orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
+    let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
     // builds that directory from its kustomization file, so nothing applies it. No cluster of its own.
     const disabled = orphans.filter((o) => {
       const own = dirOf(o.file);
-      return FLUX_KUSTOMIZATION(o.object) && kustomizationFile(files, own) !== undefined && !(kustomizeOnce(own).read ?? []).includes(o.file);
+      return FLUX_KUSTOMIZATION(o.object) && kustomizationFile(files, own) !== undefined && !inComponent(o.file) && !(kustomizeOnce(own).read ?? []).includes(o.file);
     });
     if (disabled.length > 0) {
       // All at once: one round each would make a repository of many such files quadratic.
@@ -513,8 +555,17 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
       }
       continue;
     }
+    // A Kustomization in a kustomize Component's directory is applied by what includes the Component
+    // (a Component is never built on its own): no cluster of its own; said if nothing includes it.
+    const fluxOrphans = orphans.filter((o) => FLUX_KUSTOMIZATION(o.object) && !inComponent(o.file));
+    if (fluxOrphans.length === 0 && orphans.every((o) => FLUX_KUSTOMIZATION(o.object))) {
+      for (const o of orphans) {
+        leftOut.add(o.file);
+        topology.notes.push(`${o.file}: Flux Kustomization ${o.object.metadata?.name} is in the kustomize Component ${dirOf(o.file)}, which nothing includes: not checked`);
+      }
+      continue;
+    }
     // The outermost first: an orphan inside the path another orphan syncs is most likely applied by it.
-    const fluxOrphans = orphans.filter((o) => FLUX_KUSTOMIZATION(o.object));
     const paths = fluxOrphans.map((o) => ({ file: o.file, dir: repoDir(String(o.object.spec?.path ?? '')) }));
     const flux = fluxOrphans.find((o) => !paths.some((p) => p.file !== o.file && p.dir !== undefined && p.dir !== '' && within(o.file, p.dir))) ?? fluxOrphans[0];
     if (flux) {
@@ -534,6 +585,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     }
     // Argo CD objects applied by hand: one entry per directory, the outermost first (an Application inside
     // the source directory of another is most likely applied by it).
+    orphans = orphans.filter((o) => ARGO_APP(o.object));
     const sourceDirs = orphans.flatMap((o) => (o.object.kind === 'Application' ? sourcesOf(o.object).map((s) => ({ file: o.file, dir: ownPath(s) })) : []));
     const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.dir !== undefined && d.dir !== '' && within(o.file, d.dir))) ?? orphans[0];
     const dir = dirOf(first.file);
@@ -561,7 +613,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
       for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
     }
     touch(build);
-    for (const b of build.objects) {
+    for (const b of counted(build.objects)) {
       view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit: view.bootstrap, origins: [b.origin, ...b.patchedBy] });
       if (!ARGO_APP(b.object) || b.object.kind !== 'Application') continue;
       const unit: Unit = { name: b.object.metadata?.name ?? '', file: b.origin, object: b.object, dependsOn: [], wave: Number(b.object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
@@ -579,8 +631,8 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     const objects: BuiltObject[] = view.placed.map((p) => ({ object: p.object, origin: p.file, patchedBy: [] }));
     if (!objects.some((o) => o.object.kind === 'ApplicationSet')) continue;
     const expansion = expandApplicationSets(files, objects, new Set([...ownRepos, ...remotes]), view.name);
-    topology.findings.push(...expansion.findings);
-    topology.notes.push(...expansion.notes);
+    append(topology.findings, expansion.findings);
+    append(topology.notes, expansion.notes);
     for (const p of expansion.projects) if (!topology.projects.includes(p)) topology.projects.push(p);
     // Applications for the cluster Argo CD runs on (git and list generators, an in-cluster destination): walked with it.
     if (expansion.local.length > 0) {
@@ -622,7 +674,6 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     ignoring.add(p.object);
     topology.notes.push(`${p.file}: GitRepository ${objectKey(p.object)} sets spec.ignore, which is not applied offline (the repository's .sourceignore files are): files it leaves out are still checked`);
   }
-  return topology;
 }
 
 /**
@@ -655,14 +706,7 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
     const ops = Array.isArray(docs[0]) ? (docs[0] as { op?: string; path?: string; value?: unknown }[]) : undefined;
     const patches = ops ? [] : (docs.filter((d) => d && typeof d === 'object') as K8sObject[]);
     const selects = (o: K8sObject, t: Record<string, unknown> | undefined, fallback?: K8sObject) => {
-      const regex = (v: unknown, actual: string | undefined) => {
-        if (typeof v !== 'string') return true;
-        try {
-          return new RegExp(`^(?:${v})$`).test(actual ?? '');
-        } catch {
-          return v === actual;
-        }
-      };
+      const regex = (v: unknown, actual: string | undefined) => (typeof v === 'string' ? targetMatch(v, actual ?? '') : true);
       const [group, version] = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/') : ['', o.apiVersion];
       if (t) {
         const labels = o.metadata?.labels ?? {};
@@ -694,6 +738,20 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
   return out;
 }
 
+/**
+ * A patch target's kind, name or namespace as kustomize matches it (api/types/selector.go: Go's RE2,
+ * anchored): in linear time whatever the pattern (re2js, a port of RE2), so a merge request's `(a|aa)+`
+ * cannot stall validation. A pattern RE2 refuses, or longer than any name, matches only itself.
+ */
+function targetMatch(pattern: string, value: string): boolean {
+  if (!/[\\^$.|?*+()[\]{}]/.test(pattern) || pattern.length > 1024) return pattern === value;
+  try {
+    return RE2JS.compile(`^(?:${pattern})$`).matches(value);
+  } catch {
+    return pattern === value;
+  }
+}
+
 /** apiVersions of built-in kinds (kustomize merges their lists by key): `v1`, `apps/v1`, `batch/v1`, `*.k8s.io/…`. */
 const BUILTIN_KIND_GROUP = /^(v1|(apps|batch|policy|autoscaling)\/[^/]+|[a-z.]+\.k8s\.io\/[^/]+)$/;
 
@@ -705,124 +763,25 @@ function applyJson6902(object: K8sObject, ops: { op?: string; path?: string; val
     const parts = op.path.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
     const last = parts.pop();
     let parent: unknown = copy;
-    for (const part of parts) parent = parent && typeof parent === 'object' ? (parent as Record<string, unknown>)[part] : undefined;
+    // Own fields only: a path through `__proto__` or `constructor` (a merge request's) must never reach Object.prototype.
+    for (const part of parts) parent = parent && typeof parent === 'object' ? own(parent as Record<string, unknown>, part) : undefined;
     if (!parent || typeof parent !== 'object' || last === undefined) continue;
     if (Array.isArray(parent)) {
       const i = last === '-' ? parent.length : Number(last);
+      if (!Number.isInteger(i) || i < 0 || i > parent.length) continue;
       if (op.op === 'add') parent.splice(i, 0, op.value);
-      else if (op.op === 'replace') parent[i] = op.value;
+      else if (op.op === 'replace' && i < parent.length) parent[i] = op.value;
       else if (op.op === 'remove') parent.splice(i, 1);
     } else {
       const map = parent as Record<string, unknown>;
-      if (op.op === 'add' || op.op === 'replace') map[last] = op.value;
+      if (op.op === 'add' || op.op === 'replace') setOwn(map, last, op.value);
       else if (op.op === 'remove') delete map[last];
     }
   }
   return copy as K8sObject;
 }
 
-/**
- * Argo CD's include/exclude match (util/glob.Match: gobwas/glob compiled without separators, v3.2.12):
- * against the path relative to the source path, `*` crossing `/` too, `?` one character, `[…]`/`[!…]` a
- * class, `{a,b}` alternatives; a pattern that does not compile matches nothing, as upstream. Matched in
- * time linear in the path for each alternative (no backtracking regular expression).
- */
-export function argoGlob(glob: string): (path: string) => boolean {
-  type Token = { any: true } | { one: true } | { set: string; negate: boolean } | { char: string };
-  const alternatives = expandBraces(glob, 256);
-  if (!alternatives) return () => false;
-  const compiled: Token[][] = [];
-  for (const alt of alternatives) {
-    const tokens: Token[] = [];
-    for (let i = 0; i < alt.length; i++) {
-      const c = alt[i];
-      if (c === '*') tokens.push({ any: true });
-      else if (c === '?') tokens.push({ one: true });
-      else if (c === '\\' && i + 1 < alt.length) tokens.push({ char: alt[++i] });
-      else if (c === '[') {
-        const end = alt.indexOf(']', i + 2);
-        if (end < 0) return () => false;
-        const body = alt.slice(i + 1, end);
-        const negate = body.startsWith('!');
-        const set = negate ? body.slice(1) : body;
-        for (let j = 1; j < set.length - 1; j++) if (set[j] === '-' && set[j - 1] > set[j + 1]) return () => false;
-        tokens.push({ set, negate });
-        i = end;
-      } else tokens.push({ char: c });
-    }
-    compiled.push(tokens);
-  }
-  const inSet = (set: string, c: string) => {
-    for (let j = 0; j < set.length; j++) {
-      if (j + 2 < set.length && set[j + 1] === '-') {
-        if (c >= set[j] && c <= set[j + 2]) return true;
-        j += 2;
-      } else if (set[j] === c) return true;
-    }
-    return false;
-  };
-  const matches = (tokens: Token[], text: string) => {
-    // reach[j]: the first i tokens can match text[0..j).
-    let reach = new Array<boolean>(text.length + 1).fill(false);
-    reach[0] = true;
-    for (const t of tokens) {
-      const next = new Array<boolean>(text.length + 1).fill(false);
-      if ('any' in t) {
-        let on = false;
-        for (let j = 0; j <= text.length; j++) next[j] = on ||= reach[j];
-      } else {
-        for (let j = 0; j < text.length; j++) {
-          if (!reach[j]) continue;
-          const c = text[j];
-          const ok = 'one' in t ? true : 'set' in t ? inSet(t.set, c) !== t.negate : c === t.char;
-          if (ok) next[j + 1] = true;
-        }
-      }
-      reach = next;
-    }
-    return reach[text.length];
-  };
-  return (path) => compiled.some((tokens) => matches(tokens, path));
-}
-
-/** `{a,b}` alternatives of a glob spelled out (nested too); undefined when unbalanced or past `limit`. */
-function expandBraces(glob: string, limit: number): string[] | undefined {
-  let open = -1;
-  let depth = 0;
-  for (let i = 0; i < glob.length; i++) {
-    if (glob[i] === '\\') i++;
-    else if (glob[i] === '{') {
-      if (depth++ === 0) open = i;
-    } else if (glob[i] === '}' && depth > 0 && --depth === 0) {
-      const parts: string[] = [];
-      let start = open + 1;
-      let d = 0;
-      for (let j = open + 1; j < i; j++) {
-        if (glob[j] === '\\') j++;
-        else if (glob[j] === '{') d++;
-        else if (glob[j] === '}') d--;
-        else if (glob[j] === ',' && d === 0) {
-          parts.push(glob.slice(start, j));
-          start = j + 1;
-        }
-      }
-      parts.push(glob.slice(start, i));
-      const out: string[] = [];
-      for (const part of parts) {
-        const rest = expandBraces(`${glob.slice(0, open)}${part}${glob.slice(i + 1)}`, limit);
-        if (!rest) return undefined;
-        out.push(...rest);
-        if (out.length > limit) return undefined;
-      }
-      return out;
-    }
-  }
-  return depth === 0 ? [glob] : undefined;
-}
-
-/**
- * A path of an ArtifactGenerator's artifact as a directory of this repository: possible where every copy
- * into the artifact takes a whole directory of this repository (`@alias/dir/**` to `@artifact/dest/`) at
+/**` to `@artifact/dest/`) at
  * the same offset, so the artifact is a view of the repository and relative references inside it resolve alike.
  */
 export function artifactPath(generator: K8sObject, artifact: string, path: string, isOwn: (s: SourceRef) => boolean): string | { reason: string } {

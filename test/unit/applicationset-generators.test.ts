@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
-import { gitPathspecMatch, goNumber, goPathMatch } from '../../lib/validate/applicationset.js';
+import { goNumber } from '../../lib/validate/applicationset.js';
+import { gitPathspecMatch, goPathMatch } from '../../lib/validate/globs.js';
 import { buildKustomization } from '../../lib/validate/build.js';
 import { renderGoTemplate, sanitizeName } from '../../lib/validate/gotemplate.js';
 import { validateFiles } from '../../lib/validate/repository.js';

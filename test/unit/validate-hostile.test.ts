@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateDirectory } from '../../lib/validate/directory.js';
 import { BUNDLED_SCHEMAS } from '../../lib/validate/schemas.js';
@@ -73,6 +74,9 @@ describe('validate on hostile repositories', () => {
     ['a linked base outside', { 'apps/kustomization.yaml': 'resources:\n  - linked\n', 'apps/linked': `-> ${join(outside, 'base')}` }],
     ['a strategic-merge patch that looks inline but is a path', { 'apps/kustomization.yaml': `resources: [cm.yaml]\nconfigMapGenerator: [{name: g, literals: [x=y]}]\npatchesStrategicMerge:\n  - "kind: x/../../../outside/leak.yaml"\n`, 'apps/cm.yaml': CM }],
     ['a merge key hiding a generator file', { 'apps/kustomization.yaml': `<<: {configMapGenerator: [{name: x, files: [${missing}]}]}\n` }],
+    ['a !!binary path (Go decodes the base64, this reader would not)', { 'apps/kustomization.yaml': `configMapGenerator:\n  - name: x\n    files:\n      - !!binary ${Buffer.from(missing).toString('base64')}\n` }],
+    ['a field name Go folds to files (U+017F, long s)', { 'apps/kustomization.yaml': `configMapGenerator:\n  - name: x\n    file\u017f:\n      - leak=${missing}\n` }],
+    ['a field name Go folds to resources', { 'apps/kustomization.yaml': 're\u017fource\u017f:\n  - ../../outside/base\n' }],
     ['a schema looked up through the kind', { 'apps/thing.yaml': `apiVersion: example.com/v1\nkind: ../../../../../../../../../../..${outside}/Thing\nmetadata:\n  name: t\n` }],
   ])('never reads outside through %s', async (_title, files) => {
     const report = await validate(repo(files));
@@ -131,3 +135,62 @@ describe('a map of very many keys (the yaml library compares every pair of keys 
     expect(parsed.objects).toEqual([]);
   });
 });
+
+describe('validate on hostile repositories: what a merge request can make it do', () => {
+  it('never lets a patch reach Object.prototype (a JSON 6902 path through __proto__ or constructor)', async () => {
+    const patched = SYNC + '  patches:\n    - target: {kind: ConfigMap}\n      patch: |\n        - op: add\n          path: /__proto__/polluted\n          value: yes\n        - op: add\n          path: /constructor/prototype/shell\n          value: /bin/sh\n        - op: add\n          path: /metadata/__proto__\n          value: {shell: /bin/sh}\n';
+    const report = await validate(repo({ 'clusters/prod/apps.yaml': patched, 'apps/kustomization.yaml': 'namePrefix: x-\nresources: [cm.yaml]\n', 'apps/cm.yaml': CM }));
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(Object.prototype).not.toHaveProperty('shell');
+    expect(({} as Record<string, unknown>).shell).toBeUndefined();
+    expect(report.clusters.map((c) => c.name)).toEqual(['prod']);
+  });
+
+  it('matches patch targets and .sourceignore patterns made to backtrack in bounded time', async () => {
+    const long = 'a'.repeat(60);
+    const report = await validate(repo({
+      'clusters/prod/apps.yaml': SYNC + '  patches:\n    - target: {kind: ConfigMap, name: "(a|aa)+"}\n      patch: |\n        - op: add\n          path: /data\n          value: {}\n',
+      'apps/cm.yaml': CM.replace('name: app', `name: ${long}b`),
+      'apps/project.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: p\n  namespace: argocd\nspec:\n  destinations:\n    - namespace: '${'*a'.repeat(25)}*b'\n      server: '*'\n`,
+      '.sourceignore': `apps/${'**/'.repeat(14)}b\napps/${'*a'.repeat(20)}b\n`,
+      [`apps/${Array(30).fill('d').join('/')}/cm.yaml`]: CM.replace('name: app', 'name: deep'),
+    }));
+    expect(report.clusters.map((c) => c.name)).toEqual(['prod']);
+  }, 20_000);
+
+  it('stops a build whose kustomizations take each other in twice over (2^n objects), with an error, not a crash', async () => {
+    const files: Record<string, string> = { 'apps/kustomization.yaml': 'resources: [../k/0]\n', 'k/22/cm.yaml': CM, 'k/22/kustomization.yaml': 'resources: [cm.yaml]\n' };
+    for (let i = 0; i < 22; i++) files[`k/${i}/kustomization.yaml`] = `resources: [../${i + 1}, ../${i + 1}]\n`;
+    const report = await validate(repo(files));
+    expect(report.findings.map((f) => f.message)).toContain('the build of apps declares more than 100,000 objects (its bases taken in over and over): not built');
+  }, 30_000);
+
+  it('caps what an ApplicationSet template renders (a chain of replace grows a string tenfold per step)', async () => {
+    const { renderGoTemplate } = await import('../../lib/validate/gotemplate.js');
+    const replace = Array(12).fill('replace "a" "aaaaaaaaaa"').join(' | ');
+    expect(renderGoTemplate(`{{ .n | ${replace} }}`, { n: 'a' }, { missingKeyError: true })).toEqual({ unsupported: 'a template that renders more than 1 MiB' });
+  });
+
+  it('does not evaluate Flux defaults nested deeper than any real one, and takes newlines out of inline values as Flux does', async () => {
+    const report = await validate(repo({
+      'clusters/prod/apps.yaml': SYNC.replace('  prune: true', '  prune: true\n  postBuild:\n    substitute:\n      B: "line one\n        \\"two\\": three"'),
+      'apps/cm.yaml': `${CM}data:\n  deep: "${'${A:='.repeat(40)}x${'}'.repeat(40)}"\n  joined: "\${B}"\n`,
+    }));
+    const messages = report.findings.filter((f) => f.file === 'apps/cm.yaml').map((f) => f.message);
+    expect(messages.join('\n')).toMatch(/is not a variable Flux can substitute/);
+    expect(messages.join('\n')).toMatch(/is no longer YAML once its variables are substituted/);
+  }, 20_000);
+
+  it('shows names with terminal escapes and newlines without obeying them, and writes JUnit XML that parses', async () => {
+    const { formatHuman, formatJunit } = await import('../../lib/validate/report.js');
+    const evil = 'x\u001b[2J\u001b[H\u001b[32m✓ valid';
+    const report = await validate(repo({ 'apps/cm.yaml': CM.replace('name: app', `name: "${evil.replaceAll('\u001b', '\\e')}"`), [`apps/a\u001b[31mb.yaml`]: CM.replace('name: app', 'name: Bad_Name') }));
+    const human = formatHuman(report);
+    expect(human).not.toMatch(/\u001b/);
+    expect(human).toContain('\\u{1b}[2J');
+    const junit = formatJunit(report, report.paths);
+    expect(junit).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    expect(XMLValidator.validate(junit)).toBe(true);
+  });
+});
+
