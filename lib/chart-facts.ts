@@ -31,6 +31,8 @@ export interface ChartFacts {
   source: { repository: string; ref: string; path: string };
   notes?: string;
   /** Values rendered verbatim (toYaml): any key under them is valid. */
+  /** Every tag the version is pushed under to its OCI registry. */
+  ociTags?: { tags: string[]; source: string };
   passThroughValues?: { value: string; source: string }[];
   foreignNamespaces: ForeignNamespace[];
   clusterScopedKinds: { group: string; kind: string; condition?: string; source: string }[];

@@ -83,14 +83,14 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
     const yaml = /\.ya?ml$/.test(file);
     const objects = yaml ? objectsOf(text) : [];
     const lines = text.split('\n');
-    // ExternalSecrets and PushSecrets only name keys (secretKey: S3_SECRET_ACCESS_KEY): no value to find in
+    // ExternalSecrets and PushSecrets (and their Cluster kinds, which hold the same spec) only name keys (secretKey: S3_SECRET_ACCESS_KEY): no value to find in
     // their documents (a document's kind from its top-level `kind:` line).
     let kind = '';
     lines.forEach((line, i) => {
       if (/^---/.test(line)) kind = '';
       else if (/^kind:\s*/.test(line)) kind = line.replace(/^kind:\s*/, '').replace(/["'\s]/g, '');
       for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
-      const onlyReferences = kind === 'ExternalSecret' || kind === 'PushSecret';
+      const onlyReferences = kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret' || kind === 'ClusterPushSecret';
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       const value = m ? bare(m[2]) : '';

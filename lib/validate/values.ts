@@ -11,6 +11,7 @@ import addFormatsModule from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
+import { chartFacts } from '../chart-facts.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { parseYaml, PREBUILT_DIR } from '../prebuilt.js';
 import { mergePatch } from './build.js';
@@ -159,7 +160,9 @@ export class ChartLibrary {
     // asked for the tag as written (source-controller v1.9 internal/helm/repository: chart_repository.go, oci_chart_repository.go).
     // Build metadata (`+up1`) tells charts apart where semver equality does not.
     const build = (v: string) => semver.parse(v, { loose: true })?.build.join('.') ?? '';
-    const pinned = semver.eq(at.v, exact) && build(at.e.entry.version) === build(wanted) && (!url.startsWith('oci://') || at.e.entry.version === wanted);
+    // A chart pushed under several tags (gateway-helm as v1.9.0 and 1.9.0: its chart facts say so) is that version under each.
+    const tags = [at.e.entry.version, ...(chartFacts(at.e.entry.name, at.e.entry.version)?.ociTags?.tags ?? [])];
+    const pinned = semver.eq(at.v, exact) && build(at.e.entry.version) === build(wanted) && (!url.startsWith('oci://') || tags.includes(wanted));
     return { chart: this.load(at.e), how: pinned ? 'same' : 'nearest' };
   }
 

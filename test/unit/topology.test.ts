@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
 import { rootPattern } from '../../lib/validate/sourceignore.js';
-import { argoGlob, discoverClusters } from '../../lib/validate/topology.js';
+import { argoGlob } from '../../lib/validate/globs.js';
+import { discoverClusters } from '../../lib/validate/topology.js';
 import { validateFiles } from '../../lib/validate/repository.js';
 import { objectKey as objectKeyOf } from '../../lib/validate/build.js';
 
@@ -89,6 +90,8 @@ describe("Argo CD's include/exclude globs", () => {
   it.each([
     ['*.yaml', 'a.yaml', true], ['*.yaml', 'sub/a.yaml', true], ['**/*.yaml', 'a.yaml', false], ['**/*.yaml', 'sub/a.yaml', true],
     ['{a,b}.yaml', 'b.yaml', true], ['{a,b}.yaml', 'c.yaml', false], ['[!x]?.y*', 'ab.yml', true], ['[z-a].yaml', 'a.yaml', false],
+    // AppProject fields use the same match: a pattern made to backtrack is linear here.
+    [`${'*a'.repeat(25)}*b`, 'a'.repeat(2000), false], [`${'*a'.repeat(25)}*b`, `${'a'.repeat(2000)}b`, true],
   ] as const)('%s on %s is %s', (glob, path, expected) => {
     expect(argoGlob(glob)(path)).toBe(expected);
   });
@@ -243,5 +246,29 @@ describe('layouts of public repositories (2026-12-07 sweep: mitchross/talos-argo
     expect(staging.releases?.map((p) => objectKeyOf(p.object))).toEqual(['HelmRelease staging/cert-manager']);
     const report = await validateFiles(f);
     expect(report.findings.filter((x) => x.check === 'reference' && x.severity === 'error' && !/HelmRepository|jetstack/.test(x.message)).map((x) => `${x.file}: ${x.message}`)).toEqual([]);
+  });
+});
+
+describe('a Flux Kustomization in a kustomize Component (budimanjojo/home-cluster)', () => {
+  const component = 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./ks.yaml\n';
+  it('is applied by the Kustomizations that include the Component, never built on its own', () => {
+    const t = discover(files({
+      'clusters/c1/apps.yaml': flux('apps', './apps'),
+      'apps/web/ks.yaml': flux('web', './apps/web/app', '  components:\n    - ../../../components/db\n'),
+      'apps/web/app/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+      'apps/web/app/cm.yaml': CM('web'),
+      'components/db/kustomization.yaml': component,
+      'components/db/ks.yaml': flux('web-db', './components/db/base'),
+      'components/db/base/cm.yaml': CM('db'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['c1']);
+    expect(t.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['flux-system/apps', 'flux-system/web', 'flux-system/web-db']);
+  });
+
+  it('is said, not made a cluster, when nothing includes the Component', () => {
+    const t = discover(files({ 'clusters/c1/apps.yaml': flux('apps', './apps'), 'apps/cm.yaml': CM('a'), 'components/db/kustomization.yaml': component, 'components/db/ks.yaml': flux('db', './components/db/base'), 'components/db/base/cm.yaml': CM('db') }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['c1']);
+    expect(t.notes).toContain('components/db/ks.yaml: Flux Kustomization db is in the kustomize Component components/db, which nothing includes: not checked');
   });
 });

@@ -1,0 +1,51 @@
+/**
+ * What public repositories showed validate (the 2026-12-07 sweep: onedr0p/home-ops, budimanjojo/home-cluster,
+ * mitchross/talos-argocd-proxmox), each checked against upstream: an OCI chart under the tag its project
+ * pushes besides the pinned one, values a chart renders whole, a chart's CRDs through another registry,
+ * ClusterExternalSecret key names.
+ */
+import { describe, expect, it } from 'vitest';
+import { FileSet } from '../../lib/fileset.js';
+import { validateFiles } from '../../lib/validate/repository.js';
+
+const SYNC = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+const oci = (name: string, url: string, tag: string, values = '') =>
+  `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 15m\n  url: ${url}\n  ref:\n    tag: ${tag}\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n    operation: copy\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  chartRef:\n    kind: OCIRepository\n    name: ${name}\n${values}`;
+const check = async (entries: Record<string, string>) => {
+  const files = new FileSet();
+  for (const [p, t] of Object.entries({ 'clusters/c1/apps.yaml': SYNC, ...entries })) files.add(p, t);
+  return validateFiles(files);
+};
+
+describe('Envoy Gateway from its OCI registry (envoyproxy/gateway v1.9.0)', () => {
+  const values = '  values:\n    config:\n      envoyGateway:\n        provider:\n          type: Kubernetes\n          kubernetes:\n            deploy:\n              type: GatewayNamespace\n';
+  it.each(['v1.9.0', '1.9.0'])('tag %s is the pinned chart (release.yaml pushes both), and config.envoyGateway passes through whole', async (tag) => {
+    const report = await check({ 'apps/eg.yaml': oci('envoy-gateway', 'oci://docker.io/envoyproxy/gateway-helm', tag, values) });
+    expect(report.findings.filter((f) => f.check === 'values').map((f) => `${f.severity} ${f.message}`)).toEqual([]);
+  });
+
+  it('still reports a key the chart does not have outside what passes through', async () => {
+    const report = await check({ 'apps/eg.yaml': oci('envoy-gateway', 'oci://docker.io/envoyproxy/gateway-helm', '1.9.0', `${values}    deployment:\n      replicaz: 2\n`) });
+    expect(report.findings.filter((f) => f.check === 'values').map((f) => `${f.severity} ${f.message}`)).toEqual([expect.stringMatching(/^error .*replicaz/)]);
+  });
+});
+
+describe("a chart's CRDs, installed from another registry than the catalog's", () => {
+  it('external-secrets from oci://ghcr.io/external-secrets/charts installs the external-secrets.io CRDs (helm.yml pushes it there)', async () => {
+    const report = await check({
+      'clusters/c1/apps.yaml': `${SYNC.replace('name: apps', 'name: eso').replace('./apps', './eso')}---\n${SYNC.replace('  interval: 1h', '  dependsOn:\n    - name: eso\n  interval: 1h')}`,
+      'eso/release.yaml': oci('external-secrets', 'oci://ghcr.io/external-secrets/charts/external-secrets', '2.9.0'),
+      'apps/store.yaml': 'apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: vault\nspec:\n  provider:\n    fake:\n      data: []\n',
+    });
+    expect(report.findings.filter((f) => f.message.includes('CRDs of external-secrets.io')).map((f) => f.message)).toEqual([]);
+  });
+});
+
+describe('ClusterExternalSecret', () => {
+  it('names keys (secretKey), it holds no secret (external-secrets apis ExternalSecretData.SecretKey)', async () => {
+    const report = await check({
+      'apps/ces.yaml': 'apiVersion: external-secrets.io/v1\nkind: ClusterExternalSecret\nmetadata:\n  name: db\nspec:\n  namespaceSelectors:\n    - matchLabels: {db: "true"}\n  externalSecretSpec:\n    secretStoreRef:\n      kind: ClusterSecretStore\n      name: vault\n    target:\n      name: db\n    data:\n      - secretKey: password\n        remoteRef:\n          key: db\n          property: password\n',
+    });
+    expect(report.findings.filter((f) => f.check === 'secrets').map((f) => f.message)).toEqual([]);
+  });
+});
