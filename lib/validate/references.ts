@@ -282,7 +282,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       const id = objectKey(p.object);
       const where = { object: id };
       const dup = seen.get(`${p.object.apiVersion} ${id}`);
-      if (dup && dup.unit !== p.unit) findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
+      // Applied by hand first (the bootstrap installing Argo CD) and then by an Application that manages the
+      // same directory: Argo CD adopts it, the usual self-management, not two owners.
+      const adopted = view.byHand && (dup?.unit === bootstrap || p.unit === bootstrap);
+      if (dup && dup.unit !== p.unit && !adopted) findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
       seen.set(`${p.object.apiVersion} ${id}`, p);
 
       const ns = p.object.metadata?.namespace;

@@ -586,8 +586,17 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // Argo CD objects applied by hand: one entry per directory, the outermost first (an Application inside
     // the source directory of another is most likely applied by it).
     orphans = orphans.filter((o) => ARGO_APP(o.object));
-    const sourceDirs = orphans.flatMap((o) => (o.object.kind === 'Application' ? sourcesOf(o.object).map((s) => ({ file: o.file, dir: ownPath(s) })) : []));
-    const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.dir !== undefined && d.dir !== '' && within(o.file, d.dir))) ?? orphans[0];
+    // "Inside" as Argo CD builds that directory: a kustomization there may leave the file out (a root applied
+    // by hand beside the kustomization that installs Argo CD itself, which an Application of the root manages).
+    const sourceDirs = orphans.flatMap((o) =>
+      o.object.kind === 'Application'
+        ? sourcesOf(o.object).flatMap((s) => {
+            const dir = ownPath(s);
+            return dir === undefined || dir === '' ? [] : [{ file: o.file, reads: new Set(argoBuild(dir, s.directory)?.read ?? []) }];
+          })
+        : [],
+    );
+    const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.reads.has(o.file))) ?? orphans[0];
     const dir = dirOf(first.file);
     const view: ClusterView = { ...newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`), byHand: true };
     const start: Unit[] = [];

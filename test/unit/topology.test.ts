@@ -194,6 +194,24 @@ describe('layouts of public repositories (2026-12-07 sweep: mitchross/talos-argo
     expect(report.findings.filter((x) => x.severity === 'error' && x.check === 'reference').map((x) => x.message)).toEqual([]);
   });
 
+  it('the root applied by hand is found first even where an Application it applies manages the root\'s directory (whose kustomization leaves the root out)', async () => {
+    const f = files({
+      'argocd/kustomization.yaml': 'resources:\n  - ns.yaml\n',
+      'argocd/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd\n',
+      'argocd/root.yaml': app('root', 'argocd/apps'),
+      'argocd/apps/kustomization.yaml': 'resources:\n  - projects.yaml\n  - bootstrap/argocd.yaml\n  - appsets/web.yaml\n',
+      'argocd/apps/projects.yaml': project,
+      'argocd/apps/bootstrap/argocd.yaml': app('argocd', 'argocd').replace('project: default', 'project: my-apps'),
+      'argocd/apps/appsets/web.yaml': app('web', 'apps/web').replace('project: default', 'project: my-apps'),
+      'apps/web/cm.yaml': CM('web'),
+    });
+    const t = discover(f);
+    expect(t.clusters.map((c) => c.name)).toEqual(['argocd']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['argocd', 'root', 'web']);
+    const report = await validateFiles(f);
+    expect(report.findings.filter((x) => x.severity === 'error' && x.check === 'reference').map((x) => x.message)).toEqual([]);
+  });
+
   it('an Application whose path holds its file manages itself only where that path\'s kustomization takes the file in', () => {
     const t = discover(files({
       'bootstrap/root.yaml': app('root', 'argocd/apps'),
