@@ -9,13 +9,13 @@
  * requests, plugins, cluster decision resources), are said and not expanded: never guessed.
  */
 import { posix } from 'node:path';
-import { parse } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
 import { append, get, listOf, mergePatch, objectKey, own, setOwn, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { gitPathspecMatch, goPathMatch } from './globs.js';
-import { renderGoTemplate, sanitizeName, type Params } from './gotemplate.js';
+import { goNumber, renderGoTemplate, sanitizeName, type Params } from './gotemplate.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
 
 const SECRET_TYPE = 'argocd.argoproj.io/secret-type';
@@ -145,14 +145,6 @@ function flatten(prefix: string, value: unknown, out: Record<string, string>, as
   else if (value === null && asGo) out[prefix] = '<nil>';
 }
 
-/** A JSON number as Go's `%v` prints a float64 (strconv 'g', shortest): exponent form below 1e-4 and from 1e6 on (`1e+06`). */
-export function goNumber(n: number): string {
-  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
-  const [mantissa, e] = n.toExponential().split('e');
-  const exp = Number(e);
-  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(n);
-}
 
 /** Applications one ApplicationSet is expanded into, at most (a fleet of 342 clusters makes 342 per set). */
 const MAX_GENERATED = 10_000;
@@ -166,6 +158,8 @@ interface GeneratorContext {
   name: string;
   origin: string;
   go: boolean;
+  /** goTemplateOptions has `missingkey=error`. */
+  missingKeyError: boolean;
   registrations: Registration[];
   inferred: boolean;
   files: FileSet;
@@ -288,9 +282,12 @@ function gitFileParams(items: { path: string; exclude?: boolean }[], pathParamPr
   const prefix = pathParamPrefix ? `${pathParamPrefix}.` : '';
   const included = files.paths().filter((f) => items.some((i) => !i.exclude && gitPathspecMatch(i.path, f)) && !items.some((i) => i.exclude && gitPathspecMatch(i.path, f))).sort();
   for (const file of included) {
+    // sigs.k8s.io/yaml reads the first document of a file.
+    const [doc] = parseAllDocuments(files.get(file) ?? '', { logLevel: 'error' }) as Document[];
+    if (doc && doc.errors.length > 0) throw new Refused(`git files generator: ${file} is not YAML or JSON (${doc.errors[0].message.split('\n')[0]})`);
     let content: unknown;
     try {
-      content = parse(files.get(file) ?? '', { maxAliasCount: 100 }) ?? {};
+      content = doc?.toJS({ maxAliasCount: 100 }) ?? {};
     } catch (e) {
       throw new Refused(`git files generator: ${file} is not YAML or JSON (${(e as Error).message.split('\n')[0]})`);
     }
@@ -324,7 +321,7 @@ function combinedParams(kind: 'matrix' | 'merge', combined: Combined | undefined
     if (children.length !== 2) throw new Refused(`matrix generator has ${children.length} generators: Argo CD takes exactly two`);
     const out: ParamSet[] = [];
     for (const a of generate(children[0], context, depth + 1)) {
-      for (const b of generate(interpolate(children[1], a, context.go), context, depth + 1)) {
+      for (const b of generate(interpolate(children[1], a, context.go, context.missingKeyError), context, depth + 1)) {
         if (!context.go) {
           const clash = Object.keys(b.flat).find((k) => Object.hasOwn(a.flat, k) && a.flat[k] !== b.flat[k]);
           if (clash !== undefined) throw new Refused(`matrix generator: both generators set the parameter ${clash} (${a.label}: "${a.flat[clash]}", ${b.label}: "${b.flat[clash]}")`);
@@ -358,12 +355,16 @@ function combinedParams(kind: 'matrix' | 'merge', combined: Combined | undefined
   return [...base.values()];
 }
 
-/** The second matrix generator with the first's parameters in its strings (utils RenderGeneratorParams); missing keys are an error there, except in `values`. */
-function interpolate(generator: Record<string, unknown>, p: ParamSet, go: boolean): Record<string, unknown> {
+/**
+ * The second matrix generator with the first's parameters in its strings (utils RenderGeneratorParams):
+ * with the set's goTemplateOptions (a missing key is an error only with `missingkey=error`, else `<no
+ * value>`); in `values`, a string with a missing key is kept as written.
+ */
+function interpolate(generator: Record<string, unknown>, p: ParamSet, go: boolean, missingKeyError: boolean): Record<string, unknown> {
   const walk = (value: unknown, inValues: boolean): unknown => {
     if (typeof value === 'string') {
       if (!go) return fastRender(value, p.flat).text;
-      const out = renderGoTemplate(value, p.nested, { missingKeyError: !inValues });
+      const out = renderGoTemplate(value, p.nested, { missingKeyError: inValues || missingKeyError });
       if ('unsupported' in out) throw new NotExpanded(`matrix generator: the second generator uses ${out.unsupported}, which the validator does not render`);
       if ('missing' in out) {
         if (inValues) return value;
@@ -424,7 +425,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
     const where = { object: objectKey(set) };
     const go = spec.goTemplate === true;
     const missingKeyError = listOf<string>(spec.goTemplateOptions).includes('missingkey=error');
-    const context: GeneratorContext = { name: String(set.metadata?.name), origin, go, registrations, inferred, files, directories, ownRepos, notes: expansion.notes };
+    const context: GeneratorContext = { name: String(set.metadata?.name), origin, go, missingKeyError, registrations, inferred, files, directories, ownRepos, notes: expansion.notes };
     const paramSets: ParamSet[] = [];
     for (const g of listOf<Record<string, unknown>>(spec.generators)) {
       try {

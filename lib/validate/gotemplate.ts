@@ -91,9 +91,20 @@ function tokenize(text: string): Token[] {
 
 const CONTROL = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil']);
 
+/** A JSON number as Go's `%v` prints a float64 (strconv 'g', shortest): exponent form below 1e-4 and from 1e6 on (`1e+06`). */
+export function goNumber(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
+  const [mantissa, e] = n.toExponential().split('e');
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(n);
+}
+
 function print(v: unknown): string {
   if (v === undefined || v === null) return NO_VALUE;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // Numbers in parameters are JSON's float64 in Argo CD: printed as Go prints them (1e+06).
+  if (typeof v === 'number') return goNumber(v);
+  if (typeof v === 'string' || typeof v === 'boolean') return String(v);
   throw new Unsupported('printing a map or a list');
 }
 

@@ -201,7 +201,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     };
 
     if (argo) {
-      createdNamespaces.set('argocd', null); // created by the bootstrap's helm install
+      // Argo CD's own namespace is there before anything syncs (the bootstrap's install): `argocd`, or where
+      // its Applications live (openshift-gitops, say).
+      createdNamespaces.set('argocd', null);
+      for (const unit of units.values()) {
+        const ns = unit.object.metadata?.namespace;
+        if (typeof ns === 'string' && ns && !unit.unordered) createdNamespaces.set(ns, null);
+      }
       for (const unit of units.values()) {
         const spec = unit.object.spec as { source?: { repoURL?: string; path?: string; chart?: string; ref?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
         const sources = spec.sources !== undefined ? listOf<{ repoURL?: string; path?: string; chart?: string; ref?: string }>(spec.sources) : spec.source ? [spec.source] : [];

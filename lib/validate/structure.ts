@@ -59,7 +59,12 @@ export function applicationPaths(o: K8sObject, what: string, file: string, files
   const single = spec.source?.path && !spec.source.path.includes('{{') && ours(spec.source.repoURL) ? spec.source.path : undefined;
   const gitPaths = [single, ...(spec.sources ?? []).filter((s) => !s.chart && s.ref === undefined && s.path && !s.path.includes('{{') && !s.path.includes('helm') && !s.repoURL?.startsWith('oci://') && ours(s.repoURL)).map((s) => s.path)];
   for (const p of gitPaths) {
-    if (p && !directories.has(posix.normalize(p).replace(/\/$/, ''))) findings.push(error('reference', file, `${what}: source path ${p} does not exist`));
+    const dir = p ? posix.normalize(p).replace(/\/$/, '') : undefined;
+    // `.` and `./` are the repository's root, which is always there.
+    if (dir === undefined || dir === '.' || dir === '' || directories.has(dir)) continue;
+    // Where the repository's own URL is not known, a path it lacks may be another repository's: a warning.
+    if (ownRepos.size === 0) findings.push(warning('reference', file, `${what}: source path ${p} is not in this repository (if its repoURL is another repository, that is expected)`));
+    else findings.push(error('reference', file, `${what}: source path ${p} does not exist`));
   }
   for (const s of spec.sources ?? []) {
     if (s.helm?.ignoreMissingValueFiles) continue;

@@ -53,7 +53,7 @@ const OTHER_OPERATOR = /^\{#?[_a-zA-Z][_a-zA-Z0-9]*(?:[\^,]{1,2}|[#%/:=][^}]*)?\
  * a `$` before anything else stays, `${name}` is the variable (empty, or an error in strict mode, when
  * unset), and an expression that is not a variable name (`${a.b}`, `${a-b}`) breaks the build.
  */
-export function substitute(text: string, vars: ReadonlyMap<string, string>, depth = 0): Substitution {
+export function substitute(text: string, vars: ReadonlyMap<string, string>, depth = 0, keepUnset = false): Substitution {
   const missing = new Set<string>();
   const unparsable = new Set<string>();
   let out = '';
@@ -90,12 +90,14 @@ export function substitute(text: string, vars: ReadonlyMap<string, string>, dept
         out += `$${rest.slice(0, close + 1)}`;
       } else if (op !== '}' && !value) {
         // The default, substituted in turn (what it lacks counts only where it is used).
-        const inner = substitute(rest.slice(head[0].length, close), vars, depth + 1);
+        const inner = substitute(rest.slice(head[0].length, close), vars, depth + 1, keepUnset);
         out += inner.text;
         for (const n of inner.missing) missing.add(n);
         for (const u of inner.unparsable) unparsable.add(u);
       } else if (value === undefined) {
         missing.add(name);
+        // Its value may come from a source not in the repository (a Secret): unknown, so left as written.
+        if (keepUnset) out += `$${rest.slice(0, close + 1)}`;
       } else out += value;
       i = at + 1 + close + 1;
       continue;
@@ -168,6 +170,8 @@ function yamlOf(object: K8sObject): string {
 export function substituteBuild(
   build: BuildResult,
   vars: ReadonlyMap<string, string>,
+  /** Some variables come from sources not in the repository: one without a value here is left as written, not emptied. */
+  keepUnset = false,
 ): { build: BuildResult; missing: { origin: string; name: string }[]; unparsable: { origin: string; expression: string }[]; broken: { origin: string; message: string }[] } {
   const missing: { origin: string; name: string }[] = [];
   const unparsable: { origin: string; expression: string }[] = [];
@@ -179,7 +183,7 @@ export function substituteBuild(
     if (meta?.annotations?.[DISABLE] === 'disabled' || meta?.labels?.[DISABLE] === 'disabled') return [b];
     const text = yamlOf(b.object);
     if (!text.includes('$')) return [b];
-    const r = substitute(text, vars);
+    const r = substitute(text, vars, 0, keepUnset);
     const origin = b.patchedBy.at(-1) ?? b.origin;
     for (const name of r.missing) missing.push({ origin, name });
     for (const expression of r.unparsable) unparsable.push({ origin, expression });

@@ -263,15 +263,18 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
 
   // --- Flux ---------------------------------------------------------------------------------------
-  const walkFlux = (root: string, how: string, sync?: { object: K8sObject; file: string }): ClusterView => {
+  const walkFlux = (root: string, how: string, sync?: { object: K8sObject; file: string }, rootRef?: SourceRef): ClusterView => {
     const bootstrapName = sync?.object.metadata?.name ?? 'flux-system';
-    const bootstrap: Unit = { name: bootstrapName, key: `${sync?.object.metadata?.namespace ?? 'flux-system'}/${bootstrapName}`, file: sync?.file ?? (root || '.'), object: sync?.object ?? {}, dependsOn: [], wave: -1 };
+    // Without a sync object, the root source is the one the outermost Kustomization reads (an OCIRepository
+    // a Flux Operator instance syncs, say), else flux bootstrap's GitRepository flux-system.
+    const object = sync?.object ?? (rootRef ? { metadata: { namespace: rootRef.namespace }, spec: { sourceRef: { ...rootRef } } } : {});
+    const bootstrap: Unit = { name: bootstrapName, key: `${sync?.object.metadata?.namespace ?? 'flux-system'}/${bootstrapName}`, file: sync?.file ?? (root || '.'), object, dependsOn: [], wave: -1 };
     const view: ClusterView = { name: clusterName(root), root, engine: 'flux', how, bootstrap, units: new Map(), placed: [] };
-    const syncRef = sync?.object.spec?.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
+    const syncRef = object.spec?.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
     const rootSource: SourceRef = {
       kind: syncRef?.kind ?? 'GitRepository',
       name: syncRef?.name ?? 'flux-system',
-      namespace: syncRef?.namespace ?? sync?.object.metadata?.namespace ?? 'flux-system',
+      namespace: syncRef?.namespace ?? object.metadata?.namespace ?? 'flux-system',
     };
     // Kustomizations and HelmReleases with spec.kubeConfig apply to another cluster, found by that kubeConfig
     // (kustomize-controller and helm-controller resolve it in the object's namespace); variables and
@@ -326,7 +329,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const where = { object: objectKey(unit.object), path: '/spec/postBuild' };
         for (const p of problems) topology.findings.push(error('reference', unit.file, p, where));
         for (const u of unknown) topology.notes.push(`${unit.file}: Kustomization ${unit.name} substitutes variables from ${u}, which is not in the repository: variables without a value are not reported`);
-        const result = substituteBuild({ ...build, objects }, vars);
+        const result = substituteBuild({ ...build, objects }, vars, unknown.length > 0);
         for (const m of unknown.length > 0 ? [] : result.missing) {
           topology.findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
         }
@@ -536,22 +539,40 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const k = kustomizationFile(files, dirOf(file));
     return k !== undefined && isComponent(files.get(k));
   };
+  /**
+   * The kustomization file that leaves a file out: its own directory's, or that of the nearest directory
+   * above it with one, where a cluster applies that kustomization (so the file is not in what it builds).
+   */
+  const leavingOut = (file: string): string | undefined => {
+    for (let dir = dirOf(file); ; dir = dirOf(dir)) {
+      const k = kustomizationFile(files, dir);
+      if (k !== undefined) {
+        if (isComponent(files.get(k)) || (dir !== dirOf(file) && !covered(k))) return undefined;
+        return (kustomizeOnce(dir).read ?? []).includes(file) ? undefined : k;
+      }
+      if (dir === '') return undefined;
+    }
+  };
   const leftOut = new Set<string>();
   for (let round = 0; round <= manifests.length; round++) {
     let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
     // builds that directory from its kustomization file, so nothing applies it. No cluster of its own.
-    const disabled = orphans.filter((o) => {
-      const own = dirOf(o.file);
-      return FLUX_KUSTOMIZATION(o.object) && kustomizationFile(files, own) !== undefined && !inComponent(o.file) && !(kustomizeOnce(own).read ?? []).includes(o.file);
+    // The same below a directory with a kustomization file (Flux builds that directory from it, so what it
+    // does not take in is not there), and in a hidden directory (`.archive/`: no cluster's root).
+    const disabled = orphans.flatMap((o) => {
+      if (!FLUX_KUSTOMIZATION(o.object) || inComponent(o.file)) return [];
+      if (o.file.split('/').slice(0, -1).some((segment) => segment.startsWith('.'))) return [{ ...o, why: 'is in a hidden directory' }];
+      const by = leavingOut(o.file);
+      return by ? [{ ...o, why: `is left out by ${by}` }] : [];
     });
     if (disabled.length > 0) {
       // All at once: one round each would make a repository of many such files quadratic.
       for (const d of disabled) {
         if (leftOut.has(d.file)) continue;
         leftOut.add(d.file);
-        topology.notes.push(`${d.file}: Flux Kustomization ${d.object.metadata?.name} is left out by ${kustomizationFile(files, dirOf(d.file))}, so nothing applies it: not checked`);
+        topology.notes.push(`${d.file}: Flux Kustomization ${d.object.metadata?.name} ${d.why}, so nothing applies it: not checked`);
       }
       continue;
     }
@@ -580,7 +601,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         continue;
       }
       fluxRoots.add(root);
-      topology.clusters.push(walkFlux(root, `Flux Kustomizations in ${root || '.'} (bootstrap with --path ${root || '.'})`));
+      const ref = (flux.object.spec?.sourceRef ?? {}) as { kind?: unknown; name?: unknown; namespace?: unknown };
+      const rootRef = typeof ref.kind === 'string' && typeof ref.name === 'string' ? { kind: ref.kind, name: ref.name, namespace: typeof ref.namespace === 'string' ? ref.namespace : (flux.object.metadata?.namespace ?? 'default') } : undefined;
+      topology.clusters.push(walkFlux(root, `Flux Kustomizations in ${root || '.'} (bootstrap with --path ${root || '.'})`, undefined, rootRef));
       continue;
     }
     // Argo CD objects applied by hand: one entry per directory, the outermost first (an Application inside

@@ -38,11 +38,22 @@ async function interruptedAt(args: string[], cwd: string, when: string): Promise
   const command = shellCommand(args);
   const child = execa('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...isolatedEnv(cwd), TERM: 'xterm' }, extendEnv: false, reject: false, all: true, timeout: 90_000 });
   let screen = '';
+  // One Ctrl-C once the prompt shows (each write echoes `^C`, so writing on every chunk would feed itself);
+  // again every 3 s, a few times, should a loaded machine deliver the first before the prompt reads keys.
+  let pressed = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const press = () => {
+    if (pressed >= 5) return;
+    pressed++;
+    child.stdin?.write('\x03');
+    timer = setTimeout(press, 3000);
+  };
   child.all!.on('data', (chunk: Buffer) => {
     screen += chunk.toString();
-    if (screen.includes(when)) child.stdin?.write('\x03');
+    if (pressed === 0 && screen.includes(when)) press();
   });
   const result = await child;
+  clearTimeout(timer);
   return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
 }
 

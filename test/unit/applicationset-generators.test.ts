@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
-import { goNumber } from '../../lib/validate/applicationset.js';
 import { gitPathspecMatch, goPathMatch } from '../../lib/validate/globs.js';
 import { buildKustomization } from '../../lib/validate/build.js';
-import { renderGoTemplate, sanitizeName } from '../../lib/validate/gotemplate.js';
+import { goNumber, renderGoTemplate, sanitizeName } from '../../lib/validate/gotemplate.js';
 import { validateFiles } from '../../lib/validate/repository.js';
 import { discoverClusters } from '../../lib/validate/topology.js';
 
@@ -255,6 +254,22 @@ describe('git files, matrix and merge generators (applicationset/generators/{git
       'apps/api/cm.yaml': CM('api'),
     }));
     expect(units(t)).toEqual({ argocd: ['api-large', 'root', 'web-small'] });
+  });
+
+  it('matrix without missingkey=error: a missing key in the second generator renders <no value>, as Go does (no error)', () => {
+    const set = appset(`    - matrix:\n        generators:\n          - list: {elements: [{app: web}]}\n          - git:\n              repoURL: ${REPO}\n              revision: HEAD\n              files: [{path: "envs/{{.env}}/*.yaml"}]\n`, template('{{.app}}', 'apps/{{.app}}')).replace('  goTemplateOptions: ["missingkey=error"]\n', '');
+    const t = discover(files({ 'argocd/root.yaml': root, 'argocd/apps.yaml': set, 'apps/web/cm.yaml': CM('web') }));
+    expect(errors(t)).toEqual([]);
+  });
+
+  it('git files: only the first YAML document of a file is read (sigs.k8s.io/yaml), and numbers print as Go prints them', () => {
+    const t = discover(files({
+      'argocd/root.yaml': root,
+      'argocd/apps.yaml': appset(`    - git:\n        repoURL: ${REPO}\n        revision: HEAD\n        files: [{path: "config/*.yaml"}]\n`, template('{{.app}}-{{.size}}', 'apps/{{.app}}')),
+      'config/web.yaml': 'app: web\nsize: 1000000\n---\napp: other\n',
+      'apps/web/cm.yaml': CM('web'),
+    }));
+    expect(units(t)).toEqual({ argocd: ['root', 'web-1e+06'] });
   });
 
   it.each([

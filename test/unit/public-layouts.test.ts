@@ -49,3 +49,21 @@ describe('ClusterExternalSecret', () => {
     expect(report.findings.filter((f) => f.check === 'secrets').map((f) => f.message)).toEqual([]);
   });
 });
+
+describe('Argo CD layouts (christianh814/gitops-examples)', () => {
+  const app = (name: string, ns: string, path: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.nl/apps.git\n    path: ${path}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: ${ns}\n`;
+  const argo = async (entries: Record<string, string>) => {
+    const files = new FileSet();
+    for (const [p, t] of Object.entries(entries)) files.add(p, t);
+    return (await validateFiles(files)).findings.filter((f) => f.severity === 'error' && f.check === 'reference').map((f) => f.message);
+  };
+
+  it('`path: .` is the repository root, which is there', async () => {
+    expect(await argo({ 'bootstrap/app.yaml': app('root', 'argocd', '.'), 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: argocd\n' })).toEqual([]);
+  });
+
+  it("Argo CD's own namespace is where its Applications live (openshift-gitops), there before anything syncs", async () => {
+    expect(await argo({ 'gitops/root.yaml': app('root', 'openshift-gitops', 'gitops'), 'gitops/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: openshift-gitops\n' })).toEqual([]);
+  });
+});

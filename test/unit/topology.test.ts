@@ -290,3 +290,55 @@ describe('a Flux Kustomization in a kustomize Component (budimanjojo/home-cluste
     expect(t.notes).toContain('components/db/ks.yaml: Flux Kustomization db is in the kustomize Component components/db, which nothing includes: not checked');
   });
 });
+
+describe('layouts of public repositories (2026-12-07, second sweep: xunholy/k8s-gitops, haraldkoch/kochhaus-home, toboshii/home-ops)', () => {
+  const errors = (t: ReturnType<typeof discover>) => t.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
+
+  it('a Flux Kustomization below a directory whose kustomization (applied by a cluster) leaves it out, or in a hidden directory, is no cluster', () => {
+    const t = discover(files({
+      'clusters/prod/apps.yaml': flux('apps', './apps'),
+      'apps/team/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+      'apps/team/cm.yaml': CM('team'),
+      'apps/team/sub/ks.yaml': flux('sub', './apps/team/sub/app'),
+      'apps/team/sub/app/cm.yaml': CM('sub'),
+      '.archive/old/ks.yaml': flux('old', './old'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(t.notes).toEqual(expect.arrayContaining([
+      'apps/team/sub/ks.yaml: Flux Kustomization sub is left out by apps/team/kustomization.yaml, so nothing applies it: not checked',
+      '.archive/old/ks.yaml: Flux Kustomization old is in a hidden directory, so nothing applies it: not checked',
+    ]));
+  });
+
+  it('a kustomization above a cluster root that no cluster applies does not hide the root', () => {
+    const t = discover(files({
+      'kubernetes/flux/kustomization.yaml': 'resources:\n  - meta.yaml\n',
+      'kubernetes/flux/meta.yaml': CM('meta'),
+      'kubernetes/flux/cluster/ks.yaml': flux('cluster-apps', './kubernetes/apps'),
+      'kubernetes/apps/cm.yaml': CM('app'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['kubernetes/flux/cluster']);
+  });
+
+  it('with no sync object, the root source is the one the outermost Kustomization reads (an OCIRepository a Flux Operator instance syncs)', () => {
+    const t = discover(files({
+      'clusters/prod/apps.yaml': flux('apps', './apps').replace('kind: GitRepository', 'kind: OCIRepository'),
+      'apps/kustomization.yaml': 'resources:\n  - demo/ks.yaml\n',
+      'apps/demo/ks.yaml': flux('demo', './apps/demo/app').replace('kind: GitRepository', 'kind: OCIRepository'),
+      'apps/demo/app/cm.yaml': CM('demo'),
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect([...t.clusters[0].units.keys()].sort()).toEqual(['flux-system/apps', 'flux-system/demo']);
+    expect(t.applied.has('apps/demo/app/cm.yaml')).toBe(true);
+    expect(errors(t)).toEqual([]);
+  });
+
+  it('a variable that may come from a Secret not in the repository is left as written, not emptied', () => {
+    const t = discover(files({
+      'clusters/prod/app.yaml': flux('app', './app', '  postBuild:\n    substitute:\n      CLUSTER: prod\n    substituteFrom:\n      - kind: Secret\n        name: cluster-secrets\n'),
+      'app/cm.yaml': `${CM('lan')}data:\n  cidr: \${HOMELAN_IPV4}\n  cluster: \${CLUSTER}\n`,
+    }));
+    expect(t.clusters[0].placed.find((p) => p.object.metadata?.name === 'lan')?.object.data).toEqual({ cidr: '${HOMELAN_IPV4}', cluster: 'prod' });
+    expect(errors(t)).toEqual([]);
+  });
+});

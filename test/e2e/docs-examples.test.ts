@@ -1,0 +1,47 @@
+/**
+ * docs/usage.md's first-run examples, run exactly as printed: each `sh` block that starts a repository
+ * (`haven-plus gitops …`) in a fresh directory, with the answers file the page shows where a block names
+ * it, then the page's `haven-plus validate gitops` on the result. `haven-plus` on PATH is the built bin
+ * (test/fixtures/recipe-stubs/haven-plus, which records its arguments).
+ */
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, isolatedEnv } from '../helpers.js';
+
+const STUBS = join(ROOT, 'test', 'fixtures', 'recipe-stubs');
+const usage = readFileSync(join(ROOT, 'docs', 'usage.md'), 'utf8');
+const blocks = [...usage.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], text: m[2] }));
+const answersFile = blocks.find((b) => b.lang === 'yaml' && b.text.startsWith('# answers.yaml'))!;
+const firstRuns = blocks.filter((b) => b.lang === 'sh' && /^haven-plus gitops /.test(b.text));
+const validateBlock = blocks.find((b) => b.lang === 'sh' && /^haven-plus validate gitops/m.test(b.text))!;
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function run(script: string, cwd: string) {
+  const env = { ...isolatedEnv(cwd), PATH: `${STUBS}:${process.env.PATH}`, HAVEN_PLUS_NODE: process.execPath, HAVEN_PLUS_BIN: BIN, STUB_LOG: join(cwd, 'stub.log') };
+  return execa('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, extendEnv: false, stdin: 'ignore', reject: false, all: true });
+}
+
+describe('docs/usage.md, run as printed', () => {
+  it('has the examples this test runs', () => {
+    expect(answersFile).toBeDefined();
+    expect(firstRuns.map((b) => b.text.split('\n')[0])).toEqual(expect.arrayContaining([expect.stringContaining('--answers answers.yaml')]));
+    expect(firstRuns.length).toBeGreaterThanOrEqual(3);
+    expect(validateBlock).toBeDefined();
+  });
+
+  it.each(firstRuns.map((b) => [b.text.split('\n')[0], b.text]))('%s', async (_first, script) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'hp-docs-'));
+    dirs.push(cwd);
+    if (script.includes('answers.yaml')) writeFileSync(join(cwd, 'answers.yaml'), answersFile.text);
+    const generated = await run(script, cwd);
+    expect(generated.exitCode, generated.all).toBe(0);
+    const validated = await run(validateBlock.text, cwd);
+    expect(validated.exitCode, validated.all).toBe(0);
+    expect(validated.all).toMatch(/✓ valid/);
+  });
+});
