@@ -14,7 +14,7 @@ import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
 import { append, get, listOf, mergePatch, objectKey, own, setOwn, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
-import { gitPathspecMatch, goPathMatch } from './globs.js';
+import { gitPathspecMatch, goPathMatch, MatchBudgetExceeded } from './globs.js';
 import { goNumber, renderGoTemplate, sanitizeName, type Params } from './gotemplate.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
 
@@ -146,6 +146,9 @@ function flatten(prefix: string, value: unknown, out: Record<string, string>, as
 }
 
 
+/** Steps one git files generator's matching may take: far more than real patterns need over a large repository (a few per path character). */
+const MAX_MATCH_STEPS = 2e8;
+
 /** Applications one ApplicationSet is expanded into, at most (a fleet of 342 clusters makes 342 per set). */
 const MAX_GENERATED = 10_000;
 
@@ -236,7 +239,15 @@ function gitParams(git: GitGenerator | undefined, context: GeneratorContext): Pa
   const { origin, name, notes, ownRepos, directories, files, go } = context;
   // This repository: a URL it is known by; or, where none is known (no self-managing root, no git
   // remote), a generator whose directories or files are here, said in a note.
-  const here = (path: string) => (git?.files !== undefined ? files.paths().some((f) => gitPathspecMatch(path, f)) : [...directories].some((dir) => goPathMatch(path, dir)));
+  const budget = { left: MAX_MATCH_STEPS };
+  const here = (path: string) => {
+    try {
+      return git?.files !== undefined ? files.paths().some((f) => gitPathspecMatch(path, f, budget)) : [...directories].some((dir) => goPathMatch(path, dir));
+    } catch (e) {
+      if (e instanceof MatchBudgetExceeded) return false;
+      throw e;
+    }
+  };
   const items = listOf<{ path?: string; exclude?: boolean }>(git?.files ?? git?.directories).filter((d) => typeof d?.path === 'string') as { path: string; exclude?: boolean }[];
   const assumed = typeof git?.repoURL === 'string' && ownRepos.size === 0 && items.some((d) => !d.exclude && here(d.path));
   if (assumed) notes.push(`${origin}: ApplicationSet ${name}'s git generator reads ${git!.repoURL}, taken to be this repository (its ${git!.files !== undefined ? 'files' : 'directories'} are here; the repository's own URL is not known)`);
@@ -280,7 +291,14 @@ function gitDirectoryParams(items: { path: string; exclude?: boolean }[], pathPa
 function gitFileParams(items: { path: string; exclude?: boolean }[], pathParamPrefix: string | undefined, files: FileSet): ParamSet[] {
   const made: ParamSet[] = [];
   const prefix = pathParamPrefix ? `${pathParamPrefix}.` : '';
-  const included = files.paths().filter((f) => items.some((i) => !i.exclude && gitPathspecMatch(i.path, f)) && !items.some((i) => i.exclude && gitPathspecMatch(i.path, f))).sort();
+  const budget = { left: MAX_MATCH_STEPS };
+  let included: string[];
+  try {
+    included = files.paths().filter((f) => items.some((i) => !i.exclude && gitPathspecMatch(i.path, f, budget)) && !items.some((i) => i.exclude && gitPathspecMatch(i.path, f, budget))).sort();
+  } catch (e) {
+    if (!(e instanceof MatchBudgetExceeded)) throw e;
+    throw new NotExpanded(`git files generator: its patterns over this repository's paths take more than ${MAX_MATCH_STEPS.toExponential(0)} steps to match, more than the validator does offline`);
+  }
   for (const file of included) {
     // sigs.k8s.io/yaml reads the first document of a file.
     const [doc] = parseAllDocuments(files.get(file) ?? '', { logLevel: 'error' }) as Document[];

@@ -177,9 +177,13 @@ function parseText(text: string): ParsedText {
  */
 export const own = (map: Record<string, unknown>, key: string): unknown => (Object.hasOwn(map, key) ? map[key] : undefined);
 
-/** Sets a map's own key (`__proto__` included, as a plain field): never a prototype, never Object.prototype. */
+/**
+ * Sets a map's own key: `__proto__` as a plain field (assigning it would replace the map's prototype),
+ * every other key by assignment (what inherits through `constructor` is a function, never written into).
+ */
 export function setOwn(map: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
 }
 
 /** JSON merge patch (RFC 7386): maps merge, null removes, everything else replaces. */
@@ -215,8 +219,32 @@ function loadKustomization(files: FileSet, dir: string, stack: string[], result:
     return undefined;
   }
   const [k] = objectsOf(text) as KustomizationDoc[];
-  if (k) result.unsupported.push(...Object.keys(k).filter((key) => !SUPPORTED.has(key)));
+  if (k) {
+    result.unsupported.push(...Object.keys(k).filter((key) => !SUPPORTED.has(key)));
+    wellFormed(k, file, result);
+  }
   return k;
+}
+
+const short = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 80 ? `${t.slice(0, 80)}…` : t; };
+
+/** Lists of paths and patches as kustomize takes them; an entry of another type is an error (kustomize refuses the file) and left out. */
+function wellFormed(k: KustomizationDoc, file: string, result: BuildResult): void {
+  const doc = k as Record<string, unknown>;
+  for (const field of ['resources', 'components'] as const) {
+    const v = doc[field];
+    if (v === undefined || v === null) continue;
+    const list = Array.isArray(v) ? v : [v];
+    const bad = list.filter((x) => typeof x !== 'string');
+    if (!Array.isArray(v) || bad.length > 0) result.errors.push({ file, message: `${field}: ${short(Array.isArray(v) ? bad[0] : v)} is not a path (a list of paths is what kustomize takes)` });
+    doc[field] = list.filter((x) => typeof x === 'string');
+  }
+  const patches = doc.patches;
+  if (patches === undefined || patches === null) return;
+  const list = Array.isArray(patches) ? patches : [patches];
+  const ok = (p: unknown) => !!p && typeof p === 'object' && !Array.isArray(p) && ['path', 'patch'].every((key) => (p as Record<string, unknown>)[key] === undefined || typeof (p as Record<string, unknown>)[key] === 'string');
+  if (!Array.isArray(patches) || !list.every(ok)) result.errors.push({ file, message: `patches: ${short(list.find((p) => !ok(p)) ?? patches)} is not a patch (each is a map with a path or a patch, as text)` });
+  doc.patches = list.filter(ok);
 }
 
 /** Appends one list to another without spreading it into arguments (a long list would overflow the stack). */

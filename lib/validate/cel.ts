@@ -7,6 +7,7 @@
  * variable named `helpers`, which the loader provides; compiled at run time, ajv passes them by
  * reference. Both ways run the same functions, counting into the same statistics.
  */
+import { RE2JS } from 're2js';
 import { parse as parseCel } from '@marcbachmann/cel-js';
 import { _, Name, stringify, type CodeKeywordDefinition, type ErrorObject, type KeywordCxt } from 'ajv';
 import { extendErrors } from 'ajv/dist/compile/errors.js';
@@ -45,10 +46,32 @@ export interface ValidatorHelpers {
 /** The name generated code uses for the helpers (see precompiled.ts). */
 export const HELPERS = 'helpers';
 
-/** Go/RE2 inline flags `(?i)` are not JavaScript: make the whole pattern case-insensitive instead. */
+/**
+ * A schema `pattern` as Kubernetes matches it (Go's RE2): JavaScript's engine for the short strings
+ * patterns are written for, RE2 (re2js, linear time) for a long one, where a backtracking engine can take
+ * minutes on a merge request's value. Go/RE2 inline flags `(?i)` are not JavaScript: for the native
+ * engine the whole pattern becomes case-insensitive instead.
+ */
 export function regExp(source: string, flags: string): RegExp {
-  return source.includes('(?i)') ? new RegExp(source.replaceAll('(?i)', ''), `${flags}i`) : new RegExp(source, flags);
+  const native = source.includes('(?i)') ? new RegExp(source.replaceAll('(?i)', ''), `${flags}i`) : new RegExp(source, flags);
+  let linear: RE2JS | null | undefined;
+  const test = (text: string): boolean => {
+    if (text.length <= LONG_TEXT) return RegExp.prototype.test.call(native, text);
+    if (linear === undefined) {
+      try {
+        linear = RE2JS.compile(source, flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
+      } catch {
+        linear = null;
+      }
+    }
+    // A pattern RE2 cannot compile (look-arounds: not Kubernetes' syntax) on a long text: not matched.
+    return linear ? linear.matcher(text).find() : false;
+  };
+  // Still the RegExp ajv's generated code keys and prints; only its test is the length-aware one.
+  return Object.assign(native, { test });
 }
+/** Longer texts are matched in linear time. */
+const LONG_TEXT = 1024;
 regExp.code = `${HELPERS}.regExp`;
 
 /** CEL values: integers are int (BigInt), everything else as is. */
@@ -57,6 +80,17 @@ function toCel(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toCel);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
   return value;
+}
+
+/** Items a list a CEL rule is evaluated on may hold (CRDs cap theirs far lower with maxItems). */
+const MAX_CEL_ITEMS = 1_000;
+
+/** A list, or an object with a list, longer than any CRD allows: in time of its keys, not its size. */
+function oversized(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > MAX_CEL_ITEMS;
+  if (!value || typeof value !== 'object') return false;
+  for (const v of Object.values(value)) if (Array.isArray(v) && v.length > MAX_CEL_ITEMS) return true;
+  return false;
 }
 
 export function validatorHelpers(stats: CelStats): ValidatorHelpers {
@@ -73,6 +107,12 @@ export function validatorHelpers(stats: CelStats): ValidatorHelpers {
       });
       return (data) => {
         const errors: Partial<ErrorObject>[] = [];
+        // Data far larger than any CRD's limits allow (maxItems, which the schema check reports) is not
+        // evaluated: rules over pairs of items would take minutes, where the API server stops at its cost budget.
+        if (oversized(data)) {
+          stats.notEvaluated += compiled.length;
+          return null;
+        }
         for (const { r, fn } of compiled) {
           if (!fn) {
             stats.notEvaluated++;

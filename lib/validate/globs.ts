@@ -11,7 +11,10 @@
  * class, `{a,b}` alternatives; a pattern that does not compile matches nothing, as upstream. Matched in
  * time linear in the path for each alternative (no backtracking regular expression).
  */
-export function argoGlob(glob: string): (path: string) => boolean {
+export function argoGlob(pattern: string): (path: string) => boolean {
+  // Runs of `*` match as one; a pattern longer than any real one (a merge request's) matches nothing.
+  const glob = pattern.replace(/\*{2,}/g, '*');
+  if (glob.length > 1024) return () => false;
   type Token = { any: true } | { one: true } | { set: string; negate: boolean } | { char: string };
   const alternatives = expandBraces(glob, 256);
   if (!alternatives) return () => false;
@@ -118,7 +121,7 @@ export function goPathMatch(pattern: string, name: string): boolean {
 }
 
 /** `*`, `?`, `[...]` (negated by one of `negators`) and `\` escapes over all of `text`; patterns over `maxLength` match nothing. */
-function wildcardMatch(pattern: string, text: string, maxLength: number, negators: string): boolean {
+function wildcardMatch(pattern: string, text: string, maxLength: number, negators: string, budget?: { left: number }): boolean {
   if (pattern.length > maxLength) return false;
   // Iterative wildcard matching with one backtrack point: linear-ish, whatever the pattern (no regex backtracking).
   let pi = 0;
@@ -150,6 +153,7 @@ function wildcardMatch(pattern: string, text: string, maxLength: number, negator
     return [c === ch, at + 1];
   };
   while (ti < text.length) {
+    if (budget && --budget.left < 0) throw new MatchBudgetExceeded();
     if (pi < pattern.length && pattern[pi] === '*') {
       star = pi++;
       mark = ti;
@@ -176,8 +180,11 @@ function wildcardMatch(pattern: string, text: string, maxLength: number, negator
  * without wildcards, the path itself or a directory above it; with them, wildmatch over the whole path,
  * where `*` and `?` also match `/` (git's pathspec matching without WM_PATHNAME).
  */
-export function gitPathspecMatch(pattern: string, path: string): boolean {
+export function gitPathspecMatch(pattern: string, path: string, budget?: { left: number }): boolean {
   const spec = pattern.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   if (!/[*?[\\]/.test(spec)) return spec === '' || spec === '.' || path === spec || path.startsWith(`${spec}/`);
-  return wildcardMatch(spec, path, 4096, '!^');
+  return wildcardMatch(spec, path, 1024, '!^', budget);
 }
+
+/** A matching that used up the steps its caller allowed (many long patterns over many deep paths, a merge request's). */
+export class MatchBudgetExceeded extends Error {}

@@ -149,7 +149,13 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
     return count >= 0 ? text.slice(0, count) : text.slice(Math.max(0, text.length + count));
   },
   cat: (args) => args.filter((a) => a !== undefined && a !== null).map(str).join(' '),
-  join: ([sep, list]) => (Array.isArray(list) ? list.map(str).join(str(sep)) : str(list)),
+  join: ([sep, list]) => {
+    if (!Array.isArray(list)) return str(list);
+    const parts = list.map(str);
+    const size = parts.reduce((n, p) => n + p.length, 0) + str(sep).length * Math.max(0, parts.length - 1);
+    if (size > MAX_RENDERED) throw new Unsupported(`a template that renders more than ${MAX_RENDERED / 2 ** 20} MiB`);
+    return parts.join(str(sep));
+  },
   base: ([s]) => str(s).split('/').filter(Boolean).pop() ?? '.',
   dir: (args) => {
     const parts = str(args[0]).split('/');
@@ -209,6 +215,8 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
   } catch (e) {
     if (e instanceof Missing) return { missing: e.message };
     if (e instanceof Unsupported) return { unsupported: e.message };
+    // A string past what the engine holds (a join of many long pieces before its result is bounded).
+    if (e instanceof RangeError) return { unsupported: `a template that renders more than ${MAX_RENDERED / 2 ** 20} MiB` };
     throw e;
   }
 }
@@ -275,7 +283,8 @@ function evaluate(tokens: Token[], params: Params, missingKeyError: boolean, emp
       }
       const fn = Object.hasOwn(FUNCTIONS, tok.name) ? FUNCTIONS[tok.name] : undefined;
       if (!fn) throw new Unsupported(`the function ${tok.name}`);
-      return fn(args);
+      const result = fn(args);
+      return typeof result === 'string' ? bounded(result) : result;
     }
     if (hasPiped) throw new Unsupported('a pipe into something that is no function');
     const v = operand();

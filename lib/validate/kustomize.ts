@@ -1,5 +1,5 @@
 /** Builds every top-level kustomization directory (bases and Components inside those that include them) of a repository on disk with `kubectl kustomize`. */
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isCollection, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn } from './build.js';
@@ -75,6 +75,10 @@ export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSyn
  * (kustomize takes the last), or keys that differ only in case.
  */
 function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | undefined {
+  // Printable ASCII, tabs and line ends only, and no directive: `%YAML 1.1` makes this reader take `0x_`
+  // for a number where Go reads a path, and Go breaks lines at U+0085, U+2028 and U+2029 where this
+  // reader sees one comment. Real kustomizations need neither.
+  if (/[^\t\n\r\x20-\x7e]/.test(text) || /^%/m.test(text)) return undefined;
   const docs = parseAllDocuments(text, { uniqueKeys: false, merge: true, logLevel: 'error' });
   if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0 || !readAlike(docs[0])) return undefined;
   let value: unknown;
@@ -121,13 +125,14 @@ function readAlike(doc: Document): boolean {
 }
 
 /** Every path a kustomization makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written; keys lowercased. */
-function referencedPaths(k: Record<string, unknown>): { dirs: string[]; files: string[] } {
-  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-  const paths = (v: unknown) => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : undefined)).filter((x): x is string => typeof x === 'string') : []);
+function referencedPaths(k: Record<string, unknown>): { dirs: unknown[]; files: unknown[] } {
+  // A value that is no string where a path goes is kept (as NaN, say): the caller refuses what it cannot read.
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+  const paths = (v: unknown): unknown[] => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : x)).filter((x) => x !== undefined) : v === undefined || v === null ? [] : [v]);
   const generatorFiles = (v: unknown) =>
     (Array.isArray(v) ? v : []).flatMap((g) => {
       const gen = (g ?? {}) as { files?: unknown; envs?: unknown; env?: unknown };
-      return [...list(gen.files).map((f) => f.slice(f.indexOf('=') + 1)), ...list(gen.envs), ...list(gen.env)];
+      return [...list(gen.files).map((f) => (typeof f === 'string' ? f.slice(f.indexOf('=') + 1) : f)), ...list(gen.envs), ...list(gen.env)];
     });
   const dirs = [...list(k.resources), ...list(k.bases), ...list(k.components)];
   const files = [
@@ -160,8 +165,11 @@ export function unsafeToBuild(root: string, dir: string, seen = new Set<string>(
   const real = realpathSync(dir);
   if (seen.has(real)) return undefined;
   seen.add(real);
-  const name = KUSTOMIZATION_FILES.find((n) => existsSync(join(dir, n)));
+  const names = KUSTOMIZATION_FILES.filter((n) => existsSync(join(dir, n)));
+  if (names.length > 1) return `${rel(dir)} has ${names.join(' and ')} (kustomize refuses more than one)`;
+  const name = names[0];
   if (!name) return undefined;
+  if (!lstatSync(join(dir, name)).isFile()) return `${rel(join(dir, name))} is not a regular file`;
   const file = join(dir, name);
   if (!plain(file)) return `${rel(file)} is a symbolic link`;
   const k = kustomizationAsKustomizeReads(readFileSync(file, 'utf8'));
@@ -171,10 +179,11 @@ export function unsafeToBuild(root: string, dir: string, seen = new Set<string>(
   }
   const refs = referencedPaths(k);
   for (const p of [...refs.dirs, ...refs.files]) {
+    if (typeof p !== 'string') return `${rel(file)} has ${JSON.stringify(p) ?? String(p)} where a path goes (kustomize could read it as a path)`;
     if (isRemote(p)) return `${rel(file)} takes in the remote ${p}`;
     if (isAbsolute(p) || !plain(resolve(dir, p))) return `${rel(file)} reads ${p}, which is outside the repository or behind a symbolic link`;
   }
-  for (const p of refs.dirs) {
+  for (const p of refs.dirs as string[]) {
     const target = resolve(dir, p);
     if (existsSync(target) && statSync(target).isDirectory()) {
       const why = unsafeToBuild(root, target, seen);

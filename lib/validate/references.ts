@@ -250,7 +250,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         const chartRef = get(p.object, 'spec.chartRef') as { kind?: string; name?: string } | undefined;
         if (chartRef?.kind === 'OCIRepository') {
           // The chart's source is beside the release, on the release's cluster.
-          const oci = [...placed, ...topology.clusters.flatMap((c) => c.placed)].find((q) => q.unit === p.unit && q.object.kind === 'OCIRepository' && q.object.metadata?.name === chartRef.name);
+          const isSource = (q: Placed) => q.unit === p.unit && q.object.kind === 'OCIRepository' && q.object.metadata?.name === chartRef.name;
+          const oci = placed.find(isSource) ?? (view.releases?.includes(p) ? topology.clusters.flatMap((c) => c.placed).find(isSource) : undefined);
           for (const g of crdProviders.get(String(get(oci?.object ?? {}, 'spec.url') ?? '')) ?? []) providers.set(g, p.unit);
         }
       }

@@ -38,7 +38,11 @@ export function formatHuman(report: Report): string {
 
 function formatLines(report: Report): string[] {
   const byFile = new Map<string, Finding[]>();
-  for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const f of report.findings) {
+    const list = byFile.get(f.file);
+    if (list) list.push(f);
+    else byFile.set(f.file, [f]);
+  }
   const lines: string[] = [];
   for (const [file, list] of byFile) {
     lines.push(file);
@@ -77,9 +81,17 @@ const xml = (s: string) =>
 /** One test case per file and check; a failure per error, warnings as system-out. */
 export function formatJunit(report: Report, files: string[]): string {
   const checks = ['yaml', 'kustomize', 'schema', 'reference', 'values', 'secrets'] as const;
+  // Grouped once: a repository of many files with findings is linear, not files × findings.
+  const byFileAndCheck = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    const key = `${f.check}\u0000${f.file}`;
+    const list = byFileAndCheck.get(key);
+    if (list) list.push(f);
+    else byFileAndCheck.set(key, [f]);
+  }
   const suites = checks.map((check) => {
     const cases = files.map((file) => {
-      const found = report.findings.filter((f) => f.file === file && f.check === check);
+      const found = byFileAndCheck.get(`${check}\u0000${file}`) ?? [];
       const errors = found.filter((f) => f.severity === 'error');
       const warnings = found.filter((f) => f.severity === 'warning');
       const open = found.filter((f) => f.severity === 'unverified');

@@ -172,17 +172,19 @@ export function substituteBuild(
   vars: ReadonlyMap<string, string>,
   /** Some variables come from sources not in the repository: one without a value here is left as written, not emptied. */
   keepUnset = false,
-): { build: BuildResult; missing: { origin: string; name: string }[]; unparsable: { origin: string; expression: string }[]; broken: { origin: string; message: string }[] } {
+): { build: BuildResult; missing: { origin: string; name: string }[]; unparsable: { origin: string; expression: string }[]; broken: { origin: string; message: string }[]; bytes: number } {
   const missing: { origin: string; name: string }[] = [];
   const unparsable: { origin: string; expression: string }[] = [];
   const broken: { origin: string; message: string }[] = [];
+  let bytes = 0;
   // Flux substitutes only when there is at least one variable (substituteStrategy WithVariables, the default).
-  if (vars.size === 0) return { build, missing, unparsable, broken };
+  if (vars.size === 0) return { build, missing, unparsable, broken, bytes };
   const objects = build.objects.map((b) => {
     const meta = b.object.metadata;
     if (meta?.annotations?.[DISABLE] === 'disabled' || meta?.labels?.[DISABLE] === 'disabled') return [b];
     const text = yamlOf(b.object);
     if (!text.includes('$')) return [b];
+    bytes += text.length;
     const r = substitute(text, vars, 0, keepUnset);
     const origin = b.patchedBy.at(-1) ?? b.origin;
     for (const name of r.missing) missing.push({ origin, name });
@@ -196,7 +198,7 @@ export function substituteBuild(
       return [];
     }
   }).flat();
-  return { build: { ...build, objects }, missing, unparsable, broken };
+  return { build: { ...build, objects }, missing, unparsable, broken, bytes };
 }
 
 

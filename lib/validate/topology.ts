@@ -142,6 +142,8 @@ interface SourceRef {
  * and memory.
  */
 const MAX_PLACED = 250_000;
+/** Text Flux variables are substituted into, all Kustomizations together: a 342-cluster fleet of the whole platform substitutes some 16 MB. */
+const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
 export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
@@ -152,13 +154,14 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     if (!(e instanceof TooLarge)) throw e;
     // Nothing of it is checked further: what was placed so far is no cluster's whole.
     for (const c of topology.clusters) c.placed = [];
-    topology.findings.push(error('reference', '.', `the clusters found apply more than ${MAX_PLACED.toLocaleString('en')} objects together (ApplicationSets or Kustomizations that apply the same directories over and over): not validated further`));
+    topology.findings.push(error('reference', '.', `the clusters found apply more than ${MAX_PLACED.toLocaleString('en')} objects, or substitute variables into more than ${MAX_SUBSTITUTED / 2 ** 20} MiB, together (ApplicationSets or Kustomizations that apply the same directories over and over): not validated further`));
   }
   return topology;
 }
 
 function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repositoryUrls: string[]): void {
   let placedCount = 0;
+  let substituted = 0;
   const counted = <T>(objects: T[]): T[] => {
     placedCount += objects.length;
     if (placedCount > MAX_PLACED) throw new TooLarge();
@@ -263,6 +266,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
 
   // --- Flux ---------------------------------------------------------------------------------------
+  /** Walks a Flux cluster from its root (and adds it to the topology's clusters). */
   const walkFlux = (root: string, how: string, sync?: { object: K8sObject; file: string }, rootRef?: SourceRef): ClusterView => {
     const bootstrapName = sync?.object.metadata?.name ?? 'flux-system';
     // Without a sync object, the root source is the one the outermost Kustomization reads (an OCIRepository
@@ -270,6 +274,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const object = sync?.object ?? (rootRef ? { metadata: { namespace: rootRef.namespace }, spec: { sourceRef: { ...rootRef } } } : {});
     const bootstrap: Unit = { name: bootstrapName, key: `${sync?.object.metadata?.namespace ?? 'flux-system'}/${bootstrapName}`, file: sync?.file ?? (root || '.'), object, dependsOn: [], wave: -1 };
     const view: ClusterView = { name: clusterName(root), root, engine: 'flux', how, bootstrap, units: new Map(), placed: [] };
+    // Among the clusters at once: a walk stopped for its size still names the cluster it was walking.
+    topology.clusters.push(view);
     const syncRef = object.spec?.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
     const rootSource: SourceRef = {
       kind: syncRef?.kind ?? 'GitRepository',
@@ -330,6 +336,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         for (const p of problems) topology.findings.push(error('reference', unit.file, p, where));
         for (const u of unknown) topology.notes.push(`${unit.file}: Kustomization ${unit.name} substitutes variables from ${u}, which is not in the repository: variables without a value are not reported`);
         const result = substituteBuild({ ...build, objects }, vars, unknown.length > 0);
+        substituted += result.bytes;
+        if (substituted > MAX_SUBSTITUTED) throw new TooLarge();
         for (const m of unknown.length > 0 ? [] : result.missing) {
           topology.findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
         }
@@ -490,7 +498,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || objectsIn(file).some((x) => x.kind === ref.kind && x.metadata?.name === ref.name)));
         if (syncs && dir !== undefined && within(file, dir) && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
-          topology.clusters.push(walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file }));
+          walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file });
         }
       } else if (o.kind === 'FluxInstance' && (o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/')) {
         // Flux Operator: the instance's sync is the cluster's root (its source and Kustomization are named like the instance's namespace).
@@ -500,7 +508,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         if (typeof sync.kind === 'string' && dir !== undefined && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
           const object: K8sObject = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: ns, namespace: ns }, spec: { path: sync.path, sourceRef: { kind: sync.kind, name: ns } } };
-          topology.clusters.push(walkFlux(dir, `FluxInstance ${o.metadata?.name} in ${file} syncs it`, { object, file }));
+          walkFlux(dir, `FluxInstance ${o.metadata?.name} in ${file} syncs it`, { object, file });
         }
       } else if (o.kind === 'Application' && ARGO_APP(o)) {
         // An app-of-apps root: its source directory holds it (at the top, or below where it recurses or is a kustomization).
@@ -524,7 +532,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     );
     if (fluxRoots.has(root) || !bootstrapped || topology.clusters.some((c) => within(dir, c.root) && c.root !== '')) continue;
     fluxRoots.add(root);
-    topology.clusters.push(walkFlux(root, `${dir}/ (flux bootstrap)`));
+    walkFlux(root, `${dir}/ (flux bootstrap)`);
   }
   for (const r of argoRoots) {
     if (topology.clusters.some((c) => c.engine === 'argocd' && c.root === r.dir)) continue;
@@ -535,24 +543,51 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     topology.clusters.push(view);
   }
   // 3. Sync objects nothing applies: clusters bootstrapped from outside the repository.
+  const componentFiles = new Map<string, boolean>();
   const inComponent = (file: string) => {
-    const k = kustomizationFile(files, dirOf(file));
-    return k !== undefined && isComponent(files.get(k));
+    let is = componentFiles.get(file);
+    if (is === undefined) {
+      const k = kustomizationFile(files, dirOf(file));
+      componentFiles.set(file, (is = k !== undefined && isComponent(files.get(k))));
+    }
+    return is;
   };
   /**
    * The kustomization file that leaves a file out: its own directory's, or that of the nearest directory
    * above it with one, where a cluster applies that kustomization (so the file is not in what it builds).
    */
-  const leavingOut = (file: string): string | undefined => {
+  // Per file, the kustomizations above it, each with whether it takes in what is below (the file, then the
+  // kustomization file of the directory that took it in), up to the first that does not or is a Component.
+  const chains = new Map<string, { k: string; own: boolean; takesIn: boolean; component: boolean }[]>();
+  const chainOf = (file: string) => {
+    let chain = chains.get(file);
+    if (chain) return chain;
+    chain = [];
+    let item = file;
     for (let dir = dirOf(file); ; dir = dirOf(dir)) {
       const k = kustomizationFile(files, dir);
       if (k !== undefined) {
-        if (isComponent(files.get(k)) || (dir !== dirOf(file) && !covered(k))) return undefined;
-        return (kustomizeOnce(dir).read ?? []).includes(file) ? undefined : k;
+        const component = isComponent(files.get(k));
+        const takesIn = !component && (kustomizeOnce(dir).read ?? []).includes(item);
+        chain.push({ k, own: dir === dirOf(file), takesIn, component });
+        if (component || !takesIn) break;
+        item = k;
       }
-      if (dir === '') return undefined;
+      if (dir === '') break;
     }
+    chains.set(file, chain);
+    return chain;
   };
+  const leavingOut = (file: string): string | undefined => {
+    for (const { k, own, takesIn, component } of chainOf(file)) {
+      if (component || (!own && !covered(k))) return undefined;
+      if (!takesIn) return k;
+    }
+    return undefined;
+  };
+  // Every object the repository declares, by kind, namespace and name (made once, when first asked).
+  let declaredSet: Set<string> | undefined;
+  const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
   const leftOut = new Set<string>();
   for (let round = 0; round <= manifests.length; round++) {
     let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
@@ -601,9 +636,13 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         continue;
       }
       fluxRoots.add(root);
+      // Its source is the cluster's root source unless the repository declares that source itself (then it
+      // names where it points, perhaps another repository, and flux bootstrap's GitRepository stays the root).
       const ref = (flux.object.spec?.sourceRef ?? {}) as { kind?: unknown; name?: unknown; namespace?: unknown };
-      const rootRef = typeof ref.kind === 'string' && typeof ref.name === 'string' ? { kind: ref.kind, name: ref.name, namespace: typeof ref.namespace === 'string' ? ref.namespace : (flux.object.metadata?.namespace ?? 'default') } : undefined;
-      topology.clusters.push(walkFlux(root, `Flux Kustomizations in ${root || '.'} (bootstrap with --path ${root || '.'})`, undefined, rootRef));
+      const refNamespace = typeof ref.namespace === 'string' ? ref.namespace : (flux.object.metadata?.namespace ?? 'default');
+      const declared = declaredObjects().has(`${String(ref.kind)}/${refNamespace}/${String(ref.name)}`);
+      const rootRef = typeof ref.kind === 'string' && typeof ref.name === 'string' && !declared ? { kind: ref.kind, name: ref.name, namespace: refNamespace } : undefined;
+      walkFlux(root, `Flux Kustomizations in ${root || '.'} (bootstrap with --path ${root || '.'})`, undefined, rootRef);
       continue;
     }
     // Argo CD objects applied by hand: one entry per directory, the outermost first (an Application inside
@@ -741,9 +780,11 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
       const regex = (v: unknown, actual: string | undefined) => (typeof v === 'string' ? targetMatch(v, actual ?? '') : true);
       const [group, version] = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/') : ['', o.apiVersion];
       if (t) {
-        const labels = o.metadata?.labels ?? {};
-        const selector = typeof t.labelSelector === 'string' ? t.labelSelector.split(',').map((x) => x.trim().split('=')) : [];
-        return (t.group === undefined || t.group === group) && (t.version === undefined || t.version === version) && regex(t.kind, o.kind) && regex(t.name, o.metadata?.name) && regex(t.namespace, o.metadata?.namespace) && selector.every(([k, v]) => labels[k] === v);
+        const selected = (expression: unknown, map: Record<string, string> | undefined) => typeof expression !== 'string' || selectorMatches(expression, map ?? {});
+        return (
+          (t.group === undefined || t.group === group) && (t.version === undefined || t.version === version) && regex(t.kind, o.kind) && regex(t.name, o.metadata?.name) && regex(t.namespace, o.metadata?.namespace) &&
+          selected(t.labelSelector, o.metadata?.labels) && selected(t.annotationSelector, o.metadata?.annotations)
+        );
       }
       return fallback !== undefined && fallback.kind === o.kind && fallback.metadata?.name === o.metadata?.name;
     };
@@ -771,18 +812,64 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
 }
 
 /**
+ * A label (or annotation) selector as kustomize reads a patch target's (kyaml MatchesLabelSelector:
+ * apimachinery labels.Parse): requirements joined by commas, each `k=v`, `k==v`, `k!=v`, `k in (a,b)`,
+ * `k notin (a,b)`, `k` or `!k`. A selector it cannot parse selects nothing (kustomize fails the build).
+ */
+export function selectorMatches(expression: string, labels: Record<string, string>): boolean {
+  const requirements: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= expression.length; i++) {
+    const c = expression[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if ((c === ',' && depth === 0) || i === expression.length) {
+      requirements.push(expression.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return requirements.every((r) => {
+    if (r === '') return true;
+    const set = /^([^\s!=(),]+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(r);
+    if (set) {
+      const values = set[3].split(',').map((v) => v.trim());
+      const has = Object.hasOwn(labels, set[1]) && values.includes(labels[set[1]]);
+      return set[2] === 'in' ? has : !has;
+    }
+    const compare = /^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(r);
+    if (compare) {
+      const equal = Object.hasOwn(labels, compare[1]) && labels[compare[1]] === compare[3];
+      return compare[2] === '!=' ? !equal : equal;
+    }
+    const exists = /^(!?)\s*([^\s!=(),]+)$/.exec(r);
+    if (exists) return Object.hasOwn(labels, exists[2]) !== (exists[1] === '!');
+    return false;
+  });
+}
+
+/**
  * A patch target's kind, name or namespace as kustomize matches it (api/types/selector.go: Go's RE2,
  * anchored): in linear time whatever the pattern (re2js, a port of RE2), so a merge request's `(a|aa)+`
  * cannot stall validation. A pattern RE2 refuses, or longer than any name, matches only itself.
  */
 function targetMatch(pattern: string, value: string): boolean {
-  if (!/[\\^$.|?*+()[\]{}]/.test(pattern) || pattern.length > 1024) return pattern === value;
-  try {
-    return RE2JS.compile(`^(?:${pattern})$`).matches(value);
-  } catch {
-    return pattern === value;
+  if (!/[\\^$.|?*+()[\]{}]/.test(pattern) || pattern.length > 256) return pattern === value;
+  let compiled = targetPatterns.get(pattern);
+  if (compiled === undefined) {
+    // Counted repeats multiply the program (`[a-z]{1,1000}` seventy times): beyond what a name needs, refused as Go refuses a program too large.
+    const repeats = [...pattern.matchAll(/\{(\d+)(?:,(\d*))?\}/g)].reduce((n, m) => n * Math.max(1, Number(m[2] || m[1])), 1);
+    try {
+      compiled = repeats > 1000 ? null : RE2JS.compile(`^(?:${pattern})$`);
+    } catch {
+      compiled = null;
+    }
+    targetPatterns.set(pattern, compiled);
   }
+  return compiled ? compiled.matches(value) : pattern === value;
 }
+/** Compiled once per pattern (a patch is tried on every object of its build). */
+const targetPatterns = new Map<string, RE2JS | null>();
 
 /** apiVersions of built-in kinds (kustomize merges their lists by key): `v1`, `apps/v1`, `batch/v1`, `*.k8s.io/…`. */
 const BUILTIN_KIND_GROUP = /^(v1|(apps|batch|policy|autoscaling)\/[^/]+|[a-z.]+\.k8s\.io\/[^/]+)$/;

@@ -310,6 +310,19 @@ describe('layouts of public repositories (2026-12-07, second sweep: xunholy/k8s-
     ]));
   });
 
+  it('a directory whose own kustomization takes the Kustomization in, but which an applied kustomization above leaves out, is no cluster either; nor is a source the repository declares (another repository) a root source', () => {
+    const t = discover(files({
+      'clusters/prod/crds.yaml': flux('crds', './crds'),
+      'crds/kustomization.yaml': 'resources:\n  - cert-manager\n  # - external-dns\n',
+      'crds/cert-manager/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+      'crds/cert-manager/cm.yaml': CM('cert-manager'),
+      'crds/external-dns/kustomization.yaml': 'resources:\n  - crds.yaml\n',
+      'crds/external-dns/crds.yaml': `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: external-dns-source\n  namespace: flux-system\nspec:\n  interval: 30m\n  url: https://github.com/kubernetes-sigs/external-dns.git\n---\n${flux('external-dns-crds', './').replace('name: flux-system\n', 'name: external-dns-source\n')}`,
+    }));
+    expect(t.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(t.notes).toContain('crds/external-dns/crds.yaml: Flux Kustomization external-dns-crds is left out by crds/kustomization.yaml, so nothing applies it: not checked');
+  });
+
   it('a kustomization above a cluster root that no cluster applies does not hide the root', () => {
     const t = discover(files({
       'kubernetes/flux/kustomization.yaml': 'resources:\n  - meta.yaml\n',

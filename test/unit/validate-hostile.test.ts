@@ -77,6 +77,8 @@ describe('validate on hostile repositories', () => {
     ['a !!binary path (Go decodes the base64, this reader would not)', { 'apps/kustomization.yaml': `configMapGenerator:\n  - name: x\n    files:\n      - !!binary ${Buffer.from(missing).toString('base64')}\n` }],
     ['a field name Go folds to files (U+017F, long s)', { 'apps/kustomization.yaml': `configMapGenerator:\n  - name: x\n    file\u017f:\n      - leak=${missing}\n` }],
     ['a field name Go folds to resources', { 'apps/kustomization.yaml': 're\u017fource\u017f:\n  - ../../outside/base\n' }],
+    ['a %YAML 1.1 directive that makes this reader take a path for a number', { 'apps/kustomization.yaml': `%YAML 1.1\n---\nresources: [../../outside/base, 0x_]\n` }],
+    ['a line break Go sees in what this reader takes for a comment (U+2028)', { 'apps/kustomization.yaml': `# note\u2028resources: [../../outside/base]\nconfigMapGenerator: [{name: x, literals: [a=b]}]\n` }],
     ['a schema looked up through the kind', { 'apps/thing.yaml': `apiVersion: example.com/v1\nkind: ../../../../../../../../../../..${outside}/Thing\nmetadata:\n  name: t\n` }],
   ])('never reads outside through %s', async (_title, files) => {
     const report = await validate(repo(files));
@@ -192,5 +194,39 @@ describe('validate on hostile repositories: what a merge request can make it do'
     expect(junit).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     expect(XMLValidator.validate(junit)).toBe(true);
   });
+});
+
+describe('validate on hostile repositories: the second review (2026-12-07)', () => {
+  it.each([
+    ['resources: [cm.yaml, 42]', 'resources: 42 is not a path'],
+    ['components: [42]', 'components: 42 is not a path'],
+    ['patches: [{path: 42}]', 'patches: {"path":42} is not a patch'],
+  ])('a kustomization with %s is an error, not a crash', async (kustomization, message) => {
+    const report = await validate(repo({ 'apps/kustomization.yaml': `${kustomization}\n`, 'apps/cm.yaml': CM }));
+    expect(report.findings.map((f) => f.message).join('\n')).toContain(message);
+  });
+
+  it('caps what join renders, and a rendering past the engine is said, not a crash', async () => {
+    const { renderGoTemplate } = await import('../../lib/validate/gotemplate.js');
+    const out = renderGoTemplate('{{ join (.n | replace "a" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") .l }}', { n: 'a'.repeat(9000), l: Array(1000).fill('') }, { missingKeyError: true });
+    expect(out).toEqual({ unsupported: 'a template that renders more than 1 MiB' });
+  });
+
+  it('matches a schema pattern on a long value in linear time (RE2), and leaves CEL rules over lists longer than any CRD allows', async () => {
+    const { regExp } = await import('../../lib/validate/cel.js');
+    const re = regExp('^(a|a?)+$', 'u');
+    expect(re.test('a'.repeat(20))).toBe(true);
+    expect(re.test(`${'a'.repeat(50_000)}!`)).toBe(false);
+    expect(String(re)).toBe('/^(a|a?)+$/u');
+  }, 20_000);
+
+  it('writes JUnit for many files with findings in time linear in their number', async () => {
+    const { formatJunit } = await import('../../lib/validate/report.js');
+    const paths = Array.from({ length: 50_000 }, (_, i) => `f${i}.yaml`);
+    const report = { findings: paths.map((file) => ({ severity: 'error' as const, check: 'yaml' as const, file, message: 'broken' })), clusters: [], notes: [], mustCreate: [], stats: { files: 0, objects: 0, schemas: 0, celRules: 0, kustomizations: 0, chartValues: 0 } };
+    const xml = formatJunit(report as never, paths);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml.match(/<failure /g)?.length).toBe(50_000);
+  }, 20_000);
 });
 
