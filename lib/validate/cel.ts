@@ -7,7 +7,7 @@
  * variable named `helpers`, which the loader provides; compiled at run time, ajv passes them by
  * reference. Both ways run the same functions, counting into the same statistics.
  */
-import { RE2JS } from 're2js';
+import { re2, type RE2JS } from './re2.js';
 import { parse as parseCel } from '@marcbachmann/cel-js';
 import { _, Name, stringify, type CodeKeywordDefinition, type ErrorObject, type KeywordCxt } from 'ajv';
 import { extendErrors } from 'ajv/dist/compile/errors.js';
@@ -59,7 +59,7 @@ export function regExp(source: string, flags: string): RegExp {
     if (text.length <= LONG_TEXT) return RegExp.prototype.test.call(native, text);
     if (linear === undefined) {
       try {
-        linear = RE2JS.compile(source, flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
+        linear = re2().compile(source, flags.includes('i') ? re2().CASE_INSENSITIVE : 0);
       } catch {
         linear = null;
       }

@@ -17,7 +17,7 @@
  * (kustomize, or a plain directory). Files nothing reaches are not what any cluster applies.
  */
 import { posix } from 'node:path';
-import { RE2JS } from 're2js';
+import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { append, applyComponents, CLUSTER_SCOPED_KINDS, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
@@ -860,7 +860,7 @@ function targetMatch(pattern: string, value: string): boolean {
     // Counted repeats multiply the program (`[a-z]{1,1000}` seventy times): beyond what a name needs, refused as Go refuses a program too large.
     const repeats = [...pattern.matchAll(/\{(\d+)(?:,(\d*))?\}/g)].reduce((n, m) => n * Math.max(1, Number(m[2] || m[1])), 1);
     try {
-      compiled = repeats > 1000 ? null : RE2JS.compile(`^(?:${pattern})$`);
+      compiled = repeats > 1000 ? null : re2().compile(`^(?:${pattern})$`);
     } catch {
       compiled = null;
     }
