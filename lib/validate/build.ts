@@ -393,7 +393,7 @@ type KustomizationDoc = { kind?: string; resources?: string[]; components?: stri
  * repository, and it keeps a merge request's kustomizations that take each other in twice over (2^n
  * objects from n tiny files; kustomize itself refuses the duplicates) from using up memory.
  */
-const MAX_BUILD_OBJECTS = 100_000;
+const MAX_BUILD_OBJECTS = 25_000;
 let budget: { left: number } | undefined;
 class TooLarge extends Error {}
 

@@ -175,17 +175,20 @@ describe('a Flux Kustomization its directory leaves out', () => {
 describe('layouts of public repositories (2026-12-07 sweep: mitchross/talos-argocd-proxmox, ricsanfre/pi-cluster, fluxcd/flux2-hub-spoke-example)', () => {
   const project = `apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: my-apps\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n  destinations:\n    - server: '*'\n      namespace: '*'\n`;
   const errors = (t: ReturnType<typeof discover>) => t.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
-
-  it('an Argo CD root applied by hand beside a kustomization that leaves it out (kubectl apply -f root.yaml) is applied, with the projects its path holds', async () => {
-    const f = files({
+  /** argocd/ installs Argo CD (its kustomization leaves root.yaml out); root.yaml is applied by hand and syncs argocd/apps, which holds `apps`. */
+  const bootstrapLayout = (apps: Record<string, string>) =>
+    files({
       'argocd/kustomization.yaml': 'resources:\n  - ns.yaml\n',
       'argocd/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd\n',
       'argocd/root.yaml': app('root', 'argocd/apps'),
-      'argocd/apps/kustomization.yaml': 'resources:\n  - projects.yaml\n  - web.yaml\n',
+      'argocd/apps/kustomization.yaml': `resources:\n  - projects.yaml\n${Object.keys(apps).map((a) => `  - ${a}\n`).join('')}`,
       'argocd/apps/projects.yaml': project,
-      'argocd/apps/web.yaml': app('web', 'apps/web').replace('project: default', 'project: my-apps'),
+      ...Object.fromEntries(Object.entries(apps).map(([path, text]) => [`argocd/apps/${path}`, text])),
       'apps/web/cm.yaml': CM('web'),
     });
+
+  it('an Argo CD root applied by hand beside a kustomization that leaves it out (kubectl apply -f root.yaml) is applied, with the projects its path holds', async () => {
+    const f = bootstrapLayout({ 'web.yaml': app('web', 'apps/web').replace('project: default', 'project: my-apps') });
     const t = discover(f);
     expect(t.clusters.map((c) => c.name)).toEqual(['argocd']);
     expect([...t.clusters[0].units.keys()].sort()).toEqual(['root', 'web']);
@@ -195,15 +198,9 @@ describe('layouts of public repositories (2026-12-07 sweep: mitchross/talos-argo
   });
 
   it('the root applied by hand is found first even where an Application it applies manages the root\'s directory (whose kustomization leaves the root out)', async () => {
-    const f = files({
-      'argocd/kustomization.yaml': 'resources:\n  - ns.yaml\n',
-      'argocd/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd\n',
-      'argocd/root.yaml': app('root', 'argocd/apps'),
-      'argocd/apps/kustomization.yaml': 'resources:\n  - projects.yaml\n  - bootstrap/argocd.yaml\n  - appsets/web.yaml\n',
-      'argocd/apps/projects.yaml': project,
-      'argocd/apps/bootstrap/argocd.yaml': app('argocd', 'argocd').replace('project: default', 'project: my-apps'),
-      'argocd/apps/appsets/web.yaml': app('web', 'apps/web').replace('project: default', 'project: my-apps'),
-      'apps/web/cm.yaml': CM('web'),
+    const f = bootstrapLayout({
+      'bootstrap/argocd.yaml': app('argocd', 'argocd').replace('project: default', 'project: my-apps'),
+      'appsets/web.yaml': app('web', 'apps/web').replace('project: default', 'project: my-apps'),
     });
     const t = discover(f);
     expect(t.clusters.map((c) => c.name)).toEqual(['argocd']);
