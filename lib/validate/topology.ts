@@ -552,10 +552,6 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return is;
   };
-  /**
-   * The kustomization file that leaves a file out: its own directory's, or that of the nearest directory
-   * above it with one, where a cluster applies that kustomization (so the file is not in what it builds).
-   */
   // Per file, the kustomizations above it, each with whether it takes in what is below (the file, then the
   // kustomization file of the directory that took it in), up to the first that does not or is a Component.
   const chains = new Map<string, { k: string; own: boolean; takesIn: boolean; component: boolean }[]>();
@@ -578,6 +574,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     chains.set(file, chain);
     return chain;
   };
+  /**
+   * The kustomization file that leaves a file out: its own directory's, or that of the nearest directory
+   * above it with one, where a cluster applies that kustomization (so the file is not in what it builds).
+   */
   const leavingOut = (file: string): string | undefined => {
     for (const { k, own, takesIn, component } of chainOf(file)) {
       if (component || (!own && !covered(k))) return undefined;
