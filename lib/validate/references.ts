@@ -208,6 +208,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         const ns = unit.object.metadata?.namespace;
         if (typeof ns === 'string' && ns && !unit.unordered) createdNamespaces.set(ns, null);
       }
+      // And where the ApplicationSets and AppProjects applied by hand live.
+      if (view.byHand) {
+        for (const p of placed) {
+          const ns = p.object.metadata?.namespace;
+          if (p.unit === bootstrap && (p.object.apiVersion ?? '').startsWith('argoproj.io/') && typeof ns === 'string' && ns) createdNamespaces.set(ns, null);
+        }
+      }
       for (const unit of units.values()) {
         const spec = unit.object.spec as { source?: { repoURL?: string; path?: string; chart?: string; ref?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
         const sources = spec.sources !== undefined ? listOf<{ repoURL?: string; path?: string; chart?: string; ref?: string }>(spec.sources) : spec.source ? [spec.source] : [];

@@ -67,3 +67,13 @@ describe('Argo CD layouts (christianh814/gitops-examples)', () => {
     expect(await argo({ 'gitops/root.yaml': app('root', 'openshift-gitops', 'gitops'), 'gitops/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: openshift-gitops\n' })).toEqual([]);
   });
 });
+
+describe('Argo CD objects applied by hand into its own namespace (christianh814/gitops-examples)', () => {
+  it('an ApplicationSet applied by hand into openshift-gitops needs no one to create that namespace', async () => {
+    const files = new FileSet();
+    files.add('clusters/bgd/appset.yaml', 'apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: bgd\n  namespace: openshift-gitops\nspec:\n  generators:\n    - list:\n        elements: [{cluster: in-cluster}]\n  template:\n    metadata:\n      name: \'{{cluster}}-bgd\'\n    spec:\n      project: default\n      source:\n        repoURL: https://git.example.nl/apps.git\n        path: apps/bgd\n      destination:\n        name: \'{{cluster}}\'\n        namespace: bgd\n      syncPolicy:\n        syncOptions: [CreateNamespace=true]\n');
+    files.add('apps/bgd/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bgd\n');
+    const report = await validateFiles(files);
+    expect(report.findings.filter((f) => f.severity === 'error' && f.check === 'reference').map((f) => f.message)).toEqual([]);
+  });
+});
