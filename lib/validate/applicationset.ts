@@ -145,7 +145,6 @@ function flatten(prefix: string, value: unknown, out: Record<string, string>, as
   else if (value === null && asGo) out[prefix] = '<nil>';
 }
 
-
 /** Steps one git files generator's matching may take: far more than real patterns need over a large repository (a few per path character). */
 const MAX_MATCH_STEPS = 2e8;
 

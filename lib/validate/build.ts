@@ -226,7 +226,11 @@ function loadKustomization(files: FileSet, dir: string, stack: string[], result:
   return k;
 }
 
-const short = (v: unknown) => { const t = JSON.stringify(v) ?? String(v); return t.length > 80 ? `${t.slice(0, 80)}…` : t; };
+/** A value from the repository, quoted for a message and cut at 80 characters (a merge request's may be huge). */
+export const short = (v: unknown) => {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 80 ? `${t.slice(0, 80)}…` : t;
+};
 
 /** Lists of paths and patches as kustomize takes them; an entry of another type is an error (kustomize refuses the file) and left out. */
 function wellFormed(k: KustomizationDoc, file: string, result: BuildResult): void {

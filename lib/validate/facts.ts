@@ -12,8 +12,13 @@ import { get, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 
-/** Argo CD's glob for project fields (util/glob.Match; `!negation` not used here), in linear time. */
-const glob = (pattern: string, value: string) => argoGlob(pattern)(value);
+/** Argo CD's glob for project fields (util/glob.Match; `!negation` not used here), in linear time; each pattern compiled once. */
+const globs = new Map<string, (value: string) => boolean>();
+const glob = (pattern: string, value: string) => {
+  let match = globs.get(pattern);
+  if (!match) globs.set(pattern, (match = argoGlob(pattern)));
+  return match(value);
+};
 
 interface ProjectSpec {
   destinations?: { server?: string; name?: string; namespace?: string }[];

@@ -2,17 +2,13 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isCollection, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
-import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn } from './build.js';
+import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn, short } from './build.js';
 import { error, type Finding } from './findings.js';
 
-/** What starting a process takes, loaded when one is started: a validation that needs none never loads it. */
-async function processTools() {
-  const { execa } = await import('execa');
-  return { execa };
-}
 
 export async function kubectlAvailable(): Promise<boolean> {
-  const { execa } = await processTools();
+  // execa is loaded when a process is started: a validation that needs none never loads it.
+  const { execa } = await import('execa');
   try {
     await execa('kubectl', ['version', '--client'], { stdin: 'ignore', shell: false, env: kubectlBaseEnv(), extendEnv: false, timeout: KUBECTL_TIMEOUT_MS });
     return true;
@@ -179,7 +175,7 @@ export function unsafeToBuild(root: string, dir: string, seen = new Set<string>(
   }
   const refs = referencedPaths(k);
   for (const p of [...refs.dirs, ...refs.files]) {
-    if (typeof p !== 'string') return `${rel(file)} has ${JSON.stringify(p) ?? String(p)} where a path goes (kustomize could read it as a path)`;
+    if (typeof p !== 'string') return `${rel(file)} has ${short(p)} where a path goes (kustomize could read it as a path)`;
     if (isRemote(p)) return `${rel(file)} takes in the remote ${p}`;
     if (isAbsolute(p) || !plain(resolve(dir, p))) return `${rel(file)} reads ${p}, which is outside the repository or behind a symbolic link`;
   }
@@ -235,7 +231,8 @@ export async function buildAll(root: string, only?: string[], concurrency = 4): 
   })();
   const findings: Finding[] = [];
   const builds: BuildResult[] = [];
-  const { execa } = await processTools();
+  // execa is loaded when a process is started: a validation that needs none never loads it.
+  const { execa } = await import('execa');
   let next = 0;
   const worker = async () => {
     while (next < dirs.length) {
