@@ -199,6 +199,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       for (let p = parent.get(u); p && !out.has(p); p = parent.get(p)) out.add(p);
       return out;
     };
+    const handRoot = (u: Unit) => [u, ...ancestors(u)].find((x) => x.handRoot !== undefined)?.handRoot;
 
     if (argo) {
       // Argo CD's own namespace is there before anything syncs (the bootstrap's install): `argocd`, or where
@@ -299,7 +300,16 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       // Applied by hand first (the bootstrap installing Argo CD) and then by an Application that manages the
       // same directory: Argo CD adopts it, the usual self-management, not two owners.
       const adopted = view.byHand && (dup?.unit === bootstrap || p.unit === bootstrap);
-      if (dup && dup.unit !== p.unit && !adopted) findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
+      if (dup && dup.unit !== p.unit && !adopted) {
+        // ApplicationSets in two directories applied by hand (a repository of alternatives, say): only a conflict
+        // if both directories are applied to one Argo CD, which nothing in the repository says.
+        const [a, b] = [handRoot(dup.unit), handRoot(p.unit)];
+        if (a !== undefined && b !== undefined && a !== b) {
+          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}); their ApplicationSets are applied by hand from ${a || '.'} and ${b || '.'}: if both are applied to one Argo CD, two Applications own it`, where));
+        } else {
+          findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
+        }
+      }
       seen.set(`${p.object.apiVersion} ${id}`, p);
 
       const ns = p.object.metadata?.namespace;

@@ -41,6 +41,8 @@ export interface Unit {
   unordered?: boolean;
   /** The unit that applies this one where no placed object says so: for an ApplicationSet's Applications, the unit applying the set. */
   parent?: Unit;
+  /** Generated for another cluster by ApplicationSets applied by hand: the directory they were applied from. */
+  handRoot?: string;
 }
 
 export interface Placed {
@@ -120,6 +122,9 @@ const within = (file: string, dir: string) => dir === '' || file.startsWith(`${d
 
 
 /** The unit of an Application an ApplicationSet generates: in no sync order against the others. */
+/** A file name that says it holds a patch: `repo-server-patch.yaml`, `patches.yaml`, `2.patch-deploy.yml`. */
+const PATCH_FILE = /(^|[-_.])patch(es)?([-_.]|$)/i;
+
 const generatedUnit = (g: BuiltObject, parent?: Unit): Unit => ({ name: g.object.metadata?.name ?? '', file: g.origin, object: g.object, dependsOn: [], wave: 0, unordered: true, parent });
 
 export function clusterName(root: string): string {
@@ -673,6 +678,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
     } else {
       for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {
+        // A patch beside them (`kubectl patch --patch-file x-patch.yaml`) is not applied: a partial object.
+        if (PATCH_FILE.test(posix.basename(file))) {
+          topology.notes.push(`${file}: taken to be a patch (its name says so), as ${dir || '.'} is applied by hand: not applied, not checked`);
+          continue;
+        }
         build.read!.push(file);
         for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
       }
@@ -721,7 +731,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if (!topology.clusters.includes(spoke)) topology.clusters.push(spoke);
       const start: Unit[] = [];
       for (const g of generated) {
-        const unit = generatedUnit(g);
+        const unit: Unit = { ...generatedUnit(g), handRoot: view.byHand ? view.root : undefined };
         spoke.units.set(unit.name, unit);
         start.push(unit);
       }

@@ -77,3 +77,47 @@ describe('Argo CD objects applied by hand into its own namespace (christianh814/
     expect(report.findings.filter((f) => f.severity === 'error' && f.check === 'reference').map((f) => f.message)).toEqual([]);
   });
 });
+
+describe('directories of alternatives applied by hand (christianh814/gitops-examples)', () => {
+  const appset = (name: string, path: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements: [{cluster: c1, url: 'https://api.c1.example.nl:6443'}]\n  template:\n    metadata:\n      name: '{{cluster}}-${name}'\n    spec:\n      project: default\n      source:\n        repoURL: https://git.example.nl/apps.git\n        path: ${path}\n      destination:\n        server: '{{url}}'\n        namespace: bgd\n      syncPolicy:\n        syncOptions: [CreateNamespace=true]\n`;
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bgd\n';
+  const findings = async (entries: Record<string, string>) => {
+    const files = new FileSet();
+    for (const [p, t] of Object.entries({ 'apps/a/cm.yaml': cm, 'apps/b/cm.yaml': cm, ...entries })) files.add(p, t);
+    return (await validateFiles(files)).findings.filter((f) => f.message.includes('is also applied by')).map((f) => `${f.severity} ${f.message}`);
+  };
+
+  it('two ApplicationSets from two directories applied by hand that deploy the same objects: a warning (nothing says both are applied)', async () => {
+    expect(await findings({ 'git-generator/appset.yaml': appset('one', 'apps/a'), 'list-generator/appset.yaml': appset('two', 'apps/b') })).toEqual([
+      expect.stringMatching(/^warning ConfigMap bgd\/bgd is also applied by c1-(one|two) .*applied by hand from (git|list)-generator and (git|list)-generator: if both are applied to one Argo CD, two Applications own it$/),
+    ]);
+  });
+
+  it('the same two ApplicationSets in one directory applied by hand: an error (both are applied)', async () => {
+    expect(await findings({ 'sets/one.yaml': appset('one', 'apps/a'), 'sets/two.yaml': appset('two', 'apps/b') })).toEqual([expect.stringMatching(/^error ConfigMap bgd\/bgd is also applied by c1-one \(apps\/a\/cm.yaml\)$/)]);
+  });
+});
+
+describe('a patch beside Argo CD objects applied by hand (kubectl patch --patch-file, christianh814/gitops-examples cmp/)', () => {
+  const app = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: sample\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.nl/apps.git\n    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n';
+  const partial = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\n  namespace: argocd\nspec:\n  template:\n    spec:\n      containers:\n        - name: cmp\n          image: alpine\n';
+  const run = async (name: string) => {
+    const files = new FileSet();
+    files.add('cmp/3.app.yaml', app);
+    files.add(`cmp/${name}`, partial);
+    files.add('apps/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n');
+    return validateFiles(files);
+  };
+
+  it.each(['2.argocd-repo-server-patch.yaml', 'patches.yaml', 'patch_deploy.yml'])('%s is taken to be a patch: not applied, and a note says so', async (name) => {
+    const report = await run(name);
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+    expect(report.notes).toContainEqual(`cmp/${name}: taken to be a patch (its name says so), as cmp is applied by hand: not applied, not checked`);
+  });
+
+  it('the same partial Deployment under another name is applied, and refused', async () => {
+    const report = await run('repo-server.yaml');
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toContainEqual(expect.stringContaining("must have required property 'selector'"));
+  });
+});
