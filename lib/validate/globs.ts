@@ -107,10 +107,6 @@ function expandBraces(glob: string, limit: number): string[] | undefined {
   return depth === 0 ? [glob] : undefined;
 }
 
-/**
- * A path of an ArtifactGenerator's artifact as a directory of this repository: possible where every copy
- * into the artifact takes a whole directory of this repository (`@alias/dir
-
 /** Go's path.Match (the git directory generator's matching): `*` and `?` within a segment, `[...]` classes, `\` escapes. */
 export function goPathMatch(pattern: string, name: string): boolean {
   const p = pattern.split('/');

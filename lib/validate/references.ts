@@ -184,7 +184,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     const cluster = view.name;
     const units = view.units;
     const placed: Placed[] = [...view.placed];
-    const createdNamespaces = new Map<string, Unit | null>(SYSTEM_NAMESPACES.map((n) => [n, null]));
+    // There before anything syncs: the system's, and those a bootstrap step creates (helmfile, kubectl create namespace).
+    const createdNamespaces = new Map<string, Unit | null>([...SYSTEM_NAMESPACES, ...topology.handNamespaces.keys()].map((n) => [n, null]));
     const providers = new Map<string, Unit>(); // CRD group → unit installing it
     const argo = view.engine === 'argocd';
     const bootstrap = view.bootstrap;
@@ -230,7 +231,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
       // Argo CD itself (and so its CRDs and namespace) comes from the bootstrap, before any wave.
       providers.set('argoproj.io', bootstrap);
-      checkArgo(cluster, units, placed, topology.projects, findings, view.spoke === true);
+      checkArgo(cluster, units, placed, topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true);
     } else {
       createdNamespaces.set('flux-system', null);
       // Bootstrap creates the GitRepository flux-system unless the repository already holds the root source
@@ -292,6 +293,12 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
     };
     for (const r of view.releases ?? []) checkTargetNamespace(r);
+    const unitNamespaces = new Map<Unit, Set<string>>();
+    for (const p of placed) {
+      if (p.object.kind !== 'Namespace' || typeof p.object.metadata?.name !== 'string') continue;
+      unitNamespaces.set(p.unit, (unitNamespaces.get(p.unit) ?? new Set()).add(p.object.metadata.name));
+    }
+    const namespacesOf = (u: Unit) => unitNamespaces.get(u) ?? new Set<string>();
     const seen = new Map<string, Placed>();
     for (const p of placed) {
       const id = objectKey(p.object);
@@ -322,8 +329,9 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           } else findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
         } else {
           const creator = createdNamespaces.get(ns);
-          // An Application with CreateNamespace=true creates its own destination namespace when it syncs.
-          if (creator && creator !== p.unit && !before(creator, p.unit) && !(argo && createsOwnNamespace(p.unit, ns))) {
+          // An Application with CreateNamespace=true creates its own destination namespace when it syncs; a unit
+          // that applies the Namespace itself applies it first (Argo CD's kind order, kustomize-controller's stages).
+          if (creator && creator !== p.unit && !before(creator, p.unit) && !(argo && createsOwnNamespace(p.unit, ns)) && !namespacesOf(p.unit).has(ns)) {
             findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
           }
         }
@@ -384,6 +392,9 @@ function checkDecryption(p: Placed, argo: boolean, findings: Finding[]): void {
   findings.push(error('reference', p.file, `is SOPS-encrypted, but ${unit} applies it without spec.decryption (provider: sops): Flux would apply the ciphertext`, where));
 }
 
+/** kustomize's generated name: the given name, a dash and a 10-character hash. */
+const hashedFrom = (name: unknown, base: string) => typeof name === 'string' && name.length === base.length + 11 && name.startsWith(`${base}-`) && /^[a-z0-9]{10}$/.test(name.slice(base.length + 1));
+
 function checkFlux(placed: Placed[], findings: Finding[]): void {
   // An ArtifactGenerator makes an ExternalArtifact per artifact, in its own namespace (source-watcher v2.2).
   const artifacts = placed.filter((p) => p.object.kind === 'ArtifactGenerator').flatMap((p) => ((get(p.object, 'spec.artifacts') as { name?: string }[] | undefined) ?? []).map((a) => ({ name: a.name, ns: nsOf(p.object) })));
@@ -413,7 +424,14 @@ function checkFlux(placed: Placed[], findings: Finding[]): void {
       }
     }
     for (const [i, v] of listOf<{ kind: string; name: string; optional?: boolean }>(get(o, 'spec.valuesFrom')).entries()) {
-      if (v.kind === 'ConfigMap' && !v.optional && !has('ConfigMap', v.name, ns)) findings.push(error('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, { ...where, path: `/spec/valuesFrom/${i}` }));
+      if (v.kind !== 'ConfigMap' || v.optional || has('ConfigMap', v.name, ns)) continue;
+      const at = { ...where, path: `/spec/valuesFrom/${i}` };
+      // A configMapGenerator's ConfigMap (name-hash) where the Kustomization sets targetNamespace: Flux writes that
+      // namespace into the kustomization before building (fluxcd/pkg kustomize_generator.go), so a nameReference
+      // configuration of the directory renames the reference, which the offline build (without it) cannot.
+      const generated = typeof v.name === 'string' && get(p.unit.object, 'spec.targetNamespace') === ns && placed.some((q) => q.unit === p.unit && q.object.kind === 'ConfigMap' && nsOf(q.object) === ns && hashedFrom(q.object.metadata?.name, v.name));
+      if (generated) findings.push(warning('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} is not built offline as named; ${v.name}-<hash> is (a configMapGenerator's): Flux builds with targetNamespace ${ns}, and only a nameReference configuration (kustomize configurations:) for HelmRelease valuesFrom renames the reference`, at));
+      else findings.push(error('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, at));
     }
   }
   // HelmRelease dependsOn cycles.
@@ -422,8 +440,9 @@ function checkFlux(placed: Placed[], findings: Finding[]): void {
   if (cycle) findings.push(error('reference', hr.get(cycle[0])!.file, `HelmRelease dependsOn cycle: ${cycle.join(' → ')}`));
 }
 
-function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean): void {
-  const own = new Map(placed.filter((p) => p.object.kind === 'AppProject').map((p) => [p.object.metadata?.name, p.object]));
+function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: { object: K8sObject; file: string }[], partial: boolean): void {
+  // Applied by hand: an AppProject another directory applied by hand holds, or one nothing applies, may be applied too.
+  const own = new Map([...handProjects.map((p) => p.object), ...placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object)].map((o) => [o.metadata?.name, o]));
   const hub = new Map(hubProjects.map((p) => [p.metadata?.name, p]));
   for (const unit of units.values()) {
     const spec = unit.object.spec as { project?: string; destination?: { server?: string; name?: string; namespace?: string }; source?: { repoURL?: string }; sources?: { repoURL?: string }[] };
@@ -432,7 +451,9 @@ function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], 
     if (project === 'default') continue;
     const p = (spoke ? hub : own).get(project);
     if (!p) {
-      findings.push(error('reference', unit.file, `project ${project} is not an AppProject of ${spoke ? 'the hub' : `cluster ${cluster}`}`, { ...where, path: '/spec/project' }));
+      const at = { ...where, path: '/spec/project' };
+      if (partial) findings.push(warning('reference', unit.file, `project ${project} is not an AppProject of cluster ${cluster} as built offline; a part not built offline (helmCharts, generators: see the notes) may create it`, at));
+      else findings.push(error('reference', unit.file, `project ${project} is not an AppProject of ${spoke ? 'the hub' : `cluster ${cluster}`}`, at));
       continue;
     }
     const pspec = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };

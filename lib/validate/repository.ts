@@ -91,23 +91,74 @@ const SERVED: Record<string, { engine: string; versions: string[]; byKind?: Reco
   'argoproj.io': { engine: 'Argo CD 3.2', versions: ['v1alpha1'] },
 };
 
-/** An engine's kind at a version its CRDs no longer serve (helm.toolkit.fluxcd.io/v2beta1, …). */
-export function unservedVersion(apiVersion: string, kind: string): string | undefined {
+/** What the repository says about the Flux it installs: the CRDs it commits, or the version it pins. */
+export interface InstalledFlux {
+  /** group/Kind → served versions, from CustomResourceDefinitions the clusters apply (gotk-components.yaml). */
+  served: Map<string, { versions: string[]; file: string }>;
+  /** The version it pins, older than the data here: `# Flux Version:` of gotk-components.yaml, a flux-manifests tag, a FluxInstance's distribution. */
+  older?: { version: string; file: string };
+}
+
+/** The Flux minor the served-version table holds. */
+const FLUX_DATA = { major: 2, minor: 9 };
+
+export function installedFlux(subjects: { object: K8sObject; file: string }[], files: FileSet): InstalledFlux {
+  const served = new Map<string, { versions: string[]; file: string }>();
+  let pinned: { version: string; file: string } | undefined;
+  for (const { object, file } of subjects) {
+    if (object.kind === 'CustomResourceDefinition' && String(get(object, 'spec.group')).endsWith('.fluxcd.io')) {
+      const versions = listOf<{ name?: unknown; served?: unknown }>(get(object, 'spec.versions')).filter((v) => v?.served === true && typeof v.name === 'string').map((v) => String(v.name));
+      served.set(`${String(get(object, 'spec.group'))}/${String(get(object, 'spec.names.kind'))}`, { versions, file });
+    }
+    const url = get(object, 'spec.url');
+    const tag = get(object, 'spec.ref.tag');
+    if (!pinned && object.kind === 'OCIRepository' && typeof url === 'string' && /\/flux-manifests$/.test(url) && typeof tag === 'string') pinned = { version: tag, file };
+    const distribution = get(object, 'spec.distribution.version');
+    if (!pinned && object.kind === 'FluxInstance' && typeof distribution === 'string') pinned = { version: distribution, file };
+  }
+  if (!pinned) {
+    for (const [file, text] of files.entries()) {
+      const m = /^# Flux Version: (v?\d+\.\d+\.\d+)\s*$/m.exec(text.slice(0, 1024));
+      if (m) {
+        pinned = { version: m[1], file };
+        break;
+      }
+    }
+  }
+  const v = pinned && /^v?(\d+)\.(\d+)\./.exec(pinned.version);
+  const older = v && (Number(v[1]) < FLUX_DATA.major || (Number(v[1]) === FLUX_DATA.major && Number(v[2]) < FLUX_DATA.minor)) ? pinned : undefined;
+  return { served, older };
+}
+
+/**
+ * An engine's kind at a version its CRDs no longer serve (helm.toolkit.fluxcd.io/v2beta1, …): an error, by
+ * the CRDs the repository installs where it commits them, else by those of Flux 2.9; a warning where the
+ * repository pins an older Flux (whose CRDs may still serve it).
+ */
+export function unservedVersion(apiVersion: string, kind: string, installed?: InstalledFlux): { severity: 'error' | 'warning'; message: string } | undefined {
   const [group, version] = apiVersion.split('/');
+  const own = installed?.served.get(`${group}/${kind}`);
+  if (own && version !== undefined) {
+    return own.versions.includes(version) ? undefined : { severity: 'error', message: `${apiVersion} is not served by the ${kind} CRD this repository installs (${own.file} serves ${own.versions.join(', ') || 'nothing'}): the API server refuses it with "no matches for kind"` };
+  }
   const served = SERVED[group];
   if (!served || version === undefined) return undefined;
   const versions = served.byKind?.[kind] ?? served.versions;
   if (versions.length === 0 || versions.includes(version)) return undefined;
-  return `${apiVersion} is not served by ${served.engine} (its ${kind} CRD serves ${versions.join(', ')} only): the API server refuses it with "no matches for kind"; write ${group}/${versions.at(-1)}${served.engine.startsWith('Flux') ? ' (`flux migrate` rewrites manifests)' : ''}`;
+  const write = `write ${group}/${versions.at(-1)}${served.engine.startsWith('Flux') ? ' (`flux migrate` rewrites manifests)' : ''}`;
+  if (served.engine.startsWith('Flux') && installed?.older) {
+    return { severity: 'warning', message: `${apiVersion} is not served by ${served.engine} (its ${kind} CRD serves ${versions.join(', ')} only); this repository installs Flux ${installed.older.version} (${installed.older.file}), whose CRDs this check has no data for: before upgrading Flux, ${write}` };
+  }
+  return { severity: 'error', message: `${apiVersion} is not served by ${served.engine} (its ${kind} CRD serves ${versions.join(', ')} only): the API server refuses it with "no matches for kind"; ${write}` };
 }
 
-function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string): { findings: Finding[]; checked: boolean } {
+function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string, installed: InstalledFlux): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
   if (!validGroupVersionKind(object.apiVersion!, object.kind!)) {
     return { findings: [error('schema', file, `apiVersion ${JSON.stringify(object.apiVersion)} and kind ${JSON.stringify(object.kind)} are not names the API server accepts (group/version, an alphanumeric kind)`, { object: id, path: '/kind' })], checked: false };
   }
-  const unserved = unservedVersion(object.apiVersion!, object.kind!);
-  if (unserved) return { findings: [error('schema', file, unserved, { object: id, path: '/apiVersion' })], checked: false };
+  const unserved = unservedVersion(object.apiVersion!, object.kind!, installed);
+  if (unserved) return { findings: [(unserved.severity === 'error' ? error : warning)('schema', file, unserved.message, { object: id, path: '/apiVersion' })], checked: false };
   const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
   const placeholder = (v: unknown) => typeof v === 'string' && v.includes('${');
   const findings: Finding[] = configFile || placeholder(object.metadata?.name) || placeholder(object.metadata?.namespace) ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
@@ -203,12 +254,13 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const mirror = options.registryMirror ?? registryMirrorOf(files.get('.yo-rc.json'));
   if (mirror) for (const { object, file } of subjects) findings.push(...dockerHubImages(object, file, mirror));
   let schemasChecked = 0;
+  const installed = installedFlux(subjects, files);
   for (const { object, file } of subjects) {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
       findings.push(error('schema', file, 'a document without apiVersion and kind is not a Kubernetes object', { object: objectKey(object) }));
       continue;
     }
-    const r = schemaFindings(registry, object, file);
+    const r = schemaFindings(registry, object, file, installed);
     append(findings, r.findings);
     if (r.checked) schemasChecked++;
   }

@@ -2,7 +2,8 @@
  * A secret scan: private keys and cloud and forge tokens in every file; `password:`-style keys with
  * literal values and Secrets with plaintext data in the files a cluster applies (`applied`; a CI workflow's
  * `password: ${{ secrets.X }}` is not a credential). Encrypted values (SOPS `ENC[...]`) and references
- * (a Secret's key name, `${VAR}`, `{{ … }}`, `op://…`, `vault:…`, `ref+…`, … : PLACEHOLDER) pass. A
+ * (a Secret's key name, `${VAR}`, `$VAR` (Grafana provisioning), `!env_var VAR` (recyclarr, Home Assistant's
+ * `!secret`), `{{ … }}`, `op://…`, `vault:…`, `ref+…`, … : PLACEHOLDER) pass. A
  * platform repository must never hold a credential in the clear.
  */
 import type { FileSet } from '../fileset.js';
@@ -24,7 +25,7 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
  * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, `{VAR}` (Frigate), Argo CD's `$secret:key` and `$key` (argocd-cm and
  * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
  */
-const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
 

@@ -126,6 +126,7 @@ interface SubstituteFrom {
 export function kustomizationVariables(
   kustomization: K8sObject,
   configMaps: (namespace: string, name: string) => Record<string, string> | undefined,
+  located: (namespace: string, name: string) => string | undefined = () => undefined,
 ): { vars: Map<string, string>; problems: string[]; unknown: string[] } {
   const postBuild = (kustomization.spec?.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: SubstituteFrom[] };
   const vars = new Map<string, string>();
@@ -140,7 +141,9 @@ export function kustomizationVariables(
     }
     const data = configMaps(ns, String(from.name));
     if (!data) {
-      if (!from.optional) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} is not in the repository: Flux stops with "not found"`);
+      const file = from.optional ? undefined : located(ns, String(from.name));
+      if (file) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} (${file}) is not applied before this Kustomization, and kustomize-controller reads it from the cluster before it applies anything: it stops with "not found" until the ConfigMap is there (apply it first: by hand in a documented step, or from a Kustomization this one dependsOn)`);
+      else if (!from.optional) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} is not in the repository: Flux stops with "not found"`);
       else unknown.push(`ConfigMap ${ns}/${from.name} (optional)`);
       continue;
     }

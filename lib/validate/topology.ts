@@ -20,7 +20,7 @@ import { posix } from 'node:path';
 import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { append, applyComponents, CLUSTER_SCOPED_KINDS, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, applyComponents, CLUSTER_SCOPED_KINDS, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 import { expandApplicationSets } from './applicationset.js';
@@ -80,6 +80,8 @@ export interface ClusterView {
   remote?: boolean;
   /** HelmReleases on another cluster that install here (`spec.kubeConfig`): their charts' CRDs and target namespaces are here. */
   releases?: Placed[];
+  /** The directory of the repository that is the root of the source Flux syncs (`kubernetes` for an artifact pushed from there), '' for the repository root. */
+  sourceRoot?: string;
 }
 
 export interface Topology {
@@ -96,6 +98,13 @@ export interface Topology {
   yaml11: Set<string>;
   /** A hub's AppProjects, for the Applications its ApplicationSets generate. */
   projects: K8sObject[];
+  /**
+   * AppProjects that may be applied by hand beside Argo CD objects applied by hand: those of such
+   * directories, and those in files nothing applies (`kubectl apply -f projects/`).
+   */
+  handProjects: { object: K8sObject; file: string }[];
+  /** Namespaces a bootstrap step creates before Flux or Argo CD applies anything (helmfile releases, `kubectl create namespace`): namespace → the step's file. */
+  handNamespaces: Map<string, string>;
   findings: Finding[];
   notes: string[];
 }
@@ -120,11 +129,42 @@ const dirOf = (path: string) => (posix.dirname(path) === '.' ? '' : posix.dirnam
 
 const within = (file: string, dir: string) => dir === '' || file.startsWith(`${dir}/`);
 
+/**
+ * Namespaces created before Flux or Argo CD applies anything, by steps the repository holds: helmfile
+ * releases (helmfile creates a release's namespace unless createNamespace is false) and
+ * `kubectl create namespace …` in a README or a script.
+ */
+function bootstrapNamespaces(files: FileSet): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [file, text] of files.entries()) {
+    if (/(^|\/)helmfile[^/]*\.ya?ml$|(^|\/)helmfile\.d\/[^/]+\.ya?ml$/.test(file)) {
+      for (const doc of objectsOf(text) as { releases?: unknown; helmDefaults?: { createNamespace?: unknown } }[]) {
+        for (const r of listOf<{ namespace?: unknown; createNamespace?: unknown }>(doc.releases)) {
+          const create = r?.createNamespace ?? doc.helmDefaults?.createNamespace ?? true;
+          if (typeof r?.namespace === 'string' && create !== false && !found.has(r.namespace)) found.set(r.namespace, file);
+        }
+      }
+    } else if (/\.(md|sh)$/.test(file) || /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/.test(file)) {
+      for (const m of text.matchAll(/\bkubectl\b[^\n]{0,200}?\bcreate\s+(?:namespace|ns)\s+([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\b/g)) if (!found.has(m[1])) found.set(m[1], file);
+    }
+  }
+  return found;
+}
 
-/** The unit of an Application an ApplicationSet generates: in no sync order against the others. */
+/** Entries grouped by value, in first-seen order. */
+const groupBy = (map: Map<string, string>) => {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of map) out.set(v, [...(out.get(v) ?? []), k]);
+  return out;
+};
+
+/** A directory kept aside by its name: `_archive`, `archive`, `deprecated`, … (nothing applies what it holds). */
+const ARCHIVE_DIR = /^(_.+|archives?|archived|deprecated|disabled|unused|old)$/i;
+
 /** A file name that says it holds a patch: `repo-server-patch.yaml`, `patches.yaml`, `2.patch-deploy.yml`. */
 const PATCH_FILE = /(^|[-_.])patch(es)?([-_.]|$)/i;
 
+/** The unit of an Application an ApplicationSet generates: in no sync order against the others. */
 const generatedUnit = (g: BuiltObject, parent?: Unit): Unit => ({ name: g.object.metadata?.name ?? '', file: g.origin, object: g.object, dependsOn: [], wave: 0, unordered: true, parent });
 
 export function clusterName(root: string): string {
@@ -152,9 +192,18 @@ const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
 export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
-  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], findings: [], notes: [] };
+  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), findings: [], notes: [] };
+  for (const [file, names] of groupBy(topology.handNamespaces)) {
+    topology.notes.push(`${file}: a bootstrap step creates namespace(s) ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, … (${names.length})` : ''} before anything syncs: taken as there`);
+  }
   try {
     discover(topology, files, kustomize, repositoryUrls);
+    if (topology.clusters.some((c) => c.byHand)) {
+      for (const c of topology.clusters.filter((v) => v.byHand)) for (const p of c.placed) if (p.object.kind === 'AppProject') topology.handProjects.push({ object: p.object, file: p.file });
+      for (const file of files.paths().filter((f) => /\.ya?ml$/.test(f) && !topology.applied.has(f))) {
+        for (const object of objectsOf(files.get(file) ?? '')) if (object.kind === 'AppProject' && String(object.apiVersion).startsWith('argoproj.io/')) topology.handProjects.push({ object, file });
+      }
+    }
   } catch (e) {
     if (!(e instanceof TooLarge)) throw e;
     // Nothing of it is checked further: what was placed so far is no cluster's whole.
@@ -278,7 +327,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // a Flux Operator instance syncs, say), else flux bootstrap's GitRepository flux-system.
     const object = sync?.object ?? (rootRef ? { metadata: { namespace: rootRef.namespace }, spec: { sourceRef: { ...rootRef } } } : {});
     const bootstrap: Unit = { name: bootstrapName, key: `${sync?.object.metadata?.namespace ?? 'flux-system'}/${bootstrapName}`, file: sync?.file ?? (root || '.'), object, dependsOn: [], wave: -1 };
-    const view: ClusterView = { name: clusterName(root), root, engine: 'flux', how, bootstrap, units: new Map(), placed: [] };
+    const view: ClusterView = { name: clusterName(root), root, engine: 'flux', how, bootstrap, units: new Map(), placed: [], sourceRoot: '' };
     // Among the clusters at once: a walk stopped for its size still names the cluster it was walking.
     topology.clusters.push(view);
     const syncRef = object.spec?.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
@@ -287,6 +336,21 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       name: syncRef?.name ?? 'flux-system',
       namespace: syncRef?.namespace ?? object.metadata?.namespace ?? 'flux-system',
     };
+    // Without a sync object: a Flux Operator FluxInstance whose sync.path is this root makes the root
+    // Kustomization, with its kustomize.patches (decryption, postBuild) applied to it.
+    const instance = rootRef ? instanceFor(root, rootSource) : undefined;
+    if (instance) {
+      view.sourceRoot = instance.base;
+      bootstrap.object = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: bootstrapName, namespace: rootSource.namespace }, spec: bootstrap.object.spec };
+      for (const patch of instance.patches) bootstrap.object = { ...bootstrap.object, spec: mergePatch(bootstrap.object.spec ?? {}, patch) as Record<string, unknown> };
+      topology.notes.push(`${root}: cluster ${view.name} is synced by the FluxInstance in ${instance.file} (sync.path ${instance.path}${instance.base ? `, from ${instance.base}` : ''}); its Kustomization ${bootstrapName} is taken with the instance's ${instance.patches.length} patch(es) to it`);
+    } else if (rootRef && rootRef.kind !== 'GitRepository') {
+      // An artifact the repository does not declare (an OCIRepository pushed by CI with `flux push artifact
+      // --path=./kubernetes`) may hold a directory of the repository, not all of it: its root is the nearest
+      // directory above the cluster under which the paths its Kustomizations name exist.
+      view.sourceRoot = artifactRoot(root, rootSource) ?? '';
+      if (view.sourceRoot !== '') topology.notes.push(`${root}: cluster ${view.name} syncs ${rootSource.kind} ${rootSource.namespace}/${rootSource.name}, which this repository does not declare; its paths exist below ${view.sourceRoot}, taken to be the artifact's root`);
+    }
     // Kustomizations and HelmReleases with spec.kubeConfig apply to another cluster, found by that kubeConfig
     // (kustomize-controller and helm-controller resolve it in the object's namespace); variables and
     // dependsOn stay this cluster's (kustomization_controller.go: SubstituteVariables reads with its own client).
@@ -303,11 +367,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
       return remote;
     };
-    const queue: { unit: Unit; dir: string }[] = [{ unit: bootstrap, dir: root }];
+    const queue: { unit: Unit; dir: string; artifact?: ArtifactLocation & { name: string } }[] = [{ unit: bootstrap, dir: root }];
     const postponed = new Map<Unit, number>();
     const appliedBy = new Map<Unit, Unit>();
     while (queue.length > 0) {
-      const { unit, dir } = queue.shift()!;
+      const { unit, dir, artifact } = queue.shift()!;
       let build = fluxBuild(dir);
       if (!build) {
         topology.findings.push(error('reference', unit.file, `Kustomization ${unit.name}: path ${String(unit.object.spec?.path)} does not exist`, { object: objectKey(unit.object), path: '/spec/path' }));
@@ -321,6 +385,14 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         build = { ...build, objects: withComponents.objects, read: [...(build.read ?? []), ...(withComponents.read ?? [])] };
       }
       touch(build);
+      // Built from an ExternalArtifact: what the build reads must be in the artifact where it reads it.
+      if (artifact) {
+        const misplaced = (build.read ?? []).find((f) => artifact.place(f) !== posix.join(artifact.at, posix.relative(dir, f)));
+        if (misplaced !== undefined) {
+          const at = artifact.place(misplaced);
+          topology.findings.push(warning('reference', unit.file, `Kustomization ${unit.name} builds ${artifact.path} of ExternalArtifact ${artifact.name}, which reads ${misplaced}; the artifact ${at === undefined ? 'does not hold it' : `holds it at ${at}`}: kustomize-controller fails the build`, { object: objectKey(unit.object), path: '/spec/path' }));
+        }
+      }
       const into = remoteOf(unit.object) ?? view;
       if (build.partial) into.partial = true;
       // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
@@ -329,12 +401,23 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if (spec?.postBuild) {
         // Variables come from ConfigMaps already on the cluster (Flux reads them before it applies, so not
         // from this build): wait for the Kustomizations that apply them.
-        const configMaps = configMapsIn(view.placed.map((p) => p.object));
-        const { vars, problems, unknown } = kustomizationVariables(unit.object, configMaps);
-        const waiting = problems.some((p) => p.includes('is not in the repository'));
+        const placedMaps = configMapsIn(view.placed.map((p) => p.object));
+        const configMaps = (ns: string, name: string) => {
+          const data = placedMaps(ns, name);
+          if (data) return data;
+          // Not applied before this Kustomization: one a documented step applies by hand first is there.
+          const declared = declaredConfigMap(ns, name, unit.file);
+          const step = declared && handApplied(declared.file);
+          if (!declared || !step) return undefined;
+          topology.notes.push(`${unit.file}: Kustomization ${unit.name} substitutes from ConfigMap ${ns}/${name} (${declared.file}), taken as applied first by hand: ${step}`);
+          return declared.data;
+        };
+        const located = (ns: string, name: string) => declaredConfigMap(ns, name, unit.file)?.file;
+        const { vars, problems, unknown } = kustomizationVariables(unit.object, configMaps, located);
+        const waiting = problems.some((p) => p.startsWith('substituteFrom ConfigMap '));
         if (waiting && (postponed.get(unit) ?? 0) < 5 && queue.length > 0) {
           postponed.set(unit, (postponed.get(unit) ?? 0) + 1);
-          queue.push({ unit, dir });
+          queue.push({ unit, dir, artifact });
           continue;
         }
         const where = { object: objectKey(unit.object), path: '/spec/postBuild' };
@@ -377,7 +460,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         view.units.set(key, child);
         appliedBy.set(child, unit);
         const path = fluxPath(k, rootSource, view, b.origin);
-        if (path !== undefined) queue.push({ unit: child, dir: path });
+        if (path !== undefined) queue.push({ unit: child, ...path });
       }
     }
     for (const p of view.placed) if (p.object.kind === 'HelmRelease') remoteOf(p.object)?.releases!.push(p);
@@ -391,8 +474,104 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     return view;
   };
 
+  // ConfigMaps the repository declares, by namespace/name (the first), for variables a step applies by hand.
+  let configMapFiles: Map<string, { file: string; data: Record<string, string> }[]> | undefined;
+  /** Of several (one per cluster, say), the one nearest `near`: the longest path in common. */
+  const declaredConfigMap = (ns: string, name: string, near: string) => {
+    if (!configMapFiles) {
+      configMapFiles = new Map();
+      for (const file of manifests) {
+        for (const o of objectsIn(file)) {
+          if (o.kind !== 'ConfigMap' || o.apiVersion !== 'v1') continue;
+          // Without a namespace of its own, it goes where it is applied (`kubectl apply -n flux-system`, a kustomization's namespace).
+          const key = `${o.metadata?.namespace ?? '*'}/${o.metadata?.name}`;
+          configMapFiles.set(key, [...(configMapFiles.get(key) ?? []), { file, data: (o.data as Record<string, string>) ?? {} }]);
+        }
+      }
+    }
+    const common = (a: string) => {
+      const x = a.split('/');
+      const y = near.split('/');
+      let i = 0;
+      while (i < x.length && i < y.length && x[i] === y[i]) i++;
+      return i;
+    };
+    const all = [...(configMapFiles.get(`${ns}/${name}`) ?? []), ...(configMapFiles.get(`*/${name}`) ?? [])];
+    return all.reduce<(typeof all)[number] | undefined>((best, c) => (best === undefined || common(c.file) > common(best.file) ? c : best), undefined);
+  };
+  // Steps that apply a file by hand (`kubectl apply -f …/cluster-config.yaml` in a README, a script or a Taskfile):
+  // the file's base name → where the step is.
+  let handSteps: Map<string, string> | undefined;
+  const handApplied = (file: string): string | undefined => {
+    if (!handSteps) {
+      handSteps = new Map();
+      // In documentation, a line that applies the file; in a script that runs `kubectl … apply`, any line naming it
+      // (scripts pass files through variables: `configmaps=(…/cluster-settings.yaml)`, then `apply --filename "$f"`).
+      const isScript = (p: string) => /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/i.test(p) || /\.sh$/.test(p) || /(^|\/)\.taskfiles\//.test(p);
+      const docs = files.paths().filter((p) => isScript(p) || /\.md$/i.test(p));
+      for (const doc of docs) {
+        const text = files.get(doc) ?? '';
+        const script = isScript(doc) && /\bkubectl\b[^\n]*\b(apply|create)\b/.test(text);
+        for (const line of text.split('\n')) {
+          if (line.length > 4096 || !(script || /\bkubectl\b.*\b(apply|create)\b/.test(line))) continue;
+          for (const m of line.matchAll(/([^\s'"=/]+\.ya?ml)\b/g)) {
+            const base = posix.basename(m[1]);
+            if (!handSteps.has(base)) handSteps.set(base, `${doc}: ${short(line.trim())}`);
+          }
+        }
+      }
+    }
+    return handSteps.get(posix.basename(file));
+  };
+  // FluxInstance specs of the repository: FluxInstance objects, and the flux-instance chart's `instance:` values.
+  let instances: { file: string; spec: Record<string, unknown> }[] | undefined;
+  /** The FluxInstance that syncs `root` from `source`: its sync.path is root, from the repository root or a directory above. */
+  const instanceFor = (root: string, source: SourceRef) => {
+    instances ??= manifests.flatMap((file) =>
+      objectsIn(file).flatMap((o) => {
+        const spec = o.kind === 'FluxInstance' && String(o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/') ? o.spec : own(o as Record<string, unknown>, 'instance');
+        return spec && typeof spec === 'object' && typeof get(spec, 'sync.path') === 'string' ? [{ file, spec: spec as Record<string, unknown> }] : [];
+      }),
+    );
+    for (const { file, spec } of instances) {
+      const path = String(get(spec, 'sync.path'));
+      if ((get(spec, 'sync.kind') ?? 'GitRepository') !== source.kind || (get(spec, 'sync.name') ?? source.namespace) !== source.name) continue;
+      let base: string | undefined;
+      for (let d = root; base === undefined; d = dirOf(d)) {
+        if (repoDir(path, d) === root) base = d;
+        if (d === '') break;
+      }
+      if (base === undefined) continue;
+      // Patches to the sync Kustomization, as a strategic merge of its spec (a CRD: lists are replaced whole).
+      const patches = listOf<{ patch?: unknown; target?: { kind?: unknown; name?: unknown } }>(get(spec, 'kustomize.patches')).flatMap((p) => {
+        const target = p?.target;
+        if (typeof target?.kind !== 'string' || !targetMatch(target.kind, 'Kustomization') || (typeof target.name === 'string' && !targetMatch(target.name, source.name)) || typeof p.patch !== 'string') return [];
+        const doc = objectsOf(p.patch)[0];
+        return doc?.kind === 'Kustomization' && doc.spec && typeof doc.spec === 'object' ? [doc.spec] : [];
+      });
+      return { file, path, base, patches };
+    }
+    return undefined;
+  };
+
+  /** The directory under which every path the root's Kustomizations read from `source` exists: the repository root first, then the nearest above `root`. */
+  const artifactRoot = (root: string, source: SourceRef): string | undefined => {
+    const paths = (fluxBuild(root)?.objects ?? [])
+      .map((b) => b.object)
+      .filter((k) => FLUX_KUSTOMIZATION(k) && get(k, 'spec.sourceRef.kind') === source.kind && get(k, 'spec.sourceRef.name') === source.name)
+      .map((k) => String(k.spec?.path ?? ''));
+    if (paths.length === 0) return undefined;
+    const exists = (base: string) => paths.every((p) => {
+      const dir = repoDir(p, base);
+      return dir !== undefined && (dir === '' || directories.has(dir));
+    });
+    const candidates = [''];
+    for (let d = root; d !== ''; d = dirOf(d)) candidates.push(d);
+    return candidates.find(exists);
+  };
+
   /** Where a Flux Kustomization's path is in this repository; undefined (with a note or finding) where it is not. */
-  const fluxPath = (k: K8sObject, rootSource: SourceRef, view: ClusterView, file: string): string | undefined => {
+  const fluxPath = (k: K8sObject, rootSource: SourceRef, view: ClusterView, file: string): { dir: string; artifact?: ArtifactLocation & { name: string } } | undefined => {
     const ns = k.metadata?.namespace ?? 'default';
     const ref = (k.spec?.sourceRef ?? {}) as { kind?: string; name?: string; namespace?: string };
     const source: SourceRef = { kind: ref.kind ?? '', name: ref.name ?? '', namespace: ref.namespace ?? ns };
@@ -403,15 +582,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const rootUrl = get(sourceObject(rootSource), 'spec.url');
     const own = same(source, rootSource) || (typeof rootUrl === 'string' && get(sourceObject(source), 'spec.url') === rootUrl && source.kind === rootSource.kind);
     if (own) {
-      const dir = repoDir(path);
+      const dir = repoDir(path, view.sourceRoot);
       if (dir === undefined) topology.findings.push(error('reference', file, `Kustomization ${k.metadata?.name}: path ${path} leaves the repository`, where));
-      return dir;
+      return dir === undefined ? undefined : { dir };
     }
     if (source.kind === 'ExternalArtifact') {
       const generator = view.placed.find((p) => p.object.kind === 'ArtifactGenerator' && (p.object.metadata?.namespace ?? 'default') === source.namespace && ((get(p.object, 'spec.artifacts') as { name?: string }[] | undefined) ?? []).some((a) => a.name === source.name));
       if (generator) {
-        const mapped = artifactPath(generator.object, source.name, path, (s) => same(s, rootSource));
-        if (typeof mapped === 'string') return mapped;
+        const mapped = artifactPath(generator.object, source.name, path, (s) => same(s, rootSource), view.sourceRoot);
+        if ('dir' in mapped) return { dir: mapped.dir, artifact: { ...mapped, name: `${source.namespace}/${source.name}` } };
         topology.notes.push(`${file}: Kustomization ${k.metadata?.name} builds ${path} of ExternalArtifact ${source.name}, whose layout ${mapped.reason}: not checked offline`);
         return undefined;
       }
@@ -479,7 +658,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
     }
     // An ApplicationSet's Applications had their paths checked when they were generated, named by the set.
-    for (const unit of view.units.values()) if (!unit.unordered) topology.findings.push(...applicationPaths(unit.object, `Application ${unit.name}`, unit.file, files, directories, ownRepos));
+    for (const unit of view.units.values()) if (!unit.unordered) topology.findings.push(...applicationPaths(unit.object, `Application ${unit.name}`, unit.file, files, directories, new Set([...ownRepos, ...remotes])));
   };
 
   const newArgoView = (root: string, how: string): ClusterView => {
@@ -590,22 +769,58 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return undefined;
   };
+  const inChartTemplates = (file: string) => {
+    const m = /^(?:(.*)\/)?templates\//.exec(file);
+    return m !== null && files.has(m[1] ? `${m[1]}/Chart.yaml` : 'Chart.yaml');
+  };
+  // What applied kustomization files list commented out (`# - ../../base/app`): path → that file. Made again
+  // only when more files are applied.
+  let commented: { applied: number; targets: Map<string, string> } | undefined;
+  const commentedOut = (file: string): string | undefined => {
+    if (commented?.applied !== topology.applied.size) {
+      const targets = new Map<string, string>();
+      for (const dir of ['', ...directories]) {
+        const k = kustomizationFile(files, dir);
+        if (!k || !covered(k)) continue;
+        for (const line of (files.get(k) ?? '').split('\n')) {
+          const item = /^\s*#\s*-\s+['"]?([^\s'"#]+)/.exec(line);
+          const target = item ? repoDir(item[1], dir) : undefined;
+          if (target && !targets.has(target)) targets.set(target, k);
+        }
+      }
+      commented = { applied: topology.applied.size, targets };
+    }
+    for (let p = file; p !== ''; p = dirOf(p)) {
+      const k = commented.targets.get(p);
+      if (k) return k;
+    }
+    return undefined;
+  };
   // Every object the repository declares, by kind, namespace and name (made once, when first asked).
   let declaredSet: Set<string> | undefined;
   const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
   const leftOut = new Set<string>();
   for (let round = 0; round <= manifests.length; round++) {
-    let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
+    // A Helm chart's templates are rendered by Helm (an Application of the chart), never applied as written.
+    let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f) && !inChartTemplates(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
     // builds that directory from its kustomization file, so nothing applies it. No cluster of its own.
     // The same below a directory with a kustomization file (Flux builds that directory from it, so what it
-    // does not take in is not there), and in a hidden directory (`.archive/`: no cluster's root).
+    // does not take in is not there), in a hidden or archive directory (`.archive/`, `_archive/`: no cluster's
+    // root), and a template (`name: cluster-apps-$APP`, filled in by a script).
     const disabled = orphans.flatMap((o) => {
       if (!FLUX_KUSTOMIZATION(o.object) || inComponent(o.file)) return [];
-      if (o.file.split('/').slice(0, -1).some((segment) => segment.startsWith('.'))) return [{ ...o, why: 'is in a hidden directory' }];
+      const segments = o.file.split('/').slice(0, -1);
+      if (segments.some((segment) => segment.startsWith('.'))) return [{ ...o, why: 'is in a hidden directory' }];
+      const archive = segments.find((segment) => ARCHIVE_DIR.test(segment));
+      if (archive) return [{ ...o, why: `is in ${archive}/, a directory kept aside` }];
+      const name = String(o.object.metadata?.name ?? '');
+      if (/[$<]|\{\{/.test(name)) return [{ ...o, why: `is a template (its name ${JSON.stringify(name)} is filled in elsewhere)` }];
       const by = leavingOut(o.file);
-      return by ? [{ ...o, why: `is left out by ${by}` }] : [];
+      if (by) return [{ ...o, why: `is left out by ${by}` }];
+      const off = commentedOut(o.file);
+      return off ? [{ ...o, why: `is commented out in ${off}` }] : [];
     });
     if (disabled.length > 0) {
       // All at once: one round each would make a repository of many such files quadratic.
@@ -626,9 +841,22 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
       continue;
     }
-    // The outermost first: an orphan inside the path another orphan syncs is most likely applied by it.
-    const paths = fluxOrphans.map((o) => ({ file: o.file, dir: repoDir(String(o.object.spec?.path ?? '')) }));
-    const flux = fluxOrphans.find((o) => !paths.some((p) => p.file !== o.file && p.dir !== undefined && p.dir !== '' && within(o.file, p.dir))) ?? fluxOrphans[0];
+    // The outermost first: an orphan inside the path another orphan syncs is most likely applied by it. That
+    // path is from the root of its source: the repository's, or a directory above it (an artifact pushed from
+    // `kubernetes/`, say).
+    const paths = fluxOrphans.map((o) => {
+      const path = String(o.object.spec?.path ?? '');
+      const dirs: string[] = [];
+      for (let base = dirOf(o.file); ; base = dirOf(base)) {
+        const dir = repoDir(path, base);
+        if (dir !== undefined && dir !== '' && dir !== base) dirs.push(dir);
+        if (base === '') break;
+      }
+      return { file: o.file, dirs };
+    });
+    // Of those, one in a clusters/ directory first: its path may reach the others through an overlay.
+    const outermost = fluxOrphans.filter((o) => !paths.some((p) => p.file !== o.file && p.dirs.some((d) => within(o.file, d))));
+    const flux = outermost.find((o) => /(^|\/)clusters\//.test(o.file)) ?? outermost[0] ?? fluxOrphans[0];
     if (flux) {
       // At any depth (kubernetes/clusters/prod/apps/ks.yaml → kubernetes/clusters/prod): the innermost clusters/.
       const m = /^((?:.*\/)?clusters\/[^/]+)\//.exec(flux.file);
@@ -910,28 +1138,65 @@ function applyJson6902(object: K8sObject, ops: { op?: string; path?: string; val
   return copy as K8sObject;
 }
 
-/**` to `@artifact/dest/`) at
- * the same offset, so the artifact is a view of the repository and relative references inside it resolve alike.
+/** Where an ExternalArtifact's path is in the repository, and how its files map back. */
+export interface ArtifactLocation {
+  /** The repository directory that builds as the artifact's path does. */
+  dir: string;
+  /** Where a repository file is in the artifact (undefined: the artifact does not hold it). */
+  place: (file: string) => string | undefined;
+  /** The artifact path built. */
+  path: string;
+  /** The artifact directory that is `dir` (the path, or the one directory copied into it). */
+  at: string;
+}
+
+/**
+ * Where an ArtifactGenerator's artifact path is in this repository, following source-watcher's copy semantics
+ * (internal/builder/builder.go at fluxcd/source-watcher 825fa15): `@src/dir/**` copies dir's contents into
+ * the destination; `@src/dir` or `@src/dir/` (no glob) copies the directory itself, as `cp -r`, into
+ * destination/dir's base name. Other globs and file copies are not followed (a reason says so).
+ * `base` is the repository directory the sources' root is (an artifact pushed from `kubernetes/`, say).
+ * A path whose only content is one copied directory builds as that directory (kustomize-controller
+ * generates a kustomization listing it).
  */
-export function artifactPath(generator: K8sObject, artifact: string, path: string, isOwn: (s: SourceRef) => boolean): string | { reason: string } {
-  const spec = generator.spec as { sources?: { alias?: string; kind?: string; name?: string; namespace?: string }[]; artifacts?: { name?: string; copy?: { from?: string; to?: string; exclude?: string[] }[] }[] } | undefined;
+export function artifactPath(generator: K8sObject, artifact: string, path: string, isOwn: (s: SourceRef) => boolean, base = ''): ArtifactLocation | { reason: string } {
+  const spec = generator.spec as { sources?: { alias?: string; kind?: string; name?: string; namespace?: string }[]; artifacts?: { name?: string; copy?: { from?: string; to?: string }[] }[] } | undefined;
   const a = spec?.artifacts?.find((x) => x.name === artifact);
   const ns = generator.metadata?.namespace ?? 'default';
   const own = new Set((spec?.sources ?? []).filter((s) => isOwn({ kind: s.kind ?? '', name: s.name ?? '', namespace: s.namespace ?? ns })).map((s) => s.alias));
-  const offsets = new Set<string>();
+  /** Artifact directory ↔ repository directory. */
+  const maps: { art: string; repo: string }[] = [];
   for (const op of a?.copy ?? []) {
-    const from = /^@([^/]+)\/(.*?)\/?\*\*$/.exec(op.from ?? '');
-    const to = /^@artifact\/?(.*?)\/?$/.exec(op.to ?? '');
-    if (!from || !to) return { reason: `copies ${op.from} to ${op.to} (only whole directories are followed)` };
+    const from = /^@([^/]+)\/?(.*)$/.exec(op.from ?? '');
+    const to = /^@artifact(?:\/(.*))?$/.exec(op.to ?? '');
+    if (!from || !to) return { reason: `copies ${op.from} to ${op.to}, which is not @source/path to @artifact/path` };
     if (!own.has(from[1])) return { reason: `takes ${op.from} from a source other than this repository` };
-    const src = from[2];
-    const dest = to[1];
-    if (dest !== '' && !src.endsWith(`/${dest}`) && src !== dest) return { reason: `moves ${src || '.'} to ${dest} (not the same place)` };
-    offsets.add(dest === '' ? src : src.slice(0, src.length - dest.length).replace(/\/$/, ''));
+    const contents = /^(.*?)\/?\*\*$/.exec(from[2]);
+    const src = (contents ? contents[1] : from[2]).replace(/\/+$/, '');
+    if (/[*?[\]{}]/.test(src)) return { reason: `copies ${op.from} (a pattern; only directories are followed)` };
+    const dest = repoDir(to[1] ?? '');
+    const repo = repoDir(src, base);
+    if (dest === undefined || repo === undefined) return { reason: `copies ${op.from} to ${op.to}, outside the artifact or the repository` };
+    maps.push({ art: contents || src === '' ? dest : posix.join(dest, posix.basename(src)), repo });
   }
-  if (offsets.size !== 1) return { reason: offsets.size === 0 ? 'is empty' : 'puts directories at different places than the repository has them' };
-  const dir = repoDir(path, [...offsets][0]);
-  return dir ?? { reason: 'leaves the artifact' };
+  if (maps.length === 0) return { reason: 'is empty' };
+  const at = repoDir(path);
+  if (at === undefined) return { reason: 'leaves the artifact' };
+  const under = (p: string, d: string) => d === '' || p === d || p.startsWith(`${d}/`);
+  const place = (file: string) => {
+    // The last copy wins (later operations overwrite).
+    for (const m of [...maps].reverse()) if (under(file, m.repo)) return posix.join(m.art, posix.relative(m.repo, file));
+    return undefined;
+  };
+  const holding = maps.filter((m) => under(at, m.art));
+  if (holding.length > 0) {
+    const m = holding.at(-1)!;
+    const dir = repoDir(posix.relative(m.art, at), m.repo);
+    return dir === undefined ? { reason: 'leaves the artifact' } : { dir, place, path: at, at };
+  }
+  const inside = maps.filter((m) => under(m.art, at) && m.art !== at);
+  if (inside.length === 1 && posix.dirname(inside[0].art) === (at === '' ? '.' : at)) return { dir: inside[0].repo, place, path: at, at: inside[0].art };
+  return { reason: inside.length === 0 ? `has nothing at ${at || '.'}` : `puts ${inside.length} directories below ${at || '.'}` };
 }
 
 /**

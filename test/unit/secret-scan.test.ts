@@ -33,6 +33,11 @@ describe('the secret scan: references pass', () => {
     ['password', 'ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]'],
     ['password', 'True'],
     ['password', "'{FRIGATE_MQTT_PASSWORD}'"],
+    // Grafana provisioning expands $VAR and ${VAR} from its environment (billimek, carpenike): Flux leaves $VAR alone.
+    ['password', '"$TESLAMATE_DB_PASSWORD"'],
+    // recyclarr's and Home Assistant's YAML tags read the value from the environment or secrets.yaml.
+    ['api_key', '!env_var SONARR_API_KEY'],
+    ['api_password', '!secret http_password'],
   ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([]));
 });
 
@@ -45,6 +50,8 @@ describe('the secret scan: literals are caught', () => {
     ['apiKey', 'sk-abc123def456'],
     ['token', 'Mixed_Case_Value'],
     ['password', '$uperS3cret2024'],
+    ['password', '$Password1'],
+    ['password', '!notatag hunter2'],
     ['api_key', 'ABCD_1234_EFGH_5678'],
     ['awsSecretKey', 'wJalrXUtnFEMIK7MDENG'],
   ])('%s: %s', (key, value) => expect(line(key, value)).toEqual([`line 6: ${key} has a literal value; reference a Secret instead`]));

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
-import { rootPattern } from '../../lib/validate/sourceignore.js';
+import { matchPattern, parsePattern } from '../../lib/validate/sourceignore.js';
 import { argoGlob } from '../../lib/validate/globs.js';
 import { discoverClusters } from '../../lib/validate/topology.js';
 import { validateFiles } from '../../lib/validate/repository.js';
@@ -142,17 +142,44 @@ describe("what source-controller leaves out of the artifact (.sourceignore)", ()
   });
 });
 
-describe('rootPattern: a .sourceignore line as a pattern of the repository root', () => {
+describe('a .sourceignore pattern as go-git (and so source-controller) matches it', () => {
+  const m = (line: string, domain: string, path: string) => {
+    const p = parsePattern(line, domain === '' ? [] : domain.split('/'));
+    return p && matchPattern(p, path.split('/'), false);
+  };
   it.each([
-    ['tool.yaml', 'apps', 'apps/**/tool.yaml'],
-    ['/top/', 'apps', 'apps/top/'],
-    ['x/y.yaml', 'a/b', 'a/b/x/y.yaml'],
-    ['!keep.yaml', 'apps', '!apps/**/keep.yaml'],
-    ['docs/', '', 'docs/'],
-    ['trailing.yaml   ', '', 'trailing.yaml'],
-    ['# a comment', 'apps', undefined],
-    ['   ', 'apps', undefined],
-  ])('%j in %j → %j', (line, dir, expected) => expect(rootPattern(line, dir)).toBe(expected));
+    ['tool.yaml', 'apps', 'apps/x/tool.yaml', 'exclude'],
+    ['tool.yaml', 'apps', 'other/tool.yaml', undefined],
+    ['/top/', 'apps', 'apps/top/a.yaml', 'exclude'],
+    ['/top/', 'apps', 'apps/x/top/a.yaml', undefined],
+    ['x/y.yaml', 'a/b', 'a/b/x/y.yaml', 'exclude'],
+    ['!keep.yaml', 'apps', 'apps/deep/keep.yaml', 'include'],
+    ['docs/', '', 'docs/a/b.yaml', 'exclude'],
+    ['docs/', '', 'docs', undefined],
+    ['trailing.yaml   ', '', 'trailing.yaml', 'exclude'],
+    ['/*', '', 'kubernetes/clusters/a.yaml', 'exclude'],
+    ['!/kubernetes', '', 'kubernetes/clusters/a.yaml', 'include'],
+    ['/kubernetes/clusters/**/secrets/', '', 'kubernetes/clusters/c0/secrets/cm.yaml', 'exclude'],
+    ['!/kubernetes/clusters/**/secrets/cm.yaml', '', 'kubernetes/clusters/c0/secrets/cm.yaml', 'include'],
+    ['**/.sops.yaml', '', 'a/b/.sops.yaml', 'exclude'],
+    ['# a comment', 'apps', 'apps/# a comment', null],
+    ['   ', 'apps', 'apps/x', null],
+  ])('%j in %j on %j → %j', (line, dir, path, expected) => {
+    if (expected === null) expect(parsePattern(line, [dir])).toBeUndefined();
+    else expect(m(line, dir, path)).toBe(expected);
+  });
+
+  it('brings a file back below an excluded directory, as the archive walk descends into it (xunholy/k8s-gitops)', () => {
+    const t = discover(files({
+      'clusters/prod/apps.yaml': flux('apps', './apps'),
+      'apps/cm.yaml': CM('a'),
+      '.sourceignore': '/*\n!/clusters\n!/apps\n/clusters/**/secrets/\n!/clusters/**/secrets/cluster-config.yaml\n',
+      'clusters/prod/secrets/cluster-config.yaml': CM('cluster-config'),
+      'clusters/prod/secrets/other.yaml': CM('other'),
+    }));
+    expect(t.applied.has('clusters/prod/secrets/cluster-config.yaml')).toBe(true);
+    expect(t.applied.has('clusters/prod/secrets/other.yaml')).toBe(false);
+  });
 });
 
 describe('a Flux Kustomization its directory leaves out', () => {
