@@ -270,6 +270,28 @@ export function withDefaults(given: RawAnswers, ctx: QuestionContext, which: (q:
   return answers;
 }
 
+/**
+ * What a prompt says about an answer, with the same rules as its flag: the answer's own checks, then the
+ * rules across answers that concern it, with the answers given so far and the defaults of the rest (an
+ * empty Git remote with Argo CD is refused where it is typed, not after the next question).
+ * `undefined`: accepted. `value` undefined: left empty (an optional answer).
+ */
+export function promptProblem(q: Question, value: unknown, raw: RawAnswers, ctx: QuestionContext): string | undefined {
+  const say = (p: AnswerProblem) => `${p.problem}${p.allowed ? ` (allowed: ${p.allowed})` : ''}`;
+  if (value !== undefined) {
+    const own = checkAnswer(q, value, raw, ctx);
+    if (own.length > 0) return say(own[0]);
+  }
+  try {
+    resolveAnswers(withDefaults({ ...raw, [q.name]: value }, ctx), ctx);
+  } catch (error) {
+    if (!(error instanceof AnswersError)) throw error;
+    const across = error.problems.find((p) => p.answer === q.name);
+    if (across) return say(across);
+  }
+  return undefined;
+}
+
 /** Checks one answer against its question; returns problems (for prompts: the first message). */
 export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ctx: QuestionContext): AnswerProblem[] {
   const problems: AnswerProblem[] = [];

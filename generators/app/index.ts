@@ -7,7 +7,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { checkAnswer, normaliseRaw, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
+import { normaliseRaw, promptProblem, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
 import { AnswersError, HavenPlusError, InterruptedError, machineError } from '../../lib/errors.js';
 import {
   checkTargetDirectory,
@@ -428,10 +428,9 @@ export default class AppGenerator extends Generator {
       // inquirer's checkbox hands validate the selected choice objects, not their values.
       const picked = Array.isArray(input) ? input.map((i) => (i && typeof i === 'object' && 'value' in i ? (i as { value: unknown }).value : i)) : input;
       const value = q.type === 'list' && typeof picked === 'string' ? picked.split(',').map((s) => s.trim()).filter(Boolean) : picked;
-      if (q.optional && !q.requiredAtPrompt && (value === '' || value === undefined)) return true;
-      if (value === '' || value === undefined) return `${q.name} is needed here (allowed: ${q.allowed(this.ctx)})`;
-      const problems = checkAnswer(q, value, this.raw, this.ctx);
-      return problems.length === 0 ? true : `${problems[0].problem}${problems[0].allowed ? ` (allowed: ${problems[0].allowed})` : ''}`;
+      const empty = value === '' || value === undefined;
+      if (empty && !(q.optional && !q.requiredAtPrompt)) return `${q.name} is needed here (allowed: ${q.allowed(this.ctx)})`;
+      return promptProblem(q, empty ? undefined : value, this.raw, this.ctx) ?? true;
     };
     const base = { name: q.name, message: q.message };
     let question: Record<string, unknown>;

@@ -57,6 +57,28 @@ async function interruptedAt(args: string[], cwd: string, when: string): Promise
   return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
 }
 
+/**
+ * Runs the bin under a pseudo-terminal: Enter every 250 ms, and once the screen shows a step's text, that
+ * step's keys (typed text, then Enter) instead, once each.
+ */
+async function answeredAt(args: string[], cwd: string, steps: [when: string, keys: string][]): Promise<{ exitCode: number | undefined; screen: string }> {
+  const child = execa('script', ['-qfec', shellCommand(args), '/dev/null'], { cwd, env: { ...isolatedEnv(cwd), TERM: 'xterm' }, extendEnv: false, reject: false, all: true, timeout: 90_000 });
+  let screen = '';
+  const left = [...steps];
+  child.all!.on('data', (chunk: Buffer) => {
+    screen += chunk.toString();
+    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r?\n/g, '');
+    if (left.length > 0 && plain.includes(left[0][0])) child.stdin?.write(left.shift()![1]);
+  });
+  const enter = setInterval(() => child.stdin?.write('\r'), 250);
+  try {
+    const result = await child;
+    return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
+  } finally {
+    clearInterval(enter);
+  }
+}
+
 describe('haven-plus at a terminal', () => {
   it('Ctrl-C at a prompt stops the run with exit 130 and a message, writing nothing', async () => {
     const cwd = tempDir();
@@ -93,6 +115,21 @@ describe('haven-plus at a terminal', () => {
     expect(await git(dir, ['status', '--porcelain'])).toBe('');
     const report = await validateDirectory(dir);
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('Argo CD: an empty Git remote is refused at its prompt with the reason, asked again, and the run completes', async () => {
+    const cwd = tempDir();
+    const url = 'https://gitlab.example.nl/platform/argo.git';
+    const { exitCode, screen } = await answeredAt(['argo', '--engine', 'argocd'], cwd, [['is required with --engine argocd', `${url}\r`]]);
+    expect(exitCode, screen.slice(-2000)).toBe(0);
+    const unwrapped = screen.replace(/\r?\n/g, '');
+    expect(unwrapped).toContain('is required with --engine argocd: every Application points at the repository URL');
+    expect(unwrapped).toContain(`✔ Git remote URL (empty for none) ${url}`);
+    expect(screen).not.toContain('git-remote: is required');
+    const dir = join(cwd, 'argo');
+    expect(readFileSync(join(dir, 'clusters', 'local', 'apps', 'root.yaml'), 'utf8')).toContain(`repoURL: ${url}`);
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    expect((await validateDirectory(dir)).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('without git, asks per file edited by hand whether to overwrite it; Enter keeps the edit and the rest is updated', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseRaw, resolveAnswers, toStored, withDefaults } from '../../lib/answers.js';
+import { normaliseRaw, promptProblem, resolveAnswers, toStored, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
 import { AnswersError } from '../../lib/errors.js';
 import { resolveNonInteractive } from '../../lib/generate.js';
@@ -254,5 +254,23 @@ describe('keyed list answers across sources', () => {
     writeFileSync(file, 'clusters:\n  - name: a\n    environment: acceptance\n');
     const fleet = gatherAnswers({ stored, clustersFile: file, flags: { 'cluster-settings': ['a.region=nl-ams'] } });
     expect(fleet.raw['cluster-settings']).toEqual(['a.environment=acceptance', 'a.region=nl-ams']);
+  });
+});
+
+describe('promptProblem: a prompt checks an answer with the rules of its flag, across answers too', () => {
+  const q = (name: string) => QUESTIONS.find((x) => x.name === name)!;
+  it('an empty Git remote is refused where it is typed with Argo CD, accepted with Flux', () => {
+    expect(promptProblem(q('git-remote'), undefined, { name: 'x', engine: 'argocd' }, ctx)).toBe(
+      'is required with --engine argocd: every Application points at the repository URL (allowed: the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git)',
+    );
+    expect(promptProblem(q('git-remote'), undefined, { name: 'x', engine: 'flux' }, ctx)).toBeUndefined();
+    expect(promptProblem(q('git-remote'), 'https://gitlab.example.nl/p/g.git', { name: 'x', engine: 'argocd' }, ctx)).toBeUndefined();
+  });
+  it('a git:// remote is refused with Flux, and a malformed one by its own check first', () => {
+    expect(promptProblem(q('git-remote'), 'git://gitlab.example.nl/p/g.git', { name: 'x', engine: 'flux' }, ctx)).toMatch(/^"git:\/\/gitlab.example.nl\/p\/g.git" is a git:\/\/ URL, which Flux cannot clone/);
+    expect(promptProblem(q('git-remote'), 'not a url', { name: 'x', engine: 'flux' }, ctx)).toBeDefined();
+  });
+  it('says nothing about problems of other answers (those are asked at their own prompts)', () => {
+    expect(promptProblem(q('name'), 'fine-name', { engine: 'argocd' }, ctx)).toBeUndefined();
   });
 });
