@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { HavenPlusError, machineError } from '../lib/errors.js';
 import { DIST_DIR, GENERATOR_VERSION, PACKAGE_ROOT } from '../lib/package-info.js';
 import { QUESTIONS, RUN_OPTIONS } from '../lib/questions.js';
+import { describeDefault, referenceContext } from '../lib/reference.js';
+import { nearest } from '../lib/suggest.js';
 
 function fail(caught: unknown): never {
   // Ctrl-C or Ctrl-D at a prompt (inquirer): stopped by the user before anything was written.
@@ -30,34 +32,57 @@ function fail(caught: unknown): never {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The answer flags (from the question table) and the run options, on the program and on each subcommand. */
-function addAnswerOptions(command: Command): Command {
+/** A question's help line: its description, with the values a choice allows and the default where they are short. */
+function helpText(q: (typeof QUESTIONS)[number], override?: string): string {
+  const description = override ?? q.description;
+  const extra: string[] = [];
+  if ((q.type === 'choice' || q.type === 'choices') && !/\ballowed\b/.test(description)) extra.push(`allowed: ${q.allowed(HELP_CONTEXT)}`);
+  if (q.default && !/\bdefault\b/i.test(description)) {
+    const value = describeDefault(q.name).replaceAll('`', '');
+    if (value !== '(required)' && value.length <= 60) extra.push(`default: ${value}`);
+  }
+  return extra.length > 0 ? `${description} (${extra.join('; ')})` : description;
+}
+const HELP_CONTEXT = referenceContext();
+
+/**
+ * The answer flags (from the question table) and the run options, on the program and on each subcommand.
+ * `shown`: the answers a subcommand shows in its help (with its own wording where given); the others are
+ * still accepted there, as under yo, but not listed.
+ */
+function addAnswerOptions(command: Command, shown?: Record<string, string | undefined>): Command {
   for (const q of QUESTIONS) {
+    const hidden = shown !== undefined && !(q.name in shown);
     if (q.type === 'boolean') {
-      command.addOption(new Option(`--${q.name}`, q.description));
+      const flag = new Option(`--${q.name}`, helpText(q, shown?.[q.name]));
+      command.addOption(hidden ? flag.hideHelp() : flag);
       command.addOption(new Option(`--no-${q.name}`).hideHelp());
     } else {
-      const option = new Option(`--${q.name} ${q.valueName ?? '<value>'}`, q.description);
+      const option = new Option(`--${q.name} ${q.valueName ?? '<value>'}`, helpText(q, shown?.[q.name]));
       // Lists may be comma-separated or repeated: --age-recipient a --age-recipient b.
-      command.addOption(q.type === 'list' ? option.argParser(collect) : option);
+      const added = q.type === 'list' ? option.argParser(collect) : option;
+      command.addOption(hidden ? added.hideHelp() : added);
     }
   }
   for (const o of RUN_OPTIONS) {
     const flags = o.type === 'boolean' ? `--${o.name}` : `--${o.name} ${o.valueName ?? '<value>'}`;
     const option = new Option(o.name === 'yes' ? `-y, ${flags}` : flags, o.description);
-    command.addOption(o.type === 'list' ? option.argParser(collect) : option);
+    const added = o.type === 'list' ? option.argParser(collect) : option;
+    // A day-2 command reads the stored answers: a whole answers file or fleet file is the first run's.
+    command.addOption(shown !== undefined && ['answers', 'clusters-file', 'skip-install'].includes(o.name) ? added.hideHelp() : added);
   }
   return command;
 }
 
 /** Day-2 subcommands: each is a subgenerator (also `yo haven-plus:<name>`), run in the current directory. */
-const DAY_TWO: { name: string; argument?: string; description: string; extra?: Option[]; example: string }[] = [
-  { name: 'database', argument: '<name>', description: 'add a PostgreSQL database (CloudNativePG cluster with backups), wired like the first', example: 'haven-plus database orders' },
-  { name: 'bucket', argument: '<name>', description: 'add an application bucket on every cluster\'s object storage', example: 'haven-plus bucket media' },
+const DAY_TWO: { name: string; argument?: string; description: string; extra?: Option[]; shown: Record<string, string | undefined>; example: string }[] = [
+  { name: 'database', argument: '<name>', description: 'add a PostgreSQL database (CloudNativePG cluster with backups), wired like the first', shown: { 'database-clients': undefined }, example: 'haven-plus database orders' },
+  { name: 'bucket', argument: '<name>', description: 'add an application bucket on every cluster\'s object storage', shown: {}, example: 'haven-plus bucket media' },
   {
     name: 'cluster',
     argument: '<name>',
-    description: 'add a cluster with every platform-wide component (--provider: the new cluster\'s provider)',
+    description: 'add a cluster with every platform-wide component',
+    shown: { provider: "the new cluster's provider profile", 'cluster-settings': undefined, 'cluster-components': undefined, 'sandbox-runtime': undefined },
     example: 'haven-plus cluster acc --provider scaleway',
   },
   {
@@ -65,15 +90,28 @@ const DAY_TWO: { name: string; argument?: string; description: string; extra?: O
     argument: '<id>',
     description: 'add a component (and what it needs) to every cluster or one; --remove takes it out again',
     extra: [new Option('--cluster <name>', 'only this cluster (default: every cluster)'), new Option('--remove', 'take the component out instead of adding it')],
+    // What a component may need answered when it comes in.
+    shown: Object.fromEntries(['object-storage', 'gateway', 'domain', 'keycloak-hostname', 'certificate-issuer', 'acme-email', 'secret-store', 'registry-mirror'].map((n) => [n, undefined])),
     example: 'haven-plus component velero --cluster prod',
   },
   {
     name: 'upgrade',
     description: "move the repository to this version's catalog (chart versions, templates), showing what changes first",
     extra: [new Option('--environments <env,...>', 'move only these environments to the new chart versions; the others are held at what they run now')],
+    shown: {},
     example: 'haven-plus upgrade --environments test',
   },
 ];
+const COMMANDS = [...DAY_TWO.map((c) => c.name), 'validate'];
+
+/** `haven-plus upgrad` or `haven-plus databse orders`: a misspelt command, not a new repository of that name. */
+function misspeltCommand(word: string): void {
+  // A name that extends a command (cluster1, buckets) is a name.
+  const command = existsSync(resolve(word)) || COMMANDS.some((c) => word.startsWith(c)) ? undefined : nearest(word, COMMANDS);
+  if (command) {
+    throw new HavenPlusError(`${JSON.stringify(word)} is not a command, and there is no directory of that name: did you mean \`haven-plus ${command}\`? (To create a repository in a new directory ${word}, add --name ${word}.)`, 2);
+  }
+}
 
 function buildProgram(): Command {
   const program = addAnswerOptions(
@@ -102,10 +140,11 @@ Without a terminal, every answer must come from flags or --answers, or --yes fil
 Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
   );
   program.action(async (directory: string | undefined, opts: Record<string, unknown>) => {
+    if (directory && opts.name === undefined) misspeltCommand(directory);
     await generate('app', directory ? [directory] : [], opts);
   });
   for (const sub of DAY_TWO) {
-    const command = addAnswerOptions(new Command(sub.name).description(`${sub.description} (inside a generated repository)`).allowExcessArguments(false));
+    const command = addAnswerOptions(new Command(sub.name).description(`${sub.description} (inside a generated repository)`).allowExcessArguments(false), sub.shown);
     if (sub.argument) command.argument(sub.argument);
     for (const option of sub.extra ?? []) command.addOption(option);
     command.addHelpText('after', `\nExample:\n  ${sub.example}\n\nEnds with one commit; your edits are merged, never overwritten (docs/usage.md, "Day 2").`);
@@ -174,6 +213,13 @@ async function generate(generator: string, args: string[], opts: Record<string, 
   await env.run([`haven-plus:${generator}`, ...args], { ...options, skipInstall: true } as never);
 }
 
+// Before commander, which would call `databse orders` too many arguments.
+const [first, ...rest] = process.argv.slice(2);
+try {
+  if (first && !first.startsWith('-') && !COMMANDS.includes(first) && rest.some((a) => !a.startsWith('-')) && !rest.some((a) => a === '--name' || a.startsWith('--name='))) misspeltCommand(first);
+} catch (error) {
+  fail(error);
+}
 buildProgram()
   .parseAsync(process.argv)
   .catch(fail);

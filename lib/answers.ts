@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AnswerProblem } from './errors.js';
 import { AnswersError, HavenPlusError } from './errors.js';
+import { didYouMean } from './suggest.js';
 import { bucketPurposes, requiredClosure, type Engine } from './catalog.js';
 import {
   QUESTIONS,
@@ -303,7 +304,7 @@ export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ct
       if (valid.has(v as string)) continue;
       // The question's own check can say why a value is not offered here (sops with Argo CD).
       const why = typeof v === 'string' ? q.check?.(v, answers, ctx) : undefined;
-      problems.push({ answer: q.name, problem: why ?? `${JSON.stringify(v)} is not one of the choices`, allowed });
+      problems.push({ answer: q.name, problem: why ?? `${JSON.stringify(v)} is not one of the choices${typeof v === 'string' ? didYouMean(v, [...valid]) : ''}`, allowed });
     }
   }
   if (q.check) {

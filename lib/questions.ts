@@ -2,6 +2,7 @@
  * The one question table. Flags (bin and Yeoman options), interactive prompts, the answers-file
  * JSON Schema, `--help` and docs/options.md are all derived from it: adding a question is one entry.
  */
+import { didYouMean } from './suggest.js';
 import { loadCatalog, requiredClosure, type Catalog } from './catalog.js';
 import {
   AGE_RECIPIENT_ALLOWED,
@@ -112,7 +113,7 @@ function checkClusterComponent(spec: string, answers: RawAnswers, ctx: QuestionC
   if (!cluster) return `${JSON.stringify(spec)} is not cluster=component`;
   const clusters = clusterNames(answers);
   if (!clusters.includes(cluster)) return `${JSON.stringify(cluster)} is not one of the clusters (${clusters.join(', ')})`;
-  if (!selectableComponents(ctx).includes(component)) return `${JSON.stringify(component)} is not a component`;
+  if (!selectableComponents(ctx).includes(component)) return `${JSON.stringify(component)} is not a component${didYouMean(component, selectableComponents(ctx))}`;
   if (Array.isArray(answers.components) && (answers.components as string[]).includes(component)) return `${component} already runs on every cluster (--components)`;
   return undefined;
 }

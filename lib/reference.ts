@@ -8,7 +8,7 @@ import { QUESTIONS, RUN_OPTIONS, type QuestionContext } from './questions.js';
 
 const SCHEMA_ID = 'https://github.com/haven-plus/generator-haven-plus/schemas/answers.schema.json';
 
-function referenceContext(): QuestionContext {
+export function referenceContext(): QuestionContext {
   return { catalog: loadCatalog(), directoryName: '<directory>' };
 }
 
@@ -105,10 +105,13 @@ missing or invalid answer. Nothing is written in that case.
 | | \`haven-plus validate\`: 0 no errors (warnings and notes may remain), 1 errors found, 2 nothing to validate (no such directory, a file, or no cluster: no Flux Kustomization, flux-system/ or Argo CD Application in it), 3 no errors, but a chart version or range the pinned chart data does not hold: its values were checked against the nearest pinned version, problems as warnings (the generated CI shows this as a warning) |
 | 130, 143 | stopped by SIGINT (Ctrl-C) or SIGTERM at a safe point: files written are complete, nothing half-committed; run the same command again |
 | 70 | an unexpected error: a bug, please report it |
+
+These are the \`haven-plus\` bin's codes: use it in scripts and CI. Under \`yo haven-plus\`, yo prints
+\`Error <command>\` above the same message and exits 1 for every failure.
 `;
 }
 
-function describeDefault(name: string): string {
+export function describeDefault(name: string): string {
   switch (name) {
     case 'name':
       return 'the directory name';

@@ -8,6 +8,7 @@ import { AnswersError, HavenPlusError } from '../../lib/errors.js';
 import type { Plan } from '../../lib/plan.js';
 import { parseClusterComponent, parseClusterSpec, selectableComponents, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import { DayTwoGenerator } from '../app/day-two.js';
+import { didYouMean } from '../../lib/suggest.js';
 
 export default class ComponentGenerator extends DayTwoGenerator {
   protected readonly argumentName = 'component';
@@ -23,7 +24,7 @@ export default class ComponentGenerator extends DayTwoGenerator {
     const cluster = this._opt<string>('cluster');
     const selectable = selectableComponents(ctx);
     if (!selectable.includes(id)) {
-      throw new AnswersError([{ answer: 'component', problem: `${JSON.stringify(id)} is not a component`, allowed: selectable.join(', ') }]);
+      throw new AnswersError([{ answer: 'component', problem: `${JSON.stringify(id)} is not a component${didYouMean(id, selectable)}`, allowed: selectable.join(', ') }]);
     }
     const clusters = ((raw.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c).name);
     if (cluster !== undefined && !clusters.includes(cluster)) {

@@ -219,6 +219,38 @@ describe('haven-plus (bin), end to end', () => {
     const unknown = await runBin(['--provder', 'x'], { cwd });
     expect(unknown.exitCode).not.toBe(0);
     expect(unknown.stderr).toContain("unknown option '--provder'");
+    expect(unknown.stderr).toContain('(Did you mean --provider?)');
+    // Every choice shows what it allows and its default.
+    const line = (flag: string) => help.stdout.split('\n').find((l) => l.trimStart().startsWith(flag)) ?? '';
+    expect(line('--engine')).toContain('(allowed: flux or argocd; default: flux)');
+    expect(line('--preset')).toContain('(allowed: haven-compliance, haven-plus, minimal; default: minimal)');
+    expect(line('--provider')).toMatch(/allowed: azure, .*upcloud/);
+    // A day-2 command lists what applies there only (the rest is still accepted, as under yo).
+    const database = await runBin(['database', '--help'], { cwd });
+    expect(database.stdout).toContain('--database-clients');
+    for (const flag of ['--engine', '--provider', '--clusters', '--answers', '--clusters-file']) expect(database.stdout).not.toContain(flag);
+    const cluster = await runBin(['cluster', '--help'], { cwd });
+    expect(cluster.stdout).toMatch(/--provider <id> +the new cluster's provider profile \(allowed: azure/);
+  });
+
+  it('a misspelt value or command gets "did you mean", exit 2, and nothing is written', async () => {
+    const cwd = tempDir();
+    const engine = await runBin(['target', '--yes', '--engine', 'flx', '--components', 'postgress'], { cwd });
+    expect(engine.exitCode).toBe(2);
+    expect(engine.stderr).toContain('- engine: "flx" is not one of the choices; did you mean "flux"?');
+    expect(engine.stderr).toContain('- components: "postgress" is not one of the choices; did you mean "postgres"?');
+    for (const [args, command] of [[['upgrad'], 'upgrade'], [['databse', 'orders'], 'database'], [['valdiate', '.'], 'validate']] as const) {
+      const run = await runBin([...args], { cwd });
+      expect(run.exitCode, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`haven-plus: "${args[0]}" is not a command, and there is no directory of that name: did you mean \`haven-plus ${command}\`?`);
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+    // A name that extends a command is a name; --name makes any word one.
+    expect((await runBin(['cluster1', '--yes'], { cwd })).exitCode).toBe(0);
+    expect((await runBin(['upgrad', '--yes', '--name', 'upgrad'], { cwd })).exitCode).toBe(0);
+    const component = await runBin(['component', 'veleor'], { cwd: join(cwd, 'cluster1') });
+    expect(component.exitCode).toBe(2);
+    expect(component.stderr).toContain('"veleor" is not a component; did you mean "velero"?');
   });
 
   it('is a bundle that runs from wherever the package is installed, and holds no path of the machine that built it', async () => {
