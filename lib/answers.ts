@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { AnswerProblem } from './errors.js';
 import { AnswersError, HavenPlusError } from './errors.js';
 import { didYouMean } from './suggest.js';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { bucketPurposes, requiredClosure, type Engine } from './catalog.js';
 import {
   QUESTIONS,
@@ -124,6 +125,8 @@ export interface Answers {
   registryMirror?: string;
   /** CI providers whose pipeline validates the repository. */
   ci: ('gitlab' | 'github')[];
+  /** What CI and the README run haven-plus validate from (an npx --package spec). */
+  validator: string;
   git: boolean;
   gitRemote?: string;
   branch: string;
@@ -392,6 +395,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     description: raw.description as string | undefined,
     registryMirror: raw['registry-mirror'] as string | undefined,
     ci: ((raw.ci as string[] | undefined) ?? ['gitlab']).filter((c): c is 'gitlab' | 'github' => c !== 'none'),
+    validator: (raw.validator as string | undefined) ?? `${GENERATOR_NAME}@${GENERATOR_VERSION}`,
     git: raw.git !== false,
     gitRemote: raw['git-remote'] as string | undefined,
     branch: (raw.branch as string | undefined) ?? 'main',
@@ -557,6 +561,8 @@ export function toStored(a: Answers): RawAnswers {
     description: a.description,
     'registry-mirror': a.registryMirror,
     ci: a.ci.length > 0 ? a.ci : ['none'],
+    // Stored only where it is not this version's own package (an upgrade then moves CI along with it).
+    validator: a.validator === `${GENERATOR_NAME}@${GENERATOR_VERSION}` ? undefined : a.validator,
     git: a.git,
     'git-remote': a.gitRemote,
     branch: a.branch,

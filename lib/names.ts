@@ -240,3 +240,22 @@ export function checkRegistryMirror(value: string): string | undefined {
   if (!host.includes('.') && host !== 'localhost') return `${quote(value)} has no dot in its host: an image reference would read it as a Docker Hub namespace`;
   return undefined;
 }
+
+export const VALIDATOR_ALLOWED =
+  'the npm package at an exact version (generator-haven-plus@0.1.0, the default: this version), an https:// URL of a packed tarball your organisation hosts (…/generator-haven-plus-0.1.0.tgz), or a git+https:// URL with a tag or commit (git+https://gitlab.example.nl/tools/generator-haven-plus.git#v0.1.0); no credentials';
+const NPM_EXACT = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const TARBALL_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%+-]+)+\.tgz$/;
+const GIT_URL = /^git\+(https|ssh):\/\/([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%+-]+)+#[A-Za-z0-9._/-]+$/;
+
+/**
+ * Where the generated CI and README get `haven-plus validate` (`npx --package=<this>`): written into YAML and
+ * shell, so only these three shapes, of these characters, are taken.
+ */
+export function checkValidator(value: string): string | undefined {
+  if (value.length > 300) return `is ${value.length} characters long; the limit is 300`;
+  if (/^https:\/\/[^/]*@|^git\+https:\/\/[^/]*@/.test(value)) return `${quote(value)} holds credentials; CI authenticates with its own token (a .npmrc or a git credential helper), never through this URL`;
+  if (NPM_EXACT.test(value) || TARBALL_URL.test(value) || GIT_URL.test(value)) return undefined;
+  if (/^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*(@[^\s]*)?$/.test(value)) return `${quote(value)} does not pin an exact version: CI would take whatever is published that day`;
+  if (/^git\+/.test(value)) return `${quote(value)} does not name a tag or commit after #: CI would take whatever the branch holds that day`;
+  return `${quote(value)} is not a package at an exact version, an https:// .tgz URL or a git+https:// URL with #ref`;
+}

@@ -3,6 +3,7 @@
  * JSON Schema, `--help` and docs/options.md are all derived from it: adding a question is one entry.
  */
 import { didYouMean } from './suggest.js';
+import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { loadCatalog, requiredClosure, type Catalog } from './catalog.js';
 import {
   AGE_RECIPIENT_ALLOWED,
@@ -24,6 +25,8 @@ import {
   GIT_REMOTE_ALLOWED,
   checkRegistryMirror,
   REGISTRY_MIRROR_ALLOWED,
+  VALIDATOR_ALLOWED,
+  checkValidator,
 } from './names.js';
 
 export type QuestionType = 'string' | 'boolean' | 'choice' | 'list' | 'choices';
@@ -660,6 +663,17 @@ export const QUESTIONS: Question[] = [
       { value: 'none', name: 'none' },
     ],
     default: () => ['gitlab'],
+    promptable: false,
+  },
+  {
+    name: 'validator',
+    type: 'string',
+    message: 'Where CI gets haven-plus validate from',
+    description: 'what CI and the README run haven-plus validate from (npx --package): this package at this version, or a tarball or git URL your organisation hosts',
+    valueName: '<package@version|url>',
+    allowed: () => VALIDATOR_ALLOWED,
+    check: (v) => checkValidator(v),
+    default: () => `${GENERATOR_NAME}@${GENERATOR_VERSION}`,
     promptable: false,
   },
   {

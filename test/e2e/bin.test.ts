@@ -343,7 +343,7 @@ describe('haven-plus validate', () => {
     const log = join(cwd, 'stub.log');
     // GitHub runs `bash -e` on the step; GitLab runs each script line in a shell and stops at the first that fails.
     const env = { ...isolatedEnv(cwd), PATH: `${join(ROOT, 'test/fixtures/recipe-stubs')}:${process.env.PATH}`, STUB_LOG: log, HAVEN_PLUS_NODE: process.execPath, HAVEN_PLUS_BIN: BIN, ...job.variables };
-    const ci = async () => {
+    const ci = async (pkg = 'generator-haven-plus@0.1.0') => {
       writeFileSync(log, '');
       const gh = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', githubScript], { cwd: dir, env, extendEnv: false, reject: false, all: true });
       let gl = 0;
@@ -352,11 +352,7 @@ describe('haven-plus validate', () => {
         if (gl !== 0) break;
       }
       const calls = readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('npx '));
-      expect(calls).toEqual([
-        'npx --yes --package=generator-haven-plus@0.1.0 -- haven-plus validate .',
-        'npx --yes --package=generator-haven-plus@0.1.0 -- haven-plus validate . --output junit',
-        'npx --yes --package=generator-haven-plus@0.1.0 -- haven-plus validate .',
-      ].slice(0, calls.length));
+      expect(calls).toEqual([`npx --yes --package=${pkg} -- haven-plus validate .`, `npx --yes --package=${pkg} -- haven-plus validate . --output junit`, `npx --yes --package=${pkg} -- haven-plus validate .`].slice(0, calls.length));
       return { github: gh.exitCode, warned: gh.all.includes('::warning title=haven-plus validate::'), gitlab: gl, allowed: job.allow_failure!.exit_codes.includes(gl) };
     };
     expect(await ci()).toEqual({ github: 0, warned: false, gitlab: 0, allowed: false });
@@ -365,6 +361,20 @@ describe('haven-plus validate', () => {
     expect(await ci()).toEqual({ github: 0, warned: true, gitlab: 3, allowed: true });
     writeFileSync(releases, readFileSync(releases, 'utf8').replace('version: 0.30.0', 'version: 0.29.0').replace('interval: ', 'interval: soon #'));
     expect(await ci()).toEqual({ github: 1, warned: false, gitlab: 1, allowed: false });
+    // The validator from a tarball the organisation hosts: CI and the README take it from there.
+    await git(dir, ['checkout', '--', '.']);
+    await git(dir, ['clean', '-fdq']);
+    const tarball = 'https://artifacts.example.nl/npm/generator-haven-plus-0.1.0.tgz';
+    const rerun = await runBin(['repo', '--yes', '--validator', tarball], { cwd });
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    const rerendered = parse(readFileSync(join(dir, '.gitlab-ci.yml'), 'utf8')) as typeof gitlab;
+    Object.assign(env, rerendered['haven-plus-validate'].variables);
+    const githubNow = (parse(readFileSync(join(dir, '.github/workflows/validate.yml'), 'utf8')) as typeof github).jobs['haven-plus-validate'].steps.find((st) => st.run?.includes('haven-plus validate'))!.run!;
+    expect(githubNow).toContain(`--package=${tarball} `);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(`npx --package=${tarball} -- haven-plus validate .`);
+    const gl = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', rerendered['haven-plus-validate'].script![1]], { cwd: dir, env, extendEnv: false, reject: false });
+    expect(gl.exitCode).toBe(0);
+    expect(readFileSync(log, 'utf8')).toContain(`npx --yes --package=${tarball} -- haven-plus validate .`);
   });
 
   it('finds schemas through --schema-location and says when a kind has none', async () => {
