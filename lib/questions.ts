@@ -674,6 +674,8 @@ export const QUESTIONS: Question[] = [
     allowed: () => VALIDATOR_ALLOWED,
     check: (v) => checkValidator(v),
     default: () => `${GENERATOR_NAME}@${GENERATOR_VERSION}`,
+    // Stored only where it differs from this version's package: an upgrade moves CI along.
+    optional: true,
     promptable: false,
   },
   {
