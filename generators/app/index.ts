@@ -53,7 +53,7 @@ import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '..
 import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type SecretOutcome } from '../../lib/secrets/index.js';
 import { sealedSecretsCertPath, type SealingCertificate } from '../../lib/secrets/sealed.js';
 import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
-import { collectSecretValues, valueKey, type SecretValues } from '../../lib/secrets/values.js';
+import { collectSecretValues, valueKey, valuePrompt, type SecretValues } from '../../lib/secrets/values.js';
 
 type Options = Record<string, unknown>;
 
@@ -414,7 +414,7 @@ export default class AppGenerator extends Generator {
             type: 'password',
             mask: '*',
             name: 'value',
-            message: `cluster ${spec.cluster}: ${spec.name} ${k.name} (${k.description}; ${spec.description}); empty to provide it later`,
+            message: valuePrompt(spec, k, specs),
           } as never,
         ])) as { value?: string };
         if (answer.value) this.secretValues.set(id, answer.value);

@@ -147,3 +147,17 @@ export function collectSecretValues(
   }
   return values;
 }
+
+/**
+ * The hidden prompt for one value. A value goes into every Secret of that name and key on the cluster
+ * (one object storage key for Loki, Mimir, Tempo, the databases, Keycloak and Velero, say), so the prompt
+ * names each of them, not only the first.
+ */
+export function valuePrompt(spec: SecretSpec, key: { name: string; description: string }, all: SecretSpec[]): string {
+  const sharing = all.filter((s) => s.cluster === spec.cluster && s.name === spec.name && s.keys.some((k) => k.name === key.name));
+  const uses =
+    sharing.length > 1
+      ? `one value for ${sharing.length} Secrets: ${sharing.map((s) => `${s.namespace}/${s.name} (${s.component})`).join(', ')}; it needs what each of them needs`
+      : spec.description;
+  return `cluster ${spec.cluster}: ${spec.name} ${key.name} (${key.description}; ${uses}); empty to provide it later`;
+}
