@@ -128,8 +128,8 @@ export interface ComponentDef {
     /** Templates rendered per cluster and applied as patches over the base. */
     patches: string[];
   };
-  /** What the user must provide for this component (shown in the README). */
-  provide: string[];
+  /** What the user must provide for this component (shown in the README); `when`: only with these answers (stored form, e.g. certificate-issuer: private-ca). */
+  provide: { text: string; when?: Record<string, string> }[];
   /** Folder holding component.yaml and its templates. */
   dir: string;
 }
@@ -201,6 +201,20 @@ export class CatalogError extends Error {
 
 function fail(file: string, message: string): never {
   throw new CatalogError(`catalog data ${file}: ${message}`);
+}
+
+/** `provide:` entries: a string, or `{text, when: {<answer>: <value>}}` for what only some answers need. */
+function provideList(v: unknown, file: string): { text: string; when?: Record<string, string> }[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) fail(file, 'provide must be a list');
+  return v.map((x, i) => {
+    if (typeof x === 'string') return { text: x };
+    const entry = x as { text?: unknown; when?: unknown };
+    if (!x || typeof x !== 'object' || typeof entry.text !== 'string' || !entry.when || typeof entry.when !== 'object' || Object.values(entry.when).some((w) => typeof w !== 'string')) {
+      fail(file, `provide[${i}] must be a string, or {text: <string>, when: {<answer>: <value>}}`);
+    }
+    return { text: entry.text as string, when: entry.when as Record<string, string> };
+  });
 }
 
 function asStringArray(v: unknown, file: string, field: string): string[] {
@@ -340,7 +354,7 @@ function loadComponent(dir: string): ComponentDef {
           patches: templates('patches'),
         }
       : undefined,
-    provide: asStringArray(raw.provide, file, 'provide'),
+    provide: provideList(raw.provide, file),
     dir,
   };
   if (component.backends && !['object-storage', 'secrets', 'rwx', 'gateway'].includes(component.service ?? '')) {

@@ -565,13 +565,13 @@ export const QUESTIONS: Question[] = [
   {
     name: 'acme-email',
     type: 'string',
-    message: "Email for the Let's Encrypt account (expiry notices, account recovery)",
+    message: "Contact email of the Let's Encrypt (ACME) account (Let's Encrypt sends no expiry emails since June 2025)",
     description: "email of the Let's Encrypt (ACME) account; implies --certificate-issuer letsencrypt",
     valueName: '<email>',
     allowed: () => EMAIL_ALLOWED,
     when: (a) => usesCertManager(a) && (a['certificate-issuer'] ?? (a['acme-email'] ? 'letsencrypt' : 'private-ca')) === 'letsencrypt',
     default: () => undefined,
-    noDefault: () => "Let's Encrypt needs an account email for expiry notices and account recovery",
+    noDefault: () => "the ClusterIssuers register a Let's Encrypt account with this contact address",
     check: (v) => checkEmail(v),
   },
   {

@@ -241,7 +241,7 @@ export function componentPages(): Map<string, string> {
       ...(releases.length ? ['## Pinned versions', '', '| release | source | version | images |', '| --- | --- | --- | --- |', ...releases, ''] : []),
       '## What you provide',
       '',
-      ...(c.provide.length || secrets.length ? [...c.provide.map((p) => `- ${p}`), ...secrets] : ['Nothing: it runs from git alone.']),
+      ...(c.provide.length || secrets.length ? [...c.provide.map((p) => `- ${p.when ? `With ${Object.entries(p.when).map(([k, v]) => `--${k} ${v}`).join(' and ')}: ` : ''}${p.text}`), ...secrets] : ['Nothing: it runs from git alone.']),
       '',
       ...(requires.length ? ['## Needs', '', ...requires, ''] : []),
       ...(used.length ? ['## Used by', '', ...used.map((u) => `- ${u}`), ''] : []),

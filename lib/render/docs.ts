@@ -191,6 +191,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       remote,
       // The placeholder of a repository without a remote is not one: no deploy-key lines for it.
       remoteIsSsh: plan.gitRemote !== undefined && isSshRemote(plan.gitRemote),
+      forge: forgeOf(plan.gitRemote),
       checks,
       secrets: secretsDoc(plan, cluster, files),
       stages: clusterStages(plan, cluster).map((s) => ({ ...s, path: stagePaths?.get(`${cluster.name}/${s.id}`) ?? `${componentPath(s.component, s.stage)}/overlays/${cluster.name}` })),
@@ -222,7 +223,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       .map((c) => ({ cluster: c.name, ...c.objectStorage!, buckets: c.objectStorage!.bucketList })),
     images: [...new Set(releases.flatMap((r) => r.images))].sort(),
     databases: plan.databases,
-    provide: [...new Set([...plan.components.flatMap(({ def }) => def.provide), ...secretsToProvide(plan)])],
+    provide: [...new Set([...plan.components.flatMap(({ def }) => def.provide.filter((p) => provideApplies(p, plan)).map((p) => p.text)), ...secretsToProvide(plan)])],
     havenChecks: checks,
     layout: layout(files),
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
@@ -231,4 +232,20 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     sandboxRuntime: sandboxRuntime(plan).title,
   };
   files.add('README.md', renderTemplate(join(TEMPLATES_DIR, 'repo', 'README.md.hbs'), context));
+}
+
+/** Whether a `provide` entry applies to these answers: its `when`, by answer name, against the resolved answers (defaults applied). */
+function provideApplies(p: { when?: Record<string, string> }, plan: Plan): boolean {
+  const answers = plan.answers as unknown as Record<string, unknown>;
+  return Object.entries(p.when ?? {}).every(([answer, value]) => String(answers[answer.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase())]) === value);
+}
+
+/**
+ * Host, owner (group path) and project of a remote, for `flux bootstrap gitlab|github`, which take them
+ * as flags (--hostname for a self-hosted GitLab); undefined where the remote has no such path.
+ */
+export function forgeOf(remote: string | undefined): { hostname: string; owner: string; repository: string; github: boolean } | undefined {
+  const url = remote === undefined ? undefined : fluxGitUrl(remote);
+  const m = url === undefined ? null : /^(?:https?|ssh):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  return m ? { hostname: m[1], owner: m[2], repository: m[3], github: m[1] === 'github.com' } : undefined;
 }

@@ -247,6 +247,8 @@ describe('README recipes, run as printed', () => {
     expect(log).toMatch(/^flux bootstrap git --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --branch=main --private-key-file=\S+\/.ssh\/gitops-deploy-key --path=clusters\/prod$/m);
     expect(log).toMatch(/^flux create source git flux-system --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --private-key-file=\S+\/.ssh\/gitops-deploy-key --branch=main$/m);
     expect(log).toMatch(/^flux create secret git flux-system --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --private-key-file=\S+\/.ssh\/gitops-deploy-key$/m);
+    // A self-hosted GitLab: its host, group and project from the remote, the token from the environment.
+    expect(log).toMatch(/^flux bootstrap gitlab --hostname=gitlab.example.nl --owner=platform --repository=gitops --branch=main --path=clusters\/prod$/m);
 
     // No Secret yet: no Kustomization decrypts, so nothing waits for the key.
     expect(listFiles(dir).filter((f) => f.startsWith('clusters/prod/infrastructure/') && readFileSync(join(dir, f), 'utf8').includes('decryption'))).toEqual([]);

@@ -189,7 +189,7 @@ describe('answers', () => {
     expect(le).toMatchObject({ certificateIssuer: 'letsencrypt', acmeEmail: 'platform@gemeente.example.nl' });
     expect(problemsOf({ components: ['cert-manager', 'gateway'], 'certificate-issuer': 'letsencrypt' })[0]).toMatchObject({
       answer: 'acme-email',
-      problem: expect.stringContaining("is missing (Let's Encrypt needs an account email"),
+      problem: expect.stringContaining("is missing (the ClusterIssuers register a Let's Encrypt account with this contact address"),
     });
     for (const bad of ['not-an-email', 'a@b', 'x@-bad-.nl', 'a b@example.nl', 'a@example.nl\nemail: evil@x.nl', '.a@example.nl']) {
       expect(problemsOf({ components: ['cert-manager', 'gateway'], 'acme-email': bad })[0], bad).toMatchObject({ answer: 'acme-email', allowed: expect.stringContaining('local@domain') });
