@@ -784,6 +784,7 @@ export const RUN_OPTIONS: RunOption[] = [
   { name: 'yes', type: 'boolean', description: 'accept defaults for everything not given; never prompt' },
   { name: 'force', type: 'boolean', description: 'write into a non-empty directory and overwrite changed files' },
   { name: 'dry-run', type: 'boolean', description: 'show what would be written, write nothing, make no commit' },
+  { name: 'verbose', type: 'boolean', description: 'list each file written or removed (with --dry-run: each file that would be)' },
   {
     name: 'push-timeout',
     type: 'string',

@@ -5,7 +5,7 @@
  * generator), then commit.
  */
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
 import { normaliseRaw, promptProblem, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
 import { AnswersError, HavenPlusError, InterruptedError, machineError } from '../../lib/errors.js';
@@ -51,8 +51,9 @@ import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '../../lib/secrets/age.js';
 import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type SecretOutcome } from '../../lib/secrets/index.js';
-import { sealedSecretsCertPath, type SealingCertificate } from '../../lib/secrets/sealed.js';
+import type { SealingCertificate } from '../../lib/secrets/sealed.js';
 import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
+import { secretSummary } from '../../lib/secrets/summary.js';
 import { collectSecretValues, valueKey, valuePrompt, type SecretValues } from '../../lib/secrets/values.js';
 
 type Options = Record<string, unknown>;
@@ -107,6 +108,17 @@ export default class AppGenerator extends Generator {
   private secretOutcome: SecretOutcome | undefined;
   /** The plan of the final answers (after --age-generate added its recipient). */
   private plan!: Plan;
+  /** When the run started: the summary lines say how long it took. */
+  private readonly startedAt = performance.now();
+  /** Seconds since the run started, as ` (2.4 s)`. */
+  private _elapsed(): string {
+    return ` (${((performance.now() - this.startedAt) / 1000).toFixed(1)} s)`;
+  }
+  /** The target as the user would type it from here: `./gitops`, else the absolute path. */
+  private _shownTarget(): string {
+    const rel = relative(process.cwd(), this.target);
+    return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? this.target : `./${rel}`;
+  }
 
   constructor(args: string[], options: Options) {
     // customInstallTask: there is no package.json to install for; keep Yeoman's install step quiet.
@@ -476,7 +488,7 @@ export default class AppGenerator extends Generator {
     const warnings = [...run.report.findings.filter((f) => f.severity === 'unverified'), ...run.report.findings.filter((f) => f.severity === 'warning')];
     for (const w of warnings.slice(0, 10)) this.log(`  ${w.severity === 'unverified' ? '?' : '!'} ${w.file}: ${w.object ? `${w.object}: ` : ''}${w.message}`);
     if (warnings.length > 10) this.log(`  ! … and ${warnings.length - 10} more (haven-plus validate lists them all)`);
-    this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values.`);
+    this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values${this._elapsed()}.`);
     if (this.merging) this.renderBase = await findRenderBase(this.target, (files) => rebuildRender(files, this.ctx));
     this._checkpoint();
     this.stopped = !(await this._beforeWriting());
@@ -519,16 +531,25 @@ export default class AppGenerator extends Generator {
     plan.writes.push(...overwrite.map((p): [string, string] => [p, files.get(p)!]));
     if (this._dryRun) {
       const asked = this._interactive ? 'would be asked about' : 'would stop the run (no terminal to ask; --force overwrites them)';
-      this.log(`Would write ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` and remove ${plan.removes.length}` : ''}${edited.length ? `; ${edited.length} edited by hand ${asked}: ${edited.join(', ')}` : ''}.`);
+      this._listFiles(plan, 'would write', 'would remove');
+      this.log(`Would write ${plan.writes.length} of ${files.size} files to ${this._shownTarget()}${plan.removes.length ? ` and remove ${plan.removes.length}` : ''}${edited.length ? `; ${edited.length} edited by hand ${asked}: ${edited.join(', ')}` : ''}.`);
       return;
     }
-    this.log(`Writing ${plan.writes.length} of ${files.size} files to ${this.target}${plan.removes.length ? ` (removing ${plan.removes.length} the platform no longer needs)` : ''}`);
+    this.log(`Writing ${plan.writes.length} of ${files.size} files to ${this._shownTarget()}${plan.removes.length ? ` (removing ${plan.removes.length} the platform no longer needs)` : ''}`);
+    this._listFiles(plan, 'write', 'remove');
     this.written += applyWrites(this.target, plan, {
       firstRun: !this.storedAnswers,
       stop: (writing) => this._stopReason(writing),
       progress: (done, total) => this.log(`  … ${done} of ${total}`),
     });
     if (kept.length > 0) this.log(`Kept as you edited them: ${kept.join(', ')}`);
+  }
+
+  /** --verbose: each file written and removed, one per line. */
+  private _listFiles(plan: { writes: [string, string][]; removes: string[] }, write: string, remove: string): void {
+    if (!this._opt('verbose')) return;
+    for (const [p] of plan.writes) this.log(`  ${write} ${p}`);
+    for (const p of plan.removes) this.log(`  ${remove} ${p}`);
   }
 
   /** With a terminal: which of the files edited by hand to overwrite (the rest are kept). */
@@ -601,10 +622,10 @@ export default class AppGenerator extends Generator {
         );
       }
       if (result.committed) {
-        this.log(`Committed ${result.sha} on ${result.branch} as ${result.author}.`);
+        this.log(`Committed ${result.sha} on ${result.branch} as ${result.author}${this._elapsed()}.`);
         if (result.usedFallbackAuthor) this.log('  (git has no user.name/user.email here: used a neutral author; pass --git-author "Name <email>" to choose one)');
       } else {
-        this.log('Nothing changed: no commit made.');
+        this.log(`Nothing changed: no commit made${this._elapsed()}.`);
       }
       if (result.branch !== this.answers.branch) this.log(`  The clusters follow ${this.answers.branch}: merge ${result.branch} into it (a merge request) to roll this out.`);
       if (left.length > 0) this.log(`  Left untracked: ${left.length} file(s) that were in the directory before (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}); haven-plus commits only its own files.`);
@@ -683,27 +704,5 @@ function rebuildRender(files: ReadonlyMap<string, string>, ctx: QuestionContext)
   return renderStored(stored.answers, ctx, (p) => files.get(p))?.files.entries();
 }
 
-/** What happened to each Secret: encrypted/sealed now, kept, or still to provide (never a value). */
-function secretSummary(plan: Plan, outcome: SecretOutcome): string[] {
-  const how = { sops: 'encrypted with SOPS/age', 'sealed-secrets': 'sealed', 'external-secrets': 'read from the secret store' }[plan.secrets];
-  const label = (s: SecretSpec) => `${s.cluster}: ${s.namespace}/${s.name}`;
-  const lines: string[] = [];
-  if (plan.secrets === 'external-secrets') {
-    const specs = secretSpecs(plan);
-    if (specs.length > 0) lines.push(`  Secrets ${how} ${plan.answers.secretStore}: ${specs.map(label).join(', ')}`);
-    return lines;
-  }
-  if (outcome.made.length > 0) lines.push(`  Secrets ${how}: ${outcome.made.map(label).join(', ')}`);
-  if (outcome.kept.length > 0) lines.push(`  Secrets kept as they are (no new values given): ${outcome.kept.map(label).join(', ')}`);
-  if (outcome.missing.length > 0) {
-    lines.push(`  Secrets still to provide (see the cluster READMEs): ${outcome.missing.map(label).join(', ')}`);
-    if (plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0) lines.push('    no age recipient: give --age-recipient or --age-generate to encrypt them');
-    if (plan.secrets === 'sealed-secrets') {
-      const without = plan.clusters.filter((c) => outcome.missing.some((m) => m.cluster === c.name) && !outcome.files.has(sealedSecretsCertPath(c.name)));
-      if (without.length > 0) lines.push(`    no controller certificate for ${without.map((c) => c.name).join(', ')}: give --sealed-secrets-cert [cluster=]file`);
-    }
-  }
-  return lines;
-}
 
 

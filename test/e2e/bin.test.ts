@@ -67,7 +67,7 @@ describe('haven-plus (bin), end to end', () => {
     const head = await git(dir, ['rev-parse', 'HEAD']);
     const rerun = await runBin([], { cwd: dir });
     expect(rerun.exitCode, rerun.stderr).toBe(0);
-    expect(rerun.all).toContain('Nothing changed: no commit made.');
+    expect(rerun.all).toMatch(/Nothing changed: no commit made \(\d+\.\d s\)\./);
     expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(head);
     expect(await git(dir, ['status', '--porcelain'])).toBe('');
   });
@@ -167,7 +167,7 @@ describe('haven-plus (bin), end to end', () => {
     await git(dir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'fix: faster']);
     const kept = await runBin([], { cwd: dir });
     expect(kept.exitCode, kept.all).toBe(0);
-    expect(kept.all).toContain('Nothing changed: no commit made.');
+    expect(kept.all).toMatch(/Nothing changed: no commit made \(\d+\.\d s\)\./);
     expect(readFileSync(file, 'utf8')).toContain('interval: 5m');
 
     expect((await runBin(['plain', '--yes', '--no-git'], { cwd })).exitCode).toBe(0);
@@ -185,6 +185,18 @@ describe('haven-plus (bin), end to end', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.all).toContain('Dry run: nothing was written');
     expect(existsSync(join(cwd, 'dry')) ? listFiles(join(cwd, 'dry')) : []).toEqual([]);
+  });
+
+  it('says where it writes as typed from here, how long it took, and with --verbose each file', async () => {
+    const cwd = tempDir();
+    const quiet = await runBin(['here', '--yes'], { cwd });
+    expect(quiet.all).toMatch(/^Writing \d+ of \d+ files to \.\/here$/m);
+    expect(quiet.all).toMatch(/^Validated .* chart values \(\d+\.\d s\)\.$/m);
+    expect(quiet.all).toMatch(/^Committed [0-9a-f]+ on main as .* \(\d+\.\d s\)\.$/m);
+    expect(quiet.all).not.toMatch(/^  write /m);
+    const verbose = await runBin(['there', '--yes', '--verbose'], { cwd });
+    const written = verbose.all.split('\n').filter((l) => l.startsWith('  write ')).map((l) => l.slice('  write '.length));
+    expect(written.sort()).toEqual(listFiles(join(cwd, 'there')).filter((f) => !f.startsWith('.git/')).sort());
   });
 
   it('pushes to a real bare remote with --push, without a git identity configured', async () => {
