@@ -315,6 +315,8 @@ describe('README recipes, run as printed', () => {
     expect(await lint(dir)).toBeGreaterThan(2);
     const log = await runBootstrap(dir, 'clusters/prod/README.md');
     expect(log).toMatch(engine === 'flux' ? /^flux bootstrap git --url=https:/m : /^helm install argocd/m);
+    // The provider's buckets, made with the key typed at the prompts (the aws stub checks names, endpoint and region).
+    expect(log).toMatch(/^aws s3 mb s3:\/\/[a-z0-9-]+-prod-loki-chunks --endpoint-url https:\/\/s3.gra.io.cloud.ovh.net --region gra$/m);
     await runBootstrap(dir, 'README.md');
   });
 
