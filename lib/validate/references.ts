@@ -293,6 +293,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
     };
     for (const r of view.releases ?? []) checkTargetNamespace(r);
+    const uninstalled = new Map<string, { finding: Finding; count: number }>();
     const unitNamespaces = new Map<Unit, Set<string>>();
     for (const p of placed) {
       if (p.object.kind !== 'Namespace' || typeof p.object.metadata?.name !== 'string') continue;
@@ -339,7 +340,16 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       const g = group(p.object);
       if (!BUILTIN_GROUPS.has(g)) {
         const provider = providers.get(g);
-        if (!provider) findings.push(warning('reference', p.file, `no release in this repository installs the CRDs of ${g} on cluster ${cluster}; they must exist before ${p.unit.name} applies`, where));
+        if (!provider) {
+          // Once per group and cluster, with how many objects wait on it (a home lab has hundreds).
+          const said = uninstalled.get(g);
+          if (said) said.count++;
+          else {
+            const finding = warning('reference', p.file, `no release in this repository installs the CRDs of ${g} on cluster ${cluster}; they must exist before ${p.unit.name} applies`, where);
+            uninstalled.set(g, { finding, count: 1 });
+            findings.push(finding);
+          }
+        }
         else if (provider !== p.unit && !before(provider, p.unit)) {
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by ${provider.name}, which is not ordered before ${p.unit.name} on cluster ${cluster} (${argo ? 'sync wave' : 'dependsOn'})${outside}`, where));
         } else if (provider === p.unit && provider !== bootstrap && p.object.kind !== 'HelmRelease' && !argo) {
@@ -369,6 +379,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         mustCreate.set(key, entry);
       }
     }
+    for (const { finding, count } of uninstalled.values()) if (count > 1) finding.message += ` (${count} objects of it on this cluster: this is the first)`;
   }
   return { findings, mustCreate: [...mustCreate.values()].map((m) => ({ ...m, keys: m.keys.sort() })) };
 }

@@ -151,6 +151,34 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
   return found;
 }
 
+const handStepsCache = new WeakMap<FileSet, Map<string, string>>();
+/**
+ * Steps that apply a file by hand (`kubectl apply -f …/cluster-config.yaml` in a README, a script or a
+ * Taskfile): the file's base name → where the step is. In documentation, a line that applies the file; in a
+ * script that runs `kubectl … apply`, any line naming it (scripts pass files through variables:
+ * `configmaps=(…/cluster-settings.yaml)`, then `apply --filename "$f"`). Linear in the text.
+ */
+export function handSteps(files: FileSet): Map<string, string> {
+  let steps = handStepsCache.get(files);
+  if (steps) return steps;
+  steps = new Map();
+  const isScript = (p: string) => /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/i.test(p) || /\.sh$/.test(p) || /(^|\/)\.taskfiles\//.test(p);
+  const applies = (line: string) => line.includes('kubectl') && /\b(apply|create)\b/.test(line);
+  for (const doc of files.paths().filter((p) => isScript(p) || /\.md$/i.test(p))) {
+    const lines = (files.get(doc) ?? '').split('\n');
+    const script = isScript(doc) && lines.some((l) => l.length <= 4096 && applies(l));
+    for (const line of lines) {
+      if (line.length > 4096 || !(script || applies(line))) continue;
+      for (const m of line.matchAll(/([^\s'"=/]+\.ya?ml)\b/g)) {
+        const base = posix.basename(m[1]);
+        if (!steps.has(base)) steps.set(base, `${doc}: ${short(line.trim())}`);
+      }
+    }
+  }
+  handStepsCache.set(files, steps);
+  return steps;
+}
+
 /** Entries grouped by value, in first-seen order. */
 const groupBy = (map: Map<string, string>) => {
   const out = new Map<string, string[]>();
@@ -499,30 +527,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const all = [...(configMapFiles.get(`${ns}/${name}`) ?? []), ...(configMapFiles.get(`*/${name}`) ?? [])];
     return all.reduce<(typeof all)[number] | undefined>((best, c) => (best === undefined || common(c.file) > common(best.file) ? c : best), undefined);
   };
-  // Steps that apply a file by hand (`kubectl apply -f …/cluster-config.yaml` in a README, a script or a Taskfile):
-  // the file's base name → where the step is.
-  let handSteps: Map<string, string> | undefined;
-  const handApplied = (file: string): string | undefined => {
-    if (!handSteps) {
-      handSteps = new Map();
-      // In documentation, a line that applies the file; in a script that runs `kubectl … apply`, any line naming it
-      // (scripts pass files through variables: `configmaps=(…/cluster-settings.yaml)`, then `apply --filename "$f"`).
-      const isScript = (p: string) => /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/i.test(p) || /\.sh$/.test(p) || /(^|\/)\.taskfiles\//.test(p);
-      const docs = files.paths().filter((p) => isScript(p) || /\.md$/i.test(p));
-      for (const doc of docs) {
-        const text = files.get(doc) ?? '';
-        const script = isScript(doc) && /\bkubectl\b[^\n]*\b(apply|create)\b/.test(text);
-        for (const line of text.split('\n')) {
-          if (line.length > 4096 || !(script || /\bkubectl\b.*\b(apply|create)\b/.test(line))) continue;
-          for (const m of line.matchAll(/([^\s'"=/]+\.ya?ml)\b/g)) {
-            const base = posix.basename(m[1]);
-            if (!handSteps.has(base)) handSteps.set(base, `${doc}: ${short(line.trim())}`);
-          }
-        }
-      }
-    }
-    return handSteps.get(posix.basename(file));
-  };
+  const handApplied = (file: string) => handSteps(files).get(posix.basename(file));
   // FluxInstance specs of the repository: FluxInstance objects, and the flux-instance chart's `instance:` values.
   let instances: { file: string; spec: Record<string, unknown> }[] | undefined;
   /** The FluxInstance that syncs `root` from `source`: its sync.path is root, from the repository root or a directory above. */

@@ -111,3 +111,19 @@ describe('Argo CD (redhat-developer/openshift-gitops-getting-started, vfarcic/ar
     expect(errors(report)).toEqual([]);
   });
 });
+
+describe('a decryption Secret a README applies from a committed encrypted file (carpenike/k8s-gitops)', () => {
+  const decrypting = ks('apps', './apps').replace('  prune: true\n', '  prune: true\n  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n');
+  const repo = {
+    'clusters/c1/apps.yaml': decrypting,
+    'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: flux-system\n',
+    'bootstrap/age-key.sops.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sops-age\n  namespace: flux-system\nstringData:\n  age.agekey: ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]\nsops:\n  version: 3.9.0\n',
+  };
+  const about = (r: Awaited<ReturnType<typeof check>>) => r.findings.filter((f) => f.message.includes('decrypts with Secret flux-system/sops-age')).map((f) => f.severity);
+  it('without a step that applies it, nothing makes it: a warning', async () => {
+    expect(about(await check(repo))).toEqual(['warning']);
+  });
+  it('`sops --decrypt ./bootstrap/age-key.sops.yaml | kubectl apply -f -` in a README makes it', async () => {
+    expect(about(await check({ ...repo, 'README.md': '```sh\nsops --decrypt ./bootstrap/age-key.sops.yaml | kubectl apply -f -\n```\n' }))).toEqual([]);
+  });
+});
