@@ -14,24 +14,7 @@ import { BIN, git, isolatedEnv, tempDir } from '../helpers.js';
 const shellCommand = (args: string[]) => [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
 
 /** Runs the bin under a pseudo-terminal, pressing Enter every 250 ms until it exits; the screen text, without colours. */
-async function atTerminal(args: string[], cwd: string): Promise<{ exitCode: number | undefined; screen: string }> {
-  const command = shellCommand(args);
-  const child = execa('script', ['-qfec', command, '/dev/null'], {
-    cwd,
-    env: { ...isolatedEnv(cwd), TERM: 'xterm' },
-    extendEnv: false,
-    reject: false,
-    all: true,
-    timeout: 90_000,
-  });
-  const enter = setInterval(() => child.stdin?.write('\r'), 250);
-  try {
-    const result = await child;
-    return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
-  } finally {
-    clearInterval(enter);
-  }
-}
+const atTerminal = (args: string[], cwd: string) => answeredAt(args, cwd, []);
 
 /** Runs the bin under a pseudo-terminal and presses Ctrl-C once the screen shows `when`. */
 async function interruptedAt(args: string[], cwd: string, when: string): Promise<{ exitCode: number | undefined; screen: string }> {
