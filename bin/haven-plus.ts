@@ -3,7 +3,7 @@
  * haven-plus: the package's own CLI. Same options as `yo haven-plus` (both come from the question
  * table), without yo's start-up cost; plus `validate`.
  */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HavenPlusError, machineError } from '../lib/errors.js';
@@ -13,6 +13,8 @@ import { describeDefault, referenceContext } from '../lib/reference.js';
 import { nearest } from '../lib/suggest.js';
 
 function fail(caught: unknown): never {
+  // commander has said what is wrong with the command line (or shown help or the version): invalid input is exit 2.
+  if (caught instanceof CommanderError) process.exit(caught.exitCode === 0 ? 0 : 2);
   // Ctrl-C or Ctrl-D at a prompt (inquirer): stopped by the user before anything was written.
   const name = (caught as Error)?.name;
   if (name === 'ExitPromptError' || name === 'AbortPromptError') {
@@ -51,6 +53,7 @@ const HELP_CONTEXT = referenceContext();
  * still accepted there, as under yo, but not listed.
  */
 function addAnswerOptions(command: Command, shown?: Record<string, string | undefined>): Command {
+  command.exitOverride();
   for (const q of QUESTIONS) {
     const hidden = shown !== undefined && !(q.name in shown);
     if (q.type === 'boolean') {
@@ -107,7 +110,7 @@ const COMMANDS = [...DAY_TWO.map((c) => c.name), 'validate'];
 /** `haven-plus upgrad` or `haven-plus databse orders`: a misspelt command, not a new repository of that name. */
 function misspeltCommand(word: string): void {
   // A name that extends a command (cluster1, buckets) is a name.
-  const command = existsSync(resolve(word)) || COMMANDS.some((c) => word.startsWith(c)) ? undefined : nearest(word, COMMANDS);
+  const command = existsSync(resolve(word)) || COMMANDS.some((c) => word.startsWith(c)) ? undefined : nearest(word, COMMANDS, false);
   if (command) {
     throw new HavenPlusError(`${JSON.stringify(word)} is not a command, and there is no directory of that name: did you mean \`haven-plus ${command}\`? (To create a repository in a new directory ${word}, add --name ${word}.)`, 2);
   }

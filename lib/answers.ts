@@ -296,6 +296,11 @@ export function promptProblem(q: Question, value: unknown, raw: RawAnswers, ctx:
   return undefined;
 }
 
+/** The problems of the answers given (flags, an answers file) on their own: what a prompt run refuses before asking. */
+export function givenProblems(raw: RawAnswers, ctx: QuestionContext): AnswerProblem[] {
+  return QUESTIONS.flatMap((q) => (raw[q.name] === undefined ? [] : checkAnswer(q, raw[q.name], raw, ctx)));
+}
+
 /** Checks one answer against its question; returns problems (for prompts: the first message). */
 export function checkAnswer(q: Question, value: unknown, answers: RawAnswers, ctx: QuestionContext): AnswerProblem[] {
   const problems: AnswerProblem[] = [];

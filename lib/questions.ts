@@ -68,6 +68,8 @@ export interface Question {
   /** Whether the question applies given the other answers (not asked, not required otherwise). */
   when?: (answers: RawAnswers, ctx?: QuestionContext) => boolean;
   /** Optional answers have no default and may stay unset. */
+  /** Not asked at the prompt when the answers given already decide it (--acme-email implies letsencrypt). */
+  impliedBy?: (answers: RawAnswers) => boolean;
   optional?: boolean;
   /** For an optional choice: what leaving it unset means, offered first (and preselected) at the prompt. */
   unset?: string;
@@ -560,6 +562,7 @@ export const QUESTIONS: Question[] = [
       { value: 'private-ca', name: 'private-ca: a CA in the cluster, for closed networks (distribute its certificate to clients)' },
     ],
     when: (a) => usesCertManager(a),
+    impliedBy: (a) => a['acme-email'] !== undefined,
     default: (a) => (a['acme-email'] ? 'letsencrypt' : 'private-ca'),
   },
   {

@@ -7,7 +7,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import Generator from 'yeoman-generator';
-import { normaliseRaw, promptProblem, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
+import { givenProblems, normaliseRaw, promptProblem, resolveAnswers, withDefaults, type Answers } from '../../lib/answers.js';
 import { AnswersError, HavenPlusError, InterruptedError, machineError } from '../../lib/errors.js';
 import {
   checkTargetDirectory,
@@ -108,8 +108,8 @@ export default class AppGenerator extends Generator {
   private secretOutcome: SecretOutcome | undefined;
   /** The plan of the final answers (after --age-generate added its recipient). */
   private plan!: Plan;
-  /** When the run started: the summary lines say how long it took. */
-  private readonly startedAt = performance.now();
+  /** When the work started (after the prompts): the summary lines say how long it took. */
+  private startedAt = performance.now();
   /** Seconds since the run started, as ` (2.4 s)`. */
   private _elapsed(): string {
     return ` (${((performance.now() - this.startedAt) / 1000).toFixed(1)} s)`;
@@ -359,10 +359,16 @@ export default class AppGenerator extends Generator {
     }
     const askAnswered = Boolean(this._opt('ask-answered'));
     const stored = this.storedAnswers ? normaliseRaw(this.storedAnswers, '.yo-rc.json').answers : undefined;
+    // A flag with a bad value is refused before the first question, not after the last.
+    const given = givenProblems(this.raw, this.ctx);
+    if (given.length > 0) throw new AnswersError(given);
     for (const q of QUESTIONS) {
       if (q.when && !q.when(this.raw, this.ctx)) continue;
       if (q.promptable === false) continue;
       if (this.raw[q.name] !== undefined && !askAnswered) continue;
+      if (q.impliedBy?.(this.raw) && !askAnswered) continue;
+      // --age-generate makes the recipient.
+      if (q.name === 'age-recipient' && this._opt('age-generate') && !askAnswered) continue;
       // Asked before: it applied to the stored answers, which then left it empty or to its default.
       // A question that applies only now (a component was added) is asked.
       const settled = q.optional || q.default?.(this.raw, this.ctx) !== undefined;
@@ -477,6 +483,7 @@ export default class AppGenerator extends Generator {
   }
 
   async configuring(): Promise<void> {
+    this.startedAt = performance.now();
     this.log('Planning, rendering and validating in memory…');
     this.secretOutcome = await makeSecretFiles(this.plan, { values: this.secretValues, certificates: this.certificates, existing: (p) => this._onDisk(p) });
     this.secretValues.clear();

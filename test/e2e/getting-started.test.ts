@@ -20,12 +20,14 @@ describe('docs/getting-started.md, run as printed, in order', () => {
   it('every block runs clean, and the result is what the page says', async () => {
     expect(blocks.length).toBe(5);
     const env = { ...isolatedEnv(cwd), PATH: `${STUBS}:${process.env.PATH}`, HAVEN_PLUS_NODE: process.execPath, HAVEN_PLUS_BIN: BIN, STUB_LOG: join(cwd, 'stub.log') };
-    const outputs: string[] = [];
-    for (const block of blocks) {
-      const run = await execa('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', block], { cwd, env, extendEnv: false, stdin: 'ignore', reject: false, all: true });
-      expect(run.exitCode, `${block}\n${run.all}`).toBe(0);
-      outputs.push(run.all);
-    }
+    // One shell session, as a reader types the blocks one after another (a `cd` carries over); a marker
+    // line between blocks splits the output.
+    const marker = '@@@ next block @@@';
+    const session = blocks.map((b) => `${b}echo '${marker}'\n`).join('');
+    const run = await execa('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', session], { cwd, env, extendEnv: false, stdin: 'ignore', reject: false, all: true });
+    expect(run.exitCode, run.all).toBe(0);
+    const outputs = run.all.split(marker);
+    expect(outputs).toHaveLength(blocks.length + 1);
     const dir = join(cwd, 'gitops');
     expect(outputs[0].trim()).toMatch(/^\d+\.\d+\.\d+$/);
     for (const path of ['clusters/acc/README.md', 'clusters/prod/README.md', 'README.md', 'docs/haven-compliance.md', '.gitlab-ci.yml']) expect(existsSync(join(dir, path)), path).toBe(true);

@@ -68,6 +68,11 @@ async function runBlock(dir: string, block: Block, env: Record<string, string>):
       HAVEN_PLUS_NODE: process.execPath,
       HAVEN_PLUS_BIN: BIN,
       HAVEN_PLUS_DIST: join(ROOT, 'dist'),
+      // A user's git has an identity: the recipes commit (the Sealed Secrets certificate).
+      GIT_AUTHOR_NAME: 'Platform Engineer',
+      GIT_AUTHOR_EMAIL: 'platform@gemeente.example.nl',
+      GIT_COMMITTER_NAME: 'Platform Engineer',
+      GIT_COMMITTER_EMAIL: 'platform@gemeente.example.nl',
       HAVEN_PLUS_YAML: pathToFileURL(createRequire(import.meta.url).resolve('yaml')).href,
       ...env,
     },
@@ -287,7 +292,9 @@ describe('README recipes, run as printed', () => {
     expect(log).toContain('kubectl apply -f clusters/prod/apps/root.yaml');
     // The certificate block wrote the controller's certificate where haven-plus looks for it.
     expect(readFileSync(join(dir, 'clusters/prod/sealed-secrets.pem'), 'utf8')).toBe(readFileSync(certificate.cert, 'utf8'));
-    await commitAll(dir, 'chore: the sealed-secrets controller certificate');
+    // The certificate block committed it, as the README says (a re-run refuses uncommitted changes).
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    expect(await git(dir, ['log', '-1', '--format=%s'])).toContain('chore: the Sealed Secrets controller certificate of prod');
 
     const privateKey = readFileSync(certificate.key, 'utf8');
     const apps = (root: string) => new Map(listFiles(root).filter((f) => f.startsWith('clusters/prod/apps/')).map((f) => [f, readFileSync(join(root, f), 'utf8')]));

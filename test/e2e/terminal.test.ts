@@ -115,6 +115,15 @@ describe('haven-plus at a terminal', () => {
     expect((await validateDirectory(dir)).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
+  it('a bad flag is refused before the first question, with what was meant', async () => {
+    const cwd = tempDir();
+    const { exitCode, screen } = await atTerminal(['early', '--provider', 'ovh'], cwd);
+    expect(exitCode, screen).toBe(2);
+    expect(screen).toContain('provider: "ovh" is not one of the choices; did you mean "ovhcloud"?');
+    expect(screen).not.toContain('Platform name');
+    expect(existsSync(join(cwd, 'early'))).toBe(false);
+  });
+
   it('without git, asks per file edited by hand whether to overwrite it; Enter keeps the edit and the rest is updated', async () => {
     const cwd = tempDir();
     const first = await execa(process.execPath, [BIN, 'plain', '--yes', '--no-git'], { cwd, env: isolatedEnv(cwd), extendEnv: false, stdin: 'ignore', reject: false });
