@@ -41,7 +41,7 @@ function helpText(q: (typeof QUESTIONS)[number], override?: string): string {
   if ((q.type === 'choice' || q.type === 'choices') && !/\ballowed\b/.test(description)) extra.push(`allowed: ${q.allowed(HELP_CONTEXT)}`);
   if (q.default && !/\bdefault\b/i.test(description)) {
     const value = describeDefault(q.name).replaceAll('`', '');
-    if (value !== '(required)' && value.length <= 60) extra.push(`default: ${value}`);
+    if (value !== '(required)' && value.trim() !== '' && value.length <= 60) extra.push(`default: ${value}`);
   }
   return extra.length > 0 ? `${description} (${extra.join('; ')})` : description;
 }
@@ -73,6 +73,11 @@ function addAnswerOptions(command: Command, shown?: Record<string, string | unde
     const added = o.type === 'list' ? option.argParser(collect) : option;
     // A day-2 command reads the stored answers: a whole answers file or fleet file is the first run's.
     command.addOption(shown !== undefined && ['answers', 'clusters-file', 'skip-install'].includes(o.name) ? added.hideHelp() : added);
+  }
+  if (shown !== undefined && !('push' in shown)) {
+    // Pushing the day-2 commit applies on every command (the question is listed with the answers above).
+    const push = command.options.find((o) => o.long === '--push');
+    if (push) push.hidden = false;
   }
   return command;
 }
@@ -140,7 +145,7 @@ Examples:
   cd gitops && haven-plus database orders            # day 2, inside a repository: database, bucket, cluster, component, upgrade
 
 Without a terminal, every answer must come from flags or --answers, or --yes fills in the defaults.
-Docs: docs/usage.md (options), docs/providers.md, docs/components.md.`,
+Docs: docs/getting-started.md, docs/usage.md, docs/options.md, docs/providers.md, docs/components.md.`,
   );
   program.action(async (directory: string | undefined, opts: Record<string, unknown>) => {
     if (directory && opts.name === undefined) misspeltCommand(directory);

@@ -594,7 +594,11 @@ export default class AppGenerator extends Generator {
     const { changed, conflicts, note } = await previewMerge(this.target, render, this.renderBase, (files) => rebuildRender(files, this.ctx));
     if (note) this.log(`Note: ${note}.`);
     if (changed.length === 0) this.log('The render changes nothing in this repository.');
-    else this.log(`Would change ${changed.length} file(s):\n${changed.map((p) => `    ${p}${conflicts.includes(p) ? '   (conflicts with your edits)' : ''}`).join('\n')}`);
+    else {
+      // Each file with --verbose; the conflicting ones always (a fleet's change touches a thousand files).
+      const listed = this._opt('verbose') ? changed : conflicts;
+      this.log(`Would change ${changed.length} file(s)${listed.length > 0 ? ':' : ' (--verbose lists them)'}${listed.map((p) => `\n    ${p}${conflicts.includes(p) ? '   (conflicts with your edits)' : ''}`).join('')}`);
+    }
     if (conflicts.length > 0) this.log(`  ${conflicts.length} file(s) would conflict: the run would stop there and commit nothing.`);
   }
 
