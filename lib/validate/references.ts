@@ -435,6 +435,7 @@ function checkFlux(placed: Placed[], findings: Finding[]): void {
       }
     }
     for (const [i, v] of listOf<{ kind: string; name: string; optional?: boolean }>(get(o, 'spec.valuesFrom')).entries()) {
+      if (!v || typeof v !== 'object') continue;
       if (v.kind !== 'ConfigMap' || v.optional || has('ConfigMap', v.name, ns)) continue;
       const at = { ...where, path: `/spec/valuesFrom/${i}` };
       // A configMapGenerator's ConfigMap (name-hash) where the Kustomization sets targetNamespace: Flux writes that

@@ -27,7 +27,12 @@ const EXCLUDE_DEFAULT = [
 export interface SourceIgnore {
   ignored(path: string): boolean;
   files: string[];
+  /** Patterns left out beyond MAX_IGNORE_PATTERNS (a merge request's, not a real repository's). */
+  dropped: number;
 }
+
+/** No repository holds this many; each file is matched against every pattern, so more would be a denial of service. */
+export const MAX_IGNORE_PATTERNS = 1000;
 
 /** A gitignore pattern as go-git parses it (gitignore.ParsePattern). */
 export interface IgnorePattern {
@@ -122,15 +127,25 @@ export function sourceIgnore(files: FileSet, paths = files.paths()): SourceIgnor
     const domain = file === IGNORE_FILE ? [] : file.slice(0, -IGNORE_FILE.length - 1).split('/');
     return files.get(file)!.split(/\r?\n/).flatMap((line) => parsePattern(line, domain) ?? []);
   });
-  const all = [...[...EXCLUDE_VCS, ...(patterns.length > 0 ? [] : EXCLUDE_DEFAULT)].map((line) => parsePattern(line, [])!), ...patterns];
+  const kept = patterns.slice(0, MAX_IGNORE_PATTERNS);
+  const all = [...[...EXCLUDE_VCS, ...(patterns.length > 0 ? [] : EXCLUDE_DEFAULT)].map((line) => parsePattern(line, [])!), ...kept];
   // The matcher: the last pattern that says anything about the file decides (gitignore.matcher.Match).
+  // Once per path: every build below a directory asks again.
+  const answers = new Map<string, boolean>();
   const ignored = (path: string) => {
+    let answer = answers.get(path);
+    if (answer !== undefined) return answer;
+    answer = false;
     const parts = path.split('/');
     for (let i = all.length - 1; i >= 0; i--) {
       const result = matchPattern(all[i], parts, false);
-      if (result) return result === 'exclude';
+      if (result) {
+        answer = result === 'exclude';
+        break;
+      }
     }
-    return false;
+    answers.set(path, answer);
+    return answer;
   };
-  return { ignored, files: ignoreFiles };
+  return { ignored, files: ignoreFiles, dropped: patterns.length - kept.length };
 }

@@ -25,7 +25,7 @@ import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 import { expandApplicationSets } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
-import { sourceIgnore } from './sourceignore.js';
+import { MAX_IGNORE_PATTERNS, sourceIgnore } from './sourceignore.js';
 import { configMapsIn, kustomizationVariables, substituteBuild } from './substitute.js';
 
 /** Who applies an object: a Flux Kustomization, an Argo CD Application, or the cluster's bootstrap. */
@@ -139,13 +139,17 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
   for (const [file, text] of files.entries()) {
     if (/(^|\/)helmfile[^/]*\.ya?ml$|(^|\/)helmfile\.d\/[^/]+\.ya?ml$/.test(file)) {
       for (const doc of objectsOf(text) as { releases?: unknown; helmDefaults?: { createNamespace?: unknown } }[]) {
-        for (const r of listOf<{ namespace?: unknown; createNamespace?: unknown }>(doc.releases)) {
-          const create = r?.createNamespace ?? doc.helmDefaults?.createNamespace ?? true;
-          if (typeof r?.namespace === 'string' && create !== false && !found.has(r.namespace)) found.set(r.namespace, file);
+        for (const r of listOf<{ namespace?: unknown; createNamespace?: unknown; installed?: unknown }>(doc.releases)) {
+          if (!r || typeof r !== 'object' || r.installed === false) continue;
+          const create = r.createNamespace ?? doc.helmDefaults?.createNamespace ?? true;
+          if (typeof r.namespace === 'string' && create !== false && !found.has(r.namespace)) found.set(r.namespace, file);
         }
       }
     } else if (/\.(md|sh)$/.test(file) || /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/.test(file)) {
-      for (const m of text.matchAll(/\bkubectl\b[^\n]{0,200}?\bcreate\s+(?:namespace|ns)\s+([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\b/g)) if (!found.has(m[1])) found.set(m[1], file);
+      for (const m of text.matchAll(/\bkubectl\b[^\n]{0,200}?\bcreate\s+(?:namespace|ns)\s+([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\b([^\n]{0,200})/g)) {
+        // `kubectl create namespace x --dry-run=client -o yaml > ns.yaml` only writes a file.
+        if (!m[3].includes('--dry-run') && !found.has(m[1])) found.set(m[1], file);
+      }
     }
   }
   return found;
@@ -169,8 +173,10 @@ export function handSteps(files: FileSet): Map<string, string> {
     const script = isScript(doc) && lines.some((l) => l.length <= 4096 && applies(l));
     for (const line of lines) {
       if (line.length > 4096 || !(script || applies(line))) continue;
-      for (const m of line.matchAll(/([^\s'"=/]+\.ya?ml)\b/g)) {
-        const base = posix.basename(m[1]);
+      // Tokens split on spaces, quotes and `=`; those naming a YAML file (no regular expression over the line).
+      for (const token of line.split(/[\s'"=]+/)) {
+        if (!/\.ya?ml$/.test(token)) continue;
+        const base = posix.basename(token);
         if (!steps.has(base)) steps.set(base, `${doc}: ${short(line.trim())}`);
       }
     }
@@ -182,12 +188,20 @@ export function handSteps(files: FileSet): Map<string, string> {
 /** Entries grouped by value, in first-seen order. */
 const groupBy = (map: Map<string, string>) => {
   const out = new Map<string, string[]>();
-  for (const [k, v] of map) out.set(v, [...(out.get(v) ?? []), k]);
+  for (const [k, v] of map) {
+    let list = out.get(v);
+    if (!list) out.set(v, (list = []));
+    list.push(k);
+  }
   return out;
 };
 
 /** A directory kept aside by its name: `_archive`, `archive`, `deprecated`, … (nothing applies what it holds). */
 const ARCHIVE_DIR = /^(_.+|archives?|archived|deprecated|disabled|unused|old)$/i;
+
+/** An object a patch holds, not a whole one: no apiVersion, kind or name, or a workload without its selector. */
+const partialObject = (o: K8sObject) =>
+  !o.apiVersion || !o.kind || !o.metadata?.name || (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && get(o, 'spec.selector') === undefined);
 
 /** A file name that says it holds a patch: `repo-server-patch.yaml`, `patches.yaml`, `2.patch-deploy.yml`. */
 const PATCH_FILE = /(^|[-_.])patch(es)?([-_.]|$)/i;
@@ -260,7 +274,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const allPaths = files.paths();
   const manifests = allPaths.filter((p) => MANIFEST.test(p));
   // What source-controller leaves out of the artifact: kustomize-controller's generated builds never see it.
-  const sourceIgnored = sourceIgnore(files, allPaths).ignored;
+  const ignorePatterns = sourceIgnore(files, allPaths);
+  const sourceIgnored = ignorePatterns.ignored;
+  if (ignorePatterns.dropped > 0) topology.notes.push(`.sourceignore: ${ignorePatterns.dropped} pattern(s) beyond the first ${MAX_IGNORE_PATTERNS.toLocaleString('en')} are not applied`);
   const kustomizations = new Map<string, BuildResult>();
   const kustomizeOnce = (dir: string) => {
     let b = kustomizations.get(dir);
@@ -778,25 +794,24 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const m = /^(?:(.*)\/)?templates\//.exec(file);
     return m !== null && files.has(m[1] ? `${m[1]}/Chart.yaml` : 'Chart.yaml');
   };
-  // What applied kustomization files list commented out (`# - ../../base/app`): path → that file. Made again
-  // only when more files are applied.
-  let commented: { applied: number; targets: Map<string, string> } | undefined;
+  // What kustomization files list commented out (`# - ../../base/app`): path → those files; made once, and a
+  // query asks whether one of them is applied now.
+  let commented: Map<string, string[]> | undefined;
   const commentedOut = (file: string): string | undefined => {
-    if (commented?.applied !== topology.applied.size) {
-      const targets = new Map<string, string>();
+    if (!commented) {
+      commented = new Map();
       for (const dir of ['', ...directories]) {
         const k = kustomizationFile(files, dir);
-        if (!k || !covered(k)) continue;
+        if (!k) continue;
         for (const line of (files.get(k) ?? '').split('\n')) {
           const item = /^\s*#\s*-\s+['"]?([^\s'"#]+)/.exec(line);
           const target = item ? repoDir(item[1], dir) : undefined;
-          if (target && !targets.has(target)) targets.set(target, k);
+          if (target) commented.set(target, [...(commented.get(target) ?? []), k]);
         }
       }
-      commented = { applied: topology.applied.size, targets };
     }
     for (let p = file; p !== ''; p = dirOf(p)) {
-      const k = commented.targets.get(p);
+      const k = commented.get(p)?.find(covered);
       if (k) return k;
     }
     return undefined;
@@ -805,6 +820,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   let declaredSet: Set<string> | undefined;
   const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
   const leftOut = new Set<string>();
+  // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
+  const orphanDirs = new WeakMap<K8sObject, string[]>();
   for (let round = 0; round <= manifests.length; round++) {
     // A Helm chart's templates are rendered by Helm (an Application of the chart), never applied as written.
     let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f) && !inChartTemplates(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
@@ -850,17 +867,32 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // path is from the root of its source: the repository's, or a directory above it (an artifact pushed from
     // `kubernetes/`, say).
     const paths = fluxOrphans.map((o) => {
-      const path = String(o.object.spec?.path ?? '');
-      const dirs: string[] = [];
-      for (let base = dirOf(o.file); ; base = dirOf(base)) {
-        const dir = repoDir(path, base);
-        if (dir !== undefined && dir !== '' && dir !== base) dirs.push(dir);
-        if (base === '') break;
+      let dirs = orphanDirs.get(o.object);
+      if (!dirs) {
+        const path = String(o.object.spec?.path ?? '');
+        dirs = [];
+        for (let base = dirOf(o.file); ; base = dirOf(base)) {
+          const dir = repoDir(path, base);
+          if (dir !== undefined && dir !== '' && dir !== base) dirs.push(dir);
+          if (base === '') break;
+        }
+        orphanDirs.set(o.object, dirs);
       }
       return { file: o.file, dirs };
     });
     // Of those, one in a clusters/ directory first: its path may reach the others through an overlay.
-    const outermost = fluxOrphans.filter((o) => !paths.some((p) => p.file !== o.file && p.dirs.some((d) => within(o.file, d))));
+    // Each path's directory, by the files that sync it: an orphan is inside one where an ancestor is in it
+    // (O(orphans × depth), not pairwise).
+    const synced = new Map<string, Set<string>>();
+    for (const p of paths) for (const d of p.dirs) synced.set(d, (synced.get(d) ?? new Set()).add(p.file));
+    const inside = (file: string) => {
+      for (let d = dirOf(file); d !== ''; d = dirOf(d)) {
+        const by = synced.get(d);
+        if (by && (by.size > 1 || !by.has(file))) return true;
+      }
+      return false;
+    };
+    const outermost = fluxOrphans.filter((o) => !inside(o.file));
     const flux = outermost.find((o) => /(^|\/)clusters\//.test(o.file)) ?? outermost[0] ?? fluxOrphans[0];
     if (flux) {
       // At any depth (kubernetes/clusters/prod/apps/ks.yaml → kubernetes/clusters/prod): the innermost clusters/.
@@ -912,7 +944,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     } else {
       for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {
         // A patch beside them (`kubectl patch --patch-file x-patch.yaml`) is not applied: a partial object.
-        if (PATCH_FILE.test(posix.basename(file))) {
+        if (PATCH_FILE.test(posix.basename(file)) && objectsIn(file).some(partialObject)) {
           topology.notes.push(`${file}: taken to be a patch (its name says so), as ${dir || '.'} is applied by hand: not applied, not checked`);
           continue;
         }
@@ -1165,16 +1197,21 @@ export interface ArtifactLocation {
  * generates a kustomization listing it).
  */
 export function artifactPath(generator: K8sObject, artifact: string, path: string, isOwn: (s: SourceRef) => boolean, base = ''): ArtifactLocation | { reason: string } {
-  const spec = generator.spec as { sources?: { alias?: string; kind?: string; name?: string; namespace?: string }[]; artifacts?: { name?: string; copy?: { from?: string; to?: string }[] }[] } | undefined;
-  const a = spec?.artifacts?.find((x) => x.name === artifact);
+  const spec = (generator.spec ?? {}) as { sources?: unknown; artifacts?: unknown };
+  const a = listOf<{ name?: unknown; copy?: unknown }>(spec.artifacts).find((x) => x && typeof x === 'object' && x.name === artifact);
   const ns = generator.metadata?.namespace ?? 'default';
-  const own = new Set((spec?.sources ?? []).filter((s) => isOwn({ kind: s.kind ?? '', name: s.name ?? '', namespace: s.namespace ?? ns })).map((s) => s.alias));
+  const sources = listOf<{ alias?: unknown; kind?: unknown; name?: unknown; namespace?: unknown }>(spec.sources).filter((x) => x && typeof x === 'object');
+  const own = new Set(sources.filter((s) => isOwn({ kind: String(s.kind ?? ''), name: String(s.name ?? ''), namespace: typeof s.namespace === 'string' ? s.namespace : ns })).map((s) => s.alias));
   /** Artifact directory ↔ repository directory. */
   const maps: { art: string; repo: string }[] = [];
-  for (const op of a?.copy ?? []) {
-    const from = /^@([^/]+)\/?(.*)$/.exec(op.from ?? '');
-    const to = /^@artifact(?:\/(.*))?$/.exec(op.to ?? '');
+  for (const op of listOf<{ from?: unknown; to?: unknown; exclude?: unknown }>(a?.copy)) {
+    if (!op || typeof op !== 'object' || typeof op.from !== 'string' || typeof op.to !== 'string') return { reason: 'has a copy operation without from and to' };
+    // As source-watcher parses them: `@alias/path` and `@artifact/path` (parseCopySource, parseCopyDestinationRelative).
+    const from = /^@([^/]+)\/(.*)$/.exec(op.from);
+    const to = /^@artifact\/(.*)$/.exec(op.to);
     if (!from || !to) return { reason: `copies ${op.from} to ${op.to}, which is not @source/path to @artifact/path` };
+    if (op.exclude !== undefined) return { reason: `copies ${op.from} with exclude patterns (not followed)` };
+    if (/\.[A-Za-z0-9]+$/.test(from[2])) return { reason: `copies the file ${op.from} (only directories are followed)` };
     if (!own.has(from[1])) return { reason: `takes ${op.from} from a source other than this repository` };
     const contents = /^(.*?)\/?\*\*$/.exec(from[2]);
     const src = (contents ? contents[1] : from[2]).replace(/\/+$/, '');

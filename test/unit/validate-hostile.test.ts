@@ -220,6 +220,21 @@ describe('validate on hostile repositories: the second review (2026-12-07)', () 
     expect(String(re)).toBe('/^(a|a?)+$/u');
   }, 20_000);
 
+  it("reads bootstrap steps, orphan Kustomizations and .sourceignore files made large in bounded time (the third review's inputs)", async () => {
+    const orphans = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x${i}/ks.yaml`, SYNC.replace('name: apps', `name: x${i}`).replace('./apps', `./x${i}/app`)]));
+    const report = await validate(repo({
+      // 40 000 namespaces a README "creates", grouped per file (was quadratic).
+      'README.md': Array.from({ length: 40_000 }, (_, i) => `kubectl create ns n${i}`).join('\n'),
+      // A 1 MiB token on a kubectl line of a script (was a backtracking regular expression).
+      'bootstrap.sh': `kubectl apply ${'a'.repeat(2 ** 20)}\n`,
+      // 5 000 patterns (all but 1 000 dropped, with a note) over every file, once per file.
+      '.sourceignore': Array.from({ length: 5000 }, (_, i) => `/nothing-${i}/`).join('\n'),
+      ...orphans,
+      'apps/cm.yaml': CM,
+    }));
+    expect(report.notes).toContain('.sourceignore: 4000 pattern(s) beyond the first 1,000 are not applied');
+  }, 60_000);
+
   it('writes JUnit for many files with findings in time linear in their number', async () => {
     const { formatJunit } = await import('../../lib/validate/report.js');
     const paths = Array.from({ length: 50_000 }, (_, i) => `f${i}.yaml`);
