@@ -267,7 +267,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       // A remote cluster's units are its Flux's: their order is checked there.
       const cycle = view.remote ? undefined : findCycle(units);
       if (cycle) findings.push(error('reference', units.get(cycle[0])!.file, `dependsOn cycle: ${cycle.map((k) => units.get(k)?.name ?? k).join(' → ')}`, { object: `Kustomization ${cycle[0]}` }));
-      checkFlux(placed, findings);
+      checkFlux(placed, findings, topology.nameReferenceDirs);
     }
 
     // What the cluster applies, as a whole: flows its NetworkPolicies must admit, schedules CloudNativePG's webhook accepts.
@@ -406,7 +406,7 @@ function checkDecryption(p: Placed, argo: boolean, findings: Finding[]): void {
 /** kustomize's generated name: the given name, a dash and a 10-character hash. */
 const hashedFrom = (name: unknown, base: string) => typeof name === 'string' && name.length === base.length + 11 && name.startsWith(`${base}-`) && /^[a-z0-9]{10}$/.test(name.slice(base.length + 1));
 
-function checkFlux(placed: Placed[], findings: Finding[]): void {
+function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set<string>): void {
   // An ArtifactGenerator makes an ExternalArtifact per artifact, in its own namespace (source-watcher v2.2).
   const artifacts = placed.filter((p) => p.object.kind === 'ArtifactGenerator').flatMap((p) => ((get(p.object, 'spec.artifacts') as { name?: string }[] | undefined) ?? []).map((a) => ({ name: a.name, ns: nsOf(p.object) })));
   const has = (kind: string, name: string, ns: string | undefined) =>
@@ -441,7 +441,10 @@ function checkFlux(placed: Placed[], findings: Finding[]): void {
       // A configMapGenerator's ConfigMap (name-hash) where the Kustomization sets targetNamespace: Flux writes that
       // namespace into the kustomization before building (fluxcd/pkg kustomize_generator.go), so a nameReference
       // configuration of the directory renames the reference, which the offline build (without it) cannot.
-      const generated = typeof v.name === 'string' && get(p.unit.object, 'spec.targetNamespace') === ns && placed.some((q) => q.unit === p.unit && q.object.kind === 'ConfigMap' && nsOf(q.object) === ns && hashedFrom(q.object.metadata?.name, v.name));
+      // Only where the HelmRelease's kustomization declares a nameReference configuration: without one, kustomize
+      // never renames valuesFrom, and helm-controller fails (an error, as before).
+      const configured = [p.file, ...(p.origins ?? [])].some((f) => nameReferenceDirs.has(posix.dirname(f) === '.' ? '' : posix.dirname(f)));
+      const generated = configured && typeof v.name === 'string' && get(p.unit.object, 'spec.targetNamespace') === ns && placed.some((q) => q.unit === p.unit && q.object.kind === 'ConfigMap' && nsOf(q.object) === ns && hashedFrom(q.object.metadata?.name, v.name));
       if (generated) findings.push(warning('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} is not built offline as named; ${v.name}-<hash> is (a configMapGenerator's): Flux builds with targetNamespace ${ns}, and only a nameReference configuration (kustomize configurations:) for HelmRelease valuesFrom renames the reference`, at));
       else findings.push(error('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, at));
     }

@@ -103,6 +103,8 @@ export interface Topology {
    * directories, and those in files nothing applies (`kubectl apply -f projects/`).
    */
   handProjects: { object: K8sObject; file: string }[];
+  /** Directories whose kustomization declares `configurations:` (a nameReference may rename generated names in fields kustomize does not know). */
+  nameReferenceDirs: Set<string>;
   /** Namespaces a bootstrap step creates before Flux or Argo CD applies anything (helmfile releases, `kubectl create namespace`): namespace → the step's file. */
   handNamespaces: Map<string, string>;
   findings: Finding[];
@@ -234,7 +236,7 @@ const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
 export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
-  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), findings: [], notes: [] };
+  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), findings: [], notes: [] };
   for (const [file, names] of groupBy(topology.handNamespaces)) {
     topology.notes.push(`${file}: a bootstrap step creates namespace(s) ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, … (${names.length})` : ''} before anything syncs: taken as there`);
   }

@@ -110,6 +110,9 @@ describe('a Flux Operator fleet synced from an OCI artifact of kubernetes/ (xunh
     };
     const valuesFrom = (r: Awaited<ReturnType<typeof validate>>) => r.findings.filter((f) => f.message.includes('valuesFrom')).map((f) => f.severity);
     expect(valuesFrom(await validate(app))).toEqual(['warning']);
+    // Without the nameReference configuration kustomize never renames valuesFrom: helm-controller fails, an error.
+    const bare = app['kubernetes/apps/base/web/app/kustomization.yaml'].replace('configurations:\n  - kustomizeconfig.yaml\n', '');
+    expect(valuesFrom(await validate({ ...app, 'kubernetes/apps/base/web/app/kustomization.yaml': bare }))).toEqual(['error']);
     expect(valuesFrom(await validate({ ...app, 'kubernetes/apps/base/web/ks.yaml': LAYOUT['kubernetes/apps/base/web/ks.yaml'].replace('  targetNamespace: web\n', '') }))).toEqual(['error']);
   });
 
