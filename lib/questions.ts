@@ -68,8 +68,8 @@ export interface Question {
   /** Whether the question applies given the other answers (not asked, not required otherwise). */
   when?: (answers: RawAnswers, ctx?: QuestionContext) => boolean;
   /** Optional answers have no default and may stay unset. */
-  /** Not asked at the prompt when the answers given already decide it (--acme-email implies letsencrypt). */
-  impliedBy?: (answers: RawAnswers) => boolean;
+  /** Not asked at the prompt when the answers or run options given already decide it (--acme-email implies letsencrypt). */
+  impliedBy?: (answers: RawAnswers, option: (name: string) => unknown) => boolean;
   optional?: boolean;
   /** For an optional choice: what leaving it unset means, offered first (and preselected) at the prompt. */
   unset?: string;
@@ -599,6 +599,8 @@ export const QUESTIONS: Question[] = [
     description: 'age public key(s) the SOPS files are encrypted to (repeatable or comma-separated; see --age-generate)',
     valueName: '<age1...>',
     allowed: () => `${AGE_RECIPIENT_ALLOWED}; no duplicates`,
+    // --age-generate makes the recipient.
+    impliedBy: (_a, option) => Boolean(option('age-generate')),
     when: (a) => (a.secrets ?? (a.engine === 'argocd' ? 'sealed-secrets' : 'sops')) === 'sops',
     check: (v) => checkAgeRecipient(v),
     optional: true,

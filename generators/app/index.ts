@@ -366,9 +366,7 @@ export default class AppGenerator extends Generator {
       if (q.when && !q.when(this.raw, this.ctx)) continue;
       if (q.promptable === false) continue;
       if (this.raw[q.name] !== undefined && !askAnswered) continue;
-      if (q.impliedBy?.(this.raw) && !askAnswered) continue;
-      // --age-generate makes the recipient.
-      if (q.name === 'age-recipient' && this._opt('age-generate') && !askAnswered) continue;
+      if (q.impliedBy?.(this.raw, (name) => this._opt(name)) && !askAnswered) continue;
       // Asked before: it applied to the stored answers, which then left it empty or to its default.
       // A question that applies only now (a component was added) is asked.
       const settled = q.optional || q.default?.(this.raw, this.ctx) !== undefined;
