@@ -387,9 +387,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const instance = rootRef ? instanceFor(root, rootSource) : undefined;
     if (instance) {
       view.sourceRoot = instance.base;
-      bootstrap.object = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: bootstrapName, namespace: rootSource.namespace }, spec: bootstrap.object.spec };
-      for (const patch of instance.patches) bootstrap.object = { ...bootstrap.object, spec: mergePatch(bootstrap.object.spec ?? {}, patch) as Record<string, unknown> };
-      topology.notes.push(`${root}: cluster ${view.name} is synced by the FluxInstance in ${instance.file} (sync.path ${instance.path}${instance.base ? `, from ${instance.base}` : ''}); its Kustomization ${bootstrapName} is taken with the instance's ${instance.patches.length} patch(es) to it`);
+      bootstrap.object = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: bootstrapName, namespace: rootSource.namespace }, spec: { ...instance.spec, sourceRef: bootstrap.object.spec?.sourceRef } };
+      topology.notes.push(`${root}: cluster ${view.name} is synced by the FluxInstance in ${instance.file} (sync.path ${instance.path}${instance.base ? `, from ${instance.base}` : ''}); its Kustomization ${bootstrapName} is taken with the instance's ${instance.patches} patch(es) to it`);
     } else if (rootRef && rootRef.kind !== 'GitRepository') {
       // An artifact the repository does not declare (an OCIRepository pushed by CI with `flux push artifact
       // --path=./kubernetes`) may hold a directory of the repository, not all of it: its root is the nearest
@@ -557,22 +556,17 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }),
     );
     for (const { file, spec } of instances) {
-      const path = String(get(spec, 'sync.path'));
-      if ((get(spec, 'sync.kind') ?? 'GitRepository') !== source.kind || (get(spec, 'sync.name') ?? source.namespace) !== source.name) continue;
+      const sync = instanceSync(spec, source.namespace);
+      if (!sync || get(sync, 'spec.sourceRef.kind') !== source.kind || get(sync, 'spec.sourceRef.name') !== source.name) continue;
+      const path = String(sync.spec?.path);
+      // A GitRepository's paths are from the repository's root; an OCI artifact may hold a directory of it.
       let base: string | undefined;
-      for (let d = root; base === undefined; d = dirOf(d)) {
+      for (let d = source.kind === 'GitRepository' ? '' : root; base === undefined; d = dirOf(d)) {
         if (repoDir(path, d) === root) base = d;
         if (d === '') break;
       }
       if (base === undefined) continue;
-      // Patches to the sync Kustomization, as a strategic merge of its spec (a CRD: lists are replaced whole).
-      const patches = listOf<{ patch?: unknown; target?: { kind?: unknown; name?: unknown } }>(get(spec, 'kustomize.patches')).flatMap((p) => {
-        const target = p?.target;
-        if (typeof target?.kind !== 'string' || !targetMatch(target.kind, 'Kustomization') || (typeof target.name === 'string' && !targetMatch(target.name, source.name)) || typeof p.patch !== 'string') return [];
-        const doc = objectsOf(p.patch)[0];
-        return doc?.kind === 'Kustomization' && doc.spec && typeof doc.spec === 'object' ? [doc.spec] : [];
-      });
-      return { file, path, base, patches };
+      return { file, path, base, spec: sync.spec ?? {}, patches: listOf(get(spec, 'kustomize.patches')).length };
     }
     return undefined;
   };
@@ -708,13 +702,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file });
         }
       } else if (o.kind === 'FluxInstance' && (o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/')) {
-        // Flux Operator: the instance's sync is the cluster's root (its source and Kustomization are named like the instance's namespace).
-        const sync = (o.spec?.sync ?? {}) as { kind?: string; path?: string };
-        const dir = repoDir(String(sync.path ?? ''));
-        const ns = o.metadata?.namespace ?? 'flux-system';
-        if (typeof sync.kind === 'string' && dir !== undefined && !fluxRoots.has(dir)) {
+        // Flux Operator: the instance's sync is the cluster's root, its Kustomization with the instance's patches to it.
+        const object = instanceSync(o.spec ?? {}, o.metadata?.namespace ?? 'flux-system');
+        const dir = object ? repoDir(String(object.spec?.path ?? '')) : undefined;
+        if (object && dir !== undefined && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
-          const object: K8sObject = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: ns, namespace: ns }, spec: { path: sync.path, sourceRef: { kind: sync.kind, name: ns } } };
           walkFlux(dir, `FluxInstance ${o.metadata?.name} in ${file} syncs it`, { object, file });
         }
       } else if (o.kind === 'Application' && ARGO_APP(o)) {
@@ -1130,6 +1122,41 @@ export function selectorMatches(expression: string, labels: Record<string, strin
  * anchored): in linear time whatever the pattern (re2js, a port of RE2), so a merge request's `(a|aa)+`
  * cannot stall validation. A pattern RE2 refuses, or longer than any name, matches only itself.
  */
+/**
+ * The sync Kustomization a FluxInstance's spec makes (controlplaneio-fluxcd/flux-operator: the sync source and
+ * Kustomization are named `sync.name`, else the instance's namespace), with the instance's `kustomize.patches`
+ * that target it applied: strategic merge (a CRD's lists are replaced whole) or JSON 6902. Undefined without
+ * `sync.path`.
+ */
+function instanceSync(spec: Record<string, unknown>, namespace: string): K8sObject | undefined {
+  const sync = (own(spec, 'sync') ?? {}) as { kind?: unknown; name?: unknown; path?: unknown };
+  if (typeof sync.path !== 'string') return undefined;
+  // The flux-instance chart's values default the kind to GitRepository; the CRD requires it.
+  const kind = typeof sync.kind === 'string' ? sync.kind : 'GitRepository';
+  const name = typeof sync.name === 'string' && sync.name !== '' ? sync.name : namespace;
+  let object: K8sObject = {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace },
+    spec: { path: sync.path, sourceRef: { kind, name } },
+  };
+  for (const p of listOf<{ patch?: unknown; target?: { kind?: unknown; name?: unknown } }>(get(spec, 'kustomize.patches'))) {
+    const target = p?.target;
+    if (typeof p?.patch !== 'string' || typeof target?.kind !== 'string' || !targetMatch(target.kind, 'Kustomization') || (typeof target.name === 'string' && !targetMatch(target.name, name))) continue;
+    let doc: unknown;
+    try {
+      doc = toObject(parseAllDocuments(p.patch, { merge: true, logLevel: 'error' })[0]);
+    } catch {
+      continue;
+    }
+    if (Array.isArray(doc)) object = applyJson6902(object, doc as { op?: string; path?: string; value?: unknown }[]);
+    else if (doc && typeof doc === 'object' && (doc as K8sObject).kind === 'Kustomization' && (doc as K8sObject).spec && typeof (doc as K8sObject).spec === 'object') {
+      object = { ...object, spec: mergePatch(object.spec ?? {}, (doc as K8sObject).spec) as Record<string, unknown> };
+    }
+  }
+  return object;
+}
+
 function targetMatch(pattern: string, value: string): boolean {
   if (!/[\\^$.|?*+()[\]{}]/.test(pattern) || pattern.length > 256) return pattern === value;
   let compiled = targetPatterns.get(pattern);

@@ -125,4 +125,53 @@ describe('a Flux Operator fleet synced from an OCI artifact of kubernetes/ (xunh
       'warning Kustomization web builds apps/base/web/app of ExternalArtifact flux-system/web, which reads kubernetes/apps/base/shared/extra.yaml; the artifact does not hold it: kustomize-controller fails the build',
     ]);
   });
+  it("the instance's JSON 6902 patch to its Kustomization counts as its strategic-merge one does", async () => {
+    const values = LAYOUT['kubernetes/clusters/c0/flux-instance/app/values.yaml'].replace(
+      /      - patch: \|-\n[\s\S]*?        target:/,
+      '      - patch: |-\n          - op: add\n            path: /spec/decryption\n            value:\n              provider: sops\n          - op: add\n            path: /spec/postBuild\n            value:\n              substituteFrom:\n                - kind: ConfigMap\n                  name: cluster-config\n        target:',
+    );
+    expect(values).toContain('op: add');
+    expect(errors(await validate({ 'kubernetes/clusters/c0/flux-instance/app/values.yaml': values }))).toEqual([]);
+    const noDecryption = values.replace('          - op: add\n            path: /spec/decryption\n            value:\n              provider: sops\n', '');
+    expect(errors(await validate({ 'kubernetes/clusters/c0/flux-instance/app/values.yaml': noDecryption }))).toContainEqual(expect.stringMatching(/cluster-secrets.enc.yaml: .*without spec.decryption/));
+  });
+});
+
+describe('a FluxInstance object that syncs a GitRepository (Flux Operator without the chart)', () => {
+  const instance = (patch: string, extra = '') =>
+    `apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: "2.x"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: GitRepository\n    url: https://git.example.nl/platform/fleet.git\n    ref: refs/heads/main\n    path: clusters/prod\n${extra}  kustomize:\n    patches:\n      - target:\n          kind: Kustomization\n        patch: |\n${patch.replace(/^/gm, '          ')}\n`;
+  const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: flux-system\ntype: Opaque\ndata:\n  TOKEN: ENC[AES256_GCM,data:abc]\nsops:\n  version: 3.9.0\n';
+  const repo = (files: Record<string, string>) => {
+    const root = write(join(scratch, `g${n++}`), files);
+    return validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] });
+  };
+  const DECRYPT_SMP = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: all\nspec:\n  decryption:\n    provider: sops';
+  const DECRYPT_6902 = '- op: add\n  path: /spec/decryption\n  value:\n    provider: sops';
+  const OTHER = '- op: add\n  path: /spec/force\n  value: true';
+
+  it("applies the instance's patches, either kind, to the cluster's root Kustomization", async () => {
+    for (const patch of [DECRYPT_SMP, DECRYPT_6902]) {
+      const report = await repo({ 'clusters/prod/flux-instance.yaml': instance(patch), 'clusters/prod/token.yaml': secret });
+      expect(report.clusters.map((c) => c.name)).toEqual(['prod']);
+      expect(errors(report)).toEqual([]);
+    }
+    const report = await repo({ 'clusters/prod/flux-instance.yaml': instance(OTHER), 'clusters/prod/token.yaml': secret });
+    expect(errors(report)).toContainEqual(expect.stringMatching(/token.yaml: .*without spec.decryption/));
+  });
+
+  it('a GitRepository sync.path is from the repository root: an instance whose path exists only below a directory syncs nothing there', async () => {
+    const values = LAYOUT['kubernetes/clusters/c0/flux-instance/app/values.yaml'].replace('kind: OCIRepository', 'kind: GitRepository');
+    const root = LAYOUT['kubernetes/clusters/c0/ks.yaml'].replace('kind: OCIRepository', 'kind: GitRepository');
+    const report = await validate({ 'kubernetes/clusters/c0/flux-instance/app/values.yaml': values, 'kubernetes/clusters/c0/ks.yaml': root });
+    expect(report.notes.filter((note) => note.includes('is synced by the FluxInstance'))).toEqual([]);
+    const atRoot = await validate({ 'kubernetes/clusters/c0/flux-instance/app/values.yaml': values.replace('path: ./clusters/c0', 'path: ./kubernetes/clusters/c0'), 'kubernetes/clusters/c0/ks.yaml': root });
+    expect(atRoot.notes.filter((note) => note.includes('is synced by the FluxInstance'))).toHaveLength(1);
+  });
+
+  it('names the sync after sync.name where it is set', async () => {
+    const report = await repo({ 'clusters/prod/flux-instance.yaml': instance(DECRYPT_6902, '    name: fleet\n').replace('        patch:', '          name: fleet\n        patch:'), 'clusters/prod/token.yaml': secret });
+    expect(errors(report)).toEqual([]);
+    const wrongName = await repo({ 'clusters/prod/flux-instance.yaml': instance(DECRYPT_6902, '    name: fleet\n').replace('        patch:', '          name: flux-system\n        patch:'), 'clusters/prod/token.yaml': secret });
+    expect(errors(wrongName)).toContainEqual(expect.stringMatching(/token.yaml: .*without spec.decryption/));
+  });
 });
