@@ -332,6 +332,15 @@ export async function findRenderBase(dir: string, rebuild?: Rebuild): Promise<Re
     : undefined;
 }
 
+/** What a commit changed against its first parent: each path, added, changed or removed (renames as a removal and an addition). */
+export async function changedFiles(dir: string, commit: string): Promise<{ path: string; change: 'added' | 'changed' | 'removed' }[]> {
+  const out = await git(dir, ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--name-status', '--root', '-m', '--first-parent', commit]);
+  const fields = out.split('\0').filter((f) => f !== '');
+  const changes: { path: string; change: 'added' | 'changed' | 'removed' }[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) changes.push({ path: fields[i + 1], change: fields[i] === 'A' ? 'added' : fields[i] === 'D' ? 'removed' : 'changed' });
+  return changes;
+}
+
 /** Every file of a commit (path → text), read in one `git cat-file --batch`. */
 export async function filesOf(dir: string, commit: string): Promise<Map<string, string>> {
   const paths = (await git(dir, ['ls-tree', '-r', '-z', '--name-only', commit])).split('\0').filter(Boolean);

@@ -29,6 +29,7 @@ import {
 } from '../../lib/generate.js';
 import {
   branchState,
+  changedFiles,
   checkGit,
   commitRender,
   configureRemote,
@@ -633,6 +634,7 @@ export default class AppGenerator extends Generator {
       if (result.committed) {
         this.log(`Committed ${result.sha} on ${result.branch} as ${result.author}${this._elapsed()}.`);
         if (result.usedFallbackAuthor) this.log('  (git has no user.name/user.email here: used a neutral author; pass --git-author "Name <email>" to choose one)');
+        if (!this.initialRun && result.sha) await this._logChanges(message.split('\n')[0], result.sha);
       } else {
         this.log(`Nothing changed: no commit made${this._elapsed()}.`);
       }
@@ -653,7 +655,24 @@ export default class AppGenerator extends Generator {
     for (const line of complianceSummary(plan)) this.log(line);
     this.log('');
     const readmes = plan.clusters.length <= 5 ? plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ') : `clusters/<cluster>/README.md (${plan.clusters.length} clusters)`;
-    this.log(`Next: bootstrap each cluster as its README says: ${readmes}`);
+    if (this.initialRun || !this.answers.git) this.log(`Next: bootstrap each cluster as its README says: ${readmes}`);
+    else {
+      // A day-2 change reaches bootstrapped clusters through the remote; new clusters still need bootstrapping.
+      const engine = this.answers.engine === 'argocd' ? 'Argo CD' : 'Flux';
+      this.log(`Next: ${this.answers.push ? 'it is pushed' : 'push it (git push)'}; each cluster's ${engine} applies it at its next sync. A cluster not bootstrapped yet: its README (${readmes}).`);
+    }
+  }
+
+  /** After a day-2 commit: what it did, in its subject, and the files it added, changed and removed. */
+  private async _logChanges(subject: string, sha: string): Promise<void> {
+    const changes = await changedFiles(this.target, sha);
+    const count = (c: string) => changes.filter((x) => x.change === c).length;
+    const counts = ['added', 'changed', 'removed'].filter((c) => count(c) > 0).map((c) => `${count(c)} ${c}`);
+    this.log(`  ${subject}: ${counts.join(', ') || 'no file changed'}`);
+    const shown = this._opt('verbose') ? changes : changes.slice(0, 12);
+    const mark = { added: '+', changed: '~', removed: '-' } as const;
+    for (const c of shown) this.log(`    ${mark[c.change]} ${c.path}`);
+    if (shown.length < changes.length) this.log(`    … and ${changes.length - shown.length} more (--verbose lists them; git show --stat ${sha})`);
   }
 
   /** --push-timeout in seconds (default 120), checked like an answer. */

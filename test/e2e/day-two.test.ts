@@ -68,6 +68,15 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
       // One commit on the branch: the merge of the new render (its pure render is the second parent).
       expect(await commits()).toBe(before + 1);
       await expectCleanCommit(dir, subject);
+      // The output says what the commit changed: its subject, then each file as git's first-parent diff has it.
+      const diff = (await git(dir, ['diff', '--name-status', '--no-renames', 'HEAD^1', 'HEAD'])).trim().split('\n').map((l) => l.split('\t'));
+      const listed = diff.map(([status, path]) => `    ${status === 'A' ? '+' : status === 'D' ? '-' : '~'} ${path}`);
+      // (Progress and outcome are on stderr, as git and flux print theirs.)
+      const lines = r.stderr.split('\n');
+      const at = lines.findIndex((l) => subject.test(l.trim()));
+      expect(at, r.stderr).toBeGreaterThan(-1);
+      expect(lines.slice(at + 1, at + 1 + Math.min(12, listed.length))).toEqual(listed.slice(0, 12));
+      expect(r.stderr).toContain('Next: push it (git push)');
     }
     const stored = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers;
     expect(stored).toMatchObject({ name: 'p', provider: 'local', clusters: ['local', 'acc:scaleway'], databases: ['app', 'orders'], buckets: ['media'], components: ['postgres', 'velero'] });
