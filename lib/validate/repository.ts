@@ -12,7 +12,7 @@ import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
-import { blame, discoverClusters, handSteps } from './topology.js';
+import { blame, discoverClusters, handSteps, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 import { chartFacts } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
@@ -102,7 +102,8 @@ export interface InstalledFlux {
 /** The Flux minor the served-version table holds. */
 const FLUX_DATA = { major: 2, minor: 9 };
 
-export function installedFlux(subjects: { object: K8sObject; file: string }[], files: FileSet): InstalledFlux {
+/** What `subjects` install; `headers`: the files whose `# Flux Version:` header counts (a cluster's own). */
+function installedFlux(subjects: { object: K8sObject; file: string }[], files: FileSet, headers?: Set<string>): InstalledFlux {
   const served = new Map<string, { versions: string[]; file: string }>();
   let pinned: { version: string; file: string } | undefined;
   for (const { object, file } of subjects) {
@@ -117,7 +118,7 @@ export function installedFlux(subjects: { object: K8sObject; file: string }[], f
     if (!pinned && object.kind === 'FluxInstance' && typeof distribution === 'string') pinned = { version: distribution, file };
   }
   if (!pinned) {
-    for (const [file, text] of files.entries()) {
+    for (const [file, text] of headers ? [...headers].sort().map((f) => [f, files.get(f) ?? ''] as const) : files.entries()) {
       const m = /^# Flux Version: (v?\d+\.\d+\.\d+)\s*$/m.exec(text.slice(0, 1024));
       if (m) {
         pinned = { version: m[1], file };
@@ -135,7 +136,7 @@ export function installedFlux(subjects: { object: K8sObject; file: string }[], f
  * the CRDs the repository installs where it commits them, else by those of Flux 2.9; a warning where the
  * repository pins an older Flux (whose CRDs may still serve it).
  */
-export function unservedVersion(apiVersion: string, kind: string, installed?: InstalledFlux): { severity: 'error' | 'warning'; message: string } | undefined {
+function unservedVersion(apiVersion: string, kind: string, installed?: InstalledFlux): { severity: 'error' | 'warning'; message: string } | undefined {
   const [group, version] = apiVersion.split('/');
   const own = installed?.served.get(`${group}/${kind}`);
   if (own && version !== undefined) {
@@ -152,13 +153,23 @@ export function unservedVersion(apiVersion: string, kind: string, installed?: In
   return { severity: 'error', message: `${apiVersion} is not served by ${served.engine} (its ${kind} CRD serves ${versions.join(', ')} only): the API server refuses it with "no matches for kind"; ${write}` };
 }
 
-function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string, installed: InstalledFlux): { findings: Finding[]; checked: boolean } {
+/**
+ * `installs`: what each cluster that applies the object installs (one entry where no cluster does). The
+ * version must be served on every one of them: an error on any is the finding, else a warning on any.
+ */
+function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string, installs: { installed: InstalledFlux; cluster?: string }[]): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
   if (!validGroupVersionKind(object.apiVersion!, object.kind!)) {
     return { findings: [error('schema', file, `apiVersion ${JSON.stringify(object.apiVersion)} and kind ${JSON.stringify(object.kind)} are not names the API server accepts (group/version, an alphanumeric kind)`, { object: id, path: '/kind' })], checked: false };
   }
-  const unserved = unservedVersion(object.apiVersion!, object.kind!, installed);
-  if (unserved) return { findings: [(unserved.severity === 'error' ? error : warning)('schema', file, unserved.message, { object: id, path: '/apiVersion' })], checked: false };
+  const verdicts = installs.map(({ installed, cluster }) => ({ cluster, unserved: unservedVersion(object.apiVersion!, object.kind!, installed) }));
+  const worst = verdicts.find((v) => v.unserved?.severity === 'error') ?? verdicts.find((v) => v.unserved);
+  if (worst?.unserved) {
+    // Where the clusters that apply it differ, the finding names the one it is about.
+    const differ = worst.cluster !== undefined && verdicts.some((v) => v.unserved?.message !== worst.unserved!.message);
+    const message = differ ? `on cluster ${worst.cluster}: ${worst.unserved.message}` : worst.unserved.message;
+    return { findings: [(worst.unserved.severity === 'error' ? error : warning)('schema', file, message, { object: id, path: '/apiVersion' })], checked: false };
+  }
   const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
   const placeholder = (v: unknown) => typeof v === 'string' && v.includes('${');
   const findings: Finding[] = configFile || placeholder(object.metadata?.name) || placeholder(object.metadata?.namespace) ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
@@ -239,11 +250,19 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
 
   // Every object a cluster applies, once (a substituted copy is a different object).
   const subjects: { object: K8sObject; file: string }[] = configFiles.flatMap((file) => objectsOf(files.get(file)!).map((object) => ({ object, file })));
-  const counted = new Set<K8sObject>();
+  // Which clusters apply each object: the Flux each installs decides which versions it serves. (Parsed
+  // objects are shared between files of the same text: an object is known by its file too.)
+  const clustersOf = new Map<string, Map<K8sObject, ClusterView[]>>();
   for (const view of topology.clusters) {
     for (const p of view.placed) {
-      if (counted.has(p.object)) continue;
-      counted.add(p.object);
+      let inFile = clustersOf.get(p.file);
+      if (!inFile) clustersOf.set(p.file, (inFile = new Map()));
+      const views = inFile.get(p.object);
+      if (views) {
+        if (!views.includes(view)) views.push(view);
+        continue;
+      }
+      inFile.set(p.object, [view]);
       subjects.push({ object: p.object, file: p.file });
     }
   }
@@ -254,13 +273,19 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const mirror = options.registryMirror ?? registryMirrorOf(files.get('.yo-rc.json'));
   if (mirror) for (const { object, file } of subjects) findings.push(...dockerHubImages(object, file, mirror));
   let schemasChecked = 0;
-  const installed = installedFlux(subjects, files);
+  const installedBy = new Map<ClusterView, InstalledFlux>();
+  for (const view of topology.clusters) installedBy.set(view, installedFlux(view.placed, files, new Set(view.placed.map((p) => p.file))));
+  const repositoryInstalls = [{ installed: installedFlux(subjects, files) }];
+  const installsOf = (object: K8sObject, file: string) => {
+    const views = clustersOf.get(file)?.get(object) ?? [];
+    return views.length === 0 ? repositoryInstalls : views.map((v) => ({ installed: installedBy.get(v)!, cluster: v.name }));
+  };
   for (const { object, file } of subjects) {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
       findings.push(error('schema', file, 'a document without apiVersion and kind is not a Kubernetes object', { object: objectKey(object) }));
       continue;
     }
-    const r = schemaFindings(registry, object, file, installed);
+    const r = schemaFindings(registry, object, file, installsOf(object, file));
     append(findings, r.findings);
     if (r.checked) schemasChecked++;
   }
