@@ -19,7 +19,7 @@ type Sealed = { metadata: { name: string }; spec: { encryptedData: Record<string
 describe('Argo CD hub (--topology hub)', () => {
   it('seals registrations for the hub, validates the generated Applications, and relabels on a re-run without resealing', async () => {
     const cwd = tempDir('hub-');
-    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-days', '30', '-subj', '/CN=sealed-secret/O=sealed-secret', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd });
+    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=sealed-secret/O=sealed-secret', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd });
     const args = ['platform', '--yes', '--engine', 'argocd', '--topology', 'hub', '--git-remote', REMOTE, '--provider', 'ovhcloud', '--clusters', 'mgmt,west:scaleway,east', '--components', 'postgres'];
     const run = await runBin([...args, '--sealed-secrets-cert', 'mgmt=cert.pem'], {
       cwd,
