@@ -12,7 +12,7 @@ import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
-import { blame, discoverClusters, handSteps, type ClusterView } from './topology.js';
+import { blame, discoverClusters, handStep, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 import { chartFacts } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
@@ -299,7 +299,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       [
         ...subjects.filter((s) => ['Secret', 'SealedSecret', 'ExternalSecret'].includes(s.object.kind ?? '')),
         // A Secret in a file a README or script applies by hand (`sops -d age-key.sops.yaml | kubectl apply -f -`).
-        ...files.paths().filter((p) => /\.ya?ml$/.test(p) && handSteps(files).has(posix.basename(p))).flatMap((file) => objectsOf(files.get(file)!).filter((o) => o.kind === 'Secret').map((object) => ({ object, file }))),
+        ...files.paths().filter((p) => /\.ya?ml$/.test(p) && handStep(files, p) !== undefined).flatMap((file) => objectsOf(files.get(file)!).filter((o) => o.kind === 'Secret').map((object) => ({ object, file }))),
       ],
       files.entries().filter(([p]) => posix.basename(p) === 'README.md' || p.endsWith('.sh')),
       files.has('.yo-rc.json'),

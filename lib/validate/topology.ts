@@ -157,34 +157,77 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
   return found;
 }
 
-const handStepsCache = new WeakMap<FileSet, Map<string, string>>();
+/** A step that applies files by hand: the path it names, as segment patterns matched from the end, and where it is. */
+interface HandStep {
+  segments: (string | RegExp)[];
+  step: string;
+}
+const handStepsCache = new WeakMap<FileSet, { steps: HandStep[]; found: Map<string, string | undefined> }>();
+
 /**
- * Steps that apply a file by hand (`kubectl apply -f …/cluster-config.yaml` in a README, a script or a
- * Taskfile): the file's base name → where the step is. In documentation, a line that applies the file; in a
- * script that runs `kubectl … apply`, any line naming it (scripts pass files through variables:
- * `configmaps=(…/cluster-settings.yaml)`, then `apply --filename "$f"`). Linear in the text.
+ * The path a step names, as segments to match against the end of a repository path: what precedes the
+ * first plain segment (`./`, `../`, `/abs/`, `{{.ROOT_DIR}}/`, `$DIR/`) is where the command runs, not
+ * part of the path; a templated or globbed segment (`{{.CLUSTER_ID}}`, `${CLUSTER}`, `*.yaml`) matches any
+ * one segment as its pattern allows.
  */
-export function handSteps(files: FileSet): Map<string, string> {
-  let steps = handStepsCache.get(files);
-  if (steps) return steps;
-  steps = new Map();
-  const isScript = (p: string) => /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/i.test(p) || /\.sh$/.test(p) || /(^|\/)\.taskfiles\//.test(p);
-  const applies = (line: string) => line.includes('kubectl') && /\b(apply|create)\b/.test(line);
-  for (const doc of files.paths().filter((p) => isScript(p) || /\.md$/i.test(p))) {
-    const lines = (files.get(doc) ?? '').split('\n');
-    const script = isScript(doc) && lines.some((l) => l.length <= 4096 && applies(l));
-    for (const line of lines) {
-      if (line.length > 4096 || !(script || applies(line))) continue;
-      // Tokens split on spaces, quotes and `=`; those naming a YAML file (no regular expression over the line).
-      for (const token of line.split(/[\s'"=]+/)) {
-        if (!/\.ya?ml$/.test(token)) continue;
-        const base = posix.basename(token);
-        if (!steps.has(base)) steps.set(base, `${doc}: ${short(line.trim())}`);
+function stepSegments(token: string): (string | RegExp)[] {
+  const parts = token.split('/').filter((p) => p !== '' && p !== '.');
+  const pattern = (p: string): string | RegExp =>
+    !STEP_VARIABLE.test(p) ? p : new RegExp(`^${p.split(STEP_VARIABLES).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const segments = parts.map(pattern);
+  // The leading segments that are only a variable or `..`: where the command runs from.
+  let first = 0;
+  while (first < segments.length - 1 && (parts[first] === '..' || parts[first].replace(STEP_VARIABLES, '') === '')) first++;
+  return segments.slice(first);
+}
+const STEP_VARIABLE = /\{\{[^}]*\}\}|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\*+|\?/;
+const STEP_VARIABLES = new RegExp(STEP_VARIABLE.source, 'g');
+
+/**
+ * The step that applies a repository file by hand (`kubectl apply -f …/cluster-config.yaml` in a README, a
+ * script or a Taskfile), if any. The path the step names and the file's path are compared from the end,
+ * segment by segment, over the shorter (a bare file name matches that name anywhere: the command's
+ * directory is not known).
+ * In documentation, a line that applies the file counts; in a script that runs `kubectl … apply`, any
+ * line naming it (scripts pass files through variables: `configmaps=(…/cluster-settings.yaml)`, then
+ * `apply --filename "$f"`). Linear in the text.
+ */
+export function handStep(files: FileSet, file: string): string | undefined {
+  let cached = handStepsCache.get(files);
+  if (!cached) {
+    const steps: HandStep[] = [];
+    const isScript = (p: string) => /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/i.test(p) || /\.sh$/.test(p) || /(^|\/)\.taskfiles\//.test(p);
+    const applies = (line: string) => line.includes('kubectl') && /\b(apply|create)\b/.test(line);
+    for (const doc of files.paths().filter((p) => isScript(p) || /\.md$/i.test(p))) {
+      const lines = (files.get(doc) ?? '').split('\n');
+      const script = isScript(doc) && lines.some((l) => l.length <= 4096 && applies(l));
+      for (const line of lines) {
+        if (line.length > 4096 || !(script || applies(line))) continue;
+        // Tokens split on spaces, quotes and `=`; those naming a YAML file (no regular expression over the line).
+        for (const token of line.split(/[\s'"=]+/)) {
+          if (!/\.ya?ml$/.test(token) || steps.length >= 10_000) continue;
+          steps.push({ segments: stepSegments(token), step: `${doc}: ${short(line.trim())}` });
+        }
       }
     }
+    cached = { steps, found: new Map() };
+    handStepsCache.set(files, cached);
   }
-  handStepsCache.set(files, steps);
-  return steps;
+  if (cached.found.has(file)) return cached.found.get(file);
+  // Compared from the end, over the shorter of the two (a path given from outside the repository, `/srv/repo/x.yaml`, ends in the file's).
+  const parts = file.split('/');
+  const matches = (segments: (string | RegExp)[]) => {
+    const n = Math.min(segments.length, parts.length);
+    for (let i = 1; i <= n; i++) {
+      const seg = segments[segments.length - i];
+      const part = parts[parts.length - i];
+      if (typeof seg === 'string' ? seg !== part : !seg.test(part)) return false;
+    }
+    return n > 0;
+  };
+  const step = cached.steps.find((s) => matches(s.segments))?.step;
+  cached.found.set(file, step);
+  return step;
 }
 
 /** Entries grouped by value, in first-seen order. */
@@ -544,7 +587,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const all = [...(configMapFiles.get(`${ns}/${name}`) ?? []), ...(configMapFiles.get(`*/${name}`) ?? [])];
     return all.reduce<(typeof all)[number] | undefined>((best, c) => (best === undefined || common(c.file) > common(best.file) ? c : best), undefined);
   };
-  const handApplied = (file: string) => handSteps(files).get(posix.basename(file));
+  const handApplied = (file: string) => handStep(files, file);
   // FluxInstance specs of the repository: FluxInstance objects, and the flux-instance chart's `instance:` values.
   let instances: { file: string; spec: Record<string, unknown> }[] | undefined;
   /** The FluxInstance that syncs `root` from `source`: its sync.path is root, from the repository root or a directory above. */

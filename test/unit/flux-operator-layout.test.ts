@@ -86,6 +86,15 @@ describe('a Flux Operator fleet synced from an OCI artifact of kubernetes/ (xunh
     );
   });
 
+  it('a step that applies a file of the same name elsewhere does not apply this one: the path it names is compared, templated segments matching any', async () => {
+    const taskfile = LAYOUT['.taskfiles/bootstrap/Taskfile.yaml'];
+    const notApplied = /substituteFrom ConfigMap flux-system\/cluster-config .* is not applied before this Kustomization/;
+    expect(errors(await validate({ '.taskfiles/bootstrap/Taskfile.yaml': taskfile.replace('/secrets/cluster-config.yaml', '/other/cluster-config.yaml') }))).toContainEqual(expect.stringMatching(notApplied));
+    for (const path of ['{{.ROOT_DIR}}/kubernetes/clusters/*/secrets/cluster-config.yaml', '/srv/fleet/kubernetes/clusters/c0/secrets/cluster-config.yaml', '../../secrets/cluster-config.yaml', 'cluster-config.yaml']) {
+      expect(errors(await validate({ '.taskfiles/bootstrap/Taskfile.yaml': taskfile.replace('{{.ROOT_DIR}}/kubernetes/clusters/{{.CLUSTER_ID}}/secrets/cluster-config.yaml', path) })), path).toEqual([]);
+    }
+  });
+
   it('a file re-included below an excluded directory is in the artifact (go-git matches each file on its own)', async () => {
     const config = `${LAYOUT['kubernetes/clusters/c0/secrets/cluster-config.yaml']}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\n  namespace: missing-ns\n`;
     const stray = (r: Awaited<ReturnType<typeof validate>>) => errors(r).filter((e) => e.includes('missing-ns'));
