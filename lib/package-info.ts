@@ -24,6 +24,11 @@ export const PACKAGE_ROOT = findRoot();
 const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 export const GENERATOR_NAME = pkg.name;
 export const GENERATOR_VERSION = pkg.version;
+/**
+ * Whether this version is on the public npm registry, where the generated CI's default `--validator`
+ * (`npx --package=generator-haven-plus@<version>`) fetches it. Set to true in the release that publishes it.
+ */
+export const PUBLISHED_ON_NPM = false;
 export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
 /** The build's output: compiled code (bundled for the bin) and the prebuilt data (prebuilt.ts). */
 export const DIST_DIR = join(PACKAGE_ROOT, 'dist');

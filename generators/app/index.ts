@@ -46,7 +46,7 @@ import {
 import { acquireLock, PLAIN_LOCK_FILE, type Lock } from '../../lib/lock.js';
 import { applyWrites, commitRun, planWrites } from '../../lib/apply.js';
 import { PLAIN_SCRATCH, readSafely, removeLeftovers } from '../../lib/write.js';
-import { GENERATOR_NAME, GENERATOR_VERSION } from '../../lib/package-info.js';
+import { GENERATOR_NAME, GENERATOR_VERSION, PUBLISHED_ON_NPM } from '../../lib/package-info.js';
 import { buildPlan, type Plan } from '../../lib/plan.js';
 import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
@@ -655,6 +655,12 @@ export default class AppGenerator extends Generator {
     for (const line of complianceSummary(plan)) this.log(line);
     this.log('');
     const readmes = plan.clusters.length <= 5 ? plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ') : `clusters/<cluster>/README.md (${plan.clusters.length} clusters)`;
+    if (this.answers.ci.length > 0 && this.answers.validator === `${GENERATOR_NAME}@${GENERATOR_VERSION}` && !PUBLISHED_ON_NPM) {
+      this.log(
+        `! The generated CI validates with \`npx --package=${this.answers.validator}\`, which is not on the public npm registry yet: that job fails until it is.` +
+          ` Host the tarball (npm pack) or this tool's repository where your CI can reach it, and re-run with --validator <its URL> (README.md: Install).`,
+      );
+    }
     if (this.initialRun || !this.answers.git) this.log(`Next: bootstrap each cluster as its README says: ${readmes}`);
     else {
       // A day-2 change reaches bootstrapped clusters through the remote; new clusters still need bootstrapping.

@@ -345,7 +345,11 @@ describe('haven-plus validate', () => {
 
   it('the generated CI runs validate as written: a chart version outside the pinned data (exit 3) is a warning, errors fail', async () => {
     const cwd = tempDir();
-    expect((await runBin(['repo', '--yes', '--ci', 'gitlab,github'], { cwd })).exitCode).toBe(0);
+    const first = await runBin(['repo', '--yes', '--ci', 'gitlab,github'], { cwd });
+    expect(first.exitCode).toBe(0);
+    // The default validator package is not published yet: the run says the CI job fails until it is, and what to do.
+    expect(first.stderr).toContain('! The generated CI validates with `npx --package=generator-haven-plus@0.1.0`, which is not on the public npm registry yet');
+    expect(first.stderr).toContain('re-run with --validator <its URL>');
     const dir = join(cwd, 'repo');
     const github = parse(readFileSync(join(dir, '.github/workflows/validate.yml'), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
     const githubScript = Object.values(github.jobs).flatMap((j) => j.steps).find((s) => s.run?.includes('haven-plus validate'))!.run!;
@@ -379,6 +383,7 @@ describe('haven-plus validate', () => {
     const tarball = 'https://artifacts.example.nl/npm/generator-haven-plus-0.1.0.tgz';
     const rerun = await runBin(['repo', '--yes', '--validator', tarball], { cwd });
     expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect(rerun.stderr).not.toContain('not on the public npm registry');
     const rerendered = parse(readFileSync(join(dir, '.gitlab-ci.yml'), 'utf8')) as typeof gitlab;
     Object.assign(env, rerendered['haven-plus-validate'].variables);
     const githubNow = (parse(readFileSync(join(dir, '.github/workflows/validate.yml'), 'utf8')) as typeof github).jobs['haven-plus-validate'].steps.find((st) => st.run?.includes('haven-plus validate'))!.run!;
