@@ -8,6 +8,8 @@ import { posix } from 'node:path';
 import type { ComponentDef } from '../catalog.js';
 import { foreignNamespaces } from '../chart-facts.js';
 import { mergePatch } from '../validate/build.js';
+import { BUNDLED_CHARTS, ChartLibrary } from '../validate/values.js';
+import { isSshRemote } from '../names.js';
 import type { FileSet } from '../fileset.js';
 import { clusterApps, releaseVersion, type AppNode, type Plan, type PlannedCluster } from '../plan.js';
 import { clusterSecretSpecs, componentLabel, ENVIRONMENT_LABEL, fleetDir, secretPath } from '../secrets/specs.js';
@@ -364,4 +366,29 @@ export function argocdBootstrap(plan: Plan) {
     version: release.version,
     values: `${componentPath('argocd', 'controller')}/base/${release.name}.values.yaml`,
   };
+}
+
+/**
+ * The SSH host of the repository's remote whose key Argo CD has to be given: repo-server checks host keys
+ * against argocd-ssh-known-hosts-cm, which the chart fills from `configs.ssh.knownHosts` (GitHub,
+ * GitLab.com, Bitbucket, Azure DevOps at the pinned version, read from its values) plus
+ * `configs.ssh.extraHosts`. Undefined for an HTTPS remote, or a host the chart knows.
+ */
+export function argocdSshHost(plan: Plan): { host: string; port: number; values: string } | undefined {
+  const bootstrap = argocdBootstrap(plan);
+  if (!bootstrap || !plan.gitRemote || !isSshRemote(plan.gitRemote)) return undefined;
+  let host: string;
+  let port = 22;
+  if (plan.gitRemote.startsWith('ssh://')) {
+    const url = new URL(plan.gitRemote);
+    host = url.hostname;
+    if (url.port) port = Number(url.port);
+  } else host = plan.gitRemote.slice(plan.gitRemote.indexOf('@') + 1, plan.gitRemote.indexOf(':'));
+  const def = plan.components.find((c) => c.def.id === 'argocd')!.def;
+  const release = def.controller!.releases[0];
+  const chart = new ChartLibrary([BUNDLED_CHARTS]).find({ chart: release.chart, version: release.version });
+  const known = (chart?.defaults as { configs?: { ssh?: { knownHosts?: unknown } } } | undefined)?.configs?.ssh?.knownHosts;
+  const names = typeof known === 'string' ? known.split('\n').flatMap((line) => (line.trim().split(/\s+/)[0] ?? '').split(',')) : [];
+  const entry = port === 22 ? host : `[${host}]:${port}`;
+  return names.includes(entry) ? undefined : { host, port, values: bootstrap.values };
 }

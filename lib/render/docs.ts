@@ -9,7 +9,7 @@ import { clustersIn, componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
 import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
-import { argocdBootstrap, secretsRelease } from './argocd.js';
+import { argocdBootstrap, argocdSshHost, secretsRelease } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
 import { sandboxFacts, sandboxRuntime } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
@@ -183,6 +183,9 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
   const hub = plan.clusters.find((c) => c.name === plan.hub);
   const hubSecrets = hub ? secretsDoc(plan, hub, files).items : [];
   const registrations = new Map(hubSecrets.flatMap((i) => (i.labels?.[CLUSTER_LABEL] ? [[i.labels[CLUSTER_LABEL], i] as const] : [])));
+  // The remote's SSH host, where Argo CD's chart does not know its key (one for every cluster).
+  const ssh = argocdSshHost(plan);
+  const sshHost = ssh && { ...ssh, bracketed: ssh.port !== 22 };
   for (const cluster of plan.clusters) {
     const checks = [...cluster.provider.check, ...(cluster.storageClass ? [] : ['no StorageClass is set: volumes use the cluster default class.'])];
     const context = {
@@ -198,6 +201,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       // By wave, as Argo CD syncs them (dependency order within a wave).
       apps: plan.engine === 'argocd' ? clusterApps(plan, cluster).sort((a, b) => a.wave - b.wave) : [],
       argocd: argocdBootstrap(plan),
+      sshHost,
       // Argo CD Applications that stay Progressing until a Secret the user provides is in git.
       secretApps: plan.engine === 'argocd' && plan.secrets !== 'external-secrets' ? secretApplications(plan, cluster) : [],
       sandbox: cluster.sandbox ? { plan, cluster, checks, registry: sandboxRuntime(plan).registry.name, runtime: sandboxRuntime(plan), ...sandboxFacts(plan, cluster) } : undefined,

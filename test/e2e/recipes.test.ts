@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { BIN, git, isolatedEnv, listFiles, ROOT, runBin, tempDir } from '../helpers.js';
 import { decryptAndVerify } from '../sops-verify.js';
 import { unseal } from '../unseal.js';
@@ -42,6 +42,8 @@ const typed = (n: number) => `v${n}-p@ss w"rd'$HOME;|\`x\`-${'z'.repeat(n % 5)}`
 
 interface Run {
   log: string;
+  /** What the block printed (stdout and stderr). */
+  output: string;
   /** prompt text → the value typed at it */
   answers: Map<string, string>;
 }
@@ -82,7 +84,7 @@ async function runBlock(dir: string, block: Block, env: Record<string, string>):
     timeout: 60_000,
   });
   expect(result.exitCode, `${block.readme}:\n${block.text}\n--- output:\n${result.all}\n--- stubs:\n${readFileSync(log, 'utf8')}`).toBe(0);
-  return { log: readFileSync(log, 'utf8'), answers };
+  return { log: readFileSync(log, 'utf8'), output: result.all ?? '', answers };
 }
 
 /** Every shell block of every README parses and passes shellcheck; every YAML block parses. */
@@ -285,6 +287,26 @@ describe('README recipes, run as printed', () => {
     expect(read('clusters/prod/apps/keycloak-config.yaml')).toMatch(/after .*gateway-config/);
     expect(parse(read('infrastructure/cert-manager/controller/overlays/prod/cert-manager.values.yaml'))).toMatchObject({ webhook: { replicaCount: 3, podDisruptionBudget: { enabled: true } } });
     const readme = 'clusters/prod/README.md';
+    // The forge's host is not one Argo CD's chart knows: its keys go into Argo CD's values first, as the README says.
+    const all = blocks(dir, readme);
+    const keyscan = all.find((b) => b.text.includes('ssh-keyscan'))!;
+    expect(keyscan.text).toContain('ssh-keyscan -p 22 gitlab.example.nl');
+    const scanned = await runBlock(dir, keyscan, env);
+    expect(scanned.log).toBe('ssh-keyscan -p 22 gitlab.example.nl\n');
+    const hostLine = scanned.output.split('\n').find((l) => l.startsWith('gitlab.example.nl ssh-ed25519 '))!;
+    expect(scanned.output).toMatch(/^256 SHA256:\S+ gitlab\.example\.nl \(ED25519\)$/m);
+    const example = all[all.indexOf(keyscan) + 1];
+    expect(example.lang).toBe('yaml');
+    const valuesFile = 'infrastructure/argocd/controller/base/argocd.values.yaml';
+    expect(readFileSync(join(dir, readme), 'utf8')).toContain(`Then put those lines in \`${valuesFile}\`, under \`configs.ssh.extraHosts\``);
+    const values = parse(read(valuesFile)) as { configs: Record<string, unknown> };
+    const extra = parse(example.text.replace(/^( +)gitlab\.example\.nl ssh-ed25519 .*$/m, `$1${hostLine}`)) as { configs: { ssh: { extraHosts: string } } };
+    expect(extra.configs.ssh.extraHosts).toBe(`${hostLine}\n`);
+    values.configs.ssh = extra.configs.ssh;
+    writeFileSync(join(dir, valuesFile), stringify(values));
+    await commitAll(dir, 'chore: the SSH host keys of gitlab.example.nl for Argo CD');
+    // The edited values are still valid against the pinned chart.
+    await validate(dir);
     const log = await runBootstrap(dir, readme, env);
     expect(log).toContain('helm install argocd argo-cd');
     expect(log).toContain(`kubectl -n argocd create secret generic gitops-repository --from-literal=type=git --from-literal=url=${SCP_REMOTE}`);

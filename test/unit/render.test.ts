@@ -101,6 +101,21 @@ describe('render', () => {
     }
   });
 
+  it("tells Argo CD the SSH host key of a forge its chart does not know, on the remote's port; never for a known host or HTTPS", () => {
+    const readme = (remote: string) => render(answers({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': remote })).files.get('clusters/prod/README.md')!;
+    const custom = readme('ssh://git@git.gemeente.nl:2222/platform/gitops.git');
+    expect(custom).toContain('KNOWN_HOSTS="$(ssh-keyscan -p 2222 git.gemeente.nl 2>/dev/null | sort)"');
+    expect(custom).toContain('      [git.gemeente.nl]:2222 ssh-ed25519 AAAA');
+    // Before the install that reads the values.
+    expect(custom.indexOf('ssh-keyscan')).toBeLessThan(custom.indexOf('helm install argocd'));
+    // The chart's own known hosts, read from its values at the pinned version: GitHub, GitLab.com and the rest.
+    for (const remote of ['git@github.com:gemeente/gitops.git', 'ssh://git@gitlab.com/gemeente/gitops.git', 'ssh://git@ssh.github.com:443/gemeente/gitops.git', REMOTE]) {
+      expect(readme(remote), remote).not.toContain('ssh-keyscan');
+    }
+    expect(readme('git@bitbucket.org:gemeente/gitops.git')).not.toContain('ssh-keyscan');
+    expect(readme('ssh://git@github.com:2222/gemeente/gitops.git')).toContain('ssh-keyscan -p 2222 github.com');
+  });
+
   it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
     const { files } = render(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
     const readme = files.get('README.md')!;
