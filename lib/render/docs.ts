@@ -162,6 +162,7 @@ function environmentVersionsDoc(plan: Plan) {
 export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<string, string>): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
   registerPartial('sandbox', join(TEMPLATES_DIR, 'engines', 'sandbox.md.hbs'));
+  registerPartial('fluxTokenSecret', join(TEMPLATES_DIR, 'engines', 'flux', 'token-secret.md.hbs'));
   // Flux clones only http(s):// and ssh:// URLs (see fluxGitUrl); Argo CD also takes the scp-like form as given.
   const remote = (plan.gitRemote && (plan.engine === 'flux' ? fluxGitUrl(plan.gitRemote) : plan.gitRemote)) ?? REMOTE_PLACEHOLDER;
   const releases = plan.components.flatMap(({ def }) =>

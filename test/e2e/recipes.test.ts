@@ -50,7 +50,7 @@ interface Run {
 
 /** Runs one block as a user pasting it into bash would (errors stop it), typing a value at each prompt. */
 async function runBlock(dir: string, block: Block, env: Record<string, string>): Promise<Run> {
-  const prompts = [...block.text.matchAll(/^read -rsp '([^']+): '/gm)].map((m) => m[1]);
+  const prompts = [...block.text.matchAll(/^read -rs?p '([^']+): '/gm)].map((m) => m[1]);
   const answers = new Map(prompts.map((p, i) => [p, typed(i)]));
   const log = join(dir, '..', 'stub.log');
   writeFileSync(log, '');
@@ -242,7 +242,10 @@ describe('README recipes, run as printed', () => {
     expect(text.indexOf('sops-age --from-file=age.agekey=/dev/stdin')).toBeGreaterThan(0);
     expect(text.indexOf('sops-age --from-file=age.agekey=/dev/stdin')).toBeLessThan(text.indexOf('flux bootstrap git'));
     expect(text).not.toContain(SCP_REMOTE);
-    const fluxInstance = parse(blocks(dir, readme).find((b) => b.text.includes('kind: FluxInstance'))!.text) as { spec: { sync: { url: string; pullSecret?: string } } };
+    // Applied from a heredoc in the Flux Operator route's block.
+    const heredoc = /<<'EOF'\n([\s\S]*?)^EOF$/m.exec(blocks(dir, readme).find((b) => b.text.includes('kind: FluxInstance'))!.text)![1];
+    const fluxInstance = parse(heredoc) as { kind: string; spec: { sync: { url: string; pullSecret?: string } } };
+    expect(fluxInstance.kind).toBe('FluxInstance');
     expect(fluxInstance.spec.sync.url).toBe('ssh://git@gitlab.example.nl/platform/gitops.git');
     // Over SSH the Flux Operator's sync needs the deploy key too: the Secret the recipe makes.
     expect(fluxInstance.spec.sync.pullSecret).toBe('flux-system');
