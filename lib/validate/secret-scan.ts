@@ -13,7 +13,8 @@ import { error, type Finding } from './findings.js';
 const TOKENS: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
   [/AGE-SECRET-KEY-1[0-9A-Z]{58}/, 'an age private key'],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key ID'],
+  // Not AWS's documented example key (AKIAIOSFODNN7EXAMPLE): IDs ending in EXAMPLE.
+  [/\b(AKIA|ASIA)(?![0-9A-Z]{9}EXAMPLE\b)[0-9A-Z]{16}\b/, 'an AWS access key ID'],
   [/\bglpat-[0-9A-Za-z_-]{20,}\b/, 'a GitLab personal access token'],
   [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
 ];
@@ -25,7 +26,7 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
  * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, `{VAR}` (Frigate), Argo CD's `$secret:key` and `$key` (argocd-cm and
  * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
  */
-const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
 
@@ -72,12 +73,33 @@ function namesSecretKey(lines: string[], at: number, key: string, value: string)
   return false;
 }
 
+/**
+ * The tokens on line `i`. A private key's header counts only with a key body after it (base64, on the
+ * same line after an escaped newline or on the next line, past comment marks and quotes): a chart's
+ * values that show the header in a comment (`## -----BEGIN RSA PRIVATE KEY-----`, then `...`) hold none.
+ */
+function tokensOn(lines: string[], i: number): string[] {
+  const found: string[] = [];
+  for (const [pattern, what] of TOKENS) {
+    const m = pattern.exec(lines[i]);
+    if (!m) continue;
+    if (what === 'a private key') {
+      const after = lines[i].slice(m.index + m[0].length).replace(/^\\n/, '');
+      const next = after.trim() !== '' ? after : (lines.slice(i + 1, i + 3).find((l) => l.trim() !== '') ?? '');
+      if (!/^[A-Za-z0-9+/]{40,}/.test(next.replace(/^[\s#/*"'|-]*/, ''))) continue;
+    }
+    found.push(what);
+  }
+  return found;
+}
+
 export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const [file, text] of files.entries()) {
     if (!applied.has(file)) {
-      text.split('\n').forEach((line, i) => {
-        for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
+      const all = text.split('\n');
+      all.forEach((_line, i) => {
+        for (const what of tokensOn(all, i)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
       });
       continue;
     }
@@ -90,7 +112,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
     lines.forEach((line, i) => {
       if (/^---/.test(line)) kind = '';
       else if (/^kind:\s*/.test(line)) kind = line.replace(/^kind:\s*/, '').replace(/["'\s]/g, '');
-      for (const [pattern, what] of TOKENS) if (pattern.test(line)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
+      for (const what of tokensOn(lines, i)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
       const onlyReferences = kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret' || kind === 'ClusterPushSecret';
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;

@@ -258,8 +258,8 @@ describe('validation of repositories people work in', () => {
 
   it.each([
     ['a password', 'infrastructure/garage/controller/base/releases.yaml', (t: string) => t.replace('    garage:\n', '    garage:\n      adminPassword: hunter2-very-secret\n'), /adminPassword has a literal value/],
-    ['an AWS key', 'README.md', (t: string) => `${t}\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n`, /holds an AWS access key ID/],
-    ['a private key', 'clusters/local/README.md', (t: string) => `${t}\n-----BEGIN OPENSSH PRIVATE KEY-----\n`, /holds a private key/],
+    ['an AWS key', 'README.md', (t: string) => `${t}\nexport AWS_ACCESS_KEY_ID=AKIA2OGYBAH6QRSTUV5W\n`, /holds an AWS access key ID/],
+    ['a private key', 'clusters/local/README.md', (t: string) => `${t}\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n`, /holds a private key/],
   ])('the secret scan finds %s', async (_name, path, change, message) => {
     const files = generated({ provider: 'local' });
     const report = await validate(mutate(files, path, change));
