@@ -95,6 +95,8 @@ function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys
 /** The keys a Secret in the repository will have (undefined: not knowable, e.g. an ExternalSecret with dataFrom). */
 function providedKeys(o: K8sObject): string[] | undefined {
   const keysOf = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v) : []);
+  // A service-account-token Secret: the token controller fills in token, ca.crt and namespace (kubernetes tokens_controller.go).
+  if (o.kind === 'Secret' && get(o, 'type') === 'kubernetes.io/service-account-token') return [...new Set(['token', 'ca.crt', 'namespace', ...keysOf(get(o, 'data')), ...keysOf(get(o, 'stringData'))])];
   if (o.kind === 'Secret') return [...keysOf(get(o, 'data')), ...keysOf(get(o, 'stringData'))];
   if (o.kind === 'SealedSecret') return [...keysOf(get(o, 'spec.encryptedData')), ...keysOf(get(o, 'spec.template.data'))];
   if (o.kind === 'ExternalSecret') {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { append, buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, type BuildResult, type K8sObject } from './build.js';
+import { append, buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
@@ -79,7 +79,8 @@ const CONFIG_FILE_GROUPS = new Set(['kind.x-k8s.io', 'k3d.io']);
  * The versions the pinned engines serve, per group (and kind where they differ): flux2 v2.9.2's controllers'
  * CRDs (source-controller v1.9.3, kustomize-controller v1.9.3, helm-controller v1.6.2, notification-controller
  * v1.9.2, image-reflector/automation v1.2.3, source-watcher v2.2.2; config/crd/bases: every older version is
- * gone from spec.versions) and Argo CD v3.2 (v1alpha1). Any other version is refused by the API server.
+ * gone from spec.versions) and Argo CD v3.2 (v1alpha1 of Application, ApplicationSet and AppProject). Any other
+ * version is refused by the API server.
  */
 const SERVED: Record<string, { engine: string; versions: string[]; byKind?: Record<string, string[]> }> = {
   'source.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1'] },
@@ -88,7 +89,8 @@ const SERVED: Record<string, { engine: string; versions: string[]; byKind?: Reco
   'notification.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: [], byKind: { Alert: ['v1beta3'], Provider: ['v1beta3'], Receiver: ['v1'] } },
   'image.toolkit.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1'] },
   'source.extensions.fluxcd.io': { engine: 'Flux 2.9', versions: ['v1beta1'] },
-  'argoproj.io': { engine: 'Argo CD 3.2', versions: ['v1alpha1'] },
+  // Argo CD's own kinds only: the group is shared (the argocd-operator's ArgoCD serves v1beta1, Rollouts and Workflows their own).
+  'argoproj.io': { engine: 'Argo CD 3.2', versions: [], byKind: { Application: ['v1alpha1'], ApplicationSet: ['v1alpha1'], AppProject: ['v1alpha1'] } },
 };
 
 /** What the repository says about the Flux it installs: the CRDs it commits, or the version it pins. */
@@ -172,7 +174,7 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
   }
   const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
   const placeholder = (v: unknown) => typeof v === 'string' && v.includes('${');
-  const findings: Finding[] = configFile || placeholder(object.metadata?.name) || placeholder(object.metadata?.namespace) ? [] : nameProblems(object.kind ?? '', object.metadata).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
+  const findings: Finding[] = configFile || placeholder(object.metadata?.name) || placeholder(object.metadata?.namespace) ? [] : nameProblems(object.kind ?? '', object.metadata, object.apiVersion).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
   const hit = registry.get(object.apiVersion!, object.kind!);
   if (!hit) {
     const emitted = generatorKinds().has(`${object.apiVersion}/${object.kind}`);
@@ -181,10 +183,13 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
     return { findings, checked: false };
   }
   // A SOPS-encrypted Secret: check its structure, not the sops block or the encrypted (non-base64) data.
+  // Null fields go before validation, as the API server prunes a custom resource's (apiextensions-apiserver:
+  // structuraldefaulting.PruneNonNullableNullsWithoutDefaults; `kustomize:` left empty is no error) and the
+  // built-in kinds' decoding skips them (their schemas allow null where the field is optional).
   const subject =
     object.kind === 'Secret' && 'sops' in object
       ? { ...Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')), ...(object.data ? { data: Object.fromEntries(Object.keys(object.data as object).map((k) => [k, ''])) } : {}) }
-      : object;
+      : withoutNullFields(object);
   // A value Flux substitutes later (`${VAR}` whose value this repository does not hold) is not judged by its placeholder.
   const unresolved = (pointer: string) => {
     let v: unknown = subject;
@@ -202,6 +207,15 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
     }
   }
   return { findings, checked: true };
+}
+
+/** A copy without the null-valued fields of its mappings (list items stay). */
+function withoutNullFields<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => withoutNullFields(v)) as T;
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, withoutNullFields(v));
+  return out as T;
 }
 
 /** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */

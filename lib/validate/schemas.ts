@@ -106,6 +106,7 @@ export function prepareSchema(schema: Schema, { share = true } = {}): Schema {
     if (Array.isArray(node)) return node.forEach(walk);
     const n = node as Schema;
     if ('nullable' in n && !('type' in n)) delete n.nullable;
+    widenQuantities(n);
     for (const v of Object.values(n)) walk(v);
   };
   walk(schema);
@@ -121,6 +122,32 @@ export function prepareSchema(schema: Schema, { share = true } = {}): Schema {
   delete schema.$id;
   return share ? shareRepeatedSubschemas(schema) : schema;
 }
+
+/**
+ * Resource quantities (k8s.io/apimachinery resource.Quantity) are strings or numbers: the API server
+ * unmarshals `cpu: 1` and `requests.cpu: 0.5` (quantity.go UnmarshalJSON; its OpenAPI v3 type is
+ * string or number). The built-in kinds' schemas (flux-schema, from OpenAPI v2) say string only, so
+ * the ResourceList maps (`requests`, `limits`, ResourceQuota `hard`, LimitRange `min`/`max`/`default`…)
+ * and the scalar quantities (`sizeLimit`, a metric target's `averageValue`) whose values are written as
+ * plain strings are widened to take numbers too. Labels, annotations and other string maps stay strings.
+ */
+function widenQuantities(node: Schema): void {
+  const props = node.properties as Record<string, Schema> | undefined;
+  if (!props || typeof props !== 'object') return;
+  const stringOnly = (s: unknown): s is Schema => {
+    if (!s || typeof s !== 'object' || Object.keys(s).length !== 1) return false;
+    const type = (s as Schema).type;
+    return type === 'string' || (Array.isArray(type) && type.length === 2 && type.includes('string') && type.includes('null'));
+  };
+  const widened = (s: Schema): Schema => ({ type: Array.isArray(s.type) ? ['string', 'number', 'null'] : ['string', 'number'] });
+  for (const [name, sub] of Object.entries(props)) {
+    if (!sub || typeof sub !== 'object') continue;
+    if (QUANTITY_MAPS.has(name) && stringOnly(sub.additionalProperties)) sub.additionalProperties = widened(sub.additionalProperties);
+    else if (QUANTITY_FIELDS.has(name) && stringOnly(sub)) props[name] = widened(sub);
+  }
+}
+const QUANTITY_MAPS = new Set(['requests', 'limits', 'hard', 'used', 'capacity', 'allocatable', 'overhead', 'min', 'max', 'default', 'defaultRequest', 'maxLimitRequestRatio']);
+const QUANTITY_FIELDS = new Set(['sizeLimit', 'averageValue']);
 
 /** Sub-schemas at least this long (as JSON) are shared when they occur more than once. */
 const SHARED_MIN_LENGTH = 128;
@@ -349,11 +376,18 @@ const LABEL_NAMED = new Set(['Namespace', 'Service']);
 /** Problems with metadata.name / metadata.namespace, as the API server would report them. */
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
-export function nameProblems(kind: string, metadata: { name?: unknown; namespace?: unknown } | undefined): { path: string; message: string }[] {
+/**
+ * OpenShift's API groups served by its own API servers (not CRDs): they validate names as path segments
+ * (openshift/origin user validation ValidateGroupName: path.ValidatePathSegmentName; an ImageStream's name
+ * is a repository name, `_` allowed), not as DNS-1123 subdomains.
+ */
+const PATH_SEGMENT_GROUPS = new Set(['user.openshift.io', 'image.openshift.io', 'oauth.openshift.io', 'authorization.openshift.io', 'project.openshift.io', 'quota.openshift.io', 'security.openshift.io', 'template.openshift.io', 'build.openshift.io', 'apps.openshift.io']);
+
+export function nameProblems(kind: string, metadata: { name?: unknown; namespace?: unknown } | undefined, apiVersion = ''): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   const name = metadata?.name;
   if (typeof name !== 'string' || name.length === 0) problems.push({ path: '/metadata/name', message: 'metadata.name is required' });
-  else if (RBAC_KINDS.has(kind)) {
+  else if (RBAC_KINDS.has(kind) || PATH_SEGMENT_GROUPS.has(apiVersion.split('/')[0])) {
     // RBAC names are path segments (kubernetes pkg/apis/rbac/validation ValidateRBACName: path.IsValidPathSegmentName), so system:controller:x is fine.
     if (name === '.' || name === '..' || /[/%]/.test(name)) problems.push({ path: '/metadata/name', message: `${JSON.stringify(name)} is not a valid ${kind} name (no '/' or '%', not '.' or '..')` });
   } else if (LABEL_NAMED.has(kind) ? !DNS1123_LABEL.test(name) || name.length > 63 : !DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
