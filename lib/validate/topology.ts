@@ -375,7 +375,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   /** The Argo CD repo-server's build of a source path: kustomize where there is a kustomization, else the directory's manifests. */
   const argoBuilds = new Map<string, BuildResult>();
   const argoBuild = (dir: string, directory: { recurse?: boolean; include?: string; exclude?: string } | undefined): BuildResult | undefined => {
-    if (kustomizationFile(files, dir)) return kustomizeOnce(dir);
+    // A `directory` that says something makes the source a plain directory even beside a kustomization file
+    // (argo-cd ApplicationSource.ExplicitType); one that says nothing is dropped (util/argo NormalizeSource: IsZero).
+    const d = directory as { recurse?: unknown; include?: unknown; exclude?: unknown; jsonnet?: Record<string, unknown>; disableExtensionFilter?: unknown } | undefined;
+    const plain = d !== undefined && d !== null && (d.recurse === true || !!d.include || !!d.exclude || d.disableExtensionFilter === true || Object.values(d.jsonnet ?? {}).some((v) => (Array.isArray(v) ? v.length > 0 : !!v)));
+    if (!plain && kustomizationFile(files, dir)) return kustomizeOnce(dir);
     if (dir !== '' && !directories.has(dir)) return undefined;
     const key = JSON.stringify([dir, directory?.recurse === true, directory?.include ?? null, directory?.exclude ?? null]);
     const cached = argoBuilds.get(key);

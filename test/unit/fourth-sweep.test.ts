@@ -93,3 +93,21 @@ describe('names of kinds with their own rules, keys a controller fills, nulls th
     expect(errors(await check({ ...files, 'apps/child.yaml': child(' enabled') }))).toEqual([expect.stringMatching(/\/spec\/source\/kustomize: must be object/)]);
   });
 });
+
+describe("an Application's source.directory beside a kustomization file (fineract)", () => {
+  const child = (directory: string) =>
+    ROOT.replace('name: root', 'name: child').replace('path: apps', `path: child${directory}`);
+  const files = {
+    'apps/kustomization.yaml': 'resources:\n  - child.yaml\n',
+    'child/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cm.yaml\nnamespace: elsewhere\n',
+    'child/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: argocd\n',
+  };
+  it('one that says nothing (recurse: false) is dropped by Argo CD: kustomize builds the directory', async () => {
+    expect(errors(await check({ ...files, 'apps/child.yaml': child('\n    directory:\n      recurse: false') }))).toEqual(['child/cm.yaml: namespace elsewhere is never created on cluster .']);
+  });
+  it('one with an exclude makes it a plain directory: the kustomization file is applied as an object', async () => {
+    const found = errors(await check({ ...files, 'apps/child.yaml': child("\n    directory:\n      exclude: 'other.yaml'") }));
+    expect(found.filter((e) => e.includes('elsewhere'))).toEqual([]);
+    expect(found.some((e) => e.startsWith('child/kustomization.yaml: '))).toBe(true);
+  });
+});
