@@ -96,7 +96,7 @@ interface ParamSet {
   cluster?: Registration;
 }
 
-const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
 /** fasttemplate as Argo CD runs it: `{{ key }}` becomes the string parameter of that name; anything else stays as written. */
 function fastRender(text: string, flat: Record<string, string>): { text: string; unresolved: boolean } {

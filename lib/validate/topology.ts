@@ -23,7 +23,7 @@ import type { FileSet } from '../fileset.js';
 import { append, applyComponents, CLUSTER_SCOPED_KINDS, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
-import { expandApplicationSets } from './applicationset.js';
+import { expandApplicationSets, IN_CLUSTER_SERVER } from './applicationset.js';
 import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
 import { MAX_IGNORE_PATTERNS, sourceIgnore } from './sourceignore.js';
 import { configMapsIn, kustomizationVariables, substituteBuild } from './substitute.js';
@@ -685,9 +685,31 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     return dir;
   };
 
+  /**
+   * The cluster an Application deploys to, where it is another than the one Argo CD runs on: its
+   * destination's name, else its server (Argo CD resolves either to a registered cluster).
+   */
+  const remoteDestination = (app: K8sObject): string | undefined => {
+    const d = (app.spec?.destination ?? {}) as { name?: unknown; server?: unknown };
+    const name = typeof d.name === 'string' && d.name !== '' ? d.name : undefined;
+    const server = typeof d.server === 'string' && d.server !== '' ? d.server : undefined;
+    if (name === 'in-cluster' || server === IN_CLUSTER_SERVER || (name ?? server) === undefined || (name ?? server)!.includes('{{')) return undefined;
+    return name ?? server;
+  };
+  /** The view of a cluster Argo CD deploys to from `view`'s: one per destination, made on first use. */
+  const spokeOf = (view: ClusterView, cluster: string, how: string): ClusterView => {
+    let spoke = topology.clusters.find((c) => c.spoke && c.name === cluster);
+    if (!spoke) {
+      spoke = { ...newArgoView(view.root, how), name: cluster, spoke: true };
+      topology.clusters.push(spoke);
+    }
+    return spoke;
+  };
   const walkArgo = (view: ClusterView, start: Unit[]): void => {
     const queue = [...start];
     const seen = new Set<Unit>();
+    // Applications this cluster's Argo CD applies that deploy to another cluster: walked there.
+    const elsewhere = new Map<string, Unit[]>();
     while (queue.length > 0) {
       const unit = queue.shift()!;
       if (seen.has(unit)) continue;
@@ -714,12 +736,23 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           view.placed.push({ object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
           if (object.kind !== 'Application' || !ARGO_APP(object)) continue;
           const name = object.metadata?.name ?? '';
-          if (view.units.has(name)) continue;
           const child: Unit = { name, file: b.origin, object, dependsOn: [], wave: Number(object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
+          const remote = view.spoke ? undefined : remoteDestination(object);
+          if (remote !== undefined) {
+            elsewhere.set(remote, [...(elsewhere.get(remote) ?? []), child]);
+            continue;
+          }
+          if (view.units.has(name)) continue;
           view.units.set(name, child);
           queue.push(child);
         }
       }
+    }
+    for (const [cluster, units] of elsewhere) {
+      const spoke = spokeOf(view, cluster, `Applications of ${view.name} whose destination is ${cluster}`);
+      const start = units.filter((u) => !spoke.units.has(u.name));
+      for (const u of start) spoke.units.set(u.name, u);
+      walkArgo(spoke, start);
     }
     // An ApplicationSet's Applications had their paths checked when they were generated, named by the set.
     for (const unit of view.units.values()) if (!unit.unordered) topology.findings.push(...applicationPaths(unit.object, `Application ${unit.name}`, unit.file, files, directories, new Set([...ownRepos, ...remotes])));
@@ -1033,8 +1066,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       walkArgo(view, start);
     }
     for (const [cluster, generated] of expansion.generated) {
-      const spoke = topology.clusters.find((c) => c.spoke && c.name === cluster) ?? { ...newArgoView(view.root, `ApplicationSets of ${view.name}`), name: cluster, spoke: true };
-      if (!topology.clusters.includes(spoke)) topology.clusters.push(spoke);
+      const spoke = spokeOf(view, cluster, `ApplicationSets of ${view.name}`);
       const start: Unit[] = [];
       for (const g of generated) {
         const unit: Unit = { ...generatedUnit(g), handRoot: view.byHand ? view.root : undefined };
