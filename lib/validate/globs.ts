@@ -6,16 +6,18 @@
  */
 
 /**
- * Argo CD's include/exclude match (util/glob.Match: gobwas/glob compiled without separators, v3.2.12):
+ * Argo CD's include/exclude match (util/glob.Match: gobwas/glob compiled without separators, v3.2.12), or
+ * with `separator` an AppProject's sourceRepos match (globMatch with '/': `*` and `?` stop at it, `**` does not):
  * against the path relative to the source path, `*` crossing `/` too, `?` one character, `[…]`/`[!…]` a
  * class, `{a,b}` alternatives; a pattern that does not compile matches nothing, as upstream. Matched in
  * time linear in the path for each alternative (no backtracking regular expression).
  */
-export function argoGlob(pattern: string): (path: string) => boolean {
-  // Runs of `*` match as one; a pattern longer than any real one (a merge request's) matches nothing.
-  const glob = pattern.replace(/\*{2,}/g, '*');
+export function argoGlob(pattern: string, separator?: string): (path: string) => boolean {
+  // Runs of `*` match as one (with a separator: `*` stops at it, `**` does not, as gobwas/glob's super-asterisk);
+  // a pattern longer than any real one (a merge request's) matches nothing.
+  const glob = separator ? pattern.replace(/\*{3,}/g, '**') : pattern.replace(/\*{2,}/g, '*');
   if (glob.length > 1024) return () => false;
-  type Token = { any: true } | { one: true } | { set: string; negate: boolean } | { char: string };
+  type Token = { any: true; cross: boolean } | { one: true } | { set: string; negate: boolean } | { char: string };
   const alternatives = expandBraces(glob, 256);
   if (!alternatives) return () => false;
   const compiled: Token[][] = [];
@@ -23,7 +25,10 @@ export function argoGlob(pattern: string): (path: string) => boolean {
     const tokens: Token[] = [];
     for (let i = 0; i < alt.length; i++) {
       const c = alt[i];
-      if (c === '*') tokens.push({ any: true });
+      if (c === '*' && separator && alt[i + 1] === '*') {
+        tokens.push({ any: true, cross: true });
+        i++;
+      } else if (c === '*') tokens.push({ any: true, cross: !separator });
       else if (c === '?') tokens.push({ one: true });
       else if (c === '\\' && i + 1 < alt.length) tokens.push({ char: alt[++i] });
       else if (c === '[') {
@@ -56,12 +61,15 @@ export function argoGlob(pattern: string): (path: string) => boolean {
       const next = new Array<boolean>(text.length + 1).fill(false);
       if ('any' in t) {
         let on = false;
-        for (let j = 0; j <= text.length; j++) next[j] = on ||= reach[j];
+        for (let j = 0; j <= text.length; j++) {
+          if (!t.cross && j > 0 && text[j - 1] === separator) on = false;
+          next[j] = on ||= reach[j];
+        }
       } else {
         for (let j = 0; j < text.length; j++) {
           if (!reach[j]) continue;
           const c = text[j];
-          const ok = 'one' in t ? true : 'set' in t ? inSet(t.set, c) !== t.negate : c === t.char;
+          const ok = 'one' in t ? c !== separator : 'set' in t ? inSet(t.set, c) !== t.negate : c === t.char;
           if (ok) next[j + 1] = true;
         }
       }

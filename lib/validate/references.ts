@@ -10,6 +10,7 @@ import { append, CLUSTER_SCOPED_KINDS, get, listOf, objectKey, type K8sObject } 
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
+import { argoGlob } from './globs.js';
 import type { Placed, Topology, Unit } from './topology.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -135,8 +136,6 @@ function findCycle(units: Map<string, Unit>): string[] | undefined {
   return cycle;
 }
 
-const matches = (pattern: string, value: string) => pattern === '*' || pattern === value || (pattern.endsWith('*') && value.startsWith(pattern.slice(0, -1)));
-
 export interface ClusterReferences {
   findings: Finding[];
   mustCreate: MustCreate[];
@@ -233,7 +232,9 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
       // Argo CD itself (and so its CRDs and namespace) comes from the bootstrap, before any wave.
       providers.set('argoproj.io', bootstrap);
-      checkArgo(cluster, units, placed, topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true);
+      // A spoke's Applications live on the Argo CD that deploys to it: its projects are those (an ApplicationSet's, or beside plain Applications).
+      const hubProjects = view.spoke ? [...topology.projects, ...topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object))] : topology.projects;
+      checkArgo(cluster, units, placed, hubProjects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, registeredClusters(topology));
     } else {
       createdNamespaces.set('flux-system', null);
       // Bootstrap creates the GitRepository flux-system unless the repository already holds the root source
@@ -457,7 +458,7 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
   if (cycle) findings.push(error('reference', hr.get(cycle[0])!.file, `HelmRelease dependsOn cycle: ${cycle.join(' → ')}`));
 }
 
-function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: { object: K8sObject; file: string }[], partial: boolean): void {
+function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: { object: K8sObject; file: string }[], partial: boolean, clusters: { name?: string; server?: string }[]): void {
   // Applied by hand: an AppProject another directory applied by hand holds, or one nothing applies, may be applied too.
   const own = new Map([...handProjects.map((p) => p.object), ...placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object)].map((o) => [o.metadata?.name, o]));
   const hub = new Map(hubProjects.map((p) => [p.metadata?.name, p]));
@@ -475,12 +476,98 @@ function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], 
     }
     const pspec = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };
     for (const [i, s] of (spec.sources !== undefined ? listOf<{ repoURL?: string }>(spec.sources) : spec.source ? [spec.source] : []).entries()) {
-      if (s.repoURL && !(pspec.sourceRepos ?? []).some((r) => matches(r, s.repoURL!))) {
+      if (s.repoURL && !sourcePermitted(pspec.sourceRepos ?? [], s.repoURL)) {
         findings.push(error('reference', unit.file, `source ${s.repoURL} is not in the sourceRepos of project ${project}`, { ...where, path: spec.sources ? `/spec/sources/${i}/repoURL` : '/spec/source/repoURL' }));
       }
     }
     const d = spec.destination ?? {};
-    const allowed = (pspec.destinations ?? []).some((x) => (x.server ? matches(x.server, d.server ?? '') : matches(x.name ?? '', d.name ?? '')) && matches(x.namespace ?? '', d.namespace ?? ''));
-    if (!allowed) findings.push(error('reference', unit.file, `destination ${d.server ?? d.name} namespace ${d.namespace} is not allowed by project ${project}`, { ...where, path: '/spec/destination' }));
+    // Argo CD matches the registered cluster's name and server: the one the Application does not give comes from its registration.
+    const dst = { ...(clusters.find((c) => (d.name !== undefined && c.name === d.name) || (d.server !== undefined && c.server === d.server)) ?? {}), ...definedOnly(d) };
+    if (destinationMatched(pspec.destinations ?? [], dst)) continue;
+    const at = { ...where, path: '/spec/destination' };
+    if (dst.name === undefined || dst.server === undefined) {
+      const by = (pspec.destinations ?? []).some((x) => (dst.name === undefined ? x.name : x.server) !== undefined);
+      if (by) {
+        findings.push(warning('reference', unit.file, `destination ${d.server ?? d.name} namespace ${d.namespace}: project ${project} allows clusters by ${dst.name === undefined ? 'name' : 'server'}, and no cluster Secret here says this cluster's; not decided offline`, at));
+        continue;
+      }
+    }
+    findings.push(error('reference', unit.file, `destination ${d.server ?? d.name} namespace ${d.namespace} is not allowed by project ${project}`, at));
   }
+}
+
+const definedOnly = (d: { server?: string; name?: string; namespace?: string }) => Object.fromEntries(Object.entries(d).filter(([, v]) => typeof v === 'string' && v !== '')) as typeof d;
+
+/**
+ * The clusters Argo CD knows, as the repository registers them: the one it runs on, and cluster Secrets
+ * (label argocd.argoproj.io/secret-type: cluster) with their name and server.
+ */
+function registeredClusters(topology: Topology): { name?: string; server?: string }[] {
+  const out: { name?: string; server?: string }[] = [{ name: 'in-cluster', server: 'https://kubernetes.default.svc' }];
+  for (const view of topology.clusters) {
+    for (const { object } of view.placed) {
+      if (object.kind !== 'Secret' || object.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'cluster') continue;
+      const field = (k: string) => {
+        const plain = get(object, `stringData.${k}`);
+        if (typeof plain === 'string') return plain;
+        const encoded = get(object, `data.${k}`);
+        return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+      };
+      const name = field('name');
+      const server = field('server');
+      if (name !== undefined || server !== undefined) out.push({ name, server });
+    }
+  }
+  return out;
+}
+
+/** argo-cd util/git NormalizeGitURL: lower case, scp-like as ssh://, no `.git`, no `ssh://` prefix. */
+function normalGitUrl(repo: string): string {
+  let r = repo.trim().toLowerCase();
+  if (/^[a-z0-9._-]+@[^:/]+:/.test(r) && !r.startsWith('ssh://')) r = `ssh://${r.replace(':', '/')}`;
+  r = r.replace(/\.git$/, '');
+  try {
+    return new URL(r).toString().replace(/^ssh:\/\//, '');
+  } catch {
+    return r.replace(/^ssh:\/\//, '');
+  }
+}
+
+/** AppProject IsSourcePermitted: normalised URLs, globs with `/` as separator, `!` denying. */
+function sourcePermitted(sourceRepos: string[], repoURL: string): boolean {
+  const src = normalGitUrl(repoURL);
+  let any = false;
+  for (const r of sourceRepos) {
+    if (typeof r !== 'string') continue;
+    const deny = r.startsWith('!');
+    const pattern = deny ? normalGitUrl(r.slice(1)) : normalGitUrl(r);
+    const hit = pattern === '*' || argoGlob(pattern, '/')(src);
+    if (deny ? !hit : hit) any = true;
+    else if (deny) return false;
+  }
+  return any;
+}
+
+/** AppProject isDestinationMatched: the cluster's name or server, and the namespace, globbed; `!` denying. */
+function destinationMatched(destinations: { server?: string; name?: string; namespace?: string }[], dst: { server?: string; name?: string; namespace?: string }): boolean {
+  const glob = (pattern: string | undefined, value: string | undefined) => {
+    const p = pattern ?? '';
+    const v = value ?? '';
+    const deny = p.startsWith('!');
+    const body = deny ? p.slice(1) : p;
+    const hit = body === '*' || argoGlob(body)(v);
+    return deny ? !hit : hit;
+  };
+  const denies = (p: string | undefined) => (p ?? '').startsWith('!');
+  let any = false;
+  for (const item of destinations) {
+    const name = dst.name !== undefined && dst.name !== '' && glob(item.name, dst.name);
+    const server = dst.server !== undefined && dst.server !== '' && glob(item.server, dst.server);
+    const namespace = glob(item.namespace, dst.namespace);
+    if ((server || name) && namespace) any = true;
+    // As Go reads `a || b && c`: a || (b && c).
+    else if ((!name && denies(item.name)) || (!server && denies(item.server) && namespace)) return false;
+    else if (!namespace && denies(item.namespace) && server) return false;
+  }
+  return any;
 }
