@@ -100,7 +100,7 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
     append(extra, result.findings);
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
-    const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.output !== undefined ? [[b.dir, b.output] as const] : [])));
+    const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.refused ? [] : [[b.dir, b.output ?? null] as const])));
     report = await validateFiles(files, { ...options, repositoryUrls: urls, kubectlBuilds });
   }
   append(report.findings, extra);

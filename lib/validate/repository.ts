@@ -20,8 +20,8 @@ import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorO
 export interface ValidateOptions {
   schemaLocations?: string[];
   chartData?: string[];
-  /** Build output from kubectl for kustomizations the in-memory builder does not support (dir → YAML). */
-  kubectlBuilds?: Map<string, string>;
+  /** Build output from kubectl for kustomizations the in-memory builder does not support (dir → YAML; null: kubectl failed, and said why). */
+  kubectlBuilds?: Map<string, string | null>;
   registry?: SchemaRegistry;
   charts?: ChartLibrary;
   catalog?: Catalog;
@@ -236,8 +236,13 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       options.onUnsupported?.(dir || '.');
       const output = options.kubectlBuilds?.get(dir || '.');
       const file = kustomizationFile(files, dir) ?? `${dir}/kustomization.yaml`;
-      if (output !== undefined) build.objects = objectsOf(output).map((object) => ({ object, origin: file, patchedBy: [] }));
-      else {
+      // kustomize is the authority where it ran: its output replaces the offline build, and what the offline
+      // builder found wrong (a duplicate its unapplied patches would have renamed) goes with it; where it failed, its own error stands.
+      if (output !== undefined) {
+        build.errors = [];
+        if (output !== null) build.objects = objectsOf(output).map((object) => ({ object, origin: file, patchedBy: [] }));
+        else build.partial = true;
+      } else {
         build.partial = true;
         notes.push(`${dir || '.'}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);
       }
