@@ -111,3 +111,80 @@ describe("an Application's source.directory beside a kustomization file (finerac
     expect(found.some((e) => e.startsWith('child/kustomization.yaml: '))).toBe(true);
   });
 });
+
+describe('plain Applications whose destinations are other clusters (operate-first: one Argo CD, many clusters)', () => {
+  const app = (name: string, cluster: string, path = 'shared', extra = '') =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: HEAD\n    path: ${path}\n  destination:\n    name: ${cluster}\n    namespace: team\n  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n${extra}`;
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n';
+  it('each destination is a cluster of its own: the same objects on two clusters are no duplicates', async () => {
+    const report = await check({ 'apps/shared-east.yaml': app('shared-east', 'east'), 'apps/shared-west.yaml': app('shared-west', 'west'), 'shared/cm.yaml': cm });
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name).sort()).toEqual(['.', 'east', 'west']);
+  });
+  it('two Applications that put the same object on one cluster still collide', async () => {
+    const report = await check({ 'apps/a.yaml': app('shared-a', 'east'), 'apps/b.yaml': app('shared-b', 'east'), 'shared/cm.yaml': cm });
+    expect(errors(report)).toEqual([expect.stringMatching(/ConfigMap team\/settings is also applied by/)]);
+  });
+});
+
+describe("an AppProject's sources and destinations as Argo CD matches them (operate-first)", () => {
+  const project = (sourceRepos: string, destinations: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n  sourceRepos:\n${sourceRepos}  destinations:\n${destinations}`;
+  const app = (repoURL: string, destination: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n  project: team\n  source:\n    repoURL: ${repoURL}\n    targetRevision: HEAD\n    path: team\n  destination:\n${destination}  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n`;
+  const team = { 'team/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n' };
+  const run = (p: string, a: string) => check({ 'apps/project.yaml': p, 'apps/team.yaml': a, ...team });
+  const refs = (r: Awaited<ReturnType<typeof check>>) => r.findings.filter((f) => f.check === 'reference').map((f) => `${f.severity} ${f.message}`);
+
+  it('URLs compared normalised, namespaces globbed, in-cluster known by name and server', async () => {
+    const r = await run(project('    - https://github.com/Example/fleet\n', "    - server: https://kubernetes.default.svc\n      namespace: 'team-*-dev'\n"), app('https://github.com/example/fleet.git', '    name: in-cluster\n    namespace: team-a-dev\n'));
+    expect(refs(r)).toEqual([]);
+  });
+  it('`*` in a source pattern stops at `/`, `**` does not; a denied source is refused', async () => {
+    const dest = '    - server: https://kubernetes.default.svc\n      namespace: team\n';
+    const to = '    server: https://kubernetes.default.svc\n    namespace: team\n';
+    expect(refs(await run(project('    - https://github.com/example/*\n', dest), app('https://github.com/example/fleet.git', to)))).toEqual([]);
+    expect(refs(await run(project('    - https://github.com/*\n', dest), app('https://github.com/example/fleet.git', to)))).toEqual(['error source https://github.com/example/fleet.git is not in the sourceRepos of project team']);
+    expect(refs(await run(project('    - https://github.com/**\n', dest), app('https://github.com/example/fleet.git', to)))).toEqual([]);
+    expect(refs(await run(project("    - '*'\n    - '!https://github.com/example/fleet'\n", dest), app('https://github.com/example/fleet.git', to)))).toEqual(['error source https://github.com/example/fleet.git is not in the sourceRepos of project team']);
+  });
+  it('a cluster named where the project allows servers: decided by its cluster Secret, else a warning', async () => {
+    const p = project('    - https://github.com/example/fleet\n', '    - server: https://api.smaug.example.nl:6443\n      namespace: team\n');
+    const a = app('https://github.com/example/fleet.git', '    name: smaug\n    namespace: team\n');
+    expect(refs(await run(p, a))).toEqual([expect.stringMatching(/^warning destination smaug namespace team: project team allows clusters by server, and no cluster Secret here says this cluster's/)]);
+    const secret = (server: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: smaug\n  namespace: argocd\n  labels:\n    argocd.argoproj.io/secret-type: cluster\ntype: Opaque\nstringData:\n  name: smaug\n  server: ${server}\n  config: ENC[AES256_GCM,data:abc]\n`;
+    expect(refs(await check({ 'apps/project.yaml': p, 'apps/team.yaml': a, 'apps/smaug.yaml': secret('https://api.smaug.example.nl:6443'), ...team })).filter((f) => f.includes('smaug'))).toEqual([]);
+    expect(refs(await check({ 'apps/project.yaml': p, 'apps/team.yaml': a, 'apps/smaug.yaml': secret('https://api.other.example.nl:6443'), ...team })).filter((f) => f.includes('destination'))).toEqual(['error destination smaug namespace team is not allowed by project team']);
+  });
+});
+
+describe('a kustomization kustomize builds where the offline builder found a duplicate (operate-first: thanos store shards)', () => {
+  it("kustomize's output stands, without the offline builder's error", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, dirname } = await import('node:path');
+    const { validateDirectory } = await import('../../lib/validate/directory.js');
+    const { BUNDLED_SCHEMAS } = await import('../../lib/validate/schemas.js');
+    const root = mkdtempSync(join(tmpdir(), 'hp-shards-'));
+    const shard = (n: number) => `resources:\n  - ../base\npatches:\n  - target:\n      kind: Service\n      name: store-base\n    patch: |\n      - op: replace\n        path: /metadata/name\n        value: store-shard-${n}\n`;
+    const entries: Record<string, string> = {
+      'root.yaml': ROOT.replace('path: apps', 'path: store'),
+      'store/kustomization.yaml': 'resources:\n  - shard-0\n  - shard-1\n',
+      'store/base/kustomization.yaml': 'resources:\n  - service.yaml\n',
+      'store/base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: store-base\n  namespace: argocd\nspec:\n  ports:\n    - port: 10901\n',
+      'store/shard-0/kustomization.yaml': shard(0),
+      'store/shard-1/kustomization.yaml': shard(1),
+    };
+    try {
+      for (const [p, t] of Object.entries(entries)) {
+        mkdirSync(dirname(join(root, p)), { recursive: true });
+        writeFileSync(join(root, p), t);
+      }
+      const report = await validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] });
+      expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+      expect(report.kubectlBuilt.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
