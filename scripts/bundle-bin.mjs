@@ -52,6 +52,22 @@ const ownPaths = {
   },
 };
 
+// fly-import (Yeoman's environment makes a FlyRepository at start) imports npm's Arborist, and with it pacote,
+// sigstore and the registry client: a tenth of a generation's start, for installing generators from npm, which
+// haven-plus never does. Arborist is loaded by name when a FlyRepository first needs it instead (the banner's
+// `require`, from the installed package), so nothing changes for code that uses it.
+const lazyArborist = {
+  name: 'lazy-arborist',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]fly-import[\\/]dist[\\/]fly-import\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const eager = "import Arborist from '@npmcli/arborist';";
+      if (!text.includes(eager) || !text.includes('new Arborist(')) throw new Error(`bundle-bin: ${args.path} no longer imports Arborist as expected: review the lazy-arborist plugin`);
+      return { contents: text.replace(eager, '').replace('new Arborist(', "new (require('@npmcli/arborist'))("), loader: 'js' };
+    });
+  },
+};
+
 // Defined at the top of every output file. A package is looked up along Node's own search path
 // (`require.resolve.paths`), reading its directory rather than resolving an entry, so packages whose
 // `exports` hide package.json are found too. A package that cannot be found (only possible for a
@@ -85,7 +101,7 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  plugins: [ownPaths],
+  plugins: [lazyArborist, ownPaths],
   banner: { js: banner },
   logLevel: 'warning',
   metafile: true,
