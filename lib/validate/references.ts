@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
-import { append, CLUSTER_SCOPED_KINDS, get, listOf, objectKey, type K8sObject } from './build.js';
+import { append, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
@@ -181,12 +181,16 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     }
     for (const p of view.placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name) byHandNamespaces.add(p.object.metadata.name);
   }
+  // A repository for OpenShift (it applies *.openshift.io kinds): its clusters come with the platform's
+  // openshift-* namespaces (openshift-config, openshift-ingress, …), which nothing in git creates.
+  const openshift = topology.clusters.some((c) => c.placed.some((p) => /^[a-z.]*openshift\.io\//.test(p.object.apiVersion ?? '')));
   for (const view of topology.clusters) {
     const cluster = view.name;
     const units = view.units;
     const placed: Placed[] = [...view.placed];
     // There before anything syncs: the system's, and those a bootstrap step creates (helmfile, kubectl create namespace).
     const createdNamespaces = new Map<string, Unit | null>([...SYSTEM_NAMESPACES, ...topology.handNamespaces.keys()].map((n) => [n, null]));
+    if (openshift) for (const p of placed) if (/^openshift(-|$)/.test(p.object.metadata?.namespace ?? '')) createdNamespaces.set(p.object.metadata!.namespace!, null);
     const providers = new Map<string, Unit>(); // CRD group → unit installing it
     const argo = view.engine === 'argocd';
     const bootstrap = view.bootstrap;
@@ -324,7 +328,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       seen.set(`${p.object.apiVersion} ${id}`, p);
 
       const ns = p.object.metadata?.namespace;
-      if (ns && !CLUSTER_SCOPED_KINDS.has(p.object.kind ?? '')) {
+      if (ns && !clusterScoped(p.object, topology.crdScopes)) {
         if (!createdNamespaces.has(ns)) {
           if (view.byHand && byHandNamespaces.has(ns)) {
             // created by another directory applied by hand
@@ -336,7 +340,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs; a unit
           // that applies the Namespace itself applies it first (Argo CD's kind order, kustomize-controller's stages).
           if (creator && creator !== p.unit && !before(creator, p.unit) && !(argo && createsOwnNamespace(p.unit, ns)) && !namespacesOf(p.unit).has(ns)) {
-            findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
+            // Between Argo CD Applications of a repository not made here: a first-sync race, not a failure (each
+            // Application syncs on its own and is retried; waves between Applications wait only where argocd-cm has
+            // the Application health check), so a warning.
+            if (argo && !generated) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: its first sync may fail until ${creator.name} has synced`, where));
+            else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
           }
         }
       }
