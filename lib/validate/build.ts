@@ -59,6 +59,44 @@ export const CLUSTER_SCOPED_KINDS = new Set([
   'RuntimeClass', 'CSIDriver', 'VolumeSnapshotClass', 'ClusterExternalSecret', 'ClusterGenerator', 'ClusterPushSecret',
 ]);
 
+/** Cluster-scoped API groups (every kind of them) of platforms and operators seen in public repositories: OpenShift's. */
+const CLUSTER_SCOPED_GROUPS = new Set(['config.openshift.io', 'console.openshift.io', 'machineconfiguration.openshift.io', 'user.openshift.io', 'project.openshift.io']);
+/** Cluster-scoped kinds of CRDs by group/kind (a kind's name alone is ambiguous: config.openshift.io's Ingress). */
+const CLUSTER_SCOPED_GROUP_KINDS = new Set([
+  'security.openshift.io/SecurityContextConstraints', 'oauth.openshift.io/OAuthClient', 'quota.openshift.io/ClusterResourceQuota',
+  'operator.openshift.io/Console', 'operator.openshift.io/Network', 'operator.openshift.io/DNS', 'operator.openshift.io/ImageContentSourcePolicy',
+  'operator.tekton.dev/TektonConfig', 'tekton.dev/ClusterTask', 'triggers.tekton.dev/ClusterTriggerBinding', 'triggers.tekton.dev/ClusterInterceptor',
+  'hostpathprovisioner.kubevirt.io/HostPathProvisioner', 'wgpolicyk8s.io/ClusterPolicyReport', 'cilium.io/CiliumClusterwideNetworkPolicy',
+  'cilium.io/CiliumLoadBalancerIPPool', 'cilium.io/CiliumBGPClusterConfig', 'crd.projectcalico.org/GlobalNetworkPolicy', 'karpenter.sh/NodePool',
+  'karpenter.k8s.aws/EC2NodeClass', 'snapshot.storage.k8s.io/VolumeSnapshotContent', 'nfd.k8s-sigs.io/NodeFeatureRule', 'pkg.crossplane.io/Provider',
+]);
+
+/**
+ * Whether an object is cluster-scoped, as far as can be told offline: the built-in and well-known kinds,
+ * OpenShift's cluster-scoped groups, and the scope a CustomResourceDefinition in the repository declares
+ * (`crdScopes`: group/Kind → spec.scope).
+ */
+export function clusterScoped(o: K8sObject, crdScopes?: ReadonlyMap<string, string>): boolean {
+  const kind = o.kind ?? '';
+  const group = groupOf(o.apiVersion);
+  const declared = crdScopes?.get(`${group}/${kind}`);
+  if (declared !== undefined) return declared === 'Cluster';
+  return CLUSTER_SCOPED_KINDS.has(kind) || CLUSTER_SCOPED_GROUPS.has(group) || CLUSTER_SCOPED_GROUP_KINDS.has(`${group}/${kind}`);
+}
+
+/** The scopes the CustomResourceDefinitions among `objects` declare: group/Kind → Cluster or Namespaced. */
+export function crdScopesOf(objects: Iterable<K8sObject>): Map<string, string> {
+  const scopes = new Map<string, string>();
+  for (const o of objects) {
+    if (o.kind !== 'CustomResourceDefinition') continue;
+    const group = get(o, 'spec.group');
+    const kind = get(o, 'spec.names.kind');
+    const scope = get(o, 'spec.scope');
+    if (typeof group === 'string' && typeof kind === 'string' && (scope === 'Cluster' || scope === 'Namespaced')) scopes.set(`${group}/${kind}`, scope);
+  }
+  return scopes;
+}
+
 /**
  * The kinds kustomize's namespace transformer leaves without a namespace: the cluster-scoped kinds of its
  * built-in OpenAPI document (kubectl v1.32.4, kustomize v5.5.0, by experiment). Every other kind, a CRD's

@@ -20,7 +20,7 @@ import { posix } from 'node:path';
 import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { append, applyComponents, CLUSTER_SCOPED_KINDS, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, applyComponents, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 import { expandApplicationSets, IN_CLUSTER_SERVER } from './applicationset.js';
@@ -107,6 +107,8 @@ export interface Topology {
   nameReferenceDirs: Set<string>;
   /** Namespaces a bootstrap step creates before Flux or Argo CD applies anything (helmfile releases, `kubectl create namespace`): namespace → the step's file. */
   handNamespaces: Map<string, string>;
+  /** The scopes the repository's CustomResourceDefinitions declare (group/Kind → Cluster or Namespaced). */
+  crdScopes: Map<string, string>;
   findings: Finding[];
   notes: string[];
 }
@@ -279,7 +281,7 @@ const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
 export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
-  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), findings: [], notes: [] };
+  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), crdScopes: new Map(), findings: [], notes: [] };
   for (const [file, names] of groupBy(topology.handNamespaces)) {
     topology.notes.push(`${file}: a bootstrap step creates namespace(s) ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, … (${names.length})` : ''} before anything syncs: taken as there`);
   }
@@ -318,6 +320,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // The paths once (FileSet.paths() sorts on every call): every walk and rule below reads them.
   const allPaths = files.paths();
   const manifests = allPaths.filter((p) => MANIFEST.test(p));
+  topology.crdScopes = crdScopesOf(manifests.filter((p) => (files.get(p) ?? '').includes('CustomResourceDefinition')).flatMap((p) => objectsIn(p)));
   // What source-controller leaves out of the artifact: kustomize-controller's generated builds never see it.
   const ignorePatterns = sourceIgnore(files, allPaths);
   const sourceIgnored = ignorePatterns.ignored;
@@ -705,15 +708,24 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return spoke;
   };
+  /**
+   * The names (or servers) that stand for the cluster a hub's Argo CD runs on: Argo CD processes the
+   * Applications in its own namespace only, so an app-of-apps deploys its Applications to that cluster
+   * whatever it calls it (`name: moc-infra` as well as in-cluster).
+   */
+  const localNames = new WeakMap<ClusterView, Set<string>>();
   const walkArgo = (view: ClusterView, start: Unit[]): void => {
-    const queue = [...start];
-    const seen = new Set<Unit>();
+    const aliases = localNames.get(view) ?? new Set<string>();
+    localNames.set(view, aliases);
     // Applications this cluster's Argo CD applies that deploy to another cluster: walked there.
     const elsewhere = new Map<string, Unit[]>();
+    const queue = [...start];
+    const seen = new Set<Unit>();
     while (queue.length > 0) {
       const unit = queue.shift()!;
       if (seen.has(unit)) continue;
       seen.add(unit);
+      const builds: { s: Source; build: BuildResult }[] = [];
       for (const s of sourcesOf(unit.object)) {
         for (const v of s.helm?.valueFiles ?? []) {
           const f = v.replace(/^\$values\//, '');
@@ -725,24 +737,28 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const dir = ownPath(s);
         if (dir === undefined) continue;
         const build = argoBuild(dir, s.directory);
-        if (!build) continue; // a missing path is reported by applicationPaths
+        if (build) builds.push({ s, build }); // a missing path is reported by applicationPaths
+      }
+      const remote = view.spoke || unit.unordered ? undefined : remoteDestination(unit.object);
+      if (remote !== undefined && builds.some(({ build }) => build.objects.some((b) => b.object.kind === 'Application' && ARGO_APP(b.object)))) aliases.add(remote);
+      if (remote !== undefined && !aliases.has(remote)) {
+        view.units.delete(unit.name);
+        elsewhere.set(remote, [...(elsewhere.get(remote) ?? []), unit]);
+        continue;
+      }
+      for (const { build } of builds) {
         touch(build);
         if (build.partial) view.partial = true;
         // Argo CD puts a namespaced object without a namespace into the Application's destination namespace.
         // (On a copy: the build is shared by every Application of that path.)
         const destination = (unit.object.spec?.destination as { namespace?: unknown } | undefined)?.namespace;
         for (const b of counted(build.objects)) {
-          const object = typeof destination === 'string' && destination !== '' && !b.object.metadata?.namespace && !CLUSTER_SCOPED_KINDS.has(b.object.kind ?? '') ? { ...b.object, metadata: { ...b.object.metadata, namespace: destination } } : b.object;
+          const object = typeof destination === 'string' && destination !== '' && !b.object.metadata?.namespace && !clusterScoped(b.object, topology.crdScopes) ? { ...b.object, metadata: { ...b.object.metadata, namespace: destination } } : b.object;
           view.placed.push({ object, file: b.patchedBy.at(-1) ?? b.origin, unit, origins: [b.origin, ...b.patchedBy] });
           if (object.kind !== 'Application' || !ARGO_APP(object)) continue;
           const name = object.metadata?.name ?? '';
-          const child: Unit = { name, file: b.origin, object, dependsOn: [], wave: Number(object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
-          const remote = view.spoke ? undefined : remoteDestination(object);
-          if (remote !== undefined) {
-            elsewhere.set(remote, [...(elsewhere.get(remote) ?? []), child]);
-            continue;
-          }
           if (view.units.has(name)) continue;
+          const child: Unit = { name, file: b.origin, object, dependsOn: [], wave: Number(object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0) };
           view.units.set(name, child);
           queue.push(child);
         }
@@ -1032,6 +1048,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       build.read!.push(file);
       for (const object of objectsIn(file)) if (object.apiVersion !== undefined && object.kind !== undefined) build.objects.push({ object, origin: file, patchedBy: [] });
     }
+    // What another cluster's walk applies already (an app-of-apps reaching this directory through a parent's
+    // kustomization, with its name suffix) is not applied by hand again: only the files nothing else applies.
+    build = { ...build, objects: build.objects.filter((b) => !covered(b.origin)) };
     touch(build);
     for (const b of counted(build.objects)) {
       view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit: view.bootstrap, origins: [b.origin, ...b.patchedBy] });

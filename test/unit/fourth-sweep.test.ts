@@ -188,3 +188,31 @@ describe('a kustomization kustomize builds where the offline builder found a dup
     }
   });
 });
+
+describe('namespaces OpenShift comes with, and Argo CD Applications that create namespaces for others (operate-first)', () => {
+  const app = (name: string, ns: string, create: boolean) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: HEAD\n    path: ${name}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: ${ns}\n${create ? '  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n' : ''}`;
+  const cert = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-cert\n  namespace: openshift-config\n';
+  it('openshift-* namespaces exist on a repository for OpenShift; elsewhere nothing creates them', async () => {
+    const group = 'apiVersion: user.openshift.io/v1\nkind: Group\nmetadata:\n  name: admins\nusers:\n  - alice\n';
+    expect(errors(await check({ 'apps/certs.yaml': app('certs', 'openshift-config', false), 'certs/cm.yaml': cert, 'apps/group.yaml': group }))).toEqual([]);
+    expect(errors(await check({ 'apps/certs.yaml': app('certs', 'openshift-config', false), 'certs/cm.yaml': cert }))).toEqual(['certs/cm.yaml: namespace openshift-config is never created on cluster .']);
+  });
+});
+
+describe("cluster-scoped kinds outside Kubernetes' own (operate-first: OpenShift Groups in an Application's destination namespace)", () => {
+  const app = `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cluster-resources\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: HEAD\n    path: cluster-scope\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: not-created\n`;
+  it("are not put in the destination namespace: OpenShift's, and a CRD the repository declares cluster-scoped", async () => {
+    const report = await check({
+      'apps/cluster-resources.yaml': app,
+      'cluster-scope/group.yaml': 'apiVersion: user.openshift.io/v1\nkind: Group\nmetadata:\n  name: admins\nusers:\n  - alice\n',
+      'cluster-scope/scc.yaml': 'apiVersion: security.openshift.io/v1\nkind: SecurityContextConstraints\nmetadata:\n  name: restricted-v3\n',
+      'cluster-scope/crd.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.nl\nspec:\n  group: example.nl\n  names:\n    kind: Widget\n    plural: widgets\n  scope: Cluster\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          x-kubernetes-preserve-unknown-fields: true\n',
+      'cluster-scope/widget.yaml': 'apiVersion: example.nl/v1\nkind: Widget\nmetadata:\n  name: w\n',
+    });
+    expect(errors(report).filter((e) => e.includes('not-created'))).toEqual([]);
+    // A namespaced one still is, and its namespace is never created.
+    const namespaced = await check({ 'apps/cluster-resources.yaml': app, 'cluster-scope/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n' });
+    expect(errors(namespaced)).toEqual(['cluster-scope/cm.yaml: namespace not-created is never created on cluster .']);
+  });
+});
