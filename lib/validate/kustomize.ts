@@ -217,6 +217,24 @@ function kubectlBaseEnv(): Record<string, string> {
 }
 
 /** kubectl's own message, not a Go stack dump: its first lines, at most 2 000 characters. */
+/**
+ * kubectl's error as a finding says it: without kustomize's deprecation warnings (`# Warning: 'commonLabels'
+ * is deprecated…`), klog's timestamp and process id (`E1207 06:59:13.258474 15997 run.go:72] "command failed"
+ * err="…"`: the same repository gives the same report), and with the repository's own paths, not this machine's.
+ */
+export function kubectlError(stderr: string, root: string): string {
+  const lines = stderr.split('\n').filter((l) => !/^# Warning: /.test(l));
+  const text = lines
+    .map((l) => {
+      const m = /^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] "command failed" err="(.*)"$/.exec(l);
+      return m ? m[1].replace(/\\"/g, '"').replace(/\\\\/g, '\\') : l;
+    })
+    .join('\n')
+    .replaceAll(`${root}/`, '')
+    .replaceAll(root, '.');
+  return firstLines(text);
+}
+
 function firstLines(text: string): string {
   const lines = text.trim().split('\n');
   const head = lines.slice(0, 8).join('\n').slice(0, 2000);
@@ -255,7 +273,7 @@ export async function buildAll(root: string, only?: string[], concurrency = 4): 
         builds.push({ dir: rel, output: stdout });
       } catch (err) {
         const e = err as { stderr?: string; shortMessage?: string; timedOut?: boolean; isMaxBuffer?: boolean };
-        const why = e.timedOut ? `did not finish in ${KUBECTL_TIMEOUT_MS / 1000} s` : e.isMaxBuffer ? `printed more than ${KUBECTL_MAX_OUTPUT / 2 ** 20} MiB` : firstLines(e.stderr || e.shortMessage || String(err));
+        const why = e.timedOut ? `did not finish in ${KUBECTL_TIMEOUT_MS / 1000} s` : e.isMaxBuffer ? `printed more than ${KUBECTL_MAX_OUTPUT / 2 ** 20} MiB` : kubectlError(e.stderr || e.shortMessage || String(err), resolve(root));
         findings.push(error('kustomize', `${rel}/kustomization.yaml`, `kubectl kustomize failed: ${why}`));
         builds.push({ dir: rel });
       }

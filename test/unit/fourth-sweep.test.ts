@@ -216,3 +216,37 @@ describe("cluster-scoped kinds outside Kubernetes' own (operate-first: OpenShift
     expect(errors(namespaced)).toEqual(['cluster-scope/cm.yaml: namespace not-created is never created on cluster .']);
   });
 });
+
+describe("kubectl's error, as a finding (fineract)", () => {
+  it("says kustomize's error once, without its deprecation warnings, klog's timestamp or this machine's paths", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, dirname } = await import('node:path');
+    const { validateDirectory } = await import('../../lib/validate/directory.js');
+    const { BUNDLED_SCHEMAS } = await import('../../lib/validate/schemas.js');
+    const root = mkdtempSync(join(tmpdir(), 'hp-kerr-'));
+    const entries: Record<string, string> = {
+      'root.yaml': ROOT,
+      // commonLabels makes kustomize warn; the JSON 6902 patch file makes the offline builder hand it to kubectl.
+      'apps/kustomization.yaml': 'commonLabels:\n  team: a\nresources:\n  - cm.yaml\n  - missing-service.yaml\npatches:\n  - path: patch.yaml\n    target:\n      kind: ConfigMap\n',
+      'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: argocd\n',
+      'apps/patch.yaml': '- op: add\n  path: /data\n  value: {a: b}\n',
+    };
+    try {
+      for (const [p, t] of Object.entries(entries)) {
+        mkdirSync(dirname(join(root, p)), { recursive: true });
+        writeFileSync(join(root, p), t);
+      }
+      const report = await validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] });
+      const kubectl = report.findings.filter((f) => f.message.startsWith('kubectl kustomize failed'));
+      expect(kubectl).toHaveLength(1);
+      expect(kubectl[0].message).toMatch(/missing-service\.yaml/);
+      expect(kubectl[0].message).not.toMatch(/Warning|commonLabels|run\.go|\d{2}:\d{2}:\d{2}\.\d+/);
+      expect(kubectl[0].message).not.toContain(root);
+      // The offline builder's own error for the same directory is not said again.
+      expect(report.findings.filter((f) => f.severity === 'error' && f.message.includes('missing-service.yaml'))).toHaveLength(1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
