@@ -402,8 +402,16 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if ((include && !include(rel)) || (exclude && exclude(rel))) continue;
       b.read!.push(file);
       topology.yaml11.add(file);
+      // A kustomization file in a plain directory (a source whose directory settings make it one) is decoded as an
+      // object like any other (argo-cd reposerver getObjsFromYAMLOrJSON): a Kustomization no cluster serves.
+      if (isKustomizationFile(file) && objectsIn(file).some((o) => typeof o.apiVersion === 'string' && o.apiVersion.startsWith('kustomize.config.k8s.io/'))) {
+        b.errors.push({ file, message: `Argo CD reads ${dir || '.'} as a plain directory (the source's directory settings say so), so it applies this kustomization file as an object, which no cluster serves: the sync fails. Drop the source's directory settings to build it with kustomize, or exclude the file` });
+        continue;
+      }
       for (const object of objectsIn(file)) if (object.apiVersion !== undefined || object.kind !== undefined) b.objects.push({ object, origin: file, patchedBy: [] });
     }
+    // Once per directory and settings (argoBuild keeps the build).
+    for (const e of b.errors) topology.findings.push(error('reference', e.file, e.message));
     return b;
   };
 
