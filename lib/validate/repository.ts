@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog.js';
-import type { FileSet } from '../fileset.js';
+import { FileSet } from '../fileset.js';
 import { append, buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
@@ -173,7 +173,8 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
     return { findings: [(worst.unserved.severity === 'error' ? error : warning)('schema', file, message, { object: id, path: '/apiVersion' })], checked: false };
   }
   const configFile = CONFIG_FILE_GROUPS.has(object.apiVersion!.split('/')[0]);
-  const placeholder = (v: unknown) => typeof v === 'string' && v.includes('${');
+  // A name a tool fills in later: Flux's `${VAR}`, or a template token (`<WORKLOAD_CLUSTER_NAME>`, kubefirst's).
+  const placeholder = (v: unknown) => typeof v === 'string' && (v.includes('${') || /<[A-Z][A-Z0-9_]*>/.test(v));
   const findings: Finding[] = configFile || placeholder(object.metadata?.name) || placeholder(object.metadata?.namespace) ? [] : nameProblems(object.kind ?? '', object.metadata, object.apiVersion).map((p) => error('schema', file, p.message, { object: id, path: p.path }));
   const hit = registry.get(object.apiVersion!, object.kind!);
   if (!hit) {
@@ -218,14 +219,26 @@ function withoutNullFields<T>(value: T): T {
   return out as T;
 }
 
+/** A template by its name: `x.ftl.yaml` (FreeMarker), `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`. */
+const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;
+
 /** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
 export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
 
-export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
+export async function validateFiles(given: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
   const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
   const charts = options.charts ?? new ChartLibrary(resolveChartDirs(options.chartData));
   const notes: string[] = [];
+  // Templates a tool renders before any cluster reads them (gitops-playground's FreeMarker `*.ftl.yaml`,
+  // `*.tpl.yaml`, `*.j2.yaml`): not YAML until rendered, so not validated as written.
+  const templates = given.paths().filter((p) => TEMPLATE_FILE.test(p));
+  let files = given;
+  if (templates.length > 0) {
+    files = new FileSet();
+    for (const [p, t] of given.entries()) if (!TEMPLATE_FILE.test(p)) files.add(p, t);
+    notes.push(`${templates.length} template file(s) a tool renders before use not checked as written (${templates.slice(0, 3).join(', ')}${templates.length > 3 ? ', …' : ''})`);
+  }
 
   // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
   const builtDirs = new Set<string>();

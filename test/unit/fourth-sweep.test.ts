@@ -252,3 +252,16 @@ describe("kubectl's error, as a finding (fineract)", () => {
     }
   });
 });
+
+describe('template repositories (gitops-playground, kubefirst gitops-template)', () => {
+  it('a FreeMarker template is not YAML until rendered: left out, with a note; a token in a name is filled in later', async () => {
+    const report = await check({
+      'apps/argocd.ftl.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: argocd\n<#if config.enabled>\ndata:\n  a: ${config.value}\n</#if>\n',
+      'apps/cluster.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: <WORKLOAD_CLUSTER_NAME>-settings\n  namespace: argocd\n',
+    });
+    expect(errors(report)).toEqual([]);
+    expect(report.notes).toContainEqual('1 template file(s) a tool renders before use not checked as written (apps/argocd.ftl.yaml)');
+    // A name that is simply wrong is still one.
+    expect(errors(await check({ 'apps/cluster.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Cluster_Settings\n  namespace: argocd\n' }))).toEqual([expect.stringMatching(/"Cluster_Settings" is not a valid ConfigMap name/)]);
+  });
+});
