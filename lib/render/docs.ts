@@ -13,6 +13,7 @@ import { argocdBootstrap, argocdSshHost, secretsRelease } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
 import { sandboxFacts, sandboxRuntime } from './sandbox.js';
 import { registerPartial, renderTemplate } from './template.js';
+import { toolsLine } from './tools.js';
 
 const SECRETS_SUMMARY = {
   sops: 'Secrets are files encrypted with SOPS/age (`*.sops.yaml`, rules in `.sops.yaml`); Flux decrypts them in the cluster.',
@@ -211,7 +212,10 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     const fleet = plan.hub === cluster.name ? fleetDoc(plan, registrations) : undefined;
     const registration = spoke ? registrations.get(cluster.name) : undefined;
     const template = spoke ? 'spoke-README.md.hbs' : 'cluster-README.md.hbs';
-    files.add(`clusters/${cluster.name}/README.md`, renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, template), { ...context, fleet, hub: plan.hub, fleetDir: plan.hub && fleetDir(plan.hub), registration }));
+    const readme = renderTemplate(join(TEMPLATES_DIR, 'engines', plan.engine, template), { ...context, fleet, hub: plan.hub, fleetDir: plan.hub && fleetDir(plan.hub), registration });
+    // The tools its own shell blocks run, in its "Before you start".
+    const tools = toolsLine(readme);
+    files.add(`clusters/${cluster.name}/README.md`, readme.replace(/^- <!-- tools -->\n/m, tools ? `- ${tools}\n` : ''));
   }
 
   const context = {

@@ -116,6 +116,23 @@ describe('render', () => {
     expect(readme('ssh://git@github.com:2222/gemeente/gitops.git')).toContain('ssh-keyscan -p 2222 github.com');
   });
 
+  it("lists in each cluster README's Before you start the tools its own shell blocks run", () => {
+    const before = (raw: RawAnswers) => /^- The tools the steps below run \(a route may need fewer\): (.*)\.$/m.exec(render(answers(raw)).files.get('clusters/prod/README.md')!)?.[1] ?? '';
+    const flux = before({ provider: 'ovhcloud', 'git-remote': 'git@gitlab.example.nl:p/g.git', 'age-recipient': ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
+    for (const tool of ['`kubectl`', 'the `flux` CLI', '`sops`', 'the `aws` CLI']) expect(flux).toContain(tool);
+    expect(flux).not.toContain('kubeseal');
+    const argo = before({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': 'git@gitlab.example.nl:p/g.git' });
+    for (const tool of ['`kubectl`', '`helm` 3', '`kubeseal`', "OpenSSH's `ssh-keyscan`"]) expect(argo).toContain(tool);
+    expect(before({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': REMOTE })).not.toContain('ssh-keyscan');
+  });
+
+  it("reads the commands of shell blocks: pipes, continuations, substitutions; not variables, comments, YAML blocks or the shell's own words", async () => {
+    const { commandsOf } = await import('../../lib/render/tools.js');
+    const md = "```sh\nKNOWN=\"$(ssh-keyscan -p 22 h | sort)\"\nprintf '%s' \"$K\" | ssh-keygen -lf -   # kubeseal in a comment\nflux bootstrap git \\\n  --url=x && kubectl apply -f - <<'EOF'\napiVersion: v1\nEOF\nFOO=1 helm install x\n```\n\n```yaml\nkubectl: no\n```\n";
+    // (A heredoc's YAML lines start with a key, `apiVersion:`, never a command.)
+    expect([...commandsOf(md)].sort()).toEqual(['flux', 'helm', 'kubectl', 'ssh-keygen', 'ssh-keyscan']);
+  });
+
   it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
     const { files } = render(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
     const readme = files.get('README.md')!;
