@@ -198,11 +198,34 @@ export default class AppGenerator extends Generator {
     return new InterruptedError(this.interrupted, `${what}. Run the same command again to finish.`);
   }
 
-  /** SIGINT/SIGTERM/SIGHUP: stop at the next safe point; a second signal stops at once (the next run cleans up). */
+  /** Questions being asked now: a signal then stops the run at once (the answers are the only state). */
+  private asking = 0;
+
+  /** Every question goes through here, so a signal at one is told apart from one while working. */
+  protected async _prompt<A = Record<string, unknown>>(questions: unknown[]): Promise<A> {
+    this.asking++;
+    try {
+      return (await this.prompt(questions as never)) as A;
+    } finally {
+      this.asking--;
+    }
+  }
+
+  /**
+   * SIGINT/SIGTERM/SIGHUP: stop at the next safe point; a second signal stops at once (the next run cleans up).
+   * At a question nothing has been written yet: the run stops at once, with the lock released, rather than
+   * waiting at the question for an answer that will not come.
+   */
   private _trapSignals(): void {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(signal, () => {
-        if (this.interrupted) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+        const code = 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1);
+        if (this.asking > 0 && this.written === 0) {
+          this.lock?.release();
+          process.stderr.write(`\nhaven-plus: stopped at a prompt (${signal}): nothing was written or committed.\n`);
+          process.exit(code);
+        }
+        if (this.interrupted) process.exit(code);
         this.interrupted = signal;
         process.stderr.write(`\nhaven-plus: ${signal}: stopping at the next safe point (again to stop at once)…\n`);
       });
@@ -397,7 +420,7 @@ export default class AppGenerator extends Generator {
     // Offered once, on the first run (or again with --ask-answered): a re-run does not ask it again.
     const offer = !this.storedAnswers || Boolean(this._opt('ask-answered'));
     if (!generate && offer && this._interactive && a.secrets === 'sops' && a.ageRecipients.length === 0) {
-      const answer = await this.prompt([
+      const answer = await this._prompt([
         { type: 'confirm', name: 'generate', message: `No age recipient: generate a key pair now? (private key → ${sopsAgeKeyFile()}, never into the repository)`, default: true } as never,
       ]);
       generate = (answer as { generate?: boolean }).generate === true;
@@ -426,7 +449,7 @@ export default class AppGenerator extends Generator {
         const id = valueKey(spec.cluster, spec.name, k.name);
         if (asked.has(id) || this.secretValues.has(id)) continue;
         asked.add(id);
-        const answer = (await this.prompt([
+        const answer = (await this._prompt([
           {
             type: 'password',
             mask: '*',
@@ -475,7 +498,7 @@ export default class AppGenerator extends Generator {
       default:
         question = { ...base, type: 'input', default: current, validate };
     }
-    const answer = (await this.prompt([question as never]))[q.name] as unknown;
+    const answer = (await this._prompt([question as never]))[q.name] as unknown;
     if (q.type === 'list' && typeof answer === 'string') return answer.split(',').map((s) => s.trim()).filter(Boolean);
     if (q.optional && answer === '') return undefined;
     return answer;
@@ -567,7 +590,7 @@ export default class AppGenerator extends Generator {
         if (all === 'overwrite') overwrite.push(p);
         continue;
       }
-      const answer = (await this.prompt([
+      const answer = (await this._prompt([
         {
           type: 'select',
           name: 'choice',

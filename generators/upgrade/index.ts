@@ -69,7 +69,7 @@ export default class UpgradeGenerator extends DayTwoGenerator {
       );
     }
     if (!this._interactive || this._dryRun) return true;
-    const answer = (await this.prompt([{ type: 'confirm', name: 'go', message: 'Apply the upgrade (your edits are merged, not overwritten)?', default: true } as never])) as { go?: boolean };
+    const answer = (await this._prompt([{ type: 'confirm', name: 'go', message: 'Apply the upgrade (your edits are merged, not overwritten)?', default: true } as never])) as { go?: boolean };
     if (answer.go !== true) this.log('Upgrade cancelled: nothing was written.');
     return answer.go === true;
   }

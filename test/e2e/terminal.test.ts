@@ -72,6 +72,29 @@ describe('haven-plus at a terminal', () => {
     expect(existsSync(join(cwd, 'stopped'))).toBe(false);
   });
 
+  it('SIGTERM at a prompt stops the run at once with exit 143 and a message, writing nothing (it does not wait at the question)', async () => {
+    const cwd = tempDir();
+    const name = `sigterm-${process.pid}`;
+    const child = execa('script', ['-qfec', shellCommand([name]), '/dev/null'], { cwd, env: { ...isolatedEnv(cwd), TERM: 'xterm' }, extendEnv: false, reject: false, all: true, timeout: 60_000 });
+    let screen = '';
+    let sent = false;
+    child.all!.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      // The bin itself (its command line starts with node), not the shell script runs it in.
+      if (!sent && screen.includes('Platform name')) {
+        sent = true;
+        void execa('pkill', ['-TERM', '-f', `^${process.execPath} ${BIN} ${name}$`], { reject: false });
+      }
+    });
+    const result = await child;
+    const plain = String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(sent).toBe(true);
+    expect(plain).toContain('haven-plus: stopped at a prompt (SIGTERM): nothing was written or committed.');
+    // script reports the exit of the command it ran.
+    expect(result.exitCode, plain.slice(-800)).toBe(143);
+    expect(existsSync(join(cwd, name))).toBe(false);
+  });
+
   it('asks each question with its default preselected; Enter throughout gives a committed, valid repository', async () => {
     const cwd = tempDir();
     const { exitCode, screen } = await atTerminal(['newcomer'], cwd);
