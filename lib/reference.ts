@@ -103,7 +103,7 @@ missing or invalid answer. Nothing is written in that case.
 | 5 | another haven-plus run kept the repository busy for 10 minutes (or git's index lock stayed): the message names the run |
 | 6 | the commit is made, but the push failed or took longer than --push-timeout: push later |
 | | \`haven-plus validate\`: 0 no errors (warnings and notes may remain), 1 errors found, 2 nothing to validate (no such directory, a file, or no cluster: no Flux Kustomization, flux-system/ or Argo CD Application in it), 3 no errors, but a chart version or range the pinned chart data does not hold: its values were checked against the nearest pinned version, problems as warnings (the generated CI shows this as a warning) |
-| 130, 143 | stopped by SIGINT (Ctrl-C) or SIGTERM at a safe point: files written are complete, nothing half-committed; run the same command again |
+| 130, 143, 129 | stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP: at a prompt at once, nothing written; otherwise at a safe point, files written are complete, nothing half-committed; run the same command again |
 | 70 | an unexpected error: a bug, please report it |
 
 These are the \`haven-plus\` bin's codes: use it in scripts and CI. Under \`yo haven-plus\`, yo prints
