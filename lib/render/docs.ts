@@ -1,6 +1,7 @@
 /** The READMEs of the generated repository: what is here, how to bootstrap, what to provide. */
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
+import { objectsOf } from '../validate/build.js';
 import { fluxGitUrl, isSshRemote } from '../names.js';
 import { TEMPLATES_DIR } from '../package-info.js';
 import { clusterApps, clusterStages, objectStorageTitle, releaseVersion, type Plan, type PlannedCluster } from '../plan.js';
@@ -159,6 +160,34 @@ function environmentVersionsDoc(plan: Plan) {
   return { environments: plan.environments, first: plan.environments[0], last: plan.environments.at(-1), rows, flux: plan.engine === 'flux', argocd: plan.engine === 'argocd' && !hub, hub: hub ? fleetDir(plan.hub!) : undefined };
 }
 
+/**
+ * The namespaces a component runs in, as rendered: those its objects under `infrastructure/<id>/` are in or
+ * make (and a HelmRelease's targetNamespace), and the destinations of the Argo CD Applications that read
+ * them. None where it deploys nothing to the cluster (the provider's object storage, say).
+ */
+function componentNamespaces(files: FileSet, id: string): string[] {
+  const found = new Set<string>();
+  const own = `infrastructure/${id}/`;
+  for (const path of files.paths()) {
+    if (!/\.ya?ml$/.test(path)) continue;
+    const mine = path.startsWith(own);
+    const apps = /^clusters\/[^/]+\/apps\//.test(path);
+    if (!mine && !apps) continue;
+    for (const o of objectsOf(files.get(path)!)) {
+      if (mine) {
+        if (o.kind === 'Namespace' && typeof o.metadata?.name === 'string') found.add(o.metadata.name);
+        else if (typeof o.metadata?.namespace === 'string' && o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository' && o.kind !== 'OCIRepository' && o.kind !== 'Kustomization') found.add(o.metadata.namespace);
+        const target = o.kind === 'HelmRelease' ? o.spec?.targetNamespace ?? o.metadata?.namespace : undefined;
+        if (typeof target === 'string') found.add(target);
+      } else if (o.kind === 'Application' && JSON.stringify(o.spec ?? {}).includes(own)) {
+        const ns = (o.spec?.destination as { namespace?: unknown } | undefined)?.namespace;
+        if (typeof ns === 'string') found.add(ns);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
 /** `stagePaths`: the directory each Flux stage Kustomization builds (`<cluster>/<stage id>`), when not the cluster's own overlay. */
 export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<string, string>): void {
   registerPartial('provide', join(TEMPLATES_DIR, 'engines', 'provide.md.hbs'));
@@ -224,7 +253,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     clusters: plan.clusters.map((c) => ({ name: c.name, environment: c.environment, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
     environments: plan.clusters.some((c) => c.environment),
     profiles: profileNames(files),
-    components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespace: def.namespace })),
+    components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespaces: componentNamespaces(files, def.id) })),
     releases,
     environmentVersions: environmentVersionsDoc(plan),
     objectStorage: plan.clusters

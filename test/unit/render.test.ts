@@ -133,6 +133,17 @@ describe('render', () => {
     expect([...commandsOf(md)].sort()).toEqual(['flux', 'helm', 'kubectl', 'ssh-keygen', 'ssh-keyscan']);
   });
 
+  it("names in the README's component table the namespaces each component runs in, as rendered, and none where it deploys nothing", () => {
+    const table = (raw: RawAnswers) => new Map([...render(answers(raw)).files.get('README.md')!.matchAll(/^\| ([^|]+) \| [^|]* \| [^|]* \| ([^|]+) \|$/gm)].map((m) => [m[1], m[2]]));
+    const argo = table({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': REMOTE });
+    expect(argo.get('PostgreSQL (CloudNativePG)')).toBe('`cnpg-system`, `databases`');
+    expect(argo.get('Argo CD')).toBe('`argocd`');
+    // The provider's S3 and Argo CD's Secrets delivery run nothing of their own (no flux-system on Argo CD).
+    expect(argo.get('Object storage (S3 API)')).toBe('- (none of its own)');
+    expect(argo.get('Secrets delivery')).toBe('- (none of its own)');
+    expect(table({ provider: 'local' }).get('Garage')).toBe('`garage`');
+  });
+
   it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
     const { files } = render(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
     const readme = files.get('README.md')!;
