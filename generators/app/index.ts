@@ -53,7 +53,7 @@ import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAn
 import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '../../lib/secrets/age.js';
 import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type SecretOutcome } from '../../lib/secrets/index.js';
 import type { SealingCertificate } from '../../lib/secrets/sealed.js';
-import { secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
+import { sandboxMakes, secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
 import { secretSummary } from '../../lib/secrets/summary.js';
 import { collectSecretValues, valueKey, valuePrompt, type SecretValues } from '../../lib/secrets/values.js';
 
@@ -441,7 +441,7 @@ export default class AppGenerator extends Generator {
   private async _askSecretValues(plan: Plan, specs: SecretSpec[]): Promise<void> {
     const asked = new Set<string>();
     for (const spec of specs) {
-      if (!canMake(plan, spec, this.certificates)) continue;
+      if (!canMake(plan, spec, this.certificates) || sandboxMakes(plan, spec)) continue;
       if (spec.keys.every((k) => this.secretValues.has(valueKey(spec.cluster, spec.name, k.name)))) continue;
       // A Secret the repository already has is kept; new values come from the environment or a file.
       if (this._onDisk(secretPath(spec, plan.secrets)) !== undefined) continue;

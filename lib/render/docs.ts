@@ -9,7 +9,7 @@ import { clusterCompliance } from './compliance.js';
 import { clustersIn, componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
-import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
+import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, sandboxMakes, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
 import { argocdBootstrap, argocdSshHost, secretsRelease } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
 import { sandboxFacts, sandboxRuntime } from './sandbox.js';
@@ -42,7 +42,10 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
       labelList: Object.entries(s.labels ?? {}).map(([k, v]) => `${k}=${v}`),
     };
   });
-  const missing = items.filter((i) => !i.inRepo);
+  // A sandbox's script makes the object storage key and its Secrets in the cluster: a value typed here would be
+  // another key than the one Garage (or SeaweedFS) holds, and Flux would apply it over the script's.
+  for (const i of items) (i as typeof i & { bySandbox?: boolean }).bySandbox = !i.inRepo && sandboxMakes(plan, i);
+  const missing = items.filter((i) => !i.inRepo && !sandboxMakes(plan, i));
   const certificatePath = sealedSecretsCertPath(cluster.name);
   const certificate = plan.secrets === 'sealed-secrets' && files.has(certificatePath) ? readCertificate(files.get(certificatePath)!, new Date(0)) : undefined;
   return {

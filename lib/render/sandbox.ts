@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { FileSet } from '../fileset.js';
 import { TEMPLATES_DIR } from '../package-info.js';
-import { S3_SECRET_NAME, type Plan, type PlannedCluster } from '../plan.js';
-import { clusterSecretSpecs, secretPath } from '../secrets/specs.js';
+import type { Plan, PlannedCluster } from '../plan.js';
+import { clusterSecretSpecs, sandboxMakes, secretPath } from '../secrets/specs.js';
 import { argocdBootstrap } from './argocd.js';
 import { FLUX_NAMESPACE, FLUX_ROOT_SOURCE, SOPS_AGE_SECRET } from './flux.js';
 import { documents } from './manifests.js';
@@ -187,7 +187,7 @@ export function sandboxFacts(plan: Plan, cluster: PlannedCluster) {
   const own = clusterSecretSpecs(plan, cluster).filter((s) => !plan.secretFiles.has(secretPath(s, plan.secrets)));
   const backend = cluster.objectStorage?.backend;
   const makesS3 = backend === 'garage' || backend === 'seaweedfs';
-  const s3Secrets = makesS3 ? own.filter((s) => s.name === S3_SECRET_NAME).map((s) => `${s.namespace}/${s.name}`) : [];
+  const s3Secrets = own.filter((s) => sandboxMakes(plan, s)).map((s) => `${s.namespace}/${s.name}`);
   const buckets = backend === 'garage' ? cluster.objectStorage!.bucketList.map((b) => b.name) : [];
   const secretList = s3Secrets.map((s) => `\`${s}\``).join(', ');
   return {
@@ -196,7 +196,7 @@ export function sandboxFacts(plan: Plan, cluster: PlannedCluster) {
     s3Backend: makesS3 ? backend : '',
     buckets,
     s3Secrets,
-    otherSecrets: own.filter((s) => !(makesS3 && s.name === S3_SECRET_NAME)).map((s) => `${s.namespace}/${s.name}`),
+    otherSecrets: own.filter((s) => !sandboxMakes(plan, s)).map((s) => `${s.namespace}/${s.name}`),
     /** One sentence for the cluster README. */
     objectStorage:
       backend === 'garage'

@@ -6,7 +6,7 @@
  */
 import type { SecretsStrategy } from '../answers.js';
 import type { ComponentDef, SecretDecl, Stage } from '../catalog.js';
-import { clusterApps, type Plan, type PlannedCluster } from '../plan.js';
+import { clusterApps, S3_SECRET_NAME, type Plan, type PlannedCluster } from '../plan.js';
 
 export interface SecretSpec {
   cluster: string;
@@ -125,3 +125,15 @@ const envPart = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 export function secretEnvName(secret: string, key: string, cluster?: string): string {
   return `HAVEN_PLUS_SECRET_${cluster ? `${envPart(cluster)}__` : ''}${envPart(secret)}__${envPart(key)}`;
 }
+
+/**
+ * Whether a laptop sandbox's script makes this Secret in the cluster: the object storage key of Garage or
+ * SeaweedFS in the sandbox (Garage generates its keys; SeaweedFS takes the one the script makes). A value
+ * given for it would be another key than the storage holds, so it is neither asked for nor listed as missing.
+ */
+export function sandboxMakes(plan: Plan, spec: SecretSpec): boolean {
+  const cluster = plan.clusters.find((c) => c.name === spec.cluster);
+  const backend = cluster?.objectStorage?.backend;
+  return cluster?.sandbox === true && (backend === 'garage' || backend === 'seaweedfs') && spec.name === S3_SECRET_NAME;
+}
+

@@ -144,6 +144,15 @@ describe('render', () => {
     expect(table({ provider: 'local' }).get('Garage')).toBe('`garage`');
   });
 
+  it("a laptop sandbox's README does not ask for the object storage key its script makes, and still asks for the rest", () => {
+    const readme = render(answers({ provider: 'local', components: ['postgres', 'velero'] })).files.get('clusters/local/README.md')!;
+    expect(readme).toContain('| `s3-credentials` | `databases` | an object storage access key with read/write access to the cluster\'s backup bucket | made by `make sandbox`, in the cluster only |');
+    expect(readme).not.toContain('HAVEN_PLUS_SECRET_S3_CREDENTIALS__');
+    expect(readme).toContain("read -rsp 'HAVEN_PLUS_SECRET_VELERO_REPO_CREDENTIALS__REPOSITORY_PASSWORD: '");
+    // On a real cluster the same key is the user's to provide.
+    expect(render(answers({ provider: 'ovhcloud', components: ['postgres'] })).files.get('clusters/prod/README.md')).toContain('HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID');
+  });
+
   it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
     const { files } = render(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
     const readme = files.get('README.md')!;

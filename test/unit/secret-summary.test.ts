@@ -25,4 +25,13 @@ describe('secretSummary', () => {
     expect(lines[0]).toBe('  Secrets encrypted with SOPS/age: databases/s3-credentials on c0, c1');
     expect(lines[1]).toBe('  Secrets still to provide (see the cluster READMEs): databases/s3-credentials on c2, c3, c4 and 4 more clusters');
   });
+  it("a laptop sandbox's object storage key is the sandbox script's to make: said so, not listed as still to provide", () => {
+    const plan = planOf({ provider: 'local', components: ['postgres', 'velero'] });
+    const lines = secretSummary(plan, { made: [], kept: [], missing: secretSpecs(plan), files: new Map() } as never);
+    expect(lines).toEqual([
+      '  Secrets the sandbox script makes in the cluster (not in git): databases/s3-credentials on local; velero/s3-credentials on local',
+      '  Secrets still to provide (see the cluster READMEs): velero/velero-repo-credentials on local',
+      '    no age recipient: give --age-recipient or --age-generate to encrypt them',
+    ]);
+  });
 });
