@@ -340,10 +340,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs; a unit
           // that applies the Namespace itself applies it first (Argo CD's kind order, kustomize-controller's stages).
           if (creator && creator !== p.unit && !before(creator, p.unit) && !(argo && createsOwnNamespace(p.unit, ns)) && !namespacesOf(p.unit).has(ns)) {
-            // Between Argo CD Applications of a repository not made here: a first-sync race, not a failure (each
-            // Application syncs on its own and is retried; waves between Applications wait only where argocd-cm has
-            // the Application health check), so a warning.
-            if (argo && !generated) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: its first sync may fail until ${creator.name} has synced`, where));
+            // Between Argo CD Applications of a repository not made here, where the one that uses the namespace
+            // syncs by hand or retries (syncPolicy.retry): a first-sync race, not a failure, so a warning. An
+            // automated sync without retry is not tried again for the same revision (argo-cd appcontroller.go
+            // autoSync), and what is applied by hand (kubectl apply) is never retried: errors.
+            const automated = get(p.unit.object, 'spec.syncPolicy.automated') !== undefined;
+            const retried = get(p.unit.object, 'spec.syncPolicy.retry') !== undefined;
+            if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
             else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
           }
         }

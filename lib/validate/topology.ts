@@ -705,9 +705,30 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const name = typeof d.name === 'string' && d.name !== '' ? d.name : undefined;
     const server = typeof d.server === 'string' && d.server !== '' ? d.server : undefined;
     if (name === 'in-cluster' || server === IN_CLUSTER_SERVER || (name ?? server) === undefined || (name ?? server)!.includes('{{')) return undefined;
+    // A cluster Secret may register the cluster Argo CD runs on under another name.
+    if (name !== undefined && localClusterNames().has(name)) return undefined;
     return name ?? server;
   };
-  /** The view of a cluster Argo CD deploys to from `view`'s: one per destination, made on first use. */
+  /** Names cluster Secrets of the repository give the cluster Argo CD runs on (server https://kubernetes.default.svc). */
+  let localNamesCache: Set<string> | undefined;
+  const localClusterNames = () =>
+    (localNamesCache ??= new Set(
+      manifests
+        .filter((p) => (files.get(p) ?? '').includes('secret-type'))
+        .flatMap((p) => objectsIn(p))
+        .filter((o) => o.kind === 'Secret' && o.metadata?.labels?.['argocd.argoproj.io/secret-type'] === 'cluster')
+        .flatMap((o) => {
+          const field = (k: string) => {
+            const plain = get(o, `stringData.${k}`);
+            if (typeof plain === 'string') return plain;
+            const encoded = get(o, `data.${k}`);
+            return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+          };
+          const name = field('name');
+          return name !== undefined && field('server') === IN_CLUSTER_SERVER ? [name] : [];
+        }),
+    ));
+  /** The view of a cluster Argo CD deploys to: one per destination, made on first use. */
   const spokeOf = (view: ClusterView, cluster: string, how: string): ClusterView => {
     let spoke = topology.clusters.find((c) => c.spoke && c.name === cluster);
     if (!spoke) {
@@ -774,8 +795,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     for (const [cluster, units] of elsewhere) {
       const spoke = spokeOf(view, cluster, `Applications of ${view.name} whose destination is ${cluster}`);
-      const start = units.filter((u) => !spoke.units.has(u.name));
-      for (const u of start) spoke.units.set(u.name, u);
+      // Known in the spoke by the directory they come from too: two roots applied by hand (alternatives, or
+      // two Argo CD installations) may each hold an Application of one name; neither is dropped, and what both
+      // apply is a warning (handRoot), as for ApplicationSets.
+      const key = (u: Unit) => `${view.root}|${u.name}`;
+      const start = units.filter((u) => !spoke.units.has(key(u)));
+      for (const u of start) {
+        if (view.byHand) u.handRoot = view.root;
+        spoke.units.set(key(u), u);
+      }
       walkArgo(spoke, start);
     }
     // An ApplicationSet's Applications had their paths checked when they were generated, named by the set.

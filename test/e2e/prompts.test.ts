@@ -53,14 +53,15 @@ describe('prompts', () => {
         .run(GENERATOR)
         .withOptions({ interactive: true, 'skip-install': true, 'git-author': 'Test <test@example.nl>' } as never)
         .withAnswers(
-          { name: 'vault', engine: 'flux', provider: 'local', clusters: 'local', components: ['postgres'], databases: 'app', secrets: 'sops', 'age-recipient': '', generate: true, value: 'typed-at-a-hidden-prompt', branch: 'main' },
+          // A cluster on a provider: a laptop sandbox's script makes its object storage key itself, nothing to ask.
+          { name: 'vault', engine: 'flux', provider: 'ovhcloud', clusters: 'prod', components: ['postgres'], databases: 'app', secrets: 'sops', 'age-recipient': '', generate: true, value: 'typed-at-a-hidden-prompt', branch: 'main' },
           { callback: (answer: unknown, { question }: { question: { name: string; type: string } }) => (asked.push({ name: question.name, type: question.type }), answer) } as never,
         );
       expect(asked.filter((q) => q.name === 'value').map((q) => q.type)).toEqual(['password', 'password']);
       expect(asked.find((q) => q.name === 'generate')?.type).toBe('confirm');
       const dir = result.cwd;
       const identity = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m.exec(readFileSync(keys, 'utf8'))![0];
-      const file = readFileSync(join(dir, 'infrastructure/postgres/config/overlays/local/s3-credentials.sops.yaml'), 'utf8');
+      const file = readFileSync(join(dir, 'infrastructure/postgres/config/overlays/prod/s3-credentials.sops.yaml'), 'utf8');
       const check = await decryptAndVerify(file, identity);
       expect(check.macOk).toBe(true);
       expect((check.plain as { stringData: Record<string, string> }).stringData.S3_SECRET_ACCESS_KEY).toBe('typed-at-a-hidden-prompt');

@@ -265,3 +265,54 @@ describe('template repositories (gitops-playground, kubefirst gitops-template)',
     expect(errors(await check({ 'apps/cluster.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Cluster_Settings\n  namespace: argocd\n' }))).toEqual([expect.stringMatching(/"Cluster_Settings" is not a valid ConfigMap name/)]);
   });
 });
+
+describe('what the regression sweep found in the fixes above (konstructio, and reproducers)', () => {
+  const app = (name: string, path: string, destination: string, extra = '') =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: HEAD\n    path: ${path}\n  destination:\n${destination}${extra}`;
+  const cm = (ns = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n${ns ? `  namespace: ${ns}\n` : ''}data:\n  a: b\n`;
+
+  it('two Argo CD roots applied by hand that deploy to a cluster of one name: each Application is checked, and what both apply is a warning', async () => {
+    const report = await check({
+      'a/app.yaml': app('settings-a', 'cm', '    name: workload\n    namespace: default\n'),
+      'b/app.yaml': app('settings-b', 'cm', '    name: workload\n    namespace: default\n'),
+      'cm/cm.yaml': cm(),
+    });
+    expect(errors(report)).toEqual([]);
+    expect(report.findings.filter((f) => f.message.includes('also applied by')).map((f) => f.severity)).toEqual(['warning']);
+    // Same-named Applications of the two roots (kubefirst's alternatives): neither is dropped, so b's refused source is found.
+    const project = 'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: workload\n  namespace: argocd\nspec:\n  sourceRepos:\n    - https://charts.example.com\n  destinations:\n    - name: workload\n      namespace: \'*\'\n';
+    const issuer = (repo: string) => `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: issuer\n  namespace: argocd\nspec:\n  project: workload\n  source:\n    repoURL: ${repo}\n    chart: issuer\n    targetRevision: 1.0.0\n  destination:\n    name: workload\n    namespace: cert-manager\n`;
+    const two = await check({ 'a/project.yaml': project, 'a/app.yaml': issuer('https://charts.example.com'), 'b/project.yaml': project, 'b/app.yaml': issuer('ghcr.io/example/not-permitted') });
+    expect(errors(two)).toEqual(['b/app.yaml: source ghcr.io/example/not-permitted is not in the sourceRepos of project workload']);
+  });
+
+  it('an automated sync without retry that uses a namespace another Application creates unordered is an error; with retry, or synced by hand, a warning', async () => {
+    const creator = app('a', 'a', '    server: https://kubernetes.default.svc\n    namespace: shared\n', '  syncPolicy:\n    automated:\n      selfHeal: true\n    syncOptions:\n      - CreateNamespace=true\n');
+    const files = (policy: string) => ({ 'apps/a.yaml': creator, 'apps/b.yaml': app('b', 'b', '    server: https://kubernetes.default.svc\n    namespace: shared\n', policy), 'a/sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n', 'b/cm.yaml': cm() });
+    const ordering = async (policy: string) => (await check(files(policy))).findings.filter((f) => f.message.includes('not ordered before')).map((f) => f.severity);
+    expect(await ordering('  syncPolicy:\n    automated:\n      selfHeal: true\n')).toEqual(['error']);
+    expect(await ordering('  syncPolicy:\n    automated:\n      selfHeal: true\n    retry:\n      limit: 5\n')).toEqual(['warning']);
+    expect(await ordering('')).toEqual(['warning']);
+  });
+
+  it('what is applied by hand with a namespace an Application creates is an error: kubectl apply does not retry', async () => {
+    const report = await check({
+      'bootstrap/app.yaml': app('runner', 'runner', '    server: https://kubernetes.default.svc\n    namespace: runner\n', '  syncPolicy:\n    automated: {}\n    syncOptions:\n      - CreateNamespace=true\n'),
+      'bootstrap/config.yaml': cm('runner'),
+      'runner/sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner\n',
+    });
+    expect(report.findings.filter((f) => f.message.includes('not ordered before')).map((f) => `${f.severity} ${f.message}`)).toEqual([expect.stringMatching(/^error namespace runner is created by runner, which is not ordered before argocd bootstrap/)]);
+  });
+
+  it('a cluster Secret that names the cluster Argo CD runs on makes that name local, not another cluster', async () => {
+    const report = await check({
+      'apps/cluster-secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: local\n  namespace: argocd\n  labels:\n    argocd.argoproj.io/secret-type: cluster\ntype: Opaque\nstringData:\n  name: local\n  server: https://kubernetes.default.svc\n',
+      'apps/ns.yaml': app('namespaces', 'ns', '    server: https://kubernetes.default.svc\n').replace('  name: namespaces\n', '  name: namespaces\n  annotations:\n    argocd.argoproj.io/sync-wave: "-1"\n'),
+      'apps/cm.yaml': app('settings', 'cm', '    name: local\n    namespace: team\n'),
+      'ns/team.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n',
+      'cm/cm.yaml': cm(),
+    });
+    expect(errors(report).filter((e) => !e.includes('plaintext'))).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['.']);
+  });
+});
