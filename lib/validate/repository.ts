@@ -219,6 +219,26 @@ function withoutNullFields<T>(value: T): T {
   return out as T;
 }
 
+/**
+ * Schema validators and chart data, compiled and read once per process for each set of locations: a
+ * process that validates many repositories (the generator, a test suite, a fleet's CI job in one run)
+ * compiles each schema once. The data under a location is taken as unchanged while the process runs.
+ */
+const registries = new Map<string, SchemaRegistry>();
+const sharedRegistry = (locations: string[]) => {
+  const key = locations.join('\0');
+  let registry = registries.get(key);
+  if (!registry) registries.set(key, (registry = new SchemaRegistry(locations)));
+  return registry;
+};
+const libraries = new Map<string, ChartLibrary>();
+const sharedCharts = (dirs: string[]) => {
+  const key = dirs.join('\0');
+  let library = libraries.get(key);
+  if (!library) libraries.set(key, (library = new ChartLibrary(dirs)));
+  return library;
+};
+
 /** A template by its name: `x.ftl.yaml` (FreeMarker), `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`. */
 const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;
 
@@ -227,8 +247,10 @@ export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').p
 
 export async function validateFiles(given: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
-  const registry = options.registry ?? new SchemaRegistry(resolveLocations(options.schemaLocations));
-  const charts = options.charts ?? new ChartLibrary(resolveChartDirs(options.chartData));
+  const registry = options.registry ?? sharedRegistry(resolveLocations(options.schemaLocations));
+  const charts = options.charts ?? sharedCharts(resolveChartDirs(options.chartData));
+  // This run's CEL counts (a registry shared by runs in one process counts all of them).
+  const cel = { evaluated: registry.cel.evaluated, notEvaluated: registry.cel.notEvaluated };
   const notes: string[] = [];
   // Templates a tool renders before any cluster reads them (gitops-playground's FreeMarker `*.ftl.yaml`,
   // `*.tpl.yaml`, `*.j2.yaml`): not YAML until rendered, so not validated as written.
@@ -456,8 +478,9 @@ export async function validateFiles(given: FileSet, options: ValidateOptions = {
     }
   }
 
-  if (registry.cel.unsupported.size > 0 || registry.cel.notEvaluated > 0) {
-    notes.push(`${registry.cel.notEvaluated} CEL rule evaluations were skipped (transition rules, or Kubernetes CEL extensions: ${[...registry.cel.unsupported].join(', ') || 'none'})`);
+  const notEvaluated = registry.cel.notEvaluated - cel.notEvaluated;
+  if (notEvaluated > 0) {
+    notes.push(`${notEvaluated} CEL rule evaluations were skipped (transition rules, or Kubernetes CEL extensions: ${[...registry.cel.unsupported].join(', ') || 'none'})`);
   }
   // A finding at a path of a built object points at the file that writes that path.
   const origins = new Map<string, { object: K8sObject; origins: string[] }[]>();
@@ -476,8 +499,8 @@ export async function validateFiles(given: FileSet, options: ValidateOptions = {
       objects: subjects.length,
       kustomizations: builtDirs.size,
       schemas: schemasChecked,
-      celRules: registry.cel.evaluated,
-      celNotEvaluated: registry.cel.notEvaluated,
+      celRules: registry.cel.evaluated - cel.evaluated,
+      celNotEvaluated: notEvaluated,
       chartValues: valuesChecked,
     },
     notes,
