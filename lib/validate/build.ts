@@ -84,6 +84,23 @@ export function clusterScoped(o: K8sObject, crdScopes?: ReadonlyMap<string, stri
   return CLUSTER_SCOPED_KINDS.has(kind) || CLUSTER_SCOPED_GROUPS.has(group) || CLUSTER_SCOPED_GROUP_KINDS.has(`${group}/${kind}`);
 }
 
+/**
+ * The cluster an Argo CD cluster Secret (label argocd.argoproj.io/secret-type: cluster) registers: its name
+ * and server, from stringData or base64 data; undefined for any other object.
+ */
+export function argoClusterSecret(o: K8sObject): { name?: string; server?: string } | undefined {
+  if (o.kind !== 'Secret' || o.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'cluster') return undefined;
+  const field = (k: string) => {
+    const plain = get(o, `stringData.${k}`);
+    if (typeof plain === 'string') return plain;
+    const encoded = get(o, `data.${k}`);
+    return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+  };
+  const name = field('name');
+  const server = field('server');
+  return name !== undefined || server !== undefined ? { name, server } : undefined;
+}
+
 /** The scopes the CustomResourceDefinitions among `objects` declare: group/Kind → Cluster or Namespaced. */
 export function crdScopesOf(objects: Iterable<K8sObject>): Map<string, string> {
   const scopes = new Map<string, string>();

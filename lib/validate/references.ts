@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
-import { append, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
+import { append, argoClusterSecret, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
@@ -517,16 +517,8 @@ function registeredClusters(topology: Topology): { name?: string; server?: strin
   const out: { name?: string; server?: string }[] = [{ name: 'in-cluster', server: 'https://kubernetes.default.svc' }];
   for (const view of topology.clusters) {
     for (const { object } of view.placed) {
-      if (object.kind !== 'Secret' || object.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'cluster') continue;
-      const field = (k: string) => {
-        const plain = get(object, `stringData.${k}`);
-        if (typeof plain === 'string') return plain;
-        const encoded = get(object, `data.${k}`);
-        return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
-      };
-      const name = field('name');
-      const server = field('server');
-      if (name !== undefined || server !== undefined) out.push({ name, server });
+      const registered = argoClusterSecret(object);
+      if (registered) out.push(registered);
     }
   }
   return out;

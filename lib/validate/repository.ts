@@ -224,20 +224,17 @@ function withoutNullFields<T>(value: T): T {
  * process that validates many repositories (the generator, a test suite, a fleet's CI job in one run)
  * compiles each schema once. The data under a location is taken as unchanged while the process runs.
  */
-const registries = new Map<string, SchemaRegistry>();
-const sharedRegistry = (locations: string[]) => {
-  const key = locations.join('\0');
-  let registry = registries.get(key);
-  if (!registry) registries.set(key, (registry = new SchemaRegistry(locations)));
-  return registry;
+const perLocations = <T>(make: (locations: string[]) => T) => {
+  const made = new Map<string, T>();
+  return (locations: string[]): T => {
+    const key = locations.join('\0');
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = make(locations)));
+    return value;
+  };
 };
-const libraries = new Map<string, ChartLibrary>();
-const sharedCharts = (dirs: string[]) => {
-  const key = dirs.join('\0');
-  let library = libraries.get(key);
-  if (!library) libraries.set(key, (library = new ChartLibrary(dirs)));
-  return library;
-};
+const sharedRegistry = perLocations((locations) => new SchemaRegistry(locations));
+const sharedCharts = perLocations((dirs) => new ChartLibrary(dirs));
 
 /** A template by its name: `x.ftl.yaml` (FreeMarker), `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`. */
 const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;

@@ -20,7 +20,7 @@ import { posix } from 'node:path';
 import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { append, applyComponents, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, applyComponents, argoClusterSecret, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 import { expandApplicationSets, IN_CLUSTER_SERVER } from './applicationset.js';
@@ -716,16 +716,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       manifests
         .filter((p) => (files.get(p) ?? '').includes('secret-type'))
         .flatMap((p) => objectsIn(p))
-        .filter((o) => o.kind === 'Secret' && o.metadata?.labels?.['argocd.argoproj.io/secret-type'] === 'cluster')
         .flatMap((o) => {
-          const field = (k: string) => {
-            const plain = get(o, `stringData.${k}`);
-            if (typeof plain === 'string') return plain;
-            const encoded = get(o, `data.${k}`);
-            return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
-          };
-          const name = field('name');
-          return name !== undefined && field('server') === IN_CLUSTER_SERVER ? [name] : [];
+          const registered = argoClusterSecret(o);
+          return registered?.name !== undefined && registered.server === IN_CLUSTER_SERVER ? [registered.name] : [];
         }),
     ));
   /** The view of a cluster Argo CD deploys to: one per destination, made on first use. */

@@ -4,15 +4,33 @@
  * redhat-cop's gitops-standards-repo-template, vehagn/homelab): each false error's cause, checked against
  * upstream, as the smallest repository that shows it, with the true error next to it where there is one.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
+import { validateDirectory } from '../../lib/validate/directory.js';
 import { validateFiles } from '../../lib/validate/repository.js';
+import { BUNDLED_SCHEMAS } from '../../lib/validate/schemas.js';
 
 const ROOT = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: main\n    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n';
 const check = async (entries: Record<string, string>) => {
   const files = new FileSet();
   for (const [p, t] of Object.entries({ 'root.yaml': ROOT, ...entries })) files.add(p, t);
   return validateFiles(files);
+};
+/** The repository written to a scratch directory and validated there, as the bin does (kubectl builds included). */
+const onDisk = async (entries: Record<string, string>) => {
+  const root = mkdtempSync(join(tmpdir(), 'hp-fourth-'));
+  try {
+    for (const [p, t] of Object.entries({ 'root.yaml': ROOT, ...entries })) {
+      mkdirSync(dirname(join(root, p)), { recursive: true });
+      writeFileSync(join(root, p), t);
+    }
+    return { root, report: await validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] }) };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 };
 const errors = (r: Awaited<ReturnType<typeof check>>) => r.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
 
@@ -162,32 +180,17 @@ describe("an AppProject's sources and destinations as Argo CD matches them (oper
 
 describe('a kustomization kustomize builds where the offline builder found a duplicate (operate-first: thanos store shards)', () => {
   it("kustomize's output stands, without the offline builder's error", async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join, dirname } = await import('node:path');
-    const { validateDirectory } = await import('../../lib/validate/directory.js');
-    const { BUNDLED_SCHEMAS } = await import('../../lib/validate/schemas.js');
-    const root = mkdtempSync(join(tmpdir(), 'hp-shards-'));
     const shard = (n: number) => `resources:\n  - ../base\npatches:\n  - target:\n      kind: Service\n      name: store-base\n    patch: |\n      - op: replace\n        path: /metadata/name\n        value: store-shard-${n}\n`;
-    const entries: Record<string, string> = {
+    const { report } = await onDisk({
       'root.yaml': ROOT.replace('path: apps', 'path: store'),
       'store/kustomization.yaml': 'resources:\n  - shard-0\n  - shard-1\n',
       'store/base/kustomization.yaml': 'resources:\n  - service.yaml\n',
       'store/base/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: store-base\n  namespace: argocd\nspec:\n  ports:\n    - port: 10901\n',
       'store/shard-0/kustomization.yaml': shard(0),
       'store/shard-1/kustomization.yaml': shard(1),
-    };
-    try {
-      for (const [p, t] of Object.entries(entries)) {
-        mkdirSync(dirname(join(root, p)), { recursive: true });
-        writeFileSync(join(root, p), t);
-      }
-      const report = await validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] });
-      expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
-      expect(report.kubectlBuilt.length).toBeGreaterThan(0);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+    expect(report.kubectlBuilt.length).toBeGreaterThan(0);
   });
 });
 
@@ -221,35 +224,19 @@ describe("cluster-scoped kinds outside Kubernetes' own (operate-first: OpenShift
 
 describe("kubectl's error, as a finding (fineract)", () => {
   it("says kustomize's error once, without its deprecation warnings, klog's timestamp or this machine's paths", async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join, dirname } = await import('node:path');
-    const { validateDirectory } = await import('../../lib/validate/directory.js');
-    const { BUNDLED_SCHEMAS } = await import('../../lib/validate/schemas.js');
-    const root = mkdtempSync(join(tmpdir(), 'hp-kerr-'));
-    const entries: Record<string, string> = {
-      'root.yaml': ROOT,
+    const { root, report } = await onDisk({
       // commonLabels makes kustomize warn; the JSON 6902 patch file makes the offline builder hand it to kubectl.
       'apps/kustomization.yaml': 'commonLabels:\n  team: a\nresources:\n  - cm.yaml\n  - missing-service.yaml\npatches:\n  - path: patch.yaml\n    target:\n      kind: ConfigMap\n',
       'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: argocd\n',
       'apps/patch.yaml': '- op: add\n  path: /data\n  value: {a: b}\n',
-    };
-    try {
-      for (const [p, t] of Object.entries(entries)) {
-        mkdirSync(dirname(join(root, p)), { recursive: true });
-        writeFileSync(join(root, p), t);
-      }
-      const report = await validateDirectory(root, { schemaLocations: [BUNDLED_SCHEMAS] });
-      const kubectl = report.findings.filter((f) => f.message.startsWith('kubectl kustomize failed'));
-      expect(kubectl).toHaveLength(1);
-      expect(kubectl[0].message).toMatch(/missing-service\.yaml/);
-      expect(kubectl[0].message).not.toMatch(/Warning|commonLabels|run\.go|\d{2}:\d{2}:\d{2}\.\d+/);
-      expect(kubectl[0].message).not.toContain(root);
-      // The offline builder's own error for the same directory is not said again.
-      expect(report.findings.filter((f) => f.severity === 'error' && f.message.includes('missing-service.yaml'))).toHaveLength(1);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
+    const kubectl = report.findings.filter((f) => f.message.startsWith('kubectl kustomize failed'));
+    expect(kubectl).toHaveLength(1);
+    expect(kubectl[0].message).toMatch(/missing-service\.yaml/);
+    expect(kubectl[0].message).not.toMatch(/Warning|commonLabels|run\.go|\d{2}:\d{2}:\d{2}\.\d+/);
+    expect(kubectl[0].message).not.toContain(root);
+    // The offline builder's own error for the same directory is not said again.
+    expect(report.findings.filter((f) => f.severity === 'error' && f.message.includes('missing-service.yaml'))).toHaveLength(1);
   });
 });
 
