@@ -334,7 +334,11 @@ export async function findRenderBase(dir: string, rebuild?: Rebuild): Promise<Re
 
 /** What a commit changed against its first parent: each path, added, changed or removed (renames as a removal and an addition). */
 export async function changedFiles(dir: string, commit: string): Promise<{ path: string; change: 'added' | 'changed' | 'removed' }[]> {
-  const out = await git(dir, ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--name-status', '--root', '-m', '--first-parent', commit]);
+  // Against the first parent only (a merge's other parent is the render it brought in); a root commit against nothing.
+  const parent = (await git(dir, ['rev-list', '--parents', '-n', '1', commit])).trim().split(' ')[1];
+  const out = parent
+    ? await git(dir, ['diff', '-z', '--no-renames', '--name-status', parent, commit])
+    : await git(dir, ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--name-status', '--root', commit]);
   const fields = out.split('\0').filter((f) => f !== '');
   const changes: { path: string; change: 'added' | 'changed' | 'removed' }[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) changes.push({ path: fields[i + 1], change: fields[i] === 'A' ? 'added' : fields[i] === 'D' ? 'removed' : 'changed' });

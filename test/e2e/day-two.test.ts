@@ -75,7 +75,11 @@ describe('day 2: subgenerators and re-runs keep what people edited', () => {
       const lines = r.stderr.split('\n');
       const at = lines.findIndex((l) => subject.test(l.trim()));
       expect(at, r.stderr).toBeGreaterThan(-1);
-      expect(lines.slice(at + 1, at + 1 + Math.min(12, listed.length))).toEqual(listed.slice(0, 12));
+      const counts = ['added', 'changed', 'removed'].map((c, i) => [c, diff.filter(([status]) => (status === 'A' ? 0 : status === 'D' ? 2 : 1) === i).length] as const).filter(([, n]) => n > 0);
+      expect(lines[at].trim()).toMatch(new RegExp(`: ${counts.map(([c, n]) => `${n} ${c}`).join(', ')}$`));
+      const after = lines.slice(at + 1);
+      const shown = after.slice(0, after.findIndex((l) => !/^ {4}[+~-] /.test(l)));
+      expect(shown).toEqual(listed.slice(0, 12));
       expect(r.stderr).toContain('Next: push it (git push)');
     }
     const stored = JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers;
