@@ -345,7 +345,9 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // automated sync without retry is not tried again for the same revision (argo-cd appcontroller.go
             // autoSync), and what is applied by hand (kubectl apply) is never retried: errors.
             const automated = get(p.unit.object, 'spec.syncPolicy.automated') !== undefined;
-            const retried = get(p.unit.object, 'spec.syncPolicy.retry') !== undefined;
+            // retry.limit: 0 (the default) retries nothing; a negative limit, without end (argo-cd types.go RetryStrategy).
+            const limit = Number(get(p.unit.object, 'spec.syncPolicy.retry.limit') ?? 0);
+            const retried = get(p.unit.object, 'spec.syncPolicy.retry') !== undefined && limit !== 0 && !Number.isNaN(limit);
             if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
             else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
           }

@@ -12,7 +12,7 @@ import { checkReferences } from './references.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
-import { blame, discoverClusters, handStep, type ClusterView } from './topology.js';
+import { blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 import { chartFacts } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
@@ -236,9 +236,6 @@ const perLocations = <T>(make: (locations: string[]) => T) => {
 const sharedRegistry = perLocations((locations) => new SchemaRegistry(locations));
 const sharedCharts = perLocations((dirs) => new ChartLibrary(dirs));
 
-/** A template by its name: `x.ftl.yaml` (FreeMarker), `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`. */
-const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;
-
 /** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
 export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
 
@@ -250,15 +247,10 @@ export async function validateFiles(given: FileSet, options: ValidateOptions = {
   const cel = { evaluated: registry.cel.evaluated, notEvaluated: registry.cel.notEvaluated };
   const notes: string[] = [];
   // Templates a tool renders before any cluster reads them (gitops-playground's FreeMarker `*.ftl.yaml`,
-  // `*.tpl.yaml`, `*.j2.yaml`): not YAML until rendered, so not validated as written.
+  // `*.tpl.yaml`, `*.j2.yaml`): not taken as roots or objects nothing applies; what a kustomization or a
+  // Flux path reads of them is still read, and the secret scan reads them all.
+  const files = given;
   const templates = given.paths().filter((p) => TEMPLATE_FILE.test(p));
-  let files = given;
-  if (templates.length > 0) {
-    files = new FileSet();
-    for (const [p, t] of given.entries()) if (!TEMPLATE_FILE.test(p)) files.add(p, t);
-    notes.push(`${templates.length} template file(s) a tool renders before use not checked as written (${templates.slice(0, 3).join(', ')}${templates.length > 3 ? ', …' : ''})`);
-  }
-
   // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
   const builtDirs = new Set<string>();
   const kustomize = (dir: string): BuildResult => {
@@ -285,6 +277,8 @@ export async function validateFiles(given: FileSet, options: ValidateOptions = {
   const topology = discoverClusters(files, kustomize, options.repositoryUrls);
   const findings: Finding[] = [...topology.findings];
   append(notes, topology.notes);
+  const unread = templates.filter((p) => !topology.applied.has(p));
+  if (unread.length > 0) notes.push(`${unread.length} template file(s) a tool renders before use not checked as written (${unread.slice(0, 3).join(', ')}${unread.length > 3 ? ', …' : ''})`);
   if (topology.clusters.length === 0) {
     findings.push(error('reference', '.', 'no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD'));
   }

@@ -119,6 +119,8 @@ export type Kustomize = (dir: string) => BuildResult;
 const FLUX_KUSTOMIZATION = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 const ARGO_APP = (o: K8sObject) => (o.kind === 'Application' || o.kind === 'ApplicationSet') && (o.apiVersion ?? '').startsWith('argoproj.io/');
 const MANIFEST = /\.ya?ml$/;
+/** A template by its name (`x.ftl.yaml`, FreeMarker; `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`): never a root or an object nothing applies. */
+export const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;
 
 /** A path as a directory of the repository ('' for its root), or undefined when it leaves the repository. */
 export function repoDir(path: string, base = ''): string | undefined {
@@ -319,7 +321,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
   // The paths once (FileSet.paths() sorts on every call): every walk and rule below reads them.
   const allPaths = files.paths();
-  const manifests = allPaths.filter((p) => MANIFEST.test(p));
+  const manifests = allPaths.filter((p) => MANIFEST.test(p) && !TEMPLATE_FILE.test(p));
   topology.crdScopes = crdScopesOf(manifests.filter((p) => (files.get(p) ?? '').includes('CustomResourceDefinition')).flatMap((p) => objectsIn(p)));
   // What source-controller leaves out of the artifact: kustomize-controller's generated builds never see it.
   const ignorePatterns = sourceIgnore(files, allPaths);
@@ -785,6 +787,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           queue.push(child);
         }
       }
+    }
+    // A destination found to be Argo CD's own cluster only after some of its Applications were set aside
+    // (the app-of-apps came later in the queue): those are walked here, whatever the files' order.
+    const late = [...elsewhere].filter(([cluster]) => aliases.has(cluster));
+    if (late.length > 0) {
+      for (const [cluster] of late) elsewhere.delete(cluster);
+      const units = late.flatMap(([, u]) => u).filter((u) => !view.units.has(u.name));
+      for (const u of units) view.units.set(u.name, u);
+      walkArgo(view, units);
     }
     for (const [cluster, units] of elsewhere) {
       const spoke = spokeOf(view, cluster, `Applications of ${view.name} whose destination is ${cluster}`);

@@ -242,12 +242,17 @@ describe("kubectl's error, as a finding (fineract)", () => {
 
 describe('template repositories (gitops-playground, kubefirst gitops-template)', () => {
   it('a FreeMarker template is not YAML until rendered: left out, with a note; a token in a name is filled in later', async () => {
+    const template = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: c\n  namespace: argocd\n<#if config.enabled>\nspec:\n  project: ${config.project}\n</#if>\n';
     const report = await check({
-      'apps/argocd.ftl.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: argocd\n<#if config.enabled>\ndata:\n  a: ${config.value}\n</#if>\n',
+      'templates/argocd/argocd.ftl.yaml': template,
       'apps/cluster.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: <WORKLOAD_CLUSTER_NAME>-settings\n  namespace: argocd\n',
     });
     expect(errors(report)).toEqual([]);
-    expect(report.notes).toContainEqual('1 template file(s) a tool renders before use not checked as written (apps/argocd.ftl.yaml)');
+    expect(report.notes).toContainEqual('1 template file(s) a tool renders before use not checked as written (templates/argocd/argocd.ftl.yaml)');
+    // One a cluster reads as it is (Argo CD's plain directory takes every .yaml) fails there: an error.
+    expect(errors(await check({ 'apps/argocd.ftl.yaml': template }))).toContainEqual(expect.stringMatching(/^apps\/argocd\.ftl\.yaml: YAML/));
+    // The secret scan reads templates too.
+    expect(errors(await check({ 'templates/creds.tpl.yaml': 'aws_access_key_id: AKIA2OGYBAH6QRSTUV5W\n' }))).toEqual(['templates/creds.tpl.yaml: line 1 holds an AWS access key ID']);
     // A name that is simply wrong is still one.
     expect(errors(await check({ 'apps/cluster.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Cluster_Settings\n  namespace: argocd\n' }))).toEqual([expect.stringMatching(/"Cluster_Settings" is not a valid ConfigMap name/)]);
   });
@@ -279,6 +284,8 @@ describe('what the regression sweep found in the fixes above (konstructio, and r
     const ordering = async (policy: string) => (await check(files(policy))).findings.filter((f) => f.message.includes('not ordered before')).map((f) => f.severity);
     expect(await ordering('  syncPolicy:\n    automated:\n      selfHeal: true\n')).toEqual(['error']);
     expect(await ordering('  syncPolicy:\n    automated:\n      selfHeal: true\n    retry:\n      limit: 5\n')).toEqual(['warning']);
+    // limit 0, the default, retries nothing.
+    expect(await ordering('  syncPolicy:\n    automated:\n      selfHeal: true\n    retry:\n      backoff:\n        duration: 5s\n')).toEqual(['error']);
     expect(await ordering('')).toEqual(['warning']);
   });
 
@@ -301,5 +308,18 @@ describe('what the regression sweep found in the fixes above (konstructio, and r
     });
     expect(errors(report).filter((e) => !e.includes('plaintext'))).toEqual([]);
     expect(report.clusters.map((c) => c.name)).toEqual(['.']);
+  });
+
+  it('whether a destination is Argo CD\'s own cluster does not depend on the order of the files', async () => {
+    const web = app('web', 'web', '    name: moc\n    namespace: web\n', '  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n');
+    const children = app('children', 'children', '    name: moc\n    namespace: argocd\n');
+    const files = { 'children/web.yaml': web.replace('name: web\n  namespace: argocd', 'name: web2\n  namespace: argocd'), 'web/cm.yaml': cm() };
+    const first = await check({ ...files, 'apps/a-web.yaml': web, 'apps/b-children.yaml': children });
+    const last = await check({ ...files, 'apps/z-web.yaml': web, 'apps/b-children.yaml': children });
+    // Either way web and web2 both put the ConfigMap on Argo CD's own cluster: one duplicate, and one cluster.
+    for (const report of [first, last]) {
+      expect(errors(report)).toEqual([expect.stringMatching(/^web\/cm\.yaml: ConfigMap web\/settings is also applied by web2? \(web\/cm\.yaml\)$/)]);
+      expect(report.clusters.map((c) => c.name)).toEqual(['.']);
+    }
   });
 });
