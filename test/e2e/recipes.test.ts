@@ -257,6 +257,9 @@ describe('README recipes, run as printed', () => {
     expect(log).toMatch(/^flux bootstrap git --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --branch=main --private-key-file=\S+\/.ssh\/gitops-deploy-key --path=clusters\/prod$/m);
     expect(log).toMatch(/^flux create source git flux-system --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --private-key-file=\S+\/.ssh\/gitops-deploy-key --branch=main$/m);
     expect(log).toMatch(/^flux create secret git flux-system --url=ssh:\/\/git@gitlab.example.nl\/platform\/gitops.git --private-key-file=\S+\/.ssh\/gitops-deploy-key$/m);
+    // The Flux Operator route waits for the FluxInstance CRD the operator installs before applying one.
+    expect(log.indexOf('kubectl wait --for condition=established --timeout=2m crd/fluxinstances.fluxcd.controlplane.io')).toBeGreaterThan(log.indexOf('helm install flux-operator'));
+    expect(log.indexOf('applied kind: FluxInstance')).toBeGreaterThan(log.indexOf('kubectl wait --for condition=established'));
     // A self-hosted GitLab: its host, group and project from the remote, the token from the environment.
     expect(log).toMatch(/^flux bootstrap gitlab --hostname=gitlab.example.nl --owner=platform --repository=gitops --branch=main --path=clusters\/prod$/m);
 
