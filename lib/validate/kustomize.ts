@@ -216,7 +216,6 @@ function kubectlBaseEnv(): Record<string, string> {
   return env;
 }
 
-/** kubectl's own message, not a Go stack dump: its first lines, at most 2 000 characters. */
 /**
  * kubectl's error as a finding says it: without kustomize's deprecation warnings (`# Warning: 'commonLabels'
  * is deprecated…`), klog's timestamp and process id (`E1207 06:59:13.258474 15997 run.go:72] "command failed"
@@ -235,6 +234,7 @@ export function kubectlError(stderr: string, root: string): string {
   return firstLines(text);
 }
 
+/** kubectl's own message, not a Go stack dump: its first lines, at most 2 000 characters. */
 function firstLines(text: string): string {
   const lines = text.trim().split('\n');
   const head = lines.slice(0, 8).join('\n').slice(0, 2000);

@@ -1256,11 +1256,6 @@ export function selectorMatches(expression: string, labels: Record<string, strin
 }
 
 /**
- * A patch target's kind, name or namespace as kustomize matches it (api/types/selector.go: Go's RE2,
- * anchored): in linear time whatever the pattern (re2js, a port of RE2), so a merge request's `(a|aa)+`
- * cannot stall validation. A pattern RE2 refuses, or longer than any name, matches only itself.
- */
-/**
  * The sync Kustomization a FluxInstance's spec makes (controlplaneio-fluxcd/flux-operator: the sync source and
  * Kustomization are named `sync.name`, else the instance's namespace), with the instance's `kustomize.patches`
  * that target it applied: strategic merge (a CRD's lists are replaced whole) or JSON 6902. Undefined without
@@ -1295,6 +1290,11 @@ function instanceSync(spec: Record<string, unknown>, namespace: string): K8sObje
   return object;
 }
 
+/**
+ * A patch target's kind, name or namespace as kustomize matches it (api/types/selector.go: Go's RE2,
+ * anchored): in linear time whatever the pattern (re2js, a port of RE2), so a merge request's `(a|aa)+`
+ * cannot stall validation. A pattern RE2 refuses, or longer than any name, matches only itself.
+ */
 function targetMatch(pattern: string, value: string): boolean {
   if (!/[\\^$.|?*+()[\]{}]/.test(pattern) || pattern.length > 256) return pattern === value;
   let compiled = targetPatterns.get(pattern);
