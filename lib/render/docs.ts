@@ -164,31 +164,33 @@ function environmentVersionsDoc(plan: Plan) {
 }
 
 /**
- * The namespaces a component runs in, as rendered: those its objects under `infrastructure/<id>/` are in or
- * make (and a HelmRelease's targetNamespace), and the destinations of the Argo CD Applications that read
- * them. None where it deploys nothing to the cluster (the provider's object storage, say).
+ * The namespaces each component runs in, as rendered (component id → namespaces): those its objects under
+ * `infrastructure/<id>/` are in or make (and a HelmRelease's targetNamespace), and the destinations of the
+ * Argo CD Applications that read them. None where it deploys nothing to the cluster (the provider's object
+ * storage, say).
  */
-function componentNamespaces(files: FileSet, id: string): string[] {
-  const found = new Set<string>();
-  const own = `infrastructure/${id}/`;
+function componentNamespaces(files: FileSet): Map<string, string[]> {
+  const found = new Map<string, Set<string>>();
+  const add = (id: string, ns: unknown) => {
+    if (typeof ns === 'string') found.set(id, (found.get(id) ?? new Set()).add(ns));
+  };
+  // One pass over the files: a component's own, and the Applications (which name the paths they read).
   for (const path of files.paths()) {
     if (!/\.ya?ml$/.test(path)) continue;
-    const mine = path.startsWith(own);
-    const apps = /^clusters\/[^/]+\/apps\//.test(path);
-    if (!mine && !apps) continue;
+    const own = /^infrastructure\/([^/]+)\//.exec(path)?.[1];
+    if (own === undefined && !/^clusters\/[^/]+\/apps\//.test(path)) continue;
     for (const o of objectsOf(files.get(path)!)) {
-      if (mine) {
-        if (o.kind === 'Namespace' && typeof o.metadata?.name === 'string') found.add(o.metadata.name);
-        else if (typeof o.metadata?.namespace === 'string' && o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository' && o.kind !== 'OCIRepository' && o.kind !== 'Kustomization') found.add(o.metadata.namespace);
-        const target = o.kind === 'HelmRelease' ? o.spec?.targetNamespace ?? o.metadata?.namespace : undefined;
-        if (typeof target === 'string') found.add(target);
-      } else if (o.kind === 'Application' && JSON.stringify(o.spec ?? {}).includes(own)) {
+      if (own !== undefined) {
+        if (o.kind === 'Namespace') add(own, o.metadata?.name);
+        else if (o.kind !== 'HelmRelease' && o.kind !== 'HelmRepository' && o.kind !== 'OCIRepository' && o.kind !== 'Kustomization') add(own, o.metadata?.namespace);
+        if (o.kind === 'HelmRelease') add(own, o.spec?.targetNamespace ?? o.metadata?.namespace);
+      } else if (o.kind === 'Application') {
         const ns = (o.spec?.destination as { namespace?: unknown } | undefined)?.namespace;
-        if (typeof ns === 'string') found.add(ns);
+        for (const m of JSON.stringify(o.spec ?? {}).matchAll(/infrastructure\/([^/"]+)\//g)) add(m[1], ns);
       }
     }
   }
-  return [...found].sort();
+  return new Map([...found].map(([id, set]) => [id, [...set].sort()]));
 }
 
 /** `stagePaths`: the directory each Flux stage Kustomization builds (`<cluster>/<stage id>`), when not the cluster's own overlay. */
@@ -250,13 +252,14 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     files.add(`clusters/${cluster.name}/README.md`, readme.replace(/^- <!-- tools -->\n/m, tools ? `- ${tools}\n` : ''));
   }
 
+  const namespaces = componentNamespaces(files);
   const context = {
     plan,
     engineTitle: ENGINE_TITLES[plan.engine],
     clusters: plan.clusters.map((c) => ({ name: c.name, environment: c.environment, providerTitle: c.provider.title, objectStorageSummary: objectStorageSummary(c), components: c.components })),
     environments: plan.clusters.some((c) => c.environment),
     profiles: profileNames(files),
-    components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespaces: componentNamespaces(files, def.id) })),
+    components: plan.components.map(({ def, reasons }) => ({ title: def.title, reasons, replaces: def.replaces.length ? def.replaces : ['-'], namespaces: namespaces.get(def.id) ?? [] })),
     releases,
     environmentVersions: environmentVersionsDoc(plan),
     objectStorage: plan.clusters

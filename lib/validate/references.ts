@@ -10,6 +10,7 @@ import { append, argoClusterSecret, clusterScoped, get, listOf, objectKey, type 
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
+import { IN_CLUSTER_SERVER } from './applicationset.js';
 import { argoGlob } from './globs.js';
 import type { Placed, Topology, Unit } from './topology.js';
 
@@ -184,6 +185,14 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
   // A repository for OpenShift (it applies *.openshift.io kinds): its clusters come with the platform's
   // openshift-* namespaces (openshift-config, openshift-ingress, …), which nothing in git creates.
   const openshift = topology.clusters.some((c) => c.placed.some((p) => /^[a-z.]*openshift\.io\//.test(p.object.apiVersion ?? '')));
+  // Once for every Argo CD cluster: the clusters the repository registers, and the projects a spoke's
+  // Applications may name (they live on the Argo CD that deploys to it: an ApplicationSet's, or beside plain Applications).
+  let hubs: { clusters: { name?: string; server?: string }[]; projects: K8sObject[] } | undefined;
+  const argoHubs = () =>
+    (hubs ??= {
+      clusters: registeredClusters(topology),
+      projects: [...topology.projects, ...topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object))],
+    });
   for (const view of topology.clusters) {
     const cluster = view.name;
     const units = view.units;
@@ -236,9 +245,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
       // Argo CD itself (and so its CRDs and namespace) comes from the bootstrap, before any wave.
       providers.set('argoproj.io', bootstrap);
-      // A spoke's Applications live on the Argo CD that deploys to it: its projects are those (an ApplicationSet's, or beside plain Applications).
-      const hubProjects = view.spoke ? [...topology.projects, ...topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object))] : topology.projects;
-      checkArgo(cluster, units, placed, hubProjects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, registeredClusters(topology));
+      checkArgo(cluster, units, placed, view.spoke ? argoHubs().projects : topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, argoHubs().clusters);
     } else {
       createdNamespaces.set('flux-system', null);
       // Bootstrap creates the GitRepository flux-system unless the repository already holds the root source
@@ -516,7 +523,7 @@ const definedOnly = (d: { server?: string; name?: string; namespace?: string }) 
  * (label argocd.argoproj.io/secret-type: cluster) with their name and server.
  */
 function registeredClusters(topology: Topology): { name?: string; server?: string }[] {
-  const out: { name?: string; server?: string }[] = [{ name: 'in-cluster', server: 'https://kubernetes.default.svc' }];
+  const out: { name?: string; server?: string }[] = [{ name: 'in-cluster', server: IN_CLUSTER_SERVER }];
   for (const view of topology.clusters) {
     for (const { object } of view.placed) {
       const registered = argoClusterSecret(object);

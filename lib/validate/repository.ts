@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog.js';
-import { FileSet } from '../fileset.js';
+import type { FileSet } from '../fileset.js';
 import { append, buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
@@ -239,7 +239,7 @@ const sharedCharts = perLocations((dirs) => new ChartLibrary(dirs));
 /** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
 export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
 
-export async function validateFiles(given: FileSet, options: ValidateOptions = {}): Promise<Report> {
+export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
   const registry = options.registry ?? sharedRegistry(resolveLocations(options.schemaLocations));
   const charts = options.charts ?? sharedCharts(resolveChartDirs(options.chartData));
@@ -249,8 +249,7 @@ export async function validateFiles(given: FileSet, options: ValidateOptions = {
   // Templates a tool renders before any cluster reads them (gitops-playground's FreeMarker `*.ftl.yaml`,
   // `*.tpl.yaml`, `*.j2.yaml`): not taken as roots or objects nothing applies; what a kustomization or a
   // Flux path reads of them is still read, and the secret scan reads them all.
-  const files = given;
-  const templates = given.paths().filter((p) => TEMPLATE_FILE.test(p));
+  const templates = files.paths().filter((p) => TEMPLATE_FILE.test(p));
   // Builds: in memory, or kubectl's output where the kustomization uses what the builder does not do.
   const builtDirs = new Set<string>();
   const kustomize = (dir: string): BuildResult => {
