@@ -700,29 +700,42 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
 
   /**
    * The cluster an Application deploys to, where it is another than the one Argo CD runs on: its
-   * destination's name, else its server (Argo CD resolves either to a registered cluster).
+   * destination's name, else its server (Argo CD resolves either to a registered cluster). A server a
+   * cluster Secret of the repository registers is known by that Secret's name, so an Application that
+   * names the cluster and one that gives its server land in one view of it.
    */
   const remoteDestination = (app: K8sObject): string | undefined => {
     const d = (app.spec?.destination ?? {}) as { name?: unknown; server?: unknown };
     const name = typeof d.name === 'string' && d.name !== '' ? d.name : undefined;
-    const server = typeof d.server === 'string' && d.server !== '' ? d.server : undefined;
+    const server = typeof d.server === 'string' && d.server !== '' ? d.server.replace(/\/+$/, '') : undefined;
     if (name === 'in-cluster' || server === IN_CLUSTER_SERVER || (name ?? server) === undefined || (name ?? server)!.includes('{{')) return undefined;
+    const { local, names } = registered();
     // A cluster Secret may register the cluster Argo CD runs on under another name.
-    if (name !== undefined && localClusterNames().has(name)) return undefined;
-    return name ?? server;
+    if (name !== undefined) return local.has(name) ? undefined : name;
+    return names.get(server!) ?? server;
   };
-  /** Names cluster Secrets of the repository give the cluster Argo CD runs on (server https://kubernetes.default.svc). */
-  let localNamesCache: Set<string> | undefined;
-  const localClusterNames = () =>
-    (localNamesCache ??= new Set(
-      manifests
-        .filter((p) => (files.get(p) ?? '').includes('secret-type'))
-        .flatMap((p) => objectsIn(p))
-        .flatMap((o) => {
-          const registered = argoClusterSecret(o);
-          return registered?.name !== undefined && registered.server === IN_CLUSTER_SERVER ? [registered.name] : [];
-        }),
-    ));
+  /**
+   * What the repository's cluster Secrets register: the names they give the cluster Argo CD runs on
+   * (server https://kubernetes.default.svc), and the name of each other server (where one name only).
+   */
+  let registeredCache: { local: Set<string>; names: Map<string, string> } | undefined;
+  const registered = () => {
+    if (registeredCache) return registeredCache;
+    const local = new Set<string>();
+    const byServer = new Map<string, Set<string>>();
+    for (const p of manifests) {
+      if (!(files.get(p) ?? '').includes('secret-type')) continue;
+      for (const o of objectsIn(p)) {
+        const r = argoClusterSecret(o);
+        if (r?.name === undefined || r.server === undefined) continue;
+        const server = r.server.replace(/\/+$/, '');
+        if (server === IN_CLUSTER_SERVER) local.add(r.name);
+        else byServer.set(server, (byServer.get(server) ?? new Set()).add(r.name));
+      }
+    }
+    const names = new Map([...byServer].filter(([, n]) => n.size === 1).map(([server, n]) => [server, [...n][0]!]));
+    return (registeredCache = { local, names });
+  };
   /** The view of a cluster Argo CD deploys to: one per destination, made on first use. */
   const spokeOf = (view: ClusterView, cluster: string, how: string): ClusterView => {
     let spoke = topology.clusters.find((c) => c.spoke && c.name === cluster);

@@ -145,6 +145,16 @@ describe('plain Applications whose destinations are other clusters (operate-firs
     const report = await check({ 'apps/a.yaml': app('shared-a', 'east'), 'apps/b.yaml': app('shared-b', 'east'), 'shared/cm.yaml': cm });
     expect(errors(report)).toEqual([expect.stringMatching(/ConfigMap team\/settings is also applied by/)]);
   });
+  it("a cluster named by one Application and given by its server in another is one cluster, as its cluster Secret registers it", async () => {
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: east\n  namespace: argocd\n  labels:\n    argocd.argoproj.io/secret-type: cluster\ntype: Opaque\nstringData:\n  name: east\n  server: https://east.example.com:6443\n  config: "{}"\n';
+    const byServer = app('shared-b', 'east').replace('    name: east\n', '    server: https://east.example.com:6443/\n');
+    const report = await check({ 'apps/east.yaml': secret, 'apps/a.yaml': app('shared-a', 'east'), 'apps/b.yaml': byServer, 'shared/cm.yaml': cm });
+    expect(errors(report).filter((e) => !e.includes('plaintext'))).toEqual([expect.stringMatching(/ConfigMap team\/settings is also applied by/)]);
+    expect(report.clusters.map((c) => c.name).sort()).toEqual(['.', 'east']);
+    // Without the Secret, Argo CD cannot tell either: the server is a cluster of its own.
+    const unregistered = await check({ 'apps/a.yaml': app('shared-a', 'east'), 'apps/b.yaml': byServer, 'shared/cm.yaml': cm });
+    expect(unregistered.clusters.map((c) => c.name).sort()).toEqual(['.', 'east', 'https://east.example.com:6443']);
+  });
 });
 
 describe("an AppProject's sources and destinations as Argo CD matches them (operate-first)", () => {
