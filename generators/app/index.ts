@@ -55,7 +55,7 @@ import { canMake, existingSecretFiles, loadCertificates, makeSecretFiles, type S
 import type { SealingCertificate } from '../../lib/secrets/sealed.js';
 import { sandboxMakes, secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
 import { secretSummary } from '../../lib/secrets/summary.js';
-import { collectSecretValues, valueKey, valuePrompt, type SecretValues } from '../../lib/secrets/values.js';
+import { collectSecretValues, sharePrompt, valueKey, valuePrompt, type SecretValues } from '../../lib/secrets/values.js';
 
 type Options = Record<string, unknown>;
 
@@ -437,27 +437,31 @@ export default class AppGenerator extends Generator {
     if (this._interactive) await this._askSecretValues(plan, specs);
   }
 
-  /** Hidden prompts for the values that can be used now (encrypted or sealed) and were not given. */
+  /**
+   * Hidden prompts for the values that can be used now (encrypted or sealed) and were not given. Secrets of
+   * one name on a cluster (the object storage key of each consumer) take one value each key, unless the
+   * answer to the question asked first is a value for each.
+   */
   private async _askSecretValues(plan: Plan, specs: SecretSpec[]): Promise<void> {
-    const asked = new Set<string>();
+    const given = (spec: SecretSpec, key: string) => this.secretValues.has(valueKey(spec, key));
+    const groups = new Map<string, SecretSpec[]>();
     for (const spec of specs) {
       if (!canMake(plan, spec, this.certificates) || sandboxMakes(plan, spec)) continue;
-      if (spec.keys.every((k) => this.secretValues.has(valueKey(spec.cluster, spec.name, k.name)))) continue;
+      if (spec.keys.every((k) => given(spec, k.name))) continue;
       // A Secret the repository already has is kept; new values come from the environment or a file.
       if (this._onDisk(secretPath(spec, plan.secrets)) !== undefined) continue;
-      for (const k of spec.keys) {
-        const id = valueKey(spec.cluster, spec.name, k.name);
-        if (asked.has(id) || this.secretValues.has(id)) continue;
-        asked.add(id);
-        const answer = (await this._prompt([
-          {
-            type: 'password',
-            mask: '*',
-            name: 'value',
-            message: valuePrompt(spec, k, specs),
-          } as never,
-        ])) as { value?: string };
-        if (answer.value) this.secretValues.set(id, answer.value);
+      const id = `${spec.cluster}/${spec.name}`;
+      groups.set(id, [...(groups.get(id) ?? []), spec]);
+    }
+    for (const group of groups.values()) {
+      const shared = group.length === 1 || group.some((s) => s.oneValue !== undefined) || ((await this._prompt([{ type: 'confirm', name: 'shared', default: true, message: sharePrompt(group) }])) as { shared?: boolean }).shared !== false;
+      for (const targets of shared ? [group] : group.map((s) => [s])) {
+        for (const k of targets[0].keys) {
+          const open = targets.filter((t) => t.keys.some((tk) => tk.name === k.name) && !given(t, k.name));
+          if (open.length === 0) continue;
+          const answer = (await this._prompt([{ type: 'password', mask: '*', name: 'value', message: valuePrompt(open, k) } as never])) as { value?: string };
+          if (answer.value) for (const t of open) this.secretValues.set(valueKey(t, k.name), answer.value);
+        }
       }
     }
   }

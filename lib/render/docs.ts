@@ -53,6 +53,11 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
     items,
     missing,
     missingEnv: [...new Set(missing.flatMap((m) => m.env))],
+    // Secrets of one name that several consumers read, each of which may have a key of its own.
+    perConsumer: [...new Set(missing.map((m) => m.name))]
+      .map((name) => missing.filter((m) => m.name === name))
+      .filter((group) => group.length > 1 && group.every((m) => m.oneValue === undefined))
+      .map((group) => ({ name: group[0].name, namespaces: group.map((m) => `\`${m.namespace}\``).join(', '), example: secretEnvName(group[0].name, group[0].keys[0].name, undefined, group[0].namespace) })),
     sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
     // SOPS with no recipient yet: nothing can be encrypted (no creation rule in .sops.yaml) until a key is made.
     needsRecipient: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0,

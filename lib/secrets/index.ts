@@ -48,14 +48,14 @@ export async function makeSecretFiles(plan: Plan, inputs: SecretInputs): Promise
   const partial: string[] = [];
   for (const spec of secretSpecs(plan)) {
     const path = secretPath(spec, plan.secrets);
-    const given = spec.keys.filter((k) => inputs.values.has(valueKey(spec.cluster, spec.name, k.name)));
+    const given = spec.keys.filter((k) => inputs.values.has(valueKey(spec, k.name)));
     if (given.length > 0 && given.length < spec.keys.length) {
       const absent = spec.keys.filter((k) => !given.includes(k)).map((k) => k.name);
       partial.push(`cluster ${spec.cluster}: Secret ${spec.namespace}/${spec.name} has values for ${given.map((k) => k.name).join(', ')} but not for ${absent.join(', ')}`);
       continue;
     }
     if (given.length > 0 && canMake(plan, spec, inputs.certificates)) {
-      const data = { ...spec.literals, ...Object.fromEntries(spec.keys.map((k) => [k.name, inputs.values.get(valueKey(spec.cluster, spec.name, k.name))!])) };
+      const data = { ...spec.literals, ...Object.fromEntries(spec.keys.map((k) => [k.name, inputs.values.get(valueKey(spec, k.name))!])) };
       outcome.files.set(path, await secretFile(plan, spec, data, inputs));
       outcome.made.push(spec);
       continue;

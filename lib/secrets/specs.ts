@@ -22,6 +22,12 @@ export interface SecretSpec {
   labels?: Record<string, string>;
   /** Keys with a value that is not secret and not asked for (sealed with the others, templated by an ExternalSecret). */
   literals?: Record<string, string>;
+  /**
+   * The backend component whose own Secret this is, where a backend on the cluster holds the one value every
+   * Secret of this name must have (SeaweedFS and Rook take the object storage key from their s3-credentials:
+   * no consumer can have another).
+   */
+  oneValue?: string;
 }
 
 /** Label of an Argo CD cluster Secret saying that a cluster runs a component: ApplicationSets select on it. */
@@ -103,10 +109,14 @@ export function secretSpec(def: ComponentDef, secret: SecretDecl, planned: Plann
 
 /** The Secrets one cluster needs, in component order; a hub's then register the clusters it deploys to. */
 export function clusterSecretSpecs(plan: Plan, cluster: PlannedCluster): SecretSpec[] {
+  const backends = new Set(plan.components.flatMap((c) => Object.values(c.def.backends ?? {})));
   const own = cluster.components.flatMap((id) => {
     const def = plan.components.find((c) => c.def.id === id)!.def;
     return def.secrets.map((s) => secretSpec(def, s, cluster));
   });
+  for (const owner of own.filter((s) => backends.has(s.component))) {
+    for (const s of own) if (s.name === owner.name) s.oneValue = owner.component;
+  }
   if (plan.hub !== cluster.name) return own;
   return [...own, ...plan.clusters.filter((c) => c.name !== plan.hub).map((c) => registrationSpec(plan, cluster.name, c))];
 }
@@ -120,10 +130,12 @@ const envPart = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
 /**
  * Environment variable holding a secret value: HAVEN_PLUS_SECRET_<SECRET>__<KEY> for every cluster,
- * HAVEN_PLUS_SECRET_<CLUSTER>__<SECRET>__<KEY> for one cluster ('-' and '.' become '_').
+ * HAVEN_PLUS_SECRET_<CLUSTER>__<SECRET>__<KEY> for one cluster ('-' and '.' become '_'); with a namespace,
+ * `__IN__<NAMESPACE>` after the key: the value of the Secret of that name in that namespace only (a key
+ * for each consumer of a shared Secret, such as the object storage key).
  */
-export function secretEnvName(secret: string, key: string, cluster?: string): string {
-  return `HAVEN_PLUS_SECRET_${cluster ? `${envPart(cluster)}__` : ''}${envPart(secret)}__${envPart(key)}`;
+export function secretEnvName(secret: string, key: string, cluster?: string, namespace?: string): string {
+  return `HAVEN_PLUS_SECRET_${cluster ? `${envPart(cluster)}__` : ''}${envPart(secret)}__${envPart(key)}${namespace ? `__IN__${envPart(namespace)}` : ''}`;
 }
 
 /**

@@ -9,14 +9,19 @@ import { parse } from 'yaml';
 import { HavenPlusError } from '../errors.js';
 import { secretEnvName, type SecretSpec } from './specs.js';
 
-/** cluster/secret/key → value */
+/** cluster/namespace/secret/key → value */
 export type SecretValues = Map<string, string>;
 
-export const valueKey = (cluster: string, secret: string, key: string) => `${cluster}/${secret}/${key}`;
+/** The value of one key of one Secret on one cluster: a Secret is its namespace and name. */
+export const valueKey = (spec: Pick<SecretSpec, 'cluster' | 'namespace' | 'name'>, key: string) => `${spec.cluster}/${spec.namespace}/${spec.name}/${key}`;
 
+/**
+ * Values as given: `all` for every cluster, by `secret/key` or, for one consumer of a shared Secret,
+ * `namespace/secret/key`; `perCluster` the same behind `cluster/`.
+ */
 interface Layer {
-  all: Map<string, string>; // secret/key
-  perCluster: Map<string, string>; // cluster/secret/key
+  all: Map<string, string>;
+  perCluster: Map<string, string>;
 }
 
 /** The real path of `p`, resolving symlinks of the part that exists (the target may not exist yet). */
@@ -65,9 +70,14 @@ export function readSecretFile(file: string, specs: SecretSpec[], clusters: stri
   }
   const problems: string[] = [];
   const layer: Layer = { all: new Map(), perCluster: new Map() };
+  // A Secret is named alone (every Secret of that name) or as namespace/name (that one only).
   const known = new Map<string, string[]>();
-  for (const s of specs) known.set(s.name, [...new Set([...(known.get(s.name) ?? []), ...s.keys.map((k) => k.name)])]);
-  const allowedSecrets = known.size > 0 ? [...known.keys()].join(', ') : 'none: no component of this platform reads a Secret';
+  const add = (id: string, keys: string[]) => known.set(id, [...new Set([...(known.get(id) ?? []), ...keys])]);
+  for (const s of specs) {
+    add(s.name, s.keys.map((k) => k.name));
+    add(`${s.namespace}/${s.name}`, s.keys.map((k) => k.name));
+  }
+  const allowedSecrets = known.size > 0 ? `${[...known.keys()].filter((k) => !k.includes('/')).join(', ')}; or one of them as namespace/name: ${[...known.keys()].filter((k) => k.includes('/')).join(', ')}` : 'none: no component of this platform reads a Secret';
 
   const readSecrets = (value: unknown, where: string, into: (secret: string, key: string, v: string) => void) => {
     if (value === null || value === undefined) return;
@@ -104,7 +114,7 @@ export function readSecretFile(file: string, specs: SecretSpec[], clusters: stri
           }
           for (const [cluster, secrets] of Object.entries(value as Record<string, unknown>)) {
             if (!clusters.includes(cluster)) problems.push(`clusters.${cluster}: is not a cluster of this platform (clusters: ${clusters.join(', ')})`);
-            else readSecrets(secrets, `clusters.${cluster}`, (s, k, v) => layer.perCluster.set(valueKey(cluster, s, k), v));
+            else readSecrets(secrets, `clusters.${cluster}`, (s, k, v) => layer.perCluster.set(`${cluster}/${s}/${k}`, v));
           }
         } else problems.push(`${top}: is not known (allowed: secrets, clusters)`);
       }
@@ -119,18 +129,25 @@ export function readSecretFile(file: string, specs: SecretSpec[], clusters: stri
 /** Values from the environment for the Secrets the plan needs. */
 function fromEnvironment(specs: SecretSpec[], env: NodeJS.ProcessEnv): Layer {
   const layer: Layer = { all: new Map(), perCluster: new Map() };
+  const take = (into: Map<string, string>, id: string, name: string) => {
+    const v = env[name];
+    if (v) into.set(id, v);
+  };
   for (const s of specs) {
     for (const k of s.keys) {
-      const all = env[secretEnvName(s.name, k.name)];
-      if (all) layer.all.set(`${s.name}/${k.name}`, all);
-      const one = env[secretEnvName(s.name, k.name, s.cluster)];
-      if (one) layer.perCluster.set(valueKey(s.cluster, s.name, k.name), one);
+      take(layer.all, `${s.name}/${k.name}`, secretEnvName(s.name, k.name));
+      take(layer.all, `${s.namespace}/${s.name}/${k.name}`, secretEnvName(s.name, k.name, undefined, s.namespace));
+      take(layer.perCluster, `${s.cluster}/${s.name}/${k.name}`, secretEnvName(s.name, k.name, s.cluster));
+      take(layer.perCluster, `${s.cluster}/${s.namespace}/${s.name}/${k.name}`, secretEnvName(s.name, k.name, s.cluster, s.namespace));
     }
   }
   return layer;
 }
 
-/** Every value given for the plan's Secrets, resolved per cluster. */
+/**
+ * Every value given for the plan's Secrets, resolved per Secret: the most specific wins (one cluster and
+ * namespace, one cluster, one namespace, everywhere); at the same level the environment beats the file.
+ */
 export function collectSecretValues(
   specs: SecretSpec[],
   sources: { env: NodeJS.ProcessEnv; file?: string; clusters: string[]; repository: string },
@@ -140,24 +157,50 @@ export function collectSecretValues(
   const values: SecretValues = new Map();
   for (const s of specs) {
     for (const k of s.keys) {
-      const id = valueKey(s.cluster, s.name, k.name);
-      const v = env.perCluster.get(id) ?? file.perCluster.get(id) ?? env.all.get(`${s.name}/${k.name}`) ?? file.all.get(`${s.name}/${k.name}`);
-      if (v !== undefined) values.set(id, v);
+      const ids: [Map<string, string>, Map<string, string>, string][] = [
+        [env.perCluster, file.perCluster, `${s.cluster}/${s.namespace}/${s.name}/${k.name}`],
+        [env.perCluster, file.perCluster, `${s.cluster}/${s.name}/${k.name}`],
+        [env.all, file.all, `${s.namespace}/${s.name}/${k.name}`],
+        [env.all, file.all, `${s.name}/${k.name}`],
+      ];
+      for (const [fromEnv, fromFile, id] of ids) {
+        const v = fromEnv.get(id) ?? fromFile.get(id);
+        if (v === undefined) continue;
+        values.set(valueKey(s, k.name), v);
+        break;
+      }
     }
   }
+  // A backend that holds one key (its own Secret) takes no other: a value for one consumer would not open it.
+  const problems = new Set<string>();
+  for (const s of specs.filter((x) => x.oneValue !== undefined)) {
+    for (const k of s.keys) {
+      const sharing = specs.filter((o) => o.cluster === s.cluster && o.name === s.name && values.has(valueKey(o, k.name)));
+      if (new Set(sharing.map((o) => values.get(valueKey(o, k.name)))).size > 1) {
+        problems.add(
+          `cluster ${s.cluster}: ${s.name} ${k.name} has another value in ${sharing.map((o) => o.namespace).join(', ')}; ${s.oneValue} holds one key, its own ${s.name}, and every Secret of that name takes it (give it for every namespace: ${secretEnvName(s.name, k.name)} or ${secretEnvName(s.name, k.name, s.cluster)}, or ${s.name} in the secret file)`,
+        );
+      }
+    }
+  }
+  if (problems.size > 0) throw new HavenPlusError(`secret values:\n${[...problems].map((p) => `  - ${p}`).join('\n')}`, 2);
   return values;
 }
 
 /**
- * The hidden prompt for one value. A value goes into every Secret of that name and key on the cluster
- * (one object storage key for Loki, Mimir, Tempo, the databases, Keycloak and Velero, say), so the prompt
- * names each of them, not only the first.
+ * The hidden prompt for one value of one or more Secrets (`targets`): a value for several goes into every
+ * Secret of that name on the cluster (one object storage key for Loki, Mimir, Tempo, the databases,
+ * Keycloak and Velero, say), so the prompt names each of them, not only the first.
  */
-export function valuePrompt(spec: SecretSpec, key: { name: string; description: string }, all: SecretSpec[]): string {
-  const sharing = all.filter((s) => s.cluster === spec.cluster && s.name === spec.name && s.keys.some((k) => k.name === key.name));
-  const uses =
-    sharing.length > 1
-      ? `one value for ${sharing.length} Secrets: ${sharing.map((s) => `${s.namespace}/${s.name} (${s.component})`).join(', ')}; it needs what each of them needs`
-      : spec.description;
+export function valuePrompt(targets: SecretSpec[], key: { name: string; description: string }): string {
+  const [spec] = targets;
+  if (targets.length === 1) return `cluster ${spec.cluster}: ${spec.namespace}/${spec.name} ${key.name} (${key.description}; ${spec.description}); empty to provide it later`;
+  const uses = `one value for ${targets.length} Secrets: ${targets.map((s) => `${s.namespace}/${s.name} (${s.component})`).join(', ')}; it needs what each of them needs`;
   return `cluster ${spec.cluster}: ${spec.name} ${key.name} (${key.description}; ${uses}); empty to provide it later`;
+}
+
+/** Whether to give Secrets of one name on a cluster one value each key, or a value to each (asked first). */
+export function sharePrompt(targets: SecretSpec[]): string {
+  const [spec] = targets;
+  return `cluster ${spec.cluster}: one ${spec.name} for all ${targets.length} Secrets of that name (${targets.map((s) => `${s.namespace} for ${s.component}`).join(', ')})? No: a value for each`;
 }

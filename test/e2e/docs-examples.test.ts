@@ -45,3 +45,21 @@ describe('docs/usage.md, run as printed', () => {
     expect(validated.all).toMatch(/✓ valid/);
   });
 });
+
+describe("docs/usage.md's secret file, as printed", () => {
+  // Indented under its list item: taken from the page and dedented, as a reader copies it.
+  const indented = /^( +)```yaml\n((?:\1.*\n|\n)*?)\1```$/m.exec(usage.slice(usage.indexOf('--secret-file values.yaml')));
+  it('is accepted, and fills every Secret it names on a run that encrypts them', async () => {
+    expect(indented, 'the secret file example under --secret-file values.yaml').not.toBeNull();
+    const text = indented![2].replace(new RegExp(`^${indented![1]}`, 'gm'), '');
+    expect(text).toMatch(/^secrets:/);
+    const cwd = mkdtempSync(join(tmpdir(), 'hp-docs-'));
+    dirs.push(cwd);
+    writeFileSync(join(cwd, 'values.yaml'), text);
+    const generated = await run('haven-plus gitops --yes --provider ovhcloud --components loki,postgres --age-generate --secret-file values.yaml', cwd);
+    expect(generated.exitCode, generated.all).toBe(0);
+    for (const file of ['infrastructure/loki/controller/overlays/prod/s3-credentials.sops.yaml', 'infrastructure/postgres/config/overlays/prod/s3-credentials.sops.yaml']) {
+      expect(readFileSync(join(cwd, 'gitops', file), 'utf8'), file).toContain('ENC[AES256_GCM,');
+    }
+  });
+});

@@ -252,7 +252,7 @@ describe('secrets: refused input', () => {
     const bad = await runBin(['p2', '--yes', '--secret-file', 'bad.yaml'], { cwd });
     expect(bad.exitCode).toBe(2);
     for (const line of [
-      'secrets.s3-creds: is not a Secret this platform needs (allowed: s3-credentials)',
+      'secrets.s3-creds: is not a Secret this platform needs (allowed: s3-credentials; or one of them as namespace/name: databases/s3-credentials)',
       'secrets.s3-credentials.S3_ACCESS_KEY_ID: must be a string (quote it in YAML)',
       'secrets.s3-credentials.PASSWORD: is not a key of s3-credentials (keys: S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)',
       'clusters.nope: is not a cluster of this platform (clusters: local)',

@@ -6,6 +6,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decryptSops } from 'sops-age';
 import { describe, expect, it } from 'vitest';
 import { validateDirectory } from '../../lib/validate/directory.js';
 import { BIN, git, isolatedEnv, tempDir } from '../helpers.js';
@@ -41,10 +42,10 @@ async function interruptedAt(args: string[], cwd: string, when: string): Promise
 }
 
 /**
- * Runs the bin under a pseudo-terminal: Enter every 250 ms, and once the screen shows a step's text, that
- * step's keys (typed text, then Enter) instead, once each.
+ * Runs the bin under a pseudo-terminal: Enter every 250 ms (unless `enter` is false: then only the steps),
+ * and once the screen shows a step's text, that step's keys (typed text, then Enter) instead, once each.
  */
-async function answeredAt(args: string[], cwd: string, steps: [when: string, keys: string][]): Promise<{ exitCode: number | undefined; screen: string }> {
+async function answeredAt(args: string[], cwd: string, steps: [when: string, keys: string][], enter = true): Promise<{ exitCode: number | undefined; screen: string }> {
   const child = execa('script', ['-qfec', shellCommand(args), '/dev/null'], { cwd, env: { ...isolatedEnv(cwd), TERM: 'xterm' }, extendEnv: false, reject: false, all: true, timeout: 90_000 });
   let screen = '';
   const left = [...steps];
@@ -53,12 +54,12 @@ async function answeredAt(args: string[], cwd: string, steps: [when: string, key
     const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r?\n/g, '');
     if (left.length > 0 && plain.includes(left[0][0])) child.stdin?.write(left.shift()![1]);
   });
-  const enter = setInterval(() => child.stdin?.write('\r'), 250);
+  const presser = enter ? setInterval(() => child.stdin?.write('\r'), 250) : undefined;
   try {
     const result = await child;
     return { exitCode: result.exitCode, screen: String(result.all ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
   } finally {
-    clearInterval(enter);
+    clearInterval(presser);
   }
 }
 
@@ -165,5 +166,30 @@ describe('haven-plus at a terminal', () => {
     expect(readFileSync(edited, 'utf8')).not.toContain('name: other');
     // Everything not edited by hand took the new answer.
     expect(readFileSync(join(dir, '.yo-rc.json'), 'utf8')).toContain('"other"');
+  });
+});
+
+describe('secret values at a terminal', () => {
+  it('offers a key of its own to each consumer of the object storage, hidden as typed, each sealed into its own Secret', async () => {
+    const cwd = tempDir();
+    const args = ['consumers', '--name', 'consumers', '--description', 'Gemeente X', '--engine', 'flux', '--provider', 'ovhcloud', '--clusters', 'prod', '--preset', 'minimal', '--components', 'loki,postgres'];
+    args.push('--object-storage', 'provider-s3', '--secrets', 'sops', '--age-generate', '--certificate-issuer', 'private-ca', '--ci', 'none', '--branch', 'main', '--databases', 'app', '--git-remote', 'https://gitlab.example.nl/platform/gitops.git', '--no-push');
+    const typed: [string, string][] = [
+      ['one s3-credentials for all 2 Secrets of that name', 'n\r'],
+      ['loki/s3-credentials S3_ACCESS_KEY_ID', 'GKlokikey0001\r'],
+      ['loki/s3-credentials S3_SECRET_ACCESS_KEY', 'loki-secret-value-0001\r'],
+      ['databases/s3-credentials S3_ACCESS_KEY_ID', 'GKdatabases0002\r'],
+      ['databases/s3-credentials S3_SECRET_ACCESS_KEY', 'databases-secret-value-0002\r'],
+    ];
+    const { exitCode, screen } = await answeredAt(args, cwd, typed, false);
+    expect(exitCode, screen.slice(-2000)).toBe(0);
+    // Hidden: the values never reach the screen.
+    for (const [, value] of typed.slice(1)) expect(screen).not.toContain(value.trim());
+    const identity = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m.exec(readFileSync(join(cwd, '.config', 'sops', 'age', 'keys.txt'), 'utf8'))![0];
+    const dir = join(cwd, 'consumers');
+    const opened = async (path: string) => ((await decryptSops(readFileSync(join(dir, path), 'utf8'), { secretKey: identity, fileType: 'yaml' })) as { stringData: Record<string, string> }).stringData;
+    expect(await opened('infrastructure/loki/controller/overlays/prod/s3-credentials.sops.yaml')).toEqual({ S3_ACCESS_KEY_ID: 'GKlokikey0001', S3_SECRET_ACCESS_KEY: 'loki-secret-value-0001' });
+    expect(await opened('infrastructure/postgres/config/overlays/prod/s3-credentials.sops.yaml')).toEqual({ S3_ACCESS_KEY_ID: 'GKdatabases0002', S3_SECRET_ACCESS_KEY: 'databases-secret-value-0002' });
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
   });
 });
