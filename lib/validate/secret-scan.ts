@@ -30,8 +30,38 @@ const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
 
-/** A value as the key rule reads it: without a trailing comma (JSON in a block scalar) or its quotes. */
-const bare = (value: string) => value.replace(/,$/, '').replace(/^(["'])(.*)\1$/, '$2');
+/**
+ * A value as the key rule reads it: without a trailing comment, a trailing comma (JSON in a block scalar)
+ * or its quotes (`clientSecret: "" # from the environment` is empty).
+ */
+const bare = (value: string) => {
+  const quoted = /^(["'])(.*?)\1\s*(?:#.*)?$/.exec(value);
+  if (quoted) return quoted[2];
+  return value.replace(/\s+#.*$/, '').replace(/,$/, '').replace(/^(["'])(.*)\1$/, '$2');
+};
+
+/**
+ * A token made of a handful of characters (`ghp_xxxx…`, `AKIAXXXXXXXXXXXXXXXX`) is a placeholder: the random
+ * part of a real one (base62, 16 to 36 characters) has many distinct characters.
+ */
+const placeholderToken = (token: string) => new Set(token.replace(/^(AKIA|ASIA|glpat-|gh[pousr]_)/, '')).size < 6;
+
+/**
+ * Public material that needs no protecting in a Secret: certificates, public keys, SSH public keys
+ * (authorized_keys lines, with options) and known_hosts lines, alone or with comments and blank lines.
+ */
+function isPublicMaterial(value: string): boolean {
+  const text = /^[A-Za-z0-9+/]+={0,2}$/.test(value.trim()) && value.trim().length % 4 === 0 ? Buffer.from(value.trim(), 'base64').toString('utf8') : value;
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return false;
+  const pem = text.match(/-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g);
+  const rest = pem ? pem.reduce((t, block) => t.replace(block, ''), text) : text;
+  const lines = rest.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const sshKey = /(?:^|\s)(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?:\s|$)/;
+  return (pem !== null || lines.length > 0) && lines.every((l) => sshKey.test(l));
+}
+
+/** A value that only refers to one given elsewhere: a Flux or shell variable, a template, a placeholder. */
+const isReference = (value: string) => /^(\$?\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>)$/.test(value.trim());
 
 /**
  * A value sealed by kubeseal: base64 of uint16-BE n ‖ n bytes of RSA-OAEP (a 2048-4096 bit key) ‖
@@ -57,7 +87,7 @@ function namesSecretKey(lines: string[], at: number, key: string, value: string)
   // A key name is a short name, nothing like a generated credential.
   if (!/key$/i.test(key) || !/^[-._A-Za-z0-9]{1,63}$/.test(value) || /\d/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value)) return false;
   const column = keyColumn(lines[at]);
-  const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret)["']?\s*:/;
+  const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret|[A-Za-z]+SecretName|[A-Za-z]+SecretRef)["']?\s*:/;
   // The same mapping: lines at the key's column, up to a line that starts left of it (or a new list item).
   for (const step of [-1, 1]) {
     for (let j = at + step, seen = 0; j >= 0 && j < lines.length && seen < 5; j += step) {
@@ -82,7 +112,7 @@ function tokensOn(lines: string[], i: number): string[] {
   const found: string[] = [];
   for (const [pattern, what] of TOKENS) {
     const m = pattern.exec(lines[i]);
-    if (!m) continue;
+    if (!m || (what !== 'a private key' && what !== 'an age private key' && placeholderToken(m[0]))) continue;
     if (what === 'a private key') {
       const after = lines[i].slice(m.index + m[0].length).replace(/^\\n/, '');
       const next = after.trim() !== '' ? after : (lines.slice(i + 1, i + 3).find((l) => l.trim() !== '') ?? '');
@@ -134,7 +164,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       }
       if (o.kind !== 'Secret') continue;
       const data = { ...((o.data as Record<string, unknown>) ?? {}), ...((o.stringData as Record<string, unknown>) ?? {}) };
-      const plain = Object.entries(data).filter(([, v]) => typeof v === 'string' && v.length > 0 && !/^ENC\[AES256_GCM,data:/.test(v));
+      const plain = Object.entries(data).filter(([, v]) => typeof v === 'string' && v.length > 0 && !/^ENC\[AES256_GCM,data:/.test(v) && !isReference(v) && !isPublicMaterial(v));
       if (plain.length === 0) continue;
       const keys = plain.map(([k]) => k).join(', ');
       findings.push(
