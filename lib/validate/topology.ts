@@ -247,6 +247,11 @@ const groupBy = (map: Map<string, string>) => {
 
 /** A directory kept aside by its name: `_archive`, `archive`, `deprecated`, … (nothing applies what it holds). */
 const ARCHIVE_DIR = /^(_.+|archives?|archived|deprecated|disabled|unused|old)$/i;
+/** The directory of `dir` kept aside by its name, if any; a cluster's own (`clusters/old`) is its name, not that. */
+const asideIn = (dir: string): string | undefined => {
+  const segments = dir.split('/');
+  return segments.find((segment, i) => ARCHIVE_DIR.test(segment) && segments[i - 1] !== 'clusters');
+};
 
 /** An object a patch holds, not a whole one: no apiVersion, kind or name, or a workload without its selector. */
 const partialObject = (o: K8sObject) =>
@@ -834,6 +839,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
 
   // --- Discovery ----------------------------------------------------------------------------------
   const covered = (file: string) => topology.applied.has(file);
+  // Every object the repository declares, by kind, namespace and name (made once, when first asked).
+  let declaredSet: Set<string> | undefined;
+  const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
+
   const fluxRoots = new Set<string>();
   // 1. Flux Kustomizations that sync the directory they are in; Argo CD Applications that manage theirs.
   const argoRoots: { file: string; app: K8sObject; dir: string }[] = [];
@@ -845,7 +854,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // A sync of the repository's root must be flux bootstrap's own (a tenant's `path: ./` is its repository's root).
         const dir = repoDir(String(o.spec?.path ?? ''));
         const bootstrapSync = o.metadata?.name === 'flux-system' && ref.name === 'flux-system';
-        const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || objectsIn(file).some((x) => x.kind === ref.kind && x.metadata?.name === ref.name)));
+        // Applied by hand with its source made outside the repository (`kubectl apply -f clusters/mc/mc.yaml`
+        // after creating the GitRepository): it syncs the directory it is in, so it is that cluster's root.
+        const refNamespace = (ref as { namespace?: string }).namespace ?? o.metadata?.namespace ?? 'default';
+        const sourceOutside = typeof ref.kind === 'string' && typeof ref.name === 'string' && !declaredObjects().has(`${ref.kind}/${refNamespace}/${ref.name}`);
+        const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || sourceOutside || objectsIn(file).some((x) => x.kind === ref.kind && x.metadata?.name === ref.name)));
         if (syncs && dir !== undefined && within(file, dir) && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
           walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file });
@@ -879,6 +892,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       (p) => p.startsWith(`${dir}/`) && (/gotk-(components|sync)\.ya?ml$/.test(p) || (MANIFEST.test(p) && objectsIn(p).some((o) => (FLUX_KUSTOMIZATION(o) || /^(GitRepository|OCIRepository|Bucket)$/.test(o.kind ?? '')) && o.metadata?.name === 'flux-system'))),
     );
     if (fluxRoots.has(root) || !bootstrapped || topology.clusters.some((c) => within(dir, c.root) && c.root !== '')) continue;
+    // Kept aside (`archive/cluster/base/flux-system`, `.old/…`): the sync of a cluster no longer run from here
+    // (its Kustomizations get their note below).
+    if (dir.split('/').some((segment) => segment.startsWith('.')) || asideIn(dir)) continue;
     fluxRoots.add(root);
     walkFlux(root, `${dir}/ (flux bootstrap)`);
   }
@@ -959,9 +975,6 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return undefined;
   };
-  // Every object the repository declares, by kind, namespace and name (made once, when first asked).
-  let declaredSet: Set<string> | undefined;
-  const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
   const leftOut = new Set<string>();
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
@@ -978,10 +991,17 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if (!FLUX_KUSTOMIZATION(o.object) || inComponent(o.file)) return [];
       const segments = o.file.split('/').slice(0, -1);
       if (segments.some((segment) => segment.startsWith('.'))) return [{ ...o, why: 'is in a hidden directory' }];
-      const archive = segments.find((segment) => ARCHIVE_DIR.test(segment));
+      const archive = asideIn(segments.join('/'));
       if (archive) return [{ ...o, why: `is in ${archive}/, a directory kept aside` }];
       const name = String(o.object.metadata?.name ?? '');
       if (/[$<]|\{\{/.test(name)) return [{ ...o, why: `is a template (its name ${JSON.stringify(name)} is filled in elsewhere)` }];
+      // A fragment merged into another Kustomization by a script (its spec.patches, say): kustomize-controller
+      // requires sourceRef (and the CRD interval and prune), so Flux cannot apply it as it is.
+      const ref = o.object.spec?.sourceRef as { kind?: unknown; name?: unknown } | undefined;
+      if (ref === undefined) return [{ ...o, why: 'has no sourceRef (a fragment another Kustomization takes in)' }];
+      // flux bootstrap's files with the source's URL left to a script (`url: ${BOOTSTRAP_GITHUB_REPOSITORY}`).
+      const url = objectsIn(o.file).find((x) => x.kind === ref.kind && x.metadata?.name === ref.name)?.spec?.url;
+      if (typeof url === 'string' && /\$\{|\{\{|^<.*>$/.test(url)) return [{ ...o, why: `is a template (its source's URL ${JSON.stringify(url)} is filled in elsewhere)` }];
       const by = leavingOut(o.file);
       if (by) return [{ ...o, why: `is left out by ${by}` }];
       const off = commentedOut(o.file);

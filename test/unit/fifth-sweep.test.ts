@@ -49,3 +49,42 @@ describe('the secret scan: references, public keys, empty values, key names and 
     ]);
   });
 });
+
+describe('Flux files no cluster applies: kept aside, templates and fragments (tvories, wahooli)', () => {
+  const ARCHIVED_SYNC = SYNC.replace('./clusters/prod', './cluster/base');
+  it("flux bootstrap's files under archive/, a sync whose source URL a script fills in, and a Kustomization without sourceRef are no clusters", async () => {
+    const report = await check({
+      'archive/cluster/base/flux-system/gotk-sync.yaml': ARCHIVED_SYNC,
+      'archive/cluster/base/flux-system/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n',
+      'archive/cluster/base/apps.yaml': APPS.replace('./apps', './cluster/apps'),
+      'tmpl/gotk-sync.yaml': ARCHIVED_SYNC.replace('https://example.com/org/repo.git', '${BOOTSTRAP_GITHUB_REPOSITORY}'),
+      'local-clusters/prod/patches/apps/ssl.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\nspec:\n  patches:\n    - patch: |\n        - op: remove\n          path: /metadata/annotations\n      target:\n        kind: Ingress\n',
+      'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\ndata:\n  a: b\n',
+    });
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(report.notes.join('\n')).toContain('tmpl/gotk-sync.yaml: Flux Kustomization flux-system is a template (its source\'s URL "${BOOTSTRAP_GITHUB_REPOSITORY}" is filled in elsewhere)');
+    expect(report.notes.join('\n')).toContain('local-clusters/prod/patches/apps/ssl.yaml: Flux Kustomization apps has no sourceRef (a fragment another Kustomization takes in)');
+  });
+  it('the same sync outside archive/ is a cluster', async () => {
+    const report = await check({ 'old-layout/cluster/base/flux-system/gotk-sync.yaml': ARCHIVED_SYNC });
+    expect(report.clusters.map((c) => c.name).sort()).toEqual(['old-layout/cluster/base', 'prod']);
+  });
+});
+
+describe('a root Kustomization applied by hand that syncs its own directory (giantswarm: kubectl apply -f management-clusters/MC/MC.yaml)', () => {
+  const root = (source: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: mc-gitops\n  namespace: default\nspec:\n  decryption:\n    provider: sops\n    secretRef:\n      name: sops-gpg-master\n  interval: 1m0s\n  path: ./management-clusters/mc\n  prune: false\n  sourceRef:\n    kind: GitRepository\n    name: ${source}\n`;
+  const sops = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-secret\n  namespace: default\nstringData:\n  token: ENC[AES256_GCM,data:abc=,iv:def=,tag:ghi=,type:str]\nsops:\n  mac: ENC[AES256_GCM,data:x=,iv:y=,tag:z=,type:str]\n  version: 3.10.2\n';
+  const tree = (source: string) => ({ 'management-clusters/mc/mc.yaml': root(source), 'management-clusters/mc/apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\ndata:\n  a: b\n', 'management-clusters/mc/secrets/app.enc.yaml': sops });
+  it('is the root, with its own decryption: nothing is applied twice or without it', async () => {
+    const report = await check(tree('gitops-repo'), {});
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['management-clusters/mc']);
+  });
+  it('without decryption its SOPS file is still an error', async () => {
+    const plain = tree('gitops-repo');
+    plain['management-clusters/mc/mc.yaml'] = plain['management-clusters/mc/mc.yaml'].replace(/  decryption:\n(    .*\n)+/, '');
+    expect(errors(await check(plain, {}))).toEqual([expect.stringMatching(/app\.enc\.yaml: .*is SOPS-encrypted, but .*mc-gitops applies it without spec\.decryption/)]);
+  });
+});
