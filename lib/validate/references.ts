@@ -289,6 +289,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     append(findings, checkNetworkFlows(applied));
     append(findings, checkScheduledBackups(applied));
     for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.has(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
+    // Namespaces an operator makes for an object: Giant Swarm's organization-operator makes org-<name> for every
+    // Organization (giantswarm/apiextensions pkg/apis/security/v1alpha1/organization_types.go at v3.40.0: "schema for managed
+    // Kubernetes namespace", status.namespace; giantswarm/docs general/organizations, "Organization namespace": org-<name>).
+    for (const p of placed) {
+      const made = p.object.kind === 'Organization' && group(p.object) === 'security.giantswarm.io' && p.object.metadata?.name ? `org-${p.object.metadata.name}` : undefined;
+      if (made && !createdNamespaces.has(made)) createdNamespaces.set(made, p.unit);
+    }
     for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
 
     // Applications of an ApplicationSet sync in no order: each retries until what it needs is there.

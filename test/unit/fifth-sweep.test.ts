@@ -88,3 +88,12 @@ describe('a root Kustomization applied by hand that syncs its own directory (gia
     expect(errors(await check(plain, {}))).toEqual([expect.stringMatching(/app\.enc\.yaml: .*is SOPS-encrypted, but .*mc-gitops applies it without spec\.decryption/)]);
   });
 });
+
+describe("namespaces an operator makes (giantswarm: organization-operator's org-<name>)", () => {
+  const org = 'apiVersion: security.giantswarm.io/v1alpha1\nkind: Organization\nmetadata:\n  name: acme\nspec: {}\n';
+  const cm = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-values\n  namespace: ${ns}\ndata:\n  a: b\n`;
+  it('an Organization makes org-<name>; another namespace is still never created', async () => {
+    expect(errors(await check({ 'apps/org.yaml': org, 'apps/cm.yaml': cm('org-acme') })).filter((e) => !e.includes('CRDs'))).toEqual([]);
+    expect(errors(await check({ 'apps/org.yaml': org, 'apps/cm.yaml': cm('org-other') }))).toContain('apps/cm.yaml: namespace org-other is never created on cluster prod');
+  });
+});
