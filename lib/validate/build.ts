@@ -413,6 +413,10 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
         const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
         const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
         m.object = mergePatch(m.object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+        // options.allowNameChange / allowKindChange: the patch's own name and kind replace the target's
+        // (kustomize api/internal/builtins/PatchTransformer.go; otherwise the original ones are kept).
+        if (p.options?.allowNameChange === true && typeof metadata?.name === 'string') m.object = { ...m.object, metadata: { ...m.object.metadata, name: metadata.name } };
+        if (p.options?.allowKindChange === true && typeof patch.kind === 'string') m.object = { ...m.object, kind: patch.kind };
         m.patchedBy.push(patchFile);
       }
     }
@@ -445,7 +449,7 @@ export function applyComponents(files: FileSet, dir: string, components: string[
 /** Whether a kustomization.yaml is a kustomize Component: a layer other kustomizations include, never built alone. */
 export const isComponent = (text: string | undefined): boolean => text !== undefined && (objectsOf(text)[0] as KustomizationDoc | undefined)?.kind === 'Component';
 
-type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string | undefined> }[]; namespace?: string };
+type KustomizationDoc = { kind?: string; resources?: string[]; components?: string[]; patches?: { path?: string; patch?: string; target?: Record<string, string | undefined>; options?: { allowNameChange?: unknown; allowKindChange?: unknown } }[]; namespace?: string };
 
 /**
  * Objects one build may declare, each base counted every time it is taken in: far above any real

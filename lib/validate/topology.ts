@@ -975,7 +975,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return undefined;
   };
-  const leftOut = new Set<string>();
+  // Files kept out of discovery, with why: said at the end for those no cluster turned out to apply.
+  const leftOut = new Map<string, string>();
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
   for (let round = 0; round <= manifests.length; round++) {
@@ -1010,9 +1011,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (disabled.length > 0) {
       // All at once: one round each would make a repository of many such files quadratic.
       for (const d of disabled) {
-        if (leftOut.has(d.file)) continue;
-        leftOut.add(d.file);
-        topology.notes.push(`${d.file}: Flux Kustomization ${d.object.metadata?.name} ${d.why}, so nothing applies it: not checked`);
+        if (!leftOut.has(d.file)) leftOut.set(d.file, `${d.file}: Flux Kustomization ${d.object.metadata?.name} ${d.why}, so nothing applies it: not checked`);
       }
       continue;
     }
@@ -1021,8 +1020,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const fluxOrphans = orphans.filter((o) => FLUX_KUSTOMIZATION(o.object) && !inComponent(o.file));
     if (fluxOrphans.length === 0 && orphans.every((o) => FLUX_KUSTOMIZATION(o.object))) {
       for (const o of orphans) {
-        leftOut.add(o.file);
-        topology.notes.push(`${o.file}: Flux Kustomization ${o.object.metadata?.name} is in the kustomize Component ${dirOf(o.file)}, which nothing includes: not checked`);
+        leftOut.set(o.file, `${o.file}: Flux Kustomization ${o.object.metadata?.name} is in the kustomize Component ${dirOf(o.file)}, which nothing includes: not checked`);
       }
       continue;
     }
@@ -1137,6 +1135,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     walkArgo(view, start);
     topology.clusters.push(view);
   }
+  for (const [file, note] of leftOut) if (!covered(file)) topology.notes.push(note);
 
   // A hub's ApplicationSets: the Applications they generate for each cluster registered beside them.
   for (const view of topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke)) {

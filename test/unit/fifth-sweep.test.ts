@@ -97,3 +97,26 @@ describe("namespaces an operator makes (giantswarm: organization-operator's org-
     expect(errors(await check({ 'apps/org.yaml': org, 'apps/cm.yaml': cm('org-other') }))).toContain('apps/cm.yaml: namespace org-other is never created on cluster prod');
   });
 });
+
+describe("kustomize patches with options.allowNameChange (wahooli: gateway-api's renamed Kustomizations)", () => {
+  const fluxKs = (name: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/${name.replace('base-', '')}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+  const overlay = (allow: boolean) => ({
+    'base/crds/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - standard.yaml\n  - experimental.yaml\n',
+    'base/crds/standard.yaml': fluxKs('base-standard'),
+    'base/crds/experimental.yaml': fluxKs('base-experimental'),
+    'overlay/crds/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base/crds\npatches:\n  - path: standard.yaml\n    target:\n      kind: Kustomization\n      name: base-standard\n${allow ? '    options:\n      allowNameChange: true\n' : ''}  - path: experimental.yaml\n    target:\n      kind: Kustomization\n      name: base-experimental\n${allow ? '    options:\n      allowNameChange: true\n' : ''}`,
+    'overlay/crds/standard.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: standard\n  namespace: flux-system\n',
+    'overlay/crds/experimental.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: experimental\n  namespace: flux-system\nspec:\n  dependsOn:\n    - name: standard\n',
+    'apps/standard/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\ndata:\n  a: b\n',
+    'apps/experimental/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: default\ndata:\n  a: b\n',
+  });
+  const base = { 'clusters/prod/flux-system/gotk-sync.yaml': SYNC, 'clusters/prod/crds.yaml': APPS.replace('name: apps', 'name: crds').replace('./apps', './overlay/crds') };
+  it('renames the target to the patch\'s name, as kustomize does; the patch files are what the cluster applies', async () => {
+    const report = await check(overlay(true), base);
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).not.toContain('overlay/crds/');
+  });
+  it('without the option the name stays, and a dependsOn on the new name is an error', async () => {
+    expect(errors(await check(overlay(false), base))).toEqual([expect.stringMatching(/dependsOn standard is not a Kustomization of cluster prod/)]);
+  });
+});
