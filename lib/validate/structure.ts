@@ -37,8 +37,18 @@ export function validateStructure(files: FileSet, which: Iterable<string>): Find
   return findings;
 }
 
-/** A repository URL as written in different places (trailing slash, .git, case of the host) compared alike. */
-export const normalUrl = (url: string) => url.trim().replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+/**
+ * A repository URL as written in different places compared alike: trailing slash, .git and case aside, and
+ * the same repository over HTTPS and SSH (`https://host/org/repo`, `ssh://git@host/org/repo`,
+ * `git@host:org/repo`) as host/path.
+ */
+export const normalUrl = (url: string) => {
+  const plain = url.trim().replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+  const scp = /^[a-z0-9._-]+@([^:/]+):(?!\/)(.+)$/.exec(plain);
+  if (scp) return `${scp[1]}/${scp[2].replace(/^\/+/, '')}`;
+  const web = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+)$/.exec(plain);
+  return web ? `${web[1]}/${web[2]}` : plain;
+};
 
 /** Directories of a FileSet (every prefix of every path). */
 export const directoriesOf = (files: FileSet) => new Set(files.paths().flatMap((p) => p.split('/').slice(0, -1).map((_part, i, parts) => parts.slice(0, i + 1).join('/'))));

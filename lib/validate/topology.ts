@@ -653,6 +653,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
 
   /** Where a Flux Kustomization's path is in this repository; undefined (with a note or finding) where it is not. */
+  const ownGuessed = new Set<string>();
   const fluxPath = (k: K8sObject, rootSource: SourceRef, view: ClusterView, file: string): { dir: string; artifact?: ArtifactLocation & { name: string } } | undefined => {
     const ns = k.metadata?.namespace ?? 'default';
     const ref = (k.spec?.sourceRef ?? {}) as { kind?: string; name?: string; namespace?: string };
@@ -662,7 +663,23 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const same = (a: SourceRef, b: SourceRef) => a.kind === b.kind && a.name === b.name && a.namespace === b.namespace;
     const sourceObject = (s: SourceRef) => view.placed.find((p) => p.object.kind === s.kind && p.object.metadata?.name === s.name && (p.object.metadata?.namespace ?? 'default') === s.namespace)?.object;
     const rootUrl = get(sourceObject(rootSource), 'spec.url');
-    const own = same(source, rootSource) || (typeof rootUrl === 'string' && get(sourceObject(source), 'spec.url') === rootUrl && source.kind === rootSource.kind);
+    const url = get(sourceObject(source), 'spec.url');
+    let own = same(source, rootSource) || (typeof rootUrl === 'string' && url === rootUrl && source.kind === rootSource.kind);
+    // A GitRepository of this checkout's remote is this repository; so is, where the cluster's root source is
+    // not in the repository (a root applied by hand: `kubectl apply -k clusters/prod`), a GitRepository the
+    // cluster's own directory declares whose Kustomizations' paths are directories here.
+    if (!own && source.kind === 'GitRepository' && typeof url === 'string') {
+      const declaredIn = view.placed.find((p) => p.object === sourceObject(source))?.file;
+      const dir = repoDir(path, view.sourceRoot);
+      if (remotes.has(normalUrl(url))) own = true;
+      else if (rootUrl === undefined && declaredIn !== undefined && view.root !== '' && within(declaredIn, view.root) && dir !== undefined && dir !== '' && directories.has(dir)) {
+        own = true;
+        if (!ownGuessed.has(url)) {
+          ownGuessed.add(url);
+          topology.notes.push(`${declaredIn}: GitRepository ${source.namespace}/${source.name} (${url}) is taken to be this repository: cluster ${view.name} declares it and its Kustomizations' paths are directories here`);
+        }
+      }
+    }
     if (own) {
       const dir = repoDir(path, view.sourceRoot);
       if (dir === undefined) topology.findings.push(error('reference', file, `Kustomization ${k.metadata?.name}: path ${path} leaves the repository`, where));

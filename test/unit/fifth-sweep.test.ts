@@ -120,3 +120,33 @@ describe("kustomize patches with options.allowNameChange (wahooli: gateway-api's
     expect(errors(await check(overlay(false), base))).toEqual([expect.stringMatching(/dependsOn standard is not a Kustomization of cluster prod/)]);
   });
 });
+
+describe("a root applied by hand whose GitRepository is this repository under another name (tvories: kubectl apply -k k8s/clusters/cluster-0)", () => {
+  const tree = (path: string) => ({
+    'clusters/prod/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./gitrepository.yaml\n  - ./deploy-cluster.yaml\n',
+    'clusters/prod/gitrepository.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: k8s-gitops\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    branch: main\n  url: https://github.com/example/k8s-gitops.git\n',
+    'clusters/prod/deploy-cluster.yaml': APPS.replace('name: apps', 'name: cluster-deployment').replace('./apps', path).replace('name: flux-system\n', 'name: k8s-gitops\n'),
+    'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n  namespace: nowhere\ndata:\n  a: b\n',
+  });
+  it('is walked: what its Kustomizations apply is checked', async () => {
+    const report = await check(tree('./apps'), {});
+    expect(errors(report)).toEqual(['apps/cm.yaml: namespace nowhere is never created on cluster prod']);
+    expect(report.notes.join('\n')).toContain('GitRepository flux-system/k8s-gitops (https://github.com/example/k8s-gitops.git) is taken to be this repository');
+  });
+  it('a path this repository does not have is another repository\'s, not checked', async () => {
+    const report = await check(tree('./deploy/prod'), {});
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).toContain('applies GitRepository flux-system/k8s-gitops, which is not this repository: not checked offline');
+  });
+  it("a second GitRepository of the checkout's remote is this repository, beside a root source of another URL", async () => {
+    const entries = {
+      'clusters/prod/second.yaml': tree('./apps')['clusters/prod/gitrepository.yaml'] + '---\n' + tree('./apps')['clusters/prod/deploy-cluster.yaml'],
+      'apps/cm.yaml': tree('./apps')['apps/cm.yaml'],
+    };
+    const files = new FileSet();
+    for (const [p, t] of Object.entries({ 'clusters/prod/flux-system/gotk-sync.yaml': SYNC, ...entries })) files.add(p, t);
+    expect((await validateFiles(files)).findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const withRemote = await validateFiles(files, { repositoryUrls: ['git@github.com:example/k8s-gitops.git'] });
+    expect(withRemote.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`)).toEqual(['apps/cm.yaml: namespace nowhere is never created on cluster prod']);
+  });
+});
