@@ -109,6 +109,12 @@ function print(v: unknown): string {
 }
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : print(v));
+/** Go's eq on basic values: of one kind and equal; comparing maps or lists is not rendered here. */
+const same = (a: unknown, b: unknown) => {
+  if ((a !== null && typeof a === 'object') || (b !== null && typeof b === 'object')) throw new Unsupported('comparing maps or lists');
+  if (typeof a !== typeof b) throw new Unsupported(`comparing a ${typeof a} with a ${typeof b}`);
+  return a === b;
+};
 const empty = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
 /**
@@ -163,6 +169,33 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
     return parts.join('/') || '.';
   },
   toString: (args: unknown[]) => str(args[0]),
+  // Comparisons and logic: text/template's builtins (eq, ne, not, and, or) and sprig's (ternary, empty,
+  // coalesce, hasPrefix, hasSuffix, contains), as ApplicationSets use them to pick values.
+  eq: ([a, ...rest]) => rest.some((b) => same(a, b)),
+  ne: ([a, b]) => !same(a, b),
+  not: ([a]) => empty(a),
+  and: (args) => args.find((a) => empty(a)) ?? args.at(-1),
+  or: (args) => args.find((a) => !empty(a)) ?? args.at(-1),
+  ternary: ([yes, no, condition]) => (condition === true ? yes : no),
+  empty: ([a]) => empty(a),
+  coalesce: (args) => args.find((a) => !empty(a)),
+  hasPrefix: ([p, s]) => str(s).startsWith(str(p)),
+  hasSuffix: ([p, s]) => str(s).endsWith(str(p)),
+  contains: ([p, s]) => str(s).includes(str(p)),
+  // sprig's dig: keys into nested maps, the default where one is missing, the map last (`dig "a" "b" "none" .`).
+  dig: (args) => {
+    if (args.length < 3) throw new Unsupported('dig with fewer than a key, a default and a map');
+    const keys = args.slice(0, -2);
+    const fallback = args.at(-2);
+    let v: unknown = args.at(-1);
+    for (const k of keys) {
+      if (typeof k !== 'string') throw new Unsupported('dig with a key that is no string');
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Unsupported('dig into something that is no map');
+      if (!Object.hasOwn(v, k)) return fallback;
+      v = (v as Params)[k];
+    }
+    return v;
+  },
   normalize: ([s]) => sanitizeName(str(s)),
   printf: ([format, ...rest]) => {
     // %s, %v, %d and %q as they print strings and integers; any other verb or a flag is not rendered here.

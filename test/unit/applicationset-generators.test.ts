@@ -30,6 +30,18 @@ describe('Go templates as ApplicationSets use them', () => {
     ['{{/* a comment */}}x', 'x'],
     ['{{.n}}', '3'],
     ['{{.missing}}', '<no value>'],
+    // sprig's dig and ternary, text/template's eq, ne, not, and, or (cterence/homelab-gitops' ApplicationSet).
+    ['{{ default .name (dig "namespace" "" .) }}', 'edge-1'],
+    ['{{ dig "metadata" "labels" "tier" "none" . }}', 'edge'],
+    ['{{ dig "metadata" "labels" "zone" "none" . }}', 'none'],
+    ['{{ printf "%s=%s" "ServerSideApply" (dig "serverSideApply" "false" . | toString) }}', 'ServerSideApply=false'],
+    ['{{ ternary ".spec.replicas" ".nonexistent" (eq (dig "scaleToZero" "false" . | toString) "true") }}', '.nonexistent'],
+    ['{{ eq .name "edge-1" }}', 'true'],
+    ['{{ ne .name "edge-1" }}', 'false'],
+    ['{{ not (eq .name "x") }}', 'true'],
+    ['{{ or .missing "fallback" }}', 'fallback'],
+    ['{{ and .name "both" }}', 'both'],
+    ['{{ hasPrefix "edge" .name }}', 'true'],
   ])('%s → %s', (template, expected) => {
     // An index a `default` covers is no problem (`"env"` is missing, and defaulted).
     expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ value: expected, emptyIndex: [] });
@@ -49,6 +61,8 @@ describe('Go templates as ApplicationSets use them', () => {
     ['{{ .metadata }}', 'printing a map or a list'],
     ['{{ .name ', 'an action without "}}"'],
     ['{{ printf "%02d" .n }}', 'a printf verb other than %s, %v, %d, %q'],
+    ['{{ eq .n "3" }}', 'comparing a number with a string'],
+    ['{{ eq .metadata "x" }}', 'comparing maps or lists'],
   ])('%s is not guessed: unsupported (%s)', (template, what) => {
     expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ unsupported: what });
   });

@@ -150,3 +150,17 @@ describe("a root applied by hand whose GitRepository is this repository under an
     expect(withRemote.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`)).toEqual(['apps/cm.yaml: namespace nowhere is never created on cluster prod']);
   });
 });
+
+describe("an ApplicationSet that picks values with sprig's dig and ternary (cterence/homelab-gitops)", () => {
+  it('is rendered: its Applications are checked, not left out', async () => {
+    const appOfApps = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app-of-apps\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/example/homelab-gitops.git\n    path: argocd-apps/\n    targetRevision: HEAD\n  destination:\n    name: in-cluster\n    namespace: argocd\n  syncPolicy:\n    automated: {}\n';
+    const set = `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: applications\n  namespace: argocd\nspec:\n  goTemplate: true\n  goTemplateOptions: ["missingkey=error"]\n  generators:\n    - list:\n        elements:\n          - name: demo\n          - name: quiet\n            namespace: elsewhere\n  template:\n    metadata:\n      name: '{{ .name }}'\n    spec:\n      project: default\n      source:\n        repoURL: https://github.com/example/homelab-gitops.git\n        path: 'k8s-apps/{{ .name }}'\n        targetRevision: HEAD\n      destination:\n        name: in-cluster\n        namespace: '{{ default .name (dig "namespace" "" .) }}'\n      ignoreDifferences:\n        - group: apps\n          kind: "*"\n          jqPathExpressions:\n            - '{{ ternary ".spec.replicas" ".nonexistent" (eq (dig "scaleToZero" "false" . | toString) "true") }}'\n      syncPolicy:\n        automated: {}\n        syncOptions:\n          - CreateNamespace=true\n`;
+    const cm = (ns: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n  namespace: ${ns}\ndata:\n  a: b\n`;
+    const report = await check({ 'argocd-apps/app-of-apps.yaml': appOfApps, 'argocd-apps/applicationset.yaml': set, 'k8s-apps/demo/cm.yaml': cm('demo'), 'k8s-apps/quiet/cm.yaml': cm('elsewhere') }, {});
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).not.toContain('does not render');
+    // A namespace neither Application creates is caught in what the set generates.
+    const wrong = await check({ 'argocd-apps/app-of-apps.yaml': appOfApps, 'argocd-apps/applicationset.yaml': set, 'k8s-apps/demo/cm.yaml': cm('other'), 'k8s-apps/quiet/cm.yaml': cm('elsewhere') }, {});
+    expect(errors(wrong)).toEqual([expect.stringMatching(/^k8s-apps\/demo\/cm\.yaml: namespace other is never created/)]);
+  });
+});
