@@ -362,8 +362,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // retry.limit: 0 (the default) retries nothing; a negative limit, without end (argo-cd types.go RetryStrategy).
             const limit = Number(get(p.unit.object, 'spec.syncPolicy.retry.limit') ?? 0);
             const retried = get(p.unit.object, 'spec.syncPolicy.retry') !== undefined && limit !== 0 && !Number.isNaN(limit);
+            // Flux retries a failed Kustomization at its retryInterval (its interval by default): between Flux
+            // Kustomizations of a repository not made here, a first-reconcile race is a warning, unless the
+            // creator waits for the one that fails (dependsOn) or is applied by it: then neither ever applies.
+            const deadlock = reachable(units, creator.key ?? creator.name).has(p.unit.key ?? p.unit.name) || ancestors(creator).has(p.unit);
             if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
-            else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}`, where));
+            else if (!argo && !generated && !deadlock && !view.byHand) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where));
+            else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where));
           }
         }
       }

@@ -164,3 +164,23 @@ describe("an ApplicationSet that picks values with sprig's dig and ternary (cter
     expect(errors(wrong)).toEqual([expect.stringMatching(/^k8s-apps\/demo\/cm\.yaml: namespace other is never created/)]);
   });
 });
+
+describe('Flux Kustomizations that race for a namespace (allenporter, wahooli, geoffdavis)', () => {
+  const ks = (name: string, path: string, dependsOn?: string) =>
+    APPS.replace('name: apps', `name: ${name}`).replace('./apps', path) + (dependsOn ? `  dependsOn:\n    - name: ${dependsOn}\n` : '');
+  const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: devpod\n';
+  const svc = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: devpod\n  namespace: devpod\ndata:\n  a: b\n';
+  const tree = (extra: Record<string, string>) => check({ 'infra/ns.yaml': ns, 'ml/cm.yaml': svc, ...extra }, { 'clusters/prod/flux-system/gotk-sync.yaml': SYNC });
+  it('unordered: a warning, as kustomize-controller retries the one that fails until the namespace is there', async () => {
+    const report = await tree({ 'clusters/prod/infra.yaml': ks('iot', './infra'), 'clusters/prod/ml.yaml': ks('ml', './ml') });
+    expect(errors(report)).toEqual([]);
+    expect(report.findings.filter((f) => f.message.includes('not ordered before')).map((f) => `${f.severity}: ${f.message}`)).toEqual([
+      'warning: namespace devpod is created by iot, which is not ordered before ml on cluster prod: ml fails and is retried at its retryInterval until iot has applied (dependsOn: iot orders them)',
+    ]);
+  });
+  it('ordered: nothing; the creator waiting for the one that needs its namespace: an error, neither ever applies', async () => {
+    expect((await tree({ 'clusters/prod/infra.yaml': ks('iot', './infra'), 'clusters/prod/ml.yaml': ks('ml', './ml', 'iot') })).findings.filter((f) => f.message.includes('not ordered before'))).toEqual([]);
+    const deadlock = await tree({ 'clusters/prod/infra.yaml': ks('iot', './infra', 'ml'), 'clusters/prod/ml.yaml': ks('ml', './ml') });
+    expect(errors(deadlock)).toEqual(['ml/cm.yaml: namespace devpod is created by iot, which is not ordered before ml on cluster prod, and iot waits for it (dependsOn): neither ever applies']);
+  });
+});
