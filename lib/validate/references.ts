@@ -108,6 +108,12 @@ function providedKeys(o: K8sObject): string[] | undefined {
   return undefined;
 }
 
+/** An Argo CD resource hook: annotated argocd.argoproj.io/hook (or Helm's helm.sh/hook, which Argo CD maps). */
+const isArgoHook = (o: K8sObject) => {
+  const a = o.metadata?.annotations;
+  return a !== undefined && (a['argocd.argoproj.io/hook'] !== undefined || a['helm.sh/hook'] !== undefined);
+};
+
 function reachable(units: Map<string, Unit>, from: string): Set<string> {
   const seen = new Set<string>();
   const stack = [...(units.get(from)?.dependsOn ?? [])];
@@ -329,11 +335,19 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       // Applied by hand first (the bootstrap installing Argo CD) and then by an Application that manages the
       // same directory: Argo CD adopts it, the usual self-management, not two owners.
       const adopted = view.byHand && (dup?.unit === bootstrap || p.unit === bootstrap);
-      if (dup && dup.unit !== p.unit && !adopted) {
+      // Argo CD resource hooks (a Sync Job, say) are made at each sync and tracked by no Application
+      // (argo-cd controller/state.go: a hook stores no sync status): two Applications may both run one.
+      const hooks = argo && dup !== undefined && isArgoHook(dup.object) && isArgoHook(p.object);
+      if (dup && dup.unit !== p.unit && !adopted && !hooks) {
         // ApplicationSets in two directories applied by hand (a repository of alternatives, say): only a conflict
         // if both directories are applied to one Argo CD, which nothing in the repository says.
         const [a, b] = [handRoot(dup.unit), handRoot(p.unit)];
-        if (a !== undefined && b !== undefined && a !== b) {
+        // A Flux root whose sync is not in the repository, applied by hand (`kubectl apply -k clusters/prod`) or
+        // by flux bootstrap's Kustomization: by hand, the Kustomization that applies the object again adopts it.
+        const phantomRoot = !argo && bootstrap.object.kind === undefined && (dup.unit === bootstrap) !== (p.unit === bootstrap);
+        if (phantomRoot) {
+          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit === bootstrap ? p.unit.name : dup.unit.name}, and by the root of cluster ${cluster} (${view.root || '.'}), whose sync is not in this repository: if the root is applied by hand (kubectl apply -k), that Kustomization adopts it; if a Flux Kustomization syncs the root, two own it`, where));
+        } else if (a !== undefined && b !== undefined && a !== b) {
           findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}); their ApplicationSets are applied by hand from ${a || '.'} and ${b || '.'}: if both are applied to one Argo CD, two Applications own it`, where));
         } else {
           findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
@@ -365,7 +379,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // Flux retries a failed Kustomization at its retryInterval (its interval by default): between Flux
             // Kustomizations of a repository not made here, a first-reconcile race is a warning, unless the
             // creator waits for the one that fails (dependsOn) or is applied by it: then neither ever applies.
-            const deadlock = reachable(units, creator.key ?? creator.name).has(p.unit.key ?? p.unit.name) || ancestors(creator).has(p.unit);
+            const deadlock = !argo && (reachable(units, creator.key ?? creator.name).has(p.unit.key ?? p.unit.name) || ancestors(creator).has(p.unit));
             if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
             else if (!argo && !generated && !deadlock && !view.byHand) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where));
             else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where));

@@ -184,3 +184,37 @@ describe('Flux Kustomizations that race for a namespace (allenporter, wahooli, g
     expect(errors(deadlock)).toEqual(['ml/cm.yaml: namespace devpod is created by iot, which is not ordered before ml on cluster prod, and iot waits for it (dependsOn): neither ever applies']);
   });
 });
+
+describe("an object the root applies and a Kustomization applies again (tvories: kubectl apply -k, then Flux adopts)", () => {
+  const repoObj = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: k8s-gitops\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    branch: main\n  url: https://github.com/example/k8s-gitops.git\n';
+  const tree = {
+    'clusters/prod/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./flux/repositories/k8s-gitops.yaml\n  - ./deploy.yaml\n',
+    'clusters/prod/flux/repositories/k8s-gitops.yaml': repoObj,
+    'clusters/prod/deploy.yaml': APPS.replace('name: apps', 'name: repositories').replace('./apps', './clusters/prod/flux/repositories').replace('name: flux-system\n', 'name: k8s-gitops\n'),
+  };
+  it('where the root sync is not in the repository: a warning (by hand it is adopted)', async () => {
+    const report = await check(tree, {});
+    expect(errors(report)).toEqual([]);
+    expect(report.findings.filter((f) => f.message.includes('also applied by')).map((f) => f.severity)).toEqual(['warning']);
+  });
+  it("where flux bootstrap's sync is in the repository: two Kustomizations own it, an error", async () => {
+    const report = await check({ ...tree, 'clusters/prod/flux-system/gotk-sync.yaml': SYNC }, {});
+    expect(errors(report)).toContainEqual(expect.stringMatching(/GitRepository flux-system\/k8s-gitops is also applied by/));
+  });
+});
+
+describe('Argo CD resource hooks two Applications render (fineract: a Sync Job in a base both include)', () => {
+  const app = (name: string) => `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: HEAD\n    path: ${name}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: team\n  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n`;
+  const base = (hook: boolean) => ({
+    'setup/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - job.yaml\n',
+    'setup/job.yaml': `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: create-db\n${hook ? '  annotations:\n    argocd.argoproj.io/hook: Sync\n' : ''}spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: psql\n          image: postgres:15-alpine\n`,
+    'keycloak/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../setup\n',
+    'apps/setup.yaml': app('setup'),
+    'apps/keycloak.yaml': app('keycloak'),
+  });
+  const root = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: main\n    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n';
+  it('a hook both run is no shared resource; the same Job without the hook annotation is', async () => {
+    expect(errors(await check(base(true), { 'root.yaml': root }))).toEqual([]);
+    expect(errors(await check(base(false), { 'root.yaml': root }))).toEqual([expect.stringMatching(/Job team\/create-db is also applied by/)]);
+  });
+});
