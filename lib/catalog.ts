@@ -146,6 +146,18 @@ export interface S3Profile {
   regions: string[];
   defaultRegion: string;
   pathStyle: boolean;
+  /**
+   * How the platform's access key is made, limited to the cluster's buckets where the provider allows it:
+   * what to do (Markdown), the provider CLI's commands where it has them ({key}, {region}, {bucketsQuoted},
+   * {bucketArns}; a line with {bucket} is repeated per bucket, and then those commands make the buckets),
+   * and the documentation it follows.
+   */
+  keys?: { how: string; commands: string[]; docs: string[] };
+  /**
+   * The region `aws s3 mb` is given: us-east-1 sends no LocationConstraint, for services (Ceph RGW) that
+   * refuse one they do not know; default the cluster's region.
+   */
+  createRegion?: string;
 }
 
 /** How ExternalDNS reaches the provider's DNS service (or an RFC 2136 server of your own). */
@@ -390,6 +402,18 @@ function loadDns(raw: unknown, file: string): DnsProfile | null {
   return dns;
 }
 
+/** A profile's s3.keys: how the platform's key is made, with its commands and documentation. */
+function loadS3Keys(raw: unknown, file: string): S3Profile['keys'] {
+  if (raw === undefined) return undefined;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(file, 's3.keys must be a mapping (how, commands, docs)');
+  const keys = raw as Record<string, unknown>;
+  return {
+    how: str(keys.how, file, 's3.keys.how'),
+    commands: keys.commands === undefined ? [] : asStringArray(keys.commands, file, 's3.keys.commands'),
+    docs: keys.docs === undefined ? [] : asStringArray(keys.docs, file, 's3.keys.docs'),
+  };
+}
+
 function loadProvider(file: string): ProviderProfile {
   const raw = readYaml(file);
   const s3 = raw.s3 as Record<string, unknown> | null | undefined;
@@ -407,6 +431,8 @@ function loadProvider(file: string): ProviderProfile {
           regions: asStringArray(s3.regions, file, 's3.regions'),
           defaultRegion: str(s3.defaultRegion, file, 's3.defaultRegion'),
           pathStyle: s3.pathStyle === true,
+          keys: loadS3Keys(s3.keys, file),
+          createRegion: s3.createRegion === undefined ? undefined : str(s3.createRegion, file, 's3.createRegion'),
         }
       : null,
     defaultObjectStorage: raw.defaultObjectStorage === 'garage' ? 'garage' : 'provider-s3',

@@ -44,6 +44,9 @@ export interface ClusterObjectStorage {
   bucketList: Bucket[];
   /** Facts the user should check (e.g. a region default). */
   notes: string[];
+  /** The provider's S3: how its access key is made (the commands filled in for this cluster), and the region `aws s3 mb` takes. */
+  keys?: { how: string; commands: string[]; docs: string[]; makesBuckets: boolean };
+  createRegion?: string;
 }
 
 export interface PlannedCluster {
@@ -223,6 +226,22 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
   };
 }
 
+/**
+ * A profile's commands for the platform's access key, filled in for one cluster: the key's name, the region,
+ * the buckets (as a CEL list and as S3 ARNs); a line with {bucket} once per bucket.
+ */
+function keyCommands(keys: NonNullable<NonNullable<ProviderProfile['s3']>['keys']>, key: string, region: string, buckets: string[]) {
+  const fill = (line: string, bucket?: string) =>
+    line
+      .replaceAll('{key}', key)
+      .replaceAll('{region}', region)
+      .replaceAll('{bucketsQuoted}', buckets.map((b) => `\\"${b}\\"`).join(', '))
+      .replaceAll('{bucketArns}', buckets.flatMap((b) => [`"arn:aws:s3:::${b}"`, `"arn:aws:s3:::${b}/*"`]).join(','))
+      .replaceAll('{bucket}', bucket ?? '');
+  const commands = keys.commands.flatMap((line) => (line.includes('{bucket}') ? buckets.map((b) => fill(line, b)) : [fill(line)]));
+  return { how: keys.how, docs: keys.docs, commands, makesBuckets: keys.commands.some((line) => line.includes('{bucket}')) };
+}
+
 function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provider: ProviderProfile): PlannedCluster {
   const name = answer.name;
   const selected = selectedOn(a, answer);
@@ -245,6 +264,11 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
       if (!provider.s3) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
       const endpoint = endpointOverride ?? provider.s3!.endpoint!.replace('{region}', region);
       objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
+      // The provider's own service: its endpoint, or one of its instances (UpCloud has no endpoint but each instance's).
+      if (provider.s3 && (!endpointOverride || provider.s3.endpoint === null)) {
+        if (provider.s3.keys) objectStorage.keys = keyCommands(provider.s3.keys, `${a.name}-${name}-s3`, region, bucketList.map((b) => b.name));
+        objectStorage.createRegion = provider.s3.createRegion;
+      }
     }
   }
   return {

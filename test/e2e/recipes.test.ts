@@ -364,3 +364,35 @@ describe('README recipes, run as printed', () => {
     await runBootstrap(dir, 'clusters/prod/README.md');
   });
 });
+
+describe("the provider's object storage: its key and buckets, run as printed", () => {
+  // What each provider's recipe must run (the stubs check the command exists and its arguments are filled in).
+  const expected: Record<string, RegExp[]> = {
+    exoscale: [/^exo storage mb sos:\/\/platform-prod-loki-chunks --zone de-fra-1$/m, /^exo iam role create platform-prod-s3 --policy .*parameters\.bucket in \[\\"platform-prod-loki-chunks\\", \\"platform-prod-loki-ruler\\"\]/m, /^exo iam api-key create platform-prod-s3 platform-prod-s3$/m],
+    scaleway: [/^scw object bucket create platform-prod-loki-ruler region=nl-ams project-id=v0/m, /^scw iam policy create name=platform-prod-s3 application-id=v1.* rules\.0\.permission-set-names\.0=ObjectStorageFullAccess$/m, /^scw iam api-key create /m],
+    stackit: [/^stackit object-storage bucket create platform-prod-loki-chunks --project-id v0/m, /^stackit object-storage credentials create --credentials-group-id v1/m],
+    ovhcloud: [/^ovhcloud cloud user s3-policy create v1.*"arn:aws:s3:::platform-prod-loki-ruler\/\*"/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3\.gra\.io\.cloud\.ovh\.net --region gra$/m],
+    upcloud: [/^upctl object-storage bucket create v0.* --name platform-prod-loki-chunks$/m, /^upctl object-storage access-key create v0.* --username platform-prod-s3$/m],
+    ionos: [/^ionosctl compute user s3key create --user-id v0/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3-eu-central-1\.ionoscloud\.com --region eu-central-1$/m],
+    cyso: [/^openstack ec2 credentials create$/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/core\.fuga\.cloud:8080 --region us-east-1$/m],
+    hetzner: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/fsn1\.your-objectstorage\.com --region fsn1$/m],
+    otc: [/^aws s3 mb s3:\/\/platform-prod-loki-ruler --endpoint-url https:\/\/obs\.eu-de\.otc\.t-systems\.com --region eu-de$/m],
+    leaseweb: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/nl\.object-storage\.io --region nl$/m],
+    'odc-noord': [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/objects\.gn2\.rijkscloud\.nl --region us-east-1$/m],
+    previder: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/object\.previder\.nl --region us-east-1$/m],
+  };
+  it.each(Object.keys(expected))('%s', async (provider) => {
+    const endpoint = provider === 'upcloud' ? ['--s3-endpoint', 'https://abc123.upcloudobjects.com'] : [];
+    const { dir } = await generate(['--provider', provider, ...endpoint, '--components', 'loki', '--secrets', 'external-secrets', '--secret-store', 'platform-store']);
+    const readme = readFileSync(join(dir, 'clusters/prod/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Object storage'), readme.indexOf('\n### ', readme.indexOf('### Object storage') + 1));
+    expect(section).toContain("The platform's access key: ");
+    let log = '';
+    for (const b of blocks(dir, 'clusters/prod/README.md').filter((x) => x.lang === 'sh' && section.includes(x.text))) {
+      const check = await execa('shellcheck', ['-s', 'bash', '-'], { input: b.text, reject: false });
+      expect(check.exitCode, `${b.text}\n${check.stdout}`).toBe(0);
+      log += (await runBlock(dir, b, {})).log;
+    }
+    for (const line of expected[provider]) expect(log).toMatch(line);
+  });
+});
