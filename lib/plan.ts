@@ -45,7 +45,9 @@ export interface ClusterObjectStorage {
   /** Facts the user should check (e.g. a region default). */
   notes: string[];
   /** The provider's S3: how its access key is made (the commands filled in for this cluster), and the region `aws s3 mb` takes. */
-  keys?: { how: string; commands: string[]; docs: string[]; makesBuckets: boolean };
+  keys?: { how: string; commands: string[]; docs: string[] };
+  /** The provider CLI's commands in `keys` make the buckets (no S3 client is needed for them). */
+  cliMakesBuckets?: boolean;
   createRegion?: string;
 }
 
@@ -239,7 +241,7 @@ function keyCommands(keys: NonNullable<NonNullable<ProviderProfile['s3']>['keys'
       .replaceAll('{bucketArns}', buckets.flatMap((b) => [`"arn:aws:s3:::${b}"`, `"arn:aws:s3:::${b}/*"`]).join(','))
       .replaceAll('{bucket}', bucket ?? '');
   const commands = keys.commands.flatMap((line) => (line.includes('{bucket}') ? buckets.map((b) => fill(line, b)) : [fill(line)]));
-  return { how: keys.how, docs: keys.docs, commands, makesBuckets: keys.commands.some((line) => line.includes('{bucket}')) };
+  return { keys: { how: keys.how, docs: keys.docs, commands }, makesBuckets: keys.commands.some((line) => line.includes('{bucket}')) };
 }
 
 function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provider: ProviderProfile): PlannedCluster {
@@ -260,15 +262,15 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
       const { endpoint, region } = IN_CLUSTER_S3[backend];
       objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
     } else {
-      const region = answer.region ?? (onDefault ? a.region : undefined) ?? provider.s3?.defaultRegion ?? 'us-east-1';
-      if (!provider.s3) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
+      const given = answer.region ?? (onDefault ? a.region : undefined);
+      const region = given ?? provider.s3?.defaultRegion ?? 'us-east-1';
+      if (!provider.s3 && given === undefined) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
       const endpoint = endpointOverride ?? provider.s3!.endpoint!.replace('{region}', region);
       objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
       // The provider's own service: its endpoint, or one of its instances (UpCloud has no endpoint but each instance's).
-      if (provider.s3 && (!endpointOverride || provider.s3.endpoint === null)) {
-        if (provider.s3.keys) objectStorage.keys = keyCommands(provider.s3.keys, `${a.name}-${name}-s3`, region, bucketList.map((b) => b.name));
-        objectStorage.createRegion = provider.s3.createRegion;
-      }
+      const own = provider.s3 && (!endpointOverride || provider.s3.endpoint === null) ? provider.s3 : undefined;
+      const keys = own?.keys ? keyCommands(own.keys, `${a.name}-${name}-s3`, region, bucketList.map((b) => b.name)) : undefined;
+      Object.assign(objectStorage, { keys: keys?.keys, cliMakesBuckets: keys?.makesBuckets === true, createRegion: own?.createRegion });
     }
   }
   return {
