@@ -773,6 +773,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
    * whatever it calls it (`name: moc-infra` as well as in-cluster).
    */
   const localNames = new WeakMap<ClusterView, Set<string>>();
+  // Chart directories of the repository that generated Applications render (said once, after the walks).
+  const helmDirs = new Set<string>();
   const walkArgo = (view: ClusterView, start: Unit[]): void => {
     const aliases = localNames.get(view) ?? new Set<string>();
     localNames.set(view, aliases);
@@ -796,6 +798,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const dir = ownPath(s);
         if (dir === undefined) continue;
         const build = argoBuild(dir, s.directory);
+        if (build?.unsupported.includes('helm chart') && !unit.unordered) {
+          // A chart in the repository (Chart.yaml): Argo CD renders it with Helm, which is not done offline.
+          topology.findings.push(warning('reference', unit.file, `Application ${unit.name} renders the Helm chart in ${dir || '.'} (Chart.yaml): Helm templates are not rendered offline, so what it applies is not checked`, { object: `Application ${unit.name}` }));
+        } else if (build?.unsupported.includes('helm chart')) helmDirs.add(dir || '.');
         if (build) builds.push({ s, build }); // a missing path is reported by applicationPaths
       }
       const remote = view.spoke || unit.unordered ? undefined : remoteDestination(unit.object);
@@ -1193,6 +1199,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const engine = engines.size === 1 ? [...engines][0] : 'flux';
     const bootstrap: Unit = engine === 'flux' ? { name: 'flux-system', file: dir, object: {}, dependsOn: [], wave: -1 } : newArgoView(dir, '').bootstrap;
     topology.clusters.push({ name, root: dir, engine, how: `${dir}/ (no manifests yet)`, bootstrap, units: new Map(), placed: [] });
+  }
+  if (helmDirs.size > 0) {
+    const dirs = [...helmDirs].sort();
+    topology.findings.push(warning('reference', dirs[0] === '.' ? 'Chart.yaml' : `${dirs[0]}/Chart.yaml`, `Applications an ApplicationSet generates render ${dirs.length} Helm chart(s) of this repository (${dirs.slice(0, 3).join(', ')}${dirs.length > 3 ? ', …' : ''}): Helm templates are not rendered offline, so what they apply is not checked`));
   }
   topology.clusters.sort((a, b) => a.name.localeCompare(b.name) || a.engine.localeCompare(b.engine));
   // A GitRepository's own ignore patterns decide what its artifact holds: not applied offline, said once each.

@@ -218,3 +218,13 @@ describe('Argo CD resource hooks two Applications render (fineract: a Sync Job i
     expect(errors(await check(base(false), { 'root.yaml': root }))).toEqual([expect.stringMatching(/Job team\/create-db is also applied by/)]);
   });
 });
+
+describe('Helm charts of the repository that Applications render (cterence: one ApplicationSet over 45 local charts)', () => {
+  const chart = { 'k8s-apps/anubis/Chart.yaml': 'apiVersion: v2\nname: anubis\nversion: 1.0.0\n', 'k8s-apps/anubis/values.yaml': 'replicas: 1\n' };
+  const app = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: anubis\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: HEAD\n    path: k8s-apps/anubis\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: anubis\n';
+  const root = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: main\n    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n';
+  it('are said not to be rendered offline, not passed over in silence', async () => {
+    const report = await check({ ...chart, 'apps/anubis.yaml': app }, { 'root.yaml': root });
+    expect(report.findings.map((f) => `${f.severity}: ${f.message}`)).toContain('warning: Application anubis renders the Helm chart in k8s-apps/anubis (Chart.yaml): Helm templates are not rendered offline, so what it applies is not checked');
+  });
+});
