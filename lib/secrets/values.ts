@@ -145,42 +145,46 @@ function fromEnvironment(specs: SecretSpec[], env: NodeJS.ProcessEnv): Layer {
 }
 
 /**
- * Every value given for the plan's Secrets, resolved per Secret: the most specific wins (one cluster and
- * namespace, one cluster, one namespace, everywhere); at the same level the environment beats the file.
+ * Every value given for the plan's Secrets, resolved per Secret: its keys all come from the most specific
+ * level that gives any of them (one cluster and namespace, one cluster, one namespace, everywhere), so an
+ * access key ID never meets another key's secret; at the same level the environment beats the file. A
+ * HAVEN_PLUS_SECRET_ variable that names nothing this platform takes is refused (a typo would otherwise
+ * leave the Secret unmade without a word), and so is a value for one namespace where a backend holds the
+ * one key every Secret of that name must have.
  */
 export function collectSecretValues(
   specs: SecretSpec[],
   sources: { env: NodeJS.ProcessEnv; file?: string; clusters: string[]; repository: string },
 ): SecretValues {
+  const problems = new Set<string>();
+  const known = new Set(specs.flatMap((s) => s.keys.flatMap((k) => [secretEnvName(s.name, k.name), secretEnvName(s.name, k.name, s.cluster), secretEnvName(s.name, k.name, undefined, s.namespace), secretEnvName(s.name, k.name, s.cluster, s.namespace)])));
+  for (const name of Object.keys(sources.env).filter((n) => n.startsWith('HAVEN_PLUS_SECRET_') && !known.has(n)).sort()) {
+    const secrets = [...new Set(specs.map((s) => s.name))];
+    problems.add(
+      `${name}: names no Secret value this platform takes (its Secrets: ${secrets.join(', ') || 'none'}; namespaces: ${[...new Set(specs.map((s) => s.namespace))].join(', ') || 'none'}; the forms: HAVEN_PLUS_SECRET_[<CLUSTER>__]<SECRET>__<KEY>[__IN__<NAMESPACE>])`,
+    );
+  }
   const env = fromEnvironment(specs, sources.env);
   const file = sources.file ? readSecretFile(sources.file, specs, sources.clusters, sources.repository) : { all: new Map(), perCluster: new Map() };
   const values: SecretValues = new Map();
   for (const s of specs) {
-    for (const k of s.keys) {
-      const ids: [Map<string, string>, Map<string, string>, string][] = [
-        [env.perCluster, file.perCluster, `${s.cluster}/${s.namespace}/${s.name}/${k.name}`],
-        [env.perCluster, file.perCluster, `${s.cluster}/${s.name}/${k.name}`],
-        [env.all, file.all, `${s.namespace}/${s.name}/${k.name}`],
-        [env.all, file.all, `${s.name}/${k.name}`],
-      ];
-      for (const [fromEnv, fromFile, id] of ids) {
-        const v = fromEnv.get(id) ?? fromFile.get(id);
-        if (v === undefined) continue;
-        values.set(valueKey(s, k.name), v);
-        break;
-      }
-    }
-  }
-  // A backend that holds one key (its own Secret) takes no other: a value for one consumer would not open it.
-  const problems = new Set<string>();
-  for (const s of specs.filter((x) => x.oneValue !== undefined)) {
-    for (const k of s.keys) {
-      const sharing = specs.filter((o) => o.cluster === s.cluster && o.name === s.name && values.has(valueKey(o, k.name)));
-      if (new Set(sharing.map((o) => values.get(valueKey(o, k.name)))).size > 1) {
-        problems.add(
-          `cluster ${s.cluster}: ${s.name} ${k.name} has another value in ${sharing.map((o) => o.namespace).join(', ')}; ${s.oneValue} holds one key, its own ${s.name}, and every Secret of that name takes it (give it for every namespace: ${secretEnvName(s.name, k.name)} or ${secretEnvName(s.name, k.name, s.cluster)}, or ${s.name} in the secret file)`,
-        );
-      }
+    const levels = [
+      { layer: 'perCluster' as const, id: `${s.cluster}/${s.namespace}/${s.name}`, what: `cluster ${s.cluster} and namespace ${s.namespace}`, namespaced: true },
+      { layer: 'perCluster' as const, id: `${s.cluster}/${s.name}`, what: `cluster ${s.cluster}`, namespaced: false },
+      { layer: 'all' as const, id: `${s.namespace}/${s.name}`, what: `namespace ${s.namespace}`, namespaced: true },
+      { layer: 'all' as const, id: s.name, what: 'every cluster', namespaced: false },
+    ];
+    for (const level of levels) {
+      const got = s.keys.map((k) => env[level.layer].get(`${level.id}/${k.name}`) ?? file[level.layer].get(`${level.id}/${k.name}`));
+      if (got.every((v) => v === undefined)) continue;
+      const where = `${s.namespace}/${s.name} on cluster ${s.cluster}`;
+      if (level.namespaced && s.oneValue !== undefined) {
+        problems.add(`${where}: a value for namespace ${s.namespace} alone is refused: ${s.oneValue} holds one key, its own ${s.name}, which every Secret of that name takes (give it without a namespace: ${secretEnvName(s.name, s.keys[0].name, s.cluster)}, or ${s.name} in the secret file)`);
+      } else if (got.some((v) => v === undefined)) {
+        const named = (given: boolean) => s.keys.filter((_k, i) => (got[i] !== undefined) === given).map((k) => k.name).join(', ');
+        problems.add(`${where}: ${named(true)} is given for ${level.what}, ${named(false)} is not: give every key of a Secret at one level (an access key ID and its secret belong together)`);
+      } else s.keys.forEach((k, i) => values.set(valueKey(s, k.name), got[i]!));
+      break;
     }
   }
   if (problems.size > 0) throw new HavenPlusError(`secret values:\n${[...problems].map((p) => `  - ${p}`).join('\n')}`, 2);
@@ -202,5 +206,5 @@ export function valuePrompt(targets: SecretSpec[], key: { name: string; descript
 /** Whether to give Secrets of one name on a cluster one value each key, or a value to each (asked first). */
 export function sharePrompt(targets: SecretSpec[]): string {
   const [spec] = targets;
-  return `cluster ${spec.cluster}: one ${spec.name} for all ${targets.length} Secrets of that name (${targets.map((s) => `${s.namespace} for ${s.component}`).join(', ')})? No: a value for each`;
+  return `cluster ${spec.cluster}: use one ${spec.name} value for all ${targets.length} Secrets of that name (${targets.map((s) => `${s.namespace} for ${s.component}`).join(', ')})? (no: a key of its own for each)`;
 }

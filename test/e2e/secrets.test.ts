@@ -162,7 +162,7 @@ describe('secrets: sealed-secrets (Argo CD)', () => {
     await execa('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-days', '30', '-subj', '/CN=sealed-secret/O=sealed-secret', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd });
     writeFileSync(
       join(cwd, 'values.yaml'),
-      `secrets:\n  s3-credentials:\n    S3_ACCESS_KEY_ID: ${ACCESS}\n    S3_SECRET_ACCESS_KEY: "${SECRET}"\nclusters:\n  prod:\n    s3-credentials:\n      S3_SECRET_ACCESS_KEY: prod-only-${SECRET}\n`,
+      `secrets:\n  s3-credentials:\n    S3_ACCESS_KEY_ID: ${ACCESS}\n    S3_SECRET_ACCESS_KEY: "${SECRET}"\nclusters:\n  prod:\n    s3-credentials:\n      S3_ACCESS_KEY_ID: ${ACCESS}prod\n      S3_SECRET_ACCESS_KEY: prod-only-${SECRET}\n`,
     );
     const args = ['platform', '--yes', '--engine', 'argocd', '--git-remote', REMOTE, '--provider', 'ovhcloud', '--clusters', 'prod,lab:scaleway'];
     const run = await runBin([...args, '--sealed-secrets-cert', 'prod=cert.pem', '--secret-file', 'values.yaml'], { cwd });
@@ -172,7 +172,7 @@ describe('secrets: sealed-secrets (Argo CD)', () => {
     const sealed = parse(readFileSync(join(dir, secretFile('prod', 'sealed-secret')), 'utf8')) as { metadata: Record<string, string>; spec: { encryptedData: Record<string, string>; template: unknown } };
     expect(sealed.metadata).toEqual({ name: 's3-credentials', namespace: 'databases' });
     const privateKey = readFileSync(join(cwd, 'key.pem'), 'utf8');
-    expect(unseal(privateKey, sealed.spec.encryptedData.S3_ACCESS_KEY_ID, 'databases/s3-credentials')).toBe(ACCESS);
+    expect(unseal(privateKey, sealed.spec.encryptedData.S3_ACCESS_KEY_ID, 'databases/s3-credentials')).toBe(`${ACCESS}prod`);
     expect(unseal(privateKey, sealed.spec.encryptedData.S3_SECRET_ACCESS_KEY, 'databases/s3-credentials')).toBe(`prod-only-${SECRET}`);
     // Strict scope: the same ciphertext does not open as another Secret.
     expect(() => unseal(privateKey, sealed.spec.encryptedData.S3_ACCESS_KEY_ID, 'databases/other')).toThrow();
@@ -269,7 +269,7 @@ describe('secrets: refused input', () => {
     const keyFile = join(cwd, 'keys.txt');
     const run = await runBin(['platform', '--yes', '--age-generate'], { cwd, env: { SOPS_AGE_KEY_FILE: keyFile, HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID: ACCESS } });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('Secret databases/s3-credentials has values for S3_ACCESS_KEY_ID but not for S3_SECRET_ACCESS_KEY');
+    expect(run.stderr).toContain('databases/s3-credentials on cluster local: S3_ACCESS_KEY_ID is given for every cluster, S3_SECRET_ACCESS_KEY is not: give every key of a Secret at one level');
     expect(listFiles(cwd)).toEqual([]);
   });
 });

@@ -175,7 +175,7 @@ describe('secret values at a terminal', () => {
     const args = ['consumers', '--name', 'consumers', '--description', 'Gemeente X', '--engine', 'flux', '--provider', 'ovhcloud', '--clusters', 'prod', '--preset', 'minimal', '--components', 'loki,postgres'];
     args.push('--object-storage', 'provider-s3', '--secrets', 'sops', '--age-generate', '--certificate-issuer', 'private-ca', '--ci', 'none', '--branch', 'main', '--databases', 'app', '--git-remote', 'https://gitlab.example.nl/platform/gitops.git', '--no-push');
     const typed: [string, string][] = [
-      ['one s3-credentials for all 2 Secrets of that name', 'n\r'],
+      ['use one s3-credentials value for all 2 Secrets of that name', 'n\r'],
       ['loki/s3-credentials S3_ACCESS_KEY_ID', 'GKlokikey0001\r'],
       ['loki/s3-credentials S3_SECRET_ACCESS_KEY', 'loki-secret-value-0001\r'],
       ['databases/s3-credentials S3_ACCESS_KEY_ID', 'GKdatabases0002\r'],

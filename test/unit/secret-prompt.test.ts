@@ -30,7 +30,7 @@ describe('valuePrompt', () => {
     expect(message).toMatch(/^cluster prod: s3-credentials S3_ACCESS_KEY_ID \(access key ID; one value for 3 Secrets: /);
     for (const consumer of ['loki/s3-credentials (loki)', 'databases/s3-credentials (postgres)', 'velero/s3-credentials (velero)']) expect(message).toContain(consumer);
     expect(message).not.toMatch(/Loki buckets/);
-    expect(sharePrompt(s3)).toBe('cluster prod: one s3-credentials for all 3 Secrets of that name (loki for loki, databases for postgres, velero for velero)? No: a value for each');
+    expect(sharePrompt(s3)).toBe('cluster prod: use one s3-credentials value for all 3 Secrets of that name (loki for loki, databases for postgres, velero for velero)? (no: a key of its own for each)');
   });
 
   it("a value only one Secret takes says that Secret's namespace and purpose", () => {
@@ -47,41 +47,58 @@ describe('collectSecretValues: a key for each consumer', () => {
     writeFileSync(path, text);
     return path;
   };
+  /** Both keys of s3-credentials at one level: the ID given, its secret made from it. */
+  const pair = (id: string, cluster?: string, namespace?: string) => ({
+    [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', cluster, namespace)]: id,
+    [secretEnvName('s3-credentials', 'S3_SECRET_ACCESS_KEY', cluster, namespace)]: `${id}-secret`,
+  });
+  const collect = (env: Record<string, string | undefined>, secretFile?: string, on = specs) => collectSecretValues(on, { env, file: secretFile, clusters: ['prod'], repository });
 
-  it('the most specific value wins: cluster and namespace, cluster, namespace, every cluster', () => {
-    const env = {
-      [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID')]: 'GKshared',
-      [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', undefined, 'loki')]: 'GKloki',
-      [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', 'prod')]: 'GKprod',
-      [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', 'prod', 'velero')]: 'GKprodvelero',
-    };
+  it('the most specific value wins: cluster and namespace, cluster, namespace, every cluster; a pair stays a pair', () => {
     expect(secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', 'prod', 'velero')).toBe('HAVEN_PLUS_SECRET_PROD__S3_CREDENTIALS__S3_ACCESS_KEY_ID__IN__VELERO');
-    const values = collectSecretValues(specs, { env, clusters: ['prod'], repository });
+    const all = { ...pair('GKshared'), ...pair('GKloki', undefined, 'loki'), ...pair('GKprod', 'prod'), ...pair('GKprodvelero', 'prod', 'velero') };
+    const values = collect(all);
     expect([value(values, 'loki'), value(values, 'databases'), value(values, 'velero')]).toEqual(['GKprod', 'GKprod', 'GKprodvelero']);
-    const noCluster = collectSecretValues(specs, { env: { ...env, [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', 'prod')]: undefined }, clusters: ['prod'], repository });
+    expect(value(values, 'velero', 'S3_SECRET_ACCESS_KEY')).toBe('GKprodvelero-secret');
+    const noCluster = collect({ ...pair('GKshared'), ...pair('GKloki', undefined, 'loki'), ...pair('GKprodvelero', 'prod', 'velero') });
     expect([value(noCluster, 'loki'), value(noCluster, 'databases'), value(noCluster, 'velero')]).toEqual(['GKloki', 'GKshared', 'GKprodvelero']);
+    expect(value(noCluster, 'loki', 'S3_SECRET_ACCESS_KEY')).toBe('GKloki-secret');
+  });
+
+  it('an ID at one level and its secret at another is refused, naming both', () => {
+    const env = { [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', undefined, 'loki')]: 'GKloki', ...pair('GKshared') };
+    expect(() => collect(env)).toThrow('loki/s3-credentials on cluster prod: S3_ACCESS_KEY_ID is given for namespace loki, S3_SECRET_ACCESS_KEY is not: give every key of a Secret at one level');
   });
 
   it('the secret file names one consumer as namespace/name; the environment beats it at the same level', () => {
-    const path = file('secrets:\n  s3-credentials:\n    S3_ACCESS_KEY_ID: GKfile\n  loki/s3-credentials:\n    S3_ACCESS_KEY_ID: GKfileloki\nclusters:\n  prod:\n    velero/s3-credentials:\n      S3_ACCESS_KEY_ID: GKfilevelero\n');
-    const values = collectSecretValues(specs, { env: { [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', undefined, 'databases')]: 'GKenvdb' }, file: path, clusters: ['prod'], repository });
+    const path = file('secrets:\n  s3-credentials:\n    S3_ACCESS_KEY_ID: GKfile\n    S3_SECRET_ACCESS_KEY: s1\n  loki/s3-credentials:\n    S3_ACCESS_KEY_ID: GKfileloki\n    S3_SECRET_ACCESS_KEY: s2\nclusters:\n  prod:\n    velero/s3-credentials:\n      S3_ACCESS_KEY_ID: GKfilevelero\n      S3_SECRET_ACCESS_KEY: s3\n');
+    const values = collect(pair('GKenvdb', undefined, 'databases'), path);
     expect([value(values, 'loki'), value(values, 'databases'), value(values, 'velero')]).toEqual(['GKfileloki', 'GKenvdb', 'GKfilevelero']);
   });
 
   it('a namespace no Secret of that name is in is refused, naming what is allowed', () => {
     const path = file('secrets:\n  mimir/s3-credentials:\n    S3_ACCESS_KEY_ID: GKx\n');
-    expect(() => collectSecretValues(specs, { env: {}, file: path, clusters: ['prod'], repository })).toThrow(
+    expect(() => collect({}, path)).toThrow(
       'secrets.mimir/s3-credentials: is not a Secret this platform needs (allowed: s3-credentials, velero-repo-credentials; or one of them as namespace/name: loki/s3-credentials, databases/s3-credentials, velero/s3-credentials, velero/velero-repo-credentials)',
     );
+  });
+
+  it('a HAVEN_PLUS_SECRET_ variable that names nothing here (a misspelt namespace, say) is refused, never its value echoed', () => {
+    const env = { ...pair('GKshared'), HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID__IN__LOKKI: 'hunter2-value' };
+    expect(() => collect(env)).toThrow(/HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID__IN__LOKKI: names no Secret value this platform takes \(its Secrets: s3-credentials, velero-repo-credentials; namespaces: loki, databases, velero/);
+    try {
+      collect(env);
+    } catch (e) {
+      expect(String(e)).not.toContain('hunter2-value');
+    }
   });
 
   it('where the backend holds one key (SeaweedFS), a value for one consumer is refused: it would not open the store', () => {
     const owned = specsFor(['loki', 'postgres'], { 'object-storage': 'seaweedfs' });
     expect(owned.filter((s) => s.name === 's3-credentials').map((s) => s.oneValue)).toEqual(['seaweedfs', 'seaweedfs', 'seaweedfs']);
-    const env = { [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID')]: 'GKshared', [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID', undefined, 'loki')]: 'GKloki' };
-    expect(() => collectSecretValues(owned, { env, clusters: ['prod'], repository })).toThrow(/cluster prod: s3-credentials S3_ACCESS_KEY_ID has another value in .*loki.*; seaweedfs holds one key, its own s3-credentials/);
+    expect(() => collect(pair('GKloki', undefined, 'loki'), undefined, owned)).toThrow(/loki\/s3-credentials on cluster prod: a value for namespace loki alone is refused: seaweedfs holds one key, its own s3-credentials/);
     // One value for all is fine.
-    const one = collectSecretValues(owned, { env: { [secretEnvName('s3-credentials', 'S3_ACCESS_KEY_ID')]: 'GKshared' }, clusters: ['prod'], repository });
+    const one = collect(pair('GKshared'), undefined, owned);
     expect(new Set(owned.filter((s) => s.name === 's3-credentials').map((s) => one.get(valueKey(s, 'S3_ACCESS_KEY_ID'))))).toEqual(new Set(['GKshared']));
   });
 });
