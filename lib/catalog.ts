@@ -142,6 +142,8 @@ export interface GatewayProxy {
 export interface S3Profile {
   /** Endpoint, may contain {region}; null when it is specific to each account or instance. */
   endpoint: string | null;
+  /** Endpoints of regions whose host does not follow `endpoint` (IONOS' Frankfurt, region de, is s3-eu-central-1). */
+  endpoints?: Record<string, string>;
   endpointHint?: string;
   regions: string[];
   defaultRegion: string;
@@ -428,6 +430,7 @@ function loadProvider(file: string): ProviderProfile {
       ? {
           endpoint: (s3.endpoint as string) ?? null,
           endpointHint: s3.endpointHint as string | undefined,
+          endpoints: s3.endpoints === undefined ? undefined : Object.fromEntries(Object.entries(s3.endpoints as Record<string, unknown>).map(([r, e]) => [r, str(e, file, `s3.endpoints.${r}`)])),
           regions: asStringArray(s3.regions, file, 's3.regions'),
           defaultRegion: str(s3.defaultRegion, file, 's3.defaultRegion'),
           pathStyle: s3.pathStyle === true,

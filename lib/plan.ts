@@ -265,7 +265,7 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
       const given = answer.region ?? (onDefault ? a.region : undefined);
       const region = given ?? provider.s3?.defaultRegion ?? 'us-east-1';
       if (!provider.s3 && given === undefined) notes.push(`region ${region} is assumed for the external S3 endpoint; pass --region if your service needs another`);
-      const endpoint = endpointOverride ?? provider.s3!.endpoint!.replace('{region}', region);
+      const endpoint = endpointOverride ?? provider.s3!.endpoints?.[region] ?? provider.s3!.endpoint!.replace('{region}', region);
       objectStorage = { backend, endpoint, ...hostOf(endpoint), region, pathStyle: provider.s3?.pathStyle ?? true, secretName: S3_SECRET_NAME, buckets, bucketList, notes };
       // The provider's own service: its endpoint, or one of its instances (UpCloud has no endpoint but each instance's).
       const own = provider.s3 && (!endpointOverride || provider.s3.endpoint === null) ? provider.s3 : undefined;

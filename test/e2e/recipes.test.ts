@@ -373,7 +373,7 @@ describe("the provider's object storage: its key and buckets, run as printed", (
     stackit: [/^stackit object-storage bucket create platform-prod-loki-chunks --project-id v0/m, /^stackit object-storage credentials create --credentials-group-id v1/m],
     ovhcloud: [/^ovhcloud cloud user s3-policy create v1.*"arn:aws:s3:::platform-prod-loki-ruler\/\*"/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3\.gra\.io\.cloud\.ovh\.net --region gra$/m],
     upcloud: [/^upctl object-storage bucket create v0.* --name platform-prod-loki-chunks$/m, /^upctl object-storage access-key create v0.* --username platform-prod-s3$/m, /^upctl object-storage user policy attach v0.* --username platform-prod-s3 --policy v1/m],
-    ionos: [/^ionosctl compute user s3key create --user-id v0/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3-eu-central-1\.ionoscloud\.com --region eu-central-1$/m],
+    ionos: [/^ionosctl compute user s3key create --user-id v0/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3-eu-central-1\.ionoscloud\.com --region de$/m],
     cyso: [/^openstack ec2 credentials create$/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/core\.fuga\.cloud:8080 --region us-east-1$/m],
     hetzner: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/fsn1\.your-objectstorage\.com --region fsn1$/m],
     otc: [/^aws s3 mb s3:\/\/platform-prod-loki-ruler --endpoint-url https:\/\/obs\.eu-de\.otc\.t-systems\.com --region eu-de$/m],
