@@ -860,6 +860,20 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     return { name: clusterName(root), root, engine: 'argocd', how, bootstrap, units: new Map(), placed: [] };
   };
 
+  /**
+   * A HelmRelease of the Flux Operator's flux-instance chart with a sync in its values: by its chart's name,
+   * or a chartRef to an OCIRepository of that chart.
+   */
+  const fluxInstanceChart = (o: K8sObject, file: string): boolean => {
+    if (o.kind !== 'HelmRelease' || typeof get(o, 'spec.values.instance.sync.path') !== 'string') return false;
+    if (get(o, 'spec.chart.spec.chart') === 'flux-instance') return true;
+    const ref = get(o, 'spec.chartRef') as { kind?: unknown; name?: unknown } | undefined;
+    if (ref?.kind !== 'OCIRepository') return false;
+    const oci = [...objectsIn(file), ...manifests.filter((m) => m !== file && dirOf(m) === dirOf(file)).flatMap((m) => objectsIn(m))].find((x) => x.kind === 'OCIRepository' && x.metadata?.name === ref.name);
+    const url = get(oci ?? {}, 'spec.url');
+    return typeof url === 'string' ? /\/flux-instance\/?$/.test(url) : ref.name === 'flux-instance';
+  };
+
   // --- Discovery ----------------------------------------------------------------------------------
   const covered = (file: string) => topology.applied.has(file);
   // Every object the repository declares, by kind, namespace and name (made once, when first asked).
@@ -867,6 +881,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
 
   const fluxRoots = new Set<string>();
+  // Flux Kustomizations that sync the directory they are in from a source made outside the repository.
+  const selfSyncs: { object: K8sObject; file: string; dir: string }[] = [];
   // 1. Flux Kustomizations that sync the directory they are in; Argo CD Applications that manage theirs.
   const argoRoots: { file: string; app: K8sObject; dir: string }[] = [];
   for (const file of manifests) {
@@ -881,18 +897,26 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // after creating the GitRepository): it syncs the directory it is in, so it is that cluster's root.
         const refNamespace = (ref as { namespace?: string }).namespace ?? o.metadata?.namespace ?? 'default';
         const sourceOutside = typeof ref.kind === 'string' && typeof ref.name === 'string' && !declaredObjects().has(`${ref.kind}/${refNamespace}/${ref.name}`);
-        const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || sourceOutside || objectsIn(file).some((x) => x.kind === ref.kind && x.metadata?.name === ref.name)));
+        const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || objectsIn(file).some((x) => x.kind === ref.kind && x.metadata?.name === ref.name)));
+        // Only a root if no other applies it (a FluxInstance's sync may: its GitRepository is not declared
+        // either): decided once the other roots are walked.
+        if (!syncs && sourceOutside && dir !== undefined && dir !== '' && within(file, dir)) selfSyncs.push({ object: o, file, dir });
         if (syncs && dir !== undefined && within(file, dir) && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
           walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file });
         }
-      } else if (o.kind === 'FluxInstance' && (o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/')) {
-        // Flux Operator: the instance's sync is the cluster's root, its Kustomization with the instance's patches to it.
-        const object = instanceSync(o.spec ?? {}, o.metadata?.namespace ?? 'flux-system');
+      } else if ((o.kind === 'FluxInstance' && (o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/')) || fluxInstanceChart(o, file)) {
+        // Flux Operator: the instance's sync is the cluster's root, its Kustomization with the instance's patches
+        // to it. The flux-instance chart renders one FluxInstance whose spec is its `instance` values (its
+        // templates/instance.yaml: sync from .Values.instance.sync, kustomize from .Values.instance.kustomize).
+        const chart = o.kind === 'HelmRelease';
+        const spec = chart ? (get(o, 'spec.values.instance') as Record<string, unknown>) : (o.spec ?? {});
+        const namespace = (chart ? (get(o, 'spec.targetNamespace') as string | undefined) : undefined) ?? o.metadata?.namespace ?? 'flux-system';
+        const object = instanceSync(spec, namespace);
         const dir = object ? repoDir(String(object.spec?.path ?? '')) : undefined;
         if (object && dir !== undefined && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
-          walkFlux(dir, `FluxInstance ${o.metadata?.name} in ${file} syncs it`, { object, file });
+          walkFlux(dir, `${chart ? `HelmRelease ${o.metadata?.name} of the flux-instance chart` : `FluxInstance ${o.metadata?.name}`} in ${file} syncs it`, { object, file });
         }
       } else if (o.kind === 'Application' && ARGO_APP(o)) {
         // An app-of-apps root: its source directory holds it (at the top, or below where it recurses or is a kustomization).
@@ -920,6 +944,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (dir.split('/').some((segment) => segment.startsWith('.')) || asideIn(dir)) continue;
     fluxRoots.add(root);
     walkFlux(root, `${dir}/ (flux bootstrap)`);
+  }
+  // Applied by hand with its source made outside the repository (`kubectl apply -f clusters/mc/mc.yaml` after
+  // creating the GitRepository): the root of its directory, where nothing else applies it and its directory
+  // builds it (a kustomization file there must take it in, as Flux builds the directory from it).
+  for (const c of selfSyncs) {
+    if (covered(c.file) || fluxRoots.has(c.dir)) continue;
+    if (kustomizationFile(files, c.dir) && !(kustomizeOnce(c.dir).read ?? []).includes(c.file)) continue;
+    fluxRoots.add(c.dir);
+    walkFlux(c.dir, `Flux Kustomization ${c.object.metadata?.name} in ${c.file} syncs it (applied by hand)`, { object: c.object, file: c.file });
   }
   for (const r of argoRoots) {
     if (topology.clusters.some((c) => c.engine === 'argocd' && c.root === r.dir)) continue;

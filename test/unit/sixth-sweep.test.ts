@@ -1,0 +1,61 @@
+/**
+ * What the sixth sweep of public repositories showed validate (2026-12-07: mirceanton/home-ops,
+ * rafaribe/home-ops, tyriis/home-ops, small-hack/argocd-apps, gavinmcfall/home-ops): each false error's
+ * cause, checked against upstream, as the smallest repository that shows it, with the true error beside it.
+ */
+import { describe, expect, it } from 'vitest';
+import { FileSet } from '../../lib/fileset.js';
+import { validateFiles } from '../../lib/validate/repository.js';
+
+const check = async (entries: Record<string, string>) => {
+  const files = new FileSet();
+  for (const [p, t] of Object.entries(entries)) files.add(p, t);
+  return validateFiles(files);
+};
+const errors = (r: Awaited<ReturnType<typeof check>>) => r.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
+const k = (kind: string, body: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${kind}${body}`;
+
+describe('a Flux Operator root (rafaribe, mirceanton)', () => {
+  const ks = (path: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: memory-mcp\n  namespace: flux-system\nspec:\n  interval: 1h\n  prune: true\n  targetNamespace: ai\n  path: ${path}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n`;
+  const tree = (root: Record<string, string>, prefix: string) => ({
+    ...root,
+    [`${prefix}/kustomization.yaml`]: k('', `resources:\n  - ./flux-instance.yaml\n  - ./ai\n`),
+    [`${prefix}/ai/kustomization.yaml`]: k('namespace: ai\n', 'resources:\n  - ./namespace.yaml\n  - ./mcp\n'),
+    [`${prefix}/ai/namespace.yaml`]: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ai\n',
+    [`${prefix}/ai/mcp/kustomization.yaml`]: k('', 'resources:\n  - ./memory/ks.yaml\n'),
+    [`${prefix}/ai/mcp/memory/ks.yaml`]: ks(`./${prefix}/ai/mcp/memory`),
+    [`${prefix}/ai/mcp/memory/kustomization.yaml`]: k('', 'resources:\n  - ./configmap.yaml\n'),
+    [`${prefix}/ai/mcp/memory/configmap.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: memory-mcp\ndata:\n  key: value\n',
+  });
+  const instance = (path: string) => `apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: "2.x"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: GitRepository\n    url: https://github.com/example/home-ops.git\n    ref: refs/heads/main\n    path: ${path}\n`;
+  it("a Kustomization in the directory it syncs, which the root applies and that directory's kustomization leaves out, is no root of its own", async () => {
+    const report = await check(tree({ 'clusters/home/flux-instance.yaml': instance('clusters/home') }, 'clusters/home'));
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['home']);
+  });
+  it("a HelmRelease of the flux-instance chart is the root its values' sync names, as the FluxInstance it renders", async () => {
+    const release = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: flux-instance\n  namespace: flux-system\nspec:\n  interval: 1h\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n    operation: copy\n  ref:\n    tag: 0.58.1\n  url: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-instance\n  namespace: flux-system\nspec:\n  interval: 30m\n  chartRef:\n    kind: OCIRepository\n    name: flux-instance\n  values:\n    instance:\n      sync:\n        kind: GitRepository\n        url: https://github.com/example/home-ops.git\n        ref: refs/heads/main\n        path: kubernetes/apps\n';
+    const report = await check(tree({ 'kubernetes/apps/flux-instance.yaml': release }, 'kubernetes/apps'));
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.how)).toEqual(['HelmRelease flux-instance of the flux-instance chart in kubernetes/apps/flux-instance.yaml syncs it']);
+    // The same HelmRelease syncing a path that does not exist is an error of that root.
+    const wrong = await check(tree({ 'kubernetes/apps/flux-instance.yaml': release.replace('path: kubernetes/apps', 'path: kubernetes/app') }, 'kubernetes/apps'));
+    expect(errors(wrong)).toEqual(['kubernetes/apps/flux-instance.yaml: Kustomization flux-system: path kubernetes/app does not exist']);
+  });
+});
+
+describe("the secret scan: names of a Secret's keys and of Secrets, and env: references (small-hack, tyriis, gavinmcfall)", () => {
+  const root = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: main\n    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n';
+  const values = (body: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: values\n  namespace: argocd\ndata:\n  values.yaml: |\n${body.replace(/^/gm, '    ')}\n`;
+  it('key-name maps, *ExistingSecret siblings, existingSecret… names and env:VAR are no literal credentials', async () => {
+    const report = await check({
+      'root.yaml': root,
+      'apps/values.yaml': values('admin:\n  existingSecret: app-credentials\n  secretKeys:\n    username: username\n    password: password\nsmtp:\n  existingSecretKeys:\n    password: smtp-password\n    clientSecret: client_secret\njwt:\n  existingsecret: app-gotrue-credentials\n  secretKey: jwtSecret\nsecurity:\n  trustedKeyServersExistingSecret: trusted-key-servers\n  trustedKeyServersSecretKey: trustedKeyServers\nharbor:\n  existingSecretAdminPassword: harbor-credentials\nkomf:\n  comicVineApiKey: "env:KOMF_COMICVINE_API_KEY"'),
+    });
+    expect(errors(report)).toEqual([]);
+  });
+  it('a literal password outside such a map, and a generated-looking value inside one, still are', async () => {
+    const report = await check({ 'root.yaml': root, 'apps/values.yaml': values('admin:\n  password: Harbor12345\n  secretKeys:\n    password: "q8#Zr!v2LmN0pX7w"') });
+    expect(errors(report).sort()).toEqual(['apps/values.yaml: line 11: password has a literal value; reference a Secret instead', 'apps/values.yaml: line 9: password has a literal value; reference a Secret instead']);
+  });
+});
