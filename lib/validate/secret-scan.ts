@@ -26,9 +26,11 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
  * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, `{VAR}` (Frigate), Argo CD's `$secret:key` and `$key` (argocd-cm and
  * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
  */
-const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
-const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$/;
+const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
+/** Maps whose values are the names of a Secret's keys (bitnami-style `auth.secretKeys.password: db-password`). */
+const KEY_NAME_MAP = /(?:^|[a-z])(?:secret|Secret)Keys$|^existingSecretKeys$|^secretKeyRefs?$/;
 
 /**
  * A value as the key rule reads it: without a trailing comment, a trailing comma (JSON in a block scalar)
@@ -87,7 +89,7 @@ function namesSecretKey(lines: string[], at: number, key: string, value: string)
   // A key name is a short name, nothing like a generated credential.
   if (!/key$/i.test(key) || !/^[-._A-Za-z0-9]{1,63}$/.test(value) || /\d/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value)) return false;
   const column = keyColumn(lines[at]);
-  const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret|[A-Za-z]+SecretName|[A-Za-z]+SecretRef)["']?\s*:/;
+  const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret|[A-Za-z]+SecretName|[A-Za-z]+SecretRef|[A-Za-z]*ExistingSecret|existingSecretName)["']?\s*:/i;
   // The same mapping: lines at the key's column, up to a line that starts left of it (or a new list item).
   for (const step of [-1, 1]) {
     for (let j = at + step, seen = 0; j >= 0 && j < lines.length && seen < 5; j += step) {
@@ -101,6 +103,17 @@ function namesSecretKey(lines: string[], at: number, key: string, value: string)
     }
   }
   return false;
+}
+
+/** The key of the mapping line `at` sits in (the nearest line above it that starts left of it), if any. */
+function parentKey(lines: string[], at: number): string | undefined {
+  const column = keyColumn(lines[at]);
+  for (let j = at - 1, seen = 0; j >= 0 && seen < 200; j--, seen++) {
+    const line = lines[j];
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (keyColumn(line) < column || (/^\s*-\s/.test(line) && keyColumn(line) <= column && !/^\s*-\s/.test(lines[at]))) return /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*:/.exec(line)?.[1];
+  }
+  return undefined;
 }
 
 /**
@@ -147,7 +160,8 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       const value = m ? bare(m[2]) : '';
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1], value)) {
+      const keyName = (v: string) => /^[-._A-Za-z0-9]{1,63}$/.test(v);
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1], value) && !(keyName(value) && KEY_NAME_MAP.test(parentKey(lines, i) ?? ''))) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });
