@@ -198,11 +198,18 @@ export function duplicateKeys(doc: Document.Parsed, lineCounter?: LineCounter): 
   return out;
 }
 
+/**
+ * An alias as a mapping key written `*app:` (the app-template idiom `controllers: { *app: … }`): go-yaml v3,
+ * which kustomize (kyaml) and the Flux controllers read YAML with, ends the alias at `: `, where the YAML 1.2
+ * grammar this parser follows takes `app:` as the alias name. Read as they read it (a space before the colon).
+ */
+export const goAliasKeys = (text: string) => (text.includes('*') ? text.replace(/^(\s*(?:-\s+)?)\*([A-Za-z0-9_.-]+):(?=\s|$)/gm, '$1*$2 :') : text);
+
 function parseText(text: string): ParsedText {
   const lineCounter = new LineCounter();
   const out: ParsedText = { objects: [], problems: [], booleans: [] };
   // logLevel: the library's warnings (collection keys in Helm templates, say) are not printed on stderr.
-  for (const doc of parseAllDocuments(text, { uniqueKeys: false, prettyErrors: true, merge: true, lineCounter, logLevel: 'error' })) {
+  for (const doc of parseAllDocuments(goAliasKeys(text), { uniqueKeys: false, prettyErrors: true, merge: true, lineCounter, logLevel: 'error' })) {
     const duplicates = duplicateKeys(doc, lineCounter);
     for (const e of [...doc.errors, ...doc.warnings]) out.problems.push(`YAML: ${e.message.split('\n')[0]}`);
     for (const d of duplicates) out.problems.push(`YAML: ${d}`);

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isCollection, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
-import { duplicateKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn, short } from './build.js';
+import { duplicateKeys, goAliasKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn, short } from './build.js';
 import { error, type Finding } from './findings.js';
 
 
@@ -75,7 +75,7 @@ function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | 
   // for a number where Go reads a path, and Go breaks lines at U+0085, U+2028 and U+2029 where this
   // reader sees one comment. Real kustomizations need neither.
   if (/[^\t\n\r\x20-\x7e]/.test(text) || /^%/m.test(text)) return undefined;
-  const docs = parseAllDocuments(text, { uniqueKeys: false, merge: true, logLevel: 'error' });
+  const docs = parseAllDocuments(goAliasKeys(text), { uniqueKeys: false, merge: true, logLevel: 'error' });
   if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0 || !readAlike(docs[0])) return undefined;
   let value: unknown;
   try {

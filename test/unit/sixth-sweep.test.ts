@@ -59,3 +59,17 @@ describe("the secret scan: names of a Secret's keys and of Secrets, and env: ref
     expect(errors(report).sort()).toEqual(['apps/values.yaml: line 11: password has a literal value; reference a Secret instead', 'apps/values.yaml: line 9: password has a literal value; reference a Secret instead']);
   });
 });
+
+describe('an alias as a mapping key, `*app:` (rafaribe, gavinmcfall: the app-template idiom)', () => {
+  const sync = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/org/repo.git\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/prod\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+  it('is read as go-yaml (kustomize, Flux) reads it: the key is the anchored value, and the object is checked', async () => {
+    const report = await check({
+      'clusters/prod/flux-system/gotk-sync.yaml': sync,
+      'clusters/prod/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: &app demo\n  namespace: default\ndata:\n  *app: enabled\n  other: value\n',
+    });
+    expect(errors(report)).toEqual([]);
+    // A value that is no string under it is still found: the object was checked.
+    const wrong = await check({ 'clusters/prod/flux-system/gotk-sync.yaml': sync, 'clusters/prod/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: &app demo\n  namespace: default\ndata:\n  *app:\n    nested: map\n' });
+    expect(errors(wrong)).toEqual([expect.stringMatching(/clusters\/prod\/cm\.yaml: .*data\/demo/)]);
+  });
+});
