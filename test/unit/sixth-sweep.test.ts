@@ -73,3 +73,14 @@ describe('an alias as a mapping key, `*app:` (rafaribe, gavinmcfall: the app-tem
     expect(errors(wrong)).toEqual([expect.stringMatching(/clusters\/prod\/cm\.yaml: .*data\/demo/)]);
   });
 });
+
+describe("chart values the chart passes through whole (tyriis: loki's rulerConfig and ingester, additionalProperties: true)", () => {
+  const sync = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/org/repo.git\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/prod\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+  const loki = (values: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: loki\n  namespace: flux-system\nspec:\n  interval: 1h\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n    operation: copy\n  ref:\n    tag: 18.11.0\n  url: oci://ghcr.io/grafana-community/helm-charts/loki\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: loki\n  namespace: flux-system\nspec:\n  interval: 1h\n  chartRef:\n    kind: OCIRepository\n    name: loki\n  values:\n    deploymentMode: SingleBinary\n    loki:\n${values}`;
+  it('take any key; a key beside them the chart does not have is still unknown', async () => {
+    const open = await check({ 'clusters/prod/flux-system/gotk-sync.yaml': sync, 'clusters/prod/loki.yaml': loki('      ingester:\n        chunk_encoding: snappy\n      rulerConfig:\n        enable_api: true\n        alertmanager_url: http://alertmanager:9093\n') });
+    expect(errors(open)).toEqual([]);
+    const typo = await check({ 'clusters/prod/flux-system/gotk-sync.yaml': sync, 'clusters/prod/loki.yaml': loki('      rulerConfigs:\n        enable_api: true\n') });
+    expect(errors(typo)).toEqual([expect.stringMatching(/values \/loki\/rulerConfigs.*no such value/)]);
+  });
+});
