@@ -493,6 +493,25 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         for (const e of withComponents.errors) topology.findings.push(error('kustomize', files.has(e.file) && !e.message.startsWith('components: ') ? e.file : unit.file, e.message));
         if (withComponents.unsupported.length > 0) topology.notes.push(`${unit.file}: Kustomization ${unit.name}'s components use ${[...new Set(withComponents.unsupported)].join(', ')}, which the offline walk does not implement`);
         build = { ...build, objects: withComponents.objects, read: [...(build.read ?? []), ...(withComponents.read ?? [])] };
+        // kustomize-controller appends spec.components to the kustomization's own (fluxcd/pkg kustomize
+        // generator), and kustomize applies a kustomization's patches after its components (kusttarget.go
+        // accumulateTarget): a patch of the path may target what a component adds. The path built alone
+        // found no target for it; here it has one, and is applied to it.
+        for (const f of topology.findings.filter((x) => x.check === 'kustomize' && x.message.endsWith(` matches no object in the build of ${dir}`))) {
+          const m = /^patch for (\S+) (?:([^/\s]+)\/)?(\S+) matches/.exec(f.message);
+          if (!m) continue;
+          const targets = withComponents.objects.filter((b) => b.object.kind === m[1] && b.object.metadata?.name === m[3] && (!m[2] || b.object.metadata?.namespace === m[2]));
+          if (targets.length === 0) continue;
+          topology.findings.splice(topology.findings.indexOf(f), 1);
+          for (const patch of objectsIn(f.file).filter((o) => o.kind === m[1] && o.metadata?.name === m[3])) {
+            const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
+            const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
+            for (const t of targets) {
+              t.object = mergePatch(t.object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+              t.patchedBy = [...t.patchedBy, f.file];
+            }
+          }
+        }
       }
       touch(build);
       // Built from an ExternalArtifact: what the build reads must be in the artifact where it reads it.

@@ -84,3 +84,21 @@ describe("chart values the chart passes through whole (tyriis: loki's rulerConfi
     expect(errors(typo)).toEqual([expect.stringMatching(/values \/loki\/rulerConfigs.*no such value/)]);
   });
 });
+
+describe("a patch of the path that targets what the Flux Kustomization's spec.components add (tyriis, mirceanton)", () => {
+  const sync = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/org/repo.git\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/home\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+  const tree = (components: boolean) => ({
+    'clusters/home/flux-system/gotk-sync.yaml': sync,
+    'clusters/home/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n',
+    'clusters/home/demo.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: demo\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  targetNamespace: demo\n  path: ./apps/demo\n${components ? '  components:\n    - ../../components/extra\n' : ''}  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`,
+    'apps/demo/kustomization.yaml': k('', 'resources:\n  - ./configmap.yaml\npatches:\n  - path: ./extra.patch.yaml\n'),
+    'apps/demo/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: "1"\n',
+    'apps/demo/extra.patch.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo-extra\ndata:\n  b: patched\n',
+    'components/extra/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./configmap.yaml\n',
+    'components/extra/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo-extra\ndata:\n  b: original\n',
+  });
+  it('finds its target there (kustomize applies patches after components); without the components it finds none', async () => {
+    expect(errors(await check(tree(true)))).toEqual([]);
+    expect(errors(await check(tree(false)))).toEqual(['apps/demo/extra.patch.yaml: patch for ConfigMap demo-extra matches no object in the build of apps/demo']);
+  });
+});
