@@ -29,8 +29,13 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
 const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
-/** Maps whose values are the names of a Secret's keys (bitnami-style `auth.secretKeys.password: db-password`). */
-const KEY_NAME_MAP = /(?:^|[a-z])(?:secret|Secret)Keys$|^existingSecretKeys$|^secretKeyRefs?$/;
+/**
+ * Maps whose values are names: of a Secret's keys (bitnami-style `auth.secretKeys.password: db-password`), of
+ * cookies (Envoy Gateway's `oidc.cookieNames.idToken`).
+ */
+const KEY_NAME_MAP = /(?:^|[a-z])(?:secret|Secret)Keys$|^existingSecretKeys$|^secretKeyRefs?$|^cookieNames$/;
+/** Maps whose values are display titles (a Grafana dashboard's `renameByName` transformation). */
+const TITLE_MAP = /^renameByName$/;
 
 /**
  * A value as the key rule reads it: without a trailing comment, a trailing comma (JSON in a block scalar)
@@ -111,7 +116,10 @@ function parentKey(lines: string[], at: number): string | undefined {
   for (let j = at - 1, seen = 0; j >= 0 && seen < 200; j--, seen++) {
     const line = lines[j];
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (keyColumn(line) < column || (/^\s*-\s/.test(line) && keyColumn(line) <= column && !/^\s*-\s/.test(lines[at]))) return /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*:/.exec(line)?.[1];
+    if (keyColumn(line) < column || (/^\s*-\s/.test(line) && keyColumn(line) <= column && !/^\s*-\s/.test(lines[at]))) {
+      // The key the line opens a map with (JSON: `{"options": {"renameByName": {`), else its first key.
+      return (/["']?([A-Za-z0-9_.-]+)["']?\s*:\s*\{\s*$/.exec(line) ?? /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*:/.exec(line))?.[1];
+    }
   }
   return undefined;
 }
@@ -161,7 +169,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       const value = m ? bare(m[2]) : '';
       const keyName = (v: string) => /^[-._A-Za-z0-9]{1,63}$/.test(v);
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1], value) && !(keyName(value) && KEY_NAME_MAP.test(parentKey(lines, i) ?? ''))) {
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1], value) && !(keyName(value) && KEY_NAME_MAP.test(parentKey(lines, i) ?? '')) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });

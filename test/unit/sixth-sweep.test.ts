@@ -47,10 +47,10 @@ describe('a Flux Operator root (rafaribe, mirceanton)', () => {
 describe("the secret scan: names of a Secret's keys and of Secrets, and env: references (small-hack, tyriis, gavinmcfall)", () => {
   const root = 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/org/repo.git\n    targetRevision: main\n    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n';
   const values = (body: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: values\n  namespace: argocd\ndata:\n  values.yaml: |\n${body.replace(/^/gm, '    ')}\n`;
-  it('key-name maps, *ExistingSecret siblings, existingSecret… names and env:VAR are no literal credentials', async () => {
+  it('key-name maps, *ExistingSecret siblings, existingSecret… names, env:VAR, cookie names and dashboard titles are no literal credentials', async () => {
     const report = await check({
       'root.yaml': root,
-      'apps/values.yaml': values('admin:\n  existingSecret: app-credentials\n  secretKeys:\n    username: username\n    password: password\nsmtp:\n  existingSecretKeys:\n    password: smtp-password\n    clientSecret: client_secret\njwt:\n  existingsecret: app-gotrue-credentials\n  secretKey: jwtSecret\nsecurity:\n  trustedKeyServersExistingSecret: trusted-key-servers\n  trustedKeyServersSecretKey: trustedKeyServers\nharbor:\n  existingSecretAdminPassword: harbor-credentials\nkomf:\n  comicVineApiKey: "env:KOMF_COMICVINE_API_KEY"'),
+      'apps/values.yaml': values('admin:\n  existingSecret: app-credentials\n  secretKeys:\n    username: username\n    password: password\nsmtp:\n  existingSecretKeys:\n    password: smtp-password\n    clientSecret: client_secret\njwt:\n  existingsecret: app-gotrue-credentials\n  secretKey: jwtSecret\nsecurity:\n  trustedKeyServersExistingSecret: trusted-key-servers\n  trustedKeyServersSecretKey: trustedKeyServers\nharbor:\n  existingSecretAdminPassword: harbor-credentials\nkomf:\n  comicVineApiKey: "env:KOMF_COMICVINE_API_KEY"\noidc:\n  cookieNames:\n    idToken: IdToken-platform\n    accessToken: AccessToken-platform\ndashboard: |\n  {"transformations": [{"options": {"renameByName": {\n    "share_token": "Downloaded Share Token"\n  }}}]}'),
     });
     expect(errors(report)).toEqual([]);
   });
