@@ -902,6 +902,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const fluxRoots = new Set<string>();
   // Flux Kustomizations that sync the directory they are in from a source made outside the repository.
   const selfSyncs: { object: K8sObject; file: string; dir: string }[] = [];
+  // HelmReleases of the flux-instance chart: the root their values' sync names.
+  const chartInstances: { object: K8sObject; file: string; dir: string; name: string }[] = [];
   // 1. Flux Kustomizations that sync the directory they are in; Argo CD Applications that manage theirs.
   const argoRoots: { file: string; app: K8sObject; dir: string }[] = [];
   for (const file of manifests) {
@@ -933,9 +935,12 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const namespace = (chart ? (get(o, 'spec.targetNamespace') as string | undefined) : undefined) ?? o.metadata?.namespace ?? 'flux-system';
         const object = instanceSync(spec, namespace);
         const dir = object ? repoDir(String(object.spec?.path ?? '')) : undefined;
-        if (object && dir !== undefined && !fluxRoots.has(dir)) {
+        // The chart's instance is a root where nothing else applies its directory (a repository moving to the
+        // Flux Operator may keep its older sync of a directory around it): decided after the other roots.
+        if (chart && object && dir !== undefined) chartInstances.push({ object, file, dir, name: String(o.metadata?.name) });
+        else if (object && dir !== undefined && !fluxRoots.has(dir)) {
           fluxRoots.add(dir);
-          walkFlux(dir, `${chart ? `HelmRelease ${o.metadata?.name} of the flux-instance chart` : `FluxInstance ${o.metadata?.name}`} in ${file} syncs it`, { object, file });
+          walkFlux(dir, `FluxInstance ${o.metadata?.name} in ${file} syncs it`, { object, file });
         }
       } else if (o.kind === 'Application' && ARGO_APP(o)) {
         // An app-of-apps root: its source directory holds it (at the top, or below where it recurses or is a kustomization).
@@ -967,6 +972,16 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // Applied by hand with its source made outside the repository (`kubectl apply -f clusters/mc/mc.yaml` after
   // creating the GitRepository): the root of its directory, where nothing else applies it and its directory
   // builds it (a kustomization file there must take it in, as Flux builds the directory from it).
+  for (const c of chartInstances) {
+    if (fluxRoots.has(c.dir)) continue;
+    const applied = manifests.find((m) => within(m, c.dir) && covered(m));
+    if (applied !== undefined) {
+      topology.notes.push(`${c.file}: the flux-instance chart's sync (HelmRelease ${c.name}) syncs ${c.dir}, which another root already applies (${applied}): taken as that cluster, not walked twice`);
+      continue;
+    }
+    fluxRoots.add(c.dir);
+    walkFlux(c.dir, `HelmRelease ${c.name} of the flux-instance chart in ${c.file} syncs it`, { object: c.object, file: c.file });
+  }
   for (const c of selfSyncs) {
     if (covered(c.file) || fluxRoots.has(c.dir)) continue;
     if (kustomizationFile(files, c.dir) && !(kustomizeOnce(c.dir).read ?? []).includes(c.file)) continue;

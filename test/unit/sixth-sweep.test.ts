@@ -42,6 +42,13 @@ describe('a Flux Operator root (rafaribe, mirceanton)', () => {
     const wrong = await check(tree({ 'kubernetes/apps/flux-instance.yaml': release.replace('path: kubernetes/apps', 'path: kubernetes/app') }, 'kubernetes/apps'));
     expect(errors(wrong)).toEqual(['kubernetes/apps/flux-instance.yaml: Kustomization flux-system: path kubernetes/app does not exist']);
   });
+  it("whose sync is a directory an older root already applies (gavinmcfall, moving to the Flux Operator) is that cluster, not a second walk", async () => {
+    const older = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 30m\n  url: https://github.com/example/home-ops.git\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: cluster\n  namespace: flux-system\nspec:\n  interval: 30m\n  path: ./kubernetes\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n';
+    const release = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-instance\n  namespace: flux-system\nspec:\n  interval: 30m\n  chart:\n    spec:\n      chart: flux-instance\n      sourceRef:\n        kind: HelmRepository\n        name: controlplane\n  values:\n    instance:\n      sync:\n        kind: GitRepository\n        url: https://github.com/example/home-ops.git\n        ref: refs/heads/main\n        path: kubernetes/apps\n';
+    const report = await check(tree({ 'kubernetes/config/cluster.yaml': older, 'kubernetes/apps/flux-instance.yaml': release }, 'kubernetes/apps'));
+    expect(report.clusters.map((c) => c.root)).toEqual(['kubernetes']);
+    expect(report.notes.join('\n')).toContain("the flux-instance chart's sync (HelmRelease flux-instance) syncs kubernetes/apps, which another root already applies");
+  });
 });
 
 describe("the secret scan: names of a Secret's keys and of Secrets, and env: references (small-hack, tyriis, gavinmcfall)", () => {
