@@ -257,15 +257,17 @@ function declaredBySchema(root: JsonSchema, segments: string[]): boolean {
     const target = s.$ref.slice(2).split('/').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), root);
     return resolve(target as JsonSchema | undefined, depth + 1);
   };
-  // `additionalProperties: true` opens the map to any key, and everything beneath it (the chart passes it
-  // through whole: loki's rulerConfig and ingester, read with toYaml).
+  // A map the schema leaves open (`{type: object, additionalProperties: true}`) takes any key, and everything
+  // beneath it (the chart passes it through whole: loki's rulerConfig and ingester, read with toYaml).
   const open: JsonSchema = {};
   const step = (s: JsonSchema | undefined, key: string): JsonSchema[] => {
     if (s === open) return [open];
     const r = resolve(s);
     if (!r) return [];
     const out: JsonSchema[] = [];
-    if (r.additionalProperties === true && !(r.properties && key in r.properties)) out.push(open);
+    // Only a map the schema describes as nothing but open: generated chart schemas (helm-schema) set
+    // additionalProperties: true beside every documented property too, which opens nothing here.
+    if (r.additionalProperties === true && r.properties === undefined && r.patternProperties === undefined) out.push(open);
     if (r.properties && key in r.properties) out.push(r.properties[key]);
     for (const [pattern, sub] of Object.entries(r.patternProperties ?? {})) if (new RegExp(pattern, 'u').test(key)) out.push(sub);
     if (r.additionalProperties && typeof r.additionalProperties === 'object') out.push(r.additionalProperties);

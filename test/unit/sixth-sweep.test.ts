@@ -89,6 +89,10 @@ describe("chart values the chart passes through whole (tyriis: loki's rulerConfi
     expect(errors(open)).toEqual([]);
     const typo = await check({ 'clusters/prod/flux-system/gotk-sync.yaml': sync, 'clusters/prod/loki.yaml': loki('      rulerConfigs:\n        enable_api: true\n') });
     expect(errors(typo)).toEqual([expect.stringMatching(/values \/loki\/rulerConfigs.*no such value/)]);
+    // The chart's generated schema sets additionalProperties: true at its root too, beside every documented
+    // value: that opens nothing (a top-level typo stays unknown, as external-dns' defaultPodOptions).
+    const top = await check({ 'clusters/prod/flux-system/gotk-sync.yaml': sync, 'clusters/prod/loki.yaml': loki('      auth_enabled: false\n').replace('    deploymentMode: SingleBinary\n', '    deploymentModes: SingleBinary\n') });
+    expect(errors(top)).toEqual([expect.stringMatching(/values \/deploymentModes.*no such value/)]);
   });
 });
 
