@@ -969,9 +969,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     fluxRoots.add(root);
     walkFlux(root, `${dir}/ (flux bootstrap)`);
   }
-  // Applied by hand with its source made outside the repository (`kubectl apply -f clusters/mc/mc.yaml` after
-  // creating the GitRepository): the root of its directory, where nothing else applies it and its directory
-  // builds it (a kustomization file there must take it in, as Flux builds the directory from it).
+  // A flux-instance chart's sync: a root unless another root already applies its directory.
   for (const c of chartInstances) {
     if (fluxRoots.has(c.dir)) continue;
     const applied = manifests.find((m) => within(m, c.dir) && covered(m));
@@ -982,6 +980,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     fluxRoots.add(c.dir);
     walkFlux(c.dir, `HelmRelease ${c.name} of the flux-instance chart in ${c.file} syncs it`, { object: c.object, file: c.file });
   }
+  // Applied by hand with its source made outside the repository (`kubectl apply -f clusters/mc/mc.yaml` after
+  // creating the GitRepository): the root of its directory, where nothing else applies it and its directory
+  // builds it (a kustomization file there must take it in, as Flux builds the directory from it).
   for (const c of selfSyncs) {
     if (covered(c.file) || fluxRoots.has(c.dir)) continue;
     if (kustomizationFile(files, c.dir) && !(kustomizeOnce(c.dir).read ?? []).includes(c.file)) continue;
