@@ -134,7 +134,9 @@ export function describeDefault(name: string): string {
 export function providersDoc(): string {
   const { providers } = loadCatalog();
   const rows = [...providers.values()].map((p) => {
-    const s3 = p.s3 ? (p.s3.endpoint ? `\`${p.s3.endpoint}\`` : p.s3.endpointHint ?? 'per instance') : 'none';
+    const own = Object.entries(p.s3?.endpoints ?? {}).map(([region, url]) => `${region}: \`${url}\``);
+    const pattern = p.s3?.regions.every((r) => p.s3?.endpoints?.[r] !== undefined) ? [] : [`${own.length > 0 ? 'others: ' : ''}\`${p.s3?.endpoint}\``];
+    const s3 = p.s3 ? (p.s3.endpoint ? [...own, ...pattern].join('; ') : p.s3.endpointHint ?? 'per instance') : 'none';
     const regions = p.s3?.regions.length ? p.s3.regions.map((r) => (r === p.s3!.defaultRegion ? `**${r}**` : r)).join(', ') : '-';
     const dns = p.dns ? `\`${p.dns.provider === 'webhook' ? `webhook ${p.dns.webhook!.repository.split('/').pop()}` : p.dns.provider}\`: ${[...p.dns.secretKeys.map((k) => k.name), ...p.dns.files.map((f) => f.key)].map((k) => `\`${k}\``).join(', ')}` : '-';
     return `| \`${p.id}\` | ${p.title} | ${p.storage.rwo ? `\`${p.storage.rwo}\`` : 'cluster default'} | ${p.storage.rwx ? `\`${p.storage.rwx}\`` : '-'} | ${s3} | ${regions} | ${p.defaultObjectStorage} | ${dns} |`;

@@ -377,7 +377,7 @@ describe("the provider's object storage: its key and buckets, run as printed", (
     cyso: [/^openstack ec2 credentials create$/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/core\.fuga\.cloud:8080 --region us-east-1$/m],
     hetzner: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/fsn1\.your-objectstorage\.com --region fsn1$/m],
     otc: [/^aws s3 mb s3:\/\/platform-prod-loki-ruler --endpoint-url https:\/\/obs\.eu-de\.otc\.t-systems\.com --region eu-de$/m],
-    leaseweb: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/nl\.object-storage\.io --region nl$/m],
+    leaseweb: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/nl\.object-storage\.io --region nl-01$/m],
     'odc-noord': [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/objects\.gn2\.rijkscloud\.nl --region us-east-1$/m],
     previder: [/^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/object\.previder\.nl --region us-east-1$/m],
   };
