@@ -29,10 +29,14 @@ const REMOTE_PLACEHOLDER = '<your-git-url>';
 function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
   const items = clusterSecretSpecs(plan, cluster).map((s) => {
     const path = secretPath(s, plan.secrets);
+    const inRepo = plan.secrets === 'external-secrets' || files.has(path);
     return {
       ...s,
       path,
-      inRepo: plan.secrets === 'external-secrets' || files.has(path),
+      inRepo,
+      // A sandbox's script makes the object storage key and its Secrets in the cluster: a value typed here would be
+      // another key than the one Garage (or SeaweedFS) holds, and Flux would apply it over the script's.
+      bySandbox: !inRepo && sandboxMakes(plan, s),
       remoteKey: remoteKey(plan, s),
       env: s.keys.map((k) => secretEnvName(s.name, k.name)),
       // The shell variable each key is read into by hand (a key such as repository-password is no shell name).
@@ -42,10 +46,7 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
       labelList: Object.entries(s.labels ?? {}).map(([k, v]) => `${k}=${v}`),
     };
   });
-  // A sandbox's script makes the object storage key and its Secrets in the cluster: a value typed here would be
-  // another key than the one Garage (or SeaweedFS) holds, and Flux would apply it over the script's.
-  for (const i of items) (i as typeof i & { bySandbox?: boolean }).bySandbox = !i.inRepo && sandboxMakes(plan, i);
-  const missing = items.filter((i) => !i.inRepo && !sandboxMakes(plan, i));
+  const missing = items.filter((i) => !i.inRepo && !i.bySandbox);
   const certificatePath = sealedSecretsCertPath(cluster.name);
   const certificate = plan.secrets === 'sealed-secrets' && files.has(certificatePath) ? readCertificate(files.get(certificatePath)!, new Date(0)) : undefined;
   return {

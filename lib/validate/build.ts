@@ -417,9 +417,8 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       }
       for (const m of matches) {
         // Identity fields select the target; everything else merges into it.
-        const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
-        const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
-        m.object = mergePatch(m.object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+        m.object = patchObject(m.object, patch);
+        const { metadata } = patch;
         // options.allowNameChange / allowKindChange: the patch's own name and kind replace the target's
         // (kustomize api/internal/builtins/PatchTransformer.go; otherwise the original ones are kept).
         if (p.options?.allowNameChange === true && typeof metadata?.name === 'string') m.object = { ...m.object, metadata: { ...m.object.metadata, name: metadata.name } };
@@ -451,6 +450,13 @@ export function applyComponents(files: FileSet, dir: string, components: string[
     else accumulate(files, target, component, [dir], result);
   }
   return result;
+}
+
+/** A patch object merged into its target: its identity fields (apiVersion, kind, name, namespace) select, the rest merges. */
+export function patchObject(target: K8sObject, patch: K8sObject): K8sObject {
+  const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
+  const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
+  return mergePatch(target, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
 }
 
 /** Whether a kustomization.yaml is a kustomize Component: a layer other kustomizations include, never built alone. */

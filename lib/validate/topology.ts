@@ -20,7 +20,7 @@ import { posix } from 'node:path';
 import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { append, applyComponents, argoClusterSecret, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, applyComponents, argoClusterSecret, patchObject, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 import { expandApplicationSets, IN_CLUSTER_SERVER } from './applicationset.js';
@@ -504,10 +504,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           if (targets.length === 0) continue;
           topology.findings.splice(topology.findings.indexOf(f), 1);
           for (const patch of objectsIn(f.file).filter((o) => o.kind === m[1] && o.metadata?.name === m[3])) {
-            const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
-            const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
             for (const t of targets) {
-              t.object = mergePatch(t.object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+              t.object = patchObject(t.object, patch);
               t.patchedBy = [...t.patchedBy, f.file];
             }
           }
@@ -1331,9 +1329,7 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
           topology.notes.push(`${unit.file}: Kustomization ${unit.name} patches the lists of ${objectKey(object)} strategically, which the offline walk does not do: not applied`);
           continue;
         }
-        const { apiVersion: _a, kind: _k, metadata, ...rest } = patch;
-        const { name: _n, namespace: _ns, ...metaRest } = metadata ?? {};
-        object = mergePatch(object, { ...rest, ...(Object.keys(metaRest).length > 0 ? { metadata: metaRest } : {}) }) as K8sObject;
+        object = patchObject(object, patch);
       }
       return object === b.object ? b : { ...b, object, patchedBy: [...b.patchedBy, unit.file] };
     });
