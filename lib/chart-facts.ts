@@ -34,6 +34,8 @@ export interface ChartFacts {
   /** Every tag the version is pushed under to its OCI registry. */
   ociTags?: { tags: string[]; source: string };
   passThroughValues?: { value: string; source: string }[];
+  /** Secrets the chart's software reads at run time by a fixed name in the release namespace (not rendered by the chart). */
+  runtimeSecrets?: { name: string; keys: string[]; ifMissing: string; source: string }[];
   foreignNamespaces: ForeignNamespace[];
   clusterScopedKinds: { group: string; kind: string; condition?: string; source: string }[];
   webhooks: { kind: string; name: string; service: string; servicePort: number; targetPort: number; failurePolicy: 'Fail' | 'Ignore'; podLabels?: Record<string, string>; condition?: string; source: string }[];

@@ -26,6 +26,8 @@ export interface MustCreate {
   name: string;
   keys: string[];
   referencedBy: string[];
+  /** What happens when it does not exist, where the software reading it makes one itself. */
+  ifMissing?: string;
 }
 
 export const error = (check: Check, file: string, message: string, extra: Partial<Finding> = {}): Finding => ({ severity: 'error', check, file, message, ...extra });

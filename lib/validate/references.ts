@@ -12,7 +12,9 @@ import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
 import { IN_CLUSTER_SERVER } from './applicationset.js';
 import { argoGlob } from './globs.js';
-import type { Placed, Topology, Unit } from './topology.js';
+import { chartFacts } from '../chart-facts.js';
+import type { Release } from './releases.js';
+import type { ClusterView, Placed, Topology, Unit } from './topology.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 /** The API groups the Kubernetes API server serves itself: those of k8s.io/api's packages, apiextensions and the aggregator (alpha and beta groups included). */
@@ -28,14 +30,14 @@ const nsOf = (o: K8sObject, fallback?: string) => o.metadata?.namespace ?? fallb
 /** A HelmRelease whose kubeConfig reaches another cluster: its chart, CRDs and target namespace are there (ClusterView.releases). */
 const installsElsewhere = (o: K8sObject) => o.kind === 'HelmRelease' && get(o, 'spec.kubeConfig') !== undefined;
 
-type SecretRef = { kind: MustCreate['kind']; name: string; namespace: string; keys: string[] };
+type SecretRef = { kind: MustCreate['kind']; name: string; namespace: string; keys: string[]; ifMissing?: string };
 
 /** Secret (and secret store) references the platform's kinds make, and the keys they read. */
 function secretRefs(o: K8sObject): SecretRef[] {
   const ns = o.metadata?.namespace ?? 'default';
   const refs: SecretRef[] = [];
-  const add = (name: unknown, keys: string[], namespace = ns, kind: SecretRef['kind'] = 'Secret') => {
-    if (typeof name === 'string' && name) refs.push({ kind, name, namespace, keys });
+  const add = (name: unknown, keys: string[], namespace = ns, kind: SecretRef['kind'] = 'Secret', ifMissing?: string) => {
+    if (typeof name === 'string' && name) refs.push({ kind, name, namespace, keys, ...(ifMissing ? { ifMissing } : {}) });
   };
   if (o.kind === 'ExternalSecret' && group(o) === 'external-secrets.io') {
     const store = get(o, 'spec.secretStoreRef') as { kind?: string; name?: string } | undefined;
@@ -73,6 +75,43 @@ function secretRefs(o: K8sObject): SecretRef[] {
     };
     visit(o.spec);
   }
+  return refs;
+}
+
+/**
+ * Secrets that chart values name in the shapes of the Kubernetes API, which charts render into their pods
+ * as given (`extraEnvFrom`, `extraEnvVars`, `env`): an env var's `valueFrom.secretKeyRef` and an envFrom
+ * list's `secretRef`, unless marked optional. A chart's own keys for a Secret (`existingSecret`, say)
+ * differ per chart and are not read here.
+ */
+/** Secrets a Helm release's pods read: named in its values, or read by the chart's software by a fixed name (chart facts). */
+function releaseSecretRefs(r: Release): SecretRef[] {
+  const namespace = r.namespace ?? 'default';
+  const facts = chartFacts(r.ref.chart, r.ref.version ?? r.ref.gitRef)?.runtimeSecrets ?? [];
+  return [
+    ...valuesSecretRefs(r.values).map((v) => ({ kind: 'Secret' as const, namespace, ...v })),
+    ...facts.map((f) => ({ kind: 'Secret' as const, namespace, name: f.name, keys: f.keys, ifMissing: f.ifMissing })),
+  ];
+}
+
+function valuesSecretRefs(values: unknown): { name: string; keys: string[] }[] {
+  const refs: { name: string; keys: string[] }[] = [];
+  const visit = (v: unknown, parent: string) => {
+    if (Array.isArray(v)) {
+      for (const item of v) {
+        const ref = /envfrom$/i.test(parent) ? (item as { secretRef?: { name?: unknown; optional?: unknown } } | null)?.secretRef : undefined;
+        if (ref && typeof ref.name === 'string' && ref.optional !== true) refs.push({ name: ref.name, keys: [] });
+        else visit(item, parent);
+      }
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        const ref = k === 'valueFrom' ? (x as { secretKeyRef?: { name?: unknown; key?: unknown; optional?: unknown } } | null)?.secretKeyRef : undefined;
+        if (ref && typeof ref.name === 'string' && ref.optional !== true) refs.push({ name: ref.name, keys: typeof ref.key === 'string' ? [ref.key] : [] });
+        else visit(x, k);
+      }
+    }
+  };
+  visit(values, '');
   return refs;
 }
 
@@ -154,7 +193,7 @@ export interface ClusterReferences {
  * the release that installs its CRDs cannot apply (an error). Elsewhere CRDs are often installed before
  * the engine runs (a bootstrap outside the repository): a warning.
  */
-export function checkReferences(topology: Topology, catalog: Catalog, generated = true): ClusterReferences {
+export function checkReferences(topology: Topology, catalog: Catalog, generated = true, releases: ReadonlyMap<ClusterView, Release[]> = new Map()): ClusterReferences {
   const crdOrder = generated ? error : warning;
   const outside = generated ? '' : ' (unless its CRDs are installed before, outside this repository)';
   const findings: Finding[] = [];
@@ -327,6 +366,27 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       unitNamespaces.set(p.unit, (unitNamespaces.get(p.unit) ?? new Set()).add(p.object.metadata.name));
     }
     const namespacesOf = (u: Unit) => unitNamespaces.get(u) ?? new Set<string>();
+    /** A Secret (or store) an object reads: provided by what the cluster applies, with the keys read, or to be created. */
+    const need = (ref: SecretRef, file: string, id: string, where: { object: string }) => {
+      const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
+      const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
+      const generated = ref.kind === 'Secret' ? placed.flatMap((q) => generatedSecrets(q.object)).find((g) => g.name === ref.name && g.namespace === ref.namespace) : undefined;
+      if (provider || generated) {
+        // The keys it reads must be keys the Secret has.
+        const have = provider ? providedKeys(provider.object) : generated!.keys;
+        const missing = have ? ref.keys.filter((k) => !have.includes(k)) : [];
+        if (missing.length > 0) {
+          const by = provider ? `${provider.object.kind} ${ref.namespace}/${ref.name} (${provider.file})` : `Secret ${ref.namespace}/${ref.name}, which ${generatedBy(placed, ref)} creates,`;
+          findings.push(error('reference', file, `reads key ${missing.join(', ')} of ${by} which has ${have!.join(', ') || 'no keys'}`, where));
+        }
+        return;
+      }
+      const key = `${cluster}/${ref.kind}/${ref.namespace}/${ref.name}`;
+      const entry = mustCreate.get(key) ?? { cluster, kind: ref.kind, namespace: ref.namespace, name: ref.name, keys: [], referencedBy: [], ...(ref.ifMissing ? { ifMissing: ref.ifMissing } : {}) };
+      for (const k of ref.keys) if (!entry.keys.includes(k)) entry.keys.push(k);
+      if (!entry.referencedBy.includes(id)) entry.referencedBy.push(id);
+      mustCreate.set(key, entry);
+    };
     const seen = new Map<string, Placed>();
     for (const p of placed) {
       const id = objectKey(p.object);
@@ -407,26 +467,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
       if (p.object.kind === 'Secret' && 'sops' in p.object) checkDecryption(p, argo, findings);
       if (!installsElsewhere(p.object)) checkTargetNamespace(p);
-      for (const ref of secretRefs(p.object)) {
-        const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
-        const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
-        const generated = ref.kind === 'Secret' ? placed.flatMap((q) => generatedSecrets(q.object)).find((g) => g.name === ref.name && g.namespace === ref.namespace) : undefined;
-        if (provider || generated) {
-          // The keys it reads must be keys the Secret has.
-          const have = provider ? providedKeys(provider.object) : generated!.keys;
-          const missing = have ? ref.keys.filter((k) => !have.includes(k)) : [];
-          if (missing.length > 0) {
-            const by = provider ? `${provider.object.kind} ${ref.namespace}/${ref.name} (${provider.file})` : `Secret ${ref.namespace}/${ref.name}, which ${generatedBy(placed, ref)} creates,`;
-            findings.push(error('reference', p.file, `reads key ${missing.join(', ')} of ${by} which has ${have!.join(', ') || 'no keys'}`, where));
-          }
-          continue;
-        }
-        const key = `${cluster}/${ref.kind}/${ref.namespace}/${ref.name}`;
-        const entry = mustCreate.get(key) ?? { cluster, kind: ref.kind, namespace: ref.namespace, name: ref.name, keys: [], referencedBy: [] };
-        for (const k of ref.keys) if (!entry.keys.includes(k)) entry.keys.push(k);
-        if (!entry.referencedBy.includes(id)) entry.referencedBy.push(id);
-        mustCreate.set(key, entry);
-      }
+      for (const ref of secretRefs(p.object)) need(ref, p.file, id, where);
+    }
+    for (const r of releases.get(view) ?? []) {
+      if (!installsElsewhere(r.object)) for (const ref of releaseSecretRefs(r)) need(ref, r.file, objectKey(r.object), { object: objectKey(r.object) });
     }
     for (const { finding, count } of uninstalled.values()) if (count > 1) finding.message += ` (${count} objects of it on this cluster: this is the first)`;
   }

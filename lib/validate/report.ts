@@ -54,7 +54,7 @@ function formatLines(report: Report): string[] {
   if (report.mustCreate.length > 0) {
     lines.push('', 'You must create (not in git, by design):');
     for (const m of report.mustCreate) {
-      lines.push(`  - cluster ${m.cluster}: ${m.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}${m.keys.length ? ` with keys ${m.keys.join(', ')}` : ''} (used by ${m.referencedBy.join(', ')})`);
+      lines.push(`  - cluster ${m.cluster}: ${m.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}${m.keys.length ? ` with keys ${m.keys.join(', ')}` : ''} (used by ${m.referencedBy.join(', ')}${m.ifMissing ? `; without it, ${m.ifMissing}` : ''})`);
     }
   }
   for (const n of report.notes) lines.push(`note: ${n}`);

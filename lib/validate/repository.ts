@@ -6,9 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
-import { append, buildKustomization, get, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
+import { append, buildKustomization, get, kustomizationFile, listOf, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
+import { argoRelease, argoSources, fluxRelease, type Release } from './releases.js';
 import { scanForSecrets } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
@@ -236,8 +237,7 @@ const perLocations = <T>(make: (locations: string[]) => T) => {
 const sharedRegistry = perLocations((locations) => new SchemaRegistry(locations));
 const sharedCharts = perLocations((dirs) => new ChartLibrary(dirs));
 
-/** The chart an OCI reference names: its last path segment (oci://ghcr.io/grafana/helm-charts/grafana-operator). */
-export const ociChartName = (url: string) => url.replace(/\/$/, '').split('/').pop()!;
+export { ociChartName } from './releases.js';
 
 export async function validateFiles(files: FileSet, options: ValidateOptions = {}): Promise<Report> {
   const catalog = options.catalog ?? loadCatalog();
@@ -334,7 +334,25 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     if (r.checked) schemasChecked++;
   }
 
-  const refs = checkReferences(topology, catalog, files.has('.yo-rc.json'));
+  // The Helm releases each cluster runs, read once: values checks, chart facts and the Secrets values name.
+  const releasesOf = new Map<ClusterView, Release[]>();
+  for (const view of topology.clusters) {
+    const list: Release[] = [];
+    for (const p of view.placed) {
+      const r = p.object.kind === 'HelmRelease' ? fluxRelease(view.placed, p) : undefined;
+      if (r) list.push(r);
+    }
+    if (view.engine === 'argocd') {
+      for (const unit of view.units.values()) {
+        for (const { s, at } of argoSources(unit.object)) {
+          const r = s?.chart && (typeof s.targetRevision !== 'string' || s.targetRevision.trim() === '') ? undefined : argoRelease(files, unit.file, unit.object, s, at);
+          if (r) list.push(r);
+        }
+      }
+    }
+    releasesOf.set(view, list);
+  }
+  const refs = checkReferences(topology, catalog, files.has('.yo-rc.json'), releasesOf);
   append(findings, refs.findings);
   const isFlux = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
   findings.push(
@@ -394,76 +412,29 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     const gets = near.how === 'range' ? `the cluster takes the newest ${ref.chart} ${wanted} upstream` : `the cluster gets ${ref.chart} ${wanted}`;
     for (const p of problems) findings.push(warning('values', file, `${p.message}; ${gets}`, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));
   };
-  const valuesSeen = new Set<K8sObject>();
+  // Each release once, though several clusters run it (an object in a shared directory).
+  const valuesSeen = new Map<K8sObject, Set<string>>();
+  const firstTime = (object: K8sObject, at = '') => {
+    const seen = valuesSeen.get(object) ?? new Set<string>();
+    valuesSeen.set(object, seen);
+    return !seen.has(at) && seen.add(at) !== undefined;
+  };
   for (const view of topology.clusters) {
-    const find = (kind: string | undefined, name: string | undefined, ns: string | undefined) =>
-      view.placed.find((q) => q.object.kind === kind && q.object.metadata?.name === name && (q.object.metadata?.namespace ?? ns) === ns)?.object;
-    for (const p of view.placed) {
-      const hr = p.object;
-      if (hr.kind !== 'HelmRelease' || valuesSeen.has(hr)) continue;
-      valuesSeen.add(hr);
-      const ns = hr.metadata?.namespace;
-      const spec = hr.spec as { chart?: { spec?: { chart: string; version?: string; sourceRef?: { kind: string; name: string; namespace?: string } } }; chartRef?: { kind: string; name: string; namespace?: string }; values?: Record<string, unknown> };
-      const chartSpec = spec.chart?.spec;
-      if (!chartSpec) {
-        // chartRef: an OCIRepository names the chart (last path segment) and pins the tag; a HelmChart names both.
-        const ref = spec.chartRef;
-        const target = ref ? find(ref.kind, ref.name, ref.namespace ?? ns) : undefined;
-        if (ref?.kind === 'OCIRepository' && target) {
-          const url = target.spec?.url as string | undefined;
-          // A tag is the version; a semver range resolves upstream (a digest names no version: not checked).
-          const pin = target.spec?.ref as { tag?: string; semver?: string; digest?: string } | undefined;
-          const version = pin?.digest ? undefined : (pin?.semver ?? pin?.tag ?? 'latest');
-          if (url && version) checkValues(p.file, objectKey(hr), { chart: ociChartName(url), version }, spec.values ?? {}, '/spec/values', url);
-        } else if (ref?.kind === 'HelmChart' && target) {
-          const source = get(target, 'spec.sourceRef') as { kind?: string; name?: string } | undefined;
-          const repo = find(source?.kind, source?.name, target.metadata?.namespace ?? ns);
-          checkValues(p.file, objectKey(hr), { chart: String(get(target, 'spec.chart') ?? ''), version: get(target, 'spec.version') as string | undefined }, spec.values ?? {}, '/spec/values', repo?.spec?.url as string | undefined);
-        }
-        continue;
+    for (const r of releasesOf.get(view)!) {
+      if (!firstTime(r.object, r.at)) continue;
+      checkValues(r.file, objectKey(r.object), r.ref, r.values, r.valuesPath, r.url, r.versionPath);
+      if (r.at !== undefined) {
+        const projects = view.spoke ? topology.projects : view.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object);
+        const project = projects.find((p) => p.metadata?.name === ((r.object.spec as { project?: string } | undefined)?.project ?? 'default'));
+        findings.push(...checkApplicationChart(r.file, r.object, { chart: r.ref.chart, version: r.ref.version ?? r.ref.gitRef, values: r.values, path: r.at }, project));
       }
-      const source = find(chartSpec.sourceRef?.kind, chartSpec.sourceRef?.name, chartSpec.sourceRef?.namespace ?? ns);
-      const ref = chartSpec.sourceRef?.kind === 'GitRepository'
-        ? { chart: chartSpec.chart, gitUrl: source?.spec?.url as string | undefined, gitRef: (source?.spec?.ref as { tag?: string } | undefined)?.tag }
-        : { chart: chartSpec.chart, version: chartSpec.version };
-      checkValues(p.file, objectKey(hr), ref, spec.values ?? {}, '/spec/values', source?.spec?.url as string | undefined, '/spec/chart/spec/version');
     }
-  }
-  // An Application's AppProject: beside it (what its cluster applies), or the hub's for generated Applications.
-  const appsSeen = new Set<K8sObject>();
-  for (const view of topology.clusters.filter((c) => c.engine === 'argocd')) {
-    const projects = view.spoke ? topology.projects : view.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object);
+    // Argo CD refuses a Helm chart source without targetRevision (util/argo/argo.go: "targetRevision is required if the manifest source is a helm chart").
+    if (view.engine !== 'argocd') continue;
     for (const unit of view.units.values()) {
-      const app = unit.object;
-      if (appsSeen.has(app)) continue;
-      appsSeen.add(app);
-      const project = projects.find((p) => p.metadata?.name === ((app.spec as { project?: string } | undefined)?.project ?? 'default'));
-      type Source = { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; values?: unknown; valuesObject?: Record<string, unknown> } };
-      const spec = app.spec as { source?: Source; sources?: Source[] } | undefined;
-      const sources = spec?.sources !== undefined ? listOf<Source>(spec.sources).map((s, i) => ({ s, at: `/spec/sources/${i}` })) : spec?.source ? [{ s: spec.source, at: '/spec/source' }] : [];
-      for (const { s, at } of sources) {
-        if (!s || typeof s.repoURL !== 'string' || (!s.helm && !s.chart)) continue;
-        if (s.chart && (typeof s.targetRevision !== 'string' || s.targetRevision.trim() === '')) {
-          // Argo CD refuses it (util/argo/argo.go: "targetRevision is required if the manifest source is a helm chart").
-          findings.push(error('reference', unit.file, `a Helm chart source needs targetRevision (the chart version or a range): Argo CD refuses the Application without one`, { object: objectKey(app), path: `${at}/targetRevision` }));
-          continue;
-        }
-        let values: Record<string, unknown> = {};
-        for (const f of listOf<string>(s.helm?.valueFiles).filter((x) => typeof x === 'string')) {
-          const text2 = files.get(f.replace(/^\$values\//, ''));
-          if (text2 !== undefined) values = mergePatch(values, objectsOf(text2)[0] ?? {}) as Record<string, unknown>;
-        }
-        // Argo CD's order: value files, then the inline `values` text, then `valuesObject`.
-        if (typeof s.helm?.values === 'string') values = mergePatch(values, objectsOf(s.helm.values)[0] ?? {}) as Record<string, unknown>;
-        if (s.helm?.valuesObject) values = mergePatch(values, s.helm.valuesObject) as Record<string, unknown>;
-        const ref = s.chart
-          ? { chart: s.chart, version: s.targetRevision }
-          : s.repoURL.startsWith('oci://')
-            ? { chart: ociChartName(s.repoURL), version: s.targetRevision }
-            : { chart: s.path ?? '', gitUrl: s.repoURL, gitRef: s.targetRevision };
-        if (ref.chart.includes('{{') || s.repoURL.includes('{{')) continue;
-        checkValues(unit.file, objectKey(app), ref, values, `${at}/helm`, s.repoURL, `${at}/targetRevision`);
-        findings.push(...checkApplicationChart(unit.file, app, { chart: ref.chart, version: ref.version ?? ref.gitRef, values, path: at }, project));
+      for (const { s, at } of argoSources(unit.object)) {
+        if (!s?.chart || typeof s.repoURL !== 'string' || (typeof s.targetRevision === 'string' && s.targetRevision.trim() !== '') || !firstTime(unit.object, at)) continue;
+        findings.push(error('reference', unit.file, `a Helm chart source needs targetRevision (the chart version or a range): Argo CD refuses the Application without one`, { object: objectKey(unit.object), path: `${at}/targetRevision` }));
       }
     }
   }
