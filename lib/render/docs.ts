@@ -9,7 +9,7 @@ import { clusterCompliance } from './compliance.js';
 import { clustersIn, componentPath, remoteKey } from './components.js';
 import { SOPS_AGE_SECRET } from './flux.js';
 import { readCertificate, SEALED_SECRETS_CONTROLLER, sealedSecretsCertPath } from '../secrets/sealed.js';
-import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, sandboxMakes, secretEnvName, secretPath, secretSpecs } from '../secrets/specs.js';
+import { CLUSTER_LABEL, clusterSecretSpecs, fleetDir, sandboxMakes, secretEnvName, secretPath, secretSpecs, type SecretSpec } from '../secrets/specs.js';
 import { argocdBootstrap, argocdSshHost, secretsRelease } from './argocd.js';
 import { PROFILES_DIR } from './fleet.js';
 import { sandboxFacts, sandboxRuntime } from './sandbox.js';
@@ -110,13 +110,23 @@ function fleetDoc(plan: Plan, registrations: Map<string, ReturnType<typeof secre
 /** One line per Secret the platform reads, per strategy (values never appear, only what they are). */
 function secretsToProvide(plan: Plan): string[] {
   const lines = new Set<string>();
-  for (const s of secretSpecs(plan)) {
-    const keys = s.keys.map((k) => `\`${k.name}\``).join(', ');
-    lines.add(
-      plan.secrets === 'external-secrets'
-        ? `In ClusterSecretStore \`${plan.answers.secretStore}\`: key \`${plan.name}/<cluster>/${s.name}\` with properties ${keys} (${s.description}).`
-        : `Secret \`${s.name}\` in namespace \`${s.namespace}\` (${keys}): ${s.description}; generate it ${plan.secrets === 'sops' ? 'encrypted' : 'sealed'} by re-running haven-plus with the values.`,
-    );
+  const keysOf = (s: SecretSpec) => s.keys.map((k) => `\`${k.name}\``).join(', ');
+  if (plan.secrets === 'external-secrets') {
+    // One store key per Secret name: the ExternalSecrets of every namespace that reads it read the same key.
+    const byKey = new Map<string, SecretSpec[]>();
+    for (const s of secretSpecs(plan)) byKey.set(s.name, [...(byKey.get(s.name) ?? []), s]);
+    for (const [name, specs] of byKey) {
+      const namespaces = [...new Set(specs.map((s) => s.namespace))];
+      const descriptions = new Map<string, string[]>();
+      for (const s of specs) descriptions.set(s.description, [...(descriptions.get(s.description) ?? []), s.namespace]);
+      const what = descriptions.size === 1 ? specs[0].description : [...descriptions].map(([d, ns]) => `${ns.join(', ')}: ${d}`).join('; ');
+      const readers = namespaces.length > 1 ? `read in namespaces ${namespaces.map((n) => `\`${n}\``).join(', ')}; ` : '';
+      lines.add(`In ClusterSecretStore \`${plan.answers.secretStore}\`: key \`${plan.name}/<cluster>/${name}\` with properties ${keysOf(specs[0])} (${readers}${what}).`);
+    }
+  } else {
+    for (const s of secretSpecs(plan)) {
+      lines.add(`Secret \`${s.name}\` in namespace \`${s.namespace}\` (${keysOf(s)}): ${s.description}; generate it ${plan.secrets === 'sops' ? 'encrypted' : 'sealed'} by re-running haven-plus with the values.`);
+    }
   }
   if (plan.secrets === 'sops') lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
   if (plan.secrets === 'external-secrets' && lines.size > 0) lines.add(`On each cluster, the ClusterSecretStore \`${plan.answers.secretStore}\` (it holds the credentials of your store, so it is not in git).`);

@@ -53,6 +53,24 @@ describe('validate lists the Secrets the generator says are still to provide', (
     }
   });
 
+  it('with External Secrets: validate lists the store, and the README names each store key once, with every namespace that reads it', async () => {
+    const raw: RawAnswers = { ...cases[0][1], secrets: 'external-secrets', 'secret-store': 'vault' };
+    const { plan, files } = render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
+    const report = await validateFiles(files, { registry, charts, catalog });
+    expect(report.mustCreate.map((m) => `${m.kind} ${m.name}`)).toEqual(['ClusterSecretStore vault']);
+    const readme = files.get('README.md')!;
+    const storeKeys = [...new Set(secretSpecs(plan).map((s) => s.name))];
+    expect(storeKeys).toEqual(['s3-credentials', 'velero-repo-credentials']);
+    expect(secretSpecs(plan).filter((x) => x.name === 's3-credentials')).toHaveLength(6);
+    for (const name of storeKeys) {
+      const lines = readme.split('\n').filter((l) => l.includes(`key \`platform/<cluster>/${name}\``));
+      expect(lines, name).toHaveLength(1);
+      const namespaces = secretSpecs(plan).filter((x) => x.name === name).map((x) => x.namespace);
+      // A key several namespaces read names them all (six for the object storage key).
+      if (namespaces.length > 1) expect(lines[0]).toContain(`read in namespaces ${namespaces.map((n) => `\`${n}\``).join(', ')};`);
+    }
+  });
+
   it('says what happens when a Secret the software makes itself is missing (Velero\'s repository password)', async () => {
     const { files } = render(resolveAnswers(withDefaults(cases[0][1], ctx), ctx), catalog);
     const report = await validateFiles(files, { registry, charts, catalog });
