@@ -1,6 +1,7 @@
 /**
  * The Haven compliance map: for each check of the Haven Compliancy Checker and each cluster, what
- * covers it — components in this repository, the provider (a ReadWriteMany class), or the cluster
+ * covers it — components in this repository, the provider (a ReadWriteMany class; the control plane of a
+ * managed service), or the cluster
  * operator (with what to do on that provider) — and which platform checks are still open.
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ export interface HavenCheck {
   operator?: string;
   /** The same, on a managed Kubernetes service. */
   managed?: string;
+  /** On a managed service, the provider covers it (it runs the control plane). */
+  byProvider?: boolean;
   /** How to cover a platform check the chosen components do not cover. */
   hint?: string;
 }
@@ -48,7 +51,7 @@ export function clusterCompliance(plan: Plan, cluster: PlannedCluster): CheckSta
   return loadHavenChecks().map((check) => {
     if (!check.platform) {
       const detail = (cluster.provider.managed && check.managed) || check.operator || '';
-      return { check, coverage: 'operator', detail, components: [] };
+      return { check, coverage: cluster.provider.managed && check.byProvider ? 'provider' : 'operator', detail, components: [] };
     }
     // A service whose backend here is the provider's (nothing deployed) does not count as this repository.
     const deployed = plan.components.filter((c) => cluster.components.includes(c.def.id) && (!c.def.backends || backendOf(c.def, cluster, plan.answers)));

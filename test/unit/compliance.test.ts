@@ -32,8 +32,12 @@ describe('Haven compliance map', () => {
     // rwx deploys nothing where the provider has a ReadWriteMany class: the provider covers it.
     expect(prod['rwx-volumes']).toBe('provider: StorageClass `azurefile-premium-zrs-nfs` of Microsoft Azure Kubernetes Service');
     expect(lab['rwx-volumes']).toBe('repository: NFS server provisioner, ReadWriteMany storage');
-    expect(prod['control-plane-nodes']).toMatch(/^operator: The provider runs the control plane/);
+    // A managed service: the provider runs the control plane, so what the API server and the distribution decide is the provider's.
+    expect(prod['control-plane-nodes']).toMatch(/^provider: The provider runs the control plane/);
+    expect(prod.rbac).toBe('provider: The provider configures the API server with RBAC authorization.');
+    expect(Object.entries(prod).filter(([, v]) => v.startsWith('provider:')).map(([k]) => k).sort()).toEqual(['basic-auth-disabled', 'cncf-conformance', 'control-plane-nodes', 'rbac', 'rwx-volumes']);
     expect(lab['control-plane-nodes']).toBe('operator: Run at least three control-plane nodes.');
+    expect(lab.rbac).toBe('operator: Keep RBAC authorization enabled (the default of every current distribution).');
     // cert-manager (pulled in by postgres) with its ClusterIssuers.
     expect(prod['automated-https-certificates']).toBe('repository: cert-manager');
 
@@ -44,7 +48,7 @@ describe('Haven compliance map', () => {
     expect(files.get('README.md')).toContain('[docs/haven-compliance.md](docs/haven-compliance.md)');
     expect(complianceSummary(plan)).toEqual([
       'Haven checks (docs/haven-compliance.md):',
-      "  prod: 2 by this repository, 1 by the provider, 12 the cluster operator's job, 1 not covered yet",
+      "  prod: 2 by this repository, 5 by the provider, 8 the cluster operator's job, 1 not covered yet",
       expect.stringMatching(/^ {4}- Log aggregation running: /),
       "  lab: 3 by this repository, 0 by the provider, 12 the cluster operator's job, 1 not covered yet",
       expect.stringMatching(/^ {4}- Log aggregation running: /),
