@@ -454,3 +454,20 @@ export function clusterApps(plan: Plan, cluster: PlannedCluster): AppNode[] {
   for (const n of nodes) n.wave = n.dependsOn.reduce((w, d) => Math.max(w, byId.get(d)!.wave + 1), 0);
   return nodes;
 }
+
+/**
+ * Buckets a day-2 change adds on a provider's own object storage, on clusters that had it before: the
+ * cluster cannot make them (the in-cluster backends' jobs can), and the platform's key may be scoped to the
+ * buckets it had. New clusters are left out: their README's bootstrap steps make all of theirs.
+ */
+export function bucketsToMake(before: Plan | undefined, after: Plan): { cluster: PlannedCluster; buckets: string[] }[] {
+  if (!before) return [];
+  return after.clusters.flatMap((cluster) => {
+    const was = before.clusters.find((c) => c.name === cluster.name)?.objectStorage;
+    const now = cluster.objectStorage;
+    if (!was || now?.backend !== 'provider-s3' || was.backend !== 'provider-s3') return [];
+    const had = new Set(was.bucketList.map((b) => b.name));
+    const buckets = now.bucketList.map((b) => b.name).filter((b) => !had.has(b));
+    return buckets.length > 0 ? [{ cluster, buckets }] : [];
+  });
+}

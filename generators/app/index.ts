@@ -47,7 +47,7 @@ import { acquireLock, PLAIN_LOCK_FILE, type Lock } from '../../lib/lock.js';
 import { applyWrites, commitRun, planWrites } from '../../lib/apply.js';
 import { PLAIN_SCRATCH, readSafely, removeLeftovers } from '../../lib/write.js';
 import { GENERATOR_NAME, GENERATOR_VERSION, PUBLISHED_ON_NPM } from '../../lib/package-info.js';
-import { buildPlan, type Plan } from '../../lib/plan.js';
+import { bucketsToMake, buildPlan, type Plan } from '../../lib/plan.js';
 import { complianceSummary } from '../../lib/render/compliance.js';
 import { QUESTIONS, RUN_OPTIONS, type Question, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import { generateAgeKey, sopsAgeKeyFile, writeAgeKey, type AgeKeyPair } from '../../lib/secrets/age.js';
@@ -692,7 +692,13 @@ export default class AppGenerator extends Generator {
     else {
       // A day-2 change reaches bootstrapped clusters through the remote; new clusters still need bootstrapping.
       const engine = this.answers.engine === 'argocd' ? 'Argo CD' : 'Flux';
-      this.log(`Next: ${this.answers.push ? 'it is pushed' : 'push it (git push)'}; each cluster's ${engine} applies it at its next sync. A cluster not bootstrapped yet: its README (${readmes}).`);
+      const toMake = bucketsToMake(this.storedAnswers ? planStored(this.storedAnswers, this.ctx) : undefined, plan);
+      if (toMake.length > 0) {
+        this.log(`! New buckets on the provider's object storage, which the cluster cannot make itself: make them at the provider and let the platform's key reach them (the commands: step 3 of the cluster's README), or the components that use them fail:`);
+        for (const { cluster, buckets } of toMake) this.log(`    ${cluster.name} (${cluster.provider.title}): ${buckets.join(', ')} (clusters/${cluster.name}/README.md)`);
+      }
+      const make = toMake.length > 0 ? (this.answers.push ? 'make the buckets above (it is pushed already)' : 'make the buckets above, then push it (git push)') : this.answers.push ? 'it is pushed' : 'push it (git push)';
+      this.log(`Next: ${make}; each cluster's ${engine} applies it at its next sync. A cluster not bootstrapped yet: its README (${readmes}).`);
     }
   }
 
@@ -738,6 +744,16 @@ async function untrackedBefore(dir: string, files: { has(path: string): boolean 
  * The render of previously stored answers (with the secret files the repository has), or undefined
  * when they no longer resolve.
  */
+/** The plan of stored answers (a day-2 run's starting point), or undefined where this version cannot read them. */
+function planStored(stored: Record<string, unknown>, ctx: QuestionContext): Plan | undefined {
+  try {
+    const { raw, problems } = gatherAnswers({ flags: stored });
+    return problems.length > 0 ? undefined : buildPlan(resolveAnswers(withDefaults(raw, ctx), ctx), ctx.catalog);
+  } catch {
+    return undefined;
+  }
+}
+
 function renderStored(stored: Record<string, unknown>, ctx: QuestionContext, onDisk: (path: string) => string | undefined): PreparedRun | undefined {
   try {
     const { raw, problems } = gatherAnswers({ flags: stored });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
-import { buildPlan, clusterApps, clusterStages } from '../../lib/plan.js';
+import { bucketsToMake, buildPlan, clusterApps, clusterStages } from '../../lib/plan.js';
 import type { RawAnswers } from '../../lib/questions.js';
 
 const catalog = loadCatalog();
@@ -116,5 +116,22 @@ describe('plan', () => {
     expect(plan({ provider: 'cyso' }).clusters[0].storageClass).toBeUndefined();
     expect(plan({ provider: 'cyso', 'storage-class': 'fast' }).clusters[0].storageClass).toBe('fast');
     expect(plan({ provider: 'ovhcloud' }).clusters[0].storageClass).toBe('csi-cinder-high-speed');
+  });
+});
+
+describe('buckets a day-2 change adds on a provider\'s object storage', () => {
+  const at = (raw: RawAnswers) => buildPlan(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
+  const base: RawAnswers = { provider: 'exoscale', clusters: ['prod', 'lab:local'], components: ['postgres'] };
+
+  it('names the new buckets of clusters on the provider\'s S3 only', () => {
+    const made = bucketsToMake(at(base), at({ ...base, buckets: ['media'] }));
+    // lab runs Garage, whose job makes its buckets.
+    expect(made.map((m) => `${m.cluster.name}: ${m.buckets.join(', ')}`)).toEqual(['prod: platform-prod-media']);
+  });
+
+  it('leaves out a first run, a new cluster (its README makes all of its buckets) and a run that adds none', () => {
+    expect(bucketsToMake(undefined, at(base))).toEqual([]);
+    expect(bucketsToMake(at(base), at({ ...base, clusters: ['prod', 'lab:local', 'acc'], buckets: ['media'] })).map((m) => m.cluster.name)).toEqual(['prod']);
+    expect(bucketsToMake(at(base), at({ ...base, storageClass: 'fast' }))).toEqual([]);
   });
 });
