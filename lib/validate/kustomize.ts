@@ -71,10 +71,12 @@ export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSyn
  * (kustomize takes the last), or keys that differ only in case.
  */
 function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | undefined {
-  // Printable ASCII, tabs and line ends only, and no directive: `%YAML 1.1` makes this reader take `0x_`
-  // for a number where Go reads a path, and Go breaks lines at U+0085, U+2028 and U+2029 where this
-  // reader sees one comment. Real kustomizations need neither.
-  if (/[^\t\n\r\x20-\x7e]/.test(text) || /^%/m.test(text)) return undefined;
+  // No control character, no line break other than \n and \r\n, no byte-order mark and no directive:
+  // `%YAML 1.1` makes this reader take `0x_` for a number where Go reads a path, and Go breaks lines at
+  // U+0085, U+2028 and U+2029 where this reader sees one comment. Real kustomizations need neither; other
+  // characters (an arrow in a comment, an accent in a value) read the same in both, and keys are ASCII
+  // (readAlike).
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(text) || /\r(?!\n)/.test(text) || /^%/m.test(text)) return undefined;
   const docs = parseAllDocuments(goAliasKeys(text), { uniqueKeys: false, merge: true, logLevel: 'error' });
   if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0 || !readAlike(docs[0])) return undefined;
   let value: unknown;

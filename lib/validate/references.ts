@@ -405,7 +405,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         // A Flux root whose sync is not in the repository, applied by hand (`kubectl apply -k clusters/prod`) or
         // by flux bootstrap's Kustomization: by hand, the Kustomization that applies the object again adopts it.
         const phantomRoot = !argo && bootstrap.object.kind === undefined && (dup.unit === bootstrap) !== (p.unit === bootstrap);
-        if (phantomRoot) {
+        if (dup.unit.partial || p.unit.partial) {
+          // Built without what the offline builder does not implement (replacements, generators): the names it
+          // sees may be those the missing parts change, as a shared component's placeholder names are.
+          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}), as built offline: ${(dup.unit.partial ? dup.unit : p.unit).name} was built without parts the offline builder does not implement (see the notes), which may rename it`, where));
+        } else if (phantomRoot) {
           findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit === bootstrap ? p.unit.name : dup.unit.name}, and by the root of cluster ${cluster} (${view.root || '.'}), whose sync is not in this repository: if the root is applied by hand (kubectl apply -k), that Kustomization adopts it; if a Flux Kustomization syncs the root, two own it`, where));
         } else if (a !== undefined && b !== undefined && a !== b) {
           findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}); their ApplicationSets are applied by hand from ${a || '.'} and ${b || '.'}: if both are applied to one Argo CD, two Applications own it`, where));
@@ -505,26 +509,31 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
   const has = (kind: string, name: string, ns: string | undefined) =>
     placed.some((p) => p.object.kind === kind && p.object.metadata?.name === name && nsOf(p.object) === ns) || (kind === 'ExternalArtifact' && artifacts.some((a) => a.name === name && a.ns === ns));
   const releases = placed.filter((p) => p.object.kind === 'HelmRelease');
+  // Part of what the cluster applies was built without what the offline builder does not implement (a
+  // configMapGenerator, say): what it would add may be what a reference names.
+  const partial = placed.find((q) => q.unit.partial)?.unit;
+  const absent = (file: string, message: string, at: Partial<Finding>) =>
+    findings.push(partial ? warning('reference', file, `${message} as built offline; ${partial.name} was built without parts the offline builder does not implement (see the notes), which may create it`, at) : error('reference', file, message, at));
   for (const p of placed) {
     const o = p.object;
     const where = { object: objectKey(o) };
     const ns = nsOf(o);
     if (o.kind === 'Kustomization' && group(o) === 'kustomize.toolkit.fluxcd.io') {
       const ref = get(o, 'spec.sourceRef') as { kind?: string; name?: string; namespace?: string } | undefined;
-      if (ref?.kind && ref.name && !has(ref.kind, ref.name, ref.namespace ?? ns)) findings.push(error('reference', p.file, `sourceRef ${ref.kind}/${ref.name} does not exist in namespace ${ref.namespace ?? ns}`, { ...where, path: '/spec/sourceRef' }));
+      if (ref?.kind && ref.name && !has(ref.kind, ref.name, ref.namespace ?? ns)) absent(p.file, `sourceRef ${ref.kind}/${ref.name} does not exist in namespace ${ref.namespace ?? ns}`, { ...where, path: '/spec/sourceRef' });
     }
     if (o.kind !== 'HelmRelease') continue;
     const sourceRef = get(o, 'spec.chart.spec.sourceRef') as { kind?: string; name?: string; namespace?: string } | undefined;
     if (sourceRef?.kind && sourceRef.name && !has(sourceRef.kind, sourceRef.name, sourceRef.namespace ?? ns)) {
-      findings.push(error('reference', p.file, `chart sourceRef ${sourceRef.kind}/${sourceRef.name} does not exist in namespace ${sourceRef.namespace ?? ns}`, { ...where, path: '/spec/chart/spec/sourceRef' }));
+      absent(p.file, `chart sourceRef ${sourceRef.kind}/${sourceRef.name} does not exist in namespace ${sourceRef.namespace ?? ns}`, { ...where, path: '/spec/chart/spec/sourceRef' });
     }
     const chartRef = get(o, 'spec.chartRef') as { kind?: string; name?: string; namespace?: string } | undefined;
     if (chartRef?.kind && chartRef.name && !has(chartRef.kind, chartRef.name, chartRef.namespace ?? ns)) {
-      findings.push(error('reference', p.file, `chartRef ${chartRef.kind}/${chartRef.name} does not exist in namespace ${chartRef.namespace ?? ns}`, { ...where, path: '/spec/chartRef' }));
+      absent(p.file, `chartRef ${chartRef.kind}/${chartRef.name} does not exist in namespace ${chartRef.namespace ?? ns}`, { ...where, path: '/spec/chartRef' });
     }
     for (const [i, d] of listOf<{ name: string; namespace?: string }>(get(o, 'spec.dependsOn')).entries()) {
       if (!releases.some((r) => r.object.metadata?.name === d.name && nsOf(r.object) === (d.namespace ?? ns))) {
-        findings.push(error('reference', p.file, `dependsOn HelmRelease ${d.namespace ?? ns}/${d.name} does not exist`, { ...where, path: `/spec/dependsOn/${i}` }));
+        absent(p.file, `dependsOn HelmRelease ${d.namespace ?? ns}/${d.name} does not exist`, { ...where, path: `/spec/dependsOn/${i}` });
       }
     }
     for (const [i, v] of listOf<{ kind: string; name: string; optional?: boolean }>(get(o, 'spec.valuesFrom')).entries()) {
@@ -539,7 +548,7 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
       const configured = [p.file, ...(p.origins ?? [])].some((f) => nameReferenceDirs.has(posix.dirname(f) === '.' ? '' : posix.dirname(f)));
       const generated = configured && typeof v.name === 'string' && get(p.unit.object, 'spec.targetNamespace') === ns && placed.some((q) => q.unit === p.unit && q.object.kind === 'ConfigMap' && nsOf(q.object) === ns && hashedFrom(q.object.metadata?.name, v.name));
       if (generated) findings.push(warning('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} is not built offline as named; ${v.name}-<hash> is (a configMapGenerator's): Flux builds with targetNamespace ${ns}, and only a nameReference configuration (kustomize configurations:) for HelmRelease valuesFrom renames the reference`, at));
-      else findings.push(error('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, at));
+      else absent(p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, at);
     }
   }
   // HelmRelease dependsOn cycles.

@@ -34,6 +34,21 @@ const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key
  * cookies (Envoy Gateway's `oidc.cookieNames.idToken`).
  */
 const KEY_NAME_MAP = /(?:^|[a-z])(?:secret|Secret)Keys$|^existingSecretKeys$|^secretKeyRefs?$|^cookieNames$/;
+/** Maps whose values are key names when their parent is a Secret's (pocket-id-operator's `spec.secret.keys.clientSecret: client_secret`). */
+const KEY_NAME_MAP_UNDER_SECRET = /^keys$/;
+/**
+ * Durations, which token lifetimes are (Authelia's `lifespans.access_token: '1 hour'`, `refresh_token: 90d`,
+ * Go's `1h30m`).
+ */
+const DURATION = /^(?:\d+(?:\.\d+)?\s*(?:ns|us|µs|ms|s|m|h|d|w|y|M|secs?|seconds?|mins?|minutes?|hours?|days?|weeks?|months?|years?)(?:\s*,\s*|\s+and\s+|\s+)?)+$/;
+/**
+ * A value that is code, not a literal: an unquoted identifier or property path followed by `,` or `;` (a
+ * JavaScript object in a block scalar: `password: token,`). YAML would read the comma as part of a string,
+ * and JSON quotes its strings, so neither writes a literal so.
+ */
+const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*[,;]$/;
+/** An unquoted flow mapping (`password: {name: metrics, key: password}`, a SecretKeySelector): a map, not a literal. */
+const FLOW_MAPPING = /^\{.*\}$/;
 /** Maps whose values are display titles (a Grafana dashboard's `renameByName` transformation). */
 const TITLE_MAP = /^renameByName$/;
 
@@ -65,6 +80,33 @@ function isPublicMaterial(value: string): boolean {
   const lines = rest.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   const sshKey = /(?:^|\s)(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?:\s|$)/;
   return (pem !== null || lines.length > 0) && lines.every((l) => sshKey.test(l));
+}
+
+/** A Secret's `data` value decoded (base64), or as it is where it does not decode. */
+const decoded = (value: string) => (/^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 ? Buffer.from(value, 'base64').toString('utf8') : value);
+
+/**
+ * A container image reference (`ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0`, or by digest):
+ * no credential, though operators read it from a Secret (plugin-barman-cloud's SIDECAR_IMAGE).
+ */
+const isImageReference = (value: string) => /^[a-z0-9][a-z0-9.-]*(?::\d+)?\/[a-z0-9][a-z0-9._/-]*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/.test(value) && /[:@]/.test(value);
+
+/**
+ * The keys of an Argo CD cluster or repository Secret that hold no credential (argo-cd
+ * docs/operator-manual/declarative-setup.md: name, server, url, type, project, …), and a cluster's `config`
+ * JSON without bearerToken, password or keyData (TLS client config, AWS or exec auth that names no secret).
+ */
+const ARGO_SETTINGS = new Set(['name', 'server', 'url', 'type', 'project', 'namespaces', 'clusterResources', 'shard', 'enableOCI', 'insecure', 'insecureOCIForceHttp', 'forceHttpBasicAuth', 'enableLfs', 'proxy', 'noProxy', 'githubAppID', 'githubAppInstallationID', 'githubAppEnterpriseBaseUrl', 'username', 'useAzureWorkloadIdentity']);
+function argoSettingNoCredential(key: string, value: string): boolean {
+  if (ARGO_SETTINGS.has(key)) return true;
+  if (key !== 'config') return false;
+  try {
+    const credential = (v: unknown): boolean =>
+      Array.isArray(v) ? v.some(credential) : v !== null && typeof v === 'object' ? Object.entries(v).some(([k, x]) => ['bearerToken', 'password', 'keyData'].includes(k) ? x !== '' : credential(x)) : false;
+    return !credential(JSON.parse(value));
+  } catch {
+    return false;
+  }
 }
 
 /** A value that only refers to one given elsewhere: a Flux or shell variable, a template, a placeholder. */
@@ -110,18 +152,33 @@ function namesSecretKey(lines: string[], at: number, key: string, value: string)
   return false;
 }
 
-/** The key of the mapping line `at` sits in (the nearest line above it that starts left of it), if any. */
-function parentKey(lines: string[], at: number): string | undefined {
+/** The line of the mapping line `at` sits in (the nearest line above it that starts left of it), if any. */
+function parentLine(lines: string[], at: number): number | undefined {
   const column = keyColumn(lines[at]);
   for (let j = at - 1, seen = 0; j >= 0 && seen < 200; j--, seen++) {
     const line = lines[j];
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (keyColumn(line) < column || (/^\s*-\s/.test(line) && keyColumn(line) <= column && !/^\s*-\s/.test(lines[at]))) {
-      // The key the line opens a map with (JSON: `{"options": {"renameByName": {`), else its first key.
-      return (/["']?([A-Za-z0-9_.-]+)["']?\s*:\s*\{\s*$/.exec(line) ?? /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*:/.exec(line))?.[1];
-    }
+    if (keyColumn(line) < column || (/^\s*-\s/.test(line) && keyColumn(line) <= column && !/^\s*-\s/.test(lines[at]))) return j;
   }
   return undefined;
+}
+
+/** The key of the mapping line `at` sits in, if any. */
+function parentKey(lines: string[], at: number): string | undefined {
+  const j = parentLine(lines, at);
+  if (j === undefined) return undefined;
+  // The key the line opens a map with (JSON: `{"options": {"renameByName": {`), else its first key.
+  return (/["']?([A-Za-z0-9_.-]+)["']?\s*:\s*\{\s*$/.exec(lines[j]) ?? /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*:/.exec(lines[j]))?.[1];
+}
+
+/** Whether the value on line `at` is a key name in a map of key names (`secretKeys:`, `cookieNames:`, a Secret's `keys:`). */
+function inKeyNameMap(lines: string[], at: number, value: string): boolean {
+  // A name, where Flux may substitute part of it (`${APP}-id-token`).
+  if (!/^[-._A-Za-z0-9]{1,63}$/.test(value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?=[^}]*)?\}/g, 'x'))) return false;
+  const parent = parentKey(lines, at) ?? '';
+  if (KEY_NAME_MAP.test(parent)) return true;
+  const up = parentLine(lines, at);
+  return KEY_NAME_MAP_UNDER_SECRET.test(parent) && up !== undefined && /^(secret|[A-Za-z]*Secret)$/.test(parentKey(lines, up) ?? '');
 }
 
 /**
@@ -168,8 +225,9 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
       const value = m ? bare(m[2]) : '';
-      const keyName = (v: string) => /^[-._A-Za-z0-9]{1,63}$/.test(v);
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !namesSecretKey(lines, i, m[1], value) && !(keyName(value) && KEY_NAME_MAP.test(parentKey(lines, i) ?? '')) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
+      const unquoted = m ? m[2].replace(/\s+#.*$/, '') : '';
+      const notLiteral = () => FLOW_MAPPING.test(unquoted) || CODE_REFERENCE.test(unquoted) || DURATION.test(value);
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });
@@ -186,7 +244,13 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       }
       if (o.kind !== 'Secret') continue;
       const data = { ...((o.data as Record<string, unknown>) ?? {}), ...((o.stringData as Record<string, unknown>) ?? {}) };
-      const plain = Object.entries(data).filter(([, v]) => typeof v === 'string' && v.length > 0 && !/^ENC\[AES256_GCM,data:/.test(v) && !isReference(v) && !isPublicMaterial(v));
+      const argoType = o.metadata?.labels?.['argocd.argoproj.io/secret-type'];
+      const stringValue = (k: string, v: string) => (o.stringData && Object.hasOwn(o.stringData as object, k) ? v : decoded(v));
+      const plain = Object.entries(data).filter(
+        ([k, v]) =>
+          typeof v === 'string' && v.length > 0 && !/^ENC\[AES256_GCM,data:/.test(v) && !isReference(v) && !isPublicMaterial(v) &&
+          !isImageReference(stringValue(k, v)) && !(argoType !== undefined && argoSettingNoCredential(k, stringValue(k, v))),
+      );
       if (plain.length === 0) continue;
       const keys = plain.map(([k]) => k).join(', ');
       findings.push(

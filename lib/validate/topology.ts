@@ -43,6 +43,8 @@ export interface Unit {
   parent?: Unit;
   /** Generated for another cluster by ApplicationSets applied by hand: the directory they were applied from. */
   handRoot?: string;
+  /** What it applies was built without parts the offline builder does not implement (names a replacement sets, say). */
+  partial?: boolean;
 }
 
 export interface Placed {
@@ -521,7 +523,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         }
       }
       const into = remoteOf(unit.object) ?? view;
-      if (build.partial) into.partial = true;
+      if (build.partial) into.partial = unit.partial = true;
       // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
       let objects = controllerFields(unit, build.objects, topology);
       const spec = unit.object.spec as { postBuild?: unknown } | undefined;
@@ -830,7 +832,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
       for (const { build } of builds) {
         touch(build);
-        if (build.partial) view.partial = true;
+        if (build.partial) view.partial = unit.partial = true;
         // Argo CD puts a namespaced object without a namespace into the Application's destination namespace.
         // (On a copy: the build is shared by every Application of that path.)
         const destination = (unit.object.spec?.destination as { namespace?: unknown } | undefined)?.namespace;
