@@ -387,6 +387,7 @@ function interpolate(generator: Record<string, unknown>, p: ParamSet, go: boolea
         if (inValues) return value;
         throw new Refused(`matrix generator: ${value} in the second generator, for ${p.label}: ${out.missing}`);
       }
+      if ('invalid' in out) throw new Refused(`matrix generator: ${value} in the second generator: ${out.invalid}`);
       return out.value;
     }
     if (Array.isArray(value)) return value.map((v) => walk(v, inValues));
@@ -480,8 +481,8 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
           }
           const out = renderGoTemplate(value, p.nested, { missingKeyError });
           if ('unsupported' in out) throw new Unrendered(out.unsupported);
-          if ('missing' in out) {
-            problems.push(`${value}: ${out.missing}`);
+          if ('missing' in out || 'invalid' in out) {
+            problems.push(`${value}: ${'missing' in out ? out.missing : out.invalid}`);
             return value;
           }
           for (const key of out.emptyIndex) {

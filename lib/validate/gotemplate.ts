@@ -2,7 +2,8 @@
  * The part of Go's text/template (with the sprig functions Argo CD adds) that ApplicationSet templates use
  * in strings: field paths (`.path.basename`), `index`, pipelines and the common string functions. Argo CD
  * renders each string of the template on its own (applicationset/utils/utils.go, Render.Replace), so a
- * string here is one template. What is outside this subset (if/range/with, variables, other functions)
+ * string here is one template, with if / else if / else / end. What is outside this subset (range, with,
+ * variables, other functions)
  * is `unsupported`: the caller leaves that Application unexpanded and says so, never guesses.
  *
  * Missing map keys follow Go: a field path to a key that is not there is an error with
@@ -15,7 +16,21 @@ export type Params = Record<string, unknown>;
 export type Rendered =
   | { value: string; emptyIndex: string[] }
   | { missing: string }
-  | { unsupported: string };
+  | { unsupported: string }
+  /** A template Go's parser refuses (an undefined variable): Argo CD fails the ApplicationSet. */
+  | { invalid: string };
+
+/**
+ * A variable used in a string's actions that none of them declares (`{{ $labels.namespace }}`, a Prometheus
+ * rule's text left in a values string): Go's parser fails with "undefined variable" (text/template/parse
+ * parse.go useVar), and Argo CD renders each string as a template of its own.
+ */
+function undefinedVariable(text: string): string | undefined {
+  const actions = [...text.matchAll(/\{\{(.*?)\}\}/gs)].map((m) => m[1].replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""'));
+  const declared = new Set(actions.flatMap((a) => [...a.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*\$[A-Za-z_][A-Za-z0-9_]*\s*)?:?=/g), ...a.matchAll(/,\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=/g)].map((m) => m[1])));
+  for (const a of actions) for (const m of a.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) if (!declared.has(m[1])) return `$${m[1]}`;
+  return undefined;
+}
 
 interface Options {
   missingKeyError: boolean;
@@ -207,14 +222,19 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
 
 /** Renders one string of an ApplicationSet template with `params` (Go templates with sprig). */
 export function renderGoTemplate(text: string, params: Params, { missingKeyError }: Options): Rendered {
+  const undefinedVar = undefinedVariable(text);
+  if (undefinedVar) return { invalid: `undefined variable "${undefinedVar}" (Go's template parser refuses it, so Argo CD fails the ApplicationSet)` };
   const emptyIndex: string[] = [];
+  // The open {{if}}s: whether the one around them prints, whether a branch was taken, whether this one prints.
+  const frames: { outer: boolean; taken: boolean; on: boolean }[] = [];
+  const active = () => frames.length === 0 || frames.at(-1)!.on;
   try {
     let out = '';
     let i = 0;
     while (i < text.length) {
       const open = text.indexOf('{{', i);
       if (open < 0) {
-        out += text.slice(i);
+        if (active()) out += text.slice(i);
         break;
       }
       let literal = text.slice(i, open);
@@ -223,7 +243,7 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
         literal = trimEnd(literal);
         start++;
       }
-      out += literal;
+      if (active()) out += literal;
       const close = text.indexOf('}}', start);
       if (close < 0) throw new Unsupported('an action without "}}"');
       let body = text.slice(start, close);
@@ -238,12 +258,30 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
         continue;
       }
       const tokens = tokenize(action);
-      // An index whose emptiness a `default` in the same action takes care of is no problem.
-      const found: string[] = [];
-      out = bounded(out + print(evaluate(tokens, params, missingKeyError, found)));
-      if (!tokens.some((t) => t.t === 'ident' && t.name === 'default')) emptyIndex.push(...found);
+      const head = tokens[0]?.t === 'ident' ? tokens[0].name : undefined;
+      const frame = frames.at(-1);
+      // if / else if / else / end: a condition is evaluated only where it is reached, as Go does.
+      if (head === 'if') {
+        const truthy = active() && isTrue(evaluate(tokens.slice(1), params, missingKeyError, []));
+        frames.push({ outer: active(), taken: truthy, on: truthy });
+      } else if (head === 'else') {
+        if (!frame) throw new Unsupported('{{else}} outside {{if}}');
+        const elseIf = tokens[1]?.t === 'ident' && tokens[1].name === 'if';
+        if (!elseIf && tokens.length > 1) throw new Unsupported(`{{else ${tokens[1]?.t === 'ident' ? tokens[1].name : '…'}}}`);
+        const reached = frame.outer && !frame.taken;
+        frame.on = reached && (!elseIf || isTrue(evaluate(tokens.slice(2), params, missingKeyError, [])));
+        frame.taken ||= frame.on;
+      } else if (head === 'end') {
+        if (!frames.pop()) throw new Unsupported('{{end}} without {{if}}');
+      } else if (active()) {
+        // An index whose emptiness a `default` in the same action takes care of is no problem.
+        const found: string[] = [];
+        out = bounded(out + print(evaluate(tokens, params, missingKeyError, found)));
+        if (!tokens.some((t) => t.t === 'ident' && t.name === 'default')) emptyIndex.push(...found);
+      }
       i = next;
     }
+    if (frames.length > 0) throw new Unsupported('{{if}} without {{end}}');
     return { value: out, emptyIndex };
   } catch (e) {
     if (e instanceof Missing) return { missing: e.message };
@@ -252,6 +290,14 @@ export function renderGoTemplate(text: string, params: Params, { missingKeyError
     if (e instanceof RangeError) return { unsupported: `a template that renders more than ${MAX_RENDERED / 2 ** 20} MiB` };
     throw e;
   }
+}
+
+/** Go's truth (text/template isTrue): false, 0, nil and empty strings, lists and maps are false. */
+function isTrue(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
 }
 
 /** Go's trimming of a `{{-` marker: spaces, tabs, carriage returns and newlines, in linear time. */

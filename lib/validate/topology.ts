@@ -1034,9 +1034,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
    * above it with one, where a cluster applies that kustomization (so the file is not in what it builds).
    */
   const leavingOut = (file: string): string | undefined => {
+    // Up through the kustomizations that take it in (applied or not: apps/x/kustomization.yaml, say) to the
+    // first that does not: its own directory's, or one a cluster applies, leaves it out.
     for (const { k, own, takesIn, component } of chainOf(file)) {
-      if (component || (!own && !covered(k))) return undefined;
-      if (!takesIn) return k;
+      if (component) return undefined;
+      if (!takesIn) return own || covered(k) ? k : undefined;
     }
     return undefined;
   };
@@ -1190,9 +1192,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // directory's own files.
     const inDir = (p: string) => dirOf(p) === dir;
     let build: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
+    // An Application beside the kustomization it leaves out, whose own source is this directory: applied by
+    // hand alone (`kubectl apply -f app/application.yml`), it applies the kustomization itself, creating its
+    // namespace first (CreateNamespace: argo-cd controller/sync.go, sync_namespace.go), so the
+    // kustomization is not applied by hand.
+    const selfSourced = (whole: BuildResult) =>
+      orphans.some((o) => o.object.kind === 'Application' && inDir(o.file) && !(whole.read ?? []).includes(o.file) && sourcesOf(o.object).some((src) => ownPath(src) === dir));
     if (kustomizationFile(files, dir)) {
       const whole = kustomizeOnce(dir);
-      build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
+      if (!selfSourced(whole)) build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
     } else {
       for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {
         // A patch beside them (`kubectl patch --patch-file x-patch.yaml`) is not applied: a partial object.

@@ -42,6 +42,12 @@ describe('Go templates as ApplicationSets use them', () => {
     ['{{ or .missing "fallback" }}', 'fallback'],
     ['{{ and .name "both" }}', 'both'],
     ['{{ hasPrefix "edge" .name }}', 'true'],
+    // if / else if / else / end (mrpbennett/home-ops' retention), with Go's truth: empty is false.
+    ['{{ if .name }}{{ .name }}{{ else }}10d{{ end }}', 'edge-1'],
+    ['{{ if .missing }}{{ .missing }}{{ else }}10d{{ end }}', '10d'],
+    ['{{ if eq .name "x" }}a{{ else if eq .name "edge-1" }}b{{ else }}c{{ end }}', 'b'],
+    ['{{if .name}}[{{if .missing}}no{{else}}yes{{end}}]{{end}}', '[yes]'],
+    ['{{- if not .name }} x {{- end }}y', 'y'],
   ])('%s → %s', (template, expected) => {
     // An index a `default` covers is no problem (`"env"` is missing, and defaulted).
     expect(renderGoTemplate(template, params, { missingKeyError: false })).toEqual({ value: expected, emptyIndex: [] });
@@ -52,10 +58,20 @@ describe('Go templates as ApplicationSets use them', () => {
     expect(renderGoTemplate('x{{index .metadata.labels "region"}}', params, { missingKeyError: true })).toEqual({ value: 'x', emptyIndex: ['region'] });
   });
 
+  it('a variable no action declares is a template Go refuses (mrpbennett/home-ops: a Prometheus rule\'s {{ $labels.namespace }} in valuesObject)', () => {
+    expect(renderGoTemplate('{{ $labels.namespace }} is down', params, { missingKeyError: false })).toEqual({ invalid: 'undefined variable "$labels" (Go\'s template parser refuses it, so Argo CD fails the ApplicationSet)' });
+    // Declared in the same string, or `$` (the root), or inside a string literal: no problem of that kind.
+    expect(renderGoTemplate('{{ $ }}', params, { missingKeyError: false })).not.toHaveProperty('invalid');
+    expect(renderGoTemplate('{{ "$labels" }}', params, { missingKeyError: false })).toEqual({ value: '$labels', emptyIndex: [] });
+    expect(renderGoTemplate('{{ $n := .name }}{{ $n }}', params, { missingKeyError: false })).toEqual({ unsupported: 'template variables' });
+  });
+
   it.each([
-    ['{{if .name}}x{{end}}', '{{if}}'],
+    ['{{if .name}}x', '{{if}} without {{end}}'],
+    ['x{{end}}', '{{end}} without {{if}}'],
+    ['{{with .name}}x{{end}}', '{{with}}'],
     ['{{range .path.segments}}{{.}}{{end}}', '{{range}}'],
-    ['{{$x := .name}}', 'template variables'],
+    ['{{$x := .name}}{{$x}}', 'template variables'],
     ['{{ .name | sha256sum }}', 'the function sha256sum'],
     ['{{ constructor }}', 'the function constructor'],
     ['{{ .metadata }}', 'printing a map or a list'],

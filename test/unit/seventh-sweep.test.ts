@@ -111,3 +111,54 @@ describe('builds the offline builder cannot finish (swibrow, damacus)', () => {
     expect(warnings(report)).toContain('apps/release.yaml: valuesFrom ConfigMap demo/demo-values does not exist as built offline; apps was built without parts the offline builder does not implement (see the notes), which may create it');
   });
 });
+
+describe('what nothing applies, and what an Application applies itself (webgrip, iamenr0s)', () => {
+  it('a Flux Kustomization in a directory its parent kustomization leaves out is no cluster of its own', async () => {
+    const ks = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: zomboid\nspec:\n  dependsOn:\n    - name: apps\n      namespace: flux-system\n  interval: 1h\n  path: ./apps/zomboid/zomboid/app\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n  targetNamespace: zomboid\n';
+    const report = await check({
+      ...fluxApp({}),
+      'apps/kustomization.yaml': kustomization('resources:\n  - ./demo\n  # ./zomboid is intentionally not wired here (disabled)\n'),
+      'apps/zomboid/kustomization.yaml': kustomization('namespace: zomboid\nresources:\n  - ./namespace.yaml\n  - ./zomboid/ks.yaml\n'),
+      'apps/zomboid/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: zomboid\n',
+      'apps/zomboid/zomboid/ks.yaml': ks,
+      'apps/zomboid/zomboid/app/kustomization.yaml': kustomization('resources:\n  - ./configmap.yaml\n'),
+      'apps/zomboid/zomboid/app/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: zomboid-config\n  namespace: zomboid\n',
+    });
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(report.notes.join('\n')).toContain('apps/zomboid/zomboid/ks.yaml: Flux Kustomization zomboid is left out by apps/kustomization.yaml, so nothing applies it: not checked');
+  });
+
+  it('an Application applied by hand whose own source is its directory applies that kustomization itself, after creating its namespace', async () => {
+    const app = (createNamespace: boolean) =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cert-manager\n  namespace: argocd\nspec:\n  project: default\n  sources:\n    - repoURL: https://charts.jetstack.io\n      chart: cert-manager\n      targetRevision: v1.21.1\n    - repoURL: https://github.com/example/gitops-argocd.git\n      path: cert-manager\n      targetRevision: main\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: cert-manager\n  syncPolicy:\n    automated:\n      prune: true\n${createNamespace ? '    syncOptions:\n      - CreateNamespace=true\n' : ''}`;
+    const tree = (createNamespace: boolean) => ({
+      'cert-manager/application.yml': app(createNamespace),
+      'cert-manager/kustomization.yml': kustomization('namespace: cert-manager\nresources:\n  - acme-contact.yml\n'),
+      'cert-manager/acme-contact.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: acme-contact\ndata:\n  email: admin@example.com\n',
+    });
+    expect(errors(await check(tree(true)))).toEqual([]);
+    // Without CreateNamespace nothing creates it: the true error stays.
+    expect(errors(await check(tree(false)))).toEqual(['cert-manager/acme-contact.yml: namespace cert-manager is never created on cluster cert-manager']);
+  });
+});
+
+describe('ApplicationSets with {{if}} (mrpbennett)', () => {
+  const set = (retention: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: rules\n  namespace: argocd\nspec:\n  goTemplate: true\n  generators:\n    - list:\n        elements:\n          - cluster: in-cluster\n  template:\n    metadata:\n      name: 'rules-{{.cluster}}'\n      namespace: argocd\n    spec:\n      project: default\n      source:\n        repoURL: https://github.com/example/repo.git\n        targetRevision: HEAD\n        path: rules\n        kustomize:\n          commonAnnotations:\n            retention: '${retention}'\n      destination:\n        name: '{{.cluster}}'\n        namespace: monitoring\n      syncPolicy:\n        automated: {}\n        syncOptions:\n          - CreateNamespace=true\n`;
+  const tree = (retention: string) => ({
+    'appsets/rules.yaml': set(retention),
+    'rules/kustomization.yaml': kustomization('resources:\n  - ./configmap.yaml\n'),
+    'rules/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rules\n  namespace: monitoring\n',
+  });
+  it('renders if/else, so the Application it makes creates its namespace', async () => {
+    const report = await check(tree('{{ if .retention }}{{ .retention }}{{ else }}10d{{ end }}'));
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).not.toContain('which the validator does not render');
+  });
+  it('a variable nothing declares is an error: Argo CD fails the ApplicationSet', async () => {
+    expect(errors(await check(tree('{{ $labels.namespace }}')))).toEqual([
+      'appsets/rules.yaml: for element 1: {{ $labels.namespace }}: undefined variable "$labels" (Go\'s template parser refuses it, so Argo CD fails the ApplicationSet)',
+    ]);
+  });
+});
