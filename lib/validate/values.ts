@@ -195,6 +195,14 @@ export class ChartLibrary {
    * reads although its values.yaml does not declare them (documented elsewhere, e.g. Istio's `/profile`).
    */
   check(chart: ChartData, values: Record<string, unknown>, undeclared: string[] = []): { path: string; message: string }[] {
+    // istiod merges `.Values.pilot` over its top-level values before any template reads them
+    // (manifests/charts/istio-control/istio-discovery/templates/zzy_descope_legacy.yaml, istio#52036, 1.23+):
+    // `pilot.x` is the value `x`, checked as such.
+    const pilot = chart.name === 'istiod' && !Object.hasOwn(chart.defaults, 'pilot') ? values.pilot : undefined;
+    if (pilot && typeof pilot === 'object' && !Array.isArray(pilot)) {
+      const { pilot: _pilot, ...rest } = values;
+      return [...this.check(chart, rest, undeclared), ...this.check(chart, pilot as Record<string, unknown>, undeclared).map((p) => ({ path: `/pilot${p.path}`, message: p.message.replace(`values ${p.path}`, `values /pilot${p.path}`) }))];
+    }
     const allowed = new Set([...chart.commented, ...undeclared]);
     const problems: { path: string; message: string }[] = [];
     if (chart.schemaText) {

@@ -162,3 +162,14 @@ describe('ApplicationSets with {{if}} (mrpbennett)', () => {
     ]);
   });
 });
+
+describe('chart values (edgard)', () => {
+  const istiod = (values: string) =>
+    `apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: istio\n  namespace: demo\nspec:\n  interval: 1h\n  url: https://istio-release.storage.googleapis.com/charts\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: istiod\n  namespace: demo\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: istiod\n      version: 1.30.3\n      sourceRef:\n        kind: HelmRepository\n        name: istio\n  values:\n${values}`;
+  it("istiod's values under pilot are its top-level values (zzy_descope_legacy.yaml), checked as such", async () => {
+    expect(errors(await check(fluxApp({ 'istiod.yaml': istiod('    pilot:\n      autoscaleEnabled: false\n      replicaCount: 2\n') })))).toEqual([]);
+    expect(errors(await check(fluxApp({ 'istiod.yaml': istiod('    pilot:\n      autoscaleEnabeld: false\n') })))).toEqual([
+      'apps/demo/istiod.yaml: values /pilot/autoscaleEnabeld: istiod 1.30.3 has no such value (not in its default values.yaml)',
+    ]);
+  });
+});
