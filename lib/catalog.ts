@@ -154,7 +154,13 @@ export interface S3Profile {
    * {bucketArns}; a line with {bucket} is repeated per bucket, and then those commands make the buckets),
    * and the documentation it follows.
    */
-  keys?: { how: string; commands: string[]; docs: string[] };
+  keys?: {
+    how: string;
+    commands: string[];
+    docs: string[];
+    /** What lets the existing key reach buckets added later (its policy, re-sent with every bucket); none where the key reaches the whole project. */
+    grant: string[];
+  };
   /**
    * The region `aws s3 mb` is given: us-east-1 sends no LocationConstraint, for services (Ceph RGW) that
    * refuse one they do not know; default the cluster's region.
@@ -413,6 +419,7 @@ function loadS3Keys(raw: unknown, file: string): S3Profile['keys'] {
     how: str(keys.how, file, 's3.keys.how'),
     commands: keys.commands === undefined ? [] : asStringArray(keys.commands, file, 's3.keys.commands'),
     docs: keys.docs === undefined ? [] : asStringArray(keys.docs, file, 's3.keys.docs'),
+    grant: keys.grant === undefined ? [] : asStringArray(keys.grant, file, 's3.keys.grant'),
   };
 }
 

@@ -45,7 +45,15 @@ export interface ClusterObjectStorage {
   /** Facts the user should check (e.g. a region default). */
   notes: string[];
   /** The provider's S3: how its access key is made (the commands filled in for this cluster), and the region `aws s3 mb` takes. */
-  keys?: { how: string; commands: string[]; docs: string[] };
+  keys?: {
+    how: string;
+    commands: string[];
+    docs: string[];
+    /** The key's policy re-sent with every bucket (after buckets are added), filled in. */
+    grant: string[];
+    /** The lines of `commands` that make each bucket. */
+    bucketCommands: Record<string, string[]>;
+  };
   /** The provider CLI's commands in `keys` make the buckets (no S3 client is needed for them). */
   cliMakesBuckets?: boolean;
   createRegion?: string;
@@ -241,7 +249,8 @@ function keyCommands(keys: NonNullable<NonNullable<ProviderProfile['s3']>['keys'
       .replaceAll('{bucketArns}', buckets.flatMap((b) => [`"arn:aws:s3:::${b}"`, `"arn:aws:s3:::${b}/*"`]).join(','))
       .replaceAll('{bucket}', bucket ?? '');
   const commands = keys.commands.flatMap((line) => (line.includes('{bucket}') ? buckets.map((b) => fill(line, b)) : [fill(line)]));
-  return { keys: { how: keys.how, docs: keys.docs, commands }, makesBuckets: keys.commands.some((line) => line.includes('{bucket}')) };
+  const bucketCommands = Object.fromEntries(buckets.map((b) => [b, keys.commands.filter((line) => line.includes('{bucket}')).map((line) => fill(line, b))]));
+  return { keys: { how: keys.how, docs: keys.docs, commands, grant: keys.grant.map((line) => fill(line)), bucketCommands }, makesBuckets: keys.commands.some((line) => line.includes('{bucket}')) };
 }
 
 function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provider: ProviderProfile): PlannedCluster {
@@ -460,7 +469,7 @@ export function clusterApps(plan: Plan, cluster: PlannedCluster): AppNode[] {
  * cluster cannot make them (the in-cluster backends' jobs can), and the platform's key may be scoped to the
  * buckets it had. New clusters are left out: their README's bootstrap steps make all of theirs.
  */
-export function bucketsToMake(before: Plan | undefined, after: Plan): { cluster: PlannedCluster; buckets: string[] }[] {
+export function bucketsToMake(before: Plan | undefined, after: Plan): { cluster: PlannedCluster; buckets: string[]; commands: string[] }[] {
   if (!before) return [];
   return after.clusters.flatMap((cluster) => {
     const was = before.clusters.find((c) => c.name === cluster.name)?.objectStorage;
@@ -468,6 +477,30 @@ export function bucketsToMake(before: Plan | undefined, after: Plan): { cluster:
     if (!was || now?.backend !== 'provider-s3' || was.backend !== 'provider-s3') return [];
     const had = new Set(was.bucketList.map((b) => b.name));
     const buckets = now.bucketList.map((b) => b.name).filter((b) => !had.has(b));
-    return buckets.length > 0 ? [{ cluster, buckets }] : [];
+    return buckets.length > 0 ? [{ cluster, buckets, commands: newBucketCommands(now, buckets) }] : [];
   });
+}
+
+/**
+ * The commands that make buckets added after the first run and let the existing key reach them: the
+ * profile's bucket lines for those buckets only (with the prompts for the variables they use), or an S3
+ * client's `mb`; then the key's grant (its policy re-sent with every bucket). Not the first run's user and
+ * key lines, which would make a second user or fail.
+ */
+export function newBucketCommands(os: ClusterObjectStorage, buckets: string[]): string[] {
+  const keys = os.keys;
+  const region = os.createRegion ?? os.region;
+  if (!os.cliMakesBuckets || !keys) {
+    return [
+      "read -rsp 'access key ID: ' AWS_ACCESS_KEY_ID && echo && export AWS_ACCESS_KEY_ID",
+      "read -rsp 'secret access key: ' AWS_SECRET_ACCESS_KEY && echo && export AWS_SECRET_ACCESS_KEY",
+      ...buckets.map((b) => `aws s3 mb s3://${b} --endpoint-url ${os.endpoint} --region ${region}`),
+      'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY',
+      ...(keys?.grant ?? []),
+    ];
+  }
+  const made = buckets.flatMap((b) => keys.bucketCommands[b] ?? []);
+  const wanted = new Set([...made, ...keys.grant].flatMap((line) => [...line.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1])));
+  const prompts = keys.commands.filter((line) => /^read /.test(line) && [...wanted].some((v) => line.endsWith(` ${v}`)));
+  return [...prompts, ...made, ...keys.grant];
 }

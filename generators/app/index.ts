@@ -694,8 +694,11 @@ export default class AppGenerator extends Generator {
       const engine = this.answers.engine === 'argocd' ? 'Argo CD' : 'Flux';
       const toMake = bucketsToMake(this.storedAnswers ? planStored(this.storedAnswers, this.ctx) : undefined, plan);
       if (toMake.length > 0) {
-        this.log(`! New buckets on the provider's object storage, which the cluster cannot make itself: make them at the provider and let the platform's key reach them (the commands: step 3 of the cluster's README), or the components that use them fail:`);
-        for (const { cluster, buckets } of toMake) this.log(`    ${cluster.name} (${cluster.provider.title}): ${buckets.join(', ')} (clusters/${cluster.name}/README.md)`);
+        this.log(`! New buckets on the provider's object storage, which the cluster cannot make itself: make them at the provider and let the platform's key reach them before the push, or the components that use them fail:`);
+        for (const { cluster, buckets, commands } of toMake) {
+          this.log(`    ${cluster.name} (${cluster.provider.title}): ${buckets.join(', ')}`);
+          for (const line of commands) this.log(`      ${line}`);
+        }
       }
       const make = toMake.length > 0 ? (this.answers.push ? 'make the buckets above (it is pushed already)' : 'make the buckets above, then push it (git push)') : this.answers.push ? 'it is pushed' : 'push it (git push)';
       this.log(`Next: ${make}; each cluster's ${engine} applies it at its next sync. A cluster not bootstrapped yet: its README (${readmes}).`);

@@ -395,4 +395,29 @@ describe("the provider's object storage: its key and buckets, run as printed", (
     }
     for (const line of expected[provider]) expect(log).toMatch(line);
   });
+
+  // A day-2 bucket: the run prints the commands for the new bucket and the key's policy only (never the
+  // first run's user and key lines again), and they run as printed.
+  const later: Record<string, { run: RegExp[]; not: RegExp[] }> = {
+    exoscale: { run: [/^exo storage mb sos:\/\/platform-prod-media --zone de-fra-1$/m, /^exo iam role update platform-prod-s3 --policy .*\\"platform-prod-loki-ruler\\", \\"platform-prod-media\\"\]/m], not: [/^exo iam (role|api-key) create/m, /loki-chunks --zone/] },
+    scaleway: { run: [/^scw object bucket create platform-prod-media region=nl-ams project-id=v0/m], not: [/^scw iam/m] },
+    ovhcloud: { run: [/^aws s3 mb s3:\/\/platform-prod-media --endpoint-url https:\/\/s3\.gra\.io\.cloud\.ovh\.net --region gra$/m, /^ovhcloud cloud user s3-policy create v\d.*"arn:aws:s3:::platform-prod-media\/\*"/m], not: [/^ovhcloud cloud (user create|storage-s3)/m] },
+    upcloud: { run: [/^upctl object-storage bucket create v0.* --name platform-prod-media$/m], not: [/^upctl object-storage (user|access-key)/m] },
+  };
+  it.each(Object.keys(later))('%s: a bucket added later', async (provider) => {
+    const endpoint = provider === 'upcloud' ? ['--s3-endpoint', 'https://abc123.upcloudobjects.com'] : [];
+    const { dir } = await generate(['--provider', provider, ...endpoint, '--components', 'loki', '--secrets', 'external-secrets', '--secret-store', 'platform-store']);
+    const run = await runBin(['bucket', 'media', '--yes'], { cwd: dir });
+    expect(run.exitCode, run.all).toBe(0);
+    const lines = run.stderr.split('\n');
+    const at = lines.findIndex((l) => /^ {4}prod \(.*\): platform-prod-media$/.test(l));
+    expect(at, run.stderr).toBeGreaterThan(-1);
+    const printed = lines.slice(at + 1, lines.findIndex((l, i) => i > at && !l.startsWith('      '))).map((l) => l.slice(6));
+    const text = `${printed.join('\n')}\n`;
+    const check = await execa('shellcheck', ['-s', 'bash', '-'], { input: text, reject: false });
+    expect(check.exitCode, `${text}\n${check.stdout}`).toBe(0);
+    const { log } = await runBlock(dir, { lang: 'sh', text, readme: 'the output of haven-plus bucket media' }, {});
+    for (const line of later[provider].run) expect(log).toMatch(line);
+    for (const line of later[provider].not) expect(log).not.toMatch(line);
+  });
 });
