@@ -100,13 +100,14 @@ function valuesSecretRefs(values: unknown): { name: string; keys: string[] }[] {
     if (Array.isArray(v)) {
       for (const item of v) {
         const ref = /envfrom$/i.test(parent) ? (item as { secretRef?: { name?: unknown; optional?: unknown } } | null)?.secretRef : undefined;
-        if (ref && typeof ref.name === 'string' && ref.optional !== true) refs.push({ name: ref.name, keys: [] });
+        if (ref && typeof ref.name === 'string' && !ref.name.includes('{{') && ref.optional !== true) refs.push({ name: ref.name, keys: [] });
         else visit(item, parent);
       }
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         const ref = k === 'valueFrom' ? (x as { secretKeyRef?: { name?: unknown; key?: unknown; optional?: unknown } } | null)?.secretKeyRef : undefined;
-        if (ref && typeof ref.name === 'string' && ref.optional !== true) refs.push({ name: ref.name, keys: typeof ref.key === 'string' ? [ref.key] : [] });
+        // A name a chart renders with tpl (`{{ .Release.Name }}-secret`) is not known here.
+        if (ref && typeof ref.name === 'string' && !ref.name.includes('{{') && ref.optional !== true) refs.push({ name: ref.name, keys: typeof ref.key === 'string' ? [ref.key] : [] });
         else visit(x, k);
       }
     }
@@ -122,7 +123,7 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Cro
  * `<cluster>-app` (cloudnative-pg v1.30.0 pkg/specs/secrets.go CreateSecret), cert-manager's
  * Certificate secretName (tls.crt, tls.key, ca.crt).
  */
-function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys: string[] }[] {
+function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys?: string[] }[] {
   const ns = o.metadata?.namespace ?? 'default';
   if (o.kind === 'Cluster' && group(o) === 'postgresql.cnpg.io' && !get(o, 'spec.bootstrap.initdb.secret')) {
     return [{ name: `${o.metadata?.name}-app`, namespace: ns, keys: ['username', 'user', 'password', 'dbname', 'host', 'port', 'pgpass', 'uri', 'jdbc-uri', 'fqdn-uri', 'fqdn-jdbc-uri'] }];
@@ -130,7 +131,32 @@ function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys
   if (o.kind === 'Certificate' && group(o) === 'cert-manager.io' && typeof get(o, 'spec.secretName') === 'string') {
     return [{ name: get(o, 'spec.secretName') as string, namespace: ns, keys: ['tls.crt', 'tls.key', 'ca.crt'] }];
   }
+  // An operator's object that names a Secret it creates (`clientSecretRef: {name: app, create: true}`): its keys
+  // are the operator's, not known here.
+  if (!BUILTIN_GROUPS.has(group(o))) {
+    const made: { name: string; namespace: string; keys?: string[] }[] = [];
+    const visit = (v: unknown, depth: number) => {
+      if (!v || typeof v !== 'object' || depth > 6) return;
+      if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
+      const m = v as { name?: unknown; create?: unknown };
+      if (m.create === true && typeof m.name === 'string') made.push({ name: m.name, namespace: ns });
+      for (const x of Object.values(v)) visit(x, depth + 1);
+    };
+    visit(o.spec, 0);
+    return made;
+  }
   return [];
+}
+
+/**
+ * The name of the Secret an object provides: an ExternalSecret's `spec.target.name` (external-secrets
+ * apis/externalsecrets/v1 ExternalSecretTarget: the ExternalSecret's name by default), a SealedSecret's
+ * template name (sealed-secrets: the SealedSecret's name by default), else its own.
+ */
+function providedName(o: K8sObject): string | undefined {
+  if (o.kind === 'ExternalSecret') return (get(o, 'spec.target.name') as string | undefined) || o.metadata?.name;
+  if (o.kind === 'SealedSecret') return (get(o, 'spec.template.metadata.name') as string | undefined) || o.metadata?.name;
+  return o.metadata?.name;
 }
 
 /** The keys a Secret in the repository will have (undefined: not knowable, e.g. an ExternalSecret with dataFrom). */
@@ -367,10 +393,12 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     }
     const namespacesOf = (u: Unit) => unitNamespaces.get(u) ?? new Set<string>();
     /** A Secret (or store) an object reads: provided by what the cluster applies, with the keys read, or to be created. */
+    // The Secrets operators make from what the cluster applies, worked out once (when a reference first asks).
+    let made: ReturnType<typeof generatedSecrets> | undefined;
     const need = (ref: SecretRef, file: string, id: string, where: { object: string }) => {
       const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
-      const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && q.object.metadata?.name === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
-      const generated = ref.kind === 'Secret' ? placed.flatMap((q) => generatedSecrets(q.object)).find((g) => g.name === ref.name && g.namespace === ref.namespace) : undefined;
+      const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && providedName(q.object) === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
+      const generated = ref.kind === 'Secret' ? (made ??= placed.flatMap((q) => generatedSecrets(q.object))).find((g) => g.name === ref.name && g.namespace === ref.namespace) : undefined;
       if (provider || generated) {
         // The keys it reads must be keys the Secret has.
         const have = provider ? providedKeys(provider.object) : generated!.keys;
@@ -405,10 +433,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         // A Flux root whose sync is not in the repository, applied by hand (`kubectl apply -k clusters/prod`) or
         // by flux bootstrap's Kustomization: by hand, the Kustomization that applies the object again adopts it.
         const phantomRoot = !argo && bootstrap.object.kind === undefined && (dup.unit === bootstrap) !== (p.unit === bootstrap);
-        if (dup.unit.partial || p.unit.partial) {
-          // Built without what the offline builder does not implement (replacements, generators): the names it
+        const renamedBy = [dup.unit, p.unit].find((u) => mayRename(u));
+        if (renamedBy) {
+          // Built without what the offline builder does not implement (replacements, a name prefix): the names it
           // sees may be those the missing parts change, as a shared component's placeholder names are.
-          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}), as built offline: ${(dup.unit.partial ? dup.unit : p.unit).name} was built without parts the offline builder does not implement (see the notes), which may rename it`, where));
+          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}), as built offline: ${renamedBy.name} was built without ${mayRename(renamedBy)}, which the offline builder does not implement and which may rename it`, where));
         } else if (phantomRoot) {
           findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit === bootstrap ? p.unit.name : dup.unit.name}, and by the root of cluster ${cluster} (${view.root || '.'}), whose sync is not in this repository: if the root is applied by hand (kubectl apply -k), that Kustomization adopts it; if a Flux Kustomization syncs the root, two own it`, where));
         } else if (a !== undefined && b !== undefined && a !== b) {
@@ -482,6 +511,22 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
 }
 
 /** A SOPS-encrypted object reaches the cluster only through a Flux Kustomization that decrypts. */
+/** The kustomize fields of a partial build that may change names (kustomize's prefix/suffix, replacements, patches and transformer plugins). */
+const RENAMING = /^(namePrefix|nameSuffix|replacements|patches|patchesJson6902|patchesStrategicMerge|transformers|vars)\b/;
+/** The missing parts of a unit's build that may rename what it applies, or undefined. */
+function mayRename(u: Unit): string | undefined {
+  const found = [...new Set((u.partial ?? []).filter((f) => RENAMING.test(f)))];
+  return found.length > 0 ? found.join(', ') : undefined;
+}
+/**
+ * The missing parts of a unit's build that may make an object of a kind (kustomize's generators make ConfigMaps
+ * and Secrets; Helm charts and generator plugins anything), or rename one, or undefined.
+ */
+function mayMake(u: Unit, kind: string): string | undefined {
+  const found = [...new Set((u.partial ?? []).filter((f) => RENAMING.test(f) || /^(helmCharts|helmChartInflationGenerator|generators)$/.test(f) || (f === 'configMapGenerator' && kind === 'ConfigMap') || (f === 'secretGenerator' && kind === 'Secret')))];
+  return found.length > 0 ? found.join(', ') : undefined;
+}
+
 /** What creates a generated Secret (for messages). */
 function generatedBy(placed: Placed[], ref: { name: string; namespace: string }): string {
   const q = placed.find((x) => generatedSecrets(x.object).some((g) => g.name === ref.name && g.namespace === ref.namespace));
@@ -510,30 +555,32 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
     placed.some((p) => p.object.kind === kind && p.object.metadata?.name === name && nsOf(p.object) === ns) || (kind === 'ExternalArtifact' && artifacts.some((a) => a.name === name && a.ns === ns));
   const releases = placed.filter((p) => p.object.kind === 'HelmRelease');
   // Part of what the cluster applies was built without what the offline builder does not implement (a
-  // configMapGenerator, say): what it would add may be what a reference names.
-  const partial = placed.find((q) => q.unit.partial)?.unit;
-  const absent = (file: string, message: string, at: Partial<Finding>) =>
-    findings.push(partial ? warning('reference', file, `${message} as built offline; ${partial.name} was built without parts the offline builder does not implement (see the notes), which may create it`, at) : error('reference', file, message, at));
+  // configMapGenerator, say): what it would add or rename may be what a reference names.
+  const units = [...new Set(placed.map((q) => q.unit))];
+  const absent = (file: string, message: string, at: Partial<Finding>, kind: string) => {
+    const by = units.map((u) => ({ u, why: mayMake(u, kind) })).find((x) => x.why);
+    findings.push(by ? warning('reference', file, `${message} as built offline; ${by.u.name} was built without ${by.why}, which the offline builder does not implement and which may make it`, at) : error('reference', file, message, at));
+  };
   for (const p of placed) {
     const o = p.object;
     const where = { object: objectKey(o) };
     const ns = nsOf(o);
     if (o.kind === 'Kustomization' && group(o) === 'kustomize.toolkit.fluxcd.io') {
       const ref = get(o, 'spec.sourceRef') as { kind?: string; name?: string; namespace?: string } | undefined;
-      if (ref?.kind && ref.name && !has(ref.kind, ref.name, ref.namespace ?? ns)) absent(p.file, `sourceRef ${ref.kind}/${ref.name} does not exist in namespace ${ref.namespace ?? ns}`, { ...where, path: '/spec/sourceRef' });
+      if (ref?.kind && ref.name && !has(ref.kind, ref.name, ref.namespace ?? ns)) absent(p.file, `sourceRef ${ref.kind}/${ref.name} does not exist in namespace ${ref.namespace ?? ns}`, { ...where, path: '/spec/sourceRef' }, ref.kind);
     }
     if (o.kind !== 'HelmRelease') continue;
     const sourceRef = get(o, 'spec.chart.spec.sourceRef') as { kind?: string; name?: string; namespace?: string } | undefined;
     if (sourceRef?.kind && sourceRef.name && !has(sourceRef.kind, sourceRef.name, sourceRef.namespace ?? ns)) {
-      absent(p.file, `chart sourceRef ${sourceRef.kind}/${sourceRef.name} does not exist in namespace ${sourceRef.namespace ?? ns}`, { ...where, path: '/spec/chart/spec/sourceRef' });
+      absent(p.file, `chart sourceRef ${sourceRef.kind}/${sourceRef.name} does not exist in namespace ${sourceRef.namespace ?? ns}`, { ...where, path: '/spec/chart/spec/sourceRef' }, sourceRef.kind);
     }
     const chartRef = get(o, 'spec.chartRef') as { kind?: string; name?: string; namespace?: string } | undefined;
     if (chartRef?.kind && chartRef.name && !has(chartRef.kind, chartRef.name, chartRef.namespace ?? ns)) {
-      absent(p.file, `chartRef ${chartRef.kind}/${chartRef.name} does not exist in namespace ${chartRef.namespace ?? ns}`, { ...where, path: '/spec/chartRef' });
+      absent(p.file, `chartRef ${chartRef.kind}/${chartRef.name} does not exist in namespace ${chartRef.namespace ?? ns}`, { ...where, path: '/spec/chartRef' }, chartRef.kind);
     }
     for (const [i, d] of listOf<{ name: string; namespace?: string }>(get(o, 'spec.dependsOn')).entries()) {
       if (!releases.some((r) => r.object.metadata?.name === d.name && nsOf(r.object) === (d.namespace ?? ns))) {
-        absent(p.file, `dependsOn HelmRelease ${d.namespace ?? ns}/${d.name} does not exist`, { ...where, path: `/spec/dependsOn/${i}` });
+        absent(p.file, `dependsOn HelmRelease ${d.namespace ?? ns}/${d.name} does not exist`, { ...where, path: `/spec/dependsOn/${i}` }, 'HelmRelease');
       }
     }
     for (const [i, v] of listOf<{ kind: string; name: string; optional?: boolean }>(get(o, 'spec.valuesFrom')).entries()) {
@@ -548,7 +595,7 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
       const configured = [p.file, ...(p.origins ?? [])].some((f) => nameReferenceDirs.has(posix.dirname(f) === '.' ? '' : posix.dirname(f)));
       const generated = configured && typeof v.name === 'string' && get(p.unit.object, 'spec.targetNamespace') === ns && placed.some((q) => q.unit === p.unit && q.object.kind === 'ConfigMap' && nsOf(q.object) === ns && hashedFrom(q.object.metadata?.name, v.name));
       if (generated) findings.push(warning('reference', p.file, `valuesFrom ConfigMap ${ns}/${v.name} is not built offline as named; ${v.name}-<hash> is (a configMapGenerator's): Flux builds with targetNamespace ${ns}, and only a nameReference configuration (kustomize configurations:) for HelmRelease valuesFrom renames the reference`, at));
-      else absent(p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, at);
+      else absent(p.file, `valuesFrom ConfigMap ${ns}/${v.name} does not exist`, at, 'ConfigMap');
     }
   }
   // HelmRelease dependsOn cycles.

@@ -43,8 +43,8 @@ export interface Unit {
   parent?: Unit;
   /** Generated for another cluster by ApplicationSets applied by hand: the directory they were applied from. */
   handRoot?: string;
-  /** What it applies was built without parts the offline builder does not implement (names a replacement sets, say). */
-  partial?: boolean;
+  /** What it applies was built without these parts, which the offline builder does not implement (`replacements`, `configMapGenerator`, …). */
+  partial?: string[];
 }
 
 export interface Placed {
@@ -523,7 +523,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         }
       }
       const into = remoteOf(unit.object) ?? view;
-      if (build.partial) into.partial = unit.partial = true;
+      if (build.partial) {
+        into.partial = true;
+        unit.partial = [...(unit.partial ?? []), ...build.unsupported];
+      }
       // kustomize-controller's own fields go into the build; variables are substituted into what it gives.
       let objects = controllerFields(unit, build.objects, topology);
       const spec = unit.object.spec as { postBuild?: unknown } | undefined;
@@ -832,7 +835,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
       for (const { build } of builds) {
         touch(build);
-        if (build.partial) view.partial = unit.partial = true;
+        if (build.partial) {
+          view.partial = true;
+          unit.partial = [...(unit.partial ?? []), ...build.unsupported];
+        }
         // Argo CD puts a namespaced object without a namespace into the Application's destination namespace.
         // (On a copy: the build is shared by every Application of that path.)
         const destination = (unit.object.spec?.destination as { namespace?: unknown } | undefined)?.namespace;

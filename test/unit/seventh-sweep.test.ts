@@ -87,7 +87,7 @@ describe('builds the offline builder cannot finish (swibrow, damacus)', () => {
     });
     expect(errors(report)).toEqual([]);
     expect(warnings(report).filter((w) => w.includes('also applied'))).toEqual([
-      'components/pvc/pvc.yaml: PersistentVolumeClaim media/app is also applied by app-a (components/pvc/pvc.yaml), as built offline: app-a was built without parts the offline builder does not implement (see the notes), which may rename it',
+      'components/pvc/pvc.yaml: PersistentVolumeClaim media/app is also applied by app-a (components/pvc/pvc.yaml), as built offline: app-a was built without replacements, which the offline builder does not implement and which may rename it',
     ]);
   });
 
@@ -108,7 +108,10 @@ describe('builds the offline builder cannot finish (swibrow, damacus)', () => {
   it('a remote resource keeps kubectl from building: a reference to what the missing generator makes is a warning', async () => {
     const report = await check(generated('  - https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/crd.yaml\n'));
     expect(errors(report)).toEqual([]);
-    expect(warnings(report)).toContain('apps/release.yaml: valuesFrom ConfigMap demo/demo-values does not exist as built offline; apps was built without parts the offline builder does not implement (see the notes), which may create it');
+    expect(warnings(report)).toContain('apps/release.yaml: valuesFrom ConfigMap demo/demo-values does not exist as built offline; apps was built without configMapGenerator, which the offline builder does not implement and which may make it');
+    // What a configMapGenerator cannot make (a HelmRepository) is still missing: an error.
+    const source = await check({ ...generated('  - https://github.com/rancher/system-upgrade-controller/releases/download/v0.20.1/crd.yaml\n'), 'apps/release.yaml': release.replace(/---\n[\s\S]*$/, '') });
+    expect(errors(source)).toEqual(['apps/release.yaml: chart sourceRef HelmRepository/podinfo does not exist in namespace demo']);
   });
 });
 
@@ -171,5 +174,32 @@ describe('chart values (edgard)', () => {
     expect(errors(await check(fluxApp({ 'istiod.yaml': istiod('    pilot:\n      autoscaleEnabeld: false\n') })))).toEqual([
       'apps/demo/istiod.yaml: values /pilot/autoscaleEnabeld: istiod 1.30.3 has no such value (not in its default values.yaml)',
     ]);
+  });
+});
+
+describe('what the regression run over 53 repositories showed', () => {
+  it('a build missing only parts that cannot rename (commonLabels) keeps "applied twice" an error (geoffdavis)', async () => {
+    const ks = (name: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/${name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`;
+    const report = await check({
+      'clusters/prod/apps.yaml': `${ks('a')}---\n${ks('b')}`,
+      'apps/a/kustomization.yaml': kustomization('commonLabels:\n  team: data\nresources:\n  - ./namespace.yaml\n  - https://example.com/crds.yaml\n'),
+      'apps/a/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cnpg-system\n',
+      'apps/b/kustomization.yaml': kustomization('resources:\n  - ./namespace.yaml\n'),
+      'apps/b/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cnpg-system\n',
+    });
+    expect(errors(report).filter((e) => e.includes('also applied'))).toHaveLength(1);
+  });
+
+  it('a Secret an ExternalSecret writes under spec.target.name, or an operator creates (create: true), is not one to create; a name a chart renders with tpl is not guessed', async () => {
+    const release = (values: string) =>
+      `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: demo\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: app-template\n      version: 4.4.0\n      sourceRef:\n        kind: HelmRepository\n        name: bjw-s\n  values:\n${values}---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: bjw-s\n  namespace: demo\nspec:\n  interval: 1h\n  url: https://bjw-s-labs.github.io/helm-charts\n`;
+    const values = '    env:\n      - name: A\n        valueFrom:\n          secretKeyRef:\n            name: sonarr-secret\n            key: API_KEY\n      - name: B\n        valueFrom:\n          secretKeyRef:\n            name: oidc-client\n            key: secret\n    envFrom:\n      - secretRef:\n          name: "{{ .Release.Name }}-secret"\n      - secretRef:\n          name: missing-secret\n';
+    const external = 'apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: sonarr\n  namespace: demo\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: onepassword\n  target:\n    name: sonarr-secret\n  data:\n    - secretKey: API_KEY\n      remoteRef:\n        key: sonarr\n';
+    const client = 'apiVersion: keycloak.example.io/v1\nkind: KeycloakClient\nmetadata:\n  name: app\n  namespace: demo\nspec:\n  clientId: app\n  clientSecretRef:\n    name: oidc-client\n    create: true\n';
+    const report = await check(fluxApp({ 'release.yaml': release(values), 'external.yaml': external, 'client.yaml': client }));
+    expect(report.mustCreate.map((m) => `${m.kind} ${m.namespace}/${m.name}`)).toEqual(['ClusterSecretStore /onepassword', 'Secret demo/missing-secret']);
+    // The key read must be one the ExternalSecret writes.
+    const wrongKey = await check(fluxApp({ 'release.yaml': release(values.replace('key: API_KEY', 'key: APIKEY')), 'external.yaml': external, 'client.yaml': client }));
+    expect(errors(wrongKey)).toEqual(['apps/demo/release.yaml: reads key APIKEY of ExternalSecret demo/sonarr-secret (apps/demo/external.yaml) which has API_KEY']);
   });
 });
