@@ -82,8 +82,11 @@ function isPublicMaterial(value: string): boolean {
   return (pem !== null || lines.length > 0) && lines.every((l) => sshKey.test(l));
 }
 
-/** A Secret's `data` value decoded (base64), or as it is where it does not decode. */
-const decoded = (value: string) => (/^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 ? Buffer.from(value, 'base64').toString('utf8') : value);
+/** A Secret's `data` value decoded (base64; Go's decoder skips line breaks, as in a block scalar), or as it is where it does not decode. */
+const decoded = (value: string) => {
+  const joined = value.replace(/[\r\n]/g, '');
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(joined) && joined.length % 4 === 0 ? Buffer.from(joined, 'base64').toString('utf8') : value;
+};
 
 /**
  * A container image reference (`ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0`, or by digest):
