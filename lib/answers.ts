@@ -50,6 +50,8 @@ export interface ClusterAnswer {
   domain?: string;
   storageClass?: string;
   s3Endpoint?: string;
+  /** The range MetalLB hands out (first-last or a CIDR). */
+  loadBalancerAddresses?: string;
 }
 
 /** A chart release held at a version in one environment. */
@@ -61,11 +63,16 @@ export interface EnvironmentVersion {
 }
 
 /** ClusterAnswer field of each cluster setting. */
-const SETTING_FIELD = { environment: 'environment', region: 'region', domain: 'domain', 'storage-class': 'storageClass', 's3-endpoint': 's3Endpoint' } as const;
+const SETTING_FIELD = { environment: 'environment', region: 'region', domain: 'domain', 'storage-class': 'storageClass', 's3-endpoint': 's3Endpoint', 'load-balancer-addresses': 'loadBalancerAddresses' } as const;
 
 /** The components chosen for one cluster: the platform-wide ones, then its own. */
 export function selectedOn(a: Answers, cluster: ClusterAnswer): string[] {
   return [...a.components, ...cluster.components];
+}
+
+/** The range MetalLB hands out on a cluster: its own, else the platform-wide answer for clusters on the default provider. */
+export function loadBalancerAddressesOf(a: Answers, c: ClusterAnswer): string | undefined {
+  return c.loadBalancerAddresses ?? (c.provider === a.provider ? a.loadBalancerAddresses : undefined);
 }
 
 /** Every component chosen for some cluster. */
@@ -95,6 +102,8 @@ export interface Answers {
   region?: string;
   s3Endpoint?: string;
   storageClass?: string;
+  /** The range MetalLB hands out on clusters on the default provider that have none of their own. */
+  loadBalancerAddresses?: string;
   databases: string[];
   /** Namespaces allowed to connect to the databases. */
   databaseClients: string[];
@@ -384,6 +393,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     region: raw.region as string | undefined,
     s3Endpoint: raw['s3-endpoint'] as string | undefined,
     storageClass: raw['storage-class'] as string | undefined,
+    loadBalancerAddresses: raw['load-balancer-addresses'] as string | undefined,
     databases: (raw.databases as string[] | undefined) ?? [],
     databaseClients: (raw['database-clients'] as string[] | undefined) ?? [],
     buckets: (raw.buckets as string[] | undefined) ?? [],
@@ -488,6 +498,16 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
   }
   if (a.push && !a.git) problems.push({ answer: 'push', problem: 'cannot push with --no-git' });
   if (a.push && !a.gitRemote) problems.push({ answer: 'push', problem: 'needs --git-remote to push to' });
+  // MetalLB announces addresses from a range it is given: nothing to guess.
+  for (const c of a.clusters.filter((x) => requiredClosure(selectedOn(a, x), ctx.catalog.components).has('metallb'))) {
+    if (loadBalancerAddressesOf(a, c) === undefined) {
+      problems.push({
+        answer: 'load-balancer-addresses',
+        problem: `cluster ${c.name} runs MetalLB, which needs a range of free addresses on the nodes' network to hand out to LoadBalancer Services (ask ${c.provider === 'generic' || c.provider === 'local' ? 'your network team, or for a kind cluster the docker network kind' : `${ctx.catalog.providers.get(c.provider)?.title ?? c.provider} or your network team`} for one that no DHCP server or node uses)`,
+        allowed: `--load-balancer-addresses <first-last|cidr> (clusters on the default provider) or --cluster-settings ${c.name}.load-balancer-addresses=<first-last|cidr>`,
+      });
+    }
+  }
   const profile = ctx.catalog.providers.get(a.provider);
   if (a.region && profile?.s3 && profile.s3.regions.length > 0 && !profile.s3.regions.includes(a.region)) {
     problems.push({ answer: 'region', problem: `${JSON.stringify(a.region)} is not a region of ${a.provider}`, allowed: profile.s3.regions.join(', ') });
@@ -550,6 +570,7 @@ export function toStored(a: Answers): RawAnswers {
     region: a.region,
     's3-endpoint': a.s3Endpoint,
     'storage-class': a.storageClass,
+    'load-balancer-addresses': selectedAnywhere(a).includes('metallb') ? a.loadBalancerAddresses : undefined,
     databases: selectedAnywhere(a).includes('postgres') ? a.databases : undefined,
     'database-clients': selectedAnywhere(a).includes('postgres') ? a.databaseClients : undefined,
     buckets: usesObjectStorage({ components: selectedAnywhere(a) }) ? a.buckets : undefined,

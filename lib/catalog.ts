@@ -196,6 +196,8 @@ export interface ProviderProfile {
   openshift: boolean;
   /** Small footprint (sandbox): one instance, small requests. */
   sandbox: boolean;
+  /** Components --components defaults to on this provider besides the preset's (MetalLB where no cloud load balancer exists). */
+  defaultComponents: string[];
   /** Defaults that could not be confirmed: the README asks the user to check them. */
   check: string[];
   sources: string[];
@@ -450,6 +452,7 @@ function loadProvider(file: string): ProviderProfile {
     dns: loadDns(raw.dns, file),
     openshift: raw.openshift === true,
     sandbox: raw.sandbox === true,
+    defaultComponents: raw.defaultComponents === undefined ? [] : asStringArray(raw.defaultComponents, file, 'defaultComponents'),
     check: asStringArray(raw.check, file, 'check'),
     sources: asStringArray(raw.sources, file, 'sources'),
   };
@@ -508,6 +511,7 @@ export function loadCatalog(templatesDir = TEMPLATES_DIR): Catalog {
     if (!name.endsWith('.yaml')) continue;
     const p = loadProvider(join(providersDir, name));
     if (`${p.id}.yaml` !== name) fail(join(providersDir, name), `id ${p.id} must match the file name`);
+    for (const id of p.defaultComponents) if (!components.get(id)?.selectable) fail(join(providersDir, name), `defaultComponents: ${id} is not a selectable component`);
     providers.set(p.id, p);
   }
   const presets = new Map<string, Preset>();

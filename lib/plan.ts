@@ -4,7 +4,7 @@
  * and the dependency graph from which Flux dependsOn and Argo CD sync waves are both derived.
  */
 import type { Answers, ClusterAnswer, GatewayImplementation, ObjectStorageBackend, SecretsStrategy } from './answers.js';
-import { bucketName, selectedOn } from './answers.js';
+import { bucketName, loadBalancerAddressesOf, selectedOn } from './answers.js';
 import { bucketPurposes, requiredClosure, type Catalog, type ComponentDef, type Engine, type GatewayProxy, type ProviderProfile, type Release, type ServiceKind, type Stage } from './catalog.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { mirrorRelease } from './mirror.js';
@@ -62,6 +62,8 @@ export interface ClusterObjectStorage {
 export interface PlannedCluster {
   name: string;
   provider: ProviderProfile;
+  /** The range MetalLB hands out to LoadBalancer Services (where MetalLB runs). */
+  loadBalancerAddresses?: string;
   /** The environment it belongs to (test, acceptance, production…), when given. */
   environment?: string;
   /** The DNS zone ExternalDNS manages on this cluster: its own, else the platform's --domain. */
@@ -285,6 +287,7 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
   return {
     name,
     provider,
+    loadBalancerAddresses: requiredClosure(selected, catalog.components).has('metallb') ? loadBalancerAddressesOf(a, answer) : undefined,
     environment: answer.environment,
     domain: answer.domain ?? a.domain,
     // k3s names its class local-path; the sandbox profile's `standard` is kind's.

@@ -2,6 +2,7 @@
  * The one question table. Flags (bin and Yeoman options), interactive prompts, the answers-file
  * JSON Schema, `--help` and docs/options.md are all derived from it: adding a question is one entry.
  */
+import { isIP } from 'node:net';
 import { didYouMean } from './suggest.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { loadCatalog, requiredClosure, type Catalog } from './catalog.js';
@@ -123,8 +124,38 @@ function checkClusterComponent(spec: string, answers: RawAnswers, ctx: QuestionC
   return undefined;
 }
 
+const LOAD_BALANCER_ADDRESSES_ALLOWED = 'an IPv4 or IPv6 range first-last (192.0.2.240-192.0.2.250) or a CIDR (192.0.2.240/28), as MetalLB\'s IPAddressPool takes it';
+
+/** An address range as MetalLB's IPAddressPool spec.addresses takes one: `first-last` (one family, first ≤ last) or a CIDR. */
+export function checkAddressRange(value: string): string | undefined {
+  const bad = `${JSON.stringify(value)} is not an address range`;
+  const cidr = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (cidr) {
+    const family = isIP(cidr[1]);
+    const bits = Number(cidr[2]);
+    return family === 0 || bits > (family === 4 ? 32 : 128) ? bad : undefined;
+  }
+  const range = /^([^-\s]+)-([^-\s]+)$/.exec(value);
+  if (!range) return bad;
+  const [first, last] = [range[1], range[2]];
+  if (isIP(first) === 0 || isIP(first) !== isIP(last)) return bad;
+  const number = (ip: string) => (isIP(ip) === 4 ? ip.split('.').reduce((n, o) => n * 256n + BigInt(o), 0n) : expandIPv6(ip));
+  return number(first) <= number(last) ? undefined : `${JSON.stringify(value)}: ${first} comes after ${last}`;
+}
+
+/** An IPv6 address as a number (`::` expanded; an embedded IPv4 tail read as its two groups). */
+function expandIPv6(ip: string): bigint {
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
+  const text = v4 ? ip.replace(v4[1], ((n) => `${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}`)(v4[1].split('.').reduce((n, o) => n * 256 + Number(o), 0))) : ip;
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const a = head ? head.split(':') : [];
+  const b = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? a : [...a, ...Array(8 - a.length - b.length).fill('0'), ...b];
+  return groups.reduce((n, g) => n * 65536n + BigInt(parseInt(g || '0', 16)), 0n);
+}
+
 /** Settings one cluster can have of its own (--cluster-settings, --clusters-file), and what checks each. */
-export const CLUSTER_SETTINGS = ['environment', 'region', 'domain', 'storage-class', 's3-endpoint'] as const;
+export const CLUSTER_SETTINGS = ['environment', 'region', 'domain', 'storage-class', 's3-endpoint', 'load-balancer-addresses'] as const;
 
 /** Parses `cluster.key=value`. */
 export function parseClusterSetting(spec: string): { cluster: string; key: string; value: string } {
@@ -281,14 +312,17 @@ export const QUESTIONS: Question[] = [
     name: 'components',
     type: 'choices',
     message: 'Components',
-    description: 'Haven+ components to deploy (dependencies are added automatically); default: those of --preset',
+    description: "Haven+ components to deploy (dependencies are added automatically); default: those of --preset, and those the default provider's profile adds (metallb on previder)",
     valueName: '<id,...>',
     allowed: (ctx) => selectableComponents(ctx).join(', '),
     choices: (ctx) =>
       [...ctx.catalog.components.values()]
         .filter((c) => c.selectable)
         .map((c) => ({ value: c.id, name: `${c.id}: ${c.title}`, description: c.summary })),
-    default: (a, ctx) => [...(ctx.catalog.presets.get(typeof a.preset === 'string' ? a.preset : 'minimal')?.components ?? [])],
+    // The preset's, and what the default provider needs besides (MetalLB where there is no cloud load balancer).
+    default: (a, ctx) => [
+      ...new Set([...(ctx.catalog.presets.get(typeof a.preset === 'string' ? a.preset : 'minimal')?.components ?? []), ...(ctx.catalog.providers.get(String(a.provider))?.defaultComponents ?? [])]),
+    ],
   },
   {
     name: 'cluster-components',
@@ -307,7 +341,7 @@ export const QUESTIONS: Question[] = [
     message: 'Settings of single clusters, as cluster.setting=value',
     description: `what one cluster has of its own, as cluster.setting=value, comma-separated; settings: ${CLUSTER_SETTINGS.join(', ')}; merged with the stored ones by cluster and setting (cluster.setting= unsets one; a fleet: --clusters-file)`,
     valueName: '<cluster.setting=value,...>',
-    allowed: () => `cluster.setting=value, a cluster of --clusters; settings: environment (a label), region, domain, storage-class, s3-endpoint (each as its platform-wide answer)`,
+    allowed: () => `cluster.setting=value, a cluster of --clusters; settings: environment (a label), region, domain, storage-class, s3-endpoint, load-balancer-addresses (each as its platform-wide answer)`,
     check: (v, a, ctx) => checkClusterSetting(v, a, ctx),
     optional: true,
     promptable: false,
@@ -453,6 +487,18 @@ export const QUESTIONS: Question[] = [
     check: (v) => checkDnsLabel(v, 253),
     optional: true,
     promptable: false,
+  },
+  {
+    name: 'load-balancer-addresses',
+    type: 'string',
+    message: 'Addresses MetalLB hands out to LoadBalancer Services (first-last or a CIDR, free addresses on the nodes\' network)',
+    description: "the address range MetalLB announces for LoadBalancer Services on clusters on the default provider (a free range on the nodes' network, from the provider or the network team); a cluster of its own: --cluster-settings <cluster>.load-balancer-addresses=…",
+    valueName: '<first-last|cidr>',
+    allowed: () => LOAD_BALANCER_ADDRESSES_ALLOWED,
+    check: (v) => checkAddressRange(v),
+    when: (a) => componentIds(a).includes('metallb'),
+    optional: true,
+    requiredAtPrompt: true,
   },
   {
     name: 'databases',
@@ -765,7 +811,7 @@ export const RUN_OPTIONS: RunOption[] = [
   {
     name: 'clusters-file',
     type: 'string',
-    description: 'read the clusters from a YAML file: per cluster name, provider, environment, region, domain, storage-class, s3-endpoint, components (instead of --clusters, --cluster-settings and --cluster-components)',
+    description: 'read the clusters from a YAML file: per cluster name, provider, environment, region, domain, storage-class, s3-endpoint, load-balancer-addresses, components (instead of --clusters, --cluster-settings and --cluster-components)',
     valueName: '<file>',
   },
   {

@@ -51,6 +51,7 @@ for (const provider of catalog.providers.keys()) {
         gateway,
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
         'keycloak-hostname': 'sso.{cluster}.example.nl',
+        'load-balancer-addresses': '192.0.2.240-192.0.2.250',
         domain: 'apps.example.nl',
         // Tenants add a namespace's ServiceAccount and RoleBinding (Flux) or AppProject and Application (Argo CD).
         tenants: ['t=https://git.example.nl/t.git'],

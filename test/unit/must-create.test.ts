@@ -28,7 +28,7 @@ const BOOTSTRAP = new Set(['flux-system/flux-system', 'flux-system/sops-age']);
 const cases: [string, RawAnswers][] = [
   ['Flux, SOPS, provider S3', { provider: 'exoscale', preset: 'haven-plus', ...KEYCLOAK }],
   ['Argo CD, Sealed Secrets, provider S3', { provider: 'exoscale', preset: 'haven-plus', engine: 'argocd', 'git-remote': REMOTE, ...KEYCLOAK }],
-  ['Flux, SOPS, Rook Ceph in the cluster', { provider: 'previder', preset: 'haven-plus', 'git-remote': REMOTE, ...KEYCLOAK }],
+  ['Flux, SOPS, Rook Ceph in the cluster', { provider: 'previder', preset: 'haven-plus', 'git-remote': REMOTE, 'load-balancer-addresses': '10.0.0.240/28', ...KEYCLOAK }],
   ['Flux, a sandbox (Garage in the cluster)', { provider: 'local', preset: 'haven-plus', ...KEYCLOAK }],
 ];
 

@@ -96,6 +96,8 @@ describe('validation of generated repositories', () => {
             preset,
             'git-remote': REMOTE,
             clusters: ['acc', 'prod'],
+            // MetalLB's range, where the provider's profile adds it (previder).
+            'load-balancer-addresses': '192.0.2.240-192.0.2.250',
             secrets: strategies[combinations % strategies.length],
             'secret-store': 'platform-store',
             ...(preset === 'haven-plus' ? { gateway: ['envoy', 'istio', 'traefik'][combinations % 3] } : {}),
@@ -234,7 +236,7 @@ describe('the validator fails on broken repositories', () => {
 describe('validation of repositories people work in', () => {
   it('accepts a repository after flux bootstrap committed flux-system/', async () => {
     // flux bootstrap on a cluster of a provider (a local sandbox syncs from its registry instead).
-    const bootstrapped = withFiles(generated({ provider: 'previder', clusters: ['local'], 'git-remote': 'ssh://git@gitlab.example.nl/gemeente/platform.git' }), {
+    const bootstrapped = withFiles(generated({ provider: 'previder', clusters: ['local'], 'git-remote': 'ssh://git@gitlab.example.nl/gemeente/platform.git', 'load-balancer-addresses': '10.0.0.240/28' }), {
       'clusters/local/flux-system/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n',
       'clusters/local/flux-system/gotk-components.yaml': '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
       'clusters/local/flux-system/gotk-sync.yaml': [
