@@ -139,6 +139,24 @@ describe('haven-plus at a terminal', () => {
     expect((await validateDirectory(dir)).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
+  it('Previder: MetalLB is on by default and its address range is asked, a bad range refused at its prompt with the reason', async () => {
+    const cwd = tempDir();
+    const { exitCode, screen } = await answeredAt(['pv', '--provider', 'previder'], cwd, [
+      ['Addresses MetalLB hands out', '10.20.0.250-10.20.0.240\r'],
+      // The refused text stays in the field, to edit: erased first, as a user would.
+      ['10.20.0.250 comes after 10.20.0.240', `${'\x7f'.repeat(30)}10.20.0.240/28\r`],
+    ]);
+    expect(exitCode, screen.slice(-2000)).toBe(0);
+    const unwrapped = screen.replace(/\r?\n/g, '');
+    // Refused with the reason, then taken (the terminal wraps long lines: compared without line breaks).
+    expect(unwrapped).toContain('10.20.0.250 comes after 10.20.0.240');
+    expect(unwrapped).toMatch(/✔ Addresses MetalLB hands out/);
+    const dir = join(cwd, 'pv');
+    expect(readFileSync(join(dir, 'infrastructure', 'metallb', 'config', 'overlays', 'prod', 'address-pool.yaml'), 'utf8')).toContain('- 10.20.0.240/28');
+    expect(JSON.parse(readFileSync(join(dir, '.yo-rc.json'), 'utf8'))['generator-haven-plus'].answers['load-balancer-addresses']).toBe('10.20.0.240/28');
+    expect((await validateDirectory(dir)).findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
   it('a bad flag is refused before the first question, with what was meant', async () => {
     const cwd = tempDir();
     const { exitCode, screen } = await atTerminal(['early', '--provider', 'ovh'], cwd);
