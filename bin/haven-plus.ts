@@ -39,7 +39,8 @@ function helpText(q: (typeof QUESTIONS)[number], override?: string): string {
   const description = override ?? q.description;
   const extra: string[] = [];
   if ((q.type === 'choice' || q.type === 'choices') && !/\ballowed\b/.test(description)) extra.push(`allowed: ${q.allowed(HELP_CONTEXT)}`);
-  if (q.default && !/\bdefault\b/i.test(description)) {
+  // Unless the description says its default itself ("default: those of --preset").
+  if (q.default && !/\bdefault:/i.test(description)) {
     const value = describeDefault(q.name).replaceAll('`', '');
     if (value !== '(required)' && value.trim() !== '' && value.length <= 60) extra.push(`default: ${value}`);
   }

@@ -495,6 +495,7 @@ export function newBucketCommands(os: ClusterObjectStorage, buckets: string[]): 
   const region = os.createRegion ?? os.region;
   if (!os.cliMakesBuckets || !keys) {
     return [
+      "# with a key that may create buckets in this account or project (not the platform's key where its policy grants no bucket creation)",
       "read -rsp 'access key ID: ' AWS_ACCESS_KEY_ID && echo && export AWS_ACCESS_KEY_ID",
       "read -rsp 'secret access key: ' AWS_SECRET_ACCESS_KEY && echo && export AWS_SECRET_ACCESS_KEY",
       ...buckets.map((b) => `aws s3 mb s3://${b} --endpoint-url ${os.endpoint} --region ${region}`),

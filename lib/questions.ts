@@ -272,7 +272,7 @@ export const QUESTIONS: Question[] = [
     name: 'provider',
     type: 'choice',
     message: 'Provider of your (first) cluster',
-    description: 'default provider profile for clusters',
+    description: 'provider profile of the clusters given without one (the default provider: --clusters name:provider sets another)',
     valueName: '<id>',
     allowed: (ctx) => [...ctx.catalog.providers.keys()].join(', '),
     choices: (ctx) => providerChoices(ctx),

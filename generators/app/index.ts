@@ -117,8 +117,11 @@ export default class AppGenerator extends Generator {
   }
   /** The target as the user would type it from here: `./gitops`, else the absolute path. */
   private _shownTarget(): string {
+    // Relative to where the user stands, unless that climbs more than two directories (then the full path).
     const rel = relative(process.cwd(), this.target);
-    return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? this.target : `./${rel}`;
+    if (rel === '') return '.';
+    if (isAbsolute(rel) || /^(\.\.\/){2}\.\.(\/|$)/.test(rel)) return this.target;
+    return rel.startsWith('..') ? rel : `./${rel}`;
   }
 
   constructor(args: string[], options: Options) {
@@ -541,8 +544,8 @@ export default class AppGenerator extends Generator {
     if (this.merging) {
       this.log(
         this._dryRun
-          ? `Comparing the new render (${this.prepared.files.size} files) with ${this.target} (dry run)`
-          : `Bringing the new render (${this.prepared.files.size} files) into ${this.target}: your edits are kept`,
+          ? `Comparing the new render (${this.prepared.files.size} files) with ${this._shownTarget()} (dry run)`
+          : `Bringing the new render (${this.prepared.files.size} files) into ${this._shownTarget()}: your edits are kept`,
       );
       return;
     }
@@ -637,6 +640,16 @@ export default class AppGenerator extends Generator {
       this.log('Dry run: nothing was written and nothing was committed.');
       return;
     }
+    // Buckets on a provider's own object storage that this run adds: said before anything is pushed (and with
+    // --no-git), since the cluster cannot make them and what uses them fails until they exist.
+    const toMake = this.initialRun ? [] : bucketsToMake(this.storedAnswers ? planStored(this.storedAnswers, this.ctx) : undefined, plan);
+    if (toMake.length > 0) {
+      this.log(`! New buckets on the provider's object storage, which the cluster cannot make itself: make them at the provider and let the platform's key reach them before the change reaches the cluster, or what uses them fails:`);
+      for (const { cluster, buckets, commands } of toMake) {
+        this.log(`    ${cluster.name} (${cluster.provider.title}): ${buckets.join(', ')}`);
+        for (const line of commands) this.log(`      ${line}`);
+      }
+    }
     if (!this.answers.git) {
       this.log('Not committing (--no-git).');
     } else {
@@ -681,8 +694,11 @@ export default class AppGenerator extends Generator {
     this.log('');
     for (const line of complianceSummary(plan)) this.log(line);
     this.log('');
-    const readmes = plan.clusters.length <= 5 ? plan.clusters.map((c) => `clusters/${c.name}/README.md`).join(', ') : `clusters/<cluster>/README.md (${plan.clusters.length} clusters)`;
-    if (this.answers.ci.length > 0 && this.answers.validator === `${GENERATOR_NAME}@${GENERATOR_VERSION}` && !PUBLISHED_ON_NPM) {
+    // As paths from where the user stands (the repository may be a directory below, or above).
+    const at = this._shownTarget() === '.' ? '' : `${this._shownTarget().replace(/^\.\//, '')}/`;
+    const readmes = plan.clusters.length <= 5 ? plan.clusters.map((c) => `${at}clusters/${c.name}/README.md`).join(', ') : `${at}clusters/<cluster>/README.md (${plan.clusters.length} clusters)`;
+    // Said on the first run (a day-2 run would only repeat it and teach people to skip the "!" lines).
+    if (this.initialRun && this.answers.ci.length > 0 && this.answers.validator === `${GENERATOR_NAME}@${GENERATOR_VERSION}` && !PUBLISHED_ON_NPM) {
       this.log(
         `! The generated CI validates with \`npx --package=${this.answers.validator}\`, which is not on the public npm registry yet: that job fails until it is.` +
           ` Host the tarball (npm pack) or this tool's repository where your CI can reach it, and re-run with --validator <its URL> (README.md: Install).`,
@@ -692,14 +708,6 @@ export default class AppGenerator extends Generator {
     else {
       // A day-2 change reaches bootstrapped clusters through the remote; new clusters still need bootstrapping.
       const engine = this.answers.engine === 'argocd' ? 'Argo CD' : 'Flux';
-      const toMake = bucketsToMake(this.storedAnswers ? planStored(this.storedAnswers, this.ctx) : undefined, plan);
-      if (toMake.length > 0) {
-        this.log(`! New buckets on the provider's object storage, which the cluster cannot make itself: make them at the provider and let the platform's key reach them before the push, or the components that use them fail:`);
-        for (const { cluster, buckets, commands } of toMake) {
-          this.log(`    ${cluster.name} (${cluster.provider.title}): ${buckets.join(', ')}`);
-          for (const line of commands) this.log(`      ${line}`);
-        }
-      }
       const make = toMake.length > 0 ? (this.answers.push ? 'make the buckets above (it is pushed already)' : 'make the buckets above, then push it (git push)') : this.answers.push ? 'it is pushed' : 'push it (git push)';
       this.log(`Next: ${make}; each cluster's ${engine} applies it at its next sync. A cluster not bootstrapped yet: its README (${readmes}).`);
     }

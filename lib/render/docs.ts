@@ -124,7 +124,8 @@ function secretsToProvide(plan: Plan): string[] {
       lines.add(`In ClusterSecretStore \`${plan.answers.secretStore}\`: key \`${plan.name}/<cluster>/${name}\` with properties ${keysOf(specs[0])} (${readers}${what}).`);
     }
   } else {
-    for (const s of secretSpecs(plan)) {
+    // Those already in the repository (encrypted or sealed on an earlier run) are provided.
+    for (const s of secretSpecs(plan).filter((x) => !plan.secretFiles.has(secretPath(x, plan.secrets)))) {
       lines.add(`Secret \`${s.name}\` in namespace \`${s.namespace}\` (${keysOf(s)}): ${s.description}; generate it ${plan.secrets === 'sops' ? 'encrypted' : 'sealed'} by re-running haven-plus with the values.`);
     }
   }

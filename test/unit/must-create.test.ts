@@ -79,3 +79,17 @@ describe('validate lists the Secrets the generator says are still to provide', (
     );
   });
 });
+
+describe("the README's list of Secrets to provide", () => {
+  it('leaves out those already in the repository (encrypted on an earlier run), as validate does', async () => {
+    const answers = resolveAnswers(withDefaults({ provider: 'exoscale', components: ['postgres', 'velero'] }, ctx), ctx);
+    const first = render(answers, catalog);
+    const listed = (files: typeof first.files) => (files.get('README.md') ?? '').split('\n').filter((l) => /^- Secret `/.test(l)).map((l) => /^- Secret `([^`]+)` in namespace `([^`]+)`/.exec(l)!.slice(1).reverse().join('/'));
+    expect(listed(first.files)).toEqual(['databases/s3-credentials', 'velero/s3-credentials', 'velero/velero-repo-credentials']);
+    // The velero key, as a SOPS file an earlier run wrote (its content is not read here).
+    const path = 'infrastructure/velero/controller/overlays/prod/s3-credentials.sops.yaml';
+    const later = render(answers, catalog, new Map([[path, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s3-credentials\n  namespace: velero\nstringData:\n  S3_ACCESS_KEY_ID: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n']]));
+    expect(later.files.has(path)).toBe(true);
+    expect(listed(later.files)).toEqual(['databases/s3-credentials', 'velero/velero-repo-credentials']);
+  });
+});
