@@ -8,7 +8,7 @@
 const TOOLS: [command: string, label: string][] = [
   ['kubectl', '`kubectl`'],
   ['flux', 'the `flux` CLI (2.7 or newer)'],
-  ['helm', '`helm` 3'],
+  ['helm', '`helm` (3.8 or newer: OCI charts; Helm 4 works too)'],
   ['argocd', 'the `argocd` CLI (to watch the sync)'],
   ['sops', '`sops` (3.9 or newer)'],
   ['age-keygen', '`age`'],

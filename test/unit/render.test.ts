@@ -122,7 +122,7 @@ describe('render', () => {
     for (const tool of ['`kubectl`', 'the `flux` CLI', '`sops`', 'the `aws` CLI']) expect(flux).toContain(tool);
     expect(flux).not.toContain('kubeseal');
     const argo = before({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': 'git@gitlab.example.nl:p/g.git' });
-    for (const tool of ['`kubectl`', '`helm` 3', '`kubeseal`', "OpenSSH's `ssh-keyscan`"]) expect(argo).toContain(tool);
+    for (const tool of ['`kubectl`', '`helm` (3.8 or newer: OCI charts; Helm 4 works too)', '`kubeseal`', "OpenSSH's `ssh-keyscan`"]) expect(argo).toContain(tool);
     expect(before({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': REMOTE })).not.toContain('ssh-keyscan');
   });
 
