@@ -420,6 +420,14 @@ export default class AppGenerator extends Generator {
       throw new HavenPlusError(`sealed-secrets-cert: applies to --secrets sealed-secrets, not ${a.secrets}`, 2);
     }
     let generate = Boolean(this._opt('age-generate'));
+    // A second key would open none of the files encrypted so far, and the README would say it does.
+    if (generate && a.ageRecipients.length > 0) {
+      throw new HavenPlusError(
+        `age-generate: this repository already encrypts to ${a.ageRecipients.join(', ')} (age-recipient); a key made now would open none of the files encrypted so far.\n` +
+          `  Keep that key (leave --age-generate out), or move to a new one on purpose: --age-recipient <new public key> adds it, then \`sops updatekeys\` on each *.sops.yaml with the old key at hand.`,
+        2,
+      );
+    }
     // Offered once, on the first run (or again with --ask-answered): a re-run does not ask it again.
     const offer = !this.storedAnswers || Boolean(this._opt('ask-answered'));
     if (!generate && offer && this._interactive && a.secrets === 'sops' && a.ageRecipients.length === 0) {

@@ -122,6 +122,21 @@ describe('secrets: sops (Flux)', () => {
     expect(await everything(dir)).not.toContain('rotated-secret-value');
   });
 
+  it('--age-generate where the repository already has a recipient is refused (a second key would open none of its files), nothing changed', async () => {
+    const cwd = tempDir();
+    const keys = join(cwd, 'keys.txt');
+    expect((await runBin(['platform', '--yes', '--provider', 'ovhcloud', '--age-generate'], { cwd, env: { SOPS_AGE_KEY_FILE: keys } })).exitCode).toBe(0);
+    const dir = join(cwd, 'platform');
+    const head = await git(dir, ['rev-parse', 'HEAD']);
+    const key = readFileSync(keys, 'utf8');
+    const again = await runBin(['--age-generate'], { cwd: dir, env: { SOPS_AGE_KEY_FILE: keys } });
+    expect(again.exitCode, again.all).toBe(2);
+    expect(again.stderr).toMatch(/age-generate: this repository already encrypts to age1[0-9a-z]+ \(age-recipient\); a key made now would open none of the files encrypted so far/);
+    expect(again.stderr).toContain('sops updatekeys');
+    expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(head);
+    expect(readFileSync(keys, 'utf8')).toBe(key);
+  });
+
   it('a broken Secret file made by hand is the repository\'s problem, named as such (exit 2), not a generator bug', async () => {
     const cwd = tempDir();
     const keys = join(cwd, 'keys.txt');
