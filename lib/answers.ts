@@ -363,6 +363,12 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     }
     problems.push(...checkAnswer(q, value, raw, ctx));
   }
+  // A choice that does not apply to these answers (--gateway without a gateway) is still one of its values:
+  // a misspelt one is refused, not dropped in silence.
+  const applicable = new Set(applicableQuestions(raw));
+  for (const q of QUESTIONS.filter((x) => !applicable.has(x) && (x.type === 'choice' || x.type === 'choices') && raw[x.name] !== undefined)) {
+    problems.push(...checkAnswer(q, raw[q.name], raw, ctx));
+  }
   const ci = raw.ci as string[] | undefined;
   if (ci && ci.includes('none') && ci.length > 1) problems.push({ answer: 'ci', problem: 'none cannot be combined with a CI provider', allowed: 'gitlab, github, or none' });
   if (problems.length > 0) throw new AnswersError(problems);
