@@ -274,3 +274,18 @@ describe('promptProblem: a prompt checks an answer with the rules of its flag, a
     expect(promptProblem(q('name'), 'fine-name', { engine: 'argocd' }, ctx)).toBeUndefined();
   });
 });
+
+describe('a choice that does not apply', () => {
+  it('is refused when misspelt, and dropped from what is stored when valid', () => {
+    const raw = (gateway: string): RawAnswers => withDefaults({ preset: 'haven-compliance', gateway, provider: 'local' }, ctx);
+    expect(() => resolveAnswers(raw('istoi'), ctx)).toThrow(AnswersError);
+    try {
+      resolveAnswers(raw('istoi'), ctx);
+    } catch (e) {
+      expect((e as AnswersError).problems).toEqual([{ answer: 'gateway', problem: '"istoi" is not one of the choices', allowed: 'envoy, istio or traefik' }]);
+    }
+    const a = resolveAnswers(raw('istio'), ctx);
+    expect(a.gateway).toBeUndefined();
+    expect(toStored(a)).not.toHaveProperty('gateway');
+  });
+});
