@@ -83,7 +83,7 @@ describe('fleets: --clusters-file', () => {
 
     const s = await runBin(['bad', '--yes', '--clusters', 'a,b', '--cluster-settings', 'a.zone=x,c.region=y,b.domain=-bad,a.region=x,a.region=y'], { cwd });
     expect(s.exitCode).toBe(2);
-    expect(s.all).toContain('cluster-settings: "zone" is not a cluster setting (environment, region, domain, storage-class, s3-endpoint)');
+    expect(s.all).toContain('cluster-settings: "zone" is not a cluster setting (environment, region, domain, storage-class, s3-endpoint, load-balancer-addresses)');
     expect(s.all).toContain('cluster-settings: "c" is not one of the clusters (a, b)');
     expect(s.all).toContain('cluster-settings: cluster b: domain "-bad" is not a DNS-1123 subdomain');
     expect(s.all).toContain('cluster-settings: "a.region" is given twice');
