@@ -68,9 +68,13 @@ function addAnswerOptions(command: Command, shown?: Record<string, string | unde
       command.addOption(hidden ? added.hideHelp() : added);
     }
   }
+  // In a repository that exists (a day-2 command), what --force and --push do there.
+  const dayTwo: Record<string, string> = {
+    force: "where your edits and the generator's changes overlap, take the generator's side (without it the run stops and names the files)",
+  };
   for (const o of RUN_OPTIONS) {
     const flags = o.type === 'boolean' ? `--${o.name}` : `--${o.name} ${o.valueName ?? '<value>'}`;
-    const option = new Option(o.name === 'yes' ? `-y, ${flags}` : flags, o.description);
+    const option = new Option(o.name === 'yes' ? `-y, ${flags}` : flags, (shown !== undefined && dayTwo[o.name]) || o.description);
     const added = o.type === 'list' ? option.argParser(collect) : option;
     // A day-2 command reads the stored answers: a whole answers file or fleet file is the first run's.
     command.addOption(shown !== undefined && ['answers', 'clusters-file', 'skip-install'].includes(o.name) ? added.hideHelp() : added);
@@ -78,7 +82,10 @@ function addAnswerOptions(command: Command, shown?: Record<string, string | unde
   if (shown !== undefined && !('push' in shown)) {
     // Pushing the day-2 commit applies on every command (the question is listed with the answers above).
     const push = command.options.find((o) => o.long === '--push');
-    if (push) push.hidden = false;
+    if (push) {
+      push.hidden = false;
+      push.description = 'push the commit to the repository\'s remote (the stored --git-remote)';
+    }
   }
   return command;
 }

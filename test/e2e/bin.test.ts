@@ -241,6 +241,11 @@ describe('haven-plus (bin), end to end', () => {
     const database = await runBin(['database', '--help'], { cwd });
     expect(database.stdout).toContain('--database-clients');
     for (const flag of ['--engine', '--provider', '--clusters', '--answers', '--clusters-file']) expect(database.stdout).not.toContain(flag);
+    // --force and --push as they act in a repository that exists.
+    expect(database.stdout).toMatch(/--force +where your edits and the generator's changes overlap, take the generator's side/);
+    expect(database.stdout).toMatch(/--push +push the commit to the repository's remote \(the stored --git-remote\)/);
+    expect(database.stdout).not.toContain('write into a non-empty directory');
+    expect(line('--provider')).toContain('default: local');
     const cluster = await runBin(['cluster', '--help'], { cwd });
     expect(cluster.stdout).toMatch(/--provider <id> +the new cluster's provider profile \(allowed: azure/);
   });
