@@ -44,6 +44,8 @@ export interface ClusterAnswer {
   provider: string;
   /** Components that run on this cluster only (besides the platform-wide `components`). */
   components: string[];
+  /** Components its provider's profile adds where --components came from a preset (MetalLB on previder); not stored: derived. */
+  providerComponents?: string[];
   /** The cluster's own settings (--cluster-settings, --clusters-file); unset ones follow the platform-wide answer. */
   environment?: string;
   region?: string;
@@ -67,7 +69,7 @@ const SETTING_FIELD = { environment: 'environment', region: 'region', domain: 'd
 
 /** The components chosen for one cluster: the platform-wide ones, then its own. */
 export function selectedOn(a: Answers, cluster: ClusterAnswer): string[] {
-  return [...a.components, ...cluster.components];
+  return [...a.components, ...(cluster.providerComponents ?? []), ...cluster.components];
 }
 
 /** The range MetalLB hands out on a cluster: its own, else the platform-wide answer for clusters on the default provider. */
@@ -77,7 +79,7 @@ export function loadBalancerAddressesOf(a: Answers, c: ClusterAnswer): string | 
 
 /** Every component chosen for some cluster. */
 export function selectedAnywhere(a: Answers): string[] {
-  return [...new Set([...a.components, ...a.clusters.flatMap((c) => c.components)])];
+  return [...new Set([...a.components, ...a.clusters.flatMap((c) => [...(c.providerComponents ?? []), ...c.components])])];
 }
 
 /** Validated, typed answers. Optional values are undefined when not given. */
@@ -376,7 +378,7 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
   const provider = raw.provider as string;
   const extras = ((raw['cluster-components'] as string[] | undefined) ?? []).map((s) => parseClusterComponent(s));
   const settings = ((raw['cluster-settings'] as string[] | undefined) ?? []).map((s) => parseClusterSetting(s));
-  const own = (cluster: string) =>
+  const ownSettings = (cluster: string) =>
     Object.fromEntries(settings.filter((x) => x.cluster === cluster).map((x) => [SETTING_FIELD[x.key as keyof typeof SETTING_FIELD], x.value]));
   const answers: Answers = {
     name: raw.name as string,
@@ -384,7 +386,12 @@ export function resolveAnswers(raw: RawAnswers, ctx: QuestionContext): Answers {
     provider,
     clusters: (raw.clusters as string[]).map((s) => {
       const spec = parseClusterSpec(s);
-      return { name: spec.name, provider: spec.provider ?? provider, components: extras.filter((e) => e.cluster === spec.name).map((e) => e.component), ...own(spec.name) };
+      const on = spec.provider ?? provider;
+      // With --components from a preset, a cluster also runs what its provider's profile adds (MetalLB on previder).
+      const byProvider = raw.preset !== undefined ? (ctx.catalog.providers.get(on)?.defaultComponents ?? []).filter((id) => !(raw.components as string[]).includes(id)) : [];
+      const own = extras.filter((e) => e.cluster === spec.name).map((e) => e.component);
+      const providerComponents = byProvider.filter((id) => !own.includes(id));
+      return { name: spec.name, provider: on, components: own, ...(providerComponents.length > 0 ? { providerComponents } : {}), ...ownSettings(spec.name) };
     }),
     overlays: (raw.overlays as OverlayLayout | undefined) ?? 'per-cluster',
     topology: (raw.topology as Topology | undefined) ?? 'per-cluster',
@@ -505,14 +512,36 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
   if (a.push && !a.git) problems.push({ answer: 'push', problem: 'cannot push with --no-git' });
   if (a.push && !a.gitRemote) problems.push({ answer: 'push', problem: 'needs --git-remote to push to' });
   // MetalLB announces addresses from a range it is given: nothing to guess.
-  for (const c of a.clusters.filter((x) => requiredClosure(selectedOn(a, x), ctx.catalog.components).has('metallb'))) {
+  const metallb = a.clusters.filter((x) => requiredClosure(selectedOn(a, x), ctx.catalog.components).has('metallb'));
+  for (const c of metallb) {
+    const p = ctx.catalog.providers.get(c.provider)!;
+    // A managed service's cloud load balancer serves LoadBalancer Services, and its virtual network emulates ARP, so
+    // layer 2 announcements do not reach it (metallb website/content/installation/clouds.md); OpenShift brings
+    // MetalLB as an operator of its own, with its security context constraints.
+    if (p.managed || p.openshift) {
+      problems.push({
+        answer: 'components',
+        problem: `cluster ${c.name} on ${c.provider} would run MetalLB, but ${p.managed ? `${p.title} has a cloud load balancer for LoadBalancer Services, and layer 2 announcements do not work on its virtual network` : `${p.title} is OpenShift, which installs MetalLB with its own operator`}`,
+        allowed: 'metallb on clusters without a load balancer of their own (previder, generic, hetzner, leaseweb, local)',
+      });
+      continue;
+    }
     if (loadBalancerAddressesOf(a, c) === undefined) {
       problems.push({
         answer: 'load-balancer-addresses',
-        problem: `cluster ${c.name} runs MetalLB, which needs a range of free addresses on the nodes' network to hand out to LoadBalancer Services (ask ${c.provider === 'generic' || c.provider === 'local' ? 'your network team, or for a kind cluster the docker network kind' : `${ctx.catalog.providers.get(c.provider)?.title ?? c.provider} or your network team`} for one that no DHCP server or node uses)`,
+        problem: `cluster ${c.name} runs MetalLB, which needs a range of free addresses on the nodes' network to hand out to LoadBalancer Services (${ctx.catalog.providers.get(c.provider)?.sandbox ? "on a laptop sandbox: free addresses of its docker network, `docker network inspect kind` (k3d: k3d-<cluster>)" : `ask ${c.provider === 'generic' ? 'your network team' : `${ctx.catalog.providers.get(c.provider)?.title ?? c.provider} or your network team`} for one that no DHCP server or node uses`})`,
         allowed: `--load-balancer-addresses <first-last|cidr> (clusters on the default provider) or --cluster-settings ${c.name}.load-balancer-addresses=<first-last|cidr>`,
       });
     }
+  }
+  // One range on two clusters: where they share a network both answer ARP for the same addresses.
+  const sharing = metallb.filter((c) => c.loadBalancerAddresses === undefined && c.provider === a.provider && a.loadBalancerAddresses !== undefined);
+  if (sharing.length > 1) {
+    problems.push({
+      answer: 'load-balancer-addresses',
+      problem: `clusters ${sharing.map((c) => c.name).join(', ')} would all take ${a.loadBalancerAddresses}: two clusters on one network would hand out the same addresses`,
+      allowed: sharing.map((c) => `--cluster-settings ${c.name}.load-balancer-addresses=<first-last|cidr>`).join(', '),
+    });
   }
   const profile = ctx.catalog.providers.get(a.provider);
   if (a.region && profile?.s3 && profile.s3.regions.length > 0 && !profile.s3.regions.includes(a.region)) {

@@ -204,7 +204,9 @@ export function buildPlan(answers: Answers, catalog: Catalog): Plan {
     // With a hub, Argo CD runs on the hub only and deploys to the other clusters from there.
     if (answers.engine === 'argocd' && (answers.hubCluster ?? cluster.name) === cluster.name) include('argocd', 'the GitOps engine: installed by the bootstrap, then it manages itself');
     for (const id of answers.components) include(id, 'selected');
-    for (const id of answers.clusters.find((c) => c.name === cluster.name)!.components) include(id, `selected for cluster ${cluster.name}`);
+    const answer = answers.clusters.find((c) => c.name === cluster.name)!;
+    for (const id of answer.providerComponents ?? []) include(id, `the ${cluster.provider.title} profile adds it (--components from a preset)`);
+    for (const id of answer.components) include(id, `selected for cluster ${cluster.name}`);
     cluster.components = topoSort([...included], catalog);
     const relaxed = cluster.components.map((id) => catalog.components.get(id)!).filter((d) => d.podSecurity !== 'restricted');
     cluster.podSecurityExempt = [...new Set(relaxed.flatMap((d) => [d.namespace, ...(d.config ? [d.config.namespace] : [])]))].sort();

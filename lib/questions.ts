@@ -133,7 +133,12 @@ export function checkAddressRange(value: string): string | undefined {
   if (cidr) {
     const family = isIP(cidr[1]);
     const bits = Number(cidr[2]);
-    return family === 0 || bits > (family === 4 ? 32 : 128) ? bad : undefined;
+    if (family === 0 || bits > (family === 4 ? 32 : 128)) return bad;
+    // MetalLB widens a prefix with host bits set to its network (internal/config/config.go): say so instead.
+    const width = family === 4 ? 32 : 128;
+    const address = family === 4 ? cidr[1].split('.').reduce((n, o) => n * 256n + BigInt(o), 0n) : expandIPv6(cidr[1]);
+    const host = (1n << BigInt(width - bits)) - 1n;
+    return (address & host) === 0n ? undefined : `${JSON.stringify(value)}: ${cidr[1]} is not where a /${bits} starts (MetalLB would take the whole network it is in)`;
   }
   const range = /^([^-\s]+)-([^-\s]+)$/.exec(value);
   if (!range) return bad;
@@ -312,17 +317,15 @@ export const QUESTIONS: Question[] = [
     name: 'components',
     type: 'choices',
     message: 'Components',
-    description: "Haven+ components to deploy (dependencies are added automatically); default: those of --preset, and those the default provider's profile adds (metallb on previder)",
+    description: "Haven+ components to deploy (dependencies are added automatically); default: those of --preset, and on each cluster those its provider's profile adds (metallb on previder)",
     valueName: '<id,...>',
     allowed: (ctx) => selectableComponents(ctx).join(', '),
     choices: (ctx) =>
       [...ctx.catalog.components.values()]
         .filter((c) => c.selectable)
         .map((c) => ({ value: c.id, name: `${c.id}: ${c.title}`, description: c.summary })),
-    // The preset's, and what the default provider needs besides (MetalLB where there is no cloud load balancer).
-    default: (a, ctx) => [
-      ...new Set([...(ctx.catalog.presets.get(typeof a.preset === 'string' ? a.preset : 'minimal')?.components ?? []), ...(ctx.catalog.providers.get(String(a.provider))?.defaultComponents ?? [])]),
-    ],
+    // The preset's; clusters on a provider whose profile adds components (MetalLB on previder) get those too.
+    default: (a, ctx) => [...(ctx.catalog.presets.get(typeof a.preset === 'string' ? a.preset : 'minimal')?.components ?? [])],
   },
   {
     name: 'cluster-components',

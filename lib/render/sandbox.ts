@@ -113,6 +113,9 @@ function k3dConfig(plan: Plan, cluster: PlannedCluster): string {
             extraArgs: [
               { arg: '--disable=traefik', nodeFilters: servers },
               { arg: '--disable=metrics-server', nodeFilters: servers },
+              // With MetalLB, k3s's own service load balancer would hand out the same Services' addresses
+              // (metallb website/content/configuration/k3s.md).
+              ...(cluster.components.includes('metallb') ? [{ arg: '--disable=servicelb', nodeFilters: servers }] : []),
             ],
           },
           kubeconfig: { updateDefaultKubeconfig: true, switchCurrentContext: false },

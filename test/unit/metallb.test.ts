@@ -78,14 +78,34 @@ describe('MetalLB as an answer', () => {
   });
 });
 
+describe('where MetalLB runs', () => {
+  it('on each cluster whose provider adds it (a Previder cluster in a fleet of another default provider), never on a managed service or OpenShift', () => {
+    const { plan: p } = plan({ provider: 'exoscale', clusters: ['prod', 'dc:previder'], 'cluster-settings': ['dc.load-balancer-addresses=10.20.0.240/28'] });
+    expect(p.clusters.map((c) => `${c.name}: ${c.components.includes('metallb')}`)).toEqual(['prod: false', 'dc: true']);
+    expect(p.clusters[1].loadBalancerAddresses).toBe('10.20.0.240/28');
+    expect(problemsOf({ provider: 'exoscale', components: ['metallb'], 'load-balancer-addresses': '10.0.0.0/28' })).toEqual([
+      'components: cluster prod on exoscale would run MetalLB, but Exoscale Scalable Kubernetes Service has a cloud load balancer for LoadBalancer Services, and layer 2 announcements do not work on its virtual network (allowed: metallb on clusters without a load balancer of their own (previder, generic, hetzner, leaseweb, local))',
+    ]);
+    expect(problemsOf({ provider: 'odc-noord', components: ['metallb'], 'load-balancer-addresses': '10.0.0.0/28' }).join('\n')).toContain('is OpenShift, which installs MetalLB with its own operator');
+  });
+
+  it('one range is not handed to two clusters, and a CIDR starts where its prefix does', () => {
+    expect(problemsOf({ provider: 'previder', clusters: ['acc', 'prod'], 'load-balancer-addresses': '10.20.0.240/28' })).toEqual([
+      'load-balancer-addresses: clusters acc, prod would all take 10.20.0.240/28: two clusters on one network would hand out the same addresses (allowed: --cluster-settings acc.load-balancer-addresses=<first-last|cidr>, --cluster-settings prod.load-balancer-addresses=<first-last|cidr>)',
+    ]);
+    expect(checkAddressRange('10.20.0.245/28')).toBe('"10.20.0.245/28": 10.20.0.245 is not where a /28 starts (MetalLB would take the whole network it is in)');
+    expect(checkAddressRange('2001:db8::1/64')).toBe('"2001:db8::1/64": 2001:db8::1 is not where a /64 starts (MetalLB would take the whole network it is in)');
+  });
+});
+
 describe('what MetalLB renders', () => {
   it.each(['flux', 'argocd'])('%s: the chart in layer 2 mode, a pool and an advertisement per cluster, a privileged namespace; validates clean', async (engine) => {
     const raw: RawAnswers = { engine, provider: 'previder', clusters: ['acc', 'prod'], 'git-remote': REMOTE, 'load-balancer-addresses': '10.20.0.240-10.20.0.250', 'cluster-settings': ['prod.load-balancer-addresses=10.30.0.0/28'] };
     const { files } = plan(raw);
     const pool = (cluster: string) => objects(files, `infrastructure/metallb/config/overlays/${cluster}/address-pool.yaml`);
     expect(pool('acc').map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['IPAddressPool metallb-system/default', 'L2Advertisement metallb-system/default']);
-    expect(pool('acc')[0].spec).toEqual({ addresses: ['10.20.0.240-10.20.0.250'] });
-    expect(pool('prod')[0].spec).toEqual({ addresses: ['10.30.0.0/28'] });
+    expect(pool('acc')[0].spec).toEqual({ addresses: ['10.20.0.240-10.20.0.250'], avoidBuggyIPs: true });
+    expect(pool('prod')[0].spec).toEqual({ addresses: ['10.30.0.0/28'], avoidBuggyIPs: true });
     expect(pool('prod')[1].spec).toEqual({ ipAddressPools: ['default'] });
     const values = [...files.entries()].filter(([p]) => p.startsWith('infrastructure/metallb/controller/base/')).map(([, t]) => t).join('\n');
     expect(values).toMatch(/frrk8s:\n\s+enabled: false/);

@@ -96,8 +96,8 @@ describe('validation of generated repositories', () => {
             preset,
             'git-remote': REMOTE,
             clusters: ['acc', 'prod'],
-            // MetalLB's range, where the provider's profile adds it (previder).
-            'load-balancer-addresses': '192.0.2.240-192.0.2.250',
+            // MetalLB's range of each cluster, where the provider's profile adds it (previder).
+            'cluster-settings': ['acc.load-balancer-addresses=192.0.2.240/29', 'prod.load-balancer-addresses=192.0.2.248/29'],
             secrets: strategies[combinations % strategies.length],
             'secret-store': 'platform-store',
             ...(preset === 'haven-plus' ? { gateway: ['envoy', 'istio', 'traefik'][combinations % 3] } : {}),
