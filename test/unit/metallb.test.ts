@@ -124,3 +124,13 @@ describe('what MetalLB renders', () => {
     expect(report.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('\n')).toMatch(/adresses/);
   });
 });
+
+describe('on a k3d sandbox', () => {
+  it("turns k3s's own service load balancer off beside MetalLB, and only then", () => {
+    const k3d = (components: string[]) =>
+      [...plan({ provider: 'local', 'sandbox-runtime': 'k3d', components, 'load-balancer-addresses': '172.18.255.200/29' }).files.entries()].filter(([p]) => p.startsWith('sandbox/') && p.includes('k3d')).map(([, t]) => t).join('\n');
+    expect(k3d(['metallb'])).toContain('--disable=servicelb');
+    expect(k3d(['postgres'])).toContain('--disable=traefik');
+    expect(k3d(['postgres'])).not.toContain('--disable=servicelb');
+  });
+});
