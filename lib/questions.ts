@@ -499,7 +499,13 @@ export const QUESTIONS: Question[] = [
     valueName: '<first-last|cidr>',
     allowed: () => LOAD_BALANCER_ADDRESSES_ALLOWED,
     check: (v) => checkAddressRange(v),
-    when: (a) => componentIds(a).includes('metallb'),
+    // MetalLB chosen, or added by a cluster's provider profile (previder) where --components comes from a preset.
+    when: (a, ctx) => {
+      if (componentIds(a).includes('metallb')) return true;
+      if (!ctx) return true;
+      const providers = Array.isArray(a.clusters) ? (a.clusters as string[]).map((c) => parseClusterSpec(c).provider ?? String(a.provider)) : [String(a.provider)];
+      return a.preset !== undefined && providers.some((p) => ctx.catalog.providers.get(p)?.defaultComponents.includes('metallb'));
+    },
     optional: true,
     requiredAtPrompt: true,
   },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { readClustersFile, resolveAnswers, withDefaults } from '../../lib/answers.js';
+import { readClustersFile, resolveAnswers, toStored, withDefaults } from '../../lib/answers.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +53,10 @@ describe('MetalLB as an answer', () => {
     expect(problemsOf({ provider: 'previder' })).toEqual([
       "load-balancer-addresses: cluster prod runs MetalLB, which needs a range of free addresses on the nodes' network to hand out to LoadBalancer Services (ask Previder Haven-compliant Kubernetes or your network team for one that no DHCP server or node uses) (allowed: --load-balancer-addresses <first-last|cidr> (clusters on the default provider) or --cluster-settings prod.load-balancer-addresses=<first-last|cidr>)",
     ]);
-    const { plan: p } = plan({ provider: 'previder', 'load-balancer-addresses': '10.20.0.240/28' });
+    const { plan: p, answers } = plan({ provider: 'previder', 'load-balancer-addresses': '10.20.0.240/28' });
     expect(p.components.map((c) => c.def.id)).toContain('metallb');
+    // Stored, so a day-2 run has it (the provider adds MetalLB, not --components).
+    expect(toStored(answers)['load-balancer-addresses']).toBe('10.20.0.240/28');
     expect(p.clusters[0].loadBalancerAddresses).toBe('10.20.0.240/28');
     // Other providers have a cloud load balancer: not by default, offered everywhere.
     expect(plan({ provider: 'exoscale' }).plan.components.map((c) => c.def.id)).not.toContain('metallb');
