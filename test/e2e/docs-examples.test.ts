@@ -46,6 +46,25 @@ describe('docs/usage.md, run as printed', () => {
   });
 });
 
+describe("docs/usage.md's day-2 commands, as printed", () => {
+  // The block after "## Day 2"'s repository: every command in order, in the repository the page makes.
+  const day2 = usage.slice(usage.indexOf('## Day 2'));
+  const [made, commands] = [...day2.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].slice(0, 2).map((m) => m[1]);
+  it('run in order in the repository the page makes, and the result validates', async () => {
+    expect(made).toMatch(/^haven-plus gitops --yes .* && cd gitops\n$/);
+    expect(commands.split('\n').filter((l) => l.startsWith('haven-plus ')).length).toBeGreaterThanOrEqual(8);
+    const cwd = mkdtempSync(join(tmpdir(), 'hp-docs-day2-'));
+    dirs.push(cwd);
+    const result = await run(`${made}${commands}`, cwd);
+    expect(result.exitCode, result.all).toBe(0);
+    // The stub recorded every one, as printed.
+    const recorded = readFileSync(join(cwd, 'stub.log'), 'utf8').trim().split('\n');
+    expect(recorded.length).toBe(1 + commands.split('\n').filter((l) => l.startsWith('haven-plus ')).length);
+    const validated = await run('haven-plus validate gitops', cwd);
+    expect(validated.exitCode, validated.all).toBe(0);
+  });
+});
+
 describe("docs/usage.md's secret file, as printed", () => {
   // Indented under its list item: taken from the page and dedented, as a reader copies it.
   const indented = /^( +)```yaml\n((?:\1.*\n|\n)*?)\1```$/m.exec(usage.slice(usage.indexOf('--secret-file values.yaml')));
