@@ -763,21 +763,26 @@ async function untrackedBefore(dir: string, files: { has(path: string): boolean 
  * The render of previously stored answers (with the secret files the repository has), or undefined
  * when they no longer resolve.
  */
-/** The plan of stored answers (a day-2 run's starting point), or undefined where this version cannot read them. */
-function planStored(stored: Record<string, unknown>, ctx: QuestionContext): Plan | undefined {
+/** Stored answers as this version resolves them, or undefined where it cannot read them. */
+function resolveStored(stored: Record<string, unknown>, ctx: QuestionContext): Answers | undefined {
   try {
     const { raw, problems } = gatherAnswers({ flags: stored });
-    return problems.length > 0 ? undefined : buildPlan(resolveAnswers(withDefaults(raw, ctx), ctx), ctx.catalog);
+    return problems.length > 0 ? undefined : resolveAnswers(withDefaults(raw, ctx), ctx);
   } catch {
     return undefined;
   }
 }
 
+/** The plan of stored answers (a day-2 run's starting point). */
+function planStored(stored: Record<string, unknown>, ctx: QuestionContext): Plan | undefined {
+  const answers = resolveStored(stored, ctx);
+  return answers && buildPlan(answers, ctx.catalog);
+}
+
 function renderStored(stored: Record<string, unknown>, ctx: QuestionContext, onDisk: (path: string) => string | undefined): PreparedRun | undefined {
+  const answers = resolveStored(stored, ctx);
+  if (!answers) return undefined;
   try {
-    const { raw, problems } = gatherAnswers({ flags: stored });
-    if (problems.length > 0) return undefined;
-    const answers = resolveAnswers(withDefaults(raw, ctx), ctx);
     return render(answers, ctx.catalog, existingSecretFiles(buildPlan(answers, ctx.catalog), onDisk));
   } catch {
     return undefined;

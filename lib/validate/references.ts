@@ -78,12 +78,6 @@ function secretRefs(o: K8sObject): SecretRef[] {
   return refs;
 }
 
-/**
- * Secrets that chart values name in the shapes of the Kubernetes API, which charts render into their pods
- * as given (`extraEnvFrom`, `extraEnvVars`, `env`): an env var's `valueFrom.secretKeyRef` and an envFrom
- * list's `secretRef`, unless marked optional. A chart's own keys for a Secret (`existingSecret`, say)
- * differ per chart and are not read here.
- */
 /** Secrets a Helm release's pods read: named in its values, or read by the chart's software by a fixed name (chart facts). */
 function releaseSecretRefs(r: Release): SecretRef[] {
   const namespace = r.namespace ?? 'default';
@@ -94,6 +88,12 @@ function releaseSecretRefs(r: Release): SecretRef[] {
   ];
 }
 
+/**
+ * Secrets that chart values name in the shapes of the Kubernetes API, which charts render into their pods
+ * as given (`extraEnvFrom`, `extraEnvVars`, `env`): an env var's `valueFrom.secretKeyRef` and an envFrom
+ * list's `secretRef`, unless marked optional. A chart's own keys for a Secret (`existingSecret`, say)
+ * differ per chart and are not read here.
+ */
 function valuesSecretRefs(values: unknown): { name: string; keys: string[] }[] {
   const refs: { name: string; keys: string[] }[] = [];
   const visit = (v: unknown, parent: string) => {
@@ -392,9 +392,9 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       unitNamespaces.set(p.unit, (unitNamespaces.get(p.unit) ?? new Set()).add(p.object.metadata.name));
     }
     const namespacesOf = (u: Unit) => unitNamespaces.get(u) ?? new Set<string>();
-    /** A Secret (or store) an object reads: provided by what the cluster applies, with the keys read, or to be created. */
     // The Secrets operators make from what the cluster applies, worked out once (when a reference first asks).
     let made: ReturnType<typeof generatedSecrets> | undefined;
+    /** A Secret (or store) an object reads: provided by what the cluster applies, with the keys read, or to be created. */
     const need = (ref: SecretRef, file: string, id: string, where: { object: string }) => {
       const providing = ref.kind === 'Secret' ? ['Secret', 'SealedSecret', 'ExternalSecret'] : [ref.kind];
       const provider = placed.find((q) => providing.includes(q.object.kind ?? '') && providedName(q.object) === ref.name && (nsOf(q.object) ?? '') === ref.namespace);
@@ -433,11 +433,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         // A Flux root whose sync is not in the repository, applied by hand (`kubectl apply -k clusters/prod`) or
         // by flux bootstrap's Kustomization: by hand, the Kustomization that applies the object again adopts it.
         const phantomRoot = !argo && bootstrap.object.kind === undefined && (dup.unit === bootstrap) !== (p.unit === bootstrap);
-        const renamedBy = [dup.unit, p.unit].find((u) => mayRename(u));
+        const renamedBy = [dup.unit, p.unit].map((u) => ({ u, parts: mayRename(u) })).find((x) => x.parts);
         if (renamedBy) {
           // Built without what the offline builder does not implement (replacements, a name prefix): the names it
           // sees may be those the missing parts change, as a shared component's placeholder names are.
-          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}), as built offline: ${renamedBy.name} was built without ${mayRename(renamedBy)}, which the offline builder does not implement and which may rename it`, where));
+          findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}), as built offline: ${renamedBy.u.name} was built without ${renamedBy.parts}, which the offline builder does not implement and which may rename it`, where));
         } else if (phantomRoot) {
           findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit === bootstrap ? p.unit.name : dup.unit.name}, and by the root of cluster ${cluster} (${view.root || '.'}), whose sync is not in this repository: if the root is applied by hand (kubectl apply -k), that Kustomization adopts it; if a Flux Kustomization syncs the root, two own it`, where));
         } else if (a !== undefined && b !== undefined && a !== b) {
@@ -510,7 +510,6 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
   return { findings, mustCreate: [...mustCreate.values()].map((m) => ({ ...m, keys: m.keys.sort() })) };
 }
 
-/** A SOPS-encrypted object reaches the cluster only through a Flux Kustomization that decrypts. */
 /** The kustomize fields of a partial build that may change names (kustomize's prefix/suffix, replacements, patches and transformer plugins). */
 const RENAMING = /^(namePrefix|nameSuffix|replacements|patches|patchesJson6902|patchesStrategicMerge|transformers|vars)\b/;
 /** The missing parts of a unit's build that may rename what it applies, or undefined. */
@@ -533,6 +532,7 @@ function generatedBy(placed: Placed[], ref: { name: string; namespace: string })
   return q ? objectKey(q.object) : 'an operator';
 }
 
+/** A SOPS-encrypted object reaches the cluster only through a Flux Kustomization that decrypts. */
 function checkDecryption(p: Placed, argo: boolean, findings: Finding[]): void {
   const where = { object: objectKey(p.object) };
   if (argo) {

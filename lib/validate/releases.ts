@@ -5,7 +5,7 @@
  * them from here.
  */
 import type { FileSet } from '../fileset.js';
-import { get, listOf, mergePatch, objectKey, objectsOf, type K8sObject } from './build.js';
+import { get, listOf, mergePatch, objectsOf, type K8sObject } from './build.js';
 import type { Placed } from './topology.js';
 import type { ChartRef } from './values.js';
 
@@ -106,5 +106,3 @@ export function argoRelease(files: FileSet, file: string, app: K8sObject, s: Arg
   const namespace = (get(app, 'spec.destination.namespace') as string | undefined) ?? app.metadata?.namespace;
   return { file, object: app, ref, url: s.repoURL, values, valuesPath: `${at}/helm`, versionPath: `${at}/targetRevision`, namespace, at };
 }
-
-export const releaseId = (r: Release) => objectKey(r.object);
