@@ -5,6 +5,7 @@
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BIN, git, isolatedEnv, listFiles, parseAllYaml, readTree, ROOT, runBin, tempDir } from '../helpers.js';
@@ -292,6 +293,18 @@ describe('haven-plus (bin), end to end', () => {
     expect((await git(join(cwd, 'moved'), ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
     const check = await execa(process.execPath, [join(installed, 'dist', 'bin', 'haven-plus.js'), 'validate', join(cwd, 'moved')], { cwd, env: isolatedEnv(cwd), extendEnv: false, reject: false });
     expect(check.exitCode, check.stdout).toBe(0);
+    // npm's Arborist (with pacote and sigstore) is not in the bundle: Yeoman's FlyRepository loads it from the
+    // installed package when it first needs it, and it works from there.
+    for (const file of bundle) expect(readFileSync(file, 'utf8').includes('node_modules/@npmcli/arborist/'), file).toBe(false);
+    const environment = readFileSync(BIN, 'utf8').match(/import\("(\.\/chunks\/dist-\w+\.js)"\)/)?.[1];
+    expect(environment).toBeDefined();
+    mkdirSync(join(cwd, '.yo-repository'));
+    const probe = `const { createEnv } = await import(${JSON.stringify(pathToFileURL(join(installed, 'dist', 'bin', environment!)).href)});
+      const tree = await createEnv({ cwd: ${JSON.stringify(cwd)} }).repository.load();
+      console.log(tree.constructor.name, tree.path);`;
+    const fly = await execa(process.execPath, ['--input-type=module', '-e', probe], { cwd, env: isolatedEnv(cwd), extendEnv: false, reject: false });
+    expect(fly.exitCode, fly.stderr).toBe(0);
+    expect(fly.stdout).toBe(`Node ${join(cwd, '.yo-repository')}`);
   });
 });
 
