@@ -534,6 +534,15 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       });
     }
   }
+  // On OpenShift NVIDIA documents the GPU Operator as its certified operator from OperatorHub (OLM, namespace
+  // nvidia-gpu-operator, with OpenShift's driver toolkit and security context constraints), not this chart.
+  for (const c of a.clusters.filter((x) => ctx.catalog.providers.get(x.provider)!.openshift && requiredClosure(selectedOn(a, x), ctx.catalog.components).has('gpu-operator'))) {
+    problems.push({
+      answer: 'components',
+      problem: `cluster ${c.name} on ${c.provider} would run the NVIDIA GPU Operator from its Helm chart, but ${ctx.catalog.providers.get(c.provider)!.title} is OpenShift, where NVIDIA documents it as the certified operator from OperatorHub (with the Node Feature Discovery operator)`,
+      allowed: 'gpu-operator on clusters that are not OpenShift; on OpenShift, install NVIDIA GPU Operator from OperatorHub',
+    });
+  }
   // One range on two clusters: where they share a network both answer ARP for the same addresses.
   const sharing = metallb.filter((c) => c.loadBalancerAddresses === undefined && c.provider === a.provider && a.loadBalancerAddresses !== undefined);
   if (sharing.length > 1) {

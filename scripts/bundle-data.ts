@@ -35,23 +35,30 @@ for (const provider of catalog.providers.keys()) {
     ]) {
       // Rook-Ceph needs raw disks: never on a laptop sandbox.
       if (backend === 'rook-ceph' && catalog.providers.get(provider)!.sandbox) continue;
+      const hub = engine === 'argocd' && backend === 'provider-s3' && !catalog.providers.get(provider)!.sandbox;
       const raw = {
         provider,
         engine,
-        components: selectableComponents(ctx).filter((id) => id !== 'external-dns' || catalog.providers.get(provider)!.dns),
+        // Every component the provider allows (lib/answers.ts refuses the others there): ExternalDNS needs a DNS
+        // service, MetalLB a network without a cloud load balancer, the GPU Operator's chart a cluster that is not OpenShift.
+        components: selectableComponents(ctx).filter((id) => {
+          const p = catalog.providers.get(provider)!;
+          return (id !== 'external-dns' || p.dns) && (id !== 'metallb' || !(p.managed || p.openshift)) && (id !== 'gpu-operator' || !p.openshift);
+        }),
         'object-storage': backend,
         's3-endpoint': 'https://s3.example.nl',
         'git-remote': 'https://git.example.nl/p.git',
         // Argo CD with a hub adds ApplicationSets; it needs a cluster to deploy to, and no sandbox.
-        clusters: engine === 'argocd' && backend === 'provider-s3' && !catalog.providers.get(provider)!.sandbox ? ['a', 'b'] : ['a'],
-        ...(engine === 'argocd' && backend === 'provider-s3' && !catalog.providers.get(provider)!.sandbox ? { topology: 'hub' } : {}),
+        clusters: hub ? ['a', 'b'] : ['a'],
+        ...(hub ? { topology: 'hub' } : {}),
         secrets,
         'secret-store': 'store',
         'certificate-issuer': issuer,
         gateway,
         ...(issuer === 'letsencrypt' ? { 'acme-email': 'platform@example.nl' } : {}),
         'keycloak-hostname': 'sso.{cluster}.example.nl',
-        'load-balancer-addresses': '192.0.2.240-192.0.2.250',
+        // MetalLB: a range of its own per cluster (one range on two clusters is refused).
+        'cluster-settings': ['a.load-balancer-addresses=192.0.2.240-192.0.2.247', ...(hub ? ['b.load-balancer-addresses=192.0.2.248-192.0.2.255'] : [])],
         domain: 'apps.example.nl',
         // Tenants add a namespace's ServiceAccount and RoleBinding (Flux) or AppProject and Application (Argo CD).
         tenants: ['t=https://git.example.nl/t.git'],

@@ -24,7 +24,7 @@ describe('catalog', () => {
 
   it('has the components and providers this release promises', () => {
     expect([...catalog.components.keys()]).toEqual([
-      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-dns', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'grafana', 'headlamp', 'istio', 'keycloak', 'kube-state-metrics', 'kyverno', 'loki',
+      'alloy', 'argocd', 'cert-manager', 'envoy-gateway', 'external-dns', 'external-secrets', 'falco', 'garage', 'gateway', 'gateway-api', 'gpu-operator', 'grafana', 'headlamp', 'istio', 'keycloak', 'kube-state-metrics', 'kyverno', 'loki',
       'metallb', 'metrics-server', 'mimir', 'nfs-server-provisioner', 'object-storage', 'postgres', 'rook-ceph', 'rwx', 'sealed-secrets', 'seaweedfs', 'secrets', 'tempo', 'traefik', 'trivy-operator', 'velero',
     ]);
     expect([...catalog.presets.keys()]).toEqual(['haven-compliance', 'haven-plus', 'minimal']);
