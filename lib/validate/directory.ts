@@ -1,6 +1,6 @@
 /** Validation of a repository on disk: the same pipeline as in memory, plus real kubectl builds. */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSet } from '../fileset.js';
 import { DIST_DIR, FROM_DIST } from '../package-info.js';
@@ -92,7 +92,8 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   // kustomize does (test/unit/kustomize-exact.test.ts compares the two over every kustomization of the corpora).
   const dependent: string[] = [];
   const urls = options.repositoryUrls ?? repositoryUrls(root);
-  let report = await validateFiles(files, { ...options, repositoryUrls: urls, onUnsupported: (dir) => dependent.push(dir) });
+  const checkoutName = basename(resolve(root));
+  let report = await validateFiles(files, { ...options, repositoryUrls: urls, checkoutName, onUnsupported: (dir) => dependent.push(dir) });
   // Whether kubectl is there is asked only when a kustomization needs it: a process start costs a small run a tenth of its time.
   const kubectl = dependent.length > 0 ? await kubectlAvailable() : undefined;
   if (kubectl && dependent.length > 0) {
@@ -101,7 +102,7 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
     const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.refused ? [] : [[b.dir, b.output ?? null] as const])));
-    report = await validateFiles(files, { ...options, repositoryUrls: urls, kubectlBuilds });
+    report = await validateFiles(files, { ...options, repositoryUrls: urls, checkoutName, kubectlBuilds });
   }
   append(report.findings, extra);
   append(report.notes, refusals);

@@ -32,6 +32,8 @@ export interface ValidateOptions {
   registryMirror?: string;
   /** The repository's own URLs (its git remotes): sources and generators that name them read this repository. */
   repositoryUrls?: string[];
+  /** The name of the checkout's directory (a clone is named after its repository): a hint where no remote names it. */
+  checkoutName?: string;
 }
 
 export interface ClusterSummary {
@@ -273,7 +275,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     return build;
   };
   // What each cluster applies, from its sync objects.
-  const topology = discoverClusters(files, kustomize, options.repositoryUrls);
+  const topology = discoverClusters(files, kustomize, options.repositoryUrls, options.checkoutName);
   const findings: Finding[] = [...topology.findings];
   append(notes, topology.notes);
   const unread = templates.filter((p) => !topology.applied.has(p));

@@ -289,13 +289,13 @@ const MAX_PLACED = 250_000;
 const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
-export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = []): Topology {
+export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = [], checkoutName?: string): Topology {
   const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), crdScopes: new Map(), findings: [], notes: [] };
   for (const [file, names] of groupBy(topology.handNamespaces)) {
     topology.notes.push(`${file}: a bootstrap step creates namespace(s) ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, … (${names.length})` : ''} before anything syncs: taken as there`);
   }
   try {
-    discover(topology, files, kustomize, repositoryUrls);
+    discover(topology, files, kustomize, repositoryUrls, checkoutName);
     if (topology.clusters.some((c) => c.byHand)) {
       for (const c of topology.clusters.filter((v) => v.byHand)) for (const p of c.placed) if (p.object.kind === 'AppProject') topology.handProjects.push({ object: p.object, file: p.file });
       for (const file of files.paths().filter((f) => /\.ya?ml$/.test(f) && !topology.applied.has(f))) {
@@ -311,7 +311,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
   return topology;
 }
 
-function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repositoryUrls: string[]): void {
+function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repositoryUrls: string[], checkoutName?: string): void {
   let placedCount = 0;
   let substituted = 0;
   const counted = <T>(objects: T[]): T[] => {
@@ -731,12 +731,49 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const list = spec?.sources !== undefined ? listOf<Source>(spec.sources) : spec?.source ? [spec.source] : [];
     return list.filter((x) => x && typeof x === 'object').map((x) => ({ ...x, path: typeof x.path === 'string' ? x.path : undefined, repoURL: typeof x.repoURL === 'string' ? x.repoURL : undefined, chart: typeof x.chart === 'string' ? x.chart : undefined }));
   };
+  // A repository's name, the last segment of its URL (`github.com/org/platform` → `platform`): a mirror keeps it.
+  const repoName = (url: string) => normalUrl(url).split('/').pop() ?? '';
+  const remoteNames = new Set([...remotes].map(repoName));
+  /** Whether a directory's name carries a repository's name as a whole part (`StatCan+aaw-argocd-manifests`, `aaw-argocd-manifests-main`). */
+  const namedIn = (dirName: string, name: string) => {
+    const text = dirName.toLowerCase();
+    const edge = (c: string | undefined) => c === undefined || !/[a-z0-9]/.test(c);
+    for (let at = text.indexOf(name); name !== '' && at >= 0; at = text.indexOf(name, at + 1)) if (edge(text[at - 1]) && edge(text[at + name.length])) return true;
+    return false;
+  };
+  // Without a root that names this repository: the URLs of sources whose path below the root (not `.`) the
+  // repository has, which no other repository is likely to share (StatCan's aaw-argocd-manifests names itself
+  // with `path: statcan-system`, and gatekeeper's policies repository with `path: .`). Made on first use.
+  let evident: Set<string> | undefined;
+  const evidentRepos = () => {
+    if (evident) return evident;
+    evident = new Set();
+    for (const file of manifests) {
+      for (const o of objectsIn(file)) {
+        if (!ARGO_APP(o)) continue;
+        const spec = (o.kind === 'ApplicationSet' ? (o.spec?.template as K8sObject | undefined) : o) ?? {};
+        for (const x of sourcesOf(spec as K8sObject)) {
+          const dir = x.path === undefined || !x.repoURL || x.repoURL.includes('{{') || x.path.includes('{{') ? undefined : repoDir(x.path);
+          if (dir !== undefined && dir !== '' && directories.has(dir)) evident.add(normalUrl(x.repoURL!));
+        }
+      }
+    }
+    return evident;
+  };
   /** The directory of this repository a source renders, or undefined (a chart, another repository). */
   const ownPath = (s: Source): string | undefined => {
     if (s.chart || s.ref !== undefined || s.path === undefined || !s.repoURL || s.repoURL.startsWith('oci://') || s.repoURL.includes('{{') || s.path.includes('{{')) return undefined;
-    if (ownRepos.size > 0 && !ownRepos.has(normalUrl(s.repoURL)) && !remotes.has(normalUrl(s.repoURL))) return undefined;
+    const url = normalUrl(s.repoURL);
+    if (ownRepos.size > 0 && !ownRepos.has(url) && !remotes.has(url)) return undefined;
+    // Another repository by the checkout's remotes: neither one of them nor a mirror of one (same name).
+    if (ownRepos.size === 0 && remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url))) return undefined;
+    // Another repository beside URLs that are evidently this one's.
+    if (ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size > 0 && !evidentRepos().has(url)) return undefined;
     const dir = repoDir(s.path);
     if (dir === undefined) return undefined;
+    // The whole of a repository nothing here names (`path: .`), without remotes (an export, not a clone): this
+    // one only where the checkout's directory carries its name (a clone is named after its repository).
+    if (dir === '' && ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size === 0 && checkoutName !== undefined && !namedIn(checkoutName, repoName(url))) return undefined;
     // Without a root that names this repository, a path counts as ours where the repository has it.
     if (ownRepos.size === 0 && dir !== '' && !directories.has(dir)) return undefined;
     return dir;
