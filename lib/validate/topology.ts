@@ -254,6 +254,14 @@ const asideIn = (dir: string): string | undefined => {
   const segments = dir.split('/');
   return segments.find((segment, i) => ARCHIVE_DIR.test(segment) && segments[i - 1] !== 'clusters');
 };
+/**
+ * The template directory `dir` is in, if any (`clusters-config/template`, `utils/templates/clusters`,
+ * `app-template`): what a script copies and fills in for each new cluster or app (aws-samples'
+ * bin/add-cluster.sh, microsoft/multicluster-gitops' utils/add-cluster.sh). Never a cluster's root, though a
+ * cluster may apply what is in it (a Helm chart's templates/ are found by their Chart.yaml instead).
+ */
+const TEMPLATE_DIR = /^(_?templates?|.+[-_]templates?|templates?[-_].+)$/i;
+const templateIn = (dir: string): string | undefined => dir.split('/').find((segment) => TEMPLATE_DIR.test(segment));
 
 /** An object a patch holds, not a whole one: no apiVersion, kind or name, or a workload without its selector. */
 const partialObject = (o: K8sObject) =>
@@ -462,6 +470,18 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       // directory above the cluster under which the paths its Kustomizations name exist.
       view.sourceRoot = artifactRoot(root, rootSource) ?? '';
       if (view.sourceRoot !== '') topology.notes.push(`${root}: cluster ${view.name} syncs ${rootSource.kind} ${rootSource.namespace}/${rootSource.name}, which this repository does not declare; its paths exist below ${view.sourceRoot}, taken to be the artifact's root`);
+    }
+    // A sync whose own path is a tail of the directory it lies in (`repos/platform/clusters/prod` syncing
+    // ./clusters/prod): the source is the repository that directory holds (copied into its own repository, as
+    // aws-samples/eks-multi-cluster-gitops does with repos/gitops-system), and every path of it is from there
+    // (kustomize-controller joins spec.path to the root of the source's artifact).
+    if (view.sourceRoot === '' && !instance) {
+      const syncObject = sync?.object ?? (root === '' ? undefined : allPaths.filter((p) => p.startsWith(`${root}/flux-system/`) && MANIFEST.test(p)).flatMap(objectsIn).find((o) => FLUX_KUSTOMIZATION(o) && o.metadata?.name === bootstrapName));
+      const own = typeof syncObject?.spec?.path === 'string' ? repoDir(syncObject.spec.path) : undefined;
+      if (own !== undefined && own !== '' && own !== root && root.endsWith(`/${own}`)) {
+        view.sourceRoot = root.slice(0, -own.length - 1);
+        topology.notes.push(`${root}: cluster ${view.name} syncs ${syncObject!.spec!.path as string} of its source, which is this repository's ${root}: its source's root is taken to be ${view.sourceRoot}`);
+      }
     }
     // Kustomizations and HelmReleases with spec.kubeConfig apply to another cluster, found by that kubeConfig
     // (kustomize-controller and helm-controller resolve it in the object's namespace); variables and
@@ -1009,6 +1029,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // Kept aside (`archive/cluster/base/flux-system`, `.old/…`): the sync of a cluster no longer run from here
     // (its Kustomizations get their note below).
     if (dir.split('/').some((segment) => segment.startsWith('.')) || asideIn(dir)) continue;
+    const template = templateIn(root);
+    if (template) {
+      topology.notes.push(`${dir}/: flux bootstrap's files in ${template}/, a template a script copies for each new cluster: not a cluster of its own`);
+      continue;
+    }
     fluxRoots.add(root);
     walkFlux(root, `${dir}/ (flux bootstrap)`);
   }
@@ -1132,6 +1157,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if (archive) return [{ ...o, why: `is in ${archive}/, a directory kept aside` }];
       const name = String(o.object.metadata?.name ?? '');
       if (/[$<]|\{\{/.test(name)) return [{ ...o, why: `is a template (its name ${JSON.stringify(name)} is filled in elsewhere)` }];
+      const template = templateIn(segments.join('/'));
+      if (template) return [{ ...o, why: `is in ${template}/, a template a script copies and fills in` }];
       // A fragment merged into another Kustomization by a script (its spec.patches, say): kustomize-controller
       // requires sourceRef (and the CRD interval and prune), so Flux cannot apply it as it is.
       const ref = o.object.spec?.sourceRef as { kind?: unknown; name?: unknown } | undefined;

@@ -53,3 +53,70 @@ describe('an Argo CD source in another repository is not this one (StatCan/aaw-a
     expect(errors(await check(repo, { checkoutName: 'gatekeeper-constraints' }))).toEqual(OWN);
   });
 });
+
+const gitRepository = (url: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    branch: main\n  url: ${url}\n`;
+const fluxKustomization = (name: string, path: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`;
+/** flux bootstrap's files for a cluster in `dir` syncing `path`. */
+const bootstrap = (dir: string, path: string, url = 'https://github.com/example/platform') => ({
+  [`${dir}/flux-system/gotk-sync.yaml`]: `---\n${gitRepository(url)}---\n${fluxKustomization('flux-system', path)}`,
+  [`${dir}/flux-system/kustomization.yaml`]: kustomization('resources:\n  - gotk-sync.yaml\n'),
+});
+
+describe('flux bootstrap\'s sync below the checkout\'s root (aws-samples/eks-multi-cluster-gitops)', () => {
+  // repos/platform/ is copied into a repository of its own (its README says so): the sync's path
+  // ./clusters/prod is that repository's, and so is ./apps. kustomize-controller
+  // internal/controller/kustomization_controller.go: SecureJoin(artifact root, spec.path).
+  it('resolves every path of the source from the directory the sync\'s own path is a tail of', async () => {
+    const report = await check({
+      ...bootstrap('repos/platform/clusters/prod', './clusters/prod'),
+      'repos/platform/clusters/prod/kustomization.yaml': kustomization('resources:\n  - flux-system\n  - apps.yaml\n'),
+      'repos/platform/clusters/prod/apps.yaml': fluxKustomization('apps', './apps'),
+      'repos/platform/apps/kustomization.yaml': kustomization('resources:\n  - configmap.yaml\n'),
+      'repos/platform/apps/configmap.yaml': configMap('settings', 'flux-system'),
+    });
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).toContain('its source\'s root is taken to be repos/platform');
+    // What is checked there is checked: a path that is in neither place is still an error.
+    const missing = await check({
+      ...bootstrap('repos/platform/clusters/prod', './clusters/prod'),
+      'repos/platform/clusters/prod/kustomization.yaml': kustomization('resources:\n  - flux-system\n  - apps.yaml\n'),
+      'repos/platform/clusters/prod/apps.yaml': fluxKustomization('apps', './app'),
+      'repos/platform/apps/kustomization.yaml': kustomization('resources:\n  - configmap.yaml\n'),
+      'repos/platform/apps/configmap.yaml': configMap('settings', 'flux-system'),
+    });
+    expect(errors(missing)).toEqual(['repos/platform/clusters/prod/apps.yaml: Kustomization apps: path ./app does not exist']);
+  });
+});
+
+describe('template directories a script copies for each new cluster are no clusters (aws-samples, microsoft/multicluster-gitops)', () => {
+  // bin/add-cluster.sh copies clusters-config/template/ and replaces cluster-name; utils/add-cluster.sh fills
+  // {CLUSTER_NAME} in utils/templates/clusters/infra.yaml. Nothing applies either as written.
+  const repo = {
+    ...bootstrap('clusters/mgmt', './clusters/mgmt', 'https://github.com/example/fleet'),
+    'bin/add-cluster.sh': '#!/bin/bash\ncp -R clusters-config/template/* clusters-config/$1\n',
+    'clusters-config/template/kustomization.yaml': kustomization('resources:\n  - eks-cluster.yaml\n'),
+    'clusters-config/template/eks-cluster.yaml': fluxKustomization('cluster-name-eks-cluster', './clusters-config/cluster-name/def'),
+    'clusters-config/template/def/cluster.yaml': configMap('cluster-name-def', 'flux-system'),
+    'utils/templates/clusters/infra.yaml': fluxKustomization('infrastructure', './infra/{CLUSTER_NAME}'),
+    ...bootstrap('clusters/template', './clusters/cluster-name', 'https://github.com/example/fleet'),
+    'clusters/template/kustomization.yaml': kustomization('resources:\n  - flux-system\n  - tools.yaml\n'),
+    'clusters/template/tools.yaml': fluxKustomization('tools', './tools/cluster-name'),
+  };
+
+  it('neither by flux bootstrap\'s files nor by a Kustomization in them; said in notes', async () => {
+    const report = await check(repo);
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['mgmt']);
+    const notes = report.notes.join('\n');
+    expect(notes).toContain('clusters/template/flux-system/: flux bootstrap\'s files in template/, a template a script copies for each new cluster');
+    expect(notes).toContain('clusters-config/template/eks-cluster.yaml: Flux Kustomization cluster-name-eks-cluster is in template/, a template a script copies and fills in');
+  });
+
+  it('what a cluster applies from a template directory is still checked', async () => {
+    const report = await check({
+      ...repo,
+      'clusters/mgmt/kustomization.yaml': kustomization('resources:\n  - flux-system\n  - ../../utils/templates/clusters/infra.yaml\n'),
+    });
+    expect(errors(report)).toEqual(['utils/templates/clusters/infra.yaml: Kustomization infrastructure: path ./infra/{CLUSTER_NAME} does not exist']);
+  });
+});
