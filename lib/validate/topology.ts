@@ -343,10 +343,14 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const sourceIgnored = ignorePatterns.ignored;
   if (ignorePatterns.dropped > 0) topology.notes.push(`.sourceignore: ${ignorePatterns.dropped} pattern(s) beyond the first ${MAX_IGNORE_PATTERNS.toLocaleString('en')} are not applied`);
   const kustomizations = new Map<string, BuildResult>();
-  const kustomizeOnce = (dir: string) => {
+  // Builds said: a build made only to learn what a kustomization takes in (`probe`) says nothing of its errors
+  // until something applies it (sulibot/home-ops: a volsync/ directory its parent no longer lists).
+  const said = new Set<string>();
+  const kustomizeOnce = (dir: string, probe = false) => {
     let b = kustomizations.get(dir);
-    if (!b) {
-      kustomizations.set(dir, (b = kustomize(dir)));
+    if (!b) kustomizations.set(dir, (b = kustomize(dir)));
+    if (!probe && !said.has(dir)) {
+      said.add(dir);
       for (const e of b.errors) topology.findings.push(error('kustomize', e.file, e.message));
       for (const r of new Set(b.remote)) topology.notes.push(`${kustomizationFile(files, dir) ?? dir}: remote resource ${r} is not fetched offline: what it adds is not checked`);
     }
@@ -1011,7 +1015,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           const dir = s.path !== undefined && !s.chart && s.repoURL && !s.repoURL.includes('{{') ? repoDir(s.path) : undefined;
           if (dir === undefined || dir === '' || !within(file, dir)) continue;
           // Built with kustomize, the directory holds the Application only where its kustomization takes the file in.
-          const managed = kustomizationFile(files, dir) ? (kustomizeOnce(dir).read ?? []).includes(file) : dirOf(file) === dir || s.directory?.recurse === true;
+          const managed = kustomizationFile(files, dir) ? (kustomizeOnce(dir, true).read ?? []).includes(file) : dirOf(file) === dir || s.directory?.recurse === true;
           if (managed) argoRoots.push({ file, app: o, dir });
         }
       }
@@ -1053,7 +1057,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // builds it (a kustomization file there must take it in, as Flux builds the directory from it).
   for (const c of selfSyncs) {
     if (covered(c.file) || fluxRoots.has(c.dir)) continue;
-    if (kustomizationFile(files, c.dir) && !(kustomizeOnce(c.dir).read ?? []).includes(c.file)) continue;
+    if (kustomizationFile(files, c.dir) && !(kustomizeOnce(c.dir, true).read ?? []).includes(c.file)) continue;
     fluxRoots.add(c.dir);
     walkFlux(c.dir, `Flux Kustomization ${c.object.metadata?.name} in ${c.file} syncs it (applied by hand)`, { object: c.object, file: c.file });
   }
@@ -1087,7 +1091,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       const k = kustomizationFile(files, dir);
       if (k !== undefined) {
         const component = isComponent(files.get(k));
-        const takesIn = !component && (kustomizeOnce(dir).read ?? []).includes(item);
+        const takesIn = !component && (kustomizeOnce(dir, true).read ?? []).includes(item);
         chain.push({ k, own: dir === dirOf(file), takesIn, component });
         if (component || !takesIn) break;
         item = k;
@@ -1269,8 +1273,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const selfSourced = (whole: BuildResult) =>
       orphans.some((o) => o.object.kind === 'Application' && inDir(o.file) && !(whole.read ?? []).includes(o.file) && sourcesOf(o.object).some((src) => ownPath(src) === dir));
     if (kustomizationFile(files, dir)) {
-      const whole = kustomizeOnce(dir);
-      if (!selfSourced(whole)) build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
+      const whole = kustomizeOnce(dir, true);
+      if (!selfSourced(whole)) {
+        kustomizeOnce(dir); // applied by hand: its build's errors are said
+        build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
+      }
     } else {
       for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {
         // A patch beside them (`kubectl patch --patch-file x-patch.yaml`) is not applied: a partial object.

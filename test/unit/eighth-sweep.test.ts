@@ -120,3 +120,27 @@ describe('template directories a script copies for each new cluster are no clust
     expect(errors(report)).toEqual(['utils/templates/clusters/infra.yaml: Kustomization infrastructure: path ./infra/{CLUSTER_NAME} does not exist']);
   });
 });
+
+describe('a kustomization nothing applies is built only to learn what it takes in (sulibot/home-ops)', () => {
+  // volsync/'s ks.yaml is left out by its own kustomization, and its kustomization lists files that are no
+  // objects: kustomize-controller never builds a path no applied Kustomization names.
+  const volsync = {
+    ...bootstrap('clusters/prod', './clusters/prod'),
+    'clusters/prod/kustomization.yaml': kustomization('resources:\n  - flux-system\n'),
+    'apps/prometheus/volsync/ks.yaml': fluxKustomization('prometheus-volsync', './apps/prometheus/volsync'),
+    'apps/prometheus/volsync/kustomization.yaml': kustomization('namespace: observability\nresources:\n  - replicationsource.yaml\n  - replicationdestination.yaml\n'),
+    'apps/prometheus/volsync/replicationsource.yaml': '---\n# variables for a component, not an object\nAPP: prometheus\n',
+    'apps/prometheus/volsync/replicationdestination.yaml': '---\nVOLSYNC_CAPACITY: 10Gi\n',
+  };
+
+  it('its build errors are not said while nothing applies it', async () => {
+    const report = await check(volsync);
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).toContain('apps/prometheus/volsync/ks.yaml: Flux Kustomization prometheus-volsync is left out by apps/prometheus/volsync/kustomization.yaml');
+  });
+
+  it('and are, once a cluster applies it', async () => {
+    const report = await check({ ...volsync, 'clusters/prod/kustomization.yaml': kustomization('resources:\n  - flux-system\n  - ../../apps/prometheus/volsync\n') });
+    expect(errors(report).some((e) => e.startsWith('apps/prometheus/volsync/') && e.includes('duplicate object in the build of apps/prometheus/volsync'))).toBe(true);
+  });
+});
