@@ -9,7 +9,7 @@
  * requests, plugins, cluster decision resources), are said and not expanded: never guessed.
  */
 import { posix } from 'node:path';
-import { parseAllDocuments, type Document } from 'yaml';
+import { parse as parseYaml, parseAllDocuments, type Document } from 'yaml';
 import type { FileSet } from '../fileset.js';
 import { CLUSTER_LABEL } from '../secrets/specs.js';
 import { append, get, listOf, mergePatch, objectKey, own, setOwn, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
@@ -498,6 +498,22 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
       try {
         const template = (p.template ? mergePatch(spec.template ?? {}, p.template) : spec.template ?? {}) as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
         app = render({ apiVersion: set.apiVersion, kind: 'Application', metadata: { namespace: set.metadata?.namespace, ...template.metadata }, spec: template.spec }) as K8sObject;
+        // templatePatch: rendered with the same parameters, read as YAML and merged over the rendered Application
+        // (argo-cd applicationset/controllers/template: renderTemplatePatch, applyTemplatePatch with
+        // StrategicMergePatch over the Application type, whose fields declare no merge keys: maps merge, lists
+        // and scalars are replaced, null removes).
+        const patchText = (set.spec as { templatePatch?: unknown }).templatePatch;
+        if (typeof patchText === 'string' && problems.length === 0) {
+          const rendered = render(patchText);
+          let patch: unknown;
+          try {
+            patch = problems.length === 0 ? parseYaml(String(rendered), { maxAliasCount: 100 }) : undefined;
+          } catch (e) {
+            problems.push(`templatePatch does not read as YAML once rendered: ${(e as Error).message.split('\n')[0]}`);
+          }
+          if (patch !== undefined && patch !== null && (typeof patch !== 'object' || Array.isArray(patch))) problems.push('templatePatch is not a map once rendered');
+          else if (patch) app = mergePatch(app, patch) as K8sObject;
+        }
       } catch (e) {
         if (!(e instanceof Unrendered)) throw e;
         unsupported ??= e.message;

@@ -11,6 +11,7 @@
  * whatever the option (the zero value of the string maps Argo CD fills for clusters; Go prints "<no
  * value>" for other maps), recorded in `emptyIndex` unless a `default` in the same action handles it.
  */
+import { stringify } from 'yaml';
 export type Params = Record<string, unknown>;
 
 export type Rendered =
@@ -143,6 +144,13 @@ function bounded(text: string): string {
   return text;
 }
 
+/** Every line of a text with `n` spaces before it (sprig's indent). */
+function padLines(n: number, text: string): string {
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new Unsupported('indent by something that is no small whole number');
+  const pad = ' '.repeat(n);
+  return pad + text.replaceAll('\n', `\n${pad}`);
+}
+
 /** sprig's functions that ApplicationSet templates use on strings, by name; their last argument is the piped value. */
 const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
   lower: ([s]) => str(s).toLowerCase(),
@@ -212,6 +220,13 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
     return v;
   },
   normalize: ([s]) => sanitizeName(str(s)),
+  // sprig's hasKey (`hasKey . "syncWave"`), indent and nindent (every line padded; nindent starts a new line
+  // first), and Argo CD's own toYaml (applicationset/utils: sigs.k8s.io/yaml's Marshal, its trailing newline
+  // trimmed; keys in order, as that marshals through JSON), as templatePatch blocks use them.
+  hasKey: ([m, k]) => m !== null && typeof m === 'object' && !Array.isArray(m) && Object.hasOwn(m, str(k)),
+  toYaml: ([v]) => bounded(stringify(v ?? null, { sortMapEntries: true, lineWidth: 0 }).replace(/\n$/, '')),
+  indent: ([n, s]) => bounded(padLines(Number(n), str(s))),
+  nindent: ([n, s]) => bounded(`\n${padLines(Number(n), str(s))}`),
   printf: ([format, ...rest]) => {
     // %s, %v, %d and %q as they print strings and integers; any other verb or a flag is not rendered here.
     if (/%(?![svdq%])/.test(str(format))) throw new Unsupported('a printf verb other than %s, %v, %d, %q');

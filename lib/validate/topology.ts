@@ -710,7 +710,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     const sourceObject = (s: SourceRef) => view.placed.find((p) => p.object.kind === s.kind && p.object.metadata?.name === s.name && (p.object.metadata?.namespace ?? 'default') === s.namespace)?.object;
     const rootUrl = get(sourceObject(rootSource), 'spec.url');
     const url = get(sourceObject(source), 'spec.url');
-    let own = same(source, rootSource) || (typeof rootUrl === 'string' && url === rootUrl && source.kind === rootSource.kind);
+    // The same repository over https and ssh (`ssh://git@github.com/org/repo` and `https://github.com/org/repo`) is one.
+    let own = same(source, rootSource) || (typeof rootUrl === 'string' && typeof url === 'string' && normalUrl(url) === normalUrl(rootUrl) && source.kind === rootSource.kind);
     // A GitRepository of this checkout's remote is this repository; so is, where the cluster's root source is
     // not in the repository (a root applied by hand: `kubectl apply -k clusters/prod`), a GitRepository the
     // cluster's own directory declares whose Kustomizations' paths are directories here.

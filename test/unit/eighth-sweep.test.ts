@@ -144,3 +144,37 @@ describe('a kustomization nothing applies is built only to learn what it takes i
     expect(errors(report).some((e) => e.startsWith('apps/prometheus/volsync/') && e.includes('duplicate object in the build of apps/prometheus/volsync'))).toBe(true);
   });
 });
+
+describe('an ApplicationSet\'s templatePatch (mmalyska/home-ops)', () => {
+  // argo-cd applicationset controllers/template: renderTemplatePatch renders templatePatch with the same
+  // parameters, reads it as YAML and merges it over the rendered Application (StrategicMergePatch).
+  const root = application('root', 'https://github.com/example/home-ops', 'cluster/appsets').replace('    directory:\n      recurse: true\n', '');
+  const appset = (patch: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  goTemplate: true\n  goTemplateOptions: ["missingkey=error"]\n  generators:\n    - list:\n        elements:\n          - name: demo\n            syncWave: "2"\n            labels:\n              team: a\n  template:\n    metadata:\n      name: '{{.name}}'\n    spec:\n      project: default\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: demo\n  templatePatch: |\n${patch.replace(/^/gm, '    ')}\n`;
+  const patch = `{{- if hasKey . "syncWave" }}\nmetadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: "{{.syncWave}}"\n  labels:\n    {{- .labels | toYaml | nindent 4 }}\n{{- end }}\nspec:\n  source:\n    repoURL: https://github.com/example/home-ops\n    targetRevision: main\n  {{- if hasKey . "subfolder" }}\n    path: 'cluster/apps/{{.name}}/{{.subfolder}}'\n  {{- else }}\n    path: 'cluster/apps/{{.name}}'\n  {{- end }}`;
+
+  it('is rendered (hasKey, toYaml, nindent) and merged, so the Applications it makes are followed', async () => {
+    const report = await check({ 'cluster/bootstrap.yaml': root, 'cluster/appsets/appset.yaml': appset(patch), 'cluster/apps/demo/cm.yaml': configMap('demo', 'nowhere') });
+    // What the generated Application applies is checked: its ConfigMap's namespace is created by nothing.
+    expect(errors(report)).toEqual(['cluster/apps/demo/cm.yaml: namespace nowhere is never created on cluster cluster']);
+    const ok = await check({ 'cluster/bootstrap.yaml': root, 'cluster/appsets/appset.yaml': appset(patch), 'cluster/apps/demo/cm.yaml': configMap('demo', 'demo'), 'cluster/apps/demo/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n' });
+    expect(errors(ok)).toEqual([]);
+  });
+
+  it('a templatePatch that is no YAML once rendered is an error, as Argo CD makes no Application of it', async () => {
+    const report = await check({ 'cluster/bootstrap.yaml': root, 'cluster/appsets/appset.yaml': appset('spec:\n  source: [unclosed'), 'cluster/apps/demo/cm.yaml': configMap('demo', 'demo') });
+    expect(errors(report)).toEqual([expect.stringMatching(/^cluster\/appsets\/appset\.yaml: for .*templatePatch does not read as YAML once rendered/)]);
+  });
+});
+
+describe('a tenant source naming this repository over https where the root uses ssh (phoban01/flux-mt-demo)', () => {
+  it('is this repository: what it applies is checked', async () => {
+    const tenant = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n---\n${gitRepository('https://github.com/example/flux-mt-demo').replace(/flux-system/g, 'team-a')}---\n${fluxKustomization('team-a', './tenants/team-a').replace(/flux-system/g, 'team-a')}`;
+    const report = await check({
+      ...bootstrap('clusters/kind', './clusters/kind', 'ssh://git@github.com/example/flux-mt-demo'),
+      'clusters/kind/tenants/team-a.yaml': tenant,
+      'tenants/team-a/cm.yaml': configMap('demo', 'team-b-does-not-exist'),
+    });
+    expect(errors(report)).toEqual(['tenants/team-a/cm.yaml: namespace team-b-does-not-exist is never created on cluster kind']);
+  });
+});
