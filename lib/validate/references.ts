@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
 import { append, argoClusterSecret, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
+import { isSopsEncrypted, sopsEncryptedIdentity } from './secret-scan.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
 import { IN_CLUSTER_SERVER } from './applicationset.js';
@@ -267,7 +268,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
   for (const view of topology.clusters) {
     const cluster = view.name;
     const units = view.units;
-    const placed: Placed[] = [...view.placed];
+    // An object whose name, namespace or kind SOPS encrypted is known only once decrypted: no reference is
+    // checked for it, only that what applies it decrypts (its schema check says it was not checked).
+    const hidden = view.placed.filter((p) => sopsEncryptedIdentity(p.object).length > 0);
+    for (const p of hidden) checkDecryption(p, view.engine === 'argocd', findings);
+    const placed: Placed[] = view.placed.filter((p) => !hidden.includes(p));
     // There before anything syncs: the system's, and those a bootstrap step creates (helmfile, kubectl create namespace).
     const createdNamespaces = new Map<string, Unit | null>([...SYSTEM_NAMESPACES, ...topology.handNamespaces.keys()].map((n) => [n, null]));
     if (openshift) for (const p of placed) if (/^openshift(-|$)/.test(p.object.metadata?.namespace ?? '')) createdNamespaces.set(p.object.metadata!.namespace!, null);
@@ -498,7 +503,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it${outside}`, where));
         }
       }
-      if (p.object.kind === 'Secret' && 'sops' in p.object) checkDecryption(p, argo, findings);
+      // kustomize-controller decrypts any kind with sops.mac (internal/decryptor/decryptor.go: isSOPSEncryptedResource).
+      if ((p.object.kind === 'Secret' && 'sops' in p.object) || isSopsEncrypted(p.object)) checkDecryption(p, argo, findings);
       if (!installsElsewhere(p.object)) checkTargetNamespace(p);
       for (const ref of secretRefs(p.object)) need(ref, p.file, id, where);
     }

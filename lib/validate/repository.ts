@@ -10,7 +10,7 @@ import { append, buildKustomization, get, kustomizationFile, listOf, objectKey, 
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { argoRelease, argoSources, fluxRelease, type Release } from './releases.js';
-import { scanForSecrets } from './secret-scan.js';
+import { isSopsEncrypted, scanForSecrets, sopsEncryptedIdentity } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
 import { blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
@@ -164,6 +164,13 @@ function unservedVersion(apiVersion: string, kind: string, installed?: Installed
  */
 function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string, installs: { installed: InstalledFlux; cluster?: string }[]): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
+  // An object SOPS encrypted down to what names it (an ENC[…] apiVersion, kind, name or namespace) is known
+  // only when kustomize-controller decrypts it to apply it (internal/decryptor/decryptor.go DecryptResource):
+  // nothing here can say what it is.
+  const hidden = sopsEncryptedIdentity(object);
+  if (hidden.length > 0) {
+    return { findings: [warning('schema', file, `its ${hidden.join(', ')} ${hidden.length > 1 ? 'are' : 'is'} SOPS-encrypted, so what it is is known only when kustomize-controller decrypts it to apply it: not validated`)], checked: false };
+  }
   if (!validGroupVersionKind(object.apiVersion!, object.kind!)) {
     return { findings: [error('schema', file, `apiVersion ${JSON.stringify(object.apiVersion)} and kind ${JSON.stringify(object.kind)} are not names the API server accepts (group/version, an alphanumeric kind)`, { object: id, path: '/kind' })], checked: false };
   }
@@ -186,19 +193,24 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
     findings.push(emitted ? error('schema', file, message, { object: id }) : warning('schema', file, `${message}: not validated`, { object: id }));
     return { findings, checked: false };
   }
-  // A SOPS-encrypted Secret: check its structure, not the sops block or the encrypted (non-base64) data.
+  // A SOPS-encrypted Secret, or an object of any kind with sops.mac (kustomize-controller v1.9.4
+  // internal/decryptor/decryptor.go: DecryptResource decrypts whatever isSOPSEncryptedResource finds, and
+  // the decrypted object has no `sops`): check its structure, not the sops block or the encrypted values
+  // (a Secret's non-base64 data; elsewhere an ENC[…] that decrypts to a string, a number or a boolean).
   // Null fields go before validation, as the API server prunes a custom resource's (apiextensions-apiserver:
   // structuraldefaulting.PruneNonNullableNullsWithoutDefaults; `kustomize:` left empty is no error) and the
   // built-in kinds' decoding skips them (their schemas allow null where the field is optional).
+  const encrypted = isSopsEncrypted(object);
   const subject =
     object.kind === 'Secret' && 'sops' in object
       ? { ...Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')), ...(object.data ? { data: Object.fromEntries(Object.keys(object.data as object).map((k) => [k, ''])) } : {}) }
-      : withoutNullFields(object);
-  // A value Flux substitutes later (`${VAR}` whose value this repository does not hold) is not judged by its placeholder.
+      : withoutNullFields(encrypted ? Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')) : object);
+  // A value Flux substitutes later (`${VAR}` whose value this repository does not hold), or one SOPS
+  // encrypted, is not judged by its placeholder.
   const unresolved = (pointer: string) => {
     let v: unknown = subject;
     for (const seg of pointer.split('/').slice(1)) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
-    return typeof v === 'string' && /\$\{[^}]*\}/.test(v);
+    return typeof v === 'string' && (/\$\{[^}]*\}/.test(v) || (encrypted && /^ENC\[AES256_GCM,data:/.test(v)));
   };
   if (!hit.validate(subject)) {
     for (const e of (hit.validate.errors ?? []).filter((x) => !unresolved(x.instancePath))) {

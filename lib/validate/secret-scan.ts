@@ -4,10 +4,11 @@
  * `password: ${{ secrets.X }}` is not a credential). Encrypted values (SOPS `ENC[...]`) and references
  * (a Secret's key name, `${VAR}`, `$VAR` (Grafana provisioning), `!env_var VAR` (recyclarr, Home Assistant's
  * `!secret`), `{{ … }}`, `op://…`, `vault:…`, `ref+…`, … : PLACEHOLDER) pass. A
- * platform repository must never hold a credential in the clear.
+ * platform repository must never hold a credential in the clear. What SOPS leaves in the clear by the
+ * file's own rules is no edit after encryption; which objects kustomize-controller decrypts whole is here too.
  */
 import type { FileSet } from '../fileset.js';
-import { objectKey, objectsOf } from './build.js';
+import { objectKey, objectsOf, type K8sObject } from './build.js';
 import { error, type Finding } from './findings.js';
 
 const TOKENS: [RegExp, string][] = [
@@ -47,6 +48,19 @@ const DURATION = /^(?:\d+(?:\.\d+)?\s*(?:ns|us|µs|ms|s|m|h|d|w|y|M|secs?|second
  * and JSON quotes its strings, so neither writes a literal so.
  */
 const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*[,;]$/;
+/**
+ * A value that is a function call, not a literal: a method call (`os.getenv("OIDC_CLIENT_SECRET", ""),`, a
+ * Python dictionary in a block scalar; `os.environ.get("X")`) or a call with quoted arguments
+ * (`getenv("X")`), a trailing `,` or `;` allowed. A plain `Pa55(word)` is neither.
+ */
+const CODE_CALL = /^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\([^()]*\)|[A-Za-z_$][\w$]*\(\s*(?:"[^"]*"|'[^']*')[^()]*\))\s*[,;]?$/;
+/**
+ * A YAML anchor before a value (`PASSWORD: &pgpass` and the mapping on the lines after it; `&pass literal`),
+ * and an alias (`PASSWORD: *pgpass`, the anchored node again, judged where it is anchored): YAML 1.2 §6.9.2
+ * (a node's anchor property), §7.1 (alias nodes); a plain scalar cannot start with `&` or `*`.
+ */
+const ANCHOR = /^&[^\s,[\]{}]+(?:\s+|$)/;
+const ALIAS = /^\*[^\s,[\]{}]+$/;
 /** An unquoted flow mapping (`password: {name: metrics, key: password}`, a SecretKeySelector): a map, not a literal. */
 const FLOW_MAPPING = /^\{.*\}$/;
 /** Maps whose values are display titles (a Grafana dashboard's `renameByName` transformation). */
@@ -114,6 +128,112 @@ function argoSettingNoCredential(key: string, value: string): boolean {
 
 /** A value that only refers to one given elsewhere: a Flux or shell variable, a template, a placeholder. */
 const isReference = (value: string) => /^(\$?\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>)$/.test(value.trim());
+
+/** A value SOPS encrypted (getsops/sops aes/cipher.go's format). */
+const SOPS_VALUE = /^ENC\[AES256_GCM,data:/;
+
+/**
+ * Whether kustomize-controller decrypts the object whole before applying it: it has `sops` with a
+ * non-empty `mac`, whatever its kind (fluxcd/kustomize-controller v1.9.4 internal/decryptor/decryptor.go:
+ * DecryptResource decrypts every resource isSOPSEncryptedResource finds, "looking for .sops and .sops.mac
+ * fields"; the plain JSON SOPS emits holds no `sops`).
+ */
+export function isSopsEncrypted(object: K8sObject): boolean {
+  const sops = object.sops;
+  if (!sops || typeof sops !== 'object' || Array.isArray(sops)) return false;
+  const mac = (sops as Record<string, unknown>).mac;
+  return mac !== undefined && mac !== null && mac !== '';
+}
+
+/**
+ * The fields naming an object (apiVersion, kind, metadata.name, metadata.namespace) that SOPS encrypted: the
+ * object is known only once kustomize-controller decrypts it, so nothing offline can say what it is.
+ */
+export function sopsEncryptedIdentity(object: K8sObject): string[] {
+  if (!isSopsEncrypted(object)) return [];
+  const fields: [string, unknown][] = [['apiVersion', object.apiVersion], ['kind', object.kind], ['metadata.name', object.metadata?.name], ['metadata.namespace', object.metadata?.namespace]];
+  return fields.filter(([, v]) => typeof v === 'string' && SOPS_VALUE.test(v)).map(([f]) => f);
+}
+
+/**
+ * A Go regular expression (RE2, what sops matches with) as a JavaScript one, where both read it alike:
+ * leading flags `(?i)`, `(?m)`, `(?s)` and named groups `(?P<name>` translated; undefined for what JavaScript
+ * reads otherwise or not at all (`\z`, `\A`, `\Q…\E`, `\p{…}`, `[[:alpha:]]`, other flags, lookaround).
+ */
+function goRegExp(pattern: string): RegExp | undefined {
+  const flags = /^\(\?([ims]+)\)/.exec(pattern);
+  const source = (flags ? pattern.slice(flags[0].length) : pattern).replaceAll('(?P<', '(?<');
+  if (/\\[zAQEpPC]|\[\[:|\(\?[a-zA-Z]|\(\?<?[=!]/.test(source)) return undefined;
+  try {
+    return new RegExp(source, flags?.[1] ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which values a file's SOPS metadata says are encrypted, by key path (getsops/sops v3.13.2 sops.go
+ * shouldBeEncrypted, stores/stores.go ToInternal): every value but those with a key on their path ending in
+ * `unencrypted_suffix` (`_unencrypted` where the metadata names no rule); with `encrypted_suffix`, only those
+ * with a key ending in it; with `unencrypted_regex`, all but those with a key it matches; with
+ * `encrypted_regex`, only those with a key it matches (Go's regexp.Match: anywhere in the key).
+ * `mac_only_encrypted` changes what the MAC covers, not what is encrypted. undefined where this cannot be
+ * told here: a comment rule (`encrypted_comment_regex`, `unencrypted_comment_regex`: the comments above a
+ * key decide, and parsing drops them), a regular expression JavaScript does not read as Go does, or more
+ * than one rule (sops refuses the file: "Cannot use more than one of …").
+ */
+function sopsEncrypts(sops: Record<string, unknown>): ((path: string[]) => boolean) | undefined {
+  const rules = ['unencrypted_suffix', 'encrypted_suffix', 'unencrypted_regex', 'encrypted_regex', 'unencrypted_comment_regex', 'encrypted_comment_regex'].filter((r) => typeof sops[r] === 'string' && sops[r] !== '');
+  if (rules.length > 1) return undefined;
+  const rule = rules[0] ?? 'unencrypted_suffix';
+  const value = rules.length === 0 ? '_unencrypted' : (sops[rule] as string);
+  if (rule === 'unencrypted_suffix') return (path) => !path.some((k) => k.endsWith(value));
+  if (rule === 'encrypted_suffix') return (path) => path.some((k) => k.endsWith(value));
+  const re = rule === 'unencrypted_regex' || rule === 'encrypted_regex' ? goRegExp(value) : undefined;
+  if (!re) return undefined;
+  return rule === 'encrypted_regex' ? (path) => path.some((k) => re.test(k)) : (path) => !path.some((k) => re.test(k));
+}
+
+/** A line of a config file (INI, YAML, JSON, JavaScript) that sets a key: the key and its value (`secret_access_key = …`, `"password": "…",`). */
+const CONFIG_SETTING = /^\s*["']?([\w.-]+)["']?\s*[:=]\s*(.*?)\s*$/;
+/**
+ * A key that names a credential, a word of it (camelCase, `_`, `-` or `.` apart) being one (RESTIC_PASSWORD,
+ * secret_access_key, repo2-s3-key-secret, rootPassword; not passthrough), unless it names where one is
+ * (secretName, password_file).
+ */
+const credentialKey = (key: string) => {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return /(?:^|[_.-])(?:pass(?:word|wd|phrase)?|secret|token|api_?key|private_?key|credentials?)(?:$|[_.-])/.test(words) && !/[_.-](?:name|ref|file|path|dir|env)$/.test(words);
+};
+
+/**
+ * A Secret value with Flux variables in it, which kustomize-controller fills in at reconcile time (fluxcd/pkg
+ * kustomize/kustomize_varsub.go substitutes every object's YAML, Secrets included, from postBuild's sources),
+ * is no plaintext where what is written besides the variables holds no credential: a config file whose
+ * credential keys (`secret_access_key = ${SECRET_R2_KEY}`) have no literal value, or a line (a path:
+ * `${SECRET_REPO}/app/config`) with no literal password in a URL's user info and, under a credential key,
+ * nothing but punctuation besides its variables.
+ */
+function onlyVariablesHoldCredentials(key: string, value: string): boolean {
+  // Variables, innermost first (a default may hold one: `${A:-${B}}`), each left as a mark.
+  let marked = value;
+  for (let before = ''; before !== marked; ) {
+    before = marked;
+    marked = marked.replace(/\$\{[^${}\n]*\}/g, '\u0000');
+  }
+  if (!marked.includes('\u0000')) return false;
+  const literal = (v: string) => {
+    const text = bare(v).replaceAll('\u0000', '');
+    return /[A-Za-z0-9]/.test(text) && !PLACEHOLDER.test(text) && !DURATION.test(text);
+  };
+  for (const m of marked.matchAll(/:\/\/[^\s/:@]*:([^\s/@]+)@/g)) if (literal(m[1])) return false;
+  const lines = marked.split('\n').filter((l) => l.trim() !== '');
+  for (const line of lines) {
+    const setting = CONFIG_SETTING.exec(line);
+    if (setting && credentialKey(setting[1]) && literal(setting[2])) return false;
+  }
+  return lines.length > 1 || !credentialKey(key) || !literal(marked);
+}
 
 /**
  * A value sealed by kubeseal: base64 of uint16-BE n ‖ n bytes of RSA-OAEP (a 2048-4096 bit key) ‖
@@ -227,9 +347,11 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       const onlyReferences = kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret' || kind === 'ClusterPushSecret';
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.
       const m = yaml && !onlyReferences && line.length <= 4096 ? SECRET_KEYS.exec(line.trimEnd()) : null;
-      const value = m ? bare(m[2]) : '';
-      const unquoted = m ? m[2].replace(/\s+#.*$/, '') : '';
-      const notLiteral = () => FLOW_MAPPING.test(unquoted) || CODE_REFERENCE.test(unquoted) || DURATION.test(value);
+      // An anchor is no part of the value (the node after it is: on this line, or the lines below).
+      const written = m ? m[2].replace(ANCHOR, '') : '';
+      const value = m ? bare(written) : '';
+      const unquoted = written.replace(/\s+#.*$/, '');
+      const notLiteral = () => FLOW_MAPPING.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value);
       if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
@@ -246,16 +368,26 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
         continue;
       }
       if (o.kind !== 'Secret') continue;
-      const data = { ...((o.data as Record<string, unknown>) ?? {}), ...((o.stringData as Record<string, unknown>) ?? {}) };
       const argoType = o.metadata?.labels?.['argocd.argoproj.io/secret-type'];
-      const stringValue = (k: string, v: string) => (o.stringData && Object.hasOwn(o.stringData as object, k) ? v : decoded(v));
-      const plain = Object.entries(data).filter(
-        ([k, v]) =>
-          typeof v === 'string' && v.length > 0 && !/^ENC\[AES256_GCM,data:/.test(v) && !isReference(v) && !isPublicMaterial(v) &&
-          !isImageReference(stringValue(k, v)) && !(argoType !== undefined && argoSettingNoCredential(k, stringValue(k, v))),
-      );
-      if (plain.length === 0) continue;
-      const keys = plain.map(([k]) => k).join(', ');
+      // With SOPS metadata, only the values its rules say are encrypted must be (the others it leaves as
+      // written); where its rules cannot be told here, none is judged.
+      const meta = o.sops && typeof o.sops === 'object' && !Array.isArray(o.sops) ? (o.sops as Record<string, unknown>) : undefined;
+      const encrypted = meta ? (sopsEncrypts(meta) ?? (() => false)) : () => true;
+      const plain = new Set<string>();
+      for (const field of ['data', 'stringData'] as const) {
+        const values = o[field] && typeof o[field] === 'object' ? Object.entries(o[field] as Record<string, unknown>) : [];
+        for (const [k, v] of values) {
+          const shown = typeof v === 'string' && field === 'data' ? decoded(v) : v;
+          if (
+            typeof v === 'string' && typeof shown === 'string' && v.length > 0 && !SOPS_VALUE.test(v) && !isReference(v) && !isPublicMaterial(v) &&
+            !isImageReference(shown) && !(argoType !== undefined && argoSettingNoCredential(k, shown)) &&
+            // A value SOPS should have encrypted fails decryption whatever it holds (aes/cipher.go parse).
+            ('sops' in o ? encrypted([field, k]) : !onlyVariablesHoldCredentials(k, v))
+          ) plain.add(k);
+        }
+      }
+      if (plain.size === 0) continue;
+      const keys = [...plain].join(', ');
       findings.push(
         'sops' in o
           ? error('secrets', file, `Secret has SOPS metadata but plaintext values (${keys}): it was edited after encryption; re-encrypt it with sops`, { object: objectKey(o) })

@@ -126,7 +126,8 @@ describe('shared overlays (--overlays per-profile)', () => {
       unparsable: [],
     });
     expect(substitute('${nope} ${a.b} ${a-b} ${#name} ${name^^}', vars)).toEqual({
-      text: ' ${a.b} ${a-b} ${#name} ${name^^}',
+      // envsubst's length and case operators are evaluated (fluxcd/pkg envsubst v1.7.0 funcs.go).
+      text: ' ${a.b} ${a-b} 4 PROD',
       missing: ['nope'],
       unparsable: ['${a.b}', '${a-b}'],
     });
