@@ -224,8 +224,15 @@ function parseText(text: string): ParsedText {
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-    } catch {
-      out.problems.push(`YAML: its aliases expand past ${MAX_ALIASES} nodes (a YAML bomb?): not read`);
+    } catch (e) {
+      // An alias before (or without) its anchor: go-yaml, which kubectl and the controllers read with, refuses it
+      // ("unknown anchor 'x' referenced"); anything else toJS refuses is an alias count past the limit.
+      const unresolved = /^Unresolved alias[^:]*:\s*(\S{1,200})/.exec((e as Error).message);
+      out.problems.push(
+        unresolved
+          ? `YAML: the alias *${unresolved[1]} names no anchor before it (go-yaml: unknown anchor '${unresolved[1]}' referenced): kubectl and the controllers cannot read this document`
+          : `YAML: its aliases expand past ${MAX_ALIASES} nodes (a YAML bomb?): not read`,
+      );
       continue;
     }
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.objects.push(value as K8sObject);

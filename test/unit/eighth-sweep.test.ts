@@ -178,3 +178,13 @@ describe('a tenant source naming this repository over https where the root uses 
     expect(errors(report)).toEqual(['tenants/team-a/cm.yaml: namespace team-b-does-not-exist is never created on cluster kind']);
   });
 });
+
+describe('an alias without its anchor (Biohazard kube/deploy/vm/jj/ks.yaml)', () => {
+  it('is named as go-yaml does, not taken for a YAML bomb; a real bomb still is one', async () => {
+    const report = await check({ ...bootstrap('clusters/prod', './clusters/prod'), 'clusters/prod/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: flux-system\ndata:\n  a: *missing\n' });
+    expect(errors(report)).toEqual(["clusters/prod/cm.yaml: YAML: the alias *missing names no anchor before it (go-yaml: unknown anchor 'missing' referenced): kubectl and the controllers cannot read this document"]);
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...'bcdefg'.split('').map((l, i) => `${l}: &${l} [*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]},*${'abcdefg'[i]}]`)];
+    const bomb = await check({ ...bootstrap('clusters/prod', './clusters/prod'), 'clusters/prod/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: flux-system\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n` });
+    expect(errors(bomb).join('\n')).toContain('aliases expand past 1000 nodes (a YAML bomb?)');
+  });
+});
