@@ -25,9 +25,10 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
  * Values that are no credential: empty, block and JSON starts, booleans, numbers, encrypted, and
  * references: templated (`${…}`, `$${…}` escaped for Flux, `{{ … }}`), a pod's `$(VAR)`, secret-manager
  * URIs, LiteLLM's `os.environ/VAR`, `{env:VAR}`, `{VAR}` (Frigate), Argo CD's `$secret:key` and `$key` (argocd-cm and
- * notifications read argocd-secret so), and an environment variable's name (`GITHUB_TOKEN`).
+ * notifications read argocd-secret so; a dotted key in any case, `$oidc.keycloak.clientSecret`, as its docs write them; `$uperS3cret` stays a literal), and an
+ * environment variable's name (`GITHUB_TOKEN`).
  */
-const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
+const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[a-z][\w-]*(\.[\w-]+)+|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
 /** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
 /**

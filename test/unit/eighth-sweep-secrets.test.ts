@@ -283,3 +283,15 @@ describe('the secret scan: code and YAML structure, not literals (sulibot, Bioha
     expect(errors(anchored).filter((e) => e.includes('literal'))).toEqual(['apps/app/deployment.yaml: line 29: password has a literal value; reference a Secret instead']);
   });
 });
+
+describe('the secret scan: Argo CD\'s $key references in argocd-cm (mmalyska/home-ops)', () => {
+  const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\ndata:\n  oidc.config: |\n    name: Keycloak\n    clientID: argocd\n    clientSecret: ${value}\n`;
+  it('$<key> and $<secret>:<key> read argocd-secret or another Secret, a dotted key in any case; a literal is still one', async () => {
+    for (const ref of ['$oidc.keycloak.clientSecret', '$argocd-oidc:clientSecret', '$oidc.clientSecret']) {
+      const report = await check(cluster({ 'clusters/prod/argocd-cm.yaml': cm(ref) }));
+      expect(errors(report).filter((e) => e.includes('literal')), ref).toEqual([]);
+    }
+    const literal = await check(cluster({ 'clusters/prod/argocd-cm.yaml': cm('hunter2secret') }));
+    expect(errors(literal).filter((e) => e.includes('literal'))).toEqual(['clusters/prod/argocd-cm.yaml: line 10: clientSecret has a literal value; reference a Secret instead']);
+  });
+});
