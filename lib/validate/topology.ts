@@ -334,6 +334,20 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (!list) parsed.set(file, (list = objectsOf(files.get(file) ?? '')));
     return list;
   };
+  // ConfigMaps a README or script step makes (`kubectl create configmap cluster-info -n flux-system ...`,
+  // aws-samples/eks-multi-cluster-gitops initial-setup/README.md): name → the step's file. Made on first use.
+  let handMaps: Map<string, string> | undefined;
+  const handConfigMaps = () => {
+    if (handMaps) return handMaps;
+    handMaps = new Map();
+    for (const [file, text] of files.entries()) {
+      if (!(/\.(md|sh)$/.test(file) || /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/.test(file))) continue;
+      for (const m of text.matchAll(/\bkubectl\b[^\n]{0,200}?\bcreate\s+(?:configmap|cm)\s+([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)\b([^\n]{0,200})/g)) {
+        if (!m[3].includes('--dry-run') && !handMaps.has(m[1])) handMaps.set(m[1], file);
+      }
+    }
+    return handMaps;
+  };
   // The paths once (FileSet.paths() sorts on every call): every walk and rule below reads them.
   const allPaths = files.paths();
   const manifests = allPaths.filter((p) => MANIFEST.test(p) && !TEMPLATE_FILE.test(p));
@@ -569,7 +583,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           return declared.data;
         };
         const located = (ns: string, name: string) => declaredConfigMap(ns, name, unit.file)?.file;
-        const { vars, problems, unknown } = kustomizationVariables(unit.object, configMaps, located);
+        const { vars, problems, unknown } = kustomizationVariables(unit.object, configMaps, located, (name) => handConfigMaps().get(name));
         const waiting = problems.some((p) => p.startsWith('substituteFrom ConfigMap '));
         if (waiting && (postponed.get(unit) ?? 0) < 5 && queue.length > 0) {
           postponed.set(unit, (postponed.get(unit) ?? 0) + 1);

@@ -188,3 +188,25 @@ describe('an alias without its anchor (Biohazard kube/deploy/vm/jj/ks.yaml)', ()
     expect(errors(bomb).join('\n')).toContain('aliases expand past 1000 nodes (a YAML bomb?)');
   });
 });
+
+describe('a substituteFrom ConfigMap a README step makes (aws-samples initial-setup/README.md)', () => {
+  const withSubstitution = (readme?: string) => ({
+    ...bootstrap('clusters/mgmt', './clusters/mgmt'),
+    'clusters/mgmt/kustomization.yaml': kustomization('resources:\n  - flux-system\n  - apps.yaml\n'),
+    'clusters/mgmt/apps.yaml': `${fluxKustomization('apps', './apps')}  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-info\n`,
+    'apps/kustomization.yaml': kustomization('resources:\n  - configmap.yaml\n'),
+    'apps/configmap.yaml': configMap('settings-${CLUSTER_NAME}', 'flux-system'),
+    ...(readme ? { 'README.md': readme } : {}),
+  });
+
+  it('is there: its variables are unknown, not missing', async () => {
+    const report = await check(withSubstitution('4. Create a `ConfigMap` named `cluster-info`:\n\n```sh\nkubectl create configmap cluster-info -n flux-system \\\n  --from-literal=CLUSTER_NAME=mgmt\n```\n'));
+    expect(errors(report)).toEqual([]);
+  });
+
+  it('without the step, Flux stops with "not found"', async () => {
+    expect(errors(await check(withSubstitution()))).toEqual(['clusters/mgmt/apps.yaml: substituteFrom ConfigMap flux-system/cluster-info is not in the repository: Flux stops with "not found"']);
+    // A dry run only writes a file.
+    expect(errors(await check(withSubstitution('kubectl create configmap cluster-info --dry-run=client -o yaml > cm.yaml\n')))).toHaveLength(1);
+  });
+});
