@@ -69,6 +69,28 @@ const lazyArborist = {
   },
 };
 
+// @inquirer/external-editor (inquirer's `editor` prompt, which haven-plus never asks) imports iconv-lite and
+// chardet, 0.65 MiB with every encoding table: loaded from the installed packages, resolved from the editor's own
+// location, when an editor's file is first read back instead.
+const lazyEncodings = {
+  name: 'lazy-encodings',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]@inquirer[\\/]external-editor[\\/]dist[\\/]index\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const eager = ["import { detect } from 'chardet';", "import iconv from 'iconv-lite';"];
+      if (eager.some((line) => !text.includes(line))) throw new Error(`bundle-bin: ${args.path} no longer imports chardet and iconv-lite as expected: review the lazy-encodings plugin`);
+      const from = `__hpCreateRequire(__hpModulePath(${JSON.stringify('@inquirer/external-editor')}, ${JSON.stringify('dist/index.js')}))`;
+      const lazy = [
+        `const detect = (...args) => ${from}('chardet').detect(...args);`,
+        `const iconv = { encodingExists: (...args) => ${from}('iconv-lite').encodingExists(...args), decode: (...args) => ${from}('iconv-lite').decode(...args) };`,
+      ];
+      const uses = [...text.matchAll(/\biconv\.(\w+)/g)].map((m) => m[1]);
+      if (uses.some((u) => u !== 'encodingExists' && u !== 'decode')) throw new Error(`bundle-bin: ${args.path} uses iconv.${uses.find((u) => u !== 'encodingExists' && u !== 'decode')}: review the lazy-encodings plugin`);
+      return { contents: text.replace(eager[0], lazy[0]).replace(eager[1], lazy[1]), loader: 'js' };
+    });
+  },
+};
+
 // Defined at the top of every output file. A package is looked up along Node's own search path
 // (`require.resolve.paths`), reading its directory rather than resolving an entry, so packages whose
 // `exports` hide package.json are found too. A package that cannot be found (only possible for a
@@ -102,7 +124,7 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  plugins: [lazyArborist, ownPaths],
+  plugins: [lazyArborist, lazyEncodings, ownPaths],
   banner: { js: banner },
   logLevel: 'warning',
   metafile: true,

@@ -295,7 +295,14 @@ describe('haven-plus (bin), end to end', () => {
     expect(check.exitCode, check.stdout).toBe(0);
     // npm's Arborist (with pacote and sigstore) is not in the bundle: Yeoman's FlyRepository loads it from the
     // installed package when it first needs it, and it works from there.
-    for (const file of bundle) expect(readFileSync(file, 'utf8').includes('node_modules/@npmcli/arborist/'), file).toBe(false);
+    // Nor are iconv-lite and chardet (inquirer's editor prompt reads its file back with them): they load from where
+    // the installed @inquirer/external-editor finds them.
+    for (const file of bundle) for (const lazy of ['node_modules/@npmcli/arborist/', 'node_modules/iconv-lite/', 'node_modules/chardet/']) expect(readFileSync(file, 'utf8').includes(lazy), `${file}: ${lazy}`).toBe(false);
+    const editor = `const { createRequire } = await import('node:module');
+      const from = createRequire(${JSON.stringify(join(installed, 'node_modules', '@inquirer', 'external-editor', 'dist', 'index.js'))});
+      console.log(from('iconv-lite').decode(Buffer.from('h\\u00e9', 'utf8'), from('chardet').detect(Buffer.from('h\\u00e9'))));`;
+    const encodings = await execa(process.execPath, ['--input-type=module', '-e', editor], { cwd, env: isolatedEnv(cwd), extendEnv: false, reject: false });
+    expect(encodings.exitCode, encodings.stderr).toBe(0);
     const environment = readFileSync(BIN, 'utf8').match(/import\("(\.\/chunks\/dist-\w+\.js)"\)/)?.[1];
     expect(environment).toBeDefined();
     mkdirSync(join(cwd, '.yo-repository'));
