@@ -24,11 +24,17 @@ export function namespaceObject(name: string, level: PodSecurityLevel, plan: { n
   };
 }
 
+/**
+ * A namespace's Pod Security labels: `enforce` at its component's level; `audit` at restricted, so the API
+ * server's audit log records every pod that departs from it; `warn` at the enforced level, so an apply (the
+ * GitOps engine's, an operator's creating its DaemonSets) is not answered with warnings about what the
+ * component's podSecurityReason already accounts for (MetalLB's speaker, Falco's probe, the GPU operands).
+ */
 export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
   return {
     'pod-security.kubernetes.io/enforce': level,
     'pod-security.kubernetes.io/audit': 'restricted',
-    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/warn': level,
   };
 }
 
