@@ -6,24 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { resolveAnswers, withDefaults } from '../../lib/answers.js';
-import { loadCatalog } from '../../lib/catalog.js';
-import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 import { validateFiles } from '../../lib/validate/repository.js';
+import { catalog, plan, problemsOf } from '../answers.js';
 
-const catalog = loadCatalog();
-const ctx = { catalog, directoryName: 'platform' };
 const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
-const plan = (raw: RawAnswers) => render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
-const problemsOf = (raw: RawAnswers) => {
-  try {
-    resolveAnswers(withDefaults(raw, ctx), ctx);
-    return [];
-  } catch (e) {
-    return ((e as { problems?: { answer: string; problem: string }[] }).problems ?? []).map((p) => `${p.answer}: ${p.problem}`);
-  }
-};
 
 describe('the NVIDIA GPU Operator', () => {
   it('is offered, pinned to a release with published images, and in no preset', () => {

@@ -5,28 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { readClustersFile, resolveAnswers, toStored, withDefaults } from '../../lib/answers.js';
+import { readClustersFile, toStored } from '../../lib/answers.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../lib/catalog.js';
 import { FileSet } from '../../lib/fileset.js';
-import { render } from '../../lib/generate.js';
 import { checkAddressRange, type RawAnswers } from '../../lib/questions.js';
 import { validateFiles } from '../../lib/validate/repository.js';
+import { plan, problemsOf } from '../answers.js';
 
-const catalog = loadCatalog();
-const ctx = { catalog, directoryName: 'platform' };
 const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
-const plan = (raw: RawAnswers) => render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog);
-const problemsOf = (raw: RawAnswers) => {
-  try {
-    resolveAnswers(withDefaults(raw, ctx), ctx);
-    return [];
-  } catch (e) {
-    return ((e as { problems?: { answer: string; problem: string; allowed?: string }[] }).problems ?? [{ answer: '?', problem: (e as Error).message }]).map((p) => `${p.answer}: ${p.problem}${p.allowed ? ` (allowed: ${p.allowed})` : ''}`);
-  }
-};
 const objects = (files: FileSet, path: string) => parseAllDocuments(files.get(path)!).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
 
 describe('the address range', () => {
