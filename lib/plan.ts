@@ -27,6 +27,8 @@ export function objectStorageTitle(os: ClusterObjectStorage): string {
 export interface Bucket {
   purpose: string;
   name: string;
+  /** An application's (`haven-plus bucket`, the answer `buckets`), not a component's. */
+  application?: boolean;
 }
 
 export interface ClusterObjectStorage {
@@ -269,7 +271,7 @@ function planCluster(a: Answers, catalog: Catalog, answer: ClusterAnswer, provid
       a.objectStorage ?? (provider.defaultObjectStorage === 'provider-s3' || endpointOverride ? 'provider-s3' : 'garage');
     const purposes = [...bucketPurposes(selected, catalog), ...a.buckets];
     const buckets = Object.fromEntries(purposes.map((p) => [p, bucketName(a.name, name, p)]));
-    const bucketList = purposes.map((p) => ({ purpose: p, name: buckets[p] }));
+    const bucketList: Bucket[] = purposes.map((p) => ({ purpose: p, name: buckets[p], ...(a.buckets.includes(p) ? { application: true } : {}) }));
     const notes: string[] = [];
     if (backend !== 'provider-s3') {
       const { endpoint, region } = IN_CLUSTER_S3[backend];

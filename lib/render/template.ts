@@ -51,6 +51,8 @@ hbs.registerHelper('image', (plan: { answers?: { registryMirror?: string } }, re
 hbs.registerHelper('join', (list: unknown[], sep: unknown) => list.join(typeof sep === 'string' ? sep : ', '));
 hbs.registerHelper('list', (...args: unknown[]) => args.slice(0, -1));
 hbs.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
+/** Whether some item of a list has a truthy `key` (`{{#if (some bucketList "application")}}`). */
+hbs.registerHelper('some', (list: unknown, key: unknown) => Array.isArray(list) && list.some((x) => Boolean(x && typeof x === 'object' && (x as Record<string, unknown>)[String(key)])));
 
 export function toYaml(value: unknown): string {
   return stringify(value, { version: '1.1', lineWidth: 0, minContentWidth: 0, indent: 2, aliasDuplicateObjects: false });

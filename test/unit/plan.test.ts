@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
 import { bucketsToMake, buildPlan, clusterApps, clusterStages } from '../../lib/plan.js';
+import { render } from '../../lib/generate.js';
 import type { RawAnswers } from '../../lib/questions.js';
 
 const catalog = loadCatalog();
@@ -107,7 +108,7 @@ describe('plan', () => {
     const p = plan({ provider: 'local', components: ['postgres'], buckets: ['media'] });
     expect(p.clusters[0].objectStorage!.bucketList).toEqual([
       { purpose: 'postgres', name: 'platform-local-postgres' },
-      { purpose: 'media', name: 'platform-local-media' },
+      { purpose: 'media', name: 'platform-local-media', application: true },
     ]);
     expect(() => plan({ provider: 'local', components: ['postgres'], buckets: ['postgres'] })).toThrow(/buckets: "postgres" is already the bucket of a component/);
   });
@@ -133,5 +134,15 @@ describe('buckets a day-2 change adds on a provider\'s object storage', () => {
     expect(bucketsToMake(undefined, at(base))).toEqual([]);
     expect(bucketsToMake(at(base), at({ ...base, clusters: ['prod', 'lab:local', 'acc'], buckets: ['media'] })).map((m) => m.cluster.name)).toEqual(['prod']);
     expect(bucketsToMake(at(base), at({ ...base, storageClass: 'fast' }))).toEqual([]);
+  });
+});
+
+describe('application buckets in the cluster README', () => {
+  const readme = (raw: RawAnswers) => render(resolveAnswers(withDefaults(raw, ctx), ctx), catalog).files.get('clusters/prod/README.md')!;
+  it('say how an application gets a key for its bucket, with the endpoint, region and addressing it reads', () => {
+    const text = readme({ provider: 'exoscale', components: ['object-storage'], buckets: ['media'] });
+    expect(text).toContain('Application buckets (`platform-prod-media`, made for\nyour applications) get no credential here');
+    expect(text).toContain('The application reads endpoint `https://sos-de-fra-1.exo.io`, region\n`de-fra-1`, virtual-hosted-style addressing');
+    expect(readme({ provider: 'exoscale', components: ['object-storage'] })).not.toContain('Application buckets');
   });
 });
