@@ -873,8 +873,6 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const localNames = new WeakMap<ClusterView, Set<string>>();
   // Chart directories of the repository that generated Applications render (said once, after the walks).
   const helmDirs = new Set<string>();
-  // Directories generated Applications render with a config management plugin (said once, after the walks).
-  const pluginDirs = new Set<string>();
   const walkArgo = (view: ClusterView, start: Unit[]): void => {
     const aliases = localNames.get(view) ?? new Set<string>();
     localNames.set(view, aliases);
@@ -897,14 +895,6 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         }
         const dir = ownPath(s);
         if (dir === undefined) continue;
-        // A config management plugin renders the directory (argocd-vault-plugin filling `<secret:…>`, say): its
-        // output is not made offline, so what it applies is not checked (as for a Helm chart).
-        const plugin = (s as { plugin?: { name?: unknown } }).plugin;
-        if (plugin !== undefined && plugin !== null) {
-          if (!unit.unordered) topology.findings.push(warning('reference', unit.file, `Application ${unit.name} renders ${dir || '.'} with the config management plugin${typeof plugin === 'object' && typeof plugin.name === 'string' ? ` ${plugin.name}` : ''}: its output is not made offline, so what it applies is not checked`, { object: `Application ${unit.name}` }));
-          else pluginDirs.add(dir || '.');
-          continue;
-        }
         const build = argoBuild(dir, s.directory);
         if (build?.unsupported.includes('helm chart') && !unit.unordered) {
           // A chart in the repository (Chart.yaml): Argo CD renders it with Helm, which is not done offline.
@@ -1381,10 +1371,6 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   if (helmDirs.size > 0) {
     const dirs = [...helmDirs].sort();
     topology.findings.push(warning('reference', dirs[0] === '.' ? 'Chart.yaml' : `${dirs[0]}/Chart.yaml`, `Applications an ApplicationSet generates render ${dirs.length} Helm chart(s) of this repository (${dirs.slice(0, 3).join(', ')}${dirs.length > 3 ? ', …' : ''}): Helm templates are not rendered offline, so what they apply is not checked`));
-  }
-  if (pluginDirs.size > 0) {
-    const dirs = [...pluginDirs].sort();
-    topology.findings.push(warning('reference', dirs[0] === '.' ? '.' : dirs[0], `Applications an ApplicationSet generates render ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} of this repository with a config management plugin (${dirs.slice(0, 3).join(', ')}${dirs.length > 3 ? ', …' : ''}): its output is not made offline, so what they apply is not checked`));
   }
   topology.clusters.sort((a, b) => a.name.localeCompare(b.name) || a.engine.localeCompare(b.engine));
   // A GitRepository's own ignore patterns decide what its artifact holds: not applied offline, said once each.

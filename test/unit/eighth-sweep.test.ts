@@ -210,13 +210,3 @@ describe('a substituteFrom ConfigMap a README step makes (aws-samples initial-se
     expect(errors(await check(withSubstitution('kubectl create configmap cluster-info --dry-run=client -o yaml > cm.yaml\n')))).toHaveLength(1);
   });
 });
-
-describe('an Application rendered by a config management plugin (mmalyska/home-ops: argocd-vault-plugin)', () => {
-  it('is not followed offline, with a warning: its `<secret:…>` placeholders are filled by the plugin', async () => {
-    const app = `${application('argocd', 'https://github.com/example/home-ops', 'apps/argocd').replace('    directory:\n      recurse: true\n', '    plugin:\n      env:\n        - name: SECRET_PROVIDER\n          value: cluster-secrets\n')}`;
-    const route = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: host\n  namespace: argocd\ndata:\n  host: argocd.<secret:private-domain>\n';
-    const report = await check({ 'cluster/apps.yaml': app, 'apps/argocd/kustomization.yaml': kustomization('resources:\n  - host.yaml\n'), 'apps/argocd/host.yaml': route.replace('namespace: argocd', 'namespace: nowhere') });
-    expect(errors(report)).toEqual([]);
-    expect(report.findings.map((f) => f.message)).toContain('Application argocd renders apps/argocd with the config management plugin: its output is not made offline, so what it applies is not checked');
-  });
-});
