@@ -468,6 +468,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
       paramSets.length = MAX_GENERATED;
     }
     let unsupported: string | undefined;
+    let patchUnsupported: string | undefined;
     for (const p of paramSets) {
       const problems: string[] = [];
       let unresolvedTags = false;
@@ -504,10 +505,17 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
         // and scalars are replaced, null removes).
         const patchText = (set.spec as { templatePatch?: unknown }).templatePatch;
         if (typeof patchText === 'string' && problems.length === 0) {
-          const rendered = render(patchText);
+          let rendered: unknown;
+          try {
+            rendered = render(patchText);
+          } catch (e) {
+            // A patch the validator cannot render: the Applications are checked without it (said once), not dropped.
+            if (!(e instanceof Unrendered)) throw e;
+            patchUnsupported ??= e.message;
+          }
           let patch: unknown;
           try {
-            patch = problems.length === 0 ? parseYaml(String(rendered), { maxAliasCount: 100 }) : undefined;
+            patch = problems.length === 0 && rendered !== undefined ? parseYaml(String(rendered), { maxAliasCount: 100 }) : undefined;
           } catch (e) {
             problems.push(`templatePatch does not read as YAML once rendered: ${(e as Error).message.split('\n')[0]}`);
           }
@@ -532,6 +540,7 @@ export function expandApplicationSets(files: FileSet, objects: BuiltObject[], ow
       else expansion.generated.set(target, [...(expansion.generated.get(target) ?? []), built]);
     }
     if (unsupported) expansion.notes.push(`${origin}: ApplicationSet ${set.metadata?.name}'s template uses ${unsupported}, which the validator does not render: those Applications are not checked`);
+    if (patchUnsupported) expansion.findings.push(warning('reference', origin, `ApplicationSet ${set.metadata?.name}'s templatePatch uses ${patchUnsupported}, which the validator does not render: its Applications are checked without the patch`, where));
   }
   return expansion;
 }

@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
 import { append, argoClusterSecret, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
-import { isSopsEncrypted, sopsEncryptedIdentity } from './secret-scan.js';
+import { sopsEncryptedIdentity } from './secret-scan.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
 import { IN_CLUSTER_SERVER } from './applicationset.js';
@@ -270,6 +270,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     const units = view.units;
     // An object whose name, namespace or kind SOPS encrypted is known only once decrypted: no reference is
     // checked for it, only that what applies it decrypts (its schema check says it was not checked).
+    // Without decrypting, what it is cannot even be sent to the API server: it must be decrypted where it is applied.
     const hidden = view.placed.filter((p) => sopsEncryptedIdentity(p.object).length > 0);
     for (const p of hidden) checkDecryption(p, view.engine === 'argocd', findings);
     const placed: Placed[] = view.placed.filter((p) => !hidden.includes(p));
@@ -503,8 +504,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it${outside}`, where));
         }
       }
-      // kustomize-controller decrypts any kind with sops.mac (internal/decryptor/decryptor.go: isSOPSEncryptedResource).
-      if ((p.object.kind === 'Secret' && 'sops' in p.object) || isSopsEncrypted(p.object)) checkDecryption(p, argo, findings);
+      // kustomize-controller decrypts any kind with sops.mac (internal/decryptor/decryptor.go: isSOPSEncryptedResource);
+      // a Secret or ConfigMap applied as ciphertext is what nothing else decrypts. Another kind may be an operator's,
+      // which decrypts it in the cluster (sops-operator's SopsSecret declares a top-level sops field): not required.
+      if ((p.object.kind === 'Secret' || p.object.kind === 'ConfigMap') && 'sops' in p.object) checkDecryption(p, argo, findings);
       if (!installsElsewhere(p.object)) checkTargetNamespace(p);
       for (const ref of secretRefs(p.object)) need(ref, p.file, id, where);
     }

@@ -799,20 +799,32 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return evident;
   };
+  /** Says once per URL that a source is taken for another repository, and why: what it renders is not followed. */
+  const saidForeign = new Set<string>();
+  const foreign = (url: string, why: string): undefined => {
+    if (!saidForeign.has(url)) {
+      saidForeign.add(url);
+      topology.notes.push(`Argo CD source ${url} is taken for another repository (${why}): what it renders is not followed`);
+    }
+    return undefined;
+  };
   /** The directory of this repository a source renders, or undefined (a chart, another repository). */
   const ownPath = (s: Source): string | undefined => {
     if (s.chart || s.ref !== undefined || s.path === undefined || !s.repoURL || s.repoURL.startsWith('oci://') || s.repoURL.includes('{{') || s.path.includes('{{')) return undefined;
     const url = normalUrl(s.repoURL);
     if (ownRepos.size > 0 && !ownRepos.has(url) && !remotes.has(url)) return undefined;
+    // Only a URL that names a repository (host/…/name) is told apart by its name; a server's root (a `git
+    // daemon` serving this checkout, git://host:9090/) is not.
+    const named = /^[^/:]+\/.+/.test(url);
     // Another repository by the checkout's remotes: neither one of them nor a mirror of one (same name).
-    if (ownRepos.size === 0 && remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url))) return undefined;
+    if (named && ownRepos.size === 0 && remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url))) return foreign(s.repoURL, `neither this checkout's remote (${[...remotes].join(', ')}) nor a mirror of it`);
     // Another repository beside URLs that are evidently this one's.
-    if (ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size > 0 && !evidentRepos().has(url)) return undefined;
+    if (named && ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size > 0 && !evidentRepos().has(url)) return foreign(s.repoURL, `the repository's own sources name ${[...evidentRepos()].slice(0, 2).join(', ')}`);
     const dir = repoDir(s.path);
     if (dir === undefined) return undefined;
     // The whole of a repository nothing here names (`path: .`), without remotes (an export, not a clone): this
     // one only where the checkout's directory carries its name (a clone is named after its repository).
-    if (dir === '' && ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size === 0 && checkoutName !== undefined && !namedIn(checkoutName, repoName(url))) return undefined;
+    if (named && dir === '' && ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size === 0 && checkoutName !== undefined && !namedIn(checkoutName, repoName(url))) return foreign(s.repoURL, `this checkout (${checkoutName}) is not named after it, and no remote says otherwise`);
     // Without a root that names this repository, a path counts as ours where the repository has it.
     if (ownRepos.size === 0 && dir !== '' && !directories.has(dir)) return undefined;
     return dir;

@@ -295,3 +295,11 @@ describe('the secret scan: Argo CD\'s $key references in argocd-cm (mmalyska/hom
     expect(errors(literal).filter((e) => e.includes('literal'))).toEqual(['clusters/prod/argocd-cm.yaml: line 10: clientSecret has a literal value; reference a Secret instead']);
   });
 });
+
+describe('a SOPS-encrypted object an operator decrypts in the cluster (kid/home-ops: sops-operator SopsSecret)', () => {
+  it('needs no Kustomization that decrypts it; a Secret beside it does', async () => {
+    const sopsSecret = `apiVersion: addons.projectcapsule.dev/v1alpha1\nkind: SopsSecret\nmetadata:\n    name: token\n    namespace: tool\nspec:\n    secrets:\n        - name: token\n          stringData:\n            token: ${enc('WpXOwOFoXwM3YhBJ')}\n${sopsBlock('    encrypted_suffix: Templates\n')}`;
+    const report = await check(decrypting('tool', { 'sopssecret.yaml': sopsSecret }, false));
+    expect(errors(report).filter((e) => e.includes('SOPS-encrypted'))).toEqual([]);
+  });
+});

@@ -45,6 +45,14 @@ describe('an Argo CD source in another repository is not this one (StatCan/aaw-a
     expect(errors(mirrored)).toEqual(OWN);
   });
 
+  it('says so in a note; a URL that names no repository (a git daemon serving this checkout) is not told apart by name', async () => {
+    const report = await check(repo, { repositoryUrls: ['https://github.com/example/platform-manifests.git'] });
+    expect(report.notes).toContain("Argo CD source https://github.com/example/gatekeeper-constraints.git is taken for another repository (neither this checkout's remote (github.com/example/platform-manifests) nor a mirror of it): what it renders is not followed");
+    // RIG-Cluster's local cluster: git://host.docker.internal:9090/ is `git daemon` serving this repository's root.
+    const daemon = await check({ ...repo, 'gatekeeper/application.yaml': application('gatekeeper-constraints', 'git://host.docker.internal:9090/', '.') }, { repositoryUrls: ['https://github.com/example/platform-manifests.git'] });
+    expect(errors(daemon)).toEqual(OWN);
+  });
+
   it('without remotes (an export): beside a URL evidently this repository\'s, or by the checkout directory\'s name', async () => {
     const beside = await check({ ...repo, 'apps/application.yaml': application('apps', 'https://github.com/example/platform-manifests.git', 'team-x') });
     expect(errors(beside).filter((e) => e.startsWith('team-x/') && e.includes('gatekeeper'))).toEqual([]);
@@ -159,6 +167,13 @@ describe('an ApplicationSet\'s templatePatch (mmalyska/home-ops)', () => {
     expect(errors(report)).toEqual(['cluster/apps/demo/cm.yaml: namespace nowhere is never created on cluster cluster']);
     const ok = await check({ 'cluster/bootstrap.yaml': root, 'cluster/appsets/appset.yaml': appset(patch), 'cluster/apps/demo/cm.yaml': configMap('demo', 'demo'), 'cluster/apps/demo/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n' });
     expect(errors(ok)).toEqual([]);
+  });
+
+  it('one the validator cannot render leaves the Applications checked without it, with a warning (edgard/home-ops)', async () => {
+    const set = appset(`{{- if has "x" (list "x") }}\nspec:\n  ignoreDifferences: []\n{{- end }}`).replace("      destination:\n", "      source:\n        repoURL: https://github.com/example/home-ops\n        targetRevision: main\n        path: 'cluster/apps/{{.name}}'\n      destination:\n");
+    const report = await check({ 'cluster/bootstrap.yaml': root, 'cluster/appsets/appset.yaml': set, 'cluster/apps/demo/cm.yaml': configMap('demo', 'nowhere') });
+    expect(errors(report)).toEqual(['cluster/apps/demo/cm.yaml: namespace nowhere is never created on cluster cluster']);
+    expect(report.findings.map((f) => f.message)).toContain("ApplicationSet apps's templatePatch uses the function list, which the validator does not render: its Applications are checked without the patch");
   });
 
   it('a templatePatch that is no YAML once rendered is an error, as Argo CD makes no Application of it', async () => {
