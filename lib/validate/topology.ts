@@ -804,7 +804,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const foreign = (url: string, why: string): undefined => {
     if (!saidForeign.has(url)) {
       saidForeign.add(url);
-      topology.notes.push(`Argo CD source ${url} is taken for another repository (${why}): what it renders is not followed`);
+      // Without the URL's user part: a token written there must not reach the report (or a CI log).
+      topology.notes.push(`Argo CD source ${url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1')} is taken for another repository (${why}): what it renders is not followed`);
     }
     return undefined;
   };

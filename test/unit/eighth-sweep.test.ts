@@ -225,3 +225,14 @@ describe('a substituteFrom ConfigMap a README step makes (aws-samples initial-se
     expect(errors(await check(withSubstitution('kubectl create configmap cluster-info --dry-run=client -o yaml > cm.yaml\n')))).toHaveLength(1);
   });
 });
+
+describe('a source URL with a token in it', () => {
+  it('is said without the token', async () => {
+    const report = await check(
+      { 'gatekeeper/application.yaml': application('gatekeeper-constraints', 'https://ci:glpat-abcdef123456@gitlab.example.nl/policies.git', '.'), 'team-x/configmap.yaml': configMap('settings', 'team-x') },
+      { repositoryUrls: ['https://gitlab.example.nl/platform.git'] },
+    );
+    expect(report.notes.join('\n')).toContain('Argo CD source https://gitlab.example.nl/policies.git is taken for another repository');
+    expect(JSON.stringify(report)).not.toContain('glpat-abcdef123456');
+  });
+});
