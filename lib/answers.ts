@@ -8,7 +8,7 @@ import type { AnswerProblem } from './errors.js';
 import { AnswersError, HavenPlusError } from './errors.js';
 import { didYouMean } from './suggest.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
-import { bucketPurposes, requiredClosure, type Engine } from './catalog.js';
+import { bucketPurposes, requiredClosure, type Engine, type ProviderProfile } from './catalog.js';
 import {
   QUESTIONS,
   QUESTION_BY_NAME,
@@ -75,6 +75,33 @@ export function selectedOn(a: Answers, cluster: ClusterAnswer): string[] {
 /** The range MetalLB hands out on a cluster: its own, else the platform-wide answer for clusters on the default provider. */
 export function loadBalancerAddressesOf(a: Answers, c: ClusterAnswer): string | undefined {
   return c.loadBalancerAddresses ?? (c.provider === a.provider ? a.loadBalancerAddresses : undefined);
+}
+
+/**
+ * Why a component cannot run on a provider's clusters (what would run, why not, what is allowed), or undefined
+ * where it can: the rules the answers are refused by, and what bundle-data leaves out per provider.
+ */
+export function unsupportedOn(id: string, p: ProviderProfile): { what: string; why: string; allowed: string } | undefined {
+  // A managed service's cloud load balancer serves LoadBalancer Services, and its virtual network emulates ARP, so
+  // layer 2 announcements do not reach it (metallb website/content/installation/clouds.md); OpenShift brings
+  // MetalLB as an operator of its own, with its security context constraints.
+  if (id === 'metallb' && (p.managed || p.openshift)) {
+    return {
+      what: 'MetalLB',
+      why: p.managed ? `${p.title} has a cloud load balancer for LoadBalancer Services, and layer 2 announcements do not work on its virtual network` : `${p.title} is OpenShift, which installs MetalLB with its own operator`,
+      allowed: 'metallb on clusters without a load balancer of their own (previder, generic, hetzner, leaseweb, local)',
+    };
+  }
+  // On OpenShift NVIDIA documents the GPU Operator as its certified operator from OperatorHub (OLM, namespace
+  // nvidia-gpu-operator, with OpenShift's driver toolkit and security context constraints), not this chart.
+  if (id === 'gpu-operator' && p.openshift) {
+    return {
+      what: 'the NVIDIA GPU Operator from its Helm chart',
+      why: `${p.title} is OpenShift, where NVIDIA documents it as the certified operator from OperatorHub (with the Node Feature Discovery operator)`,
+      allowed: 'gpu-operator on clusters that are not OpenShift; on OpenShift, install NVIDIA GPU Operator from OperatorHub',
+    };
+  }
+  return undefined;
 }
 
 /** Every component chosen for some cluster. */
@@ -514,16 +541,9 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
   // MetalLB announces addresses from a range it is given: nothing to guess.
   const metallb = a.clusters.filter((x) => requiredClosure(selectedOn(a, x), ctx.catalog.components).has('metallb'));
   for (const c of metallb) {
-    const p = ctx.catalog.providers.get(c.provider)!;
-    // A managed service's cloud load balancer serves LoadBalancer Services, and its virtual network emulates ARP, so
-    // layer 2 announcements do not reach it (metallb website/content/installation/clouds.md); OpenShift brings
-    // MetalLB as an operator of its own, with its security context constraints.
-    if (p.managed || p.openshift) {
-      problems.push({
-        answer: 'components',
-        problem: `cluster ${c.name} on ${c.provider} would run MetalLB, but ${p.managed ? `${p.title} has a cloud load balancer for LoadBalancer Services, and layer 2 announcements do not work on its virtual network` : `${p.title} is OpenShift, which installs MetalLB with its own operator`}`,
-        allowed: 'metallb on clusters without a load balancer of their own (previder, generic, hetzner, leaseweb, local)',
-      });
+    const refused = unsupportedOn('metallb', ctx.catalog.providers.get(c.provider)!);
+    if (refused) {
+      problems.push({ answer: 'components', problem: `cluster ${c.name} on ${c.provider} would run ${refused.what}, but ${refused.why}`, allowed: refused.allowed });
       continue;
     }
     if (loadBalancerAddressesOf(a, c) === undefined) {
@@ -534,14 +554,9 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       });
     }
   }
-  // On OpenShift NVIDIA documents the GPU Operator as its certified operator from OperatorHub (OLM, namespace
-  // nvidia-gpu-operator, with OpenShift's driver toolkit and security context constraints), not this chart.
-  for (const c of a.clusters.filter((x) => ctx.catalog.providers.get(x.provider)!.openshift && requiredClosure(selectedOn(a, x), ctx.catalog.components).has('gpu-operator'))) {
-    problems.push({
-      answer: 'components',
-      problem: `cluster ${c.name} on ${c.provider} would run the NVIDIA GPU Operator from its Helm chart, but ${ctx.catalog.providers.get(c.provider)!.title} is OpenShift, where NVIDIA documents it as the certified operator from OperatorHub (with the Node Feature Discovery operator)`,
-      allowed: 'gpu-operator on clusters that are not OpenShift; on OpenShift, install NVIDIA GPU Operator from OperatorHub',
-    });
+  for (const c of a.clusters.filter((x) => requiredClosure(selectedOn(a, x), ctx.catalog.components).has('gpu-operator'))) {
+    const refused = unsupportedOn('gpu-operator', ctx.catalog.providers.get(c.provider)!);
+    if (refused) problems.push({ answer: 'components', problem: `cluster ${c.name} on ${c.provider} would run ${refused.what}, but ${refused.why}`, allowed: refused.allowed });
   }
   // One range on two clusters: where they share a network both answer ARP for the same addresses.
   const sharing = metallb.filter((c) => c.loadBalancerAddresses === undefined && c.provider === a.provider && a.loadBalancerAddresses !== undefined);

@@ -84,8 +84,8 @@ const lazyEncodings = {
         `const detect = (...args) => ${from}('chardet').detect(...args);`,
         `const iconv = { encodingExists: (...args) => ${from}('iconv-lite').encodingExists(...args), decode: (...args) => ${from}('iconv-lite').decode(...args) };`,
       ];
-      const uses = [...text.matchAll(/\biconv\.(\w+)/g)].map((m) => m[1]);
-      if (uses.some((u) => u !== 'encodingExists' && u !== 'decode')) throw new Error(`bundle-bin: ${args.path} uses iconv.${uses.find((u) => u !== 'encodingExists' && u !== 'decode')}: review the lazy-encodings plugin`);
+      const other = [...text.matchAll(/\biconv\.(\w+)/g)].map((m) => m[1]).find((u) => u !== 'encodingExists' && u !== 'decode');
+      if (other) throw new Error(`bundle-bin: ${args.path} uses iconv.${other}: review the lazy-encodings plugin`);
       return { contents: text.replace(eager[0], lazy[0]).replace(eager[1], lazy[1]), loader: 'js' };
     });
   },

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { resolveAnswers, withDefaults } from '../lib/answers.js';
+import { resolveAnswers, unsupportedOn, withDefaults } from '../lib/answers.js';
 import { loadCatalog } from '../lib/catalog.js';
 import { selectableComponents } from '../lib/questions.js';
 import { render } from '../lib/generate.js';
@@ -43,7 +43,7 @@ for (const provider of catalog.providers.keys()) {
         // service, MetalLB a network without a cloud load balancer, the GPU Operator's chart a cluster that is not OpenShift.
         components: selectableComponents(ctx).filter((id) => {
           const p = catalog.providers.get(provider)!;
-          return (id !== 'external-dns' || p.dns) && (id !== 'metallb' || !(p.managed || p.openshift)) && (id !== 'gpu-operator' || !p.openshift);
+          return (id !== 'external-dns' || p.dns) && !unsupportedOn(id, p);
         }),
         'object-storage': backend,
         's3-endpoint': 'https://s3.example.nl',

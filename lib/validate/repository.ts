@@ -10,7 +10,7 @@ import { append, buildKustomization, get, kustomizationFile, listOf, objectKey, 
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
 import { argoRelease, argoSources, fluxRelease, type Release } from './releases.js';
-import { isSopsEncrypted, scanForSecrets, sopsEncryptedIdentity } from './secret-scan.js';
+import { isSopsEncrypted, scanForSecrets, SOPS_VALUE, sopsEncryptedIdentity } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
 import { blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
@@ -201,16 +201,17 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
   // structuraldefaulting.PruneNonNullableNullsWithoutDefaults; `kustomize:` left empty is no error) and the
   // built-in kinds' decoding skips them (their schemas allow null where the field is optional).
   const encrypted = isSopsEncrypted(object);
+  const withoutSops = () => Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops'));
   const subject =
     object.kind === 'Secret' && 'sops' in object
-      ? { ...Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')), ...(object.data ? { data: Object.fromEntries(Object.keys(object.data as object).map((k) => [k, ''])) } : {}) }
-      : withoutNullFields(encrypted ? Object.fromEntries(Object.entries(object).filter(([k]) => k !== 'sops')) : object);
+      ? { ...withoutSops(), ...(object.data ? { data: Object.fromEntries(Object.keys(object.data as object).map((k) => [k, ''])) } : {}) }
+      : withoutNullFields(encrypted ? withoutSops() : object);
   // A value Flux substitutes later (`${VAR}` whose value this repository does not hold), or one SOPS
   // encrypted, is not judged by its placeholder.
   const unresolved = (pointer: string) => {
     let v: unknown = subject;
     for (const seg of pointer.split('/').slice(1)) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
-    return typeof v === 'string' && (/\$\{[^}]*\}/.test(v) || (encrypted && /^ENC\[AES256_GCM,data:/.test(v)));
+    return typeof v === 'string' && (/\$\{[^}]*\}/.test(v) || (encrypted && SOPS_VALUE.test(v)));
   };
   if (!hit.validate(subject)) {
     for (const e of (hit.validate.errors ?? []).filter((x) => !unresolved(x.instancePath))) {

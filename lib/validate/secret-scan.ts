@@ -131,7 +131,7 @@ function argoSettingNoCredential(key: string, value: string): boolean {
 const isReference = (value: string) => /^(\$?\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>)$/.test(value.trim());
 
 /** A value SOPS encrypted (getsops/sops aes/cipher.go's format). */
-const SOPS_VALUE = /^ENC\[AES256_GCM,data:/;
+export const SOPS_VALUE = /^ENC\[AES256_GCM,data:/;
 
 /**
  * Whether kustomize-controller decrypts the object whole before applying it: it has `sops` with a

@@ -153,14 +153,25 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
           if (typeof r.namespace === 'string' && create !== false && !found.has(r.namespace)) found.set(r.namespace, file);
         }
       }
-    } else if (/\.(md|sh)$/.test(file) || /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/.test(file)) {
-      for (const m of text.matchAll(/\bkubectl\b[^\n]{0,200}?\bcreate\s+(?:namespace|ns)\s+([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\b([^\n]{0,200})/g)) {
-        // `kubectl create namespace x --dry-run=client -o yaml > ns.yaml` only writes a file.
-        if (!m[3].includes('--dry-run') && !found.has(m[1])) found.set(m[1], file);
-      }
+    } else if (HAND_STEP_FILE.test(file)) {
+      for (const name of kubectlCreates(text, '(?:namespace|ns)', '[-a-z0-9]', 63)) if (!found.has(name)) found.set(name, file);
     }
   }
   return found;
+}
+
+/** Files that hold steps run by hand: READMEs, scripts, Taskfiles, Makefiles, justfiles. */
+const HAND_STEP_FILE = /\.(md|sh)$|(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/;
+
+/**
+ * The names of what a text's `kubectl … create <resource> <name>` steps make (`resource`: a regular
+ * expression source for the resource's names; `inner`: the characters inside a name, `max` its length: a
+ * DNS label for a namespace, a subdomain for a ConfigMap). `kubectl create namespace x --dry-run=client -o
+ * yaml > ns.yaml` only writes a file: not made.
+ */
+function kubectlCreates(text: string, resource: string, inner: string, max: number): string[] {
+  const step = new RegExp(`\\bkubectl\\b[^\\n]{0,200}?\\bcreate\\s+${resource}\\s+([a-z0-9](${inner}{0,${max - 2}}[a-z0-9])?)\\b([^\\n]{0,200})`, 'g');
+  return [...text.matchAll(step)].filter((m) => !m[3].includes('--dry-run')).map((m) => m[1]);
 }
 
 /** A step that applies files by hand: the path it names, as segment patterns matched from the end, and where it is. */
@@ -341,10 +352,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (handMaps) return handMaps;
     handMaps = new Map();
     for (const [file, text] of files.entries()) {
-      if (!(/\.(md|sh)$/.test(file) || /(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/.test(file))) continue;
-      for (const m of text.matchAll(/\bkubectl\b[^\n]{0,200}?\bcreate\s+(?:configmap|cm)\s+([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)\b([^\n]{0,200})/g)) {
-        if (!m[3].includes('--dry-run') && !handMaps.has(m[1])) handMaps.set(m[1], file);
-      }
+      if (!HAND_STEP_FILE.test(file)) continue;
+      for (const name of kubectlCreates(text, '(?:configmap|cm)', '[-a-z0-9.]', 253)) if (!handMaps.has(name)) handMaps.set(name, file);
     }
     return handMaps;
   };
