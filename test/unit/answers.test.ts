@@ -5,6 +5,7 @@ import { AnswersError } from '../../lib/errors.js';
 import { resolveNonInteractive } from '../../lib/generate.js';
 import { buildPlan } from '../../lib/plan.js';
 import { QUESTIONS, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
+import { tempDir } from '../helpers.js';
 
 const ctx: QuestionContext = { catalog: loadCatalog(), directoryName: 'gemeente-x' };
 const resolveWithDefaults = (raw: RawAnswers) => resolveAnswers(withDefaults(raw, ctx), ctx);
@@ -233,9 +234,8 @@ describe('answers', () => {
 describe('keyed list answers across sources', () => {
   it('merges cluster settings and held versions by key: a flag sets its keys, keeps the others, and an empty value unsets one; a clusters file replaces the settings', async () => {
     const { gatherAnswers } = await import('../../lib/generate.js');
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const stored = {
       clusters: ['t1', 'p1'],
       'cluster-settings': ['t1.environment=test', 'p1.environment=production', 'p1.region=sbg'],
@@ -250,7 +250,7 @@ describe('keyed list answers across sources', () => {
     // A malformed item is kept for its check to name.
     expect(gatherAnswers({ stored, flags: { 'cluster-settings': ['bogus'] } }).raw['cluster-settings']).toContain('bogus');
 
-    const file = join(mkdtempSync(join(tmpdir(), 'keyed-')), 'clusters.yaml');
+    const file = join(tempDir('keyed-'), 'clusters.yaml');
     writeFileSync(file, 'clusters:\n  - name: a\n    environment: acceptance\n');
     const fleet = gatherAnswers({ stored, clustersFile: file, flags: { 'cluster-settings': ['a.region=nl-ams'] } });
     expect(fleet.raw['cluster-settings']).toEqual(['a.environment=acceptance', 'a.region=nl-ams']);

@@ -11,6 +11,7 @@ import { buildKustomization } from '../../lib/validate/build.js';
 import { goNumber, renderGoTemplate, sanitizeName } from '../../lib/validate/gotemplate.js';
 import { validateFiles } from '../../lib/validate/repository.js';
 import { discoverClusters } from '../../lib/validate/topology.js';
+import { tempDir } from '../helpers.js';
 
 const params = { name: 'edge-1', path: { path: 'apps/web', basename: 'web', segments: ['apps', 'web'] }, metadata: { labels: { tier: 'edge' } }, n: 3 };
 
@@ -351,11 +352,10 @@ describe('an Application with a single chart source', () => {
 
 describe("the repository's own URL", () => {
   it('is taken from the checkout\'s git remotes, credentials dropped, ssh remotes also as https', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { repositoryUrls } = await import('../../lib/validate/directory.js');
-    const dir = mkdtempSync(join(tmpdir(), 'hp-remotes-'));
+    const dir = tempDir('hp-remotes-');
     mkdirSync(join(dir, '.git'));
     writeFileSync(join(dir, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://gitlab-ci-token:glcbt-secret@gitlab.example.nl/platform/apps.git\n[remote "gh"]\n\turl = git@github.com:org/apps.git\n');
     const urls = repositoryUrls(dir);

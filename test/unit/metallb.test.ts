@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readClustersFile, toStored } from '../../lib/answers.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSet } from '../../lib/fileset.js';
 import { checkAddressRange, type RawAnswers } from '../../lib/questions.js';
 import { validateFiles } from '../../lib/validate/repository.js';
 import { plan, problemsOf } from '../answers.js';
+import { tempDir } from '../helpers.js';
 
 const REMOTE = 'https://gitlab.example.nl/gemeente/platform.git';
 const objects = (files: FileSet, path: string) => parseAllDocuments(files.get(path)!).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
@@ -58,7 +58,7 @@ describe('MetalLB as an answer', () => {
     // A cluster on another provider does not take the default provider's range.
     expect(problemsOf({ provider: 'local', clusters: ['a', 'c:generic'], components: ['metallb'], 'load-balancer-addresses': '172.18.255.200/29' })).toEqual([expect.stringMatching(/^load-balancer-addresses: cluster c runs MetalLB/)]);
     // From a clusters file, as the other settings.
-    const file = join(mkdtempSync(join(tmpdir(), 'hp-metallb-')), 'clusters.yaml');
+    const file = join(tempDir('hp-metallb-'), 'clusters.yaml');
     writeFileSync(file, '- name: a\n  load-balancer-addresses: 172.18.255.200/29\n- name: b\n  load-balancer-addresses: 172.19.255.200-172.19.255.210\n');
     const fromFile = readClustersFile(file);
     expect(fromFile.problems).toEqual([]);
