@@ -30,9 +30,9 @@ export interface ChartFacts {
   release: string;
   source: { repository: string; ref: string; path: string };
   notes?: string;
-  /** Values rendered verbatim (toYaml): any key under them is valid. */
   /** Every tag the version is pushed under to its OCI registry. */
   ociTags?: { tags: string[]; source: string };
+  /** Values the templates read that values.yaml does not declare, or render verbatim (toYaml): the value and any key under it are valid. */
   passThroughValues?: { value: string; source: string }[];
   /** Secrets the chart's software reads at run time by a fixed name in the release namespace (not rendered by the chart). */
   runtimeSecrets?: { name: string; keys: string[]; ifMissing: string; source: string }[];

@@ -22,6 +22,34 @@ export interface BuiltObject {
   origin: string;
   /** Patch files that changed it. */
   patchedBy: string[];
+  /** The names and namespaces it had before a namespace transformer or a patch renamed it (kustomize's previous ids). */
+  previous?: { name?: string; namespace?: string }[];
+}
+
+/** Two namespaces are one to kustomize (resid IsNsEquals) where they are the same, or both the default (none or `default`). */
+const sameNamespace = (a: string | undefined, b: string | undefined) => (a || 'default') === (b || 'default');
+
+/**
+ * The objects a patch without a target selects, as kustomize v5.5.0 does (checked with kubectl kustomize;
+ * resmap GetMatchingResourcesByAnyId): apiVersion, kind, name and namespace equal to the object's identity
+ * now or to one it had before a base's namespace transformer or a name change. The kustomization's own
+ * `namespace:` is set after its patches, so a patch naming that namespace finds no object that had no namespace.
+ */
+export function patchTargets(objects: BuiltObject[], patch: { apiVersion?: string; kind?: string; name?: string; namespace?: string }): BuiltObject[] {
+  return objects.filter((b) => {
+    if (b.object.kind !== patch.kind || (patch.apiVersion !== undefined && b.object.apiVersion !== patch.apiVersion)) return false;
+    const ids = [{ name: b.object.metadata?.name, namespace: b.object.metadata?.namespace }, ...(b.previous ?? [])];
+    return ids.some((id) => id.name === patch.name && sameNamespace(id.namespace, patch.namespace));
+  });
+}
+
+/** An object given a new name or namespace, its identity before kept for the patches of the kustomizations above. */
+function renamed(b: BuiltObject, metadata: { name?: string; namespace?: string }): void {
+  const before = { name: b.object.metadata?.name, namespace: b.object.metadata?.namespace };
+  const after = { ...b.object.metadata, ...metadata };
+  if (after.name === before.name && after.namespace === before.namespace) return;
+  b.previous = [...(b.previous ?? []), before];
+  b.object = { ...b.object, metadata: after };
 }
 
 export interface BuildResult {
@@ -404,14 +432,16 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
       const want = selector
         ? { kind: selector.kind, name: selector.name, namespace: selector.namespace }
         : { kind: patch.kind, name: patch.metadata?.name, namespace: patch.metadata?.namespace };
-      const matches = result.objects.filter(
-        (b) =>
-          (!selector?.group || groupOf(b.object.apiVersion) === selector.group) &&
-          (!selector?.version || String(b.object.apiVersion).split('/').pop() === selector.version) &&
-          (want.kind === undefined || b.object.kind === want.kind) &&
-          (want.name === undefined || b.object.metadata?.name === want.name) &&
-          (!want.namespace || (b.object.metadata?.namespace ?? k.namespace) === want.namespace),
-      );
+      const matches = selector
+        ? result.objects.filter(
+            (b) =>
+              (!selector.group || groupOf(b.object.apiVersion) === selector.group) &&
+              (!selector.version || String(b.object.apiVersion).split('/').pop() === selector.version) &&
+              (want.kind === undefined || b.object.kind === want.kind) &&
+              (want.name === undefined || b.object.metadata?.name === want.name) &&
+              (!want.namespace || (b.object.metadata?.namespace ?? k.namespace) === want.namespace),
+          )
+        : patchTargets(result.objects, { apiVersion: patch.apiVersion, ...want });
       // What a remote resource or an unimplemented feature (helmCharts, generators) adds may be the target.
       if (matches.length === 0 && !selector && !result.remote?.length && result.unsupported.length === 0) {
         result.errors.push({ file: patchFile, message: `patch for ${want.kind} ${want.namespace ? `${want.namespace}/` : ''}${want.name} matches no object in the build of ${dir}` });
@@ -422,13 +452,20 @@ function accumulate(files: FileSet, dir: string, k: KustomizationDoc, stack: str
         result.unsupported.push('patches (a strategic merge of lists)');
         continue;
       }
+      // `$patch: delete` at the top of a strategic merge patch removes what it selects from the build
+      // (kustomize v5.5.0, checked with kubectl kustomize: with and without a target).
+      if ((patch as Record<string, unknown>).$patch === 'delete') {
+        const gone = new Set(matches);
+        result.objects = result.objects.filter((b) => !gone.has(b));
+        continue;
+      }
       for (const m of matches) {
         // Identity fields select the target; everything else merges into it.
         m.object = patchObject(m.object, patch);
         const { metadata } = patch;
         // options.allowNameChange / allowKindChange: the patch's own name and kind replace the target's
         // (kustomize api/internal/builtins/PatchTransformer.go; otherwise the original ones are kept).
-        if (p.options?.allowNameChange === true && typeof metadata?.name === 'string') m.object = { ...m.object, metadata: { ...m.object.metadata, name: metadata.name } };
+        if (p.options?.allowNameChange === true && typeof metadata?.name === 'string') renamed(m, { name: metadata.name });
         if (p.options?.allowKindChange === true && typeof patch.kind === 'string') m.object = { ...m.object, kind: patch.kind };
         m.patchedBy.push(patchFile);
       }
@@ -502,8 +539,8 @@ export function buildKustomization(files: FileSet, dir: string, stack: string[] 
   // knows as cluster-scoped moves into the namespace, and a Namespace object is renamed to it.
   if (k.namespace) {
     for (const b of result.objects) {
-      if (b.object.kind === 'Namespace' && b.object.apiVersion === 'v1') b.object = { ...b.object, metadata: { ...b.object.metadata, name: k.namespace } };
-      else if (!KUSTOMIZE_CLUSTER_SCOPED.has(`${groupOf(b.object.apiVersion)}/${b.object.kind}`)) b.object = { ...b.object, metadata: { ...b.object.metadata, namespace: k.namespace } };
+      if (b.object.kind === 'Namespace' && b.object.apiVersion === 'v1') renamed(b, { name: k.namespace });
+      else if (!KUSTOMIZE_CLUSTER_SCOPED.has(`${groupOf(b.object.apiVersion)}/${b.object.kind}`)) renamed(b, { namespace: k.namespace });
     }
   }
   // kustomize refuses a build that declares the same object twice.

@@ -12,6 +12,7 @@ import { sopsEncryptedIdentity } from './secret-scan.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
 import { checkNetworkFlows } from './flows.js';
 import { IN_CLUSTER_SERVER } from './applicationset.js';
+import { argoSources } from './structure.js';
 import { argoGlob } from './globs.js';
 import { chartFacts } from '../chart-facts.js';
 import type { Release } from './releases.js';
@@ -124,11 +125,21 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Cro
  * `<cluster>-app` (cloudnative-pg v1.30.0 pkg/specs/secrets.go CreateSecret), cert-manager's
  * Certificate secretName (tls.crt, tls.key, ca.crt).
  */
+const objectBucketClaim = (o: K8sObject) => o.kind === 'ObjectBucketClaim' && group(o) === 'objectbucket.io' && typeof o.metadata?.name === 'string';
+
+/** The ConfigMaps operators make from an object: an ObjectBucketClaim's, with the bucket's endpoint (BUCKET_HOST, BUCKET_NAME, BUCKET_PORT, …), named as the claim. */
+function generatedConfigMaps(o: K8sObject): { name: string; namespace: string }[] {
+  return objectBucketClaim(o) ? [{ name: String(o.metadata?.name), namespace: o.metadata?.namespace ?? 'default' }] : [];
+}
+
 function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys?: string[] }[] {
   const ns = o.metadata?.namespace ?? 'default';
   if (o.kind === 'Cluster' && group(o) === 'postgresql.cnpg.io' && !get(o, 'spec.bootstrap.initdb.secret')) {
     return [{ name: `${o.metadata?.name}-app`, namespace: ns, keys: ['username', 'user', 'password', 'dbname', 'host', 'port', 'pgpass', 'uri', 'jdbc-uri', 'fqdn-uri', 'fqdn-jdbc-uri'] }];
   }
+  // The bucket provisioner (lib-bucket-provisioner: Rook, NooBaa/ODF) makes a Secret with the claim's name
+  // holding its credentials (Rook docs, ceph-object-bucket-claim; ODF "Object Bucket Claim").
+  if (objectBucketClaim(o)) return [{ name: String(o.metadata?.name), namespace: ns, keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] }];
   if (o.kind === 'Certificate' && group(o) === 'cert-manager.io' && typeof get(o, 'spec.secretName') === 'string') {
     return [{ name: get(o, 'spec.secretName') as string, namespace: ns, keys: ['tls.crt', 'tls.key', 'ca.crt'] }];
   }
@@ -309,10 +320,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         }
       }
       for (const unit of units.values()) {
-        const spec = unit.object.spec as { source?: { repoURL?: string; path?: string; chart?: string; ref?: string }; sources?: { repoURL?: string; path?: string; chart?: string; ref?: string }[]; destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
-        const sources = spec.sources !== undefined ? listOf<{ repoURL?: string; path?: string; chart?: string; ref?: string }>(spec.sources) : spec.source ? [spec.source] : [];
-        for (const s of sources) {
-          if (!s || typeof s !== 'object') continue;
+        const spec = unit.object.spec as { destination?: { namespace?: string }; syncPolicy?: { syncOptions?: string[] } };
+        for (const s of argoSources(unit.object)) {
           if (s.chart) for (const g of crdProviders.get(s.chart) ?? []) providers.set(g, unit);
           else if (s.repoURL?.startsWith('oci://')) for (const g of crdProviders.get(s.repoURL) ?? []) providers.set(g, unit);
           else if (s.path) for (const g of crdProviders.get(s.path) ?? []) providers.set(g, unit);
@@ -325,6 +334,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       checkArgo(cluster, units, placed, view.spoke ? argoHubs().projects : topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, argoHubs().clusters);
     } else {
       createdNamespaces.set('flux-system', null);
+      // Flux runs in its sync's namespace, there before it syncs: a FluxInstance's is the Flux Operator's own
+      // (controlplaneio-fluxcd docs, flux-config: the instance lives where the operator is deployed).
+      const fluxNamespace = bootstrap.object.metadata?.namespace;
+      if (typeof fluxNamespace === 'string' && fluxNamespace) createdNamespaces.set(fluxNamespace, null);
       // Bootstrap creates the GitRepository flux-system unless the repository already holds the root source
       // (flux bootstrap commits it; a sandbox holds an OCIRepository).
       // (the kind and name its sync names: a Flux Operator instance syncs an OCIRepository, say).
@@ -374,6 +387,15 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       if (made && !createdNamespaces.has(made)) createdNamespaces.set(made, p.unit);
     }
     for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
+    // helm-controller has Helm create a release's targetNamespace when install.createNamespace is set
+    // (fluxcd/helm-controller internal/action/install.go): there once the release installs.
+    const helmNamespaces = new Map<string, Placed>();
+    for (const p of placed) {
+      const target = p.object.kind === 'HelmRelease' ? get(p.object, 'spec.targetNamespace') : undefined;
+      if (typeof target !== 'string' || !target || get(p.object, 'spec.install.createNamespace') !== true || createdNamespaces.has(target)) continue;
+      createdNamespaces.set(target, p.unit);
+      helmNamespaces.set(target, p);
+    }
 
     // Applications of an ApplicationSet sync in no order: each retries until what it needs is there.
     const before = (a: Unit, b: Unit) =>
@@ -462,6 +484,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           } else if (view.partial) {
             findings.push(warning('reference', p.file, `namespace ${ns} is not created by what cluster ${cluster} applies as built offline; a part not built offline (helmCharts, generators: see the notes) may create it`, where));
           } else findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
+        } else if (helmNamespaces.get(ns)?.unit === p.unit && helmNamespaces.get(ns)?.object !== p.object && !namespacesOf(p.unit).has(ns)) {
+          // kustomize-controller dry-runs every object before it applies any (fluxcd/pkg ssa ApplyAll): one in a
+          // namespace Helm has yet to create fails the apply, and with it the release that would create it.
+          const release = helmNamespaces.get(ns)!;
+          findings.push(error('reference', p.file, `namespace ${ns} is created by Helm when ${objectKey(release.object)} installs (install.createNamespace), and ${p.unit.name} applies both: its apply fails on this object before the release exists, so neither ever applies (put the release in a Kustomization this one dependsOn, or apply a Namespace)`, where));
         } else {
           const creator = createdNamespaces.get(ns);
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs; a unit
@@ -560,8 +587,11 @@ const hashedFrom = (name: unknown, base: string) => typeof name === 'string' && 
 function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set<string>): void {
   // An ArtifactGenerator makes an ExternalArtifact per artifact, in its own namespace (source-watcher v2.2).
   const artifacts = placed.filter((p) => p.object.kind === 'ArtifactGenerator').flatMap((p) => ((get(p.object, 'spec.artifacts') as { name?: string }[] | undefined) ?? []).map((a) => ({ name: a.name, ns: nsOf(p.object) })));
+  const configMaps = placed.flatMap((p) => generatedConfigMaps(p.object));
   const has = (kind: string, name: string, ns: string | undefined) =>
-    placed.some((p) => p.object.kind === kind && p.object.metadata?.name === name && nsOf(p.object) === ns) || (kind === 'ExternalArtifact' && artifacts.some((a) => a.name === name && a.ns === ns));
+    placed.some((p) => p.object.kind === kind && p.object.metadata?.name === name && nsOf(p.object) === ns) ||
+    (kind === 'ExternalArtifact' && artifacts.some((a) => a.name === name && a.ns === ns)) ||
+    (kind === 'ConfigMap' && configMaps.some((c) => c.name === name && c.namespace === (ns ?? 'default')));
   const releases = placed.filter((p) => p.object.kind === 'HelmRelease');
   // Part of what the cluster applies was built without what the offline builder does not implement (a
   // configMapGenerator, say): what it would add or rename may be what a reference names.
@@ -613,12 +643,12 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
   if (cycle) findings.push(error('reference', hr.get(cycle[0])!.file, `HelmRelease dependsOn cycle: ${cycle.join(' → ')}`));
 }
 
-function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: { object: K8sObject; file: string }[], partial: boolean, clusters: { name?: string; server?: string }[]): void {
+function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: Topology['handProjects'], partial: boolean, clusters: { name?: string; server?: string }[]): void {
   // Applied by hand: an AppProject another directory applied by hand holds, or one nothing applies, may be applied too.
   const own = new Map([...handProjects.map((p) => p.object), ...placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object)].map((o) => [o.metadata?.name, o]));
   const hub = new Map(hubProjects.map((p) => [p.metadata?.name, p]));
   for (const unit of units.values()) {
-    const spec = unit.object.spec as { project?: string; destination?: { server?: string; name?: string; namespace?: string }; source?: { repoURL?: string }; sources?: { repoURL?: string }[] };
+    const spec = unit.object.spec as { project?: string; destination?: { server?: string; name?: string; namespace?: string }; sources?: unknown };
     const where = { object: objectKey(unit.object) };
     const project = spec.project ?? 'default';
     if (project === 'default') continue;
@@ -629,10 +659,18 @@ function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], 
       else findings.push(error('reference', unit.file, `project ${project} is not an AppProject of ${spoke ? 'the hub' : `cluster ${cluster}`}`, at));
       continue;
     }
+    const template = handProjects.find((h) => h.object === p && h.templated);
+    if (template) {
+      findings.push(warning('reference', unit.file, `project ${project} is in a Helm template (${template.file}): its sources and destinations are what Helm renders, not checked offline`, { ...where, path: '/spec/project' }));
+      continue;
+    }
     const pspec = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };
-    for (const [i, s] of (spec.sources !== undefined ? listOf<{ repoURL?: string }>(spec.sources) : spec.source ? [spec.source] : []).entries()) {
+    for (const [i, s] of argoSources(unit.object).entries()) {
       if (s.repoURL && !sourcePermitted(pspec.sourceRepos ?? [], s.repoURL)) {
-        findings.push(error('reference', unit.file, `source ${s.repoURL} is not in the sourceRepos of project ${project}`, { ...where, path: spec.sources ? `/spec/sources/${i}/repoURL` : '/spec/source/repoURL' }));
+        const at = { ...where, path: spec.sources ? `/spec/sources/${i}/repoURL` : '/spec/source/repoURL' };
+        // An entry that is no text (`- {{ .Values.repo }}` left unrendered) may be this URL once rendered.
+        if (listOf<unknown>(pspec.sourceRepos).some((r) => typeof r !== 'string')) findings.push(warning('reference', unit.file, `source ${s.repoURL} is not among the sourceRepos of project ${project} that are text; one of them is not (a template left unrendered?), so whether it permits this source is not known`, at));
+        else findings.push(error('reference', unit.file, `source ${s.repoURL} is not in the sourceRepos of project ${project}`, at));
       }
     }
     const d = spec.destination ?? {};

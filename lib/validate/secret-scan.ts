@@ -64,6 +64,10 @@ const ANCHOR = /^&[^\s,[\]{}]+(?:\s+|$)/;
 const ALIAS = /^\*[^\s,[\]{}]+$/;
 /** An unquoted flow mapping (`password: {name: metrics, key: password}`, a SecretKeySelector): a map, not a literal. */
 const FLOW_MAPPING = /^\{.*\}$/;
+/** A flow sequence of two or more lowercase names (Authelia's `id_token: ['email', 'groups']`, claim names): a list, not a literal. */
+const NAME_LIST = /^\[\s*(["']?)[a-z][a-z0-9_.:-]*\1(?:\s*,\s*(["']?)[a-z][a-z0-9_.:-]*\2)+\s*,?\s*\]$/;
+/** An IPv4 address, with a port or prefix length (`SVC_ONEPASSWORD: "10.10.12.15"`, the 1Password Connect service's): an address, not a credential. */
+const IP_ADDRESS = /^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5}|\/\d{1,2})?$/;
 /** Maps whose values are display titles (a Grafana dashboard's `renameByName` transformation). */
 const TITLE_MAP = /^renameByName$/;
 
@@ -78,10 +82,16 @@ const bare = (value: string) => {
 };
 
 /**
- * A token made of a handful of characters (`ghp_xxxx…`, `AKIAXXXXXXXXXXXXXXXX`) is a placeholder: the random
- * part of a real one (base62, 16 to 36 characters) has many distinct characters.
+ * A token made of a handful of characters (`ghp_xxxx…`, `AKIAXXXXXXXXXXXXXXXX`), of one short word over and over
+ * (`ghp_sampleSampleSample…`, the actions-runner-controller chart's example), or spelling out that it is an
+ * example is a placeholder: the random part of a real one (base62, 16 to 36 characters) is none of these.
  */
-const placeholderToken = (token: string) => new Set(token.replace(/^(AKIA|ASIA|glpat-|gh[pousr]_)/, '')).size < 6;
+const placeholderToken = (token: string) => {
+  const body = token.replace(/^(AKIA|ASIA|glpat-|gh[pousr]_)/, '');
+  const folded = body.toLowerCase();
+  const repeated = [...Array(8).keys()].some((n) => n > 0 && folded.length >= 3 * n && folded === folded.slice(0, n).repeat(Math.ceil(folded.length / n)).slice(0, folded.length));
+  return new Set(body).size < 6 || repeated || /example|sample|dummy|placeholder|redacted|x{6}/.test(folded);
+};
 
 /**
  * Public material that needs no protecting in a Secret: certificates, public keys, SSH public keys
@@ -352,7 +362,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       const written = m ? m[2].replace(ANCHOR, '') : '';
       const value = m ? bare(written) : '';
       const unquoted = written.replace(/\s+#.*$/, '');
-      const notLiteral = () => FLOW_MAPPING.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value);
+      const notLiteral = () => FLOW_MAPPING.test(unquoted) || NAME_LIST.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value) || IP_ADDRESS.test(value);
       if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }

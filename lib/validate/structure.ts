@@ -53,16 +53,42 @@ export const normalUrl = (url: string) => {
 /** Directories of a FileSet (every prefix of every path). */
 export const directoriesOf = (files: FileSet) => new Set(files.paths().flatMap((p) => p.split('/').slice(0, -1).map((_part, i, parts) => parts.slice(0, i + 1).join('/'))));
 
+/** One source of an Argo CD Application, with only the field types Argo CD reads (a Helm template left unrendered, `repoURL: {{ … }}`, parses to a map: no URL). */
+export interface ArgoSource {
+  repoURL?: string;
+  path?: string;
+  chart?: string;
+  ref?: string;
+  directory?: { recurse?: boolean; include?: string; exclude?: string };
+  helm?: { valueFiles: string[]; ignoreMissingValueFiles?: boolean };
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const argoSource = (x: Record<string, unknown>): ArgoSource => {
+  const helm = x.helm && typeof x.helm === 'object' ? (x.helm as { valueFiles?: unknown; ignoreMissingValueFiles?: boolean }) : undefined;
+  const directory = x.directory && typeof x.directory === 'object' ? (x.directory as ArgoSource['directory']) : undefined;
+  return {
+    repoURL: text(x.repoURL),
+    path: text(x.path),
+    chart: text(x.chart),
+    ref: text(x.ref),
+    directory,
+    helm: helm ? { valueFiles: listOf<unknown>(helm.valueFiles).filter((v): v is string => typeof v === 'string'), ignoreMissingValueFiles: helm.ignoreMissingValueFiles === true } : undefined,
+  };
+};
+
+/** An Application's sources as Argo CD takes them: `spec.sources` where given, else `spec.source`. */
+export function argoSources(app: K8sObject): ArgoSource[] {
+  const spec = (app.spec ?? {}) as { source?: unknown; sources?: unknown };
+  const list = spec.sources !== undefined ? listOf<unknown>(spec.sources) : spec.source !== undefined ? [spec.source] : [];
+  return list.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x)).map(argoSource);
+}
+
 /** An Argo CD Application's paths and value files in this repository (`ownRepos`: its URLs, when known) exist. */
 export function applicationPaths(o: K8sObject, what: string, file: string, files: FileSet, directories: Set<string>, ownRepos: Set<string>): Finding[] {
   const findings: Finding[] = [];
-  const raw = (o.spec ?? {}) as { source?: { repoURL?: string; path?: string }; sources?: unknown };
-  type Source = { repoURL?: string; path?: string; chart?: string; ref?: string; helm?: { valueFiles?: string[]; ignoreMissingValueFiles?: boolean } };
-  const clean = (x: Source) => ({ ...x, path: typeof x.path === 'string' ? x.path : undefined, repoURL: typeof x.repoURL === 'string' ? x.repoURL : undefined, helm: x.helm && typeof x.helm === 'object' ? { ...x.helm, valueFiles: listOf<string>(x.helm.valueFiles).filter((v) => typeof v === 'string') } : undefined });
-  const spec = {
-    source: raw.source && typeof raw.source === 'object' ? clean(raw.source) : undefined,
-    sources: raw.sources === undefined ? undefined : listOf<Source>(raw.sources).filter((x) => x && typeof x === 'object').map(clean),
-  };
+  const multi = (o.spec as { sources?: unknown } | undefined)?.sources !== undefined;
+  const spec = { source: multi ? undefined : argoSources(o)[0], sources: multi ? argoSources(o) : undefined };
   // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
   // path) and not manifests of another repository (a single source whose repoURL is not ours).
   const ours = (url: string | undefined) => !url || ownRepos.size === 0 || ownRepos.has(normalUrl(url));

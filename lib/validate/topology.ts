@@ -20,11 +20,11 @@ import { posix } from 'node:path';
 import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
-import { append, applyComponents, argoClusterSecret, patchObject, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
+import { append, applyComponents, argoClusterSecret, patchObject, patchTargets, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
 import { expandApplicationSets, IN_CLUSTER_SERVER } from './applicationset.js';
-import { applicationPaths, directoriesOf, normalUrl } from './structure.js';
+import { applicationPaths, argoSources, directoriesOf, normalUrl, type ArgoSource } from './structure.js';
 import { MAX_IGNORE_PATTERNS, sourceIgnore } from './sourceignore.js';
 import { configMapsIn, kustomizationVariables, substituteBuild } from './substitute.js';
 
@@ -104,7 +104,8 @@ export interface Topology {
    * AppProjects that may be applied by hand beside Argo CD objects applied by hand: those of such
    * directories, and those in files nothing applies (`kubectl apply -f projects/`).
    */
-  handProjects: { object: K8sObject; file: string }[];
+  /** AppProjects of clusters applied by hand, and those nothing applies (`templated`: in a Helm template, so only their name is known). */
+  handProjects: { object: K8sObject; file: string; templated?: boolean }[];
   /** Directories whose kustomization declares `configurations:` (a nameReference may rename generated names in fields kustomize does not know). */
   nameReferenceDirs: Set<string>;
   /** Namespaces a bootstrap step creates before Flux or Argo CD applies anything (helmfile releases, `kubectl create namespace`): namespace → the step's file. */
@@ -274,6 +275,14 @@ const asideIn = (dir: string): string | undefined => {
 const TEMPLATE_DIR = /^(_?templates?|.+[-_]templates?|templates?[-_].+)$/i;
 const templateIn = (dir: string): string | undefined => dir.split('/').find((segment) => TEMPLATE_DIR.test(segment));
 
+/**
+ * A Helm template by its actions (`{{ .Values.x }}`, `{{ include "…" . }}`): Helm renders it, nothing applies it
+ * as written, also where no Chart.yaml is beside it (a chart's test data, a chart assembled by a script).
+ * ApplicationSet templates (`{{.path.basename}}`, `{{ .values.x }}`) use none of Helm's objects.
+ */
+const HELM_ACTION = /\{\{-?\s*(?:[^}]*?\.(?:Values|Release|Chart|Capabilities|Files)\b|(?:include|template|tpl)\s+")/;
+export const helmTemplate = (text: string | undefined): boolean => text !== undefined && HELM_ACTION.test(text);
+
 /** An object a patch holds, not a whole one: no apiVersion, kind or name, or a workload without its selector. */
 const partialObject = (o: K8sObject) =>
   !o.apiVersion || !o.kind || !o.metadata?.name || (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && get(o, 'spec.selector') === undefined);
@@ -317,8 +326,10 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
     discover(topology, files, kustomize, repositoryUrls, checkoutName);
     if (topology.clusters.some((c) => c.byHand)) {
       for (const c of topology.clusters.filter((v) => v.byHand)) for (const p of c.placed) if (p.object.kind === 'AppProject') topology.handProjects.push({ object: p.object, file: p.file });
+      // In a Helm template (`sourceRepos: [{{ .Values.repo }}]`), only its name is what Helm renders for certain.
       for (const file of files.paths().filter((f) => /\.ya?ml$/.test(f) && !topology.applied.has(f))) {
-        for (const object of objectsOf(files.get(file) ?? '')) if (object.kind === 'AppProject' && String(object.apiVersion).startsWith('argoproj.io/')) topology.handProjects.push({ object, file });
+        const text = files.get(file) ?? '';
+        for (const object of objectsOf(text)) if (object.kind === 'AppProject' && String(object.apiVersion).startsWith('argoproj.io/')) topology.handProjects.push({ object, file, templated: helmTemplate(text) });
       }
     }
   } catch (e) {
@@ -549,11 +560,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         for (const f of topology.findings.filter((x) => x.check === 'kustomize' && x.message.endsWith(` matches no object in the build of ${dir}`))) {
           const m = /^patch for (\S+) (?:([^/\s]+)\/)?(\S+) matches/.exec(f.message);
           if (!m) continue;
-          const targets = withComponents.objects.filter((b) => b.object.kind === m[1] && b.object.metadata?.name === m[3] && (!m[2] || b.object.metadata?.namespace === m[2]));
-          if (targets.length === 0) continue;
+          const patches = objectsIn(f.file).filter((o) => o.kind === m[1] && o.metadata?.name === m[3] && o.metadata?.namespace === m[2]);
+          if (!patches.some((patch) => patchTargets(withComponents.objects, { apiVersion: patch.apiVersion, kind: patch.kind, ...patch.metadata }).length > 0)) continue;
           topology.findings.splice(topology.findings.indexOf(f), 1);
-          for (const patch of objectsIn(f.file).filter((o) => o.kind === m[1] && o.metadata?.name === m[3])) {
-            for (const t of targets) {
+          for (const patch of patches) {
+            for (const t of patchTargets(withComponents.objects, { apiVersion: patch.apiVersion, kind: patch.kind, ...patch.metadata })) {
               t.object = patchObject(t.object, patch);
               t.patchedBy = [...t.patchedBy, f.file];
             }
@@ -773,12 +784,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // remote does not make the URLs Applications name foreign).
   const ownRepos = new Set<string>();
   const remotes = new Set(repositoryUrls.map(normalUrl));
-  type Source = { repoURL?: string; path?: string; chart?: string; ref?: string; directory?: { recurse?: boolean; include?: string; exclude?: string }; helm?: { valueFiles?: string[] } };
-  const sourcesOf = (app: K8sObject): Source[] => {
-    const spec = app.spec as { source?: Source; sources?: Source[] } | undefined;
-    const list = spec?.sources !== undefined ? listOf<Source>(spec.sources) : spec?.source ? [spec.source] : [];
-    return list.filter((x) => x && typeof x === 'object').map((x) => ({ ...x, path: typeof x.path === 'string' ? x.path : undefined, repoURL: typeof x.repoURL === 'string' ? x.repoURL : undefined, chart: typeof x.chart === 'string' ? x.chart : undefined }));
-  };
+  type Source = ArgoSource;
+  const sourcesOf = argoSources;
   // A repository's name, the last segment of its URL (`github.com/org/platform` → `platform`): a mirror keeps it.
   const repoName = (url: string) => normalUrl(url).split('/').pop() ?? '';
   const remoteNames = new Set([...remotes].map(repoName));
@@ -1058,6 +1065,30 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
     }
   }
+  // 1b. A sync that its directory's build makes (HMCTS's sds-flux-config: clusters/prod takes in a shared
+  // flux-system Kustomization and patches its path to ./clusters/prod; the patch, not the shared file, names
+  // the directory). kustomize-controller applies the build, so the built Kustomization is the cluster's sync.
+  const namedDirs = new Set<string>();
+  for (const file of manifests) {
+    for (const o of objectsIn(file)) {
+      if (!FLUX_KUSTOMIZATION(o)) continue;
+      const dir = repoDir(String(o.spec?.path ?? ''));
+      if (dir !== undefined && dir !== '' && !within(file, dir) && !fluxRoots.has(dir) && kustomizationFile(files, dir)) namedDirs.add(dir);
+    }
+  }
+  for (const dir of [...namedDirs].sort()) {
+    if (fluxRoots.has(dir) || covered(kustomizationFile(files, dir)!) || [...fluxRoots].some((r) => r !== '' && within(dir, r))) continue;
+    const built = kustomizeOnce(dir, true).objects;
+    const sync = built.find((b) => {
+      if (!FLUX_KUSTOMIZATION(b.object) || repoDir(String(b.object.spec?.path ?? '')) !== dir) return false;
+      const ref = (b.object.spec?.sourceRef ?? {}) as { kind?: string; name?: string };
+      return ref.name === b.object.metadata?.name || built.some((x) => x.object.kind === ref.kind && x.object.metadata?.name === ref.name);
+    });
+    if (!sync) continue;
+    const file = sync.patchedBy.at(-1) ?? sync.origin;
+    fluxRoots.add(dir);
+    walkFlux(dir, `Flux Kustomization ${sync.object.metadata?.name} that ${kustomizationFile(files, dir)} builds (from ${sync.origin}${sync.patchedBy.length > 0 ? `, patched by ${sync.patchedBy.join(', ')}` : ''}) syncs it`, { object: sync.object, file });
+  }
   for (const r of argoRoots) for (const s of sourcesOf(r.app)) if (s.repoURL && repoDir(s.path ?? '') === r.dir) ownRepos.add(normalUrl(s.repoURL));
   // 2. Bootstrapped Flux clusters whose sync file is not in the repository (or is a placeholder).
   for (const dir of [...directories].filter((d) => d === 'flux-system' || d.endsWith('/flux-system')).sort()) {
@@ -1067,6 +1098,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       (p) => p.startsWith(`${dir}/`) && (/gotk-(components|sync)\.ya?ml$/.test(p) || (MANIFEST.test(p) && objectsIn(p).some((o) => (FLUX_KUSTOMIZATION(o) || /^(GitRepository|OCIRepository|Bucket)$/.test(o.kind ?? '')) && o.metadata?.name === 'flux-system'))),
     );
     if (fluxRoots.has(root) || !bootstrapped || topology.clusters.some((c) => within(dir, c.root) && c.root !== '')) continue;
+    // Taken in by a cluster found above (a flux-system/ shared by the clusters' builds): no cluster of its own.
+    if (allPaths.some((p) => p.startsWith(`${dir}/`) && covered(p))) continue;
     // Kept aside (`archive/cluster/base/flux-system`, `.old/…`): the sync of a cluster no longer run from here
     // (its Kustomizations get their note below).
     if (dir.split('/').some((segment) => segment.startsWith('.')) || asideIn(dir)) continue;
@@ -1153,7 +1186,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
   const inChartTemplates = (file: string) => {
     const m = /^(?:(.*)\/)?templates\//.exec(file);
-    return m !== null && files.has(m[1] ? `${m[1]}/Chart.yaml` : 'Chart.yaml');
+    return (m !== null && files.has(m[1] ? `${m[1]}/Chart.yaml` : 'Chart.yaml')) || helmTemplate(files.get(file));
   };
   // What kustomization files list commented out (`# - ../../base/app`): path → those files; made once, and a
   // query asks whether one of them is applied now.
@@ -1313,7 +1346,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       const whole = kustomizeOnce(dir, true);
       if (!selfSourced(whole)) {
         kustomizeOnce(dir); // applied by hand: its build's errors are said
-        build = { ...build, objects: whole.objects.filter((b) => inDir(b.origin)), read: (whole.read ?? []).filter(inDir) };
+        // Namespaces its bases hold are created too (`kubectl apply -k` applies the whole build: redhat-na-ssa's
+        // overlays take theirs from ../base), so what the directory's own files put in them has its namespace.
+        const namespaces = whole.objects.filter((b) => !inDir(b.origin) && b.object.kind === 'Namespace' && b.object.apiVersion === 'v1');
+        build = { ...build, objects: [...whole.objects.filter((b) => inDir(b.origin)), ...namespaces], read: [...(whole.read ?? []).filter(inDir), ...new Set(namespaces.map((b) => b.origin))] };
       }
     } else {
       for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {

@@ -301,7 +301,9 @@ function unknownKeys(defaults: Record<string, unknown>, values: Record<string, u
   for (const [k, v] of Object.entries(values)) {
     const path = `${prefix}/${k}`;
     if (!(k in defaults)) {
-      if (!commented.has(path) && !PASS_THROUGH.test(k) && ![...commented].some((a) => path.startsWith(`${a}/`))) out.push(path);
+      // Allowed: a value read without being declared, what is beneath one, and the maps on the way to one
+      // (`validator.driver` of gpu-operator, whose template reads only `validator.driver.env`).
+      if (!commented.has(path) && !PASS_THROUGH.test(k) && ![...commented].some((a) => path.startsWith(`${a}/`) || a.startsWith(`${path}/`))) out.push(path);
       continue;
     }
     const d = defaults[k];

@@ -55,6 +55,28 @@ function corpora(): [string, string][] {
     'regex/kustomization.yaml': 'resources:\n  - ../apps/web.yaml\npatches:\n  - path: ../apps/replicas.yaml\n    target:\n      name: w.*\n',
     'json6902/ops.yaml': '- op: replace\n  path: /spec/replicas\n  value: 5\n',
     'json6902/kustomization.yaml': 'resources:\n  - ../apps/web.yaml\npatches:\n  - path: ops.yaml\n    target:\n      kind: Deployment\n      name: web\n',
+    // Identity as kustomize matches it: an object keeps the namespace it had before a base's namespace
+    // transformer (HMCTS's sds-flux-config patches ServiceAccount ${NAMESPACE}/${NAMESPACE} after its base moved it).
+    'ids/base/sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: ${NAMESPACE}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n',
+    'ids/base/kustomization.yaml': 'resources:\n  - sa.yaml\nnamespace: team\n',
+    'ids/by-earlier-namespace/sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: ${NAMESPACE}\n  annotations:\n    azure.workload.identity/client-id: x\n',
+    'ids/by-earlier-namespace/kustomization.yaml': 'resources:\n  - ../base\nnamespace: team\npatches:\n  - path: sa.yaml\n',
+    'ids/by-current-namespace/sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: team\n  labels:\n    a: b\n',
+    'ids/by-current-namespace/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: sa.yaml\n',
+    // No namespace in the patch: only an object in the default namespace (kustomize: no target, an error).
+    'ids/no-namespace/sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  labels:\n    a: b\n',
+    'ids/no-namespace/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: sa.yaml\n',
+    // The kustomization's own namespace is set after its patches: a patch naming it finds nothing.
+    'ids/own-namespace/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: mine\ndata:\n  b: "2"\n',
+    'ids/own-namespace/kustomization.yaml': 'resources:\n  - ../base/sa.yaml\nnamespace: mine\npatches:\n  - path: cm.yaml\n',
+    // Another apiVersion is another object.
+    'ids/other-version/sa.yaml': 'apiVersion: v2\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: team\n',
+    'ids/other-version/kustomization.yaml': 'resources:\n  - ../base\npatches:\n  - path: sa.yaml\n',
+    // `$patch: delete` removes what it selects, with and without a target.
+    'delete/gone.yaml': '$patch: delete\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n',
+    'delete/kustomization.yaml': 'resources:\n  - ../apps/web.yaml\n  - ../apps/cm.yaml\npatches:\n  - path: gone.yaml\n',
+    'delete-target/gone.yaml': '$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\n',
+    'delete-target/kustomization.yaml': 'resources:\n  - ../apps/web.yaml\n  - ../apps/api.yaml\n  - ../apps/cm.yaml\npatches:\n  - path: gone.yaml\n    target:\n      kind: Deployment\n',
   };
   for (const [path, text] of Object.entries(edgeFiles)) {
     mkdirSync(dirname(join(edge, path)), { recursive: true });
