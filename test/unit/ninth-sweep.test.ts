@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileSet } from '../../lib/fileset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
+import { formatHuman } from '../../lib/validate/report.js';
 import { validateFiles, type ValidateOptions } from '../../lib/validate/repository.js';
 
 const filesOf = (entries: Record<string, string>) => {
@@ -107,6 +108,10 @@ describe('Helm templates are rendered by Helm, not applied as written', () => {
     const report = await check({ 'env/templates/app.yaml': app('{{ .Values.repoUrl | quote }}'), 'env/values.yaml': 'repoUrl: https://github.com/example/repo.git\n', 'apps/demo/cm.yaml': configMap('demo', 'demo') });
     expect(report.clusters).toEqual([]);
     expect(errors(report)).toEqual(["(repository): no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD"].map((e) => e.replace('(repository)', '.')));
+    // Exit 2, said as such in the last line.
+    expect(formatHuman(report).split('\n').at(-1)).toBe('✗ nothing to validate: no cluster found');
+    const token = await check({ 'env/templates/app.yaml': app('{{ .Values.repoUrl | quote }}'), 'env/values.yaml': 'awsAccessKeyId: "AKIAQSJOS2SFBNRYNM4I"\n' });
+    expect(formatHuman(token).split('\n').at(-1)).toBe('✗ nothing to validate: no cluster found; 1 other error(s) in the files scanned');
     // A source whose repoURL is no text, in an Application that is applied, is no URL either (no crash).
     const applied = await check({ 'argocd/app.yaml': app('{ url: x }'), 'apps/demo/cm.yaml': configMap('demo', 'demo') });
     expect(applied.clusters.map((c) => c.name)).toEqual(['argocd']);
