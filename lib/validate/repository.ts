@@ -104,6 +104,20 @@ export interface InstalledFlux {
   older?: { version: string; file: string };
 }
 
+/** kustomize-controller's StrictPostBuildSubstitutions feature gate as a cluster's Deployment of it sets it (`--feature-gates=…`), if it does. */
+function strictGate(objects: K8sObject[]): boolean | undefined {
+  for (const o of objects) {
+    if (o.kind !== 'Deployment' || o.metadata?.name !== 'kustomize-controller') continue;
+    for (const c of listOf<{ args?: unknown }>(get(o, 'spec.template.spec.containers'))) {
+      for (const arg of listOf<unknown>(c?.args)) {
+        const m = typeof arg === 'string' ? /^--feature-gates=.*\bStrictPostBuildSubstitutions=(true|false)\b/.exec(arg) : null;
+        if (m) return m[1] === 'true';
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The Flux minor the served-version table holds. */
 const FLUX_DATA = { major: 2, minor: 9 };
 
@@ -339,6 +353,19 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   let schemasChecked = 0;
   const installedBy = new Map<ClusterView, InstalledFlux>();
   for (const view of topology.clusters) installedBy.set(view, installedFlux(view.placed, files, new Set(view.placed.map((p) => p.file))));
+  // A variable without a value stops only a strict Flux: kustomize-controller's StrictPostBuildSubstitutions
+  // feature gate, on by default from v1.9.0 (Flux 2.9; internal/features/features.go), off before, or as its
+  // --feature-gates argument sets it.
+  for (const { view, finding } of topology.unsetVariables) {
+    const gate = strictGate(view.placed.map((p) => p.object));
+    const older = installedBy.get(view)?.older;
+    if (gate === true || (gate === undefined && !older)) continue;
+    finding.severity = 'warning';
+    finding.message = finding.message.replace(
+      /: Flux stops with .*$/,
+      gate === false ? ': kustomize-controller runs with StrictPostBuildSubstitutions=false here, so Flux puts an empty string there' : `: the cluster runs Flux ${older!.version} (${older!.file}), which puts an empty string there (strict substitution, which stops instead, is the default from Flux 2.9 on)`,
+    );
+  }
   const repositoryInstalls = [{ installed: installedFlux(subjects, files) }];
   const installsOf = (object: K8sObject, file: string) => {
     const views = clustersOf.get(file)?.get(object) ?? [];

@@ -102,10 +102,12 @@ export interface Topology {
   projects: K8sObject[];
   /**
    * AppProjects that may be applied by hand beside Argo CD objects applied by hand: those of such
-   * directories, and those in files nothing applies (`kubectl apply -f projects/`).
+   * directories, and those in files nothing applies (`kubectl apply -f projects/`); `templated`: in a Helm
+   * template, so only its name is known.
    */
-  /** AppProjects of clusters applied by hand, and those nothing applies (`templated`: in a Helm template, so only their name is known). */
   handProjects: { object: K8sObject; file: string; templated?: boolean }[];
+  /** Variables a cluster's Flux substitutes without a value: an error where its Flux substitutes strictly (2.9 on), decided with what the cluster installs. */
+  unsetVariables: { view: ClusterView; finding: Finding }[];
   /** Directories whose kustomization declares `configurations:` (a nameReference may rename generated names in fields kustomize does not know). */
   nameReferenceDirs: Set<string>;
   /** Namespaces a bootstrap step creates before Flux or Argo CD applies anything (helmfile releases, `kubectl create namespace`): namespace → the step's file. */
@@ -318,7 +320,7 @@ const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
 export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = [], checkoutName?: string): Topology {
-  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), crdScopes: new Map(), findings: [], notes: [] };
+  const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], unsetVariables: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), crdScopes: new Map(), findings: [], notes: [] };
   for (const [file, names] of groupBy(topology.handNamespaces)) {
     topology.notes.push(`${file}: a bootstrap step creates namespace(s) ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, … (${names.length})` : ''} before anything syncs: taken as there`);
   }
@@ -617,7 +619,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         substituted += result.bytes;
         if (substituted > MAX_SUBSTITUTED) throw new TooLarge();
         for (const m of unknown.length > 0 ? [] : result.missing) {
-          topology.findings.push(error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`));
+          const finding = error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`);
+          topology.findings.push(finding);
+          topology.unsetVariables.push({ view, finding });
         }
         for (const b of result.broken) topology.findings.push(error('reference', b.origin, `${b.message} on cluster ${view.name} (${objectKey(unit.object)})`));
         for (const u of result.unparsable) {
