@@ -116,17 +116,29 @@ export function clusterScoped(o: K8sObject, crdScopes?: ReadonlyMap<string, stri
  * The cluster an Argo CD cluster Secret (label argocd.argoproj.io/secret-type: cluster) registers: its name
  * and server, from stringData or base64 data; undefined for any other object.
  */
-export function argoClusterSecret(o: K8sObject): { name?: string; server?: string } | undefined {
+export function argoClusterSecret(o: K8sObject): { name?: string; server?: string; project?: string; namespaces?: string[] } | undefined {
   if (o.kind !== 'Secret' || o.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'cluster') return undefined;
-  const field = (k: string) => {
-    const plain = get(o, `stringData.${k}`);
-    if (typeof plain === 'string') return plain;
-    const encoded = get(o, `data.${k}`);
-    return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
-  };
+  const field = (k: string) => secretField(o, k);
   const name = field('name');
   const server = field('server');
-  return name !== undefined || server !== undefined ? { name, server } : undefined;
+  // argo-cd util/db/cluster.go SecretToCluster: `namespaces`, comma-separated; `project` scopes it to one.
+  const namespaces = field('namespaces')?.split(',').map((n) => n.trim()).filter(Boolean);
+  return name !== undefined || server !== undefined ? { name, server, project: field('project'), ...(namespaces?.length ? { namespaces } : {}) } : undefined;
+}
+
+/** A repository Argo CD knows from a Secret (label argocd.argoproj.io/secret-type: repository), with the project it is scoped to. */
+export function argoRepositorySecret(o: K8sObject): { url: string; project?: string } | undefined {
+  if (o.kind !== 'Secret' || o.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'repository') return undefined;
+  const url = secretField(o, 'url');
+  return url === undefined ? undefined : { url, project: secretField(o, 'project') };
+}
+
+/** A Secret's value as written: stringData, or data decoded. */
+function secretField(o: K8sObject, key: string): string | undefined {
+  const plain = get(o, `stringData.${key}`);
+  if (typeof plain === 'string') return plain;
+  const encoded = get(o, `data.${key}`);
+  return typeof encoded === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
 }
 
 /** The scopes the CustomResourceDefinitions among `objects` declare: group/Kind → Cluster or Namespaced. */
@@ -522,7 +534,9 @@ export function buildKustomization(files: FileSet, dir: string, stack: string[] 
   const result: BuildResult = { dir, objects: [], unsupported: [], errors: [], read: [] };
   const k = loadKustomization(files, dir, stack, result);
   if (!k) return result;
-  if (k.kind === 'Component') result.errors.push({ file, message: `${dir} is a kustomize Component: list it under components:, not build it on its own` });
+  // Built on its own (a Flux Kustomization's path), a Component builds as kustomize-controller and kubectl
+  // kustomize build it; taken in under resources:, kustomize refuses it ("expected kind != 'Component'").
+  if (k.kind === 'Component' && stack.length > 0) result.errors.push({ file: kustomizationFile(files, stack.at(-1)!) ?? file, message: `resources: ${dir} is a kustomize Component: list it under components:, as kustomize does not take it in as a resource` });
   const top = budget === undefined;
   if (top) budget = { left: MAX_BUILD_OBJECTS };
   try {

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Catalog } from '../catalog.js';
-import { append, argoClusterSecret, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
+import { append, argoClusterSecret, argoRepositorySecret, clusterScoped, get, listOf, objectKey, type K8sObject } from './build.js';
 import { error, warning, type Finding, type MustCreate } from './findings.js';
 import { sopsEncryptedIdentity } from './secret-scan.js';
 import { checkScheduledBackups } from './cnpg-schedule.js';
@@ -125,6 +125,12 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Cro
  * `<cluster>-app` (cloudnative-pg v1.30.0 pkg/specs/secrets.go CreateSecret), cert-manager's
  * Certificate secretName (tls.crt, tls.key, ca.crt).
  */
+/**
+ * A Kargo Project's namespace, which Kargo's management controller creates with the Project's name (akuity/kargo
+ * pkg/controller/management/projects/projects.go ensureNamespace, at 1c764767, v1.11.0-rc.1).
+ */
+const kargoProject = (o: K8sObject) => (o.kind === 'Project' && group(o) === 'kargo.akuity.io' && typeof o.metadata?.name === 'string' ? o.metadata.name : undefined);
+
 const objectBucketClaim = (o: K8sObject) => o.kind === 'ObjectBucketClaim' && group(o) === 'objectbucket.io' && typeof o.metadata?.name === 'string';
 
 /** The ConfigMaps operators make from an object: an ObjectBucketClaim's, with the bucket's endpoint (BUCKET_HOST, BUCKET_NAME, BUCKET_PORT, …), named as the claim. */
@@ -187,8 +193,9 @@ function providedKeys(o: K8sObject): string[] | undefined {
 
 /** An Argo CD resource hook: annotated argocd.argoproj.io/hook (or Helm's helm.sh/hook, which Argo CD maps). */
 const isArgoHook = (o: K8sObject) => {
-  const a = o.metadata?.annotations;
-  return a !== undefined && (a['argocd.argoproj.io/hook'] !== undefined || a['helm.sh/hook'] !== undefined);
+  // `annotations:` left empty is null.
+  const a = o.metadata?.annotations as Record<string, unknown> | null | undefined;
+  return a != null && typeof a === 'object' && (a['argocd.argoproj.io/hook'] !== undefined || a['helm.sh/hook'] !== undefined);
 };
 
 function reachable(units: Map<string, Unit>, from: string): Set<string> {
@@ -270,10 +277,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
   const openshift = topology.clusters.some((c) => c.placed.some((p) => /^[a-z.]*openshift\.io\//.test(p.object.apiVersion ?? '')));
   // Once for every Argo CD cluster: the clusters the repository registers, and the projects a spoke's
   // Applications may name (they live on the Argo CD that deploys to it: an ApplicationSet's, or beside plain Applications).
-  let hubs: { clusters: { name?: string; server?: string }[]; projects: K8sObject[] } | undefined;
+  let hubs: { clusters: RegisteredCluster[]; repositories: { url: string; project?: string }[]; projects: K8sObject[] } | undefined;
   const argoHubs = () =>
     (hubs ??= {
       clusters: registeredClusters(topology),
+      repositories: topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.map((p) => argoRepositorySecret(p.object))).filter((r) => r !== undefined),
       projects: [...topology.projects, ...topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object))],
     });
   for (const view of topology.clusters) {
@@ -331,7 +339,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
       // Argo CD itself (and so its CRDs and namespace) comes from the bootstrap, before any wave.
       providers.set('argoproj.io', bootstrap);
-      checkArgo(cluster, units, placed, view.spoke ? argoHubs().projects : topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, argoHubs().clusters);
+      checkArgo(cluster, units, placed, view.spoke ? argoHubs().projects : topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, argoHubs().clusters, argoHubs().repositories);
     } else {
       createdNamespaces.set('flux-system', null);
       // Flux runs in its sync's namespace, there before it syncs: a FluxInstance's is the Flux Operator's own
@@ -379,11 +387,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     append(findings, checkNetworkFlows(applied));
     append(findings, checkScheduledBackups(applied));
     for (const p of placed) if (p.object.kind === 'Namespace' && p.object.metadata?.name && !createdNamespaces.has(p.object.metadata.name)) createdNamespaces.set(p.object.metadata.name, p.unit);
-    // Namespaces an operator makes for an object: Giant Swarm's organization-operator makes org-<name> for every
+    // Namespaces an operator makes for an object (a Kargo Project its own, kargoProject): Giant Swarm's organization-operator makes org-<name> for every
     // Organization (giantswarm/apiextensions pkg/apis/security/v1alpha1/organization_types.go at v3.40.0: "schema for managed
     // Kubernetes namespace", status.namespace; giantswarm/docs general/organizations, "Organization namespace": org-<name>).
     for (const p of placed) {
-      const made = p.object.kind === 'Organization' && group(p.object) === 'security.giantswarm.io' && p.object.metadata?.name ? `org-${p.object.metadata.name}` : undefined;
+      const made = p.object.kind === 'Organization' && group(p.object) === 'security.giantswarm.io' && p.object.metadata?.name ? `org-${p.object.metadata.name}` : kargoProject(p.object);
       if (made && !createdNamespaces.has(made)) createdNamespaces.set(made, p.unit);
     }
     for (const p of placed) if (p.object.kind === 'CustomResourceDefinition') providers.set(String(get(p.object, 'spec.group')), p.unit);
@@ -392,7 +400,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     const helmNamespaces = new Map<string, Placed>();
     for (const p of placed) {
       const target = p.object.kind === 'HelmRelease' ? get(p.object, 'spec.targetNamespace') : undefined;
-      if (typeof target !== 'string' || !target || get(p.object, 'spec.install.createNamespace') !== true || createdNamespaces.has(target)) continue;
+      // Not its own namespace: the release cannot be applied before that exists, so Helm never runs to make it.
+      if (typeof target !== 'string' || !target || target === p.object.metadata?.namespace || get(p.object, 'spec.install.createNamespace') !== true || createdNamespaces.has(target)) continue;
       createdNamespaces.set(target, p.unit);
       helmNamespaces.set(target, p);
     }
@@ -643,10 +652,15 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
   if (cycle) findings.push(error('reference', hr.get(cycle[0])!.file, `HelmRelease dependsOn cycle: ${cycle.join(' → ')}`));
 }
 
-function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: Topology['handProjects'], partial: boolean, clusters: { name?: string; server?: string }[]): void {
+function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: Topology['handProjects'], partial: boolean, clusters: RegisteredCluster[], hubRepositories: { url: string; project?: string }[]): void {
   // Applied by hand: an AppProject another directory applied by hand holds, or one nothing applies, may be applied too.
   const own = new Map([...handProjects.map((p) => p.object), ...placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object)].map((o) => [o.metadata?.name, o]));
   const hub = new Map(hubProjects.map((p) => [p.metadata?.name, p]));
+  const repositories = [...placed.map((p) => argoRepositorySecret(p.object)), ...(spoke ? hubRepositories : [])].filter((r) => r !== undefined);
+  const scopedTo = (project: string) => ({
+    repositories: repositories.filter((r) => r.project === project).map((r) => r.url),
+    destinations: clusters.filter((c) => c.project === project && c.server !== undefined).flatMap((c) => (c.namespaces ?? ['*']).map((namespace): { server?: string; name?: string; namespace?: string } => ({ server: c.server, namespace }))),
+  });
   for (const unit of units.values()) {
     const spec = unit.object.spec as { project?: string; destination?: { server?: string; name?: string; namespace?: string }; sources?: unknown };
     const where = { object: objectKey(unit.object) };
@@ -664,7 +678,11 @@ function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], 
       findings.push(warning('reference', unit.file, `project ${project} is in a Helm template (${template.file}): its sources and destinations are what Helm renders, not checked offline`, { ...where, path: '/spec/project' }));
       continue;
     }
-    const pspec = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };
+    // Repositories and clusters scoped to the project by their Secrets' `project` are its sources and
+    // destinations too (argo-cd util/argo/argo.go GetAppProjectByName, at 37ee0097).
+    const scoped = scopedTo(project);
+    const base = p.spec as { sourceRepos?: string[]; destinations?: { server?: string; name?: string; namespace?: string }[] };
+    const pspec = { ...base, sourceRepos: [...listOf<string>(base.sourceRepos), ...scoped.repositories], destinations: [...listOf<{ server?: string; name?: string; namespace?: string }>(base.destinations), ...scoped.destinations] };
     for (const [i, s] of argoSources(unit.object).entries()) {
       if (s.repoURL && !sourcePermitted(pspec.sourceRepos ?? [], s.repoURL)) {
         const at = { ...where, path: spec.sources ? `/spec/sources/${i}/repoURL` : '/spec/source/repoURL' };
@@ -695,8 +713,9 @@ const definedOnly = (d: { server?: string; name?: string; namespace?: string }) 
  * The clusters Argo CD knows, as the repository registers them: the one it runs on, and cluster Secrets
  * (label argocd.argoproj.io/secret-type: cluster) with their name and server.
  */
-function registeredClusters(topology: Topology): { name?: string; server?: string }[] {
-  const out: { name?: string; server?: string }[] = [{ name: 'in-cluster', server: IN_CLUSTER_SERVER }];
+type RegisteredCluster = { name?: string; server?: string; project?: string; namespaces?: string[] };
+function registeredClusters(topology: Topology): RegisteredCluster[] {
+  const out: RegisteredCluster[] = [{ name: 'in-cluster', server: IN_CLUSTER_SERVER }];
   for (const view of topology.clusters) {
     for (const { object } of view.placed) {
       const registered = argoClusterSecret(object);

@@ -4,6 +4,7 @@
  * merged in Argo CD's order). The values check, the chart facts and the Secrets that values name all read
  * them from here.
  */
+import { multipleSources } from './structure.js';
 import type { FileSet } from '../fileset.js';
 import { get, listOf, mergePatch, objectsOf, type K8sObject } from './build.js';
 import type { Placed } from './topology.js';
@@ -77,10 +78,10 @@ export function fluxRelease(placed: Placed[], p: Placed): Release | undefined {
 
 export type ArgoSource = { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; values?: unknown; valuesObject?: Record<string, unknown> } };
 
-/** An Application's sources with their JSON pointers. */
+/** An Application's sources with their JSON pointers (which Argo CD reads: structure.ts multipleSources). */
 export function argoSources(app: K8sObject): { s: ArgoSource; at: string }[] {
   const spec = app.spec as { source?: ArgoSource; sources?: ArgoSource[] } | undefined;
-  return spec?.sources !== undefined ? listOf<ArgoSource>(spec.sources).map((s, i) => ({ s, at: `/spec/sources/${i}` })) : spec?.source ? [{ s: spec.source, at: '/spec/source' }] : [];
+  return multipleSources(app) ? listOf<ArgoSource>(spec?.sources).map((s, i) => ({ s, at: `/spec/sources/${i}` })) : spec?.source ? [{ s: spec.source, at: '/spec/source' }] : [];
 }
 
 /**

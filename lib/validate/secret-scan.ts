@@ -45,10 +45,11 @@ const KEY_NAME_MAP_UNDER_SECRET = /^keys$/;
 const DURATION = /^(?:\d+(?:\.\d+)?\s*(?:ns|us|µs|ms|s|m|h|d|w|y|M|secs?|seconds?|mins?|minutes?|hours?|days?|weeks?|months?|years?)(?:\s*,\s*|\s+and\s+|\s+)?)+$/;
 /**
  * A value that is code, not a literal: an unquoted identifier or property path followed by `,` or `;` (a
- * JavaScript object in a block scalar: `password: token,`). YAML would read the comma as part of a string,
+ * JavaScript object in a block scalar: `password: token,`), or indexed with a quoted key (a Python dictionary's
+ * `'OAUTH2_CLIENT_SECRET': os.environ['OAUTH2_CLIENT_SECRET'],`). YAML would read the comma as part of a string,
  * and JSON quotes its strings, so neither writes a literal so.
  */
-const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*[,;]$/;
+const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\[\s*(?:"[^"]*"|'[^']*')\s*\])?\s*[,;]$/;
 /**
  * A value that is a function call, not a literal: a method call (`os.getenv("OIDC_CLIENT_SECRET", ""),`, a
  * Python dictionary in a block scalar; `os.environ.get("X")`) or a call with quoted arguments
@@ -66,6 +67,8 @@ const ALIAS = /^\*[^\s,[\]{}]+$/;
 const FLOW_MAPPING = /^\{.*\}$/;
 /** A flow sequence of two or more lowercase names (Authelia's `id_token: ['email', 'groups']`, claim names): a list, not a literal. */
 const NAME_LIST = /^\[\s*(["']?)[a-z][a-z0-9_.:-]*\1(?:\s*,\s*(["']?)[a-z][a-z0-9_.:-]*\2)+\s*,?\s*\]$/;
+/** A word that says there is no credential (`OPENAI_API_KEY: dummy` for a local proxy that checks none, `bearerToken: unused`). */
+const NO_CREDENTIAL_WORD = /^(?:sk-)?(?:dummy|unused|none|placeholder|not[-_ ]?(?:used|needed|required|set)|redacted)$/i;
 /** An IPv4 address, with a port or prefix length (`SVC_ONEPASSWORD: "10.10.12.15"`, the 1Password Connect service's): an address, not a credential. */
 const IP_ADDRESS = /^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5}|\/\d{1,2})?$/;
 /** Maps whose values are display titles (a Grafana dashboard's `renameByName` transformation). */
@@ -270,7 +273,9 @@ function namesSecretKey(lines: string[], at: number, key: string, value: string)
   // A key name is a short name, nothing like a generated credential.
   if (!/key$/i.test(key) || !/^[-._A-Za-z0-9]{1,63}$/.test(value) || /\d/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value)) return false;
   const column = keyColumn(lines[at]);
-  const sibling = /^\s*(?:-\s+)?["']?(secretName|name|secretRef|existingSecret|secret|[A-Za-z]+SecretName|[A-Za-z]+SecretRef|[A-Za-z]*ExistingSecret|existingSecretName)["']?\s*:/i;
+  // Also the key's own name less `Key` (kagent's ModelConfig: `apiKeySecretKey` is a key of the Secret `apiKeySecret` names).
+  const own = key.replace(/key$/i, '');
+  const sibling = new RegExp(`^\\s*(?:-\\s+)?["']?(secretName|name|secretRef|existingSecret|secret|[A-Za-z]+SecretName|[A-Za-z]+SecretRef|[A-Za-z]*ExistingSecret|existingSecretName${/secret$/i.test(own) ? `|${own.replace(/[^A-Za-z0-9_]/g, '')}` : ''})["']?\\s*:`, 'i');
   // The same mapping: lines at the key's column, up to a line that starts left of it (or a new list item).
   for (const step of [-1, 1]) {
     for (let j = at + step, seen = 0; j >= 0 && j < lines.length && seen < 5; j += step) {
@@ -362,7 +367,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       const written = m ? m[2].replace(ANCHOR, '') : '';
       const value = m ? bare(written) : '';
       const unquoted = written.replace(/\s+#.*$/, '');
-      const notLiteral = () => FLOW_MAPPING.test(unquoted) || NAME_LIST.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value) || IP_ADDRESS.test(value);
+      const notLiteral = () => FLOW_MAPPING.test(unquoted) || NAME_LIST.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value) || IP_ADDRESS.test(value) || NO_CREDENTIAL_WORD.test(value);
       if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }

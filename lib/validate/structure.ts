@@ -77,17 +77,20 @@ const argoSource = (x: Record<string, unknown>): ArgoSource => {
   };
 };
 
-/** An Application's sources as Argo CD takes them: `spec.sources` where given, else `spec.source`. */
+/** Whether Argo CD reads an Application's `spec.sources`: where it has any (argo-cd types.go HasMultipleSources; `sources: []` beside `source` is the one source). */
+export const multipleSources = (app: K8sObject): boolean => listOf<unknown>((app.spec as { sources?: unknown } | undefined)?.sources).length > 0;
+
+/** An Application's sources as Argo CD takes them: `spec.sources` where it has any, else `spec.source`. */
 export function argoSources(app: K8sObject): ArgoSource[] {
   const spec = (app.spec ?? {}) as { source?: unknown; sources?: unknown };
-  const list = spec.sources !== undefined ? listOf<unknown>(spec.sources) : spec.source !== undefined ? [spec.source] : [];
+  const list = multipleSources(app) ? listOf<unknown>(spec.sources) : spec.source !== undefined ? [spec.source] : [];
   return list.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x)).map(argoSource);
 }
 
 /** An Argo CD Application's paths and value files in this repository (`ownRepos`: its URLs, when known) exist. */
 export function applicationPaths(o: K8sObject, what: string, file: string, files: FileSet, directories: Set<string>, ownRepos: Set<string>): Finding[] {
   const findings: Finding[] = [];
-  const multi = (o.spec as { sources?: unknown } | undefined)?.sources !== undefined;
+  const multi = multipleSources(o);
   const spec = { source: multi ? undefined : argoSources(o)[0], sources: multi ? argoSources(o) : undefined };
   // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
   // path) and not manifests of another repository (a single source whose repoURL is not ours).

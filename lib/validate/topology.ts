@@ -26,7 +26,7 @@ import { argoGlob } from './globs.js';
 import { expandApplicationSets, IN_CLUSTER_SERVER } from './applicationset.js';
 import { applicationPaths, argoSources, directoriesOf, normalUrl, type ArgoSource } from './structure.js';
 import { MAX_IGNORE_PATTERNS, sourceIgnore } from './sourceignore.js';
-import { configMapsIn, kustomizationVariables, substituteBuild } from './substitute.js';
+import { configMapsIn, kustomizationVariables, substitute, substituteBuild } from './substitute.js';
 
 /** Who applies an object: a Flux Kustomization, an Argo CD Application, or the cluster's bootstrap. */
 export interface Unit {
@@ -263,6 +263,10 @@ const groupBy = (map: Map<string, string>) => {
 
 /** A directory kept aside by its name: `_archive`, `archive`, `deprecated`, … (nothing applies what it holds). */
 const ARCHIVE_DIR = /^(_.+|archives?|archived|deprecated|disabled|unused|old)$/i;
+/** Directories of test data (a linter's fixtures, a tool's testdata): what is in them is input to a test, applied by nothing. */
+const TEST_DATA_DIR = /^(fixtures?|__fixtures__|test-?fixtures|testdata|test-?data)$/i;
+const testDataIn = (file: string): string | undefined => file.split('/').slice(0, -1).find((segment) => TEST_DATA_DIR.test(segment));
+
 /** The directory of `dir` kept aside by its name, if any; a cluster's own (`clusters/old`) is its name, not that. */
 const asideIn = (dir: string): string | undefined => {
   const segments = dir.split('/');
@@ -283,7 +287,27 @@ const templateIn = (dir: string): string | undefined => dir.split('/').find((seg
  * ApplicationSet templates (`{{.path.basename}}`, `{{ .values.x }}`) use none of Helm's objects.
  */
 const HELM_ACTION = /\{\{-?\s*(?:[^}]*?\.(?:Values|Release|Chart|Capabilities|Files)\b|(?:include|template|tpl)\s+")/;
-export const helmTemplate = (text: string | undefined): boolean => text !== undefined && HELM_ACTION.test(text);
+/**
+ * Only where an action stands as YAML (a line of its own, `{{- if … }}`, or a value or list item written
+ * unquoted, `repoURL: {{ .Values.repoUrl }}`): not in a comment, a quoted string or a block scalar, where it is
+ * text a chart or a tool renders later (`helm.values: "{{ .Release.Name }}"`, an Alertmanager template).
+ */
+export const helmTemplate = (text: string | undefined): boolean => {
+  if (text === undefined || !text.includes('{{')) return false;
+  let block = -1;
+  for (const line of text.split('\n')) {
+    const indent = line.search(/\S/);
+    if (indent < 0) continue;
+    if (block >= 0 && indent > block) continue;
+    block = -1;
+    const rest = line.slice(indent);
+    if (rest.startsWith('#')) continue;
+    const unquoted = /^(?:-\s+)?(?:[^\s#'"{][^#'"]*?:\s+)?(\{\{.*)$/.exec(rest);
+    if (unquoted && HELM_ACTION.test(unquoted[1])) return true;
+    if (/(?:^|[:-]\s)\s*[|>][-+0-9]*\s*(?:#.*)?$/.test(rest) || /^[|>][-+0-9]*\s*$/.test(rest)) block = indent;
+  }
+  return false;
+};
 
 /** An object a patch holds, not a whole one: no apiVersion, kind or name, or a workload without its selector. */
 const partialObject = (o: K8sObject) =>
@@ -1014,6 +1038,37 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   let declaredSet: Set<string> | undefined;
   const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
 
+  // A GitRepository evidently of another repository: by the checkout's remotes, or, without them, by the URLs
+  // of flux bootstrap's own GitRepositories (flux-system), which are this repository's.
+  let bootstrapUrls: Set<string> | undefined;
+  const foreignRepository = (source: K8sObject) => {
+    const url = get(source, 'spec.url');
+    if (source.kind !== 'GitRepository' || typeof url !== 'string') return false;
+    bootstrapUrls ??= new Set(manifests.flatMap((f) => objectsIn(f)).filter((x) => x.kind === 'GitRepository' && x.metadata?.name === 'flux-system' && typeof get(x, 'spec.url') === 'string').map((x) => normalUrl(String(get(x, 'spec.url')))));
+    const known = remotes.size > 0 ? remotes : bootstrapUrls;
+    return known.size > 0 && !known.has(normalUrl(url));
+  };
+  /** A Flux Kustomization of the repository that applies a file: its path is the file's directory, or builds it. */
+  const applierOf = (file: string): K8sObject | undefined => {
+    for (const m of manifests) {
+      for (const k of objectsIn(m)) {
+        const dir = FLUX_KUSTOMIZATION(k) ? repoDir(String(k.spec?.path ?? '')) : undefined;
+        if (dir === undefined || dir === '' || !within(file, dir)) continue;
+        if (kustomizationFile(files, dir) ? (kustomizeOnce(dir, true).read ?? []).includes(file) : dirOf(file) === dir) return k;
+      }
+    }
+    return undefined;
+  };
+  /** The outermost directory above a file whose build takes it in (an OCI artifact pushed from there holds it), if any. */
+  const pushedFrom = (file: string): string | undefined => {
+    let found: string | undefined;
+    for (let d = dirOf(file); ; d = dirOf(d)) {
+      if (kustomizationFile(files, d) && (kustomizeOnce(d, true).read ?? []).includes(file)) found = d;
+      else if (d !== dirOf(file) && found !== undefined) break;
+      if (d === '') break;
+    }
+    return found;
+  };
   const fluxRoots = new Set<string>();
   // Flux Kustomizations that sync the directory they are in from a source made outside the repository.
   const selfSyncs: { object: K8sObject; file: string; dir: string }[] = [];
@@ -1021,6 +1076,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const chartInstances: { object: K8sObject; file: string; dir: string; name: string }[] = [];
   // 1. Flux Kustomizations that sync the directory they are in; Argo CD Applications that manage theirs.
   const argoRoots: { file: string; app: K8sObject; dir: string }[] = [];
+  const nestedSyncs: { object: K8sObject; file: string; dir: string }[] = [];
   for (const file of manifests) {
     for (const o of objectsIn(file)) {
       if (FLUX_KUSTOMIZATION(o)) {
@@ -1033,23 +1089,44 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // after creating the GitRepository): it syncs the directory it is in, so it is that cluster's root.
         const refNamespace = (ref as { namespace?: string }).namespace ?? o.metadata?.namespace ?? 'default';
         const sourceOutside = typeof ref.kind === 'string' && typeof ref.name === 'string' && !declaredObjects().has(`${ref.kind}/${refNamespace}/${ref.name}`);
-        const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || objectsIn(file).some((x) => x.kind === ref.kind && x.metadata?.name === ref.name)));
+        // Beside its source, unless that source is evidently another repository (a vendor's manifests: d4rkfella's
+        // keycloak-operator syncs ./kubernetes of keycloak/keycloak-k8s-resources, not this repository's kubernetes/).
+        const besideSource = objectsIn(file).find((x) => x.kind === ref.kind && x.metadata?.name === ref.name);
+        const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || (besideSource !== undefined && !foreignRepository(besideSource))));
         // Only a root if no other applies it (a FluxInstance's sync may: its GitRepository is not declared
         // either): decided once the other roots are walked.
         if (!syncs && sourceOutside && dir !== undefined && dir !== '' && within(file, dir)) selfSyncs.push({ object: o, file, dir });
         if (syncs && dir !== undefined && within(file, dir) && !fluxRoots.has(dir)) {
-          fluxRoots.add(dir);
-          walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file });
+          // flux bootstrap's own first; another sync of its directory is a cluster only where no root applies it
+          // (Apocrathia's bootstrap applies a `manifests` Kustomization that syncs the directory around it).
+          if (!bootstrapSync) nestedSyncs.push({ object: o, file, dir });
+          else {
+            fluxRoots.add(dir);
+            walkFlux(dir, `Flux Kustomization ${o.metadata?.name} in ${file} syncs it`, { object: o, file });
+          }
         }
       } else if ((o.kind === 'FluxInstance' && (o.apiVersion ?? '').startsWith('fluxcd.controlplane.io/')) || fluxInstanceChart(o, file)) {
         // Flux Operator: the instance's sync is the cluster's root, its Kustomization with the instance's patches
         // to it. The flux-instance chart renders one FluxInstance whose spec is its `instance` values (its
         // templates/instance.yaml: sync from .Values.instance.sync, kustomize from .Values.instance.kustomize).
         const chart = o.kind === 'HelmRelease';
-        const spec = chart ? (get(o, 'spec.values.instance') as Record<string, unknown>) : (o.spec ?? {});
-        const namespace = (chart ? (get(o, 'spec.targetNamespace') as string | undefined) : undefined) ?? o.metadata?.namespace ?? 'flux-system';
+        // The chart's release as the Kustomization that applies it makes it: in its targetNamespace, its
+        // variables substituted (deedee-ops syncs clusters/${CLUSTER}/bootstrap; soulwhisper's lands in gitops-system).
+        const by = chart ? applierOf(file) : undefined;
+        const vars = new Map(Object.entries((get(by ?? {}, 'spec.postBuild.substitute') ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        const values = chart ? ((get(o, 'spec.values.instance') ?? {}) as Record<string, unknown>) : undefined;
+        const syncPath = get(values ?? {}, 'sync.path');
+        const spec = chart ? (typeof syncPath === 'string' && vars.size > 0 ? mergePatch(values, { sync: { path: substitute(syncPath, vars, 0, true).text } }) as Record<string, unknown> : values!) : (o.spec ?? {});
+        const applied = get(by ?? {}, 'spec.targetNamespace');
+        const namespace = (chart ? (get(o, 'spec.targetNamespace') as string | undefined) : undefined) ?? (typeof applied === 'string' ? applied : undefined) ?? o.metadata?.namespace ?? 'flux-system';
         const object = instanceSync(spec, namespace);
-        const dir = object ? repoDir(String(object.spec?.path ?? '')) : undefined;
+        // A Git sync's path is from this repository's root. An OCI artifact's is from what was pushed, which
+        // the repository does not say: taken to be the outermost directory whose build takes the instance in
+        // (duynhlab pushes kubernetes/clusters/local, whose kustomization takes in flux-system/instance.yaml).
+        const oci = get(object ?? {}, 'spec.sourceRef.kind') !== 'GitRepository';
+        const base = object && oci ? pushedFrom(file) : '';
+        const dir = object && base !== undefined ? repoDir(String(object.spec?.path ?? ''), base) : undefined;
+        if (object && base === undefined) topology.notes.push(`${file}: ${o.kind} ${o.metadata?.name} syncs an OCI artifact, pushed from a directory the repository does not say: not followed`);
         // The chart's instance is a root where nothing else applies its directory (a repository moving to the
         // Flux Operator may keep its older sync of a directory around it): decided after the other roots.
         if (chart && object && dir !== undefined) chartInstances.push({ object, file, dir, name: String(o.metadata?.name) });
@@ -1068,6 +1145,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         }
       }
     }
+  }
+  for (const c of nestedSyncs) {
+    if (fluxRoots.has(c.dir)) continue;
+    if (covered(c.file)) {
+      topology.notes.push(`${c.file}: Flux Kustomization ${c.object.metadata?.name} syncs ${c.dir}, and a cluster's root already applies it: part of that cluster, not one of its own`);
+      continue;
+    }
+    fluxRoots.add(c.dir);
+    walkFlux(c.dir, `Flux Kustomization ${c.object.metadata?.name} in ${c.file} syncs it`, { object: c.object, file: c.file });
   }
   // 1b. A sync that its directory's build makes (HMCTS's sds-flux-config: clusters/prod takes in a shared
   // flux-system Kustomization and patches its path to ./clusters/prod; the patch, not the shared file, names
@@ -1219,7 +1305,12 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
   for (let round = 0; round <= manifests.length; round++) {
-    // A Helm chart's templates are rendered by Helm (an Application of the chart), never applied as written.
+    // A Helm chart's templates are rendered by Helm (an Application of the chart), never applied as written;
+    // test data (jomcgi's semgrep rules' fixtures: broken Applications on purpose) is a test's input.
+    for (const f of manifests) {
+      const data = !covered(f) && !leftOut.has(f) ? testDataIn(f) : undefined;
+      if (data && objectsIn(f).some((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o))) leftOut.set(f, `${f}: in ${data}/, test data: taken for a test's input, which nothing applies: not checked`);
+    }
     let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f) && !inChartTemplates(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux

@@ -14,7 +14,7 @@ import semver from 'semver';
 import { chartFacts } from '../chart-facts.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { parseYaml, PREBUILT_DIR } from '../prebuilt.js';
-import { mergePatch } from './build.js';
+import { listOf, mergePatch } from './build.js';
 import { loadValidator, validatorKey } from './precompiled.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -41,6 +41,8 @@ export interface ChartData {
   commented: Set<string>;
   /** The chart's values.schema.json, as written. */
   schemaText?: string;
+  /** Its dependencies' names (or aliases) in Chart.yaml: Helm hands the values under each to that subchart, whose values.yaml is not here. */
+  subcharts: string[];
 }
 
 /**
@@ -185,6 +187,7 @@ export class ChartLibrary {
         defaults,
         commented: commentedKeys(valuesText),
         schemaText: existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined,
+        subcharts: subchartsOf(join(base, 'Chart.yaml')),
       });
     }
     return this.loaded.get(key)!;
@@ -203,7 +206,7 @@ export class ChartLibrary {
       const { pilot: _pilot, ...rest } = values;
       return [...this.check(chart, rest, undeclared), ...this.check(chart, pilot as Record<string, unknown>, undeclared).map((p) => ({ path: `/pilot${p.path}`, message: p.message.replace(`values ${p.path}`, `values /pilot${p.path}`) }))];
     }
-    const allowed = new Set([...chart.commented, ...undeclared]);
+    const allowed = new Set([...chart.commented, ...undeclared, ...chart.subcharts.map((name) => `/${name}`)]);
     const problems: { path: string; message: string }[] = [];
     if (chart.schemaText) {
       const key = `${chart.name}@${chart.version}`;
@@ -234,6 +237,16 @@ export class ChartLibrary {
       });
     };
   }
+}
+
+/** The names a chart's dependencies take their values under (Chart.yaml `dependencies`: the alias, else the name). */
+function subchartsOf(chartFile: string): string[] {
+  if (!existsSync(chartFile)) return [];
+  const chart = parseYaml(readFileSync(chartFile, 'utf8'), {}) as { dependencies?: unknown } | null;
+  return listOf<{ name?: unknown; alias?: unknown }>(chart?.dependencies).flatMap((d) => {
+    const name = typeof d?.alias === 'string' && d.alias !== '' ? d.alias : d?.name;
+    return typeof name === 'string' && name !== '' ? [name] : [];
+  });
 }
 
 /** Helm's coalescing: maps merge, user values win, lists and scalars replace. */

@@ -5,33 +5,9 @@
  * crash) as the smallest repository that shows it, checked against upstream, with the true error beside it.
  */
 import { describe, expect, it } from 'vitest';
-import { FileSet } from '../../lib/fileset.js';
 import { buildKustomization } from '../../lib/validate/build.js';
 import { formatHuman } from '../../lib/validate/report.js';
-import { validateFiles, type ValidateOptions } from '../../lib/validate/repository.js';
-
-const filesOf = (entries: Record<string, string>) => {
-  const files = new FileSet();
-  for (const [p, t] of Object.entries(entries)) files.add(p, t);
-  return files;
-};
-const check = (entries: Record<string, string>, options: ValidateOptions = {}) => validateFiles(filesOf(entries), options);
-type Report = Awaited<ReturnType<typeof check>>;
-const errors = (r: Report) => r.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`);
-const warnings = (r: Report) => r.findings.filter((f) => f.severity === 'warning').map((f) => `${f.file}: ${f.message}`);
-const kustomization = (body: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${body}`;
-const configMap = (name: string, namespace: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n  mode: standard\n`;
-const namespace = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
-/** flux bootstrap's files for clusters/<name>, syncing https://github.com/example/fleet. */
-const bootstrap = (cluster: string) => ({
-  [`clusters/${cluster}/flux-system/gotk-sync.yaml`]: `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    branch: main\n  url: https://github.com/example/fleet\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: ./clusters/${cluster}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`,
-  [`clusters/${cluster}/flux-system/kustomization.yaml`]: kustomization('resources:\n  - gotk-sync.yaml\n'),
-});
-const fluxKustomization = (name: string, path: string, extra = '') =>
-  `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
-const helmRelease = (name: string, ns: string, chart: string, version: string, repo: string, spec = '') =>
-  `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: ${chart}\n      version: ${version}\n      sourceRef:\n        kind: HelmRepository\n        name: ${repo}\n        namespace: flux-system\n${spec}`;
-const helmRepository = (name: string, url: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: ${url}\n`;
+import { bootstrap, check, configMap, errors, filesOf, fluxKustomization, helmRelease, helmRepository, kustomization, namespace, type Report, warnings } from '../validate-fixtures.js';
 
 describe("a cluster's sync that its directory's build makes (hmcts/sds-flux-config: 1 486 errors → 44)", () => {
   // clusters/prod takes in a flux-system Kustomization shared by every cluster and patches its path to
@@ -255,5 +231,31 @@ describe("a variable without a value, by the Flux the cluster runs (hmcts: gotk-
     expect(unset(await check(repo(`${namespaceDoc}${controller('--feature-gates=StrictPostBuildSubstitutions=false')}`)))).toEqual(['warning: kustomize-controller runs with StrictPostBuildSubstitutions=false here, so Flux puts an empty string there']);
     // The gate set on by an older Flux: strict.
     expect(unset(await check(repo(`# Flux Version: v2.8.8\n${namespaceDoc}${controller('--feature-gates=StrictPostBuildSubstitutions=true')}`)))[0]).toMatch(/^error: /);
+  });
+});
+
+describe("the regression run's findings on the first version of these fixes (88 earlier repositories and these 23)", () => {
+  const app = (source: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/example/repo.git\n    path: apps/web-missing\n    targetRevision: main\n${source}  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`;
+  const MISSING = 'argocd/app.yaml: Application web: source path apps/web-missing does not exist';
+  const own = { repositoryUrls: ['https://github.com/example/repo.git'] };
+
+  it('a Helm action in a comment, a quoted string or a block scalar does not make a file a Helm template (stuttgart-things, small-hack)', async () => {
+    expect(errors(await check({ 'argocd/app.yaml': app('    # the chart guards its Secret with `{{ if not .Values.api.secret.name }}`\n') }, own))).toEqual([MISSING]);
+    expect(errors(await check({ 'argocd/app.yaml': app('    helm:\n      values: |\n        host: "{{ .Release.Name }}.example.org"\n        {{- include "extra" . }}\n') }, own))).toEqual([MISSING]);
+    expect(errors(await check({ 'argocd/app.yaml': app("    helm:\n      parameters:\n        - name: fullname\n          value: '{{ .Release.Name }}'\n") }, own))).toEqual([MISSING]);
+  });
+
+  it('`sources: []` beside `source` is the one source (argo-cd HasMultipleSources: len(Sources) > 0)', async () => {
+    expect(errors(await check({ 'argocd/app.yaml': app('  sources: []\n') }, own))).toEqual([MISSING]);
+  });
+
+  it("a release whose targetNamespace is its own namespace cannot be applied before that exists: Helm never creates it", async () => {
+    const report = await check({
+      ...bootstrap('c'),
+      'clusters/c/apps.yaml': fluxKustomization('apps', './apps/podinfo'),
+      'apps/podinfo/release.yaml': `${helmRepository('podinfo', 'https://stefanprodan.github.io/podinfo')}---\n${helmRelease('podinfo', 'podinfo', 'podinfo', '6.7.1', 'podinfo', '  targetNamespace: podinfo\n  install:\n    createNamespace: true\n')}`,
+    });
+    expect(errors(report)).toEqual(['apps/podinfo/release.yaml: namespace podinfo is never created on cluster c']);
   });
 });
