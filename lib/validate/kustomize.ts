@@ -71,34 +71,45 @@ export function topLevelDirs(dirs: string[], read = (dir: string) => readFileSyn
  * (kustomize takes the last), or keys that differ only in case.
  */
 function kustomizationAsKustomizeReads(text: string): Record<string, unknown> | undefined {
+  const docs = documentsAsKustomizeReads(text);
+  return docs?.length === 1 ? docs[0] : undefined;
+}
+
+/** Each document of a file as kustomize reads it (a kustomization, or a plugin's configs), or undefined where kustomize could read one differently. */
+function documentsAsKustomizeReads(text: string): Record<string, unknown>[] | undefined {
   // No control character, no line break other than \n and \r\n, no byte-order mark and no directive:
   // `%YAML 1.1` makes this reader take `0x_` for a number where Go reads a path, and Go breaks lines at
   // U+0085, U+2028 and U+2029 where this reader sees one comment. Real kustomizations need neither; other
   // characters (an arrow in a comment, an accent in a value) read the same in both, and keys are ASCII
   // (readAlike).
   if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(text) || /\r(?!\n)/.test(text) || /^%/m.test(text)) return undefined;
-  const docs = parseAllDocuments(goAliasKeys(text), { uniqueKeys: false, merge: true, logLevel: 'error' });
-  if (docs.length !== 1 || docs[0].errors.length > 0 || duplicateKeys(docs[0]).length > 0 || !readAlike(docs[0])) return undefined;
-  let value: unknown;
-  try {
-    value = docs[0].toJS({ maxAliasCount: 50 });
-  } catch {
-    return undefined;
-  }
-  let clash = false;
-  const lower = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(lower);
-    if (!v || typeof v !== 'object') return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const key = k.toLowerCase();
-      if (Object.hasOwn(out, key)) clash = true;
-      setOwn(out, key, lower(x));
+  const docs = parseAllDocuments(goAliasKeys(text), { uniqueKeys: false, merge: true, logLevel: 'error' }).filter((d) => d.contents !== null);
+  const out: Record<string, unknown>[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0 || duplicateKeys(doc).length > 0 || !readAlike(doc)) return undefined;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 50 });
+    } catch {
+      return undefined;
     }
-    return out;
-  };
-  const k = lower(value);
-  return clash || !k || typeof k !== 'object' || Array.isArray(k) ? undefined : (k as Record<string, unknown>);
+    let clash = false;
+    const lower = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(lower);
+      if (!v || typeof v !== 'object') return v;
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const key = k.toLowerCase();
+        if (Object.hasOwn(o, key)) clash = true;
+        setOwn(o, key, lower(x));
+      }
+      return o;
+    };
+    const k = lower(value);
+    if (clash || !k || typeof k !== 'object' || Array.isArray(k)) return undefined;
+    out.push(k as Record<string, unknown>);
+  }
+  return out;
 }
 
 /**
@@ -143,6 +154,78 @@ function referencedPaths(k: Record<string, unknown>): { dirs: unknown[]; files: 
 }
 
 /**
+ * kustomize's builtin plugins (api/builtins, v5.5.0) by the fields of their configs that name files; a
+ * config of another kind needs a plugin kubectl does not run (and the Helm one needs the network).
+ */
+const BUILTIN_PLUGIN_FILES: Record<string, (config: Record<string, unknown>) => unknown[]> = {
+  NamespaceTransformer: () => [],
+  LabelTransformer: () => [],
+  AnnotationsTransformer: () => [],
+  PrefixSuffixTransformer: () => [],
+  PrefixTransformer: () => [],
+  SuffixTransformer: () => [],
+  ImageTagTransformer: () => [],
+  ReplicaCountTransformer: () => [],
+  ValueAddTransformer: () => [],
+  HashTransformer: () => [],
+  PatchTransformer: (c) => [c.path],
+  PatchJson6902Transformer: (c) => [c.path],
+  PatchStrategicMergeTransformer: (c) => (Array.isArray(c.paths) ? c.paths : c.paths === undefined ? [] : [c.paths]),
+  ReplacementTransformer: (c) => (Array.isArray(c.replacements) ? c.replacements.map((r) => (r && typeof r === 'object' ? (r as { path?: unknown }).path : r)) : []),
+  ConfigMapGenerator: (c) => generatorPaths(c),
+  SecretGenerator: (c) => generatorPaths(c),
+};
+const KIND_OF_BUILTIN = new Map(Object.keys(BUILTIN_PLUGIN_FILES).map((k) => [k.toLowerCase(), k]));
+const generatorPaths = (c: Record<string, unknown>) => {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+  return [...list(c.files).map((f) => (typeof f === 'string' ? f.slice(f.indexOf('=') + 1) : f)), ...list(c.envs), ...list(c.env)];
+};
+
+/**
+ * Why kubectl may not run a generators, transformers or validators entry of the kustomization in `dir`: an
+ * inline config or a file of configs, each of a builtin kind whose files are in the repository (relative to
+ * `base`, the kustomization that lists the plugins, as kustomize loads them); or a directory whose
+ * kustomization only takes in such files.
+ */
+function pluginProblem(entry: unknown, dir: string, plain: (p: string) => boolean, rel: (p: string) => string, build: (dir: string) => string | undefined, base = dir): string | undefined {
+  if (typeof entry !== 'string') return `${short(entry)} is no path nor config`;
+  const configs = (text: string, where: string): string | undefined => {
+    const docs = documentsAsKustomizeReads(text);
+    if (!docs) return `${where} may read differently in kustomize`;
+    for (const c of docs) {
+      const kind = typeof c.kind === 'string' ? KIND_OF_BUILTIN.get(c.kind.toLowerCase()) : undefined;
+      if (c.apiversion !== 'builtin' || !kind) return `${where} holds ${String(c.kind)}, not one of kustomize's builtin plugins kubectl runs`;
+      for (const p of BUILTIN_PLUGIN_FILES[kind](c)) {
+        if (p === undefined) continue;
+        if (typeof p !== 'string') return `${where}: ${kind} has ${short(p)} where a path goes`;
+        if (isRemote(p) || isAbsolute(p) || !plain(resolve(base, p))) return `${where}: ${kind} reads ${p}, which is outside the repository or behind a symbolic link`;
+      }
+    }
+    return undefined;
+  };
+  // An inline config (kustomize reads an entry with a line break as YAML, not a path).
+  if (entry.includes('\n')) return configs(entry, 'an inline config');
+  if (isRemote(entry)) return `takes in the remote ${entry}`;
+  const target = resolve(dir, entry);
+  if (isAbsolute(entry) || !plain(target)) return `reads ${entry}, which is outside the repository or behind a symbolic link`;
+  if (!existsSync(target)) return undefined; // kustomize says it is missing
+  if (!statSync(target).isDirectory()) return configs(readFileSync(target, 'utf8'), rel(target));
+  // A directory of configs: built as a kustomization (safe as any), taking in files of configs and nothing else.
+  const why = build(target);
+  if (why) return why;
+  const name = KUSTOMIZATION_FILES.find((n) => existsSync(join(target, n)));
+  const k = name ? kustomizationAsKustomizeReads(readFileSync(join(target, name), 'utf8')) : undefined;
+  if (!k) return `${rel(target)} has no kustomization kustomize reads as this check does`;
+  const other = Object.keys(k).find((key) => !['apiversion', 'kind', 'resources', 'namespace'].includes(key));
+  if (other) return `${rel(target)} uses ${other} on plugin configs, which this check does not follow`;
+  for (const r of Array.isArray(k.resources) ? k.resources : []) {
+    const why2 = pluginProblem(r, target, plain, rel, build, base);
+    if (why2) return why2;
+  }
+  return undefined;
+}
+
+/**
  * Why kustomize may not build a directory offline and inside the repository, or undefined when it may: a
  * path that leaves the repository (lexically, or through a symbolic link anywhere on its way), a remote
  * resource, plugins (generators, transformers, validators: their configs name files and URLs of their own),
@@ -172,8 +255,16 @@ export function unsafeToBuild(root: string, dir: string, seen = new Set<string>(
   if (!plain(file)) return `${rel(file)} is a symbolic link`;
   const k = kustomizationAsKustomizeReads(readFileSync(file, 'utf8'));
   if (!k) return `${rel(file)} is not one YAML document with unique keys (kustomize could read it differently)`;
-  for (const field of ['helmcharts', 'helmglobals', 'generators', 'transformers', 'validators']) {
+  for (const field of ['helmcharts', 'helmglobals']) {
     if (k[field] !== undefined) return `${rel(file)} uses ${field}, which may read files or the network kubectl is not given here`;
+  }
+  // Plugins: kubectl kustomize runs only kustomize's builtin ones (no --enable-alpha-plugins, no --enable-exec,
+  // no --enable-helm); those whose configs name files must name them here.
+  for (const field of ['generators', 'transformers', 'validators']) {
+    for (const entry of k[field] === undefined || k[field] === null ? [] : Array.isArray(k[field]) ? (k[field] as unknown[]) : [k[field]]) {
+      const why = pluginProblem(entry, dir, plain, rel, (target) => unsafeToBuild(root, target, seen));
+      if (why) return `${rel(file)} ${field}: ${why}`;
+    }
   }
   const refs = referencedPaths(k);
   for (const p of [...refs.dirs, ...refs.files]) {

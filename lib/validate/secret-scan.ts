@@ -356,9 +356,17 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
     // ExternalSecrets and PushSecrets (and their Cluster kinds, which hold the same spec) only name keys (secretKey: S3_SECRET_ACCESS_KEY): no value to find in
     // their documents (a document's kind from its top-level `kind:` line).
     let kind = '';
+    let flow: boolean | undefined;
     lines.forEach((line, i) => {
-      if (/^---/.test(line)) kind = '';
-      else if (/^kind:\s*/.test(line)) kind = line.replace(/^kind:\s*/, '').replace(/["'\s]/g, '');
+      // A document's kind: its top-level `kind:` line, or in a document written as JSON (`{ kind: "ExternalSecret", … }`)
+      // its first `kind:` line, which comes before any nested one.
+      const indented = flow === true && kind === '' ? /^\s+["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)["']?\s*,?\s*$/.exec(line) : null;
+      if (/^---/.test(line)) {
+        kind = '';
+        flow = undefined;
+      } else if (flow === undefined && line.trim() !== '' && !line.trim().startsWith('#')) flow = line.trim().startsWith('{');
+      if (/^kind:\s*/.test(line)) kind = line.replace(/^kind:\s*/, '').replace(/["'\s]/g, '');
+      else if (indented) kind = indented[1];
       for (const what of tokensOn(lines, i)) findings.push(error('secrets', file, `line ${i + 1} holds ${what}`));
       const onlyReferences = kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret' || kind === 'ClusterPushSecret';
       // Key rules on the trimmed line, and not on very long lines (no credential key is 4 KiB): linear time.

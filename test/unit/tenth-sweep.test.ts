@@ -160,9 +160,44 @@ describe('the secret scan', () => {
     expect(await secretErrors(model(''))).toEqual(['clusters/prod/model.yaml: line 9: apiKeySecretKey has a literal value; reference a Secret instead']);
   });
 
+  it('an ExternalSecret written as JSON names keys only (d4rkfella: `secretKey: "password"`); a Secret so written is still scanned', async () => {
+    const external = '---\n{\n  apiVersion: "external-secrets.io/v1",\n  kind: "ExternalSecret",\n  metadata: { name: "db", namespace: "flux-system" },\n  spec: {\n    secretStoreRef: { kind: "ClusterSecretStore", name: "vault" },\n    data: [{\n      secretKey: "password",\n      remoteRef: { key: "kv/db", property: "PASSWORD" },\n    }],\n  },\n}\n';
+    expect(await secretErrors({ ...bootstrap('prod'), 'clusters/prod/db.yaml': external })).toEqual([]);
+    const config = '---\n{\n  apiVersion: "v1",\n  kind: "ConfigMap",\n  metadata: { name: "db", namespace: "flux-system" },\n  data: {\n    secretKey: "k8Jd9sLq2x",\n  },\n}\n';
+    expect(await secretErrors({ ...bootstrap('prod'), 'clusters/prod/db.yaml': config })).toEqual(['clusters/prod/db.yaml: line 7: secretKey has a literal value; reference a Secret instead']);
+  });
+
   it("Python's `os.environ['X']` in a config file is code, not a literal (vrozaksen)", async () => {
     const config = (line: string) => settings(`  settings.py: |\n    OAUTH = {\n        'OAUTH2_CLIENT_ID': os.environ['OAUTH2_CLIENT_ID'],\n        ${line}\n    }\n`);
     expect(await secretErrors(config("'OAUTH2_CLIENT_SECRET': os.environ['OAUTH2_CLIENT_SECRET'],"))).toEqual([]);
     expect(await secretErrors(config("'OAUTH2_CLIENT_SECRET': 'k8Jd9sLq2',"))).toHaveLength(1);
+  });
+});
+
+describe("kustomize's builtin transformers, which kubectl runs (d4rkfella: a NamespaceTransformer per app, 27 namespaces named \".invalid\" as built without it)", () => {
+  it('built by kubectl where every config is a builtin kind reading nothing outside the repository', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    const { validateDirectory } = await import('../../lib/validate/directory.js');
+    const { tempDir } = await import('../helpers.js');
+    const root = tempDir('hp-transformers-');
+    const files: Record<string, string> = {
+      ...bootstrap('prod'),
+      'clusters/prod/apps.yaml': fluxKustomization('apps', './apps/arc-system'),
+      'transformers/kustomization.yaml': kustomization('resources:\n  - transformer.yaml\n'),
+      // JSON, as d4rkfella writes its files.
+      'transformers/transformer.yaml': '{\n  apiVersion: "builtin",\n  kind: "NamespaceTransformer",\n  metadata: { name: "apply-ns", namespace: ".invalid" },\n  unsetOnly: false,\n  fieldSpecs: [{ path: "metadata/name", kind: "Namespace", create: true }, { path: "metadata/namespace", create: true }],\n}\n',
+      'apps/arc-system/transformers/kustomization.yaml': kustomization('namespace: arc-system\nresources:\n  - ../../../transformers\n'),
+      'apps/arc-system/namespace.yaml': '{\n  apiVersion: "v1",\n  kind: "Namespace",\n  metadata: { name: ".invalid" },\n}\n',
+      'apps/arc-system/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n',
+      'apps/arc-system/kustomization.yaml': kustomization('resources:\n  - ./namespace.yaml\n  - ./settings.yaml\ntransformers:\n  - ./transformers\n'),
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const report = await validateDirectory(root, {});
+    expect(report.kubectlBuilt).toContain('apps/arc-system');
+    expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.file}: ${f.message}`)).toEqual([]);
   });
 });
