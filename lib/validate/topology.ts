@@ -1435,8 +1435,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // hand alone (`kubectl apply -f app/application.yml`), it applies the kustomization itself, creating its
     // namespace first (CreateNamespace: argo-cd controller/sync.go, sync_namespace.go), so the
     // kustomization is not applied by hand.
+    // So too an ApplicationSet whose Applications' source is this directory (St0rmingBr4in: each app's
+    // directory holds its kustomization and, left out of it, the ApplicationSet that syncs it).
+    const generatedApps = (o: { object: K8sObject; file: string }) => {
+      if (o.object.kind !== 'ApplicationSet') return [o.object];
+      const expansion = expandApplicationSets(files, [{ object: o.object, origin: o.file, patchedBy: [] }], new Set([...ownRepos, ...remotes]));
+      return [...expansion.local, ...[...expansion.generated.values()].flat()].map((b) => b.object);
+    };
     const selfSourced = (whole: BuildResult) =>
-      orphans.some((o) => o.object.kind === 'Application' && inDir(o.file) && !(whole.read ?? []).includes(o.file) && sourcesOf(o.object).some((src) => ownPath(src) === dir));
+      orphans.some((o) => inDir(o.file) && !(whole.read ?? []).includes(o.file) && generatedApps(o).some((app) => app.kind === 'Application' && sourcesOf(app).some((src) => ownPath(src) === dir)));
     if (kustomizationFile(files, dir)) {
       const whole = kustomizeOnce(dir, true);
       if (!selfSourced(whole)) {

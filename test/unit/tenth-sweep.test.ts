@@ -120,6 +120,14 @@ describe('Argo CD', () => {
     expect(errors(await check(repo(''), own))).toEqual(['argocd/project.yaml: source https://helm.cilium.io/ is not in the sourceRepos of project k3s']);
   });
 
+  it("an ApplicationSet beside the kustomization it leaves out, syncing that directory, applies it (St0rmingBr4in: 56 errors)", async () => {
+    const appset = `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: ats-website\n  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n          - name: ats-website\n            namespace: prod-ats\n            manifestPath: apps/ats-website\n  template:\n    metadata:\n      name: "{{name}}"\n      namespace: argocd\n    spec:\n      project: default\n      source:\n        repoURL: ${REPO}\n        targetRevision: HEAD\n        path: "{{manifestPath}}"\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: "{{namespace}}"\n      syncPolicy:\n        syncOptions:\n          - CreateNamespace=true\n`;
+    const repo = { 'apps/ats-website/applicationset.yaml': appset, 'apps/ats-website/kustomization.yaml': kustomization('resources:\n  - settings.yaml\n'), 'apps/ats-website/settings.yaml': configMap('settings', 'prod-ats') };
+    expect(errors(await check(repo, own))).toEqual([]);
+    // A namespace the Application does not create is still missing.
+    expect(errors(await check({ ...repo, 'apps/ats-website/settings.yaml': configMap('settings', 'prod-other') }, own))).toEqual(['apps/ats-website/settings.yaml: namespace prod-other is never created on cluster apps/ats-website']);
+  });
+
   it('an object written with `annotations:` left empty, applied twice, is the duplicate it is (St0rmingBr4in: a crash)', async () => {
     const pv = 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  annotations:\n  name: demo-pv\nspec:\n  accessModes:\n    - ReadWriteOnce\n  capacity:\n    storage: 1Gi\n  hostPath:\n    path: /data/demo\n';
     const destination = '    server: https://kubernetes.default.svc\n    namespace: default\n';
