@@ -125,6 +125,7 @@ const FLUX_DATA = { major: 2, minor: 9 };
 function installedFlux(subjects: { object: K8sObject; file: string }[], files: FileSet, headers?: Set<string>): InstalledFlux {
   const served = new Map<string, { versions: string[]; file: string }>();
   let pinned: { version: string; file: string } | undefined;
+  let labelled: { version: string; file: string } | undefined;
   for (const { object, file } of subjects) {
     if (object.kind === 'CustomResourceDefinition' && String(get(object, 'spec.group')).endsWith('.fluxcd.io')) {
       const versions = listOf<{ name?: unknown; served?: unknown }>(get(object, 'spec.versions')).filter((v) => v?.served === true && typeof v.name === 'string').map((v) => String(v.name));
@@ -135,7 +136,12 @@ function installedFlux(subjects: { object: K8sObject; file: string }[], files: F
     if (!pinned && object.kind === 'OCIRepository' && typeof url === 'string' && /\/flux-manifests$/.test(url) && typeof tag === 'string') pinned = { version: tag, file };
     const distribution = get(object, 'spec.distribution.version');
     if (!pinned && object.kind === 'FluxInstance' && typeof distribution === 'string') pinned = { version: distribution, file };
+    // flux install's objects carry the version they are of (app.kubernetes.io/part-of: flux), also where a
+    // kubectl build no longer says which file they came from.
+    const labels = object.metadata?.labels as Record<string, unknown> | undefined;
+    if (!labelled && labels?.['app.kubernetes.io/part-of'] === 'flux' && typeof labels['app.kubernetes.io/version'] === 'string') labelled = { version: labels['app.kubernetes.io/version'], file };
   }
+  pinned ??= labelled;
   if (!pinned) {
     for (const [file, text] of headers ? [...headers].sort().map((f) => [f, files.get(f) ?? ''] as const) : files.entries()) {
       const m = /^# Flux Version: (v?\d+\.\d+\.\d+)\s*$/m.exec(text.slice(0, 1024));

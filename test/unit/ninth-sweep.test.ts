@@ -229,6 +229,9 @@ describe("a variable without a value, by the Flux the cluster runs (hmcts: gotk-
       'warning: the cluster runs Flux v2.8.8 (clusters/prod/flux-system/gotk-components.yaml), which puts an empty string there (strict substitution, which stops instead, is the default from Flux 2.9 on)',
     ]);
     expect(unset(await check(repo(`${namespaceDoc}${controller('--feature-gates=StrictPostBuildSubstitutions=false')}`)))).toEqual(['warning: kustomize-controller runs with StrictPostBuildSubstitutions=false here, so Flux puts an empty string there']);
+    // Where a kubectl build no longer says which file an object came from, flux install's labels still say the version.
+    const labelled = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n  labels:\n    app.kubernetes.io/part-of: flux\n    app.kubernetes.io/version: v2.8.8\n';
+    expect(unset(await check(repo(labelled)))[0]).toMatch(/^warning: the cluster runs Flux v2\.8\.8 \(/);
     // The gate set on by an older Flux: strict.
     expect(unset(await check(repo(`# Flux Version: v2.8.8\n${namespaceDoc}${controller('--feature-gates=StrictPostBuildSubstitutions=true')}`)))[0]).toMatch(/^error: /);
   });
