@@ -1046,7 +1046,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (source.kind !== 'GitRepository' || typeof url !== 'string') return false;
     bootstrapUrls ??= new Set(manifests.flatMap((f) => objectsIn(f)).filter((x) => x.kind === 'GitRepository' && x.metadata?.name === 'flux-system' && typeof get(x, 'spec.url') === 'string').map((x) => normalUrl(String(get(x, 'spec.url')))));
     const known = remotes.size > 0 ? remotes : bootstrapUrls;
-    return known.size > 0 && !known.has(normalUrl(url));
+    // A mirror keeps the repository's name (a GitHub checkout of a repository whose Flux reads it from GitLab).
+    const named = (u: string) => u.split('/').pop() ?? '';
+    return known.size > 0 && !known.has(normalUrl(url)) && ![...known].some((k) => named(k) === named(normalUrl(url)));
   };
   /** A Flux Kustomization of the repository that applies a file: its path is the file's directory, or builds it. */
   const applierOf = (file: string): K8sObject | undefined => {
@@ -1059,12 +1061,26 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     return undefined;
   };
-  /** The outermost directory above a file whose build takes it in (an OCI artifact pushed from there holds it), if any. */
-  const pushedFrom = (file: string): string | undefined => {
+  /**
+   * Where an OCI artifact holding a FluxInstance file was pushed from, by where its sync `path` leads: the
+   * outermost directory whose build takes the file in (duynhlab's `path: ./`), else the nearest directory
+   * above the file under which the path exists (tyriis pushes the repository's root, its path
+   * `./devenv/oci/flux`); undefined where neither says.
+   */
+  const pushedFrom = (file: string, path: string): string | undefined => {
+    const leads = (base: string) => {
+      const dir = repoDir(path, base);
+      return dir !== undefined && (dir === '' || directories.has(dir));
+    };
     let found: string | undefined;
     for (let d = dirOf(file); ; d = dirOf(d)) {
       if (kustomizationFile(files, d) && (kustomizeOnce(d, true).read ?? []).includes(file)) found = d;
       else if (d !== dirOf(file) && found !== undefined) break;
+      if (d === '') break;
+    }
+    if (found !== undefined && leads(found)) return found;
+    for (let d = dirOf(file); ; d = dirOf(d)) {
+      if (leads(d) && (path.replace(/^\.\//, '').replace(/\/$/, '') !== '' && path !== '.')) return d;
       if (d === '') break;
     }
     return found;
@@ -1124,7 +1140,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // the repository does not say: taken to be the outermost directory whose build takes the instance in
         // (duynhlab pushes kubernetes/clusters/local, whose kustomization takes in flux-system/instance.yaml).
         const oci = get(object ?? {}, 'spec.sourceRef.kind') !== 'GitRepository';
-        const base = object && oci ? pushedFrom(file) : '';
+        const base = object && oci ? pushedFrom(file, String(object.spec?.path ?? '')) : '';
         const dir = object && base !== undefined ? repoDir(String(object.spec?.path ?? ''), base) : undefined;
         if (object && base === undefined) topology.notes.push(`${file}: ${o.kind} ${o.metadata?.name} syncs an OCI artifact, pushed from a directory the repository does not say: not followed`);
         // The chart's instance is a root where nothing else applies its directory (a repository moving to the

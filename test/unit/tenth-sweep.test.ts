@@ -36,6 +36,9 @@ describe('which directories are clusters', () => {
       'kubernetes/components/ns/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - namespace.yaml\n',
       'kubernetes/components/ns/namespace.yaml': namespace('${APP}'),
     };
+    // A GitRepository of a mirror of this repository (its name kept) is this repository's own.
+    const mirror = (url: string) => check({ 'platform/sync.yaml': vendor.replace('https://github.com/keycloak/keycloak-k8s-resources', url).replace('./kubernetes', './platform'), 'platform/settings.yaml': configMap('settings', 'keycloak') }, { repositoryUrls: ['https://github.com/example/fleet.git'] });
+    expect((await mirror('https://gitlab.example.nl/mirror/fleet')).clusters.map((c) => `${c.name}: ${c.how}`)).toEqual(['platform: Flux Kustomization keycloak-operator in platform/sync.yaml syncs it']);
     for (const options of [{ repositoryUrls: ['https://github.com/example/fleet.git'] }, {}]) {
       const report = await check(repo, options);
       expect(report.clusters.map((c) => c.name)).toEqual(['kubernetes/flux/cluster']);
@@ -64,6 +67,16 @@ describe('which directories are clusters', () => {
     const report = await check(repo);
     expect(report.clusters.map((c) => c.name)).toEqual(['kubernetes/clusters/local']);
     expect(errors(report)).toEqual([]);
+    // Pushed from the repository's root, the path says so (tyriis: `path: ./devenv/oci/flux`, the instance's own
+    // app directory taking it in): found from the nearest directory the path leads from.
+    const fromRoot = await check({
+      'devenv/apps/flux-instance/app/kustomization.yaml': kustomization('resources:\n  - ./flux-instance.yaml\n'),
+      'devenv/apps/flux-instance/app/flux-instance.yaml': instance.replace('path: "./"', 'path: ./devenv/flux'),
+      'devenv/flux/kustomization.yaml': kustomization('resources:\n  - ./settings.yaml\n'),
+      'devenv/flux/settings.yaml': configMap('settings', 'flux-system'),
+    });
+    expect(fromRoot.clusters.map((c) => c.name)).toEqual(['devenv/flux']);
+    expect(errors(fromRoot)).toEqual([]);
     // Pushed from a directory nothing here builds it in: not followed, and said.
     const alone = await check({ 'flux/instance.yaml': instance, 'apps/settings.yaml': configMap('settings', 'flux-system') });
     expect(alone.notes).toContain('flux/instance.yaml: FluxInstance flux syncs an OCI artifact, pushed from a directory the repository does not say: not followed');
