@@ -154,19 +154,18 @@ function referencedPaths(k: Record<string, unknown>): { dirs: unknown[]; files: 
 }
 
 /**
- * kustomize's builtin plugins (api/builtins, v5.5.0) by the fields of their configs that name files; a
+ * kustomize's builtin plugins (api/internal/builtins, v5.5.0) by the fields of their configs that name files; a
  * config of another kind needs a plugin kubectl does not run (and the Helm one needs the network).
  */
 const BUILTIN_PLUGIN_FILES: Record<string, (config: Record<string, unknown>) => unknown[]> = {
   NamespaceTransformer: () => [],
   LabelTransformer: () => [],
   AnnotationsTransformer: () => [],
-  PrefixSuffixTransformer: () => [],
   PrefixTransformer: () => [],
   SuffixTransformer: () => [],
   ImageTagTransformer: () => [],
   ReplicaCountTransformer: () => [],
-  ValueAddTransformer: () => [],
+  ValueAddTransformer: (c) => [c.targetfilepath],
   HashTransformer: () => [],
   PatchTransformer: (c) => [c.path],
   PatchJson6902Transformer: (c) => [c.path],
@@ -203,12 +202,14 @@ function pluginProblem(entry: unknown, dir: string, plain: (p: string) => boolea
     }
     return undefined;
   };
-  // An inline config (kustomize reads an entry with a line break as YAML, not a path).
-  if (entry.includes('\n')) return configs(entry, 'an inline config');
+  // kustomize reads an entry as an inline config first (api/internal/target/kusttarget.go: NewResMapFromBytes,
+  // then a path where that fails), on one line too (`{apiVersion: builtin, kind: …}`).
+  const inline = documentsAsKustomizeReads(entry);
+  if (entry.includes('\n') || (inline !== undefined && inline.length > 0)) return configs(entry, 'an inline config');
   if (isRemote(entry)) return `takes in the remote ${entry}`;
   const target = resolve(dir, entry);
   if (isAbsolute(entry) || !plain(target)) return `reads ${entry}, which is outside the repository or behind a symbolic link`;
-  if (!existsSync(target)) return undefined; // kustomize says it is missing
+  if (!existsSync(target)) return `names ${entry}, which is not there (kustomize could read it otherwise)`;
   if (!statSync(target).isDirectory()) return configs(readFileSync(target, 'utf8'), rel(target));
   // A directory of configs: built as a kustomization (safe as any), taking in files of configs and nothing else.
   const why = build(target);

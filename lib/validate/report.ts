@@ -21,7 +21,10 @@ export function summaryLine(report: Report): string {
   const what = `${s.files} files, ${s.objects} objects (${s.schemas} schema-checked, ${s.celRules} CEL rules), ${s.kustomizations} kustomizations, ${s.chartValues} chart values`;
   const rest = [open ? `${open} unverified` : '', warnings ? `${warnings} warning(s)` : ''].filter(Boolean).join(', ');
   // Exit 2: what a cluster applies is the subject, and there is none (what else was found is above it).
-  if (report.clusters.length === 0) return `✗ nothing to validate: no cluster found${errors > 1 ? `; ${errors - 1} other error(s)${rest ? `, ${rest}` : ''} in the files scanned` : ''}`;
+  if (report.clusters.length === 0) {
+    const others = [errors > 1 ? `${errors - 1} other error(s)` : '', rest].filter(Boolean).join(', ');
+    return `✗ nothing to validate: no cluster found${others ? `; ${others} in the files scanned` : ''}`;
+  }
   if (errors > 0) return `✗ ${errors} error(s)${rest ? `, ${rest}` : ''} in ${what}`;
   if (open > 0) return `? not verified: ${open} chart version(s) outside the pinned data${warnings ? `, ${warnings} warning(s)` : ''} in ${what}`;
   return `✓ valid: ${what}${warnings ? `; ${warnings} warning(s)` : ''}`;

@@ -4,7 +4,7 @@
  * .ci/run packs the real thing and installs it, checking npm asks nothing.
  */
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.js';
@@ -23,15 +23,27 @@ describe('scripts/pack-manifest.mjs (prepack and postpack)', () => {
     expect(pkg.scripts.prepack).toMatch(/^npm run build && node scripts\/pack-manifest\.mjs strip$/);
 
     expect((await run('strip')).exitCode).toBe(0);
-    const packed = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof pkg;
+    const packedText = readFileSync(join(dir, 'package.json'), 'utf8');
+    const packed = JSON.parse(packedText) as typeof pkg;
     expect(Object.keys(packed.scripts)).toEqual(Object.keys(pkg.scripts).filter((s) => !['prepare', 'prepack', 'postpack'].includes(s)));
     expect({ ...packed, scripts: undefined }).toEqual({ ...pkg, scripts: undefined });
-    // Interrupted (no postpack): the next pack starts from the checkout's manifest, not the stripped one.
-    expect((await run('strip')).exitCode).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual(packed);
+    // A second strip (an interrupted pack, or two at once) stops, says what to do, and changes nothing.
+    const again = await run('strip');
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('an earlier npm pack was interrupted, or another is running');
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe(packedText);
+    expect(readFileSync(join(dir, 'package.json.packing'), 'utf8')).toBe(original);
     expect((await run('restore')).exitCode).toBe(0);
     expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe(original);
     expect(existsSync(join(dir, 'package.json.packing'))).toBe(false);
+    // An edit to the stripped manifest while packing is never overwritten: both are kept, and said.
+    expect((await run('strip')).exitCode).toBe(0);
+    writeFileSync(join(dir, 'package.json'), packedText.replace('"license"', '"private": true,\n  "license"'));
+    const edited = await run('restore');
+    expect(edited.exitCode).toBe(1);
+    expect(edited.stderr).toContain('package.json changed while it was packed');
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toContain('"private": true');
+    expect(readFileSync(join(dir, 'package.json.packing'), 'utf8')).toBe(original);
     expect((await run('bogus')).exitCode).toBe(2);
   });
 });
