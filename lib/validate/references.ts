@@ -121,11 +121,6 @@ function valuesSecretRefs(values: unknown): { name: string; keys: string[] }[] {
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod']);
 
 /**
- * Secrets operators create from objects in the repository, with their keys: CloudNativePG's
- * `<cluster>-app` (cloudnative-pg v1.30.0 pkg/specs/secrets.go CreateSecret), cert-manager's
- * Certificate secretName (tls.crt, tls.key, ca.crt).
- */
-/**
  * A Kargo Project's namespace, which Kargo's management controller creates with the Project's name (akuity/kargo
  * pkg/controller/management/projects/projects.go ensureNamespace, at 1c764767, v1.11.0-rc.1).
  */
@@ -138,6 +133,11 @@ function generatedConfigMaps(o: K8sObject): { name: string; namespace: string }[
   return objectBucketClaim(o) ? [{ name: String(o.metadata?.name), namespace: o.metadata?.namespace ?? 'default' }] : [];
 }
 
+/**
+ * Secrets operators create from objects in the repository, with their keys: CloudNativePG's
+ * `<cluster>-app` (cloudnative-pg v1.30.0 pkg/specs/secrets.go CreateSecret), cert-manager's
+ * Certificate secretName (tls.crt, tls.key, ca.crt).
+ */
 function generatedSecrets(o: K8sObject): { name: string; namespace: string; keys?: string[] }[] {
   const ns = o.metadata?.namespace ?? 'default';
   if (o.kind === 'Cluster' && group(o) === 'postgresql.cnpg.io' && !get(o, 'spec.bootstrap.initdb.secret')) {
@@ -713,7 +713,7 @@ const definedOnly = (d: { server?: string; name?: string; namespace?: string }) 
  * The clusters Argo CD knows, as the repository registers them: the one it runs on, and cluster Secrets
  * (label argocd.argoproj.io/secret-type: cluster) with their name and server.
  */
-type RegisteredCluster = { name?: string; server?: string; project?: string; namespaces?: string[] };
+type RegisteredCluster = NonNullable<ReturnType<typeof argoClusterSecret>>;
 function registeredClusters(topology: Topology): RegisteredCluster[] {
   const out: RegisteredCluster[] = [{ name: 'in-cluster', server: IN_CLUSTER_SERVER }];
   for (const view of topology.clusters) {

@@ -76,12 +76,12 @@ export function fluxRelease(placed: Placed[], p: Placed): Release | undefined {
   return { ...common, ref, url: source?.spec?.url as string | undefined, versionPath: '/spec/chart/spec/version' };
 }
 
-export type ArgoSource = { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; values?: unknown; valuesObject?: Record<string, unknown> } };
+export type ArgoReleaseSource = { repoURL: string; chart?: string; path?: string; targetRevision?: string; helm?: { valueFiles?: string[]; values?: unknown; valuesObject?: Record<string, unknown> } };
 
-/** An Application's sources with their JSON pointers (which Argo CD reads: structure.ts multipleSources). */
-export function argoSources(app: K8sObject): { s: ArgoSource; at: string }[] {
-  const spec = app.spec as { source?: ArgoSource; sources?: ArgoSource[] } | undefined;
-  return multipleSources(app) ? listOf<ArgoSource>(spec?.sources).map((s, i) => ({ s, at: `/spec/sources/${i}` })) : spec?.source ? [{ s: spec.source, at: '/spec/source' }] : [];
+/** An Application's sources as written (the values the release reads), with their JSON pointers; which Argo CD reads: structure.ts multipleSources. */
+export function argoSourcePointers(app: K8sObject): { s: ArgoReleaseSource; at: string }[] {
+  const spec = app.spec as { source?: ArgoReleaseSource; sources?: ArgoReleaseSource[] } | undefined;
+  return multipleSources(app) ? listOf<ArgoReleaseSource>(spec?.sources).map((s, i) => ({ s, at: `/spec/sources/${i}` })) : spec?.source ? [{ s: spec.source, at: '/spec/source' }] : [];
 }
 
 /**
@@ -89,7 +89,7 @@ export function argoSources(app: K8sObject): { s: ArgoSource; at: string }[] {
  * from this repository, then the inline `values` text, then `valuesObject`). Undefined for a source that is
  * not Helm, or whose chart or repository is still a template.
  */
-export function argoRelease(files: FileSet, file: string, app: K8sObject, s: ArgoSource, at: string): Release | undefined {
+export function argoRelease(files: FileSet, file: string, app: K8sObject, s: ArgoReleaseSource, at: string): Release | undefined {
   if (!s || typeof s.repoURL !== 'string' || (!s.helm && !s.chart)) return undefined;
   let values: Record<string, unknown> = {};
   for (const f of listOf<string>(s.helm?.valueFiles).filter((x) => typeof x === 'string')) {

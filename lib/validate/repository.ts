@@ -9,7 +9,7 @@ import type { FileSet } from '../fileset.js';
 import { append, buildKustomization, get, kustomizationFile, listOf, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
 import { checkReferences } from './references.js';
-import { argoRelease, argoSources, fluxRelease, type Release } from './releases.js';
+import { argoRelease, argoSourcePointers, fluxRelease, type Release } from './releases.js';
 import { isSopsEncrypted, scanForSecrets, SOPS_VALUE, sopsEncryptedIdentity } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
@@ -362,8 +362,10 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   // A variable without a value stops only a strict Flux: kustomize-controller's StrictPostBuildSubstitutions
   // feature gate, on by default from v1.9.0 (Flux 2.9; internal/features/features.go), off before, or as its
   // --feature-gates argument sets it.
+  const gates = new Map<ClusterView, boolean | undefined>();
   for (const { view, finding } of topology.unsetVariables) {
-    const gate = strictGate(view.placed.map((p) => p.object));
+    if (!gates.has(view)) gates.set(view, strictGate(view.placed.map((p) => p.object)));
+    const gate = gates.get(view);
     const older = installedBy.get(view)?.older;
     if (gate === true || (gate === undefined && !older)) continue;
     finding.severity = 'warning';
@@ -397,7 +399,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     }
     if (view.engine === 'argocd') {
       for (const unit of view.units.values()) {
-        for (const { s, at } of argoSources(unit.object)) {
+        for (const { s, at } of argoSourcePointers(unit.object)) {
           const r = s?.chart && (typeof s.targetRevision !== 'string' || s.targetRevision.trim() === '') ? undefined : argoRelease(files, unit.file, unit.object, s, at);
           if (r) list.push(r);
         }
@@ -485,7 +487,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     // Argo CD refuses a Helm chart source without targetRevision (util/argo/argo.go: "targetRevision is required if the manifest source is a helm chart").
     if (view.engine !== 'argocd') continue;
     for (const unit of view.units.values()) {
-      for (const { s, at } of argoSources(unit.object)) {
+      for (const { s, at } of argoSourcePointers(unit.object)) {
         if (!s?.chart || typeof s.repoURL !== 'string' || (typeof s.targetRevision === 'string' && s.targetRevision.trim() !== '') || !firstTime(unit.object, at)) continue;
         findings.push(error('reference', unit.file, `a Helm chart source needs targetRevision (the chart version or a range): Argo CD refuses the Application without one`, { object: objectKey(unit.object), path: `${at}/targetRevision` }));
       }

@@ -90,8 +90,8 @@ export function argoSources(app: K8sObject): ArgoSource[] {
 /** An Argo CD Application's paths and value files in this repository (`ownRepos`: its URLs, when known) exist. */
 export function applicationPaths(o: K8sObject, what: string, file: string, files: FileSet, directories: Set<string>, ownRepos: Set<string>): Finding[] {
   const findings: Finding[] = [];
-  const multi = multipleSources(o);
-  const spec = { source: multi ? undefined : argoSources(o)[0], sources: multi ? argoSources(o) : undefined };
+  const sources = argoSources(o);
+  const spec = multipleSources(o) ? { source: undefined, sources } : { source: sources[0], sources: undefined };
   // Paths in this repository: not charts (by name, from OCI, or from another git repository's chart
   // path) and not manifests of another repository (a single source whose repoURL is not ours).
   const ours = (url: string | undefined) => !url || ownRepos.size === 0 || ownRepos.has(normalUrl(url));

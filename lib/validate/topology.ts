@@ -812,7 +812,6 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // remote does not make the URLs Applications name foreign).
   const ownRepos = new Set<string>();
   const remotes = new Set(repositoryUrls.map(normalUrl));
-  type Source = ArgoSource;
   const sourcesOf = argoSources;
   // A repository's name, the last segment of its URL (`github.com/org/platform` → `platform`): a mirror keeps it.
   const repoName = (url: string) => normalUrl(url).split('/').pop() ?? '';
@@ -854,7 +853,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     return undefined;
   };
   /** The directory of this repository a source renders, or undefined (a chart, another repository). */
-  const ownPath = (s: Source): string | undefined => {
+  const ownPath = (s: ArgoSource): string | undefined => {
     if (s.chart || s.ref !== undefined || s.path === undefined || !s.repoURL || s.repoURL.startsWith('oci://') || s.repoURL.includes('{{') || s.path.includes('{{')) return undefined;
     const url = normalUrl(s.repoURL);
     if (ownRepos.size > 0 && !ownRepos.has(url) && !remotes.has(url)) return undefined;
@@ -941,7 +940,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       const unit = queue.shift()!;
       if (seen.has(unit)) continue;
       seen.add(unit);
-      const builds: { s: Source; build: BuildResult }[] = [];
+      const builds: { s: ArgoSource; build: BuildResult }[] = [];
       for (const s of sourcesOf(unit.object)) {
         for (const v of s.helm?.valueFiles ?? []) {
           const f = v.replace(/^\$values\//, '');
@@ -1320,13 +1319,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const leftOut = new Map<string, string>();
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
+  // The Applications an ApplicationSet applied by hand generates, expanded once.
+  const expandedSets = new WeakMap<K8sObject, K8sObject[]>();
+  // Test data (jomcgi's semgrep rules' fixtures: broken Applications on purpose) is a test's input.
+  for (const f of manifests) {
+    const data = !covered(f) ? testDataIn(f) : undefined;
+    if (data && objectsIn(f).some((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o))) leftOut.set(f, `${f}: in ${data}/, test data: taken for a test's input, which nothing applies: not checked`);
+  }
   for (let round = 0; round <= manifests.length; round++) {
-    // A Helm chart's templates are rendered by Helm (an Application of the chart), never applied as written;
-    // test data (jomcgi's semgrep rules' fixtures: broken Applications on purpose) is a test's input.
-    for (const f of manifests) {
-      const data = !covered(f) && !leftOut.has(f) ? testDataIn(f) : undefined;
-      if (data && objectsIn(f).some((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o))) leftOut.set(f, `${f}: in ${data}/, test data: taken for a test's input, which nothing applies: not checked`);
-    }
+    // A Helm chart's templates are rendered by Helm (an Application of the chart), never applied as written.
     let orphans = manifests.filter((f) => !covered(f) && !leftOut.has(f) && !inChartTemplates(f)).flatMap((file) => objectsIn(file).filter((o) => FLUX_KUSTOMIZATION(o) || ARGO_APP(o)).map((object) => ({ file, object })));
     if (orphans.length === 0) break;
     // A Flux Kustomization beside a kustomization file that does not take it in (commented out, say): Flux
@@ -1455,8 +1456,12 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // directory holds its kustomization and, left out of it, the ApplicationSet that syncs it).
     const generatedApps = (o: { object: K8sObject; file: string }) => {
       if (o.object.kind !== 'ApplicationSet') return [o.object];
-      const expansion = expandApplicationSets(files, [{ object: o.object, origin: o.file, patchedBy: [] }], new Set([...ownRepos, ...remotes]));
-      return [...expansion.local, ...[...expansion.generated.values()].flat()].map((b) => b.object);
+      let apps = expandedSets.get(o.object);
+      if (!apps) {
+        const expansion = expandApplicationSets(files, [{ object: o.object, origin: o.file, patchedBy: [] }], new Set([...ownRepos, ...remotes]));
+        expandedSets.set(o.object, (apps = [...expansion.local, ...[...expansion.generated.values()].flat()].map((b) => b.object)));
+      }
+      return apps;
     };
     const selfSourced = (whole: BuildResult) =>
       orphans.some((o) => inDir(o.file) && !(whole.read ?? []).includes(o.file) && generatedApps(o).some((app) => app.kind === 'Application' && sourcesOf(app).some((src) => ownPath(src) === dir)));
