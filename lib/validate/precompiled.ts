@@ -6,6 +6,7 @@
  */
 import type { Ajv, ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
+import { compileFunction } from '../code-cache.js';
 import { packageRequire, prebuiltKey, readPrebuilt, versionOf } from '../prebuilt.js';
 import { HELPERS, type ValidatorHelpers } from './cel.js';
 
@@ -32,7 +33,8 @@ export function loadValidator<T = ValidateFunction>(dir: string | undefined, key
   if (code === undefined) return undefined;
   const module = { exports: {} as unknown };
   // The code is ajv's own output, written by the build into the package: a module body that needs
-  // `require` (ajv's and ajv-formats' run-time modules), `module`, `exports` and the helpers.
-  new Function('require', 'module', 'exports', HELPERS, code)(packageRequire, module, module.exports, helpers);
+  // `require` (ajv's and ajv-formats' run-time modules), `module`, `exports` and the helpers. Compiled
+  // through the code cache: its compilation was most of what loading it cost.
+  compileFunction(`haven-plus-validator-${key}.cjs`, ['require', 'module', 'exports', HELPERS], code)(packageRequire, module, module.exports, helpers);
   return module.exports as T;
 }
