@@ -87,6 +87,44 @@ export function chartFacts(chart: string, version: string | undefined, dir = CHA
   return cache.get(file);
 }
 
+export const VALUES_FACTS_DIR = join(TEMPLATES_DIR, 'values-facts');
+export const VALUES_FACTS_SCHEMA = join(PACKAGE_ROOT, 'schemas', 'values-facts.schema.json');
+
+/**
+ * Values facts: for a chart version the catalog does not pin but the chart data holds (the validator
+ * meets it in repositories it checks), what its templates read of its values beyond what values.yaml
+ * declares (templates/values-facts/<chart>/<version>.yaml, schemas/values-facts.schema.json).
+ */
+export interface ValuesFacts {
+  chart: string;
+  version: string;
+  source: { repository: string; ref: string; path: string };
+  notes?: string;
+  passThroughValues: { value: string; source: string }[];
+}
+
+const valuesCache = new Map<string, ValuesFacts | undefined>();
+
+/** The values facts of a chart version, or undefined when none were gathered. */
+export function valuesFacts(chart: string, version: string | undefined, dir = VALUES_FACTS_DIR): ValuesFacts | undefined {
+  if (!version) return undefined;
+  const file = chartFactsFile(chart, version, dir);
+  if (!valuesCache.has(file)) {
+    if (!existsSync(file)) valuesCache.set(file, undefined);
+    else {
+      const data = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as ValuesFacts;
+      if (data.chart !== chart || data.version !== version) throw new Error(`${file} describes ${data.chart} ${data.version}, not ${chart} ${version}`);
+      valuesCache.set(file, data);
+    }
+  }
+  return valuesCache.get(file);
+}
+
+/** The values paths a chart version renders verbatim or reads undeclared, from its chart facts or values facts. */
+export function passThroughValues(chart: string, version: string | undefined): { value: string; source: string }[] {
+  return [...(chartFacts(chart, version)?.passThroughValues ?? []), ...(valuesFacts(chart, version)?.passThroughValues ?? [])];
+}
+
 /** Every facts file: [chart directory, version file] pairs. */
 export function allChartFactsFiles(dir = CHART_FACTS_DIR): string[] {
   if (!existsSync(dir)) return [];

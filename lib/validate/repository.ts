@@ -15,7 +15,7 @@ import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validG
 import { validateStructure } from './structure.js';
 import { blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
-import { chartFacts } from '../chart-facts.js';
+import { passThroughValues } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
 
 export interface ValidateOptions {
@@ -447,7 +447,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     valuesChecked++;
     // What the catalog knows of the chart it is checked against (values it reads without declaring them).
     const release = catalogReleases.find((r) => r.chart === ref.chart && r.version === (exact ? (ref.version ?? ref.gitRef) : chart.version));
-    const passThrough = (chartFacts(ref.chart, exact ? (ref.version ?? ref.gitRef) : chart.version)?.passThroughValues ?? []).map((p) => `/${p.value.replaceAll('.', '/')}`);
+    const passThrough = passThroughValues(ref.chart, exact ? (ref.version ?? ref.gitRef) : chart.version).map((p) => `/${p.value.replaceAll('.', '/')}`);
     const problems = charts.check(chart, values, [...(release?.undeclaredValues ?? []), ...passThrough]);
     if (!near || near.how === 'same') {
       for (const p of problems) findings.push(error('values', file, p.message, { object: id, path: `${path}${p.path === '/' ? '' : p.path}` }));

@@ -11,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveAnswers, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
-import { allChartFactsFiles, CHART_FACTS_SCHEMA, chartFacts, chartFactsName, foreignNamespaces } from '../../lib/chart-facts.js';
+import { allChartFactsFiles, CHART_FACTS_SCHEMA, chartFacts, chartFactsName, foreignNamespaces, VALUES_FACTS_DIR, VALUES_FACTS_SCHEMA } from '../../lib/chart-facts.js';
 import { render } from '../../lib/generate.js';
 import { get } from '../../lib/validate/build.js';
 import { BUNDLED_CHARTS, ChartLibrary } from '../../lib/validate/values.js';
+import { HAS_SHARED, needsShared, SHARED_DIR } from '../shared.js';
 
 const catalog = loadCatalog();
 const releases = [...catalog.components.values()].flatMap((c) => (c.controller?.releases ?? []).map((r) => ({ component: c, release: r })));
@@ -88,5 +89,34 @@ describe('chart facts', () => {
       render(resolveAnswers(withDefaults({ provider: 'ovhcloud', engine: 'argocd', 'git-remote': 'https://gitlab.example.nl/p/g.git', components }, ctx), ctx), catalog).files.get('clusters/prod/apps/project.yaml')!;
     expect(project(['object-storage', 'postgres', 'metrics-server'])).toContain('namespace: kube-system');
     expect(project(['object-storage', 'postgres'])).not.toContain('kube-system');
+  });
+});
+
+// Values facts (templates/values-facts): chart versions the catalog does not pin, met in repositories.
+describe('values facts', () => {
+  const files = allChartFactsFiles(VALUES_FACTS_DIR);
+  type Facts = { chart: string; version: string; source: { ref: string }; passThroughValues: { value: string }[] };
+
+  it('every file validates against schemas/values-facts.schema.json, names its chart and version, and is no pinned version', () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(VALUES_FACTS_SCHEMA, 'utf8')));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const file of files) {
+      const data = parse(readFileSync(file, 'utf8'), { uniqueKeys: true }) as Facts;
+      expect(validate(data), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(basename(dirname(file))).toBe(chartFactsName(data.chart));
+      expect(basename(file)).toBe(`${data.version}.yaml`);
+      // A pinned version has chart facts, which hold its pass-through values.
+      expect(chartFacts(data.chart, data.version), file).toBeUndefined();
+    }
+  });
+
+  it.skipIf(!HAS_SHARED)(needsShared('each describes a chart version the shared chart data holds, under a top-level value it has'), () => {
+    const shared = new ChartLibrary([join(SHARED_DIR, 'charts')]);
+    for (const file of files) {
+      const data = parse(readFileSync(file, 'utf8')) as Facts;
+      const chart = shared.find({ chart: data.chart, version: data.version });
+      expect(chart, file).toBeDefined();
+      for (const { value } of data.passThroughValues) expect(get(chart!.defaults, value.split('.')[0]), `${file}: ${value}`).toBeDefined();
+    }
   });
 });

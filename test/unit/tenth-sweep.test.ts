@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildKustomization } from '../../lib/validate/build.js';
+import { HAS_SHARED, needsShared } from '../shared.js';
 import { bootstrap, check, configMap, errors, filesOf, fluxKustomization, helmRelease, helmRepository, kustomization, namespace } from '../validate-fixtures.js';
 
 const REPO = 'https://github.com/example/platform.git';
@@ -163,6 +164,27 @@ describe('kustomize and charts', () => {
     const valueErrors = async (values: string) => errors(await check(falco(values))).filter((e) => e.includes('values'));
     expect(await valueErrors('    falcosidekick:\n      enabled: true\n      replicaCount: 1\n      webui:\n        enabled: true\n')).toEqual([]);
     expect(await valueErrors('    falcosidekik:\n      enabled: true\n')).toEqual(['clusters/prod/falco.yaml: values /falcosidekik: falco 9.1.0 has no such value (not in its default values.yaml)']);
+  });
+});
+
+// Versions the catalog does not pin: their facts are in templates/values-facts, the chart data in ../shared only.
+describe.skipIf(!HAS_SHARED)(needsShared('values a chart reads that its values.yaml does not declare'), () => {
+  const release = (chart: string, version: string, url: string, values: string) => ({
+    ...bootstrap('prod'),
+    'clusters/prod/release.yaml': `${helmRepository('charts', url)}---\n${helmRelease(chart, 'flux-system', chart, version, 'charts', `  values:\n${values}`)}`,
+  });
+  const valueErrors = async (entries: Record<string, string>) => errors(await check(entries)).filter((e) => e.includes('values'));
+
+  it("what grafana/loki 7.3.0's loki.config copies into Loki's configuration whole (d4rkfella: 4 errors); a misspelt map still is one", async () => {
+    const loki = (values: string) => release('loki', '7.3.0', 'https://grafana.github.io/helm-charts', values);
+    expect(await valueErrors(loki('    loki:\n      limits_config:\n        retention_period: 30d\n        ingestion_rate_mb: 8\n      server:\n        log_level: warn\n'))).toEqual([]);
+    expect(await valueErrors(loki('    loki:\n      limit_config:\n        retention_period: 30d\n'))).toEqual(['clusters/prod/release.yaml: values /loki/limit_config: loki 7.3.0 has no such value (not in its default values.yaml nor its values.schema.json)']);
+  });
+
+  it("kube-prometheus-stack 88.5.3's kubelet ServiceMonitor scrapeTimeout (templates/exporters/kubelet/servicemonitor.yaml; d4rkfella: 1 error)", async () => {
+    const stack = (values: string) => release('kube-prometheus-stack', '88.5.3', 'https://prometheus-community.github.io/helm-charts', values);
+    expect(await valueErrors(stack('    kubelet:\n      serviceMonitor:\n        scrapeTimeout: 10s\n'))).toEqual([]);
+    expect(await valueErrors(stack('    kubelet:\n      serviceMonitor:\n        scrapeTimout: 10s\n'))).toEqual(['clusters/prod/release.yaml: values /kubelet/serviceMonitor/scrapeTimout: kube-prometheus-stack 88.5.3 has no such value (not in its default values.yaml)']);
   });
 });
 
