@@ -7,7 +7,7 @@
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commitRun } from '../../lib/apply.js';
 import { FileSet } from '../../lib/fileset.js';
 import { findRenderBase, hasHead, type Rebuild } from '../../lib/git.js';
@@ -15,7 +15,15 @@ import { applyWrites, planWrites } from '../../lib/apply.js';
 import { tempDir } from '../helpers.js';
 
 const ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Gen', GIT_AUTHOR_EMAIL: 'gen@example.nl' };
-for (const [k, v] of Object.entries(ENV)) process.env[k] = v;
+// Set for this file's tests only: the unit tests share a process from file to file (vitest.config.ts).
+const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
+beforeAll(() => Object.assign(process.env, ENV));
+afterAll(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
 
 async function git(dir: string, args: string[]): Promise<string> {
   const { stdout } = await execa('git', ['-c', 'user.name=Op', '-c', 'user.email=op@example.nl', ...args], { cwd: dir, stdin: 'ignore' });
