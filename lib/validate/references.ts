@@ -277,12 +277,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
   const openshift = topology.clusters.some((c) => c.placed.some((p) => /^[a-z.]*openshift\.io\//.test(p.object.apiVersion ?? '')));
   // Once for every Argo CD cluster: the clusters the repository registers, and the projects a spoke's
   // Applications may name (they live on the Argo CD that deploys to it: an ApplicationSet's, or beside plain Applications).
-  let hubs: { clusters: RegisteredCluster[]; repositories: { url: string; project?: string }[]; projects: K8sObject[] } | undefined;
+  let hubs: { clusters: RegisteredCluster[]; repositories: { url: string; project?: string }[]; projects: K8sObject[]; byHand: boolean } | undefined;
   const argoHubs = () =>
     (hubs ??= {
       clusters: registeredClusters(topology),
       repositories: topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.map((p) => argoRepositorySecret(p.object))).filter((r) => r !== undefined),
       projects: [...topology.projects, ...topology.clusters.filter((c) => c.engine === 'argocd' && !c.spoke).flatMap((c) => c.placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object))],
+      byHand: topology.clusters.some((c) => c.engine === 'argocd' && !c.spoke && c.byHand === true),
     });
   for (const view of topology.clusters) {
     const cluster = view.name;
@@ -339,7 +340,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
       // Argo CD itself (and so its CRDs and namespace) comes from the bootstrap, before any wave.
       providers.set('argoproj.io', bootstrap);
-      checkArgo(cluster, units, placed, view.spoke ? argoHubs().projects : topology.projects, findings, view.spoke === true, view.byHand ? topology.handProjects : [], view.partial === true, argoHubs().clusters, argoHubs().repositories);
+      // A spoke's Applications live on the hub: Argo CD looks their project up in its own namespace whatever the
+      // destination (argo-cd util/argo/argo.go GetAppProjectByName), so a hub applied by hand may hold hand-applied projects.
+      const byHand = view.spoke ? argoHubs().byHand : view.byHand;
+      checkArgo(cluster, units, placed, view.spoke ? argoHubs().projects : topology.projects, findings, view.spoke === true, byHand ? topology.handProjects : [], view.partial === true, argoHubs().clusters, argoHubs().repositories);
     } else {
       createdNamespaces.set('flux-system', null);
       // Flux runs in its sync's namespace, there before it syncs: a FluxInstance's is the Flux Operator's own
@@ -655,7 +659,7 @@ function checkFlux(placed: Placed[], findings: Finding[], nameReferenceDirs: Set
 function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], hubProjects: K8sObject[], findings: Finding[], spoke: boolean, handProjects: Topology['handProjects'], partial: boolean, clusters: RegisteredCluster[], hubRepositories: { url: string; project?: string }[]): void {
   // Applied by hand: an AppProject another directory applied by hand holds, or one nothing applies, may be applied too.
   const own = new Map([...handProjects.map((p) => p.object), ...placed.filter((p) => p.object.kind === 'AppProject').map((p) => p.object)].map((o) => [o.metadata?.name, o]));
-  const hub = new Map(hubProjects.map((p) => [p.metadata?.name, p]));
+  const hub = new Map([...handProjects.map((p) => p.object), ...hubProjects].map((p) => [p.metadata?.name, p]));
   const repositories = [...placed.map((p) => argoRepositorySecret(p.object)), ...(spoke ? hubRepositories : [])].filter((r) => r !== undefined);
   const scopedTo = (project: string) => ({
     repositories: repositories.filter((r) => r.project === project).map((r) => r.url),
@@ -696,14 +700,15 @@ function checkArgo(cluster: string, units: Map<string, Unit>, placed: Placed[], 
     const dst = { ...(clusters.find((c) => (d.name !== undefined && c.name === d.name) || (d.server !== undefined && c.server === d.server)) ?? {}), ...definedOnly(d) };
     if (destinationMatched(pspec.destinations ?? [], dst)) continue;
     const at = { ...where, path: '/spec/destination' };
+    const ns = d.namespace === undefined ? '(no namespace)' : `namespace ${d.namespace}`;
     if (dst.name === undefined || dst.server === undefined) {
       const by = (pspec.destinations ?? []).some((x) => (dst.name === undefined ? x.name : x.server) !== undefined);
       if (by) {
-        findings.push(warning('reference', unit.file, `destination ${d.server ?? d.name} namespace ${d.namespace}: project ${project} allows clusters by ${dst.name === undefined ? 'name' : 'server'}, and no cluster Secret here says this cluster's; not decided offline`, at));
+        findings.push(warning('reference', unit.file, `destination ${d.server ?? d.name} ${ns}: project ${project} allows clusters by ${dst.name === undefined ? 'name' : 'server'}, and no cluster Secret here says this cluster's; not decided offline`, at));
         continue;
       }
     }
-    findings.push(error('reference', unit.file, `destination ${d.server ?? d.name} namespace ${d.namespace} is not allowed by project ${project}`, at));
+    findings.push(error('reference', unit.file, `destination ${d.server ?? d.name} ${ns} is not allowed by project ${project}`, at));
   }
 }
 

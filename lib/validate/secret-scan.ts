@@ -67,8 +67,12 @@ const ALIAS = /^\*[^\s,[\]{}]+$/;
 const FLOW_MAPPING = /^\{.*\}$/;
 /** A flow sequence of two or more lowercase names (Authelia's `id_token: ['email', 'groups']`, claim names): a list, not a literal. */
 const NAME_LIST = /^\[\s*(["']?)[a-z][a-z0-9_.:-]*\1(?:\s*,\s*(["']?)[a-z][a-z0-9_.:-]*\2)+\s*,?\s*\]$/;
-/** A word that says there is no credential (`OPENAI_API_KEY: dummy` for a local proxy that checks none, `bearerToken: unused`). */
-const NO_CREDENTIAL_WORD = /^(?:sk-)?(?:dummy|unused|none|placeholder|not[-_ ]?(?:used|needed|required|set)|redacted)$/i;
+/**
+ * A word that says there is no credential (`OPENAI_API_KEY: dummy` for a local proxy that checks none, `bearerToken:
+ * unused`), or that none is required (`sk-no-key-required`, `llama-cpp-no-key-required`: what an OpenAI client is
+ * given for a local llama.cpp server that takes no key).
+ */
+const NO_CREDENTIAL_WORD = /^(?:sk-)?(?:dummy|unused|none|placeholder|not[-_ ]?(?:used|needed|required|set)|redacted)$|^(?:[a-z0-9]+[-_])*no[-_]?(?:key|token|auth|api[-_]?key|password)[-_]?(?:required|needed)$/i;
 /** An IPv4 address, with a port or prefix length (`SVC_ONEPASSWORD: "10.10.12.15"`, the 1Password Connect service's): an address, not a credential. */
 const IP_ADDRESS = /^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5}|\/\d{1,2})?$/;
 /** Maps whose values are display titles (a Grafana dashboard's `renameByName` transformation). */
@@ -321,6 +325,21 @@ function inKeyNameMap(lines: string[], at: number, value: string): boolean {
 }
 
 /**
+ * Whether what follows a private key's header is a key and not a stand-in for one. Every PEM private key's
+ * body is base64 of DER, an ASN.1 SEQUENCE (`MI…`, `MC…`, `MH…`: PKCS#1, PKCS#8, SEC 1, encrypted PKCS#8),
+ * or of OpenSSH's `openssh-key-v1` (`b3BlbnNzaC1rZXktdjE`); one cut short (`MIIEvQIBADANBgkq...`, a `...` or
+ * `…` before the END line) or a run of one character (`xxxx…`, DoD-Platform-One/bigbang's documentation) holds
+ * none.
+ */
+function keyBody(first: string, following: string[]): boolean {
+  if (!/^(?:M|b3BlbnNzaC1rZXktdjE)/.test(first) || /^(.)\1{39}/.test(first)) return false;
+  const end = following.findIndex((l) => l.includes('-----END '));
+  // Up to the END line; without one, the first line only (what follows may be prose).
+  const block = [first, ...(end < 0 ? [] : following.slice(0, end))];
+  return !block.some((l) => /\.\.\.|…/.test(l));
+}
+
+/**
  * The tokens on line `i`. A private key's header counts only with a key body after it (base64, on the
  * same line after an escaped newline or on the next line, past comment marks and quotes): a chart's
  * values that show the header in a comment (`## -----BEGIN RSA PRIVATE KEY-----`, then `...`) hold none.
@@ -333,7 +352,8 @@ function tokensOn(lines: string[], i: number): string[] {
     if (what === 'a private key') {
       const after = lines[i].slice(m.index + m[0].length).replace(/^\\n/, '');
       const next = after.trim() !== '' ? after : (lines.slice(i + 1, i + 3).find((l) => l.trim() !== '') ?? '');
-      if (!/^[A-Za-z0-9+/]{40,}/.test(next.replace(/^[\s#/*"'|-]*/, ''))) continue;
+      const body = next.replace(/^[\s#/*"'|-]*/, '');
+      if (!/^[A-Za-z0-9+/]{40,}/.test(body) || !keyBody(body, lines.slice(i + 1, i + 100))) continue;
     }
     found.push(what);
   }

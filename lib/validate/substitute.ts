@@ -497,18 +497,23 @@ interface SubstituteFrom {
  * The variables a Kustomization substitutes: ConfigMaps of its namespace (from `configMaps`), then its
  * inline ones (kustomize-controller LoadVariables: later sources win, inline last). `unknown` names the
  * sources not in the repository (Secrets; optional ConfigMaps it does not hold; a ConfigMap a README or script
- * step makes, `madeByHand`), whose variables cannot be known.
+ * step makes, `madeByHand`), whose variables cannot be known; `halted`, that a ConfigMap it needs is not there,
+ * so Flux substitutes nothing.
  */
 export function kustomizationVariables(
   kustomization: K8sObject,
   configMaps: (namespace: string, name: string) => Record<string, string> | undefined,
   located: (namespace: string, name: string) => string | undefined = () => undefined,
   madeByHand: (name: string) => string | undefined = () => undefined,
-): { vars: Map<string, string>; problems: string[]; unknown: string[] } {
+): { vars: Map<string, string>; problems: string[]; unknown: string[]; halted: boolean } {
   const postBuild = (kustomization.spec?.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: SubstituteFrom[] };
   const vars = new Map<string, string>();
   const problems: string[] = [];
   const unknown: string[] = [];
+  // A source that is not there (not optional): kustomize-controller stops before it substitutes anything
+  // (fluxcd/pkg kustomize/kustomize_varsub.go LoadVariables returns the error first), so no variable is
+  // ever found unset: that one problem is what Flux says.
+  let halted = false;
   const ns = kustomization.metadata?.namespace ?? 'default';
   for (const from of listOf<SubstituteFrom>(postBuild.substituteFrom)) {
     if (!from || typeof from !== 'object') continue;
@@ -519,6 +524,7 @@ export function kustomizationVariables(
     const data = configMaps(ns, String(from.name));
     if (!data) {
       const file = from.optional ? undefined : located(ns, String(from.name));
+      if (!from.optional && (file || !madeByHand(String(from.name)))) halted = true;
       if (file) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} (${file}) is not applied before this Kustomization, and kustomize-controller reads it from the cluster before it applies anything: it stops with "not found" until the ConfigMap is there (apply it first: by hand in a documented step, or from a Kustomization this one dependsOn)`);
       else if (!from.optional && madeByHand(String(from.name))) unknown.push(`ConfigMap ${ns}/${from.name} (made by a step in ${madeByHand(String(from.name))})`);
       else if (!from.optional) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} is not in the repository: Flux stops with "not found"`);
@@ -530,7 +536,7 @@ export function kustomizationVariables(
   // Newlines are taken out of every value (kustomize_varsub.go LoadVariables): a value is one line.
   for (const [k, v] of Object.entries(postBuild.substitute ?? {})) vars.set(k, String(v).replaceAll('\n', ''));
   for (const k of vars.keys()) if (!VARIABLE_NAME.test(k)) problems.push(`variable ${JSON.stringify(k)} is not a valid name (letters, digits and _; not starting with a digit)`);
-  return { vars, problems, unknown };
+  return { vars, problems, unknown, halted };
 }
 
 const textCache = new WeakMap<K8sObject, string>();

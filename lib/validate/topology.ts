@@ -135,6 +135,13 @@ export function repoDir(path: string, base = ''): string | undefined {
   return joined;
 }
 
+/**
+ * A Flux Kustomization's `spec.path` as a directory of the repository: kustomize-controller joins it to the
+ * artifact's root with securejoin.SecureJoin (internal/controller/kustomization_controller.go), which keeps
+ * the result inside that root, so a `../` that would climb out stays at the root (`../apps` is `apps`).
+ */
+export const fluxDir = (path: string, base = '') => repoDir(posix.normalize(`/${path}`).slice(1), base);
+
 /** A path's directory, '' for the repository root. */
 const dirOf = (path: string) => (posix.dirname(path) === '.' ? '' : posix.dirname(path));
 
@@ -163,6 +170,9 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
   return found;
 }
 
+/** The URL schemes a git server is reached over, as Argo CD's repo-server fetches (argo-cd util/git: HTTP(S), SSH; git's own git://). */
+const CLONE_SCHEMES = new Set(['https', 'http', 'ssh', 'git']);
+
 /** Files that hold steps run by hand: READMEs, scripts, Taskfiles, Makefiles, justfiles. */
 const HAND_STEP_FILE = /\.(md|sh)$|(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/;
 
@@ -170,11 +180,13 @@ const HAND_STEP_FILE = /\.(md|sh)$|(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile
  * The names of what a text's `kubectl … create <resource> <name>` steps make (`resource`: a regular
  * expression source for the resource's names; `inner`: the characters inside a name, `max` its length: a
  * DNS label for a namespace, a subdomain for a ConfigMap). `kubectl create namespace x --dry-run=client -o
- * yaml > ns.yaml` only writes a file: not made.
+ * yaml > ns.yaml` only writes a file: not made; `… -o yaml | kubectl apply -f -` is.
  */
 function kubectlCreates(text: string, resource: string, inner: string, max: number): string[] {
   const step = new RegExp(`\\bkubectl\\b[^\\n]{0,200}?\\bcreate\\s+${resource}\\s+([a-z0-9](${inner}{0,${max - 2}}[a-z0-9])?)\\b([^\\n]{0,200})`, 'g');
-  return [...text.matchAll(step)].filter((m) => !m[3].includes('--dry-run')).map((m) => m[1]);
+  // Its output piped to `kubectl apply -f -` (the idempotent form of the step) does make it.
+  const applied = (rest: string) => /\|\s*kubectl\b[^|\n]*\b(?:apply|create|replace)\b[^|\n]*(?:-f|--filename)[=\s]+-(?![\w-])/.test(rest);
+  return [...text.matchAll(step)].filter((m) => !m[3].includes('--dry-run') || applied(m[3])).map((m) => m[1]);
 }
 
 /** A step that applies files by hand: the path it names, as segment patterns matched from the end, and where it is. */
@@ -528,12 +540,15 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       view.sourceRoot = instance.base;
       bootstrap.object = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: bootstrapName, namespace: rootSource.namespace }, spec: { ...instance.spec, sourceRef: bootstrap.object.spec?.sourceRef } };
       topology.notes.push(`${root}: cluster ${view.name} is synced by the FluxInstance in ${instance.file} (sync.path ${instance.path}${instance.base ? `, from ${instance.base}` : ''}); its Kustomization ${bootstrapName} is taken with the instance's ${instance.patches} patch(es) to it`);
-    } else if (rootRef && rootRef.kind !== 'GitRepository') {
+    } else if (rootRef && (rootRef.kind !== 'GitRepository' || !sync)) {
       // An artifact the repository does not declare (an OCIRepository pushed by CI with `flux push artifact
       // --path=./kubernetes`) may hold a directory of the repository, not all of it: its root is the nearest
-      // directory above the cluster under which the paths its Kustomizations name exist.
+      // directory above the cluster under which the paths its Kustomizations name exist. So may a GitRepository
+      // where no sync says which (aws-samples/eks-saas-gitops pushes gitops/ to a Gitea repository of its own
+      // and makes the FluxInstance in Terraform).
       view.sourceRoot = artifactRoot(root, rootSource) ?? '';
-      if (view.sourceRoot !== '') topology.notes.push(`${root}: cluster ${view.name} syncs ${rootSource.kind} ${rootSource.namespace}/${rootSource.name}, which this repository does not declare; its paths exist below ${view.sourceRoot}, taken to be the artifact's root`);
+      const what = rootSource.kind === 'GitRepository' ? 'the root of the repository it syncs (a directory pushed to a repository of its own)' : "the artifact's root";
+      if (view.sourceRoot !== '') topology.notes.push(`${root}: cluster ${view.name} syncs ${rootSource.kind} ${rootSource.namespace}/${rootSource.name}, which this repository does not declare; its paths exist below ${view.sourceRoot}, taken to be ${what}`);
     }
     // A sync whose own path is a tail of the directory it lies in (`repos/platform/clusters/prod` syncing
     // ./clusters/prod): the source is the repository that directory holds (copied into its own repository, as
@@ -541,7 +556,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // (kustomize-controller joins spec.path to the root of the source's artifact).
     if (view.sourceRoot === '' && !instance) {
       const syncObject = sync?.object ?? (root === '' ? undefined : allPaths.filter((p) => p.startsWith(`${root}/flux-system/`) && MANIFEST.test(p)).flatMap(objectsIn).find((o) => FLUX_KUSTOMIZATION(o) && o.metadata?.name === bootstrapName));
-      const own = typeof syncObject?.spec?.path === 'string' ? repoDir(syncObject.spec.path) : undefined;
+      const own = typeof syncObject?.spec?.path === 'string' ? fluxDir(syncObject.spec.path) : undefined;
       if (own !== undefined && own !== '' && own !== root && root.endsWith(`/${own}`)) {
         view.sourceRoot = root.slice(0, -own.length - 1);
         topology.notes.push(`${root}: cluster ${view.name} syncs ${syncObject!.spec!.path as string} of its source, which is this repository's ${root}: its source's root is taken to be ${view.sourceRoot}`);
@@ -629,7 +644,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           return declared.data;
         };
         const located = (ns: string, name: string) => declaredConfigMap(ns, name, unit.file)?.file;
-        const { vars, problems, unknown } = kustomizationVariables(unit.object, configMaps, located, (name) => handConfigMaps().get(name));
+        const { vars, problems, unknown, halted } = kustomizationVariables(unit.object, configMaps, located, (name) => handConfigMaps().get(name));
         const waiting = problems.some((p) => p.startsWith('substituteFrom ConfigMap '));
         if (waiting && (postponed.get(unit) ?? 0) < 5 && queue.length > 0) {
           postponed.set(unit, (postponed.get(unit) ?? 0) + 1);
@@ -639,10 +654,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const where = { object: objectKey(unit.object), path: '/spec/postBuild' };
         for (const p of problems) topology.findings.push(error('reference', unit.file, p, where));
         for (const u of unknown) topology.notes.push(`${unit.file}: Kustomization ${unit.name} substitutes variables from ${u}, which is not in the repository: variables without a value are not reported`);
-        const result = substituteBuild({ ...build, objects }, vars, unknown.length > 0);
+        const lenient = unknown.length > 0 || halted;
+        const result = substituteBuild({ ...build, objects }, vars, lenient);
         substituted += result.bytes;
         if (substituted > MAX_SUBSTITUTED) throw new TooLarge();
-        for (const m of unknown.length > 0 ? [] : result.missing) {
+        for (const m of lenient ? [] : result.missing) {
           const finding = error('reference', m.origin, `\${${m.name}} has no value on cluster ${view.name} (${objectKey(unit.object)} in ${unit.file}) and no default: Flux stops with "variable not set" (strict, the default since Flux 2.9) or puts an empty string there`);
           topology.findings.push(finding);
           topology.unsetVariables.push({ view, finding });
@@ -752,7 +768,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       .map((k) => String(k.spec?.path ?? ''));
     if (paths.length === 0) return undefined;
     const exists = (base: string) => paths.every((p) => {
-      const dir = repoDir(p, base);
+      const dir = fluxDir(p, base);
       return dir !== undefined && (dir === '' || directories.has(dir));
     });
     const candidates = [''];
@@ -779,7 +795,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // cluster's own directory declares whose Kustomizations' paths are directories here.
     if (!own && source.kind === 'GitRepository' && typeof url === 'string') {
       const declaredIn = view.placed.find((p) => p.object === sourceObject(source))?.file;
-      const dir = repoDir(path, view.sourceRoot);
+      const dir = fluxDir(path, view.sourceRoot);
       if (remotes.has(normalUrl(url))) own = true;
       else if (rootUrl === undefined && declaredIn !== undefined && view.root !== '' && within(declaredIn, view.root) && dir !== undefined && dir !== '' && directories.has(dir)) {
         own = true;
@@ -790,8 +806,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       }
     }
     if (own) {
-      const dir = repoDir(path, view.sourceRoot);
-      if (dir === undefined) topology.findings.push(error('reference', file, `Kustomization ${k.metadata?.name}: path ${path} leaves the repository`, where));
+      const dir = fluxDir(path, view.sourceRoot);
+      if (dir !== undefined && repoDir(path, view.sourceRoot) === undefined) {
+        topology.findings.push(warning('reference', file, `Kustomization ${k.metadata?.name}: path ${path} climbs above the source's root, where kustomize-controller stops it (securejoin): Flux builds ${dir || './'}; write ./${dir}`, where));
+      }
       return dir === undefined ? undefined : { dir };
     }
     if (source.kind === 'ExternalArtifact') {
@@ -855,6 +873,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   /** The directory of this repository a source renders, or undefined (a chart, another repository). */
   const ownPath = (s: ArgoSource): string | undefined => {
     if (s.chart || s.ref !== undefined || s.path === undefined || !s.repoURL || s.repoURL.startsWith('oci://') || s.repoURL.includes('{{') || s.path.includes('{{')) return undefined;
+    // A scheme that names no git server (idpbuilder's `cnoe://dir`, a directory that tool pushes to a repository of
+    // its own, rewriting the URL before Argo CD reads it; `file://`, a path on the repo-server): never this repository.
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s.repoURL.trim())?.[1].toLowerCase();
+    if (scheme !== undefined && !CLONE_SCHEMES.has(scheme)) return foreign(s.repoURL, `${scheme}:// names no git server: Argo CD fetches repositories over ${[...CLONE_SCHEMES].join(', ')}`);
     const url = normalUrl(s.repoURL);
     if (ownRepos.size > 0 && !ownRepos.has(url) && !remotes.has(url)) return undefined;
     // Only a URL that names a repository (host/…/name) is told apart by its name; a server's root (a `git
@@ -1053,7 +1075,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const applierOf = (file: string): K8sObject | undefined => {
     for (const m of manifests) {
       for (const k of objectsIn(m)) {
-        const dir = FLUX_KUSTOMIZATION(k) ? repoDir(String(k.spec?.path ?? '')) : undefined;
+        const dir = FLUX_KUSTOMIZATION(k) ? fluxDir(String(k.spec?.path ?? '')) : undefined;
         if (dir === undefined || dir === '' || !within(file, dir)) continue;
         if (kustomizationFile(files, dir) ? (kustomizeOnce(dir, true).read ?? []).includes(file) : dirOf(file) === dir) return k;
       }
@@ -1068,7 +1090,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
    */
   const pushedFrom = (file: string, path: string): string | undefined => {
     const leads = (base: string) => {
-      const dir = repoDir(path, base);
+      const dir = fluxDir(path, base);
       return dir !== undefined && (dir === '' || directories.has(dir));
     };
     let found: string | undefined;
@@ -1098,7 +1120,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // flux bootstrap's sync: the Kustomization and its source share a name (flux-system) or a file.
         const ref = (o.spec?.sourceRef ?? {}) as { kind?: string; name?: string };
         // A sync of the repository's root must be flux bootstrap's own (a tenant's `path: ./` is its repository's root).
-        const dir = repoDir(String(o.spec?.path ?? ''));
+        const dir = fluxDir(String(o.spec?.path ?? ''));
         const bootstrapSync = o.metadata?.name === 'flux-system' && ref.name === 'flux-system';
         // Applied by hand with its source made outside the repository (`kubectl apply -f clusters/mc/mc.yaml`
         // after creating the GitRepository): it syncs the directory it is in, so it is that cluster's root.
@@ -1140,7 +1162,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // (duynhlab pushes kubernetes/clusters/local, whose kustomization takes in flux-system/instance.yaml).
         const oci = get(object ?? {}, 'spec.sourceRef.kind') !== 'GitRepository';
         const base = object && oci ? pushedFrom(file, String(object.spec?.path ?? '')) : '';
-        const dir = object && base !== undefined ? repoDir(String(object.spec?.path ?? ''), base) : undefined;
+        const dir = object && base !== undefined ? fluxDir(String(object.spec?.path ?? ''), base) : undefined;
         if (object && base === undefined) topology.notes.push(`${file}: ${o.kind} ${o.metadata?.name} syncs an OCI artifact, pushed from a directory the repository does not say: not followed`);
         // The chart's instance is a root where nothing else applies its directory (a repository moving to the
         // Flux Operator may keep its older sync of a directory around it): decided after the other roots.
@@ -1177,7 +1199,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   for (const file of manifests) {
     for (const o of objectsIn(file)) {
       if (!FLUX_KUSTOMIZATION(o)) continue;
-      const dir = repoDir(String(o.spec?.path ?? ''));
+      const dir = fluxDir(String(o.spec?.path ?? ''));
       if (dir !== undefined && dir !== '' && !within(file, dir) && !fluxRoots.has(dir) && kustomizationFile(files, dir)) namedDirs.add(dir);
     }
   }
@@ -1185,7 +1207,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (fluxRoots.has(dir) || covered(kustomizationFile(files, dir)!) || [...fluxRoots].some((r) => r !== '' && within(dir, r))) continue;
     const built = kustomizeOnce(dir, true).objects;
     const sync = built.find((b) => {
-      if (!FLUX_KUSTOMIZATION(b.object) || repoDir(String(b.object.spec?.path ?? '')) !== dir) return false;
+      if (!FLUX_KUSTOMIZATION(b.object) || fluxDir(String(b.object.spec?.path ?? '')) !== dir) return false;
       const ref = (b.object.spec?.sourceRef ?? {}) as { kind?: string; name?: string };
       return ref.name === b.object.metadata?.name || built.some((x) => x.object.kind === ref.kind && x.object.metadata?.name === ref.name);
     });
@@ -1317,6 +1339,20 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
   // Files kept out of discovery, with why: said at the end for those no cluster turned out to apply.
   const leftOut = new Map<string, string>();
+  // The cluster that applies files below a directory, by the directories of what the clusters found so far apply.
+  let appliedDirs = new Map<string, string>();
+  let appliedCount = -1;
+  const sharedBy = (dir: string): string | undefined => {
+    if (dir === '') return undefined;
+    if (appliedCount !== topology.applied.size) {
+      appliedCount = topology.applied.size;
+      appliedDirs = new Map();
+      for (const view of topology.clusters) {
+        for (const p of view.placed) for (const origin of p.origins ?? [p.file]) for (let d = dirOf(origin); d !== '' && !appliedDirs.has(d); d = dirOf(d)) appliedDirs.set(d, view.name);
+      }
+    }
+    return appliedDirs.get(dir);
+  };
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
   // The Applications an ApplicationSet applied by hand generates, expanded once.
@@ -1345,6 +1381,11 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if (/[$<]|\{\{/.test(name)) return [{ ...o, why: `is a template (its name ${JSON.stringify(name)} is filled in elsewhere)` }];
       const template = templateIn(segments.join('/'));
       if (template) return [{ ...o, why: `is in ${template}/, a template a script copies and fills in` }];
+      // In a directory the clusters found so far take other parts of (equinor/radix-flux's components/flux, whose
+      // storageclasses/ every cluster applies, holds a Kustomization nothing syncs): a shared directory, not a
+      // cluster's root; unless a step run by hand applies it.
+      const shared = sharedBy(segments.join('/'));
+      if (shared && !handApplied(o.file)) return [{ ...o, why: `is in ${segments.join('/')}, a directory cluster ${shared} applies parts of (not a cluster's root), and no cluster's sync or step run by hand applies it` }];
       // A fragment merged into another Kustomization by a script (its spec.patches, say): kustomize-controller
       // requires sourceRef (and the CRD interval and prune), so Flux cannot apply it as it is.
       const ref = o.object.spec?.sourceRef as { kind?: unknown; name?: unknown } | undefined;
