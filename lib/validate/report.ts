@@ -65,7 +65,7 @@ function formatLines(report: Report): string[] {
   for (const n of report.notes) lines.push(`note: ${n}`);
   lines.push(
     report.clusters.length === 0
-      ? 'no cluster found: nothing here is applied by Flux or Argo CD'
+      ? 'no cluster found: nothing here is applied by Flux or Argo CD as written (see the error above)'
       : `clusters: ${report.clusters.map((c) => `${c.name} (${c.engine}, ${c.root})`).join(', ')}`,
   );
   lines.push(summaryLine(report));

@@ -13,7 +13,7 @@ import { argoRelease, argoSourcePointers, fluxRelease, type Release } from './re
 import { isSopsEncrypted, scanForSecrets, SOPS_VALUE, sopsEncryptedIdentity } from './secret-scan.js';
 import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
 import { validateStructure } from './structure.js';
-import { blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
+import { argoInHelm, blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 import { passThroughValues } from '../chart-facts.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
@@ -319,7 +319,18 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const unread = templates.filter((p) => !topology.applied.has(p));
   if (unread.length > 0) notes.push(`${unread.length} template file(s) a tool renders before use not checked as written (${unread.slice(0, 3).join(', ')}${unread.length > 3 ? ', …' : ''})`);
   if (topology.clusters.length === 0) {
-    findings.push(error('reference', '.', 'no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD'));
+    const helm = argoInHelm(files);
+    const list = (xs: string[]) => `${xs.slice(0, 3).join(', ')}${xs.length > 3 ? `, and ${xs.length - 3} more` : ''}`;
+    const where = [helm.templates.length > 0 ? `chart templates (${list(helm.templates)})` : '', helm.values.length > 0 ? `chart values (${list(helm.values)})` : ''].filter(Boolean).join(' and ');
+    findings.push(
+      error(
+        'reference',
+        '.',
+        where
+          ? `no cluster found: no Flux Kustomization or flux-system/ directory, and the Argo CD Applications here are in Helm ${where}, which Helm renders before Argo CD reads them: nothing renders them offline, so nothing they apply is checked. An Application of this repository written as YAML (the root of an app-of-apps) is what validate starts from`
+          : 'no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD',
+      ),
+    );
   }
   // Cluster configuration files of the sandbox tools (kind, k3d): no cluster applies them, their tools read them.
   const configFiles = files.paths().filter((p) => /\.ya?ml$/.test(p) && !topology.applied.has(p) && objectsOf(files.get(p)!).some((o) => CONFIG_FILE_GROUPS.has(String(o.apiVersion).split('/')[0])));

@@ -300,6 +300,39 @@ const templateIn = (dir: string): string | undefined => dir.split('/').find((seg
  */
 const HELM_ACTION = /\{\{-?\s*(?:[^}]*?\.(?:Values|Release|Chart|Capabilities|Files)\b|(?:include|template|tpl)\s+")/;
 /**
+ * Where a repository with no cluster holds Argo CD objects Helm renders: chart templates that write an
+ * Application or ApplicationSet (an app-of-apps chart: argoproj/argocd-example-apps' apps/), and chart values
+ * that list them (the argocd-apps chart's `applications`/`applicationsets`, redhat-cop's `applications`).
+ * Offline, nothing renders them; the report says so instead of "no Application".
+ */
+export function argoInHelm(files: FileSet): { templates: string[]; values: string[] } {
+  const templates: string[] = [];
+  const values: string[] = [];
+  const argoKind = /^\s*kind:\s*["']?(?:Application|ApplicationSet)["']?\s*$/m;
+  for (const [file, text] of files.entries()) {
+    if (!/\.(ya?ml|tpl)$/.test(file)) continue;
+    const chart = /^(?:(.*)\/)?templates\//.exec(file);
+    if ((chart && files.has(chart[1] ? `${chart[1]}/Chart.yaml` : 'Chart.yaml')) || helmTemplate(text)) {
+      if (argoKind.test(text) && text.includes('argoproj.io/')) templates.push(file);
+      continue;
+    }
+    if (!/(^|\/)values[^/]*\.ya?ml$/.test(file) || !/^\s*(applications|applicationsets|applicationSets):/m.test(text)) continue;
+    // A map or list of entries with a destination, or an ApplicationSet's generators and template, at most two levels down.
+    const argoLike = (entry: unknown) => !!entry && typeof entry === 'object' && ('destination' in entry || ('generators' in entry && 'template' in entry));
+    const holds = (node: unknown, depth: number): boolean => {
+      if (!node || typeof node !== 'object' || depth > 2) return false;
+      for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+        if (/^application(s|sets|Sets)$/.test(k) && v && typeof v === 'object' && Object.values(v as object).some(argoLike)) return true;
+        if (holds(v, depth + 1)) return true;
+      }
+      return false;
+    };
+    if (objectsOf(text).some((o) => holds(o, 0))) values.push(file);
+  }
+  return { templates: templates.sort(), values: values.sort() };
+}
+
+/**
  * Only where an action stands as YAML (a line of its own, `{{- if … }}`, or a value or list item written
  * unquoted, `repoURL: {{ .Values.repoUrl }}`): not in a comment, a quoted string or a block scalar, where it is
  * text a chart or a tool renders later (`helm.values: "{{ .Release.Name }}"`, an Alertmanager template).

@@ -165,3 +165,21 @@ describe("a guessed cluster's source", () => {
     expect(errors(await check(repo('./infrastructure/base/missing')))).toEqual(['gitops/clusters/production/sources.yaml: Kustomization sources: path ./infrastructure/base/missing does not exist']);
   });
 });
+
+describe('a repository with no cluster', () => {
+  it("says where its Argo CD Applications are when Helm renders them (argocd-example-apps' apps/ chart, argocd-apps values: khuedoan/homelab), instead of that there are none", async () => {
+    const nothing = errors(await check({ 'README.md': '# nothing\n', 'app/cm.yaml': configMap('a', 'default') }));
+    expect(nothing).toEqual(['.: no cluster found: no Flux Kustomization (kustomize.toolkit.fluxcd.io) or flux-system/ directory, and no Argo CD Application or ApplicationSet: nothing here is applied by Flux or Argo CD']);
+    const inHelm = errors(
+      await check({
+        'apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 0.1.0\n',
+        'apps/templates/guestbook.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: guestbook\n  namespace: argocd\nspec:\n  destination:\n    namespace: guestbook\n    server: {{ .Values.spec.destination.server }}\n  project: default\n  source:\n    path: guestbook\n    repoURL: {{ .Values.spec.source.repoURL }}\n',
+        'system/argocd/Chart.yaml': 'apiVersion: v2\nname: argocd\nversion: 0.1.0\ndependencies:\n  - name: argocd-apps\n    version: 2.0.2\n    repository: https://argoproj.github.io/argo-helm\n',
+        'system/argocd/values.yaml': "argocd-apps:\n  applicationsets:\n    root:\n      namespace: argocd\n      generators:\n        - git:\n            repoURL: https://git.example.com/ops/homelab\n            revision: main\n            directories:\n              - path: apps/*\n      template:\n        metadata:\n          name: '{{path.basename}}'\n        spec:\n          destination:\n            name: in-cluster\n          project: default\n          source:\n            repoURL: https://git.example.com/ops/homelab\n            path: '{{path}}'\n",
+      }),
+    );
+    expect(inHelm).toEqual([
+      '.: no cluster found: no Flux Kustomization or flux-system/ directory, and the Argo CD Applications here are in Helm chart templates (apps/templates/guestbook.yaml) and chart values (system/argocd/values.yaml), which Helm renders before Argo CD reads them: nothing renders them offline, so nothing they apply is checked. An Application of this repository written as YAML (the root of an app-of-apps) is what validate starts from',
+    ]);
+  });
+});
