@@ -11,6 +11,7 @@ import { DIST_DIR, GENERATOR_VERSION, PACKAGE_ROOT } from '../lib/package-info.j
 import { QUESTIONS, RUN_OPTIONS } from '../lib/questions.js';
 import { describeDefault, referenceContext } from '../lib/reference.js';
 import { nearest } from '../lib/suggest.js';
+import { EXISTS_FORMS, parseMadeElsewhere } from '../lib/validate/elsewhere.js';
 
 function fail(caught: unknown): never {
   // commander has said what is wrong with the command line (or shown help or the version): invalid input is exit 2.
@@ -177,13 +178,15 @@ Docs: docs/getting-started.md, docs/usage.md, docs/options.md, docs/providers.md
     .addOption(new Option('-o, --output <format>', 'report format').choices(['human', 'json', 'junit']).default('human'))
     .addOption(new Option('--schema-location <dir|url-template>', `where schemas are found, in order (repeatable; default: the bundled schemas, then the public catalogs; env HAVEN_PLUS_SCHEMA_LOCATION)`).argParser(collect))
     .addOption(new Option('--chart-data <dir>', 'pinned chart data: <dir>/INDEX.json and <chart>/<version>/values.yaml (repeatable; default: bundled; env HAVEN_PLUS_CHART_DATA)').argParser(collect))
+    .addOption(new Option('--exists <kind/namespace/name>', `an object made outside the repository (another repository's script, the platform team) that clusters have: a namespace is taken as created, a substituteFrom ConfigMap as there with values not known here, a Secret as no longer to create (repeatable; ${EXISTS_FORMS})`).argParser(collect))
     .addHelpText('after', '\nExit codes: 0 no errors (warnings and notes may remain), 1 errors found, 2 nothing to validate (no such directory, a file, or no cluster found), 3 no errors, but a chart version (or range) the pinned chart data does not hold: its values were checked against the nearest pinned version only.')
-    .action(async (directory: string, opts: { output: 'human' | 'json' | 'junit'; schemaLocation?: string[]; chartData?: string[] }) => {
+    .action(async (directory: string, opts: { output: 'human' | 'json' | 'junit'; schemaLocation?: string[]; chartData?: string[]; exists?: string[] }) => {
       const { validateDirectory } = await import('../lib/validate/directory.js');
+      const exists = (opts.exists ?? []).map(parseMadeElsewhere);
       const { exitCode, formatHuman, formatJson, formatJunit } = await import('../lib/validate/report.js');
       if (!existsSync(resolve(directory))) throw new HavenPlusError(`validate: directory ${JSON.stringify(directory)} does not exist`, 2);
       if (!statSync(resolve(directory)).isDirectory()) throw new HavenPlusError(`validate: ${JSON.stringify(directory)} is a file; give the repository's directory (what Flux or Argo CD syncs)`, 2);
-      const report = await validateDirectory(resolve(directory), { schemaLocations: opts.schemaLocation, chartData: opts.chartData });
+      const report = await validateDirectory(resolve(directory), { schemaLocations: opts.schemaLocation, chartData: opts.chartData, exists });
       const text = opts.output === 'json' ? formatJson(report) : opts.output === 'junit' ? formatJunit(report, report.paths) : formatHuman(report);
       process.stdout.write(`${text}\n`);
       // Nothing any cluster applies is no repository to pass: bad input, as a missing directory is.

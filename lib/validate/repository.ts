@@ -16,6 +16,7 @@ import { validateStructure } from './structure.js';
 import { argoInHelm, blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
 import { passThroughValues } from '../chart-facts.js';
+import type { MadeElsewhere } from './elsewhere.js';
 import { checkApplicationChart, dockerHubImages, dockerHubPulls, registryMirrorOf, undocumentedDecryptionSecrets } from './facts.js';
 
 export interface ValidateOptions {
@@ -34,6 +35,8 @@ export interface ValidateOptions {
   repositoryUrls?: string[];
   /** The name of the checkout's directory (a clone is named after its repository): a hint where no remote names it. */
   checkoutName?: string;
+  /** Objects made outside the repository (`--exists`), taken to exist on every cluster. */
+  exists?: MadeElsewhere[];
 }
 
 export interface ClusterSummary {
@@ -313,7 +316,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     return build;
   };
   // What each cluster applies, from its sync objects.
-  const topology = discoverClusters(files, kustomize, options.repositoryUrls, options.checkoutName);
+  const topology = discoverClusters(files, kustomize, options.repositoryUrls, options.checkoutName, options.exists);
   const findings: Finding[] = [...topology.findings];
   append(notes, topology.notes);
   const unread = templates.filter((p) => !topology.applied.has(p));
@@ -519,7 +522,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   }
   return {
     findings: dedupe(aggregateMissingSchemas(findings)),
-    mustCreate: refs.mustCreate,
+    // A Secret made outside the repository (--exists) is not one to create.
+    mustCreate: refs.mustCreate.filter((m) => !(options.exists ?? []).some((e) => e.kind === m.kind && e.namespace === m.namespace && e.name === m.name)),
     clusters: topology.clusters.map((c) => ({ name: c.name, root: c.root || '.', engine: c.engine, how: c.how })),
     stats: {
       files: checked.size,

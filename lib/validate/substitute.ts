@@ -497,14 +497,14 @@ interface SubstituteFrom {
  * The variables a Kustomization substitutes: ConfigMaps of its namespace (from `configMaps`), then its
  * inline ones (kustomize-controller LoadVariables: later sources win, inline last). `unknown` names the
  * sources not in the repository (Secrets; optional ConfigMaps it does not hold; a ConfigMap a README or script
- * step makes, `madeByHand`), whose variables cannot be known; `halted`, that a ConfigMap it needs is not there,
+ * step makes or `validate --exists` names, `madeByHand`: how it is made), whose variables cannot be known; `halted`, that a ConfigMap it needs is not there,
  * so Flux substitutes nothing.
  */
 export function kustomizationVariables(
   kustomization: K8sObject,
   configMaps: (namespace: string, name: string) => Record<string, string> | undefined,
   located: (namespace: string, name: string) => string | undefined = () => undefined,
-  madeByHand: (name: string) => string | undefined = () => undefined,
+  madeByHand: (namespace: string, name: string) => string | undefined = () => undefined,
 ): { vars: Map<string, string>; problems: string[]; unknown: string[]; halted: boolean } {
   const postBuild = (kustomization.spec?.postBuild ?? {}) as { substitute?: Record<string, string>; substituteFrom?: SubstituteFrom[] };
   const vars = new Map<string, string>();
@@ -524,9 +524,10 @@ export function kustomizationVariables(
     const data = configMaps(ns, String(from.name));
     if (!data) {
       const file = from.optional ? undefined : located(ns, String(from.name));
-      if (!from.optional && (file || !madeByHand(String(from.name)))) halted = true;
+      const made = madeByHand(ns, String(from.name));
+      if (!from.optional && (file || !made)) halted = true;
       if (file) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} (${file}) is not applied before this Kustomization, and kustomize-controller reads it from the cluster before it applies anything: it stops with "not found" until the ConfigMap is there (apply it first: by hand in a documented step, or from a Kustomization this one dependsOn)`);
-      else if (!from.optional && madeByHand(String(from.name))) unknown.push(`ConfigMap ${ns}/${from.name} (made by a step in ${madeByHand(String(from.name))})`);
+      else if (!from.optional && made) unknown.push(`ConfigMap ${ns}/${from.name} (${made})`);
       else if (!from.optional) problems.push(`substituteFrom ConfigMap ${ns}/${from.name} is not in the repository: Flux stops with "not found"`);
       else unknown.push(`ConfigMap ${ns}/${from.name} (optional)`);
       continue;

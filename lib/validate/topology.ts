@@ -20,6 +20,7 @@ import { posix } from 'node:path';
 import { re2, type RE2JS } from './re2.js';
 import { parseAllDocuments } from 'yaml';
 import type { FileSet } from '../fileset.js';
+import { describeElsewhere, type MadeElsewhere } from './elsewhere.js';
 import { append, applyComponents, argoClusterSecret, patchObject, patchTargets, CLUSTER_SCOPED_KINDS, clusterScoped, crdScopesOf, get, isComponent, isKustomizationFile, kustomizationFile, listOf, mergePatch, objectKey, objectsOf, own, setOwn, short, toObject, type BuildResult, type BuiltObject, type K8sObject } from './build.js';
 import { error, warning, type Finding } from './findings.js';
 import { argoGlob } from './globs.js';
@@ -172,6 +173,9 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
 
 /** The URL schemes a git server is reached over, as Argo CD's repo-server fetches (argo-cd util/git: HTTP(S), SSH; git's own git://). */
 const CLONE_SCHEMES = new Set(['https', 'http', 'ssh', 'git']);
+
+/** Where a namespace `validate --exists` names is made, as handNamespaces records it. */
+export const ELSEWHERE = '--exists';
 
 /** Files that hold steps run by hand: READMEs, scripts, Taskfiles, Makefiles, justfiles. */
 const HAND_STEP_FILE = /\.(md|sh)$|(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/;
@@ -388,13 +392,17 @@ const MAX_PLACED = 250_000;
 const MAX_SUBSTITUTED = 128 * 2 ** 20;
 class TooLarge extends Error {}
 
-export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = [], checkoutName?: string): Topology {
+export function discoverClusters(files: FileSet, kustomize: Kustomize, repositoryUrls: string[] = [], checkoutName?: string, elsewhere: MadeElsewhere[] = []): Topology {
   const topology: Topology = { clusters: [], applied: new Set(), valueFiles: new Set(), yaml11: new Set(), projects: [], handProjects: [], unsetVariables: [], handNamespaces: bootstrapNamespaces(files), nameReferenceDirs: new Set(files.paths().filter((p) => isKustomizationFile(p) && /^configurations\s*:/m.test(files.get(p) ?? '')).map(dirOf)), crdScopes: new Map(), findings: [], notes: [] };
   for (const [file, names] of groupBy(topology.handNamespaces)) {
     topology.notes.push(`${file}: a bootstrap step creates namespace(s) ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, … (${names.length})` : ''} before anything syncs: taken as there`);
   }
+  for (const m of elsewhere) {
+    if (m.kind === 'Namespace') topology.handNamespaces.set(m.name, ELSEWHERE);
+    topology.notes.push(`${describeElsewhere(m)} is made outside this repository (--exists): taken to exist on every cluster${m.kind === 'ConfigMap' ? ', the values of its variables not known here' : ''}`);
+  }
   try {
-    discover(topology, files, kustomize, repositoryUrls, checkoutName);
+    discover(topology, files, kustomize, repositoryUrls, checkoutName, elsewhere);
     if (topology.clusters.some((c) => c.byHand)) {
       for (const c of topology.clusters.filter((v) => v.byHand)) for (const p of c.placed) if (p.object.kind === 'AppProject') topology.handProjects.push({ object: p.object, file: p.file });
       // In a Helm template (`sourceRepos: [{{ .Values.repo }}]`), only its name is what Helm renders for certain.
@@ -412,7 +420,7 @@ export function discoverClusters(files: FileSet, kustomize: Kustomize, repositor
   return topology;
 }
 
-function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repositoryUrls: string[], checkoutName?: string): void {
+function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repositoryUrls: string[], checkoutName: string | undefined, elsewhere: MadeElsewhere[]): void {
   let placedCount = 0;
   let substituted = 0;
   const counted = <T>(objects: T[]): T[] => {
@@ -677,7 +685,12 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           return declared.data;
         };
         const located = (ns: string, name: string) => declaredConfigMap(ns, name, unit.file)?.file;
-        const { vars, problems, unknown, halted } = kustomizationVariables(unit.object, configMaps, located, (name) => handConfigMaps().get(name));
+        const madeBy = (namespace: string, name: string) => {
+          if (elsewhere.some((m) => m.kind === 'ConfigMap' && m.namespace === namespace && m.name === name)) return 'made outside this repository: --exists';
+          const step = handConfigMaps().get(name);
+          return step ? `made by a step in ${step}` : undefined;
+        };
+        const { vars, problems, unknown, halted } = kustomizationVariables(unit.object, configMaps, located, madeBy);
         const waiting = problems.some((p) => p.startsWith('substituteFrom ConfigMap '));
         if (waiting && (postponed.get(unit) ?? 0) < 5 && queue.length > 0) {
           postponed.set(unit, (postponed.get(unit) ?? 0) + 1);

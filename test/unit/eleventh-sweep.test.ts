@@ -4,7 +4,10 @@
  * mitchross/talos-argocd-proxmox, epam/edp-cluster-add-ons and thirteen more): each false error as the
  * smallest repository that shows it, checked against upstream, with the true error beside it.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { parseMadeElsewhere } from '../../lib/validate/elsewhere.js';
+import { BIN, tempDir } from '../helpers.js';
 import { bootstrap, check, configMap, errors, fluxKustomization, kustomization, namespace, warnings } from '../validate-fixtures.js';
 
 describe('Flux post-build substitution', () => {
@@ -181,5 +184,47 @@ describe('a repository with no cluster', () => {
     expect(inHelm).toEqual([
       '.: no cluster found: no Flux Kustomization or flux-system/ directory, and the Argo CD Applications here are in Helm chart templates (apps/templates/guestbook.yaml) and chart values (system/argocd/values.yaml), which Helm renders before Argo CD reads them: nothing renders them offline, so nothing they apply is checked. An Application of this repository written as YAML (the root of an app-of-apps) is what validate starts from',
     ]);
+  });
+});
+
+describe('validate --exists: objects made outside the repository', () => {
+  const substituting = {
+    ...bootstrap('prod'),
+    'clusters/prod/web.yaml': fluxKustomization('web', './apps/web', '  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: radix-flux-config\n'),
+    'apps/web/kustomization.yaml': kustomization('resources:\n  - cm.yaml\n  - secret-user.yaml\n'),
+    'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: platform\ndata:\n  host: "www.${dnsZone}"\n',
+    'apps/web/secret-user.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: platform\nspec:\n  containers:\n    - name: web\n      image: nginx:1.29\n      env:\n        - name: TOKEN\n          valueFrom:\n            secretKeyRef:\n              name: web-token\n              key: token\n',
+  };
+
+  it("a ConfigMap another repository's script makes, a namespace the platform makes, a Secret made elsewhere (equinor/radix-flux: 79 errors, akuity: the akuity namespace)", async () => {
+    const without = await check(substituting);
+    expect(errors(without)).toEqual([
+      'apps/web/cm.yaml: namespace platform is never created on cluster prod',
+      'apps/web/secret-user.yaml: namespace platform is never created on cluster prod',
+      'clusters/prod/web.yaml: substituteFrom ConfigMap flux-system/radix-flux-config is not in the repository: Flux stops with "not found"',
+    ]);
+    expect(without.mustCreate.map((m) => `${m.kind} ${m.namespace}/${m.name}`)).toEqual(['Secret platform/web-token']);
+    const exists = [parseMadeElsewhere('ConfigMap/flux-system/radix-flux-config'), parseMadeElsewhere('namespace/platform'), parseMadeElsewhere('Secret/platform/web-token')];
+    const told = await check(substituting, { exists });
+    expect(errors(told)).toEqual([]);
+    expect(told.mustCreate).toEqual([]);
+    expect(told.notes).toContain('ConfigMap flux-system/radix-flux-config is made outside this repository (--exists): taken to exist on every cluster, the values of its variables not known here');
+    // Another namespace's ConfigMap of that name is not the one.
+    expect(errors(await check(substituting, { exists: [parseMadeElsewhere('cm/other/radix-flux-config'), ...exists.slice(1)] }))).toEqual([
+      'clusters/prod/web.yaml: substituteFrom ConfigMap flux-system/radix-flux-config is not in the repository: Flux stops with "not found"',
+    ]);
+  });
+
+  it.each([
+    ['Deployment/x/y', '"Deployment" is not a kind it takes'],
+    ['ConfigMap/x', 'a ConfigMap is ConfigMap/<namespace>/<name>'],
+    ['Namespace/Platform', '"Platform" is no namespace name'],
+    ['Secret/ns/bad_name', '"bad_name" is no Secret name'],
+  ])('refuses %s naming the problem and what is allowed, exit 2', (value, problem) => {
+    const run = spawnSync(process.execPath, [BIN, 'validate', '.', '--exists', value], { cwd: tempDir(), encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`validate --exists ${JSON.stringify(value)}: ${problem}`);
+    expect(run.stderr).toContain('allowed: Namespace/<name>, ConfigMap/<namespace>/<name> or Secret/<namespace>/<name>');
+    expect(run.stdout).toBe('');
   });
 });
