@@ -69,22 +69,34 @@ export const chartFactsName = (chart: string) => chart.replace(/^\.\//, '').repl
 
 export const chartFactsFile = (chart: string, version: string, dir = CHART_FACTS_DIR) => join(dir, chartFactsName(chart), `${version}.yaml`);
 
-const cache = new Map<string, ChartFacts | undefined>();
+/**
+ * A facts file of a chart version, read once per process (undefined where none was gathered); one that names
+ * another chart or version than its path stops the run.
+ */
+function factsReader<T extends { chart: string; version: string }, R>(dir: string, finish: (data: T, file: string) => R): (chart: string, version: string | undefined) => R | undefined {
+  const cache = new Map<string, R | undefined>();
+  return (chart, version) => {
+    if (!version) return undefined;
+    const file = chartFactsFile(chart, version, dir);
+    if (!cache.has(file)) {
+      if (!existsSync(file)) cache.set(file, undefined);
+      else {
+        // The catalog's YAML options, so the build's parsed copy is used (lib/prebuilt.ts).
+        const data = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as T;
+        if (data.chart !== chart || data.version !== version) throw new Error(`${file} describes ${data.chart} ${data.version}, not ${chart} ${version}`);
+        cache.set(file, finish(data, file));
+      }
+    }
+    return cache.get(file);
+  };
+}
+
+const chartFactsIn = new Map<string, ReturnType<typeof factsReader<Omit<ChartFacts, 'file'>, ChartFacts>>>();
 
 /** The facts of a chart version, or undefined when none were gathered. */
 export function chartFacts(chart: string, version: string | undefined, dir = CHART_FACTS_DIR): ChartFacts | undefined {
-  if (!version) return undefined;
-  const file = chartFactsFile(chart, version, dir);
-  if (!cache.has(file)) {
-    if (!existsSync(file)) cache.set(file, undefined);
-    else {
-      // The catalog's YAML options, so the build's parsed copy is used (lib/prebuilt.ts).
-      const data = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as Omit<ChartFacts, 'file'>;
-      if (data.chart !== chart || data.version !== version) throw new Error(`${file} describes ${data.chart} ${data.version}, not ${chart} ${version}`);
-      cache.set(file, { ...data, file: file.slice(PACKAGE_ROOT.length + 1) });
-    }
-  }
-  return cache.get(file);
+  if (!chartFactsIn.has(dir)) chartFactsIn.set(dir, factsReader<Omit<ChartFacts, 'file'>, ChartFacts>(dir, (data, file) => ({ ...data, file: file.slice(PACKAGE_ROOT.length + 1) })));
+  return chartFactsIn.get(dir)!(chart, version);
 }
 
 export const VALUES_FACTS_DIR = join(TEMPLATES_DIR, 'values-facts');
@@ -103,22 +115,10 @@ export interface ValuesFacts {
   passThroughValues: { value: string; source: string }[];
 }
 
-const valuesCache = new Map<string, ValuesFacts | undefined>();
+const valuesFactsIn = factsReader<ValuesFacts, ValuesFacts>(VALUES_FACTS_DIR, (data) => data);
 
 /** The values facts of a chart version, or undefined when none were gathered. */
-export function valuesFacts(chart: string, version: string | undefined, dir = VALUES_FACTS_DIR): ValuesFacts | undefined {
-  if (!version) return undefined;
-  const file = chartFactsFile(chart, version, dir);
-  if (!valuesCache.has(file)) {
-    if (!existsSync(file)) valuesCache.set(file, undefined);
-    else {
-      const data = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true, version: '1.2' }) as ValuesFacts;
-      if (data.chart !== chart || data.version !== version) throw new Error(`${file} describes ${data.chart} ${data.version}, not ${chart} ${version}`);
-      valuesCache.set(file, data);
-    }
-  }
-  return valuesCache.get(file);
-}
+export const valuesFacts = (chart: string, version: string | undefined): ValuesFacts | undefined => valuesFactsIn(chart, version);
 
 /** The values paths a chart version renders verbatim or reads undeclared, from its chart facts or values facts. */
 export function passThroughValues(chart: string, version: string | undefined): { value: string; source: string }[] {
