@@ -9,8 +9,8 @@ import { validateFiles, type Report, type ValidateOptions } from './repository.j
 import { append } from './build.js';
 import type { Finding } from './findings.js';
 
-const TEXT_FILES = /\.(ya?ml|md|json|txt|sh)$|(^|\/)(Makefile|justfile)$|(^|\/)\.(git(ignore|attributes)|sourceignore)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
-/** (Scripts and Makefiles: the steps they apply by hand.) Larger files are not read (Argo CD caps a directory's manifests at 10 MiB too): a note names them. */
+const TEXT_FILES = /\.(ya?ml|md|json|txt|sh|tf)$|(^|\/)(Makefile|justfile)$|(^|\/)\.(git(ignore|attributes)|sourceignore)$|(^|\/)\.gitlab-ci\.yml$|(^|\/)Kustomization$/;
+/** (Scripts, Makefiles and Terraform: the steps they apply by hand, the objects they make.) Larger files are not read (Argo CD caps a directory's manifests at 10 MiB too): a note names them. */
 const MAX_FILE_BYTES = 10 * 2 ** 20;
 
 /**

@@ -333,9 +333,11 @@ function inKeyNameMap(lines: string[], at: number, value: string): boolean {
  */
 function keyBody(first: string, following: string[]): boolean {
   if (!/^(?:M|b3BlbnNzaC1rZXktdjE)/.test(first) || /^(.)\1{39}/.test(first)) return false;
-  const end = following.findIndex((l) => l.includes('-----END '));
+  // A key on one line (`\n` escapes, a service account's JSON) ends on that line: what follows is not it.
+  const endHere = first.indexOf('-----END ');
+  const end = endHere >= 0 ? -1 : following.findIndex((l) => l.includes('-----END '));
   // Up to the END line; without one, the first line only (what follows may be prose).
-  const block = [first, ...(end < 0 ? [] : following.slice(0, end))];
+  const block = endHere >= 0 ? [first.slice(0, endHere)] : [first, ...(end < 0 ? [] : following.slice(0, end))];
   return !block.some((l) => /\.\.\.|…/.test(l));
 }
 

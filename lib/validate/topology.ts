@@ -153,6 +153,31 @@ const within = (file: string, dir: string) => dir === '' || file.startsWith(`${d
  * releases (helmfile creates a release's namespace unless createNamespace is false) and
  * `kubectl create namespace …` in a README or a script.
  */
+/**
+ * The names of the objects of a kind Terraform's kubernetes provider makes in a `.tf` file (`resource
+ * "kubernetes_config_map" "x" { metadata { name = "cluster-info" namespace = "flux-system" } }`; the `_v1`
+ * resources too): made before Flux syncs where the same Terraform installs it (aws-samples/eks-saas-gitops).
+ * A name that is an expression (`"${var.name}"`, `var.name`) is not known here.
+ */
+export function terraformMade(text: string, resource: 'config_map' | 'namespace'): { name: string; namespace?: string }[] {
+  const found: { name: string; namespace?: string }[] = [];
+  const start = new RegExp(`^\\s*resource\\s+"kubernetes_${resource}(?:_v1)?"\\s+"[^"]*"\\s*\\{`, 'gm');
+  for (const m of text.matchAll(start)) {
+    // The resource's block: up to the brace that closes it (strings with braces are rare in metadata).
+    let depth = 0;
+    let end = m.index + m[0].length - 1;
+    for (; end < text.length && end < m.index + 20_000; end++) {
+      if (text[end] === '{') depth++;
+      else if (text[end] === '}' && --depth === 0) break;
+    }
+    const metadata = /\bmetadata\s*\{([^{}]*)\}/.exec(text.slice(m.index, end));
+    const attribute = (key: string) => (metadata ? new RegExp(`^\\s*${key}\\s*=\\s*"([^"$]+)"\\s*$`, 'm').exec(metadata[1])?.[1] : undefined);
+    const name = attribute('name');
+    if (name) found.push({ name, namespace: attribute('namespace') });
+  }
+  return found;
+}
+
 function bootstrapNamespaces(files: FileSet): Map<string, string> {
   const found = new Map<string, string>();
   for (const [file, text] of files.entries()) {
@@ -166,6 +191,8 @@ function bootstrapNamespaces(files: FileSet): Map<string, string> {
       }
     } else if (HAND_STEP_FILE.test(file)) {
       for (const name of kubectlCreates(text, '(?:namespace|ns)', '[-a-z0-9]', 63)) if (!found.has(name)) found.set(name, file);
+    } else if (file.endsWith('.tf')) {
+      for (const { name } of terraformMade(text, 'namespace')) if (!found.has(name)) found.set(name, file);
     }
   }
   return found;
@@ -436,12 +463,14 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     return list;
   };
   // ConfigMaps a README or script step makes (`kubectl create configmap cluster-info -n flux-system ...`,
-  // aws-samples/eks-multi-cluster-gitops initial-setup/README.md): name → the step's file. Made on first use.
+  // aws-samples/eks-multi-cluster-gitops initial-setup/README.md), or Terraform (eks-saas-gitops): name → the
+  // file. Made on first use.
   let handMaps: Map<string, string> | undefined;
   const handConfigMaps = () => {
     if (handMaps) return handMaps;
     handMaps = new Map();
     for (const [file, text] of files.entries()) {
+      if (file.endsWith('.tf')) for (const { name } of terraformMade(text, 'config_map')) if (!handMaps.has(name)) handMaps.set(name, file);
       if (!HAND_STEP_FILE.test(file)) continue;
       for (const name of kubectlCreates(text, '(?:configmap|cm)', '[-a-z0-9.]', 253)) if (!handMaps.has(name)) handMaps.set(name, file);
     }
@@ -1385,7 +1414,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
   // Files kept out of discovery, with why: said at the end for those no cluster turned out to apply.
   const leftOut = new Map<string, string>();
-  // The cluster that applies files below a directory, by the directories of what the clusters found so far apply.
+  // The cluster that applies files below a directory, by the directories of what the clusters found so far apply
+  // (a directory that holds a cluster's root excepted).
   let appliedDirs = new Map<string, string>();
   let appliedCount = -1;
   const sharedBy = (dir: string): string | undefined => {
@@ -1397,7 +1427,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         for (const p of view.placed) for (const origin of p.origins ?? [p.file]) for (let d = dirOf(origin); d !== '' && !appliedDirs.has(d); d = dirOf(d)) appliedDirs.set(d, view.name);
       }
     }
-    return appliedDirs.get(dir);
+    // Not a directory a cluster's root is in (clusters/, beside clusters/prod): another cluster's bootstrap may lie there.
+    return topology.clusters.some((view) => view.root === dir || within(view.root, dir)) ? undefined : appliedDirs.get(dir);
   };
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();

@@ -90,6 +90,10 @@ describe('the secret scan', () => {
     expect(await keyErrors(pem(['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC', '…']))).toEqual([]);
     // An Ed25519 key in PKCS#8 (RFC 8410's example) is short and whole.
     expect(await keyErrors(pem(['MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC']))).toEqual(['docs/tls.md: line 6 holds a private key']);
+    // A key on one line (a service account's JSON) ends there: a certificate and a `...` further on are not part of it.
+    const json = `{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC'.repeat(2)}\\n-----END PRIVATE KEY-----\\n"}`;
+    const oneLine = errors(await check({ ...bootstrap('prod'), 'docs/sa.md': `# Service account\n\n    ${json}\n\nThe CA, abbreviated...\n\n    -----BEGIN CERTIFICATE-----\n    MIIBszCCAVmgAwIBAgIU\n    -----END CERTIFICATE-----\n` })).filter((e) => e.includes('private key'));
+    expect(oneLine).toEqual(['docs/sa.md: line 3 holds a private key']);
     expect(await keyErrors('    -----BEGIN OPENSSH PRIVATE KEY-----\n    b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n    -----END OPENSSH PRIVATE KEY-----\n')).toEqual(['docs/tls.md: line 6 holds a private key']);
   });
 });
@@ -226,5 +230,31 @@ describe('validate --exists: objects made outside the repository', () => {
     expect(run.stderr).toContain(`validate --exists ${JSON.stringify(value)}: ${problem}`);
     expect(run.stderr).toContain('allowed: Namespace/<name>, ConfigMap/<namespace>/<name> or Secret/<namespace>/<name>');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('what the regression run of the eleventh sweep showed', () => {
+  it('a ConfigMap and a namespace Terraform makes (aws-samples/eks-saas-gitops: 6 errors); one named by an expression is not known', async () => {
+    const repo = (name: string) => ({
+      ...bootstrap('prod'),
+      'terraform/flux.tf': `resource "kubernetes_namespace_v1" "tenants" {\n  metadata {\n    name = "tenants"\n  }\n}\n\nresource "kubernetes_config_map" "outputs" {\n  metadata {\n    name      = ${name}\n    namespace = "flux-system"\n  }\n  data = {\n    region = "eu-west-1"\n  }\n}\n`,
+      'clusters/prod/apps.yaml': fluxKustomization('apps', './apps', '  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: infra-outputs\n'),
+      'apps/kustomization.yaml': kustomization('resources:\n  - cm.yaml\n'),
+      'apps/cm.yaml': configMap('settings', 'tenants').replace('mode: standard', 'region: ${region}'),
+    });
+    expect(errors(await check(repo('"infra-outputs"')))).toEqual([]);
+    expect(errors(await check(repo('"${var.outputs_name}"')))).toEqual(['clusters/prod/apps.yaml: substituteFrom ConfigMap flux-system/infra-outputs is not in the repository: Flux stops with "not found"']);
+  });
+
+  it("a cluster's bootstrap file in clusters/ beside clusters/prod is no stray of a shared directory", async () => {
+    const staging = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: staging\n  namespace: flux-system\nspec:\n  interval: 1m\n  ref:\n    branch: main\n  url: https://github.com/example/fleet\n---\n${fluxKustomization('staging', './clusters/staging').replace('name: flux-system\n', 'name: staging\n')}`;
+    const report = await check({
+      ...bootstrap('prod'),
+      'clusters/prod/cm.yaml': configMap('prod', 'default'),
+      'clusters/staging.yaml': staging,
+      'clusters/staging/cm.yaml': configMap('staging', 'default'),
+    });
+    expect(errors(report)).toEqual([]);
+    expect(report.notes.join('\n')).not.toContain('a directory cluster prod applies parts of');
   });
 });
