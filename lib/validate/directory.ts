@@ -96,13 +96,21 @@ export async function validateDirectory(root: string, options: Omit<ValidateOpti
   let report = await validateFiles(files, { ...options, repositoryUrls: urls, checkoutName, onUnsupported: (dir) => dependent.push(dir) });
   // Whether kubectl is there is asked only when a kustomization needs it: a process start costs a small run a tenth of its time.
   const kubectl = dependent.length > 0 ? await kubectlAvailable() : undefined;
-  if (kubectl && dependent.length > 0) {
-    const result = await buildInWorker(root, [...new Set(dependent)].sort());
+  // What kubectl builds may lead to more (an Application in its output whose path is another kustomization that
+  // needs kubectl: cybozu-go/neco-apps' overlays): built in rounds until no new one is needed.
+  const kubectlBuilds = new Map<string, string | null>();
+  const asked = new Set<string>();
+  for (let round = 0; kubectl && round < 8; round++) {
+    const wanted = [...new Set(dependent)].filter((d) => !asked.has(d)).sort();
+    if (wanted.length === 0) break;
+    for (const d of wanted) asked.add(d);
+    const result = await buildInWorker(root, wanted);
     append(extra, result.findings);
     for (const b of result.builds) if (b.refused) refusals.push(`${b.dir}: not built by kubectl: ${b.refused}`);
     for (const b of result.builds) if (!b.refused) kubectlBuilt.push(b.dir);
-    const kubectlBuilds = new Map(result.builds.flatMap((b) => (b.refused ? [] : [[b.dir, b.output ?? null] as const])));
-    report = await validateFiles(files, { ...options, repositoryUrls: urls, checkoutName, kubectlBuilds });
+    for (const b of result.builds) if (!b.refused) kubectlBuilds.set(b.dir, b.output ?? null);
+    dependent.length = 0;
+    report = await validateFiles(files, { ...options, repositoryUrls: urls, checkoutName, kubectlBuilds, onUnsupported: (dir) => dependent.push(dir) });
   }
   append(report.findings, extra);
   append(report.notes, refusals);

@@ -1,6 +1,6 @@
 /** Builds every top-level kustomization directory (bases and Components inside those that include them) of a repository on disk with `kubectl kustomize`. */
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { isCollection, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import { duplicateKeys, goAliasKeys, isComponent, isRemote, KUSTOMIZATION_FILES, objectsOf, setOwn, short } from './build.js';
 import { error, type Finding } from './findings.js';
@@ -131,6 +131,28 @@ function readAlike(doc: Document): boolean {
     },
   });
   return alike;
+}
+
+/**
+ * The repository files a kustomization directory has kustomize read, its bases' and components' too (patch files
+ * under patchesStrategicMerge, patchesJson6902, replacements, generators' files): what kubectl's build of it read,
+ * where kubectl built it. `read(dir)` gives a directory's kustomization text.
+ */
+export function filesKustomizeReads(dir: string, read: (dir: string) => string | undefined, exists: (path: string) => boolean, seen = new Set<string>()): string[] {
+  if (seen.has(dir)) return [];
+  seen.add(dir);
+  const text = read(dir);
+  const k = text === undefined ? undefined : kustomizationAsKustomizeReads(text);
+  if (!k) return [];
+  const { dirs, files } = referencedPaths(k);
+  const at = (p: unknown) => (typeof p === 'string' && !p.includes('\n') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? posix.normalize(posix.join(dir, p)) : undefined);
+  const out = files.map(at).filter((p): p is string => p !== undefined && !p.startsWith('..') && exists(p));
+  for (const d of dirs.map(at)) {
+    if (d === undefined || d.startsWith('..')) continue;
+    if (exists(d)) out.push(d);
+    else for (const f of filesKustomizeReads(d === '.' ? '' : d, read, exists, seen)) out.push(f);
+  }
+  return out;
 }
 
 /** Every path a kustomization makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written; keys lowercased. */

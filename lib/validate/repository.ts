@@ -8,6 +8,7 @@ import { loadCatalog, type Catalog } from '../catalog.js';
 import type { FileSet } from '../fileset.js';
 import { append, buildKustomization, get, kustomizationFile, listOf, objectKey, objectsOf, parsedText, setOwn, type BuildResult, type K8sObject } from './build.js';
 import { error, unverified, warning, type Finding, type MustCreate } from './findings.js';
+import { filesKustomizeReads } from './kustomize.js';
 import { checkReferences } from './references.js';
 import { argoRelease, argoSourcePointers, fluxRelease, type Release } from './releases.js';
 import { isSopsEncrypted, scanForSecrets, SOPS_VALUE, sopsEncryptedIdentity } from './secret-scan.js';
@@ -308,6 +309,8 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
         build.errors = [];
         if (output !== null) build.objects = objectsOf(output).map((object) => ({ object, origin: file, patchedBy: [] }));
         else build.partial = true;
+        // What kubectl read to build it (a patchesStrategicMerge file, say) is no object nothing applies.
+        append((build.read ??= []), filesKustomizeReads(dir, (d) => files.get(kustomizationFile(files, d) ?? ''), (p) => files.has(p)));
       } else {
         build.partial = true;
         notes.push(`${dir || '.'}: uses ${[...new Set(build.unsupported)].join(', ')}, which the offline builder does not implement; built without them`);

@@ -1251,6 +1251,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         for (const s of sourcesOf(o)) {
           const dir = s.path !== undefined && !s.chart && s.repoURL && !s.repoURL.includes('{{') ? repoDir(s.path) : undefined;
           if (dir === undefined || dir === '' || !within(file, dir)) continue;
+          // Not where the checkout's remotes say the source is another repository (neither one of them nor a mirror).
+          const url = normalUrl(s.repoURL!);
+          if (remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url))) continue;
           // Built with kustomize, the directory holds the Application only where its kustomization takes the file in.
           const managed = kustomizationFile(files, dir) ? (kustomizeOnce(dir, true).read ?? []).includes(file) : dirOf(file) === dir || s.directory?.recurse === true;
           if (managed) argoRoots.push({ file, app: o, dir });
@@ -1291,7 +1294,16 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     fluxRoots.add(dir);
     walkFlux(dir, `Flux Kustomization ${sync.object.metadata?.name} that ${kustomizationFile(files, dir)} builds (from ${sync.origin}${sync.patchedBy.length > 0 ? `, patched by ${sync.patchedBy.join(', ')}` : ''}) syncs it`, { object: sync.object, file });
   }
-  for (const r of argoRoots) for (const s of sourcesOf(r.app)) if (s.repoURL && repoDir(s.path ?? '') === r.dir) ownRepos.add(normalUrl(s.repoURL));
+  // A root syncing its own directory names this repository, unless the checkout's remotes say it is another one
+  // (neither a remote nor a mirror of one: cybozu-go/neco-apps' tenant Applications sync the same path of
+  // their own repositories).
+  for (const r of argoRoots) {
+    for (const s of sourcesOf(r.app)) {
+      if (!s.repoURL || repoDir(s.path ?? '') !== r.dir) continue;
+      const url = normalUrl(s.repoURL);
+      if (remotes.size === 0 || remotes.has(url) || remoteNames.has(repoName(url))) ownRepos.add(url);
+    }
+  }
   // 2. Bootstrapped Flux clusters whose sync file is not in the repository (or is a placeholder).
   for (const dir of [...directories].filter((d) => d === 'flux-system' || d.endsWith('/flux-system')).sort()) {
     const root = dirOf(dir);
@@ -1721,11 +1733,15 @@ function controllerFields(unit: Unit, objects: BuiltObject[], topology: Topology
       }
       return fallback !== undefined && fallback.kind === o.kind && fallback.metadata?.name === o.metadata?.name;
     };
+    // `$patch: delete` at a patch's top removes what it selects, as kustomize's patch transformer does
+    // (d1-fleet deletes its automation ServiceAccounts by label this way).
+    const deletes = patches.filter((patch) => (patch as Record<string, unknown>).$patch === 'delete');
+    if (deletes.length > 0) out = out.filter((b) => !deletes.some((patch) => selects(b.object, p.target, patch)));
     out = out.map((b) => {
       let object = b.object;
       if (ops && selects(object, p.target)) object = applyJson6902(object, ops);
       for (const patch of patches) {
-        if (!selects(object, p.target, patch)) continue;
+        if (deletes.includes(patch) || !selects(object, p.target, patch)) continue;
         if (BUILTIN_KIND_GROUP.test(object.apiVersion ?? '') && JSON.stringify(patch).includes('[')) {
           topology.notes.push(`${unit.file}: Kustomization ${unit.name} patches the lists of ${objectKey(object)} strategically, which the offline walk does not do: not applied`);
           continue;
