@@ -9,6 +9,7 @@ import { AnswersError, HavenPlusError } from './errors.js';
 import { didYouMean } from './suggest.js';
 import { GENERATOR_NAME, GENERATOR_VERSION } from './package-info.js';
 import { bucketPurposes, requiredClosure, type Engine, type ProviderProfile } from './catalog.js';
+import { engineRemoteProblem } from './names.js';
 import {
   QUESTIONS,
   QUESTION_BY_NAME,
@@ -476,13 +477,8 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       allowed: 'the URL Argo CD will clone, e.g. https://gitlab.example.nl/platform/gitops.git',
     });
   }
-  if (a.engine === 'flux' && a.gitRemote?.startsWith('git://')) {
-    problems.push({
-      answer: 'git-remote',
-      problem: `${JSON.stringify(a.gitRemote)} is a git:// URL, which Flux cannot clone (its GitRepository takes http, https and ssh URLs only)`,
-      allowed: 'the https:// or ssh:// URL of the same repository, e.g. ssh://git@gitlab.example.nl/platform/gitops.git or git@gitlab.example.nl:platform/gitops.git',
-    });
-  }
+  const remoteProblem = a.gitRemote ? engineRemoteProblem(a.engine, a.gitRemote) : undefined;
+  if (remoteProblem) problems.push({ answer: 'git-remote', ...remoteProblem });
   if (a.objectStorage === 'rook-ceph') {
     for (const c of a.clusters.filter((x) => ctx.catalog.providers.get(x.provider)!.sandbox)) {
       problems.push({
@@ -580,14 +576,17 @@ function crossCheck(a: Answers, given: RawAnswers, ctx: QuestionContext): Answer
       if (!usesObjectStorage({ components: selectedOn(a, c) }, ctx.catalog)) continue;
       const purposes = [...bucketPurposes(selectedOn(a, c), ctx.catalog), ...a.buckets];
       const p = ctx.catalog.providers.get(c.provider)!;
-      const backend = a.objectStorage ?? (p.defaultObjectStorage === 'provider-s3' && (p.s3?.endpoint || (c.provider === a.provider && a.s3Endpoint)) ? 'provider-s3' : p.defaultObjectStorage);
-      const hasEndpoint = Boolean(p.s3?.endpoint) || (c.provider === a.provider && Boolean(a.s3Endpoint));
+      // The cluster's own endpoint (--cluster-settings c.s3-endpoint=…, a clusters-file's s3-endpoint), else the
+      // platform's for clusters on the default provider: as the plan takes it (lib/plan.ts planCluster).
+      const endpoint = c.s3Endpoint ?? (c.provider === a.provider ? a.s3Endpoint : undefined);
+      const backend = a.objectStorage ?? (p.defaultObjectStorage === 'provider-s3' || endpoint ? 'provider-s3' : p.defaultObjectStorage);
+      const hasEndpoint = Boolean(p.s3?.endpoint) || Boolean(endpoint);
       if (backend === 'provider-s3' && !hasEndpoint) {
         const hint = p.s3?.endpointHint ? ` (${p.s3.endpointHint})` : '';
         problems.push({
           answer: 's3-endpoint',
           problem: `cluster ${c.name} on ${c.provider} uses provider-s3 object storage but the ${c.provider} profile has no S3 endpoint${hint}`,
-          allowed: `--s3-endpoint <url> (for clusters on the default provider), or --object-storage garage`,
+          allowed: `--cluster-settings ${c.name}.s3-endpoint=<url> (or --s3-endpoint <url> for clusters on the default provider), or --object-storage garage`,
         });
       }
       for (const purpose of purposes) {

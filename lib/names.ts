@@ -98,7 +98,7 @@ function unicodeKind(ch: string): string {
 }
 
 export const GIT_REMOTE_ALLOWED =
-  'https://host/path.git, ssh://git@host/path.git, git@host:path.git, git://host/path.git or file:///path, without embedded credentials';
+  'https://host/path.git, ssh://git@host/path.git, git@host:path.git, git://host/path.git (Argo CD only) or file:///path (Flux only: pushed to), without embedded credentials';
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$/;
 const SAFE_URL_CHARS = /^[A-Za-z0-9._~:/@%+-]+$/;
 
@@ -124,6 +124,18 @@ export function checkGitRemote(value: string): string | undefined {
   }
   if (url.protocol === 'file:') return url.pathname.length > 1 ? undefined : 'has no path';
   if (!url.hostname) return 'has no host';
+  return undefined;
+}
+
+/**
+ * A remote the engine cannot fetch from inside the cluster: git:// for Flux (its GitRepository takes http,
+ * https and ssh URLs only), file:// for Argo CD (a path on this machine; every Application points at the URL).
+ * Checked where the remote is asked as well as after, by the same rule.
+ */
+export function engineRemoteProblem(engine: string | undefined, remote: string): { problem: string; allowed: string } | undefined {
+  const same = 'the https:// or ssh:// URL of the same repository, e.g. ssh://git@gitlab.example.nl/platform/gitops.git or git@gitlab.example.nl:platform/gitops.git';
+  if (engine === 'flux' && remote.startsWith('git://')) return { problem: `${JSON.stringify(remote)} is a git:// URL, which Flux cannot clone (its GitRepository takes http, https and ssh URLs only)`, allowed: same };
+  if (engine === 'argocd' && remote.startsWith('file://')) return { problem: `${JSON.stringify(remote)} is a path on this machine, which Argo CD cannot fetch: it clones the repository from inside the cluster, over https or ssh`, allowed: same };
   return undefined;
 }
 

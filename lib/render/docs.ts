@@ -27,6 +27,9 @@ const REMOTE_PLACEHOLDER = '<your-git-url>';
 
 /** The Secrets section of a cluster README: how this strategy delivers them, which are in the repository, which are missing. */
 function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
+  // This cluster's values: of a fleet, named for this cluster (a value for every cluster would give each the
+  // key the provider made for this one).
+  const scope = plan.clusters.length > 1 ? cluster.name : undefined;
   const items = clusterSecretSpecs(plan, cluster).map((s) => {
     const path = secretPath(s, plan.secrets);
     const inRepo = plan.secrets === 'external-secrets' || files.has(path);
@@ -38,7 +41,7 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
       // another key than the one Garage (or SeaweedFS) holds, and Flux would apply it over the script's.
       bySandbox: !inRepo && sandboxMakes(plan, s),
       remoteKey: remoteKey(plan, s),
-      env: s.keys.map((k) => secretEnvName(s.name, k.name)),
+      env: s.keys.map((k) => secretEnvName(s.name, k.name, scope)),
       // The shell variable each key is read into by hand (a key such as repository-password is no shell name).
       keyVars: shellVariables(s.keys.map((k) => k.name)),
       // For making it by hand: values that are not secret, and labels.
@@ -58,7 +61,7 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
     perConsumer: [...new Set(missing.map((m) => m.name))]
       .map((name) => missing.filter((m) => m.name === name))
       .filter((group) => group.length > 1 && group.every((m) => m.oneValue === undefined))
-      .map((group) => ({ name: group[0].name, namespaces: group.map((m) => `\`${m.namespace}\``).join(', '), example: secretEnvName(group[0].name, group[0].keys[0].name, undefined, group[0].namespace) })),
+      .map((group) => ({ name: group[0].name, namespaces: group.map((m) => `\`${m.namespace}\``).join(', '), example: secretEnvName(group[0].name, group[0].keys[0].name, scope, group[0].namespace) })),
     sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
     // SOPS with no recipient yet: nothing can be encrypted (no creation rule in .sops.yaml) until a key is made.
     needsRecipient: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0,

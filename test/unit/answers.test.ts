@@ -147,6 +147,12 @@ describe('answers', () => {
     expect(resolveWithDefaults({ provider: 'upcloud', 's3-endpoint': 'https://abc.upcloudobjects.com' }).s3Endpoint).toBe('https://abc.upcloudobjects.com');
   });
 
+  it("takes a cluster's own S3 endpoint (--cluster-settings), also for a cluster on another provider than the default", () => {
+    const raw = (settings?: string): RawAnswers => ({ provider: 'ovhcloud', clusters: ['prod', 'upc:upcloud'], ...(settings ? { 'cluster-settings': [settings] } : {}) });
+    expect(problemsOf(raw()).map((p) => `${p.answer}: ${p.allowed}`)).toEqual(['s3-endpoint: --cluster-settings upc.s3-endpoint=<url> (or --s3-endpoint <url> for clusters on the default provider), or --object-storage garage']);
+    expect(resolveWithDefaults(raw('upc.s3-endpoint=https://abc.upcloudobjects.com')).clusters.find((c) => c.name === 'upc')?.s3Endpoint).toBe('https://abc.upcloudobjects.com');
+  });
+
   it('checks the region against the profile', () => {
     expect(problemsOf({ provider: 'ovhcloud', region: 'us-east-1' })[0]).toMatchObject({ answer: 'region', allowed: expect.stringContaining('gra') });
     expect(resolveWithDefaults({ provider: 'ovhcloud', region: 'sbg' }).region).toBe('sbg');
@@ -269,6 +275,11 @@ describe('promptProblem: a prompt checks an answer with the rules of its flag, a
   it('a git:// remote is refused with Flux, and a malformed one by its own check first', () => {
     expect(promptProblem(q('git-remote'), 'git://gitlab.example.nl/p/g.git', { name: 'x', engine: 'flux' }, ctx)).toMatch(/^"git:\/\/gitlab.example.nl\/p\/g.git" is a git:\/\/ URL, which Flux cannot clone/);
     expect(promptProblem(q('git-remote'), 'not a url', { name: 'x', engine: 'flux' }, ctx)).toBeDefined();
+  });
+  it('a file:// remote is refused with Argo CD (a path on this machine), accepted with Flux (pushed to; flux bootstrap takes the URL)', () => {
+    expect(promptProblem(q('git-remote'), 'file:///srv/git/p.git', { name: 'x', engine: 'argocd' }, ctx)).toMatch(/^"file:\/\/\/srv\/git\/p.git" is a path on this machine, which Argo CD cannot fetch/);
+    expect(promptProblem(q('git-remote'), 'file:///srv/git/p.git', { name: 'x', engine: 'flux' }, ctx)).toBeUndefined();
+    expect(problemsOf({ engine: 'argocd', 'git-remote': 'file:///srv/git/p.git' }).map((p) => p.answer)).toEqual(['git-remote']);
   });
   it('says nothing about problems of other answers (those are asked at their own prompts)', () => {
     expect(promptProblem(q('name'), 'fine-name', { engine: 'argocd' }, ctx)).toBeUndefined();

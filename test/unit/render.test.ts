@@ -164,8 +164,10 @@ describe('render', () => {
     expect(cluster).toContain('--path=clusters/prod');
     expect(cluster).toContain('flux create kustomization flux-system');
     expect(cluster).toContain('kind: FluxInstance');
-    // SOPS without a recipient yet: the values recipe makes the key first.
-    expect(cluster).toContain("read -rsp 'HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID: '");
+    // SOPS without a recipient yet: the values recipe makes the key first. Of two clusters, the values named for
+    // this one (the provider's key for prod is not acc's).
+    expect(cluster).toContain("read -rsp 'HAVEN_PLUS_SECRET_PROD__S3_CREDENTIALS__S3_ACCESS_KEY_ID: '");
+    expect(cluster).not.toContain("read -rsp 'HAVEN_PLUS_SECRET_S3_CREDENTIALS__");
     expect(cluster).toContain('haven-plus . --age-generate');
   });
 
