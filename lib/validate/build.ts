@@ -194,6 +194,8 @@ export interface ParsedText {
   problems: string[];
   /** Plain scalars that YAML 1.1 reads as booleans, with their line. */
   booleans: { value: string; line: number }[];
+  /** What go-yaml reads where a YAML 1.2 parser refuses (a warning each): the text was read as go-yaml reads it. */
+  lenient?: string[];
 }
 
 /** Parsed texts: a file is read by discovery, builds, the syntax and boolean checks and the secret scan; it is parsed once. */
@@ -245,7 +247,48 @@ export function duplicateKeys(doc: Document.Parsed, lineCounter?: LineCounter): 
  */
 export const goAliasKeys = (text: string) => (text.includes('*') ? text.replace(/^(\s*(?:-\s+)?)\*([A-Za-z0-9_.-]+):(?=\s|$)/gm, '$1*$2 :') : text);
 
+/**
+ * A quoted value that goes on over lines no deeper than its key (neco-apps' alert rules: `summary: '… {{
+ * $labels.daemonset` then `}} are not scheduled.'` at the key's column): the YAML 1.2 grammar this parser follows
+ * refuses it, go-yaml (kustomize's kyaml, kubectl, the controllers) reads the lines as the value's. The same text
+ * with those lines indented past the key, and the first such line, or undefined where there is none.
+ */
+export function goQuotedContinuations(text: string): { text: string; line: number } | undefined {
+  const lines = text.split('\n');
+  let first: number | undefined;
+  const closes = (s: string, quote: string) => (quote === "'" ? /(^|[^'])'(?!')/.test(s.replaceAll("''", '')) : /(^|[^\\])"/.test(s));
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)((?:-\s+)?)(?:[^\s'"#][^:#]*:\s+)?(['"])/.exec(lines[i]);
+    if (!m || closes(lines[i].slice(m[0].length), m[3])) continue;
+    // The column the value's key (or list item) starts at: its lines go deeper.
+    const keyColumn = m[1].length + m[2].length;
+    for (let j = i + 1; j < lines.length && j < i + 200; j++) {
+      const indent = lines[j].search(/\S/);
+      if (indent >= 0 && indent <= keyColumn) {
+        lines[j] = ' '.repeat(keyColumn + 1 - indent) + lines[j];
+        first ??= j + 1;
+      }
+      if (closes(lines[j], m[3])) {
+        i = j;
+        break;
+      }
+    }
+  }
+  return first === undefined ? undefined : { text: lines.join('\n'), line: first };
+}
+
 function parseText(text: string): ParsedText {
+  const strict = parseDocuments(text);
+  if (!strict.problems.some((p) => p.startsWith('YAML: Missing closing'))) return strict;
+  const lenient = goQuotedContinuations(text);
+  if (!lenient) return strict;
+  const read = parseDocuments(lenient.text);
+  if (read.problems.length > 0) return strict;
+  read.lenient = [`line ${lenient.line}: a quoted value goes on over lines no deeper than its key, which YAML 1.2 parsers refuse; go-yaml (kustomize, kubectl, the controllers) reads them as the value's, and so does this check: indent them past the key`];
+  return read;
+}
+
+function parseDocuments(text: string): ParsedText {
   const lineCounter = new LineCounter();
   const out: ParsedText = { objects: [], problems: [], booleans: [] };
   // logLevel: the library's warnings (collection keys in Helm templates, say) are not printed on stderr.

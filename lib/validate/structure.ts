@@ -33,6 +33,7 @@ export function validateStructure(files: FileSet, which: Iterable<string>): Find
     if (text.length > 0 && !text.endsWith('\n')) findings.push(warning('yaml', path, 'does not end with a newline'));
     if (text.includes('\r')) findings.push(warning('yaml', path, 'contains CR characters (expected LF line endings)'));
     if (isYaml(path)) for (const problem of parsedText(text).problems) findings.push(error('yaml', path, problem));
+    if (isYaml(path)) for (const note of parsedText(text).lenient ?? []) findings.push(warning('yaml', path, note));
   }
   return findings;
 }

@@ -90,3 +90,22 @@ describe("a Flux Kustomization's patches", () => {
     expect(report.stats.objects).toBe(4);
   });
 });
+
+describe('YAML as go-yaml reads it', () => {
+  // kubectl kustomize v5.5.0 (kyaml, go-yaml v3) builds these; the yaml library (YAML 1.2) refuses them.
+  it('a quoted value going on over lines at its key\'s column is read as go-yaml reads it, with one warning (neco-apps: 521 errors); an unclosed quote stays an error', async () => {
+    const rule = (summary: string) => ({
+      ...bootstrap('dev'),
+      'clusters/dev/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\n  namespace: default\ndata:\n  mode: standard\n  summary: ${summary}\n`,
+    });
+    const report = await check(rule("'{{ $value }} Pods of DaemonSet {{ $labels.daemonset\n  }} are not scheduled.'"));
+    expect(errors(report)).toEqual([]);
+    expect(report.findings.filter((f) => f.check === 'yaml').map((f) => `${f.severity} ${f.file}: ${f.message}`)).toEqual([
+      "warning clusters/dev/cm.yaml: line 9: a quoted value goes on over lines no deeper than its key, which YAML 1.2 parsers refuse; go-yaml (kustomize, kubectl, the controllers) reads them as the value's, and so does this check: indent them past the key",
+    ]);
+    // The ConfigMap is read (and checked) beside flux bootstrap's two objects.
+    expect(report.stats.objects).toBe(3);
+    const broken = errors(await check(rule("'never closed\n  mode2: x\n")));
+    expect(broken.some((e) => e.startsWith("clusters/dev/cm.yaml: YAML: Missing closing 'quote"))).toBe(true);
+  });
+});
