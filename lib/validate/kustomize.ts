@@ -134,9 +134,9 @@ function readAlike(doc: Document): boolean {
 }
 
 /**
- * The repository files a kustomization directory has kustomize read, its bases' and components' too (patch files
- * under patchesStrategicMerge, patchesJson6902, replacements, generators' files): what kubectl's build of it read,
- * where kubectl built it. `read(dir)` gives a directory's kustomization text.
+ * The patch files a kustomization directory has kustomize read (patches, patchesStrategicMerge,
+ * patchesJson6902), its bases' and components' too, and the resource files it takes in: what kubectl's build of it
+ * read, where kubectl built it. `read(dir)` gives a directory's kustomization text.
  */
 export function filesKustomizeReads(dir: string, read: (dir: string) => string | undefined, exists: (path: string) => boolean, seen = new Set<string>()): string[] {
   if (seen.has(dir)) return [];
@@ -144,7 +144,12 @@ export function filesKustomizeReads(dir: string, read: (dir: string) => string |
   const text = read(dir);
   const k = text === undefined ? undefined : kustomizationAsKustomizeReads(text);
   if (!k) return [];
-  const { dirs, files } = referencedPaths(k);
+  // Patch files (their objects are patches, not objects to apply) and the directories it builds; not what
+  // generators read (data: a recyclarr.yml with `!env_var` tags is no YAML to check).
+  const { dirs } = referencedPaths(k);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+  const pathOf = (x: unknown) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : x);
+  const files = [...list(k.patches).map(pathOf), ...list(k.patchesstrategicmerge), ...list(k.patchesjson6902).map(pathOf)];
   const at = (p: unknown) => (typeof p === 'string' && !p.includes('\n') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? posix.normalize(posix.join(dir, p)) : undefined);
   const out = files.map(at).filter((p): p is string => p !== undefined && !p.startsWith('..') && exists(p));
   for (const d of dirs.map(at)) {

@@ -31,7 +31,9 @@ describe('kustomizations kubectl builds', () => {
     const report = await onDisk({
       'argocd-config/base/kustomization.yaml': kustomization('resources:\n  - app-a.yaml\n'),
       'argocd-config/base/app-a.yaml': application('app-a', 'app-a/base'),
-      'argocd-config/overlays/gcp/kustomization.yaml': kustomization('resources:\n  - ../../base\npatchesStrategicMerge:\n  - app-a.yaml\n'),
+      // A generator's file is data (recyclarr's `!env_var` tags), not YAML to check, in a build kubectl makes too.
+      'argocd-config/overlays/gcp/kustomization.yaml': kustomization('resources:\n  - ../../base\npatchesStrategicMerge:\n  - app-a.yaml\nconfigMapGenerator:\n  - name: recyclarr\n    namespace: argocd\n    files:\n      - recyclarr.yml\n'),
+      'argocd-config/overlays/gcp/recyclarr.yml': 'sonarr:\n  main:\n    api_key: !env_var SONARR_API_KEY\n',
       'argocd-config/overlays/gcp/app-a.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app-a\n  namespace: argocd\nspec:\n  source:\n    path: app-a/overlays/gcp\n',
       'app-a/base/kustomization.yaml': kustomization('resources:\n  - cm.yaml\n'),
       'app-a/base/cm.yaml': configMap('a', 'default'),
