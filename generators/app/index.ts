@@ -56,6 +56,7 @@ import type { SealingCertificate } from '../../lib/secrets/sealed.js';
 import { sandboxMakes, secretPath, secretSpecs, type SecretSpec } from '../../lib/secrets/specs.js';
 import { secretSummary } from '../../lib/secrets/summary.js';
 import { collectSecretValues, sharePrompt, valueKey, valuePrompt, type SecretValues } from '../../lib/secrets/values.js';
+import { counted } from '../../lib/validate/report.js';
 
 type Options = Record<string, unknown>;
 
@@ -532,7 +533,8 @@ export default class AppGenerator extends Generator {
     const warnings = [...run.report.findings.filter((f) => f.severity === 'unverified'), ...run.report.findings.filter((f) => f.severity === 'warning')];
     for (const w of warnings.slice(0, 10)) this.log(`  ${w.severity === 'unverified' ? '?' : '!'} ${w.file}: ${w.object ? `${w.object}: ` : ''}${w.message}`);
     if (warnings.length > 10) this.log(`  ! … and ${warnings.length - 10} more (haven-plus validate lists them all)`);
-    this.log(`Validated ${run.report.stats.objects} objects against strict schemas (${run.report.stats.celRules} CEL rules), ${run.report.stats.kustomizations} kustomization builds, references and ${run.report.stats.chartValues} chart values${this._elapsed()}.`);
+    const stats = run.report.stats;
+    this.log(`Validated ${counted(stats.objects, 'object')} against strict schemas (${counted(stats.celRules, 'CEL rule')}), ${counted(stats.kustomizations, 'kustomization build')}, references and the values of ${counted(stats.chartValues, 'chart release')}${this._elapsed()}.`);
     if (this.merging) this.renderBase = await findRenderBase(this.target, (files) => rebuildRender(files, this.ctx));
     this._checkpoint();
     this.stopped = !(await this._beforeWriting());

@@ -13,12 +13,15 @@ export function exitCode(report: Report): 0 | 1 | 2 | 3 {
   return count(report.findings, 'unverified') > 0 ? 3 : 0;
 }
 
+/** `1 file`, `2 files`: a count and its noun. */
+export const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function summaryLine(report: Report): string {
   const errors = count(report.findings, 'error');
   const open = count(report.findings, 'unverified');
   const warnings = count(report.findings, 'warning');
   const s = report.stats;
-  const what = `${s.files} files, ${s.objects} objects (${s.schemas} schema-checked, ${s.celRules} CEL rules), ${s.kustomizations} kustomizations, ${s.chartValues} chart values`;
+  const what = `${counted(s.files, 'file')}, ${counted(s.objects, 'object')} (${s.schemas} schema-checked, ${counted(s.celRules, 'CEL rule')}), ${counted(s.kustomizations, 'kustomization')}, the values of ${counted(s.chartValues, 'chart release')}`;
   const rest = [open ? `${open} unverified` : '', warnings ? `${warnings} warning(s)` : ''].filter(Boolean).join(', ');
   // Exit 2: what a cluster applies is the subject, and there is none (what else was found is above it).
   if (report.clusters.length === 0) {
