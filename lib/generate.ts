@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { normaliseRaw, readAnswersFile, readClustersFile, resolveAnswers, withDefaults, type Answers } from './answers.js';
-import { parseClusterSetting } from './questions.js';
+import { parseClusterSetting, QUESTIONS } from './questions.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { HavenPlusError, InvalidOutputError, type AnswerProblem } from './errors.js';
 import type { FileSet } from './fileset.js';
@@ -150,6 +150,14 @@ export function gatherAnswers(sources: { stored?: Record<string, unknown>; answe
       merged = [...merged.filter((m) => !keys.has(keyOf(m) ?? '')), ...items.filter((i) => !(typeof i === 'string' && i === `${keyOf(i)}=`))];
     }
     if (merged.length > 0 || raw[answer] !== undefined) raw[answer] = merged;
+  }
+  // An answer implied by one given in a later source than its own (`--acme-email` on a re-run implies
+  // `--certificate-issuer letsencrypt`, whatever the stored issuer was): the later source wins, as flags do.
+  for (const q of QUESTIONS) {
+    if (!q.impliedBy) continue;
+    const implied = layers.findLastIndex((layer) => q.impliedBy!(layer, () => undefined));
+    const own = layers.findLastIndex((layer) => layer[q.name] !== undefined);
+    if (implied > own && own >= 0) delete raw[q.name];
   }
   return { raw, problems };
 }

@@ -82,3 +82,29 @@ describe("docs/usage.md's secret file, as printed", () => {
     }
   });
 });
+
+describe("the README's scripts-and-CI block, as printed", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /In scripts and CI[\s\S]*?```sh\n([\s\S]*?)^```$/m.exec(readme)![1];
+  it('runs in order in one directory: four platforms, one pushed, and the validate it ends with', async () => {
+    expect(block).toMatch(/--answers answers\.yaml/);
+    expect(block).toMatch(/--push/);
+    const cwd = mkdtempSync(join(tmpdir(), 'hp-readme-ci-'));
+    dirs.push(cwd);
+    writeFileSync(join(cwd, 'answers.yaml'), answersFile.text);
+    // The block's remote is reached as a bare repository here: git's own url.<base>.insteadOf, no network.
+    const remote = /--git-remote (\S+)/.exec(block)![1];
+    const bare = join(cwd, 'remote.git');
+    await execa('git', ['init', '--bare', '--quiet', bare]);
+    writeFileSync(join(cwd, 'gitconfig'), `[url "file://${bare}"]\n\tinsteadOf = ${remote}\n`);
+    const env = { ...isolatedEnv(cwd), GIT_CONFIG_GLOBAL: join(cwd, 'gitconfig'), PATH: `${STUBS}:${process.env.PATH}`, HAVEN_PLUS_NODE: process.execPath, HAVEN_PLUS_BIN: BIN, STUB_LOG: join(cwd, 'stub.log') };
+    const result = await execa('bash', ['-euo', 'pipefail', '-c', block], { cwd, env, extendEnv: false, stdin: 'ignore', reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toMatch(/✓ valid/);
+    // Every command ran as printed, and the Argo CD platform's commit is on the remote.
+    expect(readFileSync(join(cwd, 'stub.log'), 'utf8').trim().split('\n')).toHaveLength(block.split('\n').filter((l) => l.startsWith('haven-plus ')).length);
+    const pushed = await execa('git', ['--git-dir', bare, 'rev-parse', 'main'], { reject: false });
+    const local = await execa('git', ['-C', join(cwd, 'argocd-platform'), 'rev-parse', 'HEAD'], { reject: false });
+    expect(pushed.stdout).toBe(local.stdout);
+  });
+});

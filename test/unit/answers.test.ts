@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseRaw, promptProblem, resolveAnswers, toStored, withDefaults } from '../../lib/answers.js';
 import { loadCatalog } from '../../lib/catalog.js';
 import { AnswersError } from '../../lib/errors.js';
-import { resolveNonInteractive } from '../../lib/generate.js';
+import { gatherAnswers, resolveNonInteractive } from '../../lib/generate.js';
 import { buildPlan } from '../../lib/plan.js';
 import { QUESTIONS, type QuestionContext, type RawAnswers } from '../../lib/questions.js';
 import { tempDir } from '../helpers.js';
@@ -239,7 +239,7 @@ describe('answers', () => {
 
 describe('keyed list answers across sources', () => {
   it('merges cluster settings and held versions by key: a flag sets its keys, keeps the others, and an empty value unsets one; a clusters file replaces the settings', async () => {
-    const { gatherAnswers } = await import('../../lib/generate.js');
+
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const stored = {
@@ -260,6 +260,17 @@ describe('keyed list answers across sources', () => {
     writeFileSync(file, 'clusters:\n  - name: a\n    environment: acceptance\n');
     const fleet = gatherAnswers({ stored, clustersFile: file, flags: { 'cluster-settings': ['a.region=nl-ams'] } });
     expect(fleet.raw['cluster-settings']).toEqual(['a.environment=acceptance', 'a.region=nl-ams']);
+  });
+});
+
+describe('answers implied by a later source', () => {
+  it('--acme-email on a re-run implies the Let\'s Encrypt issuer over a stored private-ca; given with it, the issuer stands', () => {
+    const stored = { 'certificate-issuer': 'private-ca', engine: 'flux', provider: 'ovhcloud' };
+    const implied = gatherAnswers({ stored, flags: { 'acme-email': 'platform@gemeente.example.nl' } }).raw;
+    expect(implied['certificate-issuer']).toBeUndefined();
+    expect(withDefaults(implied, ctx)['certificate-issuer']).toBe('letsencrypt');
+    expect(gatherAnswers({ stored, flags: { 'acme-email': 'platform@gemeente.example.nl', 'certificate-issuer': 'private-ca' } }).raw['certificate-issuer']).toBe('private-ca');
+    expect(gatherAnswers({ stored, flags: {} }).raw['certificate-issuer']).toBe('private-ca');
   });
 });
 
