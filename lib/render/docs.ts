@@ -25,12 +25,25 @@ const SECRETS_SUMMARY = {
 const ENGINE_TITLES = { flux: 'Flux', argocd: 'Argo CD' } as const;
 const REMOTE_PLACEHOLDER = '<your-git-url>';
 
+/** How many clusters have a Secret of each namespace/name, once per plan. */
+const secretCounts = new WeakMap<Plan, Map<string, number>>();
+function secretsOnClusters(plan: Plan): Map<string, number> {
+  let counts = secretCounts.get(plan);
+  if (!counts) {
+    counts = new Map();
+    for (const c of plan.clusters) for (const key of new Set(clusterSecretSpecs(plan, c).map((s) => `${s.namespace}/${s.name}`))) counts.set(key, (counts.get(key) ?? 0) + 1);
+    secretCounts.set(plan, counts);
+  }
+  return counts;
+}
+
 /** The Secrets section of a cluster README: how this strategy delivers them, which are in the repository, which are missing. */
 function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
-  // This cluster's values: of a fleet, named for this cluster (a value for every cluster would give each the
-  // key the provider made for this one).
-  const scope = plan.clusters.length > 1 ? cluster.name : undefined;
+  // This cluster's values: a Secret other clusters have too is named for this one (a value for every cluster
+  // would give each the key the provider made for this one); one only this cluster has needs no cluster.
+  const elsewhere = (s: SecretSpec) => (secretsOnClusters(plan).get(`${s.namespace}/${s.name}`) ?? 0) > 1;
   const items = clusterSecretSpecs(plan, cluster).map((s) => {
+    const scope = elsewhere(s) ? cluster.name : undefined;
     const path = secretPath(s, plan.secrets);
     const inRepo = plan.secrets === 'external-secrets' || files.has(path);
     return {
@@ -61,7 +74,7 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
     perConsumer: [...new Set(missing.map((m) => m.name))]
       .map((name) => missing.filter((m) => m.name === name))
       .filter((group) => group.length > 1 && group.every((m) => m.oneValue === undefined))
-      .map((group) => ({ name: group[0].name, namespaces: group.map((m) => `\`${m.namespace}\``).join(', '), example: secretEnvName(group[0].name, group[0].keys[0].name, scope, group[0].namespace) })),
+      .map((group) => ({ name: group[0].name, namespaces: group.map((m) => `\`${m.namespace}\``).join(', '), example: secretEnvName(group[0].name, group[0].keys[0].name, elsewhere(group[0]) ? cluster.name : undefined, group[0].namespace) })),
     sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
     // SOPS with no recipient yet: nothing can be encrypted (no creation rule in .sops.yaml) until a key is made.
     needsRecipient: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0,

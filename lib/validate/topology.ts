@@ -1442,6 +1442,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // Not a directory a cluster's root is in (clusters/, beside clusters/prod): another cluster's bootstrap may lie there.
     return topology.clusters.some((view) => view.root === dir || within(view.root, dir)) ? undefined : appliedDirs.get(dir);
   };
+  // Files of a base whose Argo CD objects an overlay applied by hand takes in (each overlay applies them).
+  const basesByHand = new Set<string>();
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
   // The Applications an ApplicationSet applied by hand generates, expanded once.
@@ -1568,7 +1570,16 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           })
         : [],
     );
-    const first = orphans.find((o) => !sourceDirs.some((d) => d.file !== o.file && d.reads.has(o.file))) ?? orphans[0];
+    // Nor a base another such directory's kustomization takes in, or one already applied by hand (neco-apps'
+    // argocd-config/base, which each overlays/<env> builds from ../../base): the overlay is what is applied.
+    const readBy = new Map<string, Set<string>>();
+    for (const d of new Set([...orphans.map((o) => dirOf(o.file)), ...topology.clusters.filter((c) => c.byHand).map((c) => c.root)])) {
+      if (!kustomizationFile(files, d)) continue;
+      for (const f of kustomizeOnce(d, true).read ?? []) readBy.set(f, (readBy.get(f) ?? new Set()).add(d));
+    }
+    const inBase = (o: { file: string }) => [...(readBy.get(o.file) ?? [])].some((d) => d !== dirOf(o.file));
+    const notApplied = (o: { file: string }) => !sourceDirs.some((d) => d.file !== o.file && d.reads.has(o.file));
+    const first = orphans.find((o) => notApplied(o) && !inBase(o)) ?? orphans.find(notApplied) ?? orphans[0];
     const dir = dirOf(first.file);
     const view: ClusterView = { ...newArgoView(dir, `Argo CD objects in ${dir || '.'} nothing applies (applied by hand)`), byHand: true };
     const start: Unit[] = [];
@@ -1602,7 +1613,17 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // Namespaces its bases hold are created too (`kubectl apply -k` applies the whole build: redhat-na-ssa's
         // overlays take theirs from ../base), so what the directory's own files put in them has its namespace.
         const namespaces = whole.objects.filter((b) => !inDir(b.origin) && b.object.kind === 'Namespace' && b.object.apiVersion === 'v1');
-        build = { ...build, objects: [...whole.objects.filter((b) => inDir(b.origin)), ...namespaces], read: [...(whole.read ?? []).filter(inDir), ...new Set(namespaces.map((b) => b.origin))] };
+        // So are the Argo CD objects of a base it takes in that nothing else applies (neco-apps' overlays/<env>
+        // from ../../base): applied with it, not a root of their own.
+        const orphanFiles = new Set(orphans.map((o) => o.file));
+        // (Each overlay applies the base: one applied by hand before took them already.)
+        const fromBase = (f: string) => !inDir(f) && (orphanFiles.has(f) || basesByHand.has(f));
+        build = {
+          ...build,
+          objects: [...whole.objects.filter((b) => inDir(b.origin) || fromBase(b.origin)), ...namespaces.filter((b) => !fromBase(b.origin))],
+          read: [...new Set([...(whole.read ?? []).filter((f) => inDir(f) || fromBase(f)), ...namespaces.map((b) => b.origin)])],
+        };
+        for (const f of whole.read ?? []) if (fromBase(f)) basesByHand.add(f);
       }
     } else {
       for (const file of manifests.filter((p) => inDir(p) && !isKustomizationFile(p))) {
@@ -1623,7 +1644,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     }
     // What another cluster's walk applies already (an app-of-apps reaching this directory through a parent's
     // kustomization, with its name suffix) is not applied by hand again: only the files nothing else applies.
-    build = { ...build, objects: build.objects.filter((b) => !covered(b.origin)) };
+    build = { ...build, objects: build.objects.filter((b) => !covered(b.origin) || basesByHand.has(b.origin)) };
     touch(build);
     for (const b of counted(build.objects)) {
       view.placed.push({ object: b.object, file: b.patchedBy.at(-1) ?? b.origin, unit: view.bootstrap, origins: [b.origin, ...b.patchedBy] });

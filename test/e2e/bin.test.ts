@@ -192,7 +192,7 @@ describe('haven-plus (bin), end to end', () => {
     const cwd = tempDir();
     const quiet = await runBin(['here', '--yes'], { cwd });
     expect(quiet.all).toMatch(/^Writing \d+ of \d+ files to \.\/here$/m);
-    expect(quiet.all).toMatch(/^Validated .* chart values \(\d+\.\d s\)\.$/m);
+    expect(quiet.all).toMatch(/^Validated .* the values of \d+ chart releases? \(\d+\.\d s\)\.$/m);
     expect(quiet.all).toMatch(/^Committed [0-9a-f]+ on main as .* \(\d+\.\d s\)\.$/m);
     expect(quiet.all).not.toMatch(/^  write /m);
     const verbose = await runBin(['there', '--yes', '--verbose'], { cwd });

@@ -111,3 +111,26 @@ describe('YAML as go-yaml reads it', () => {
     expect(broken.some((e) => e.startsWith("clusters/dev/cm.yaml: YAML: Missing closing 'quote"))).toBe(true);
   });
 });
+
+describe('which directories are clusters, applied by hand', () => {
+  it("overlays applied by hand (`kubectl apply -k overlays/<env>`) take in their base's Applications; the base is no cluster of its own (neco-apps: 370 errors)", async () => {
+    const app = (name: string) => application(name, `apps/${name}`);
+    const overlay = (env: string) => ({
+      [`argocd-config/overlays/${env}/kustomization.yaml`]: kustomization(`resources:\n  - ../../base\n  - ${env}-only.yaml\n`),
+      [`argocd-config/overlays/${env}/${env}-only.yaml`]: app(`${env}-only`),
+      [`apps/${env}-only/cm.yaml`]: configMap(`${env}-only`, 'default'),
+    });
+    const report = await check(
+      {
+        'argocd-config/base/kustomization.yaml': kustomization('resources:\n  - web.yaml\n'),
+        'argocd-config/base/web.yaml': app('web'),
+        'apps/web/cm.yaml': configMap('web', 'default'),
+        ...overlay('dev'),
+        ...overlay('prod'),
+      },
+      { repositoryUrls: [REPO] },
+    );
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.root).sort()).toEqual(['argocd-config/overlays/dev', 'argocd-config/overlays/prod']);
+  });
+});
