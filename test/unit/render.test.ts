@@ -171,6 +171,13 @@ describe('render', () => {
     expect(cluster).toContain('haven-plus . --age-generate');
   });
 
+  it('says which Argo CD Applications wait for the Secrets you provide, in a sentence that agrees in number', () => {
+    const one = render(answers({ engine: 'argocd', provider: 'ovhcloud', clusters: ['prod'], components: ['object-storage', 'postgres'], 'git-remote': REMOTE } as RawAnswers)).files.get('clusters/prod/README.md')!;
+    expect(one).toContain('`postgres-config` reads\nSecrets you provide (section 3): until those are in git it stays Progressing');
+    const many = render(answers({ engine: 'argocd', provider: 'ovhcloud', clusters: ['prod'], preset: 'haven-plus', 'keycloak-hostname': 'sso.example.nl', 'git-remote': REMOTE })).files.get('clusters/prod/README.md')!;
+    expect(many).toMatch(/`keycloak-config` read\nSecrets you provide \(section 3\): until those are in git they stay Progressing/);
+  });
+
   it('lists the Argo CD Applications by wave in the cluster READMEs, app-of-apps and hub spoke alike', () => {
     const waveTable = (readme: string) =>
       [...readme.matchAll(/^\| (\d+) \| `([^`]+)` \|/gm)].map((m) => ({ wave: Number(m[1]), app: m[2] }));
