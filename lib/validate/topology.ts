@@ -909,6 +909,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // A repository's name, the last segment of its URL (`github.com/org/platform` → `platform`): a mirror keeps it.
   const repoName = (url: string) => normalUrl(url).split('/').pop() ?? '';
   const remoteNames = new Set([...remotes].map(repoName));
+  /** Another repository by the checkout's remotes: neither one of them nor a mirror of one (same name). */
+  const notOurRemote = (url: string) => remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url));
   /** Whether a directory's name carries a repository's name as a whole part (`StatCan+aaw-argocd-manifests`, `aaw-argocd-manifests-main`). */
   const namedIn = (dirName: string, name: string) => {
     const text = dirName.toLowerCase();
@@ -958,7 +960,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // daemon` serving this checkout, git://host:9090/) is not.
     const named = /^[^/:]+\/.+/.test(url);
     // Another repository by the checkout's remotes: neither one of them nor a mirror of one (same name).
-    if (named && ownRepos.size === 0 && remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url))) return foreign(s.repoURL, `neither this checkout's remote (${[...remotes].join(', ')}) nor a mirror of it`);
+    if (named && ownRepos.size === 0 && notOurRemote(url)) return foreign(s.repoURL, `neither this checkout's remote (${[...remotes].join(', ')}) nor a mirror of it`);
     // Another repository beside URLs that are evidently this one's.
     if (named && ownRepos.size === 0 && remotes.size === 0 && evidentRepos().size > 0 && !evidentRepos().has(url)) return foreign(s.repoURL, `the repository's own sources name ${[...evidentRepos()].slice(0, 2).join(', ')}`);
     const dir = repoDir(s.path);
@@ -1252,8 +1254,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
           const dir = s.path !== undefined && !s.chart && s.repoURL && !s.repoURL.includes('{{') ? repoDir(s.path) : undefined;
           if (dir === undefined || dir === '' || !within(file, dir)) continue;
           // Not where the checkout's remotes say the source is another repository (neither one of them nor a mirror).
-          const url = normalUrl(s.repoURL!);
-          if (remotes.size > 0 && !remotes.has(url) && !remoteNames.has(repoName(url))) continue;
+          if (notOurRemote(normalUrl(s.repoURL!))) continue;
           // Built with kustomize, the directory holds the Application only where its kustomization takes the file in.
           const managed = kustomizationFile(files, dir) ? (kustomizeOnce(dir, true).read ?? []).includes(file) : dirOf(file) === dir || s.directory?.recurse === true;
           if (managed) argoRoots.push({ file, app: o, dir });
@@ -1301,7 +1302,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     for (const s of sourcesOf(r.app)) {
       if (!s.repoURL || repoDir(s.path ?? '') !== r.dir) continue;
       const url = normalUrl(s.repoURL);
-      if (remotes.size === 0 || remotes.has(url) || remoteNames.has(repoName(url))) ownRepos.add(url);
+      if (!notOurRemote(url)) ownRepos.add(url);
     }
   }
   // 2. Bootstrapped Flux clusters whose sync file is not in the repository (or is a placeholder).
