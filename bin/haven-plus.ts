@@ -39,7 +39,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function helpText(q: (typeof QUESTIONS)[number], override?: string): string {
   const description = override ?? q.description;
   const extra: string[] = [];
-  if ((q.type === 'choice' || q.type === 'choices') && !/\ballowed\b/.test(description)) extra.push(`allowed: ${q.allowed(HELP_CONTEXT)}`);
+  if ((q.type === 'choice' || q.type === 'choices') && !/\ballowed\b/.test(description)) extra.push(`allowed: ${q.allowed(helpContext())}`);
   // Unless the description says its default itself ("default: those of --preset").
   if (q.default && !/\bdefault:/i.test(description)) {
     const value = describeDefault(q.name).replaceAll('`', '');
@@ -47,7 +47,17 @@ function helpText(q: (typeof QUESTIONS)[number], override?: string): string {
   }
   return extra.length > 0 ? `${description} (${extra.join('; ')})` : description;
 }
-const HELP_CONTEXT = referenceContext();
+// The catalog the help lines name, read when help is first shown: a run that shows none (validate, a
+// generation) does not read it for its option descriptions.
+let helpContextRead: ReturnType<typeof referenceContext> | undefined;
+const helpContext = () => (helpContextRead ??= referenceContext());
+
+/** An option whose help line is made when commander first reads it (for --help or docs/options.md). */
+function describedLater(option: Option, describe: () => string): Option {
+  let text: string | undefined;
+  Object.defineProperty(option, 'description', { get: () => (text ??= describe()), set: (value: string) => void (text = value), enumerable: true, configurable: true });
+  return option;
+}
 
 /**
  * The answer flags (from the question table) and the run options, on the program and on each subcommand.
@@ -59,11 +69,11 @@ function addAnswerOptions(command: Command, shown?: Record<string, string | unde
   for (const q of QUESTIONS) {
     const hidden = shown !== undefined && !(q.name in shown);
     if (q.type === 'boolean') {
-      const flag = new Option(`--${q.name}`, helpText(q, shown?.[q.name]));
+      const flag = describedLater(new Option(`--${q.name}`), () => helpText(q, shown?.[q.name]));
       command.addOption(hidden ? flag.hideHelp() : flag);
       command.addOption(new Option(`--no-${q.name}`).hideHelp());
     } else {
-      const option = new Option(`--${q.name} ${q.valueName ?? '<value>'}`, helpText(q, shown?.[q.name]));
+      const option = describedLater(new Option(`--${q.name} ${q.valueName ?? '<value>'}`), () => helpText(q, shown?.[q.name]));
       // Lists may be comma-separated or repeated: --age-recipient a --age-recipient b.
       const added = q.type === 'list' ? option.argParser(collect) : option;
       command.addOption(hidden ? added.hideHelp() : added);
