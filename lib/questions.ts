@@ -296,7 +296,7 @@ export const QUESTIONS: Question[] = [
       const nameProblem = checkDnsLabel(spec.name, 40);
       if (nameProblem) return `cluster name ${nameProblem}`;
       if (spec.provider !== undefined && !ctx.catalog.providers.has(spec.provider)) {
-        return `unknown provider ${JSON.stringify(spec.provider)} for cluster ${spec.name}`;
+        return `unknown provider ${JSON.stringify(spec.provider)} for cluster ${spec.name}${didYouMean(spec.provider, [...ctx.catalog.providers.keys()])}`;
       }
       return undefined;
     },
@@ -429,7 +429,7 @@ export const QUESTIONS: Question[] = [
     default: (a) => ((a.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c).name)[0],
     check: (v, a) => {
       const names = ((a.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c).name);
-      return names.includes(v) ? undefined : `${JSON.stringify(v)} is not a cluster of this platform (clusters: ${names.join(', ')})`;
+      return names.includes(v) ? undefined : `${JSON.stringify(v)} is not a cluster of this platform${didYouMean(v, names)} (clusters: ${names.join(', ')})`;
     },
     promptable: false,
   },

@@ -28,7 +28,7 @@ export default class ComponentGenerator extends DayTwoGenerator {
     }
     const clusters = ((raw.clusters as string[] | undefined) ?? []).map((c) => parseClusterSpec(c).name);
     if (cluster !== undefined && !clusters.includes(cluster)) {
-      throw new AnswersError([{ answer: 'cluster', problem: `${JSON.stringify(cluster)} is not a cluster of this repository`, allowed: clusters.join(', ') }]);
+      throw new AnswersError([{ answer: 'cluster', problem: `${JSON.stringify(cluster)} is not a cluster of this repository${didYouMean(cluster, clusters)}`, allowed: clusters.join(', ') }]);
     }
     const global = (raw.components as string[] | undefined) ?? [];
     const perCluster = ((raw['cluster-components'] as string[] | undefined) ?? []).map(parseClusterComponent);

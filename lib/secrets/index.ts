@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { HavenPlusError } from '../errors.js';
 import type { Plan } from '../plan.js';
 import { documents } from '../render/manifests.js';
+import { didYouMean } from '../suggest.js';
 import { CertificateError, readCertificate, sealSecret, sealedSecretsCertPath, type SealingCertificate } from './sealed.js';
 import { encryptSops } from './sops.js';
 import { secretPath, secretSpecs, type SecretSpec } from './specs.js';
@@ -117,7 +118,7 @@ export function loadCertificates(specs: string[], clusters: string[], repository
     const cluster = eq > 0 && !spec.slice(0, eq).includes('/') ? spec.slice(0, eq) : undefined;
     const file = cluster ? spec.slice(eq + 1) : spec;
     if (cluster && !clusters.includes(cluster)) {
-      problems.push(`${JSON.stringify(spec)}: ${JSON.stringify(cluster)} is not a cluster of this platform (clusters: ${clusters.join(', ')})`);
+      problems.push(`${JSON.stringify(spec)}: ${JSON.stringify(cluster)} is not a cluster of this platform${didYouMean(cluster, clusters)} (clusters: ${clusters.join(', ')})`);
       continue;
     }
     for (const c of cluster ? [cluster] : clusters) {

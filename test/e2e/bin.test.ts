@@ -270,6 +270,14 @@ describe('haven-plus (bin), end to end', () => {
     const component = await runBin(['component', 'veleor'], { cwd: join(cwd, 'cluster1') });
     expect(component.exitCode).toBe(2);
     expect(component.stderr).toContain('"veleor" is not a component; did you mean "velero"?');
+    // A provider in a cluster list and a day-2 --cluster are named values too.
+    const provider = await runBin(['other', '--yes', '--clusters', 'acc:ovhclod'], { cwd });
+    expect(provider.exitCode).toBe(2);
+    expect(provider.stderr).toContain('unknown provider "ovhclod" for cluster acc; did you mean "ovhcloud"?');
+    expect(existsSync(join(cwd, 'other'))).toBe(false);
+    const cluster = await runBin(['component', 'velero', '--cluster', 'locl'], { cwd: join(cwd, 'cluster1') });
+    expect(cluster.exitCode).toBe(2);
+    expect(cluster.stderr).toContain('"locl" is not a cluster of this repository; did you mean "local"?');
   });
 
   it('is a bundle that runs from wherever the package is installed, and holds no path of the machine that built it', async () => {

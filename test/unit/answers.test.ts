@@ -94,7 +94,9 @@ describe('answers', () => {
   });
 
   it('refuses unknown clusters providers, duplicates and empty lists', () => {
-    expect(problemsOf({ clusters: ['prod:aws'] })[0].problem).toContain('unknown provider "aws"');
+    expect(problemsOf({ clusters: ['prod:aws'] })[0].problem).toBe('unknown provider "aws" for cluster prod');
+    expect(problemsOf({ clusters: ['prod:scalway'] })[0].problem).toBe('unknown provider "scalway" for cluster prod; did you mean "scaleway"?');
+    expect(problemsOf({ engine: 'argocd', topology: 'hub', clusters: ['hub', 'prod'], 'hub-cluster': 'prd' }).find((p) => p.answer === 'hub-cluster')?.problem).toBe('"prd" is not a cluster of this platform; did you mean "prod"? (clusters: hub, prod)');
     expect(problemsOf({ clusters: ['prod', 'prod:scaleway'] })[0].problem).toContain('"prod" is given twice');
     expect(problemsOf({ databases: ['app', 'app'] })[0].problem).toContain('given twice');
     expect(problemsOf({ components: [] })[0].problem).toContain('at least one');
