@@ -125,8 +125,12 @@ export type Kustomize = (dir: string) => BuildResult;
 const FLUX_KUSTOMIZATION = (o: K8sObject) => o.kind === 'Kustomization' && (o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 const ARGO_APP = (o: K8sObject) => (o.kind === 'Application' || o.kind === 'ApplicationSet') && (o.apiVersion ?? '').startsWith('argoproj.io/');
 const MANIFEST = /\.ya?ml$/;
-/** A template by its name (`x.ftl.yaml`, FreeMarker; `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`): never a root or an object nothing applies. */
-export const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;
+/**
+ * A template by its name (`x.ftl.yaml`, FreeMarker; `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`),
+ * or an example to copy (`x.example.yaml`, `x.sample.yaml`: ConductionNL/openwoo-app-config's
+ * argocd-application.example.yaml): never a root or an object nothing applies.
+ */
+export const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl|example|sample)\.ya?ml$/i;
 
 /** A path as a directory of the repository ('' for its root), or undefined when it leaves the repository. */
 export function repoDir(path: string, base = ''): string | undefined {
@@ -163,19 +167,27 @@ export function terraformMade(text: string, resource: 'config_map' | 'namespace'
   const found: { name: string; namespace?: string }[] = [];
   const start = new RegExp(`^\\s*resource\\s+"kubernetes_${resource}(?:_v1)?"\\s+"[^"]*"\\s*\\{`, 'gm');
   for (const m of text.matchAll(start)) {
-    // The resource's block: up to the brace that closes it (strings with braces are rare in metadata).
-    let depth = 0;
-    let end = m.index + m[0].length - 1;
-    for (; end < text.length && end < m.index + 20_000; end++) {
-      if (text[end] === '{') depth++;
-      else if (text[end] === '}' && --depth === 0) break;
-    }
-    const metadata = /\bmetadata\s*\{([^{}]*)\}/.exec(text.slice(m.index, end));
-    const attribute = (key: string) => (metadata ? new RegExp(`^\\s*${key}\\s*=\\s*"([^"$]+)"\\s*$`, 'm').exec(metadata[1])?.[1] : undefined);
+    const resourceBody = hclBlock(text, m.index + m[0].length - 1);
+    const open = /\bmetadata\s*\{/.exec(resourceBody);
+    if (!open) continue;
+    // Its own attributes only: the maps inside it (`labels = { name = "…" }`, `annotations`) taken out.
+    let metadata = hclBlock(resourceBody, open.index + open[0].length - 1);
+    for (let inner = metadata.replace(/\{[^{}]*\}/g, ''); inner !== metadata; inner = metadata.replace(/\{[^{}]*\}/g, '')) metadata = inner;
+    const attribute = (key: string) => new RegExp(`^\\s*${key}\\s*=\\s*"([^"$]+)"\\s*$`, 'm').exec(metadata)?.[1];
     const name = attribute('name');
     if (name) found.push({ name, namespace: attribute('namespace') });
   }
   return found;
+}
+
+/** What is between the brace at `open` and the brace that closes it (strings with braces are rare in metadata). */
+function hclBlock(text: string, open: number): string {
+  let depth = 0;
+  for (let end = open; end < text.length && end < open + 20_000; end++) {
+    if (text[end] === '{') depth++;
+    else if (text[end] === '}' && --depth === 0) return text.slice(open + 1, end);
+  }
+  return text.slice(open + 1, open + 20_000);
 }
 
 function bootstrapNamespaces(files: FileSet): Map<string, string> {
@@ -306,6 +318,8 @@ const groupBy = (map: Map<string, string>) => {
 
 /** A directory kept aside by its name: `_archive`, `archive`, `deprecated`, … (nothing applies what it holds). */
 const ARCHIVE_DIR = /^(_.+|archives?|archived|deprecated|disabled|unused|old)$/i;
+/** A directory whose name says it is kept aside (`_disabled_apps`, `old-apps`, `archive`). */
+const ARCHIVE_WORD = /^(?:.*[-_])?(?:archives?|archived|deprecated|disabled|unused|old)(?:[-_].*)?$/i;
 /** Directories of test data (a linter's fixtures, a tool's testdata): what is in them is input to a test, applied by nothing. */
 const TEST_DATA_DIR = /^(fixtures?|__fixtures__|test-?fixtures|testdata|test-?data)$/i;
 const testDataIn = (file: string): string | undefined => file.split('/').slice(0, -1).find((segment) => TEST_DATA_DIR.test(segment));
@@ -1209,7 +1223,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const syncs = bootstrapSync || (dir !== '' && (ref.name === o.metadata?.name || (besideSource !== undefined && !foreignRepository(besideSource))));
         // Only a root if no other applies it (a FluxInstance's sync may: its GitRepository is not declared
         // either): decided once the other roots are walked.
-        if (!syncs && sourceOutside && dir !== undefined && dir !== '' && within(file, dir)) selfSyncs.push({ object: o, file, dir });
+        // So too one whose source another directory declares, applied by hand the same way (SovereignCloudStack/
+        // moin-cluster-config's deploy script applies flux/config's GitRepository, then prod/flux/config's
+        // Kustomization, which syncs ./prod/flux/config and so itself, as flux bootstrap's flux-system does).
+        if (!syncs && (sourceOutside || ref.kind === 'GitRepository' || ref.kind === 'OCIRepository') && dir !== undefined && dir !== '' && within(file, dir)) selfSyncs.push({ object: o, file, dir });
         if (syncs && dir !== undefined && within(file, dir) && !fluxRoots.has(dir)) {
           // flux bootstrap's own first; another sync of its directory is a cluster only where no root applies it
           // (Apocrathia's bootstrap applies a `manifests` Kustomization that syncs the directory around it).
@@ -1463,9 +1480,16 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // The same below a directory with a kustomization file (Flux builds that directory from it, so what it
     // does not take in is not there), in a hidden or archive directory (`.archive/`, `_archive/`: no cluster's
     // root), and a template (`name: cluster-apps-$APP`, filled in by a script).
+    // So too an Argo CD Application in a hidden or archive directory (MALIEV-Co-Ltd/maliev-gitops parks the
+    // Applications of services not yet enabled in argocd/environments/_disabled_apps/): nothing applies it.
     const disabled = orphans.flatMap((o) => {
-      if (!FLUX_KUSTOMIZATION(o.object) || inComponent(o.file)) return [];
       const segments = o.file.split('/').slice(0, -1);
+      if (ARGO_APP(o.object)) {
+        // (By a word that says so: an Application in `_bootstrap/` is as likely the one applied by hand.)
+        const aside = segments.find((segment, i) => segment.startsWith('.') || (ARCHIVE_WORD.test(segment) && segments[i - 1] !== 'clusters'));
+        return aside ? [{ ...o, why: aside.startsWith('.') ? 'is in a hidden directory' : `is in ${aside}/, a directory kept aside` }] : [];
+      }
+      if (!FLUX_KUSTOMIZATION(o.object) || inComponent(o.file)) return [];
       if (segments.some((segment) => segment.startsWith('.'))) return [{ ...o, why: 'is in a hidden directory' }];
       const archive = asideIn(segments.join('/'));
       if (archive) return [{ ...o, why: `is in ${archive}/, a directory kept aside` }];
@@ -1493,7 +1517,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     if (disabled.length > 0) {
       // All at once: one round each would make a repository of many such files quadratic.
       for (const d of disabled) {
-        if (!leftOut.has(d.file)) leftOut.set(d.file, `${d.file}: Flux Kustomization ${d.object.metadata?.name} ${d.why}, so nothing applies it: not checked`);
+        const what = FLUX_KUSTOMIZATION(d.object) ? 'Flux Kustomization' : `Argo CD ${d.object.kind}`;
+        if (!leftOut.has(d.file)) leftOut.set(d.file, `${d.file}: ${what} ${d.object.metadata?.name} ${d.why}, so nothing applies it: not checked`);
       }
       continue;
     }
