@@ -402,10 +402,16 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     // helm-controller has Helm create a release's targetNamespace when install.createNamespace is set
     // (fluxcd/helm-controller internal/action/install.go): there once the release installs.
     const helmNamespaces = new Map<string, Placed>();
+    // Namespaces Helm also creates where an object already does: whichever comes first makes it (workrave-infra).
+    const alsoCreatedBy = new Map<string, Unit[]>();
     for (const p of placed) {
       const target = p.object.kind === 'HelmRelease' ? get(p.object, 'spec.targetNamespace') : undefined;
       // Not its own namespace: the release cannot be applied before that exists, so Helm never runs to make it.
-      if (typeof target !== 'string' || !target || target === p.object.metadata?.namespace || get(p.object, 'spec.install.createNamespace') !== true || createdNamespaces.has(target)) continue;
+      if (typeof target !== 'string' || !target || target === p.object.metadata?.namespace || get(p.object, 'spec.install.createNamespace') !== true) continue;
+      if (createdNamespaces.has(target)) {
+        alsoCreatedBy.set(target, [...(alsoCreatedBy.get(target) ?? []), p.unit]);
+        continue;
+      }
       createdNamespaces.set(target, p.unit);
       helmNamespaces.set(target, p);
     }
@@ -503,7 +509,13 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           const release = helmNamespaces.get(ns)!;
           findings.push(error('reference', p.file, `namespace ${ns} is created by Helm when ${objectKey(release.object)} installs (install.createNamespace), and ${p.unit.name} applies both: its apply fails on this object before the release exists, so neither ever applies (put the release in a Kustomization this one dependsOn, or apply a Namespace)`, where));
         } else {
-          const creator = createdNamespaces.get(ns);
+          // Waits for the one that uses the namespace (dependsOn) or is applied by it: that one never makes it.
+          const deadlocked = (c: Unit) => !argo && (reachable(units, c.key ?? c.name).has(p.unit.key ?? p.unit.name) || ancestors(c).has(p.unit));
+          const first = createdNamespaces.get(ns);
+          // (null: there before anything applies.) Of several that make it, one ordered before is enough, and one
+          // that is not held up decides the rest.
+          const creators = first ? [first, ...(alsoCreatedBy.get(ns) ?? [])] : [];
+          const creator = creators.some((c) => c === p.unit || before(c, p.unit)) ? p.unit : (creators.find((c) => !deadlocked(c)) ?? first);
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs; a unit
           // that applies the Namespace itself applies it first (Argo CD's kind order, kustomize-controller's stages).
           if (creator && creator !== p.unit && !before(creator, p.unit) && !(argo && createsOwnNamespace(p.unit, ns)) && !namespacesOf(p.unit).has(ns)) {
@@ -518,7 +530,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // Flux retries a failed Kustomization at its retryInterval (its interval by default): between Flux
             // Kustomizations of a repository not made here, a first-reconcile race is a warning, unless the
             // creator waits for the one that fails (dependsOn) or is applied by it: then neither ever applies.
-            const deadlock = !argo && (reachable(units, creator.key ?? creator.name).has(p.unit.key ?? p.unit.name) || ancestors(creator).has(p.unit));
+            const deadlock = deadlocked(creator);
             if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
             else if (!argo && !generated && !deadlock && !view.byHand) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where));
             else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where));
@@ -538,7 +550,10 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             findings.push(finding);
           }
         }
-        else if (provider !== p.unit && !before(provider, p.unit)) {
+        // Flux's own kinds on a cluster Flux reconciles: its controllers run, so their CRDs are there before
+        // any Kustomization applies (a Kustomization that installs Flux upgrades them: SovereignCloudStack's
+        // flux-installation, which every Flux object would otherwise be said to wait for).
+        else if (provider !== p.unit && !before(provider, p.unit) && !(!argo && g.endsWith('.toolkit.fluxcd.io'))) {
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by ${provider.name}, which is not ordered before ${p.unit.name} on cluster ${cluster} (${argo ? 'sync wave' : 'dependsOn'})${outside}`, where));
         } else if (provider === p.unit && provider !== bootstrap && p.object.kind !== 'HelmRelease' && !argo) {
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it${outside}`, where));
