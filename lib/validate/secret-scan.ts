@@ -29,8 +29,12 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
  * environment variable's name (`GITHUB_TOKEN`).
  */
 const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[a-z][\w-]*(\.[\w-]+)+|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
-/** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
-const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
+/**
+ * Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …; a
+ * variable's `…_SEC_KEY_TOKEN: token`, the key in the Secret `…_SEC_NAME` names, PingCAP-QE/ee-ops), or count
+ * tokens (cost_per_token).
+ */
+const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|(?:^|_)KEY_(?:TOKEN|PASSWORD|PASSWD|SECRET)$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
 /**
  * Maps whose values are names: of a Secret's keys (bitnami-style `auth.secretKeys.password: db-password`), of
  * cookies (Envoy Gateway's `oidc.cookieNames.idToken`).
@@ -51,11 +55,12 @@ const DURATION = /^(?:\d+(?:\.\d+)?\s*(?:ns|us|µs|ms|s|m|h|d|w|y|M|secs?|second
  */
 const CODE_REFERENCE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\[\s*(?:"[^"]*"|'[^']*')\s*\])?\s*[,;]$/;
 /**
- * A value that is a function call, not a literal: a method call (`os.getenv("OIDC_CLIENT_SECRET", ""),`, a
- * Python dictionary in a block scalar; `os.environ.get("X")`) or a call with quoted arguments
+ * A value that is a function call, not a literal: a method or namespaced call (`os.getenv("OIDC_CLIENT_SECRET", ""),`, a
+ * Python dictionary in a block scalar; `os.environ.get("X")`; SurrealQL's `string::lowercase(rand::string(24)),`,
+ * rcaelers/workrave-infra), one call inside another allowed, or a call with quoted arguments
  * (`getenv("X")`), a trailing `,` or `;` allowed. A plain `Pa55(word)` is neither.
  */
-const CODE_CALL = /^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\([^()]*\)|[A-Za-z_$][\w$]*\(\s*(?:"[^"]*"|'[^']*')[^()]*\))\s*[,;]?$/;
+const CODE_CALL = /^(?:[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)+\((?:[^()]|\([^()]*\))*\)|[A-Za-z_$][\w$]*\(\s*(?:"[^"]*"|'[^']*')[^()]*\))\s*[,;]?$/;
 /**
  * A YAML anchor before a value (`PASSWORD: &pgpass` and the mapping on the lines after it; `&pass literal`),
  * and an alias (`PASSWORD: *pgpass`, the anchored node again, judged where it is anchored): YAML 1.2 §6.9.2
@@ -362,8 +367,29 @@ function tokensOn(lines: string[], i: number): string[] {
   return found;
 }
 
+/**
+ * Flux variables the repository uses only where a name goes (`remoteRef: {key: "${ZOT_HTPASSWD}"}`, a
+ * Secret's `name: ${X}`): their `postBuild.substitute` values are names (of a secret in an external store,
+ * PingCAP-QE/ee-ops), not credentials.
+ */
+function variablesNamingThings(files: FileSet): Set<string> {
+  const asName = new Set<string>();
+  const asValue = new Set<string>();
+  for (const [file, text] of files.entries()) {
+    if (!/\.ya?ml$/.test(file) || !text.includes('${')) continue;
+    for (const m of text.matchAll(/^[ \t]*(?:-[ \t]+)?["']?([A-Za-z][\w.-]*)["']?[ \t]*:[ \t]*(.*\$\{[A-Za-z_][A-Za-z0-9_]*\}.*)$/gm)) {
+      const whole = /^["']?\$\{([A-Za-z_][A-Za-z0-9_]*)\}["']?[ \t]*$/.exec(m[2]);
+      const name = whole && /^(key|name|secretName|remoteKey|property|secretKey|path)$/.test(m[1]);
+      for (const v of m[2].matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) (name ? asName : asValue).add(v[1]);
+    }
+  }
+  return new Set([...asName].filter((v) => !asValue.has(v)));
+}
+
 export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
+  let namingVariables: Set<string> | undefined;
+  const namesAThing = (lines: string[], at: number, key: string) => parentKey(lines, at) === 'substitute' && (namingVariables ??= variablesNamingThings(files)).has(key);
   for (const [file, text] of files.entries()) {
     if (!applied.has(file)) {
       const all = text.split('\n');
@@ -398,7 +424,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       const value = m ? bare(written) : '';
       const unquoted = written.replace(/\s+#.*$/, '');
       const notLiteral = () => FLOW_MAPPING.test(unquoted) || NAME_LIST.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value) || IP_ADDRESS.test(value) || NO_CREDENTIAL_WORD.test(value);
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '')) {
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '') && !namesAThing(lines, i, m[1])) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });
