@@ -122,6 +122,41 @@ function strictGate(objects: K8sObject[]): boolean | undefined {
   return undefined;
 }
 
+/**
+ * The Flux a step run by hand installs (SovereignCloudStack/moin-cluster-config's deploy script: `kubectl apply
+ * -f flux/installation/flux-installation.yaml`, then the cluster's roots), if one does.
+ */
+function handInstalledFlux(files: FileSet): InstalledFlux | undefined {
+  for (const file of files.paths().filter((p) => /\.ya?ml$/.test(p)).sort()) {
+    const text = files.get(file) ?? '';
+    if (!/^# Flux Version: /m.test(text.slice(0, 1024)) || handStep(files, file) === undefined) continue;
+    const installed = installedFlux(objectsOf(text).map((object) => ({ object, file })), files, new Set([file]));
+    if (installed.older || installed.served.size > 0) return installed;
+  }
+  return undefined;
+}
+
+/**
+ * The Flux a cluster runs, as far as the repository says: what the cluster applies; else what flux bootstrap
+ * installed from the cluster's `flux-system/gotk-components.yaml`, which it applies itself before the sync
+ * whether or not the sync lists it again (fluxcd/flux2 pkg/bootstrap/bootstrap_plain_git.go,
+ * ReconcileComponents, then ReconcileSyncConfig); else the Flux a step run by hand installs. Another
+ * cluster's older pin says nothing of this one (a fleet mid-upgrade).
+ */
+function clusterFlux(view: ClusterView, files: FileSet, byHand: InstalledFlux | undefined): InstalledFlux {
+  const own = installedFlux(view.placed, files, new Set(view.placed.map((p) => p.file)));
+  if (view.engine !== 'flux' || own.older || own.served.size > 0) return own;
+  const bootstrapDirs = new Set([posix.dirname(view.bootstrap.file), posix.join(view.root, 'flux-system')]);
+  for (const dir of [...bootstrapDirs].sort()) {
+    const file = posix.join(dir, 'gotk-components.yaml');
+    const text = files.get(file);
+    if (text === undefined) continue;
+    const bootstrapped = installedFlux(objectsOf(text).map((object) => ({ object, file })), files, new Set([file]));
+    if (bootstrapped.older || bootstrapped.served.size > 0) return bootstrapped;
+  }
+  return byHand ?? own;
+}
+
 /** The Flux minor the served-version table holds. */
 const FLUX_DATA = { major: 2, minor: 9 };
 
@@ -375,7 +410,9 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   if (mirror) for (const { object, file } of subjects) findings.push(...dockerHubImages(object, file, mirror));
   let schemasChecked = 0;
   const installedBy = new Map<ClusterView, InstalledFlux>();
-  for (const view of topology.clusters) installedBy.set(view, installedFlux(view.placed, files, new Set(view.placed.map((p) => p.file))));
+  const repositoryInstall = installedFlux(subjects, files);
+  const byHand = handInstalledFlux(files);
+  for (const view of topology.clusters) installedBy.set(view, clusterFlux(view, files, byHand));
   // A variable without a value stops only a strict Flux: kustomize-controller's StrictPostBuildSubstitutions
   // feature gate, on by default from v1.9.0 (Flux 2.9; internal/features/features.go), off before, or as its
   // --feature-gates argument sets it.
@@ -391,7 +428,7 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
       gate === false ? ': kustomize-controller runs with StrictPostBuildSubstitutions=false here, so Flux puts an empty string there' : `: the cluster runs Flux ${older!.version} (${older!.file}), which puts an empty string there (strict substitution, which stops instead, is the default from Flux 2.9 on)`,
     );
   }
-  const repositoryInstalls = [{ installed: installedFlux(subjects, files) }];
+  const repositoryInstalls = [{ installed: repositoryInstall }];
   const installsOf = (object: K8sObject, file: string) => {
     const views = clustersOf.get(file)?.get(object) ?? [];
     return views.length === 0 ? repositoryInstalls : views.map((v) => ({ installed: installedBy.get(v)!, cluster: v.name }));
@@ -458,7 +495,9 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     const near = exact ? undefined : charts.nearest({ ...ref, url });
     const chart = exact ?? near?.chart;
     if (!chart) {
-      findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef ?? '(no version)'}: values not checked`, { object: id }));
+      // A chart in this repository (an Application's path with a Chart.yaml) is said once, as not rendered offline.
+      const ownChart = ref.gitRef !== undefined && findings.some((f) => f.file === file && f.check === 'reference' && f.message.includes(` renders the Helm chart in ${ref.chart} (Chart.yaml)`));
+      if (!ownChart) findings.push(warning('values', file, `no chart data for ${ref.chart} ${ref.version ?? ref.gitRef ?? '(no version)'}: values not checked`, { object: id }));
       return;
     }
     valuesChecked++;
