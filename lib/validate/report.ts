@@ -33,6 +33,12 @@ export function summaryLine(report: Report): string {
   return `✓ valid: ${what}${warnings ? `; ${warnings} warning(s)` : ''}`;
 }
 
+/** The object and path a finding is at, the path left out where the message starts with it (a schema's `/metadata: unknown field …`). */
+function located(f: Finding): string {
+  const pathSaid = f.path !== undefined && f.message.startsWith(`${f.path}: `);
+  return [f.object, pathSaid ? undefined : f.path].filter(Boolean).join(' ');
+}
+
 /**
  * Text from the repository (names, paths, values) as a terminal shows it without obeying it: control
  * characters (escape sequences that clear the screen or draw a fake "✓ valid", newlines that start a
@@ -55,7 +61,7 @@ function formatLines(report: Report): string[] {
   for (const [file, list] of byFile) {
     lines.push(file);
     for (const f of list) {
-      const where = [f.object, f.path].filter(Boolean).join(' ');
+      const where = located(f);
       lines.push(`  ${{ error: '✗', unverified: '?', warning: '!' }[f.severity]} [${f.check}] ${where ? `${where}: ` : ''}${f.message}`);
     }
   }
@@ -104,7 +110,7 @@ export function formatJunit(report: Report, files: string[]): string {
       const warnings = found.filter((f) => f.severity === 'warning');
       const open = found.filter((f) => f.severity === 'unverified');
       const failure = errors.length
-        ? `<failure message="${xml(`${errors.length} problem(s)`)}">${xml(errors.map((f) => `${[f.object, f.path].filter(Boolean).join(' ')} ${f.message}`.trim()).join('\n'))}</failure>`
+        ? `<failure message="${xml(`${errors.length} problem(s)`)}">${xml(errors.map((f) => `${located(f)} ${f.message}`.trim()).join('\n'))}</failure>`
         : open.length
           ? `<skipped message="${xml(open.map((f) => f.message).join('\n'))}"/>`
           : '';

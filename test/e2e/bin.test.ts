@@ -360,7 +360,7 @@ describe('haven-plus validate', () => {
     const human = await runBin(['validate', dir], { cwd });
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toContain('clusters/local/infrastructure/garage.yaml');
-    expect(human.stdout).toContain('Kustomization flux-system/garage-controller /spec/interval: /spec/interval: must match pattern');
+    expect(human.stdout).toContain('Kustomization flux-system/garage-controller: /spec/interval: must match pattern');
     expect(human.stdout).toContain('unknown field "prnue"');
     expect(human.stdout).toMatch(/✗ 2 error\(s\)/);
     expect(human.stdout).toContain('Secret databases/s3-credentials with keys S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY');
