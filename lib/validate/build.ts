@@ -262,7 +262,8 @@ export function goQuotedContinuations(text: string): { text: string; line: numbe
     if (!m || closes(lines[i].slice(m[0].length), m[3])) continue;
     // The column the value's key (or list item) starts at: its lines go deeper.
     const keyColumn = m[1].length + m[2].length;
-    for (let j = i + 1; j < lines.length && j < i + 200; j++) {
+    // (Not past a document marker: go-yaml ends the document there, and the quote with it unclosed.)
+    for (let j = i + 1; j < lines.length && j < i + 200 && !/^(---|\.\.\.)(\s|$)/.test(lines[j]); j++) {
       const indent = lines[j].search(/\S/);
       if (indent >= 0 && indent <= keyColumn) {
         lines[j] = ' '.repeat(keyColumn + 1 - indent) + lines[j];
