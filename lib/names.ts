@@ -18,6 +18,13 @@ export function checkDnsLabel(value: string, max = 63): string | undefined {
 }
 
 /**
+ * A Kubernetes namespace's name: an RFC 1123 label, which may start with a digit (apimachinery
+ * ValidateNamespaceName: IsDNS1123Label, `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63): `1password`. Names this
+ * tool gives are stricter (checkDnsLabel); names a repository already uses are taken as Kubernetes takes them.
+ */
+export const isNamespaceName = (value: string) => value.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value);
+
+/**
  * Branch names: exactly what `git check-ref-format --branch` accepts (git 2.39: refs.c
  * check_refname_component/check_or_sanitize_refname on "refs/heads/<name>", plus object-name.c
  * strbuf_check_branch_ref: no leading '-', not HEAD), minus what the generated files cannot carry

@@ -7,7 +7,7 @@
  * longer one "You must create".
  */
 import { HavenPlusError } from '../errors.js';
-import { checkDnsLabel, checkDnsSubdomain } from '../names.js';
+import { checkDnsSubdomain, isNamespaceName } from '../names.js';
 
 export interface MadeElsewhere {
   kind: 'Namespace' | 'ConfigMap' | 'Secret';
@@ -17,7 +17,6 @@ export interface MadeElsewhere {
 }
 
 const KINDS: Record<string, MadeElsewhere['kind']> = { namespace: 'Namespace', ns: 'Namespace', configmap: 'ConfigMap', cm: 'ConfigMap', secret: 'Secret' };
-const isLabel = (v: string) => checkDnsLabel(v) === undefined;
 const isSubdomain = (v: string) => checkDnsSubdomain(v) === undefined;
 export const EXISTS_FORMS = 'Namespace/<name>, ConfigMap/<namespace>/<name> or Secret/<namespace>/<name>';
 
@@ -29,11 +28,11 @@ export function parseMadeElsewhere(text: string): MadeElsewhere {
   if (!kind) throw refuse(`${JSON.stringify(parts[0] ?? '')} is not a kind it takes`);
   if (kind === 'Namespace') {
     if (parts.length !== 2) throw refuse('a Namespace is Namespace/<name>');
-    if (!isLabel(parts[1])) throw refuse(`${JSON.stringify(parts[1])} is no namespace name (lower-case letters, digits and -, at most 63)`);
+    if (!isNamespaceName(parts[1])) throw refuse(`${JSON.stringify(parts[1])} is no namespace name (lower-case letters, digits and -, at most 63)`);
     return { kind, name: parts[1] };
   }
   if (parts.length !== 3) throw refuse(`a ${kind} is ${kind}/<namespace>/<name>`);
-  if (!isLabel(parts[1])) throw refuse(`${JSON.stringify(parts[1])} is no namespace name (lower-case letters, digits and -, at most 63)`);
+  if (!isNamespaceName(parts[1])) throw refuse(`${JSON.stringify(parts[1])} is no namespace name (lower-case letters, digits and -, at most 63)`);
   if (!isSubdomain(parts[2])) throw refuse(`${JSON.stringify(parts[2])} is no ${kind} name (lower-case letters, digits, - and ., at most 253)`);
   return { kind, namespace: parts[1], name: parts[2] };
 }
