@@ -126,11 +126,11 @@ const FLUX_KUSTOMIZATION = (o: K8sObject) => o.kind === 'Kustomization' && (o.ap
 const ARGO_APP = (o: K8sObject) => (o.kind === 'Application' || o.kind === 'ApplicationSet') && (o.apiVersion ?? '').startsWith('argoproj.io/');
 const MANIFEST = /\.ya?ml$/;
 /**
- * A template by its name (`x.ftl.yaml`, FreeMarker; `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`),
- * or an example to copy (`x.example.yaml`, `x.sample.yaml`: ConductionNL/openwoo-app-config's
- * argocd-application.example.yaml): never a root or an object nothing applies.
+ * A template by its name (`x.ftl.yaml`, FreeMarker; `x.tpl.yaml`, `x.tmpl.yaml`, `x.j2.yaml`, `x.gotmpl.yaml`):
+ * never a root or an object nothing applies. (An example to copy, `x.example.yaml`, is taken as written: where
+ * it is the only Application, as ConductionNL/openwoo-app-config's, what it would sync is still checked.)
  */
-export const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl|example|sample)\.ya?ml$/i;
+export const TEMPLATE_FILE = /\.(ftl|tpl|tmpl|j2|jinja2?|gotmpl)\.ya?ml$/i;
 
 /** A path as a directory of the repository ('' for its root), or undefined when it leaves the repository. */
 export function repoDir(path: string, base = ''): string | undefined {
@@ -1462,6 +1462,14 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
   // Files of a base whose Argo CD objects an overlay applied by hand takes in (each overlay applies them).
   const basesByHand = new Set<string>();
+  /** Whether the kustomization directory holding `file` builds on a directory outside it (`resources: [../../base]`): an overlay. */
+  const overlayOfItsOwn = (file: string) => {
+    for (let d = dirOf(file); ; d = dirOf(d)) {
+      const k = kustomizationFile(files, d);
+      if (k) return /^\s*-\s*["']?\.\.\//m.test(files.get(k) ?? '');
+      if (d === '') return false;
+    }
+  };
   // Where each orphan's path may be (from the repository root or a directory above it), worked out once.
   const orphanDirs = new WeakMap<K8sObject, string[]>();
   // The Applications an ApplicationSet applied by hand generates, expanded once.
@@ -1642,8 +1650,10 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // So are the Argo CD objects of a base it takes in that nothing else applies (neco-apps' overlays/<env>
         // from ../../base): applied with it, not a root of their own.
         const orphanFiles = new Set(orphans.map((o) => o.file));
-        // (Each overlay applies the base: one applied by hand before took them already.)
-        const fromBase = (f: string) => !inDir(f) && (orphanFiles.has(f) || basesByHand.has(f));
+        // (Each overlay applies the base: one applied by hand before took them already.) Not those of an overlay
+        // another overlay builds on (neco-apps' overlays/neco-dev from ../gcp): built on ../../base itself, that one
+        // is applied by hand too, a cluster of its own.
+        const fromBase = (f: string) => !inDir(f) && (orphanFiles.has(f) || basesByHand.has(f)) && !overlayOfItsOwn(f);
         build = {
           ...build,
           objects: [...whole.objects.filter((b) => inDir(b.origin) || fromBase(b.origin)), ...namespaces.filter((b) => !fromBase(b.origin))],
