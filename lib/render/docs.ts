@@ -145,7 +145,10 @@ function secretsToProvide(plan: Plan): string[] {
       lines.add(`Secret \`${s.name}\` in namespace \`${s.namespace}\` (${keysOf(s)}): ${s.description}; generate it ${plan.secrets === 'sops' ? 'encrypted' : 'sealed'} by re-running haven-plus with the values.`);
     }
   }
-  if (plan.secrets === 'sops') lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
+  if (plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0) {
+    // Nothing is encrypted yet: the key comes first.
+    lines.add(`An age key pair to encrypt the Secrets with: there is no age recipient yet (\`.sops.yaml\`), so nothing is encrypted; re-run haven-plus with \`--age-generate\` (or \`--age-recipient age1…\`), then put its private key on each cluster as Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\`.`);
+  } else if (plan.secrets === 'sops') lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
   if (plan.secrets === 'external-secrets' && lines.size > 0) lines.add(`On each cluster, the ClusterSecretStore \`${plan.answers.secretStore}\` (it holds the credentials of your store, so it is not in git).`);
   return [...lines];
 }
@@ -300,11 +303,12 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
       .map((c) => ({ cluster: c.name, ...c.objectStorage!, buckets: c.objectStorage!.bucketList })),
     images: [...new Set(releases.flatMap((r) => r.images))].sort(),
     databases: plan.databases,
-    provide: [...new Set([...plan.components.flatMap(({ def }) => def.provide.filter((p) => provideApplies(p, plan)).map((p) => p.text)), ...secretsToProvide(plan)])],
+    // Each line under the component that needs it ("A metrics pipeline that scrapes it" says what "it" is).
+    provide: [...new Set([...plan.components.flatMap(({ def }) => def.provide.filter((p) => provideApplies(p, plan)).map((p) => `**${def.title}**: ${p.text}`)), ...secretsToProvide(plan)])],
     havenChecks: checks,
     layout: layout(files),
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
-    secretsSummary: SECRETS_SUMMARY[plan.secrets],
+    secretsSummary: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0 ? 'Secrets will be files encrypted with SOPS/age (`*.sops.yaml`) for the age recipients in `.sops.yaml`, which a run with `--age-generate` or `--age-recipient` writes; Flux decrypts them in the cluster.' : SECRETS_SUMMARY[plan.secrets],
     sandbox: plan.clusters.filter((c) => c.sandbox).map((c) => c.name),
     sandboxRuntime: sandboxRuntime(plan).title,
   };

@@ -153,6 +153,21 @@ describe('render', () => {
     expect(render(answers({ provider: 'ovhcloud', components: ['postgres'] })).files.get('clusters/prod/README.md')).toContain('HAVEN_PLUS_SECRET_S3_CREDENTIALS__S3_ACCESS_KEY_ID');
   });
 
+  it("the README's list of what to provide names the component each line is for, and asks for the age key first while nothing is encrypted", () => {
+    const provide = (raw: RawAnswers) => {
+      const readme = render(answers(raw)).files.get('README.md')!;
+      return readme.slice(readme.indexOf('## What you must provide'), readme.indexOf('## Haven checks'));
+    };
+    const bare = provide({ provider: 'ovhcloud', components: ['kube-state-metrics', 'postgres'] });
+    expect(bare).toContain('- **kube-state-metrics**: A metrics pipeline that scrapes it');
+    expect(bare).toContain('there is no age recipient yet (`.sops.yaml`), so nothing is encrypted; re-run haven-plus with `--age-generate`');
+    expect(bare).toContain('Secrets will be files encrypted with SOPS/age');
+    expect(bare).not.toContain('the age private key that opens the `*.sops.yaml` files');
+    const keyed = provide({ provider: 'ovhcloud', components: ['postgres'], 'age-recipient': ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
+    expect(keyed).toContain('- On each cluster, Secret `sops-age` in `flux-system` with the age private key that opens the `*.sops.yaml` files.');
+    expect(keyed).toContain('Secrets are files encrypted with SOPS/age');
+  });
+
   it('puts the pinned versions and the bootstrap commands in the READMEs', () => {
     const { files } = render(answers({ provider: 'ovhcloud', clusters: ['acc', 'prod'], 'git-remote': REMOTE }));
     const readme = files.get('README.md')!;
