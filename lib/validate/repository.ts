@@ -12,7 +12,8 @@ import { filesKustomizeReads } from './kustomize.js';
 import { checkReferences } from './references.js';
 import { argoRelease, argoSourcePointers, fluxRelease, type Release } from './releases.js';
 import { isSopsEncrypted, scanForSecrets, SOPS_VALUE, sopsEncryptedIdentity } from './secret-scan.js';
-import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind } from './schemas.js';
+import { schemasFromCrd } from './crd-schema.js';
+import { BUNDLED_SCHEMAS, nameProblems, resolveLocations, SchemaRegistry, validGroupVersionKind, type SchemaHit } from './schemas.js';
 import { validateStructure } from './structure.js';
 import { argoInHelm, blame, discoverClusters, handStep, TEMPLATE_FILE, type ClusterView } from './topology.js';
 import { ChartLibrary, resolveChartDirs } from './values.js';
@@ -221,7 +222,11 @@ function unservedVersion(apiVersion: string, kind: string, installed?: Installed
  * `installs`: what each cluster that applies the object installs (one entry where no cluster does). The
  * version must be served on every one of them: an error on any is the finding, else a warning on any.
  */
-function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string, installs: { installed: InstalledFlux; cluster?: string }[]): { findings: Finding[]; checked: boolean } {
+/**
+ * `ownCrd`: the schema of the object's kind and version in a CustomResourceDefinition the clusters that apply it
+ * apply too, which is what their API servers serve (neco-apps' Rook 1.5 CRDs, older than the bundled schema).
+ */
+function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: string, installs: { installed: InstalledFlux; cluster?: string }[], ownCrd?: () => SchemaHit | undefined): { findings: Finding[]; checked: boolean } {
   const id = objectKey(object);
   // An object SOPS encrypted down to what names it (an ENC[…] apiVersion, kind, name or namespace) is known
   // only when kustomize-controller decrypts it to apply it (internal/decryptor/decryptor.go DecryptResource):
@@ -277,14 +282,18 @@ function schemaFindings(registry: SchemaRegistry, object: K8sObject, file: strin
   // every built-in kind with a status), which is nearly every kind a repository holds (MetalLB's
   // IPAddressPool written with `status: {}`). Not judged.
   const ownStatus = (pointer: string) => pointer === '/status' || pointer.startsWith('/status/');
-  if (!hit.validate(subject)) {
-    for (const e of (hit.validate.errors ?? []).filter((x) => !unresolved(x.instancePath) && !ownStatus(x.instancePath))) {
+  // Where the bundled schema refuses it, the repository's own CRD of the kind, if it has one, is the authority.
+  const bundledValid = hit.validate(subject);
+  const own = bundledValid ? undefined : ownCrd?.();
+  const judge = own ?? hit;
+  if (!(own ? own.validate(subject) : bundledValid)) {
+    for (const e of (judge.validate.errors ?? []).filter((x) => !unresolved(x.instancePath) && !ownStatus(x.instancePath))) {
       const params = e.params as Record<string, unknown>;
       const detail =
         e.keyword === 'additionalProperties' ? `unknown field ${JSON.stringify(params.additionalProperty)}` :
         e.keyword === 'enum' ? `${e.message}: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` :
         e.message ?? 'is invalid';
-      findings.push(error('schema', file, `${e.instancePath || '/'}: ${detail}`, { object: id, path: e.instancePath || '/' }));
+      findings.push(error('schema', file, `${e.instancePath || '/'}: ${detail}${own ? ` (${own.source})` : ''}`, { object: id, path: e.instancePath || '/' }));
     }
   }
   return { findings, checked: true };
@@ -433,12 +442,36 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     const views = clustersOf.get(file)?.get(object) ?? [];
     return views.length === 0 ? repositoryInstalls : views.map((v) => ({ installed: installedBy.get(v)!, cluster: v.name }));
   };
+  // The CRDs each cluster applies, by apiVersion/kind of their served versions (made when first asked).
+  const crdsOn = new Map<ClusterView, Map<string, { schema: Record<string, unknown>; source: string }>>();
+  const crdsOf = (view: ClusterView) => {
+    let crds = crdsOn.get(view);
+    if (!crds) {
+      crdsOn.set(view, (crds = new Map()));
+      for (const p of view.placed) {
+        if (p.object.kind !== 'CustomResourceDefinition' || p.object.apiVersion !== 'apiextensions.k8s.io/v1') continue;
+        try {
+          for (const c of schemasFromCrd(p.object)) crds.set(`${c.apiVersion}/${c.kind}`, { schema: c.schema, source: `the repository's CustomResourceDefinition ${p.object.metadata?.name} in ${p.file}` });
+        } catch {
+          // A CRD without the fields a schema comes from is its own schema's finding.
+        }
+      }
+    }
+    return crds;
+  };
+  const ownCrdSchema = (object: K8sObject, file: string): SchemaHit | undefined => {
+    for (const view of clustersOf.get(file)?.get(object) ?? []) {
+      const crd = crdsOf(view).get(`${object.apiVersion}/${object.kind}`);
+      if (crd) return registry.fromSchema(crd.schema, crd.source);
+    }
+    return undefined;
+  };
   for (const { object, file } of subjects) {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
       findings.push(error('schema', file, 'a document without apiVersion and kind is not a Kubernetes object', { object: objectKey(object) }));
       continue;
     }
-    const r = schemaFindings(registry, object, file, installsOf(object, file));
+    const r = schemaFindings(registry, object, file, installsOf(object, file), () => ownCrdSchema(object, file));
     append(findings, r.findings);
     if (r.checked) schemasChecked++;
   }

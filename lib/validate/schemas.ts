@@ -361,6 +361,18 @@ export class SchemaRegistry {
     return this.compiled.get(key) ?? undefined;
   }
 
+  /**
+   * The validator of a schema the repository itself gives (a served version of a CustomResourceDefinition it
+   * applies), compiled once per schema.
+   */
+  fromSchema(schema: Record<string, unknown>, source: string): SchemaHit {
+    const text = JSON.stringify(schema);
+    const key = `schema:${createHash('sha256').update(text).digest('hex')}`;
+    let hit = this.compiled.get(key);
+    if (!hit) this.compiled.set(key, (hit = { validate: this.validator(text), source }));
+    return hit;
+  }
+
   private validator(text: string): ValidateFunction {
     const loaded = loadValidator<ValidateFunction>(this.prebuilt, validatorKey(KUBERNETES_FLAVOUR, text), this.helpers);
     this.validatorOrigins[loaded ? 'precompiled' : 'compiled']++;
