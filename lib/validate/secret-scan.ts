@@ -29,12 +29,14 @@ const SECRET_KEYS = /^\s*(?:-\s*)?["']?([A-Za-z0-9_]*?(?:password|passwd|secretK
  * environment variable's name (`GITHUB_TOKEN`).
  */
 const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\.\d+)?([eE][-+]?\d+)?|\{\}?|\[\]?|[|>][-+]?|ENC\[.*\]|\$?\$\{.*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|<.*>|\{\{.*\}\}|(op|vault|awssm|gcpsm|azkv|sops):\/\/.*|ref\+.*|vault:.*|os\.environ\/.*|\{env:[^}]*\}|\{[A-Z_][A-Z0-9_]*\}|\$[a-z][a-z0-9.-]*(:[\w.-]+)?|\$[a-z][\w-]*(\.[\w-]+)+|\$[A-Z_][A-Z0-9_]*|!(env_var|env|secret|include|file)\s+\S+|\$__(env|file|vault)\{[^}]*\}|env:[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+)$/;
+/** Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …), or count tokens (cost_per_token). */
 /**
- * Keys that name a key of a Secret rather than hold a value (passwordKey, clientSecretKey, tokenKey, …; a
- * variable's `…_SEC_KEY_TOKEN: token`, the key in the Secret `…_SEC_NAME` names, PingCAP-QE/ee-ops), or count
- * tokens (cost_per_token).
+ * A variable that names the key a Secret holds a credential under (`…_SEC_KEY_TOKEN: token`, the key in the
+ * Secret `…_SEC_NAME` names, PingCAP-QE/ee-ops): a key name as its value, never a credential's look.
  */
-const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|(?:^|_)KEY_(?:TOKEN|PASSWORD|PASSWD|SECRET)$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
+const KEY_NAME_VARIABLE = /(?:^|_)KEY_(?:TOKEN|PASSWORD|PASSWD|SECRET)$/;
+const KEY_NAME_VALUE = /^[a-z][a-z_.-]{0,62}$/;
+const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
 /**
  * Maps whose values are names: of a Secret's keys (bitnami-style `auth.secretKeys.password: db-password`), of
  * cookies (Envoy Gateway's `oidc.cookieNames.idToken`).
@@ -377,11 +379,17 @@ function variablesNamingThings(files: FileSet): Set<string> {
   const asValue = new Set<string>();
   for (const [file, text] of files.entries()) {
     if (!/\.ya?ml$/.test(file) || !text.includes('${')) continue;
-    for (const m of text.matchAll(/^[ \t]*(?:-[ \t]+)?["']?([A-Za-z][\w.-]*)["']?[ \t]*:[ \t]*(.*\$\{[A-Za-z_][A-Za-z0-9_]*\}.*)$/gm)) {
-      const whole = /^["']?\$\{([A-Za-z_][A-Za-z0-9_]*)\}["']?[ \t]*$/.exec(m[2]);
-      const name = whole && /^(key|name|secretName|remoteKey|property|secretKey|path)$/.test(m[1]);
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      const m = /^[ \t]*(?:-[ \t]+)?["']?([A-Za-z][\w.-]*)["']?[ \t]*:[ \t]*(.*\$\{[A-Za-z_][A-Za-z0-9_]*\}.*)$/.exec(line);
+      if (!m) return;
+      const whole = /^["']?\$\{([A-Za-z_][A-Za-z0-9_]*)\}["']?[ \t]*$/.test(m[2]);
+      // Where a name goes: an external store's key (`remoteRef: {key, property}`), a referenced Secret's or
+      // ConfigMap's name; never a Secret's own data.
+      const parent = parentKey(lines, i) ?? '';
+      const name = whole && ((/^(key|property|remoteKey)$/.test(m[1]) && /^(remoteRef|secretKeyRef|configMapKeyRef|dataFrom|extract|find)$/.test(parent)) || (m[1] === 'name' && /^(secretKeyRef|configMapKeyRef|secretRef|configMapRef|secretStoreRef)$/.test(parent)));
       for (const v of m[2].matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) (name ? asName : asValue).add(v[1]);
-    }
+    });
   }
   return new Set([...asName].filter((v) => !asValue.has(v)));
 }
@@ -424,7 +432,7 @@ export function scanForSecrets(files: FileSet, applied: ReadonlySet<string>): Fi
       const value = m ? bare(written) : '';
       const unquoted = written.replace(/\s+#.*$/, '');
       const notLiteral = () => FLOW_MAPPING.test(unquoted) || NAME_LIST.test(unquoted) || CODE_REFERENCE.test(unquoted) || CODE_CALL.test(unquoted) || ALIAS.test(unquoted) || DURATION.test(value) || IP_ADDRESS.test(value) || NO_CREDENTIAL_WORD.test(value);
-      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '') && !namesAThing(lines, i, m[1])) {
+      if (m && value !== '' && !NOT_A_CREDENTIAL_KEY.test(m[1]) && !PLACEHOLDER.test(value) && !m[2].startsWith('#') && !isSealedValue(value) && !notLiteral() && !namesSecretKey(lines, i, m[1], value) && !inKeyNameMap(lines, i, value) && !TITLE_MAP.test(parentKey(lines, i) ?? '') && !namesAThing(lines, i, m[1]) && !(KEY_NAME_VARIABLE.test(m[1]) && KEY_NAME_VALUE.test(value))) {
         findings.push(error('secrets', file, `line ${i + 1}: ${m[1]} has a literal value; reference a Secret instead`));
       }
     });

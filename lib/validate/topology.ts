@@ -1149,6 +1149,18 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // Every object the repository declares, by kind, namespace and name (made once, when first asked).
   let declaredSet: Set<string> | undefined;
   const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
+  // The first object the repository declares by kind, namespace and name (made once, when first asked).
+  let declaredMap: Map<string, K8sObject> | undefined;
+  const declaredObject = (key: string) => {
+    if (!declaredMap) {
+      declaredMap = new Map();
+      for (const f of manifests) for (const o of objectsIn(f)) {
+        const k = `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`;
+        if (!declaredMap.has(k)) declaredMap.set(k, o);
+      }
+    }
+    return declaredMap.get(key);
+  };
 
   // A GitRepository evidently of another repository: by the checkout's remotes, or, without them, by the URLs
   // of flux bootstrap's own GitRepositories (flux-system), which are this repository's.
@@ -1226,7 +1238,14 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         // So too one whose source another directory declares, applied by hand the same way (SovereignCloudStack/
         // moin-cluster-config's deploy script applies flux/config's GitRepository, then prod/flux/config's
         // Kustomization, which syncs ./prod/flux/config and so itself, as flux bootstrap's flux-system does).
-        if (!syncs && (sourceOutside || ref.kind === 'GitRepository' || ref.kind === 'OCIRepository') && dir !== undefined && dir !== '' && within(file, dir)) selfSyncs.push({ object: o, file, dir });
+        // (Not one whose declared source is evidently another repository: it syncs that one's directory.)
+        const ownSource = () => {
+          if (sourceOutside) return true;
+          if (ref.kind !== 'GitRepository' && ref.kind !== 'OCIRepository') return false;
+          const declared = declaredObject(`${ref.kind}/${refNamespace}/${String(ref.name)}`);
+          return declared !== undefined && !foreignRepository(declared);
+        };
+        if (!syncs && dir !== undefined && dir !== '' && within(file, dir) && ownSource()) selfSyncs.push({ object: o, file, dir });
         if (syncs && dir !== undefined && within(file, dir) && !fluxRoots.has(dir)) {
           // flux bootstrap's own first; another sync of its directory is a cluster only where no root applies it
           // (Apocrathia's bootstrap applies a `manifests` Kustomization that syncs the directory around it).
@@ -1488,14 +1507,14 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
     // The same below a directory with a kustomization file (Flux builds that directory from it, so what it
     // does not take in is not there), in a hidden or archive directory (`.archive/`, `_archive/`: no cluster's
     // root), and a template (`name: cluster-apps-$APP`, filled in by a script).
-    // So too an Argo CD Application in a hidden or archive directory (MALIEV-Co-Ltd/maliev-gitops parks the
+    // So too an Argo CD Application in a directory whose name keeps it aside (MALIEV-Co-Ltd/maliev-gitops parks the
     // Applications of services not yet enabled in argocd/environments/_disabled_apps/): nothing applies it.
     const disabled = orphans.flatMap((o) => {
       const segments = o.file.split('/').slice(0, -1);
       if (ARGO_APP(o.object)) {
-        // (By a word that says so: an Application in `_bootstrap/` is as likely the one applied by hand.)
-        const aside = segments.find((segment, i) => segment.startsWith('.') || (ARCHIVE_WORD.test(segment) && segments[i - 1] !== 'clusters'));
-        return aside ? [{ ...o, why: aside.startsWith('.') ? 'is in a hidden directory' : `is in ${aside}/, a directory kept aside` }] : [];
+        // (By a word that says so: an Application in `_bootstrap/` or `.argocd/` is as likely the one applied by hand.)
+        const aside = segments.find((segment, i) => ARCHIVE_WORD.test(segment) && segments[i - 1] !== 'clusters');
+        return aside ? [{ ...o, why: `is in ${aside}/, a directory kept aside` }] : [];
       }
       if (!FLUX_KUSTOMIZATION(o.object) || inComponent(o.file)) return [];
       if (segments.some((segment) => segment.startsWith('.'))) return [{ ...o, why: 'is in a hidden directory' }];
