@@ -20,6 +20,9 @@ import type { ClusterView, Placed, Topology, Unit } from './topology.js';
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 /** The API groups the Kubernetes API server serves itself: those of k8s.io/api's packages, apiextensions and the aggregator (alpha and beta groups included). */
+/** The API groups of the controllers `flux install` and `flux bootstrap` install by default (flux2 pkg/manifestgen/install/options.go: source, kustomize, helm, notification). */
+const FLUX_DEFAULT_GROUPS = new Set(['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'notification.toolkit.fluxcd.io']);
+
 const BUILTIN_GROUPS = new Set([
   'core', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'storage.k8s.io',
   'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
@@ -409,7 +412,8 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       // Not its own namespace: the release cannot be applied before that exists, so Helm never runs to make it.
       if (typeof target !== 'string' || !target || target === p.object.metadata?.namespace || get(p.object, 'spec.install.createNamespace') !== true) continue;
       if (createdNamespaces.has(target)) {
-        alsoCreatedBy.set(target, [...(alsoCreatedBy.get(target) ?? []), p.unit]);
+        // Not a suspended release, or one in a suspended Kustomization: Helm does not run for it.
+        if (get(p.object, 'spec.suspend') !== true && get(p.unit.object, 'spec.suspend') !== true) alsoCreatedBy.set(target, [...(alsoCreatedBy.get(target) ?? []), p.unit]);
         continue;
       }
       createdNamespaces.set(target, p.unit);
@@ -433,6 +437,18 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     };
     for (const r of view.releases ?? []) checkTargetNamespace(r);
     const uninstalled = new Map<string, { finding: Finding; count: number }>();
+    // A namespace problem of one unit, once, with how many of its objects share it (neco-apps: 1 523 errors, one
+    // Application creating every namespace, said for each object in each).
+    const grouped = new Map<string, { finding: Finding; count: number; ns: string; unit: Unit }>();
+    const once = (key: string, ns: string, unit: Unit, make: () => Finding) => {
+      const said = grouped.get(key);
+      if (said) said.count++;
+      else {
+        const finding = make();
+        grouped.set(key, { finding, count: 1, ns, unit });
+        findings.push(finding);
+      }
+    };
     const unitNamespaces = new Map<Unit, Set<string>>();
     for (const p of placed) {
       if (p.object.kind !== 'Namespace' || typeof p.object.metadata?.name !== 'string') continue;
@@ -490,7 +506,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
         } else if (a !== undefined && b !== undefined && a !== b) {
           findings.push(warning('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file}); their ApplicationSets are applied by hand from ${a || '.'} and ${b || '.'}: if both are applied to one Argo CD, two Applications own it`, where));
         } else {
-          findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})`, where));
+          findings.push(error('reference', p.file, `${id} is also applied by ${dup.unit.name} (${dup.file})${dup.unit !== p.unit ? `, not only by ${p.unit.name}` : ''}`, where));
         }
       }
       seen.set(`${p.object.apiVersion} ${id}`, p);
@@ -502,7 +518,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // created by another directory applied by hand
           } else if (view.partial) {
             findings.push(warning('reference', p.file, `namespace ${ns} is not created by what cluster ${cluster} applies as built offline; a part not built offline (helmCharts, generators: see the notes) may create it`, where));
-          } else findings.push(error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
+          } else once(`never ${ns} ${p.unit.key ?? p.unit.name}`, ns, p.unit, () => error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
         } else if (helmNamespaces.get(ns)?.unit === p.unit && helmNamespaces.get(ns)?.object !== p.object && !namespacesOf(p.unit).has(ns)) {
           // kustomize-controller dry-runs every object before it applies any (fluxcd/pkg ssa ApplyAll): one in a
           // namespace Helm has yet to create fails the apply, and with it the release that would create it.
@@ -531,9 +547,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // Kustomizations of a repository not made here, a first-reconcile race is a warning, unless the
             // creator waits for the one that fails (dependsOn) or is applied by it: then neither ever applies.
             const deadlock = deadlocked(creator);
-            if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
-            else if (!argo && !generated && !deadlock && !view.byHand) findings.push(warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where));
-            else findings.push(error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where));
+            // Said once per namespace, creator and unit: every object of that unit in the namespace has the same cause.
+            const key = `order ${ns} ${creator.key ?? creator.name} ${p.unit.key ?? p.unit.name}`;
+            if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) once(key, ns, p.unit, () => warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
+            else if (!argo && !generated && !deadlock && !view.byHand) once(key, ns, p.unit, () => warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where));
+            else once(key, ns, p.unit, () => error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where));
           }
         }
       }
@@ -550,10 +568,11 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             findings.push(finding);
           }
         }
-        // Flux's own kinds on a cluster Flux reconciles: its controllers run, so their CRDs are there before
-        // any Kustomization applies (a Kustomization that installs Flux upgrades them: SovereignCloudStack's
-        // flux-installation, which every Flux object would otherwise be said to wait for).
-        else if (provider !== p.unit && !before(provider, p.unit) && !(!argo && g.endsWith('.toolkit.fluxcd.io'))) {
+        // The kinds of Flux's default controllers on a cluster Flux reconciles: they run, so their CRDs are there
+        // before any Kustomization applies (a Kustomization that installs Flux upgrades them: SovereignCloudStack's
+        // flux-installation, which every Flux object would otherwise be said to wait for). Not the image
+        // automation controllers', which flux install and flux bootstrap leave out unless asked.
+        else if (provider !== p.unit && !before(provider, p.unit) && !(!argo && FLUX_DEFAULT_GROUPS.has(g))) {
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by ${provider.name}, which is not ordered before ${p.unit.name} on cluster ${cluster} (${argo ? 'sync wave' : 'dependsOn'})${outside}`, where));
         } else if (provider === p.unit && provider !== bootstrap && p.object.kind !== 'HelmRelease' && !argo) {
           findings.push(crdOrder('reference', p.file, `${g} CRDs are installed by a release in the same Kustomization ${p.unit.name}: move the objects into a Kustomization that dependsOn it${outside}`, where));
@@ -570,6 +589,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       if (!installsElsewhere(r.object)) for (const ref of releaseSecretRefs(r)) need(ref, r.file, objectKey(r.object), { object: objectKey(r.object) });
     }
     for (const { finding, count } of uninstalled.values()) if (count > 1) finding.message += ` (${count} objects of it on this cluster: this is the first)`;
+    for (const { finding, count, ns, unit } of grouped.values()) if (count > 1) finding.message += ` (${count} objects ${unit.name} applies in ${ns} on this cluster: this is the first)`;
   }
   return { findings, mustCreate: [...mustCreate.values()].map((m) => ({ ...m, keys: m.keys.sort() })) };
 }

@@ -115,7 +115,7 @@ describe('Flux post-build substitution evaluates every operator fluxcd/pkg envsu
       ...files(`${long}-b`),
       'clusters/prod/snapshots.yaml': `${snapshot(`${long}-a`)}---\n${snapshot(`${long}-b`)}`,
     });
-    expect(errors(same)).toEqual([`templates/snapshot/configmap.yaml: ConfigMap media/${long}-v9d9bf6fe16f is also applied by ${long}-a-snapshot (templates/snapshot/configmap.yaml)`]);
+    expect(errors(same)).toEqual([`templates/snapshot/configmap.yaml: ConfigMap media/${long}-v9d9bf6fe16f is also applied by ${long}-a-snapshot (templates/snapshot/configmap.yaml), not only by ${long}-b-snapshot`]);
   });
 });
 

@@ -146,7 +146,7 @@ describe('Argo CD', () => {
     const pv = 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  annotations:\n  name: demo-pv\nspec:\n  accessModes:\n    - ReadWriteOnce\n  capacity:\n    storage: 1Gi\n  hostPath:\n    path: /data/demo\n';
     const destination = '    server: https://kubernetes.default.svc\n    namespace: default\n';
     const report = await check({ 'argocd/a.yaml': application('app-a', 'shared', '', destination), 'argocd/b.yaml': application('app-b', 'shared', '', destination), 'shared/pv.yaml': pv }, own);
-    expect(errors(report)).toEqual(['shared/pv.yaml: PersistentVolume demo-pv is also applied by app-a (shared/pv.yaml)']);
+    expect(errors(report)).toEqual(['shared/pv.yaml: PersistentVolume demo-pv is also applied by app-a (shared/pv.yaml), not only by app-b']);
   });
 });
 

@@ -267,3 +267,91 @@ describe('regressions the run over every earlier sweep found, fixed', () => {
     expect(() => parseMadeElsewhere('Namespace/-x')).toThrow(/"-x" is no namespace name/);
   });
 });
+
+describe("the repository's own CRDs", () => {
+  // cert-manager's Certificate as an older release's CRD served it: `spec.keyAlgorithm` at the top of spec, and
+  // the int-or-string and CEL extensions a CRD may carry.
+  const oldCrd = `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: certificates.cert-manager.io\nspec:\n  group: cert-manager.io\n  names:\n    kind: Certificate\n    plural: certificates\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              required: [secretName]\n              x-kubernetes-validations:\n                - rule: "self.secretName != ''"\n                  message: secretName must not be empty\n              properties:\n                secretName:\n                  type: string\n                keyAlgorithm:\n                  type: string\n                  enum: [rsa, ecdsa]\n                renewBefore:\n                  x-kubernetes-int-or-string: true\n                issuerRef:\n                  type: object\n                  properties:\n                    name:\n                      type: string\n                    kind:\n                      type: string\n`;
+  const certificate = (extra: string) => `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  secretName: web-tls\n  issuerRef:\n    name: ca\n    kind: ClusterIssuer\n${extra}`;
+  const repo = (withCrd: boolean, extra: string) => ({
+    ...bootstrap('dev'),
+    'clusters/dev/crds.yaml': fluxKustomization('crds', './crds'),
+    'clusters/dev/apps.yaml': fluxKustomization('apps', './apps', '  dependsOn:\n    - name: crds\n'),
+    'crds/certificates.yaml': withCrd ? oldCrd : configMap('nothing', 'flux-system'),
+    'apps/certificate.yaml': certificate(extra),
+  });
+
+  it('what the bundled schema refuses is judged by the CRD the cluster applies (neco-apps: Rook 1.5 CRDs, 4 errors)', async () => {
+    const served = await check(repo(true, '  keyAlgorithm: ecdsa\n'));
+    expect(errors(served).filter((e) => e.startsWith('apps/'))).toEqual([]);
+    // Without that CRD, the bundled schema's verdict stands.
+    expect(errors(await check(repo(false, '  keyAlgorithm: ecdsa\n'))).filter((e) => e.startsWith('apps/'))).toEqual(['apps/certificate.yaml: /spec: unknown field "keyAlgorithm"']);
+    // And what the repository's CRD refuses is an error naming it.
+    expect(errors(await check(repo(true, '  keyAlgorithm: dsa\n'))).filter((e) => e.startsWith('apps/'))).toEqual([
+      expect.stringMatching(/^apps\/certificate\.yaml: \/spec\/keyAlgorithm: must be equal to one of the allowed values: "rsa", "ecdsa" \(the repository's CustomResourceDefinition certificates\.cert-manager\.io in crds\/certificates\.yaml\)$/),
+    ]);
+  });
+});
+
+describe("the review's adversarial repositories: true errors the new rules must not pass", () => {
+  it('a variable named …_KEY_PASSWORD or …_KEY_TOKEN holding a credential is one', async () => {
+    const report = await check({
+      ...bootstrap('dev'),
+      'clusters/dev/apps.yaml': fluxKustomization('apps', './apps'),
+      'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\ndata:\n  SIGNING_KEY_PASSWORD: "Xk9mPq2vL7wRtZ4n"\n  API_KEY_TOKEN: "9f8e7d6c5b4a39281706"\n',
+    });
+    expect(errors(report).filter((e) => e.includes('literal value'))).toHaveLength(2);
+  });
+
+  it("a substituted variable written into a Secret's own data holds what it is given, whatever else uses it as a name", async () => {
+    const report = await check({
+      ...bootstrap('dev'),
+      'clusters/dev/apps.yaml': fluxKustomization('apps', './apps', '  postBuild:\n    substitute:\n      API_TOKEN: "a1b2c3d4e5f6a7b8c9d0e1f2"\n'),
+      'apps/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s3\n  namespace: flux-system\ntype: Opaque\nstringData:\n  key: ${API_TOKEN}\n',
+    });
+    expect(errors(report)).toContainEqual('clusters/dev/apps.yaml: line 15: API_TOKEN has a literal value; reference a Secret instead');
+  });
+
+  it('a suspended HelmRelease creates no namespace: the deadlock stands', async () => {
+    const files = {
+      ...bootstrap('dev'),
+      'clusters/dev/app.yaml': fluxKustomization('app', './app'),
+      'clusters/dev/release.yaml': fluxKustomization('release', './release'),
+      'clusters/dev/setup.yaml': fluxKustomization('setup', './setup', '  dependsOn:\n    - name: app\n'),
+      'app/cm.yaml': configMap('settings', 'db'),
+      'release/release.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: db\n  namespace: flux-system\nspec:\n  suspend: true\n  interval: 1h\n  targetNamespace: db\n  install:\n    createNamespace: true\n  chart:\n    spec:\n      chart: podinfo\n      version: 6.7.1\n      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n`,
+      'setup/ns.yaml': namespace('db'),
+    };
+    expect(errors(await check(files))).toEqual(['app/cm.yaml: namespace db is created by setup, which is not ordered before app on cluster dev, and setup waits for it (dependsOn): neither ever applies']);
+  });
+
+  it('an Application in a hidden directory (`.argocd/root.yaml`) may be the root applied by hand: it is checked', async () => {
+    const report = await check({ '.argocd/web.yaml': application('web', 'web').replace('  syncPolicy:\n', '  syncPolicy:\n    automated:\n      prune: "yes"\n'), 'web/cm.yaml': configMap('web', 'web') }, APP_OPTIONS);
+    expect(errors(report)).toEqual(['.argocd/web.yaml: /spec/syncPolicy/automated/prune: must be boolean']);
+  });
+
+  it("the image automation CRDs, which flux install leaves out, are not taken to be there: a Kustomization installing them is ordered or warned about", async () => {
+    const report = await check({
+      ...bootstrap('dev'),
+      'clusters/dev/apps.yaml': fluxKustomization('apps', './apps'),
+      'clusters/dev/extras.yaml': fluxKustomization('flux-extras', './extras'),
+      'apps/imagerepo.yaml': 'apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  image: ghcr.io/stefanprodan/podinfo\n  interval: 5m\n',
+      'extras/crd.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: imagerepositories.image.toolkit.fluxcd.io\nspec:\n  group: image.toolkit.fluxcd.io\n  names:\n    kind: ImageRepository\n    plural: imagerepositories\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          x-kubernetes-preserve-unknown-fields: true\n',
+    });
+    expect(warnings(report)).toContainEqual(expect.stringMatching(/^apps\/imagerepo\.yaml: image\.toolkit\.fluxcd\.io CRDs are installed by flux-extras, which is not ordered before apps/));
+  });
+
+  it("a Kustomization syncing a directory of another repository, which its declared GitRepository names, is no root of this one", async () => {
+    const report = await check({
+      ...bootstrap('dev'),
+      'clusters/dev/apps.yaml': fluxKustomization('apps', './kubernetes/apps'),
+      'clusters/dev/sources.yaml': fluxKustomization('sources', './sources'),
+      'kubernetes/apps/cm.yaml': configMap('a', 'flux-system'),
+      'kubernetes/scratch/cm.yaml': configMap('b', 'not-made-anywhere'),
+      'kubernetes/vendor-ks.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: keycloak-operator\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./kubernetes\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: vendor\n',
+      'sources/vendor.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: vendor\n  namespace: flux-system\nspec:\n  interval: 1h\n  ref:\n    tag: 26.4.0\n  url: https://github.com/keycloak/keycloak-k8s-resources\n',
+    }, { repositoryUrls: ['https://github.com/example/fleet'] });
+    expect(errors(report)).toEqual([]);
+    expect(report.clusters.map((c) => c.name)).toEqual(['dev']);
+  });
+});

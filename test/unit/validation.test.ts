@@ -277,10 +277,10 @@ describe('validation of repositories people work in', () => {
     const found = errors(report.findings).filter((f) => f.file.includes('secret'));
     expect(found.map((f) => `${f.file} ${f.message}`)).toEqual([
       // The root Kustomization applies what lies under clusters/<cluster>/, before any component's namespace exists.
-      'clusters/local/broken-secret.yaml namespace databases is created by postgres-config, which is not ordered before flux-system on cluster local, and postgres-config is applied by it: neither ever applies',
+      // (Said once for both objects flux-system applies in that namespace.)
+      'clusters/local/broken-secret.yaml namespace databases is created by postgres-config, which is not ordered before flux-system on cluster local, and postgres-config is applied by it: neither ever applies (2 objects flux-system applies in databases on this cluster: this is the first)',
       'clusters/local/broken-secret.yaml /: unknown field "stringdata"',
       'clusters/local/secrets.yaml is SOPS-encrypted, but the root Kustomization flux-system applies it without spec.decryption (provider: sops): Flux would apply the ciphertext',
-      'clusters/local/secrets.yaml namespace databases is created by postgres-config, which is not ordered before flux-system on cluster local, and postgres-config is applied by it: neither ever applies',
     ]);
     const plain = await validate(withFiles(withSecrets, { 'clusters/local/plain.yaml': '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: databases\nstringData:\n  S3_SECRET_ACCESS_KEY: wJalrXUtnFEMI\n' }));
     expect(errors(plain.findings).map((f) => f.message)).toContain('Secret holds plaintext values (S3_SECRET_ACCESS_KEY): encrypt it (SOPS) or seal it');
