@@ -150,7 +150,7 @@ export interface S3Profile {
   pathStyle: boolean;
   /**
    * How the platform's access key is made, limited to the cluster's buckets where the provider allows it:
-   * what to do (Markdown), the provider CLI's commands where it has them ({key}, {region}, {bucketsQuoted},
+   * what to do (Markdown), the provider CLI's commands where it has them ({key}, {region}, {REGION} upper-case, {bucketsQuoted},
    * {bucketArns}; a line with {bucket} is repeated per bucket, and then those commands make the buckets),
    * and the documentation it follows.
    */

@@ -251,6 +251,7 @@ function keyCommands(keys: NonNullable<NonNullable<ProviderProfile['s3']>['keys'
     line
       .replaceAll('{key}', key)
       .replaceAll('{region}', region)
+      .replaceAll('{REGION}', region.toUpperCase())
       .replaceAll('{bucketsQuoted}', buckets.map((b) => `\\"${b}\\"`).join(', '))
       .replaceAll('{bucketArns}', buckets.flatMap((b) => [`"arn:aws:s3:::${b}"`, `"arn:aws:s3:::${b}/*"`]).join(','))
       .replaceAll('{bucket}', bucket ?? '');
@@ -508,7 +509,16 @@ export function newBucketCommands(os: ClusterObjectStorage, buckets: string[]): 
     ];
   }
   const made = buckets.flatMap((b) => keys.bucketCommands[b] ?? []);
-  const wanted = new Set([...made, ...keys.grant].flatMap((line) => [...line.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1])));
-  const prompts = keys.commands.filter((line) => /^read /.test(line) && [...wanted].some((v) => line.endsWith(` ${v}`)));
-  return [...prompts, ...made, ...keys.grant];
+  const variables = (lines: string[]) => new Set(lines.flatMap((line) => [...line.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1])));
+  const readInto = (line: string) => /^read .* ([A-Z_][A-Z0-9_]*)$/.exec(line)?.[1];
+  const madeUses = variables(made);
+  const grantUses = variables(keys.grant);
+  const grantReads = new Set(keys.grant.map(readInto).filter((v) => v !== undefined));
+  // The first run's prompts the bucket commands need (or the grant, where it does not ask itself), each once.
+  const prompts = keys.commands.filter((line) => {
+    const v = readInto(line);
+    return v !== undefined && (madeUses.has(v) || (grantUses.has(v) && !grantReads.has(v)));
+  });
+  const prompted = new Set(prompts.map(readInto));
+  return [...prompts, ...made, ...keys.grant.filter((line) => !prompted.has(readInto(line)))];
 }

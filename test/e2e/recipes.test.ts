@@ -351,7 +351,7 @@ describe('README recipes, run as printed', () => {
     const log = await runBootstrap(dir, 'clusters/prod/README.md');
     expect(log).toMatch(engine === 'flux' ? /^flux bootstrap git --url=https:/m : /^helm install argocd/m);
     // The provider's buckets, made with the key typed at the prompts (the aws stub checks names, endpoint and region).
-    expect(log).toMatch(/^aws s3 mb s3:\/\/[a-z0-9-]+-prod-loki-chunks --endpoint-url https:\/\/s3.gra.io.cloud.ovh.net --region gra$/m);
+    expect(log).toMatch(/^ovhcloud cloud storage-s3 create GRA --name [a-z0-9-]+-prod-loki-chunks --cloud-project v0/m);
     await runBootstrap(dir, 'README.md');
   });
 
@@ -371,7 +371,8 @@ describe("the provider's object storage: its key and buckets, run as printed", (
     exoscale: [/^exo storage mb sos:\/\/platform-prod-loki-chunks --zone de-fra-1$/m, /^exo iam role create platform-prod-s3 --policy .*parameters\.bucket in \[\\"platform-prod-loki-chunks\\", \\"platform-prod-loki-ruler\\"\]/m, /^exo iam api-key create platform-prod-s3 platform-prod-s3$/m],
     scaleway: [/^scw object bucket create platform-prod-loki-ruler region=nl-ams project-id=v0/m, /^scw iam policy create name=platform-prod-s3 application-id=v1.* rules\.0\.permission-set-names\.0=ObjectStorageFullAccess$/m, /^scw iam api-key create /m],
     stackit: [/^stackit object-storage bucket create platform-prod-loki-chunks --project-id v0/m, /^stackit object-storage credentials create --credentials-group-id v1/m],
-    ovhcloud: [/^ovhcloud cloud user s3-policy create v1.*"arn:aws:s3:::platform-prod-loki-ruler\/\*"/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3\.gra\.io\.cloud\.ovh\.net --region gra$/m],
+    // (The buckets with the CLI, before the user: ovh/ovhcloud-cli doc/ovhcloud_cloud_storage-s3_create.md.)
+    ovhcloud: [/^ovhcloud cloud user s3-policy create v1.*"arn:aws:s3:::platform-prod-loki-ruler\/\*"/m, /^ovhcloud cloud storage-s3 create GRA --name platform-prod-loki-chunks --cloud-project v0/m],
     upcloud: [/^upctl object-storage bucket create v0.* --name platform-prod-loki-chunks$/m, /^upctl object-storage access-key create v0.* --username platform-prod-s3$/m, /^upctl object-storage user policy attach v0.* --username platform-prod-s3 --policy v1/m],
     ionos: [/^ionosctl compute user s3key create --user-id v0/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/s3-eu-central-1\.ionoscloud\.com --region de$/m],
     cyso: [/^openstack ec2 credentials create$/m, /^aws s3 mb s3:\/\/platform-prod-loki-chunks --endpoint-url https:\/\/core\.fuga\.cloud:8080 --region us-east-1$/m],
@@ -401,7 +402,7 @@ describe("the provider's object storage: its key and buckets, run as printed", (
   const later: Record<string, { run: RegExp[]; not: RegExp[] }> = {
     exoscale: { run: [/^exo storage mb sos:\/\/platform-prod-media --zone de-fra-1$/m, /^exo iam role update platform-prod-s3 --policy .*\\"platform-prod-loki-ruler\\", \\"platform-prod-media\\"\]/m], not: [/^exo iam (role|api-key) create/m, /loki-chunks --zone/] },
     scaleway: { run: [/^scw object bucket create platform-prod-media region=nl-ams project-id=v0/m], not: [/^scw iam/m] },
-    ovhcloud: { run: [/^aws s3 mb s3:\/\/platform-prod-media --endpoint-url https:\/\/s3\.gra\.io\.cloud\.ovh\.net --region gra$/m, /^ovhcloud cloud user s3-policy create v\d.*"arn:aws:s3:::platform-prod-media\/\*"/m], not: [/^ovhcloud cloud (user create|storage-s3)/m] },
+    ovhcloud: { run: [/^ovhcloud cloud storage-s3 create GRA --name platform-prod-media --cloud-project v0/m, /^ovhcloud cloud user s3-policy create v\d.*"arn:aws:s3:::platform-prod-media\/\*"/m], not: [/^ovhcloud cloud (user create|storage-s3 credentials)/m, /loki-chunks --cloud-project/m] },
     upcloud: { run: [/^upctl object-storage bucket create v0.* --name platform-prod-media$/m], not: [/^upctl object-storage (user|access-key)/m] },
   };
   it.each(Object.keys(later))('%s: a bucket added later', async (provider) => {
