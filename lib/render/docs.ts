@@ -123,6 +123,12 @@ function fleetDoc(plan: Plan, registrations: Map<string, ReturnType<typeof secre
   };
 }
 
+/** With SOPS and no age recipient yet, nothing is encrypted: the key pair is the first thing to provide. */
+function ageKeyFirst(plan: Plan): string[] {
+  if (plan.secrets !== 'sops' || plan.answers.ageRecipients.length > 0) return [];
+  return [`First, an age key pair to encrypt the Secrets with: there is no age recipient yet (\`.sops.yaml\`), so nothing is encrypted; re-run haven-plus with \`--age-generate\` (or \`--age-recipient age1…\`), then put its private key on each cluster as Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\`.`];
+}
+
 /** One line per Secret the platform reads, per strategy (values never appear, only what they are). */
 function secretsToProvide(plan: Plan): string[] {
   const lines = new Set<string>();
@@ -145,10 +151,8 @@ function secretsToProvide(plan: Plan): string[] {
       lines.add(`Secret \`${s.name}\` in namespace \`${s.namespace}\` (${keysOf(s)}): ${s.description}; generate it ${plan.secrets === 'sops' ? 'encrypted' : 'sealed'} by re-running haven-plus with the values.`);
     }
   }
-  if (plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0) {
-    // Nothing is encrypted yet: the key comes first.
-    lines.add(`An age key pair to encrypt the Secrets with: there is no age recipient yet (\`.sops.yaml\`), so nothing is encrypted; re-run haven-plus with \`--age-generate\` (or \`--age-recipient age1…\`), then put its private key on each cluster as Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\`.`);
-  } else if (plan.secrets === 'sops') lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
+  // (Without an age recipient, the key pair comes first: ageKeyFirst.)
+  if (plan.secrets === 'sops' && plan.answers.ageRecipients.length > 0) lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
   if (plan.secrets === 'external-secrets' && lines.size > 0) lines.add(`On each cluster, the ClusterSecretStore \`${plan.answers.secretStore}\` (it holds the credentials of your store, so it is not in git).`);
   return [...lines];
 }
@@ -304,7 +308,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     images: [...new Set(releases.flatMap((r) => r.images))].sort(),
     databases: plan.databases,
     // Each line under the component that needs it ("A metrics pipeline that scrapes it" says what "it" is).
-    provide: [...new Set([...plan.components.flatMap(({ def }) => def.provide.filter((p) => provideApplies(p, plan)).map((p) => `**${def.title}**: ${p.text}`)), ...secretsToProvide(plan)])],
+    provide: [...new Set([...ageKeyFirst(plan), ...plan.components.flatMap(({ def }) => def.provide.filter((p) => provideApplies(p, plan)).map((p) => `**${def.title}**: ${p.text}`)), ...secretsToProvide(plan)])],
     havenChecks: checks,
     layout: layout(files),
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),

@@ -119,8 +119,11 @@ describe('render', () => {
   it("lists in each cluster README's Before you start the tools its own shell blocks run", () => {
     const before = (raw: RawAnswers) => /^- The tools the steps below run \(a route may need fewer\): (.*)\.$/m.exec(render(answers(raw)).files.get('clusters/prod/README.md')!)?.[1] ?? '';
     const flux = before({ provider: 'ovhcloud', 'git-remote': 'git@gitlab.example.nl:p/g.git', 'age-recipient': ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
-    for (const tool of ['`kubectl`', 'the `flux` CLI', '`sops`', 'the `aws` CLI']) expect(flux).toContain(tool);
+    // OVHcloud's CLI makes the buckets and the key: no S3 client needed; a provider without such commands needs one.
+    for (const tool of ['`kubectl`', 'the `flux` CLI', '`sops`', 'the `ovhcloud` CLI (logged in: `ovhcloud login`)']) expect(flux).toContain(tool);
     expect(flux).not.toContain('kubeseal');
+    expect(flux).not.toContain('the `aws` CLI');
+    expect(before({ provider: 'hetzner', 'git-remote': REMOTE })).toContain('the `aws` CLI');
     const argo = before({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': 'git@gitlab.example.nl:p/g.git' });
     for (const tool of ['`kubectl`', '`helm` (3.8 or newer: OCI charts; Helm 4 works too)', '`kubeseal`', "OpenSSH's `ssh-keyscan`"]) expect(argo).toContain(tool);
     expect(before({ engine: 'argocd', provider: 'ovhcloud', 'git-remote': REMOTE })).not.toContain('ssh-keyscan');
@@ -160,7 +163,9 @@ describe('render', () => {
     };
     const bare = provide({ provider: 'ovhcloud', components: ['kube-state-metrics', 'postgres'] });
     expect(bare).toContain('- **kube-state-metrics**: A metrics pipeline that scrapes it');
-    expect(bare).toContain('there is no age recipient yet (`.sops.yaml`), so nothing is encrypted; re-run haven-plus with `--age-generate`');
+    // The key pair first: every Secret after it is encrypted with it.
+    const items = bare.split('\n').filter((l) => l.startsWith('- '));
+    expect(items[0]).toMatch(/^- First, an age key pair to encrypt the Secrets with: there is no age recipient yet \(`\.sops\.yaml`\), so nothing is encrypted; re-run haven-plus with `--age-generate`/);
     expect(bare).toContain('Secrets will be files encrypted with SOPS/age');
     expect(bare).not.toContain('the age private key that opens the `*.sops.yaml` files');
     const keyed = provide({ provider: 'ovhcloud', components: ['postgres'], 'age-recipient': ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
