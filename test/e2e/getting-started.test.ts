@@ -7,16 +7,17 @@
  * the page says it is. The page's claims about the result are checked on what the blocks made.
  */
 import { execa, execaSync } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, isolatedEnv } from '../helpers.js';
+import { decryptAndVerify } from '../sops-verify.js';
 
 const STUBS = join(ROOT, 'test', 'fixtures', 'recipe-stubs');
 const REAL_KUBECTL = execaSync('sh', ['-c', 'command -v kubectl']).stdout.trim();
 const page = readFileSync(join(ROOT, 'docs', 'getting-started.md'), 'utf8');
-const blocks = [...page.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].filter((m) => m[1] === 'sh').map((m) => m[2]);
+const blocks = [...page.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].filter((m) => m[1] === 'bash').map((m) => m[2]);
 const cwd = mkdtempSync(join(tmpdir(), 'hp-getting-started-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
@@ -32,8 +33,8 @@ function blockAfter(readme: string, heading: RegExp): string {
 
 describe('docs/getting-started.md, run as printed, in order', () => {
   it('every block runs clean, from an empty folder to a bootstrapped cluster, and the result is what the page says', async () => {
-    expect(blocks.length).toBe(11);
-    const [, , , , , push, providerKey, buckets, secrets, bootstrap, watch] = blocks;
+    expect(blocks.length).toBe(10);
+    const [, , , , , push, providerKey, secrets, bootstrap, watch] = blocks;
     expect(push).toBe('git push -u origin main\n');
     expect(bootstrap).toMatch(/^flux install\n/);
     // The remote the page names, as a bare repository here (git's own url.<base>.insteadOf: no network).
@@ -43,15 +44,15 @@ describe('docs/getting-started.md, run as printed, in order', () => {
     writeFileSync(join(cwd, 'gitconfig'), `[url "file://${bare}"]\n\tinsteadOf = ${remote}\n`);
     const log = join(cwd, 'stub.log');
     const env = { ...isolatedEnv(cwd), GIT_CONFIG_GLOBAL: join(cwd, 'gitconfig'), PATH: `${STUBS}:${process.env.PATH}`, HAVEN_PLUS_NODE: process.execPath, HAVEN_PLUS_BIN: BIN, STUB_LOG: log, REAL_KUBECTL };
-    // What the reader types at the prompts, in order: step 7 (project, user, the bucket-creating key),
-    // step 8 (the platform's key, into the Secret), step 9 (the Git token).
-    const typed = ['d5b4c3a2e1f0', 'a1b2c3d4e5f6', 'AKCREATOR0000000001', 'creator-secret-not-in-git', 'AKPLATFORM000000001', 'platform-secret-never-in-git', 'platform-reader', 'glpat-read-token-never-in-git'];
+    // What the reader types at the prompts, in order: step 7 (project, user), step 8 (the platform's key,
+    // into the Secret), step 9 (the Git token).
+    const typed = ['d5b4c3a2e1f0', 'a1b2c3d4e5f6', 'AKPLATFORM000000001', 'platform-secret-never-in-git', 'platform-reader', 'glpat-read-token-never-in-git'];
     // One shell session, as a reader types the blocks one after another (a `cd` carries over); a marker
     // line between blocks splits the output. Before step 9's block, the README's age-key block, which the
     // page points to: read from the README as step 8 left it.
     const marker = '@@@ next block @@@';
     const ageKeyBlock = `awk '/^\\*\\*First, on every route below/{on=1} on && /^\`\`\`sh$/{inblock=1; next} inblock && /^\`\`\`$/{exit} inblock' clusters/acc/README.md > ../age-key-block.sh\nbash -euo pipefail ../age-key-block.sh\n`;
-    const session = blocks.map((b, i) => `${i === 9 ? ageKeyBlock : ''}${b}echo '${marker}'\n`).join('');
+    const session = blocks.map((b, i) => `${i === 8 ? ageKeyBlock : ''}${b}echo '${marker}'\n`).join('');
     const run = await execa('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', session], { cwd, env, extendEnv: false, input: typed.map((t) => `${t}\n`).join(''), reject: false, all: true });
     expect(run.exitCode, run.all).toBe(0);
     const outputs = run.all.split(marker);
@@ -75,9 +76,10 @@ describe('docs/getting-started.md, run as printed, in order', () => {
     // 7-9 print what the cluster's README says, word for word: the README as it was when the reader got
     // there (step 8 rewrites it with the key's block), so the page cannot drift from what the tool writes.
     const readmeBefore = git('show', 'HEAD~1:clusters/acc/README.md');
-    // (Step 8 adds the push that the run's own last line asks for.)
-    expect(secrets).toMatch(/\ngit push\n$/);
-    for (const [name, block] of Object.entries({ providerKey, buckets, secrets: secrets.replace(/git push\n$/, '') })) expect(readmeBefore, name).toContain(block);
+    // (Step 8 adds the push that the run's own last line asks for, and forgets the values.)
+    const afterRun = /\ngit push\nunset HAVEN_PLUS_SECRET_ACC__S3_CREDENTIALS__S3_ACCESS_KEY_ID HAVEN_PLUS_SECRET_ACC__S3_CREDENTIALS__S3_SECRET_ACCESS_KEY\n$/;
+    expect(secrets).toMatch(afterRun);
+    for (const [name, block] of Object.entries({ providerKey, secrets: secrets.replace(afterRun, '\n') })) expect(readmeBefore, name).toContain(block);
     const readme = readFileSync(join(dir, 'clusters/acc/README.md'), 'utf8');
     expect(readme).toContain(bootstrap);
     expect(readme).toContain(watch);
@@ -106,19 +108,26 @@ describe('docs/getting-started.md, run as printed, in order', () => {
     const privateKey = new RegExp(`^# public key: ${recipient}\\n(AGE-SECRET-KEY-1[0-9A-Z]{58})$`, 'm').exec(readFileSync(keyFile, 'utf8'))?.[1];
     expect(privateKey).toBeDefined();
 
+    // The encrypted Secret holds exactly what was typed at step 8's prompts, under the cluster's key.
+    const { plain, macOk } = await decryptAndVerify(encrypted, privateKey!);
+    expect(macOk).toBe(true);
+    const stored = plain as { stringData?: Record<string, string>; data?: Record<string, string> };
+    const values = stored.stringData ?? Object.fromEntries(Object.entries(stored.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(values).toEqual({ S3_ACCESS_KEY_ID: 'AKPLATFORM000000001', S3_SECRET_ACCESS_KEY: 'platform-secret-never-in-git' });
+
     // At the provider and on the cluster, in the page's order: the user, key and policy, the bucket; the
     // age key before Flux; Flux syncing clusters/acc from the remote, then watched.
-    const calls = readFileSync(log, 'utf8').split('\n').filter((l) => /^(ovhcloud|aws|kubectl|flux|sops-age key) /.test(l));
+    const calls = readFileSync(log, 'utf8').split('\n').filter((l) => /^(ovhcloud|kubectl|flux|sops-age key) /.test(l));
     const at = (re: RegExp) => {
       const i = calls.findIndex((l) => re.test(l));
       expect(i, `${re} in\n${calls.join('\n')}`).toBeGreaterThan(-1);
       return i;
     };
     const order = [
+      at(/^ovhcloud cloud storage-s3 create GRA --name gitops-acc-postgres --cloud-project d5b4c3a2e1f0$/),
       at(/^ovhcloud cloud user create --cloud-project d5b4c3a2e1f0 --description gitops-acc-s3 /),
       at(/^ovhcloud cloud storage-s3 credentials create a1b2c3d4e5f6 /),
       at(/^ovhcloud cloud user s3-policy create a1b2c3d4e5f6 .*arn:aws:s3:::gitops-acc-postgres\/\*/),
-      at(/^aws s3 mb s3:\/\/gitops-acc-postgres --endpoint-url https:\/\/s3\.gra\.io\.cloud\.ovh\.net --region gra$/),
       at(new RegExp(`^sops-age key ${privateKey}$`)),
       at(/^flux install$/),
       at(/^kubectl apply --server-side -f -$/),
@@ -129,5 +138,14 @@ describe('docs/getting-started.md, run as printed, in order', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     // The Secret Flux reads the repository with holds the token that was typed (the stub applied it).
     expect(readFileSync(log, 'utf8')).toMatch(/^applied kind: Secret$/m);
+
+    // On macOS sops keeps its key file under ~/Library/Application Support: the README's block finds it there.
+    const mac = join(cwd, 'mac-home');
+    mkdirSync(join(mac, 'Library', 'Application Support', 'sops', 'age'), { recursive: true });
+    copyFileSync(keyFile, join(mac, 'Library', 'Application Support', 'sops', 'age', 'keys.txt'));
+    const macLog = join(cwd, 'mac-stub.log');
+    const onMac = await execa('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', blockAfter(readme, /^\*\*First, on every route below/m)], { cwd: dir, env: { ...env, HOME: mac, STUB_LOG: macLog }, extendEnv: false, reject: false, all: true });
+    expect(onMac.exitCode, onMac.all).toBe(0);
+    expect(readFileSync(macLog, 'utf8')).toContain(`sops-age key ${privateKey}`);
   });
 });
