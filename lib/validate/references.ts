@@ -530,7 +530,9 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
           const first = createdNamespaces.get(ns);
           // (null: there before anything applies.) Of several that make it, one ordered before is enough, and one
           // that is not held up decides the rest.
-          const creators = first ? [first, ...(alsoCreatedBy.get(ns) ?? [])] : [];
+          // (Helm in the unit itself makes it too late: kustomize-controller dry-runs every object of a stage before
+          // it applies any, fluxcd/pkg ssa ApplyAllStaged, so the release never runs.)
+          const creators = first ? [first, ...(alsoCreatedBy.get(ns) ?? []).filter((c) => c !== p.unit)] : [];
           const creator = creators.some((c) => c === p.unit || before(c, p.unit)) ? p.unit : (creators.find((c) => !deadlocked(c)) ?? first);
           // An Application with CreateNamespace=true creates its own destination namespace when it syncs; a unit
           // that applies the Namespace itself applies it first (Argo CD's kind order, kustomize-controller's stages).

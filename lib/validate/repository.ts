@@ -127,24 +127,31 @@ function strictGate(objects: K8sObject[]): boolean | undefined {
  * The Flux a step run by hand installs (SovereignCloudStack/moin-cluster-config's deploy script: `kubectl apply
  * -f flux/installation/flux-installation.yaml`, then the cluster's roots), if one does.
  */
-function handInstalledFlux(files: FileSet): InstalledFlux | undefined {
+function handInstalledFlux(files: FileSet): { installed: InstalledFlux; by: string }[] {
+  const found: { installed: InstalledFlux; by: string }[] = [];
   for (const file of files.paths().filter((p) => /\.ya?ml$/.test(p)).sort()) {
     const text = files.get(file) ?? '';
-    if (!/^# Flux Version: /m.test(text.slice(0, 1024)) || handStep(files, file) === undefined) continue;
+    const step = /^# Flux Version: /m.test(text.slice(0, 1024)) ? handStep(files, file) : undefined;
+    if (step === undefined) continue;
     const installed = installedFlux(objectsOf(text).map((object) => ({ object, file })), files, new Set([file]));
-    if (installed.older || installed.served.size > 0) return installed;
+    // The document (script, README) whose step applies it.
+    if (installed.older || installed.served.size > 0) found.push({ installed, by: stepDocument(step) });
   }
-  return undefined;
+  return found;
 }
+
+/** The file a step run by hand is in (handStep says `<file>: <line>`). */
+const stepDocument = (step: string) => step.slice(0, step.indexOf(': '));
 
 /**
  * The Flux a cluster runs, as far as the repository says: what the cluster applies; else what flux bootstrap
  * installed from the cluster's `flux-system/gotk-components.yaml`, which it applies itself before the sync
  * whether or not the sync lists it again (fluxcd/flux2 pkg/bootstrap/bootstrap_plain_git.go,
- * ReconcileComponents, then ReconcileSyncConfig); else the Flux a step run by hand installs. Another
- * cluster's older pin says nothing of this one (a fleet mid-upgrade).
+ * ReconcileComponents, then ReconcileSyncConfig); else the Flux a script or README installs by hand where
+ * the same one applies this cluster's sync. Another cluster's older pin says nothing of this one (a fleet
+ * mid-upgrade).
  */
-function clusterFlux(view: ClusterView, files: FileSet, byHand: InstalledFlux | undefined): InstalledFlux {
+function clusterFlux(view: ClusterView, files: FileSet, byHand: { installed: InstalledFlux; by: string }[]): InstalledFlux {
   const own = installedFlux(view.placed, files, new Set(view.placed.map((p) => p.file)));
   if (view.engine !== 'flux' || own.older || own.served.size > 0) return own;
   const bootstrapDirs = new Set([posix.dirname(view.bootstrap.file), posix.join(view.root, 'flux-system')]);
@@ -155,7 +162,12 @@ function clusterFlux(view: ClusterView, files: FileSet, byHand: InstalledFlux | 
     const bootstrapped = installedFlux(objectsOf(text).map((object) => ({ object, file })), files, new Set([file]));
     if (bootstrapped.older || bootstrapped.served.size > 0) return bootstrapped;
   }
-  return byHand ?? own;
+  if (byHand.length === 0) return own;
+  const steps = new Set([view.bootstrap.file, ...new Set(view.placed.map((p) => p.file))].map((f) => handStep(files, f)).filter((s) => s !== undefined).map(stepDocument));
+  // Or the same document names the cluster's directory (`kubectl apply -k clusters/staging/flux-system`).
+  const dirs = [view.root, posix.dirname(view.bootstrap.file)].filter((d) => d !== '' && d !== '.');
+  const names = (by: string) => dirs.some((d) => new RegExp(`(^|[\\s'"=])(\\./)?${d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|[\\s'"]|$)`, 'm').test(files.get(by) ?? ''));
+  return byHand.find((h) => steps.has(h.by) || names(h.by))?.installed ?? own;
 }
 
 /** The Flux minor the served-version table holds. */

@@ -1481,11 +1481,19 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   };
   // Files of a base whose Argo CD objects an overlay applied by hand takes in (each overlay applies them).
   const basesByHand = new Set<string>();
-  /** Whether the kustomization directory holding `file` builds on a directory outside it (`resources: [../../base]`): an overlay. */
+  /**
+   * Whether the kustomization directory holding `file` is an overlay: it builds on a directory outside it
+   * (`resources: [../../base]`) and patches it, or is not named as a base is (a `base` taking in `../common`
+   * is still the base).
+   */
   const overlayOfItsOwn = (file: string) => {
     for (let d = dirOf(file); ; d = dirOf(d)) {
       const k = kustomizationFile(files, d);
-      if (k) return /^\s*-\s*["']?\.\.\//m.test(files.get(k) ?? '');
+      if (k) {
+        const text = files.get(k) ?? '';
+        if (!/^\s*-\s*["']?\.\.\//m.test(text)) return false;
+        return /^(patches|patchesStrategicMerge|patchesJson6902):/m.test(text) || !/^(_?bases?|common|shared)$/i.test(posix.basename(d));
+      }
       if (d === '') return false;
     }
   };

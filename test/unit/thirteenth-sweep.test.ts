@@ -355,3 +355,56 @@ describe("the review's adversarial repositories: true errors the new rules must 
     expect(report.clusters.map((c) => c.name)).toEqual(['dev']);
   });
 });
+
+describe('regressions the run over every sweep found in these fixes, fixed', () => {
+  const release = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  interval: 1h\n  targetNamespace: web\n  install:\n    createNamespace: true\n  chart:\n    spec:\n      chart: podinfo\n      version: 6.5.0\n      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n';
+
+  it('a release in the same Kustomization as the object creates its namespace too late (the dry-run of the whole stage fails first): the deadlock stands', async () => {
+    const report = await check({
+      ...bootstrap('prod'),
+      'clusters/prod/apps.yaml': fluxKustomization('apps', './apps/web'),
+      'clusters/prod/namespaces.yaml': fluxKustomization('namespaces', './infra/ns', '  dependsOn:\n    - name: apps\n'),
+      'apps/web/kustomization.yaml': 'resources:\n- release.yaml\n- cm.yaml\n',
+      'apps/web/release.yaml': release,
+      'apps/web/cm.yaml': configMap('web-values', 'web'),
+      'infra/ns/kustomization.yaml': 'resources:\n- ns.yaml\n',
+      'infra/ns/ns.yaml': namespace('web'),
+    });
+    expect(errors(report)).toEqual(['apps/web/cm.yaml: namespace web is created by namespaces, which is not ordered before apps on cluster prod, and namespaces waits for it (dependsOn): neither ever applies']);
+  });
+
+  it('an Argo CD base that takes in ../common is still the base, not a cluster of its own', async () => {
+    const app = (name: string, path: string) => `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n  source:\n    repoURL: https://github.com/example/x\n    path: ${path}\n    targetRevision: main\n`;
+    const report = await onDisk({
+      'argocd-config/base/kustomization.yaml': kustomization('resources:\n- ../common\n- namespaces.yaml\n- web.yaml\n'),
+      'argocd-config/base/namespaces.yaml': app('namespaces', 'namespaces'),
+      'argocd-config/base/web.yaml': app('web', 'web/base'),
+      'argocd-config/common/kustomization.yaml': kustomization('resources:\n- project.yaml\n'),
+      'argocd-config/common/project.yaml': "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: platform\n  namespace: argocd\nspec:\n  sourceRepos:\n  - '*'\n  destinations:\n  - server: https://kubernetes.default.svc\n    namespace: '*'\n",
+      'argocd-config/overlays/gcp/kustomization.yaml': kustomization('resources:\n- ../../base\npatchesStrategicMerge:\n- web.yaml\n'),
+      'argocd-config/overlays/gcp/web.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  source:\n    path: web/gcp\n',
+      'namespaces/ns.yaml': namespace('web'),
+      'web/base/cm.yaml': configMap('web', 'web'),
+      'web/gcp/cm.yaml': configMap('web', 'web'),
+    });
+    expect(report.clusters.map((c) => c.name)).toEqual(['argocd-config/overlays/gcp']);
+    expect(errors(report)).toEqual([]);
+  });
+
+  it("a Flux a script installs by hand is the Flux of the cluster that script sets up, not of every other", async () => {
+    const old = (file: string) => `apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n# ${file}\n`;
+    const report = await check({
+      ...bootstrap('prod'),
+      ...bootstrap('staging'),
+      'clusters/prod/apps.yaml': fluxKustomization('apps', './apps/prod'),
+      'clusters/staging/apps.yaml': fluxKustomization('apps', './apps/staging'),
+      'apps/prod/repo.yaml': old('prod'),
+      'apps/staging/repo.yaml': old('staging'),
+      'flux/staging/flux-install.yaml': gotkComponents('v2.0.1'),
+      'hack/deploy-staging.sh': '#!/bin/sh\n# staging is still on Flux 2.0, installed by hand\nkubectl apply -f flux/staging/flux-install.yaml\nkubectl apply -k clusters/staging/flux-system\n',
+    });
+    // staging runs Flux 2.0.1, which serves v1beta2 (a warning); prod runs what flux bootstrap installs now.
+    expect(errors(report)).toEqual([expect.stringMatching(/^apps\/prod\/repo\.yaml: .*source\.toolkit\.fluxcd\.io\/v1beta2 is not served by Flux 2\.9/)]);
+    expect(warnings(report)).toContainEqual(expect.stringMatching(/^apps\/staging\/repo\.yaml: .*v2\.0\.1 \(flux\/staging\/flux-install\.yaml\)/));
+  });
+});
