@@ -124,34 +124,33 @@ function strictGate(objects: K8sObject[]): boolean | undefined {
 }
 
 /**
- * The Flux a step run by hand installs (SovereignCloudStack/moin-cluster-config's deploy script: `kubectl apply
- * -f flux/installation/flux-installation.yaml`, then the cluster's roots), if one does.
+ * The Flux installs a step run by hand applies (SovereignCloudStack/moin-cluster-config's deploy scripts:
+ * `kubectl apply -f flux/installation/flux-installation.yaml`, then the cluster's roots), with their files.
  */
-function handInstalledFlux(files: FileSet): { installed: InstalledFlux; by: string }[] {
-  const found: { installed: InstalledFlux; by: string }[] = [];
+function handInstalledFlux(files: FileSet): { installed: InstalledFlux; file: string }[] {
+  const found: { installed: InstalledFlux; file: string }[] = [];
   for (const file of files.paths().filter((p) => /\.ya?ml$/.test(p)).sort()) {
     const text = files.get(file) ?? '';
-    const step = /^# Flux Version: /m.test(text.slice(0, 1024)) ? handStep(files, file) : undefined;
-    if (step === undefined) continue;
+    if (!/^# Flux Version: /m.test(text.slice(0, 1024)) || handStep(files, file) === undefined) continue;
     const installed = installedFlux(objectsOf(text).map((object) => ({ object, file })), files, new Set([file]));
-    // The document (script, README) whose step applies it.
-    if (installed.older || installed.served.size > 0) found.push({ installed, by: stepDocument(step) });
+    if (installed.older || installed.served.size > 0) found.push({ installed, file });
   }
   return found;
 }
 
 /** The file a step run by hand is in (handStep says `<file>: <line>`). */
 const stepDocument = (step: string) => step.slice(0, step.indexOf(': '));
+const SCRIPT = /\.sh$|(^|\/)(Taskfile[^/]*\.ya?ml|Makefile|justfile)$/;
 
 /**
  * The Flux a cluster runs, as far as the repository says: what the cluster applies; else what flux bootstrap
  * installed from the cluster's `flux-system/gotk-components.yaml`, which it applies itself before the sync
  * whether or not the sync lists it again (fluxcd/flux2 pkg/bootstrap/bootstrap_plain_git.go,
- * ReconcileComponents, then ReconcileSyncConfig); else the Flux a script or README installs by hand where
- * the same one applies this cluster's sync. Another cluster's older pin says nothing of this one (a fleet
- * mid-upgrade).
+ * ReconcileComponents, then ReconcileSyncConfig); else a Flux installed by hand from the same script or README
+ * that applies this cluster's sync (or, a script, names its directory). Another cluster's older pin says
+ * nothing of this one (a fleet mid-upgrade).
  */
-function clusterFlux(view: ClusterView, files: FileSet, byHand: { installed: InstalledFlux; by: string }[]): InstalledFlux {
+function clusterFlux(view: ClusterView, files: FileSet, byHand: { installed: InstalledFlux; file: string }[]): InstalledFlux {
   const own = installedFlux(view.placed, files, new Set(view.placed.map((p) => p.file)));
   if (view.engine !== 'flux' || own.older || own.served.size > 0) return own;
   const bootstrapDirs = new Set([posix.dirname(view.bootstrap.file), posix.join(view.root, 'flux-system')]);
@@ -163,11 +162,14 @@ function clusterFlux(view: ClusterView, files: FileSet, byHand: { installed: Ins
     if (bootstrapped.older || bootstrapped.served.size > 0) return bootstrapped;
   }
   if (byHand.length === 0) return own;
-  const steps = new Set([view.bootstrap.file, ...new Set(view.placed.map((p) => p.file))].map((f) => handStep(files, f)).filter((s) => s !== undefined).map(stepDocument));
-  // Or the same document names the cluster's directory (`kubectl apply -k clusters/staging/flux-system`).
+  // The documents that set this cluster up: those applying its files, and scripts naming its directory
+  // (`kubectl apply -k clusters/staging/flux-system`).
+  const docs = new Set([view.bootstrap.file, ...new Set(view.placed.map((p) => p.file))].map((f) => handStep(files, f)).filter((st) => st !== undefined).map(stepDocument));
   const dirs = [view.root, posix.dirname(view.bootstrap.file)].filter((d) => d !== '' && d !== '.');
-  const names = (by: string) => dirs.some((d) => new RegExp(`(^|[\\s'"=])(\\./)?${d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|[\\s'"]|$)`, 'm').test(files.get(by) ?? ''));
-  return byHand.find((h) => steps.has(h.by) || names(h.by))?.installed ?? own;
+  const names = (text: string) => dirs.some((d) => new RegExp(`(^|[\\s'"=])(\\./)?${d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|[\\s'"]|$)`, 'm').test(text));
+  for (const p of files.paths()) if (SCRIPT.test(p) && names(files.get(p) ?? '')) docs.add(p);
+  // The install one of them applies too.
+  return byHand.find((h) => [...docs].some((d) => (files.get(d) ?? '').includes(h.file)))?.installed ?? own;
 }
 
 /** The Flux minor the served-version table holds. */
@@ -471,12 +473,11 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
     }
     return crds;
   };
+  // Only where every cluster that applies the object applies such a CRD: elsewhere the bundled schema judges.
   const ownCrdSchema = (object: K8sObject, file: string): SchemaHit | undefined => {
-    for (const view of clustersOf.get(file)?.get(object) ?? []) {
-      const crd = crdsOf(view).get(`${object.apiVersion}/${object.kind}`);
-      if (crd) return registry.fromSchema(crd.schema, crd.source);
-    }
-    return undefined;
+    const crds = (clustersOf.get(file)?.get(object) ?? []).map((view) => crdsOf(view).get(`${object.apiVersion}/${object.kind}`));
+    const first = crds[0];
+    return first && crds.every((c) => c !== undefined) ? registry.fromSchema(first.schema, first.source) : undefined;
   };
   for (const { object, file } of subjects) {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {

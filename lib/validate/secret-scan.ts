@@ -35,7 +35,8 @@ const PLACEHOLDER = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|-?\d+(\
  * Secret `…_SEC_NAME` names, PingCAP-QE/ee-ops): a key name as its value, never a credential's look.
  */
 const KEY_NAME_VARIABLE = /(?:^|_)KEY_(?:TOKEN|PASSWORD|PASSWD|SECRET)$/;
-const KEY_NAME_VALUE = /^[a-z][a-z_.-]{0,62}$/;
+/** A key's name: the credential's word, alone or after a separator (`token`, `admin-password`), never a word like `confluent`. */
+const KEY_NAME_VALUE = /^(?:[a-z0-9]+[-_.])*(?:token|password|passwd|secret)$/;
 const NOT_A_CREDENTIAL_KEY = /(?:[Pp]assword|[Pp]asswd|[Tt]oken|[Aa]pi[Kk]ey)Key$|(?:password|token)_key$|[Pp]er_?[Tt]oken$|[Mm]ax_?[Tt]okens?$|^existing[Ss]ecret/;
 /**
  * Maps whose values are names: of a Secret's keys (bitnami-style `auth.secretKeys.password: db-password`), of

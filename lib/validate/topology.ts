@@ -1483,8 +1483,8 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   const basesByHand = new Set<string>();
   /**
    * Whether the kustomization directory holding `file` is an overlay: it builds on a directory outside it
-   * (`resources: [../../base]`) and patches it, or is not named as a base is (a `base` taking in `../common`
-   * is still the base).
+   * (`resources: [../../base]`) and is not named as a base is (a `base` taking in `../common`, patching it
+   * or not, is still the base).
    */
   const overlayOfItsOwn = (file: string) => {
     for (let d = dirOf(file); ; d = dirOf(d)) {
@@ -1492,7 +1492,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
       if (k) {
         const text = files.get(k) ?? '';
         if (!/^\s*-\s*["']?\.\.\//m.test(text)) return false;
-        return /^(patches|patchesStrategicMerge|patchesJson6902):/m.test(text) || !/^(_?bases?|common|shared)$/i.test(posix.basename(d));
+        return !/^(_?bases?|common|shared)$/i.test(posix.basename(d));
       }
       if (d === '') return false;
     }

@@ -373,10 +373,10 @@ describe('regressions the run over every sweep found in these fixes, fixed', () 
     expect(errors(report)).toEqual(['apps/web/cm.yaml: namespace web is created by namespaces, which is not ordered before apps on cluster prod, and namespaces waits for it (dependsOn): neither ever applies']);
   });
 
-  it('an Argo CD base that takes in ../common is still the base, not a cluster of its own', async () => {
+  it.each([false, true])('an Argo CD base that takes in ../common is still the base, not a cluster of its own (patching it: %s)', async (patching) => {
     const app = (name: string, path: string) => `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n  source:\n    repoURL: https://github.com/example/x\n    path: ${path}\n    targetRevision: main\n`;
     const report = await onDisk({
-      'argocd-config/base/kustomization.yaml': kustomization('resources:\n- ../common\n- namespaces.yaml\n- web.yaml\n'),
+      'argocd-config/base/kustomization.yaml': kustomization(`resources:\n- ../common\n- namespaces.yaml\n- web.yaml\n${patching ? "patches:\n- target:\n    kind: AppProject\n  patch: |-\n    - op: add\n      path: /metadata/labels\n      value: {team: platform}\n" : ''}`),
       'argocd-config/base/namespaces.yaml': app('namespaces', 'namespaces'),
       'argocd-config/base/web.yaml': app('web', 'web/base'),
       'argocd-config/common/kustomization.yaml': kustomization('resources:\n- project.yaml\n'),
@@ -406,5 +406,47 @@ describe('regressions the run over every sweep found in these fixes, fixed', () 
     // staging runs Flux 2.0.1, which serves v1beta2 (a warning); prod runs what flux bootstrap installs now.
     expect(errors(report)).toEqual([expect.stringMatching(/^apps\/prod\/repo\.yaml: .*source\.toolkit\.fluxcd\.io\/v1beta2 is not served by Flux 2\.9/)]);
     expect(warnings(report)).toContainEqual(expect.stringMatching(/^apps\/staging\/repo\.yaml: .*v2\.0\.1 \(flux\/staging\/flux-install\.yaml\)/));
+  });
+});
+
+describe('the third run over every sweep: what the second fixes still got wrong', () => {
+  const oldRepo = 'apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://stefanprodan.github.io/podinfo\n';
+
+  it('one Flux install two scripts apply, each for its own cluster, is the Flux of both', async () => {
+    const report = await check({
+      ...bootstrap('prod'),
+      ...bootstrap('staging'),
+      'clusters/prod/apps.yaml': fluxKustomization('apps', './apps/prod'),
+      'clusters/staging/apps.yaml': fluxKustomization('apps', './apps/staging'),
+      'apps/prod/repo.yaml': oldRepo,
+      'apps/staging/repo.yaml': oldRepo,
+      'flux/install/flux-install.yaml': gotkComponents('v2.0.1'),
+      'hack/deploy-a-staging.sh': '#!/bin/sh\nkubectl apply -f flux/install/flux-install.yaml\nkubectl apply -k clusters/staging/flux-system\n',
+      'hack/deploy-prod.sh': '#!/bin/sh\nkubectl apply -f flux/install/flux-install.yaml\nkubectl apply -k clusters/prod/flux-system\n',
+    });
+    expect(errors(report)).toEqual([]);
+    expect(warnings(report).filter((w) => w.includes('v2.0.1'))).toHaveLength(2);
+  });
+
+  it('a variable named …_KEY_PASSWORD holding a word (`confluent`) holds a credential; `admin-password` names a key', async () => {
+    const scan = async (value: string) =>
+      errors(await check({ ...bootstrap('dev'), 'clusters/dev/apps.yaml': fluxKustomization('apps', './apps'), 'apps/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\ndata:\n  KAFKA_SSL_KEY_PASSWORD: ${value}\n` })).filter((e) => e.includes('literal value'));
+    expect(await scan('confluent')).toHaveLength(1);
+    expect(await scan('admin-password')).toEqual([]);
+  });
+
+  it("a CRD one cluster applies does not judge the object on a cluster that does not apply it", async () => {
+    const crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: certificates.cert-manager.io\nspec:\n  group: cert-manager.io\n  names:\n    kind: Certificate\n    plural: certificates\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          x-kubernetes-preserve-unknown-fields: true\n";
+    const report = await check({
+      ...bootstrap('prod'),
+      ...bootstrap('staging'),
+      'clusters/prod/crds.yaml': fluxKustomization('crds', './crds'),
+      'clusters/prod/apps.yaml': fluxKustomization('apps', './apps', '  dependsOn:\n    - name: crds\n'),
+      'clusters/staging/apps.yaml': fluxKustomization('apps', './apps'),
+      'crds/crd.yaml': crd,
+      'apps/certificate.yaml': 'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  secretName: web-tls\n  keyAlgorithm: ecdsa\n  issuerRef:\n    name: ca\n    kind: ClusterIssuer\n',
+    });
+    // staging's API server serves cert-manager's own CRD, which has no spec.keyAlgorithm.
+    expect(errors(report)).toEqual(['apps/certificate.yaml: /spec: unknown field "keyAlgorithm"']);
   });
 });
