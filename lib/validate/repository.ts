@@ -235,8 +235,6 @@ function unservedVersion(apiVersion: string, kind: string, installed?: Installed
 /**
  * `installs`: what each cluster that applies the object installs (one entry where no cluster does). The
  * version must be served on every one of them: an error on any is the finding, else a warning on any.
- */
-/**
  * `ownCrd`: the schema of the object's kind and version in a CustomResourceDefinition the clusters that apply it
  * apply too, which is what their API servers serve (neco-apps' Rook 1.5 CRDs, older than the bundled schema).
  */
@@ -477,7 +475,13 @@ export async function validateFiles(files: FileSet, options: ValidateOptions = {
   const ownCrdSchema = (object: K8sObject, file: string): SchemaHit | undefined => {
     const crds = (clustersOf.get(file)?.get(object) ?? []).map((view) => crdsOf(view).get(`${object.apiVersion}/${object.kind}`));
     const first = crds[0];
-    return first && crds.every((c) => c !== undefined) ? registry.fromSchema(first.schema, first.source) : undefined;
+    if (!first || crds.some((c) => c === undefined)) return undefined;
+    try {
+      return registry.fromSchema(first.schema, first.source);
+    } catch {
+      // A schema the validator cannot compile (a keyword it does not know): the bundled schema's verdict stands.
+      return undefined;
+    }
   };
   for (const { object, file } of subjects) {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {

@@ -281,6 +281,13 @@ describe("the repository's own CRDs", () => {
     'apps/certificate.yaml': certificate(extra),
   });
 
+  it('a CRD schema the validator cannot compile leaves the bundled verdict standing, without a crash', async () => {
+    const broken = oldCrd.replace('                keyAlgorithm:\n                  type: string\n', '                keyAlgorithm:\n                  type: notatype\n');
+    expect(broken).not.toBe(oldCrd);
+    const report = await check({ ...repo(true, '  keyAlgorithm: ecdsa\n'), 'crds/certificates.yaml': broken });
+    expect(errors(report).filter((e) => e.startsWith('apps/'))).toEqual(['apps/certificate.yaml: /spec: unknown field "keyAlgorithm"']);
+  });
+
   it('what the bundled schema refuses is judged by the CRD the cluster applies (neco-apps: Rook 1.5 CRDs, 4 errors)', async () => {
     const served = await check(repo(true, '  keyAlgorithm: ecdsa\n'));
     expect(errors(served).filter((e) => e.startsWith('apps/'))).toEqual([]);
