@@ -77,7 +77,7 @@ function secretsDoc(plan: Plan, cluster: PlannedCluster, files: FileSet) {
       .map((group) => ({ name: group[0].name, namespaces: group.map((m) => `\`${m.namespace}\``).join(', '), example: secretEnvName(group[0].name, group[0].keys[0].name, elsewhere(group[0]) ? cluster.name : undefined, group[0].namespace) })),
     sops: plan.secrets === 'sops' ? { secret: SOPS_AGE_SECRET, recipients: plan.answers.ageRecipients } : undefined,
     // SOPS with no recipient yet: nothing can be encrypted (no creation rule in .sops.yaml) until a key is made.
-    needsRecipient: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0,
+    needsRecipient: noRecipientYet(plan),
     sealed:
       plan.secrets === 'sealed-secrets'
         ? { ...SEALED_SECRETS_CONTROLLER, scope: plan.answers.sealingScope, certificatePath, certificate: certificate ? certificatePath : undefined, validTo: certificate?.validTo.toISOString().slice(0, 10) }
@@ -123,9 +123,12 @@ function fleetDoc(plan: Plan, registrations: Map<string, ReturnType<typeof secre
   };
 }
 
+/** SOPS without an age recipient yet: nothing is encrypted. */
+const noRecipientYet = (plan: Plan) => plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0;
+
 /** With SOPS and no age recipient yet, nothing is encrypted: the key pair is the first thing to provide. */
 function ageKeyFirst(plan: Plan): string[] {
-  if (plan.secrets !== 'sops' || plan.answers.ageRecipients.length > 0) return [];
+  if (!noRecipientYet(plan)) return [];
   return [`First, an age key pair to encrypt the Secrets with: there is no age recipient yet (\`.sops.yaml\`), so nothing is encrypted; re-run haven-plus with \`--age-generate\` (or \`--age-recipient age1…\`), then put its private key on each cluster as Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\`.`];
 }
 
@@ -152,7 +155,7 @@ function secretsToProvide(plan: Plan): string[] {
     }
   }
   // (Without an age recipient, the key pair comes first: ageKeyFirst.)
-  if (plan.secrets === 'sops' && plan.answers.ageRecipients.length > 0) lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
+  if (plan.secrets === 'sops' && !noRecipientYet(plan)) lines.add(`On each cluster, Secret \`${SOPS_AGE_SECRET}\` in \`flux-system\` with the age private key that opens the \`*.sops.yaml\` files.`);
   if (plan.secrets === 'external-secrets' && lines.size > 0) lines.add(`On each cluster, the ClusterSecretStore \`${plan.answers.secretStore}\` (it holds the credentials of your store, so it is not in git).`);
   return [...lines];
 }
@@ -312,7 +315,7 @@ export function renderDocs(files: FileSet, plan: Plan, stagePaths?: ReadonlyMap<
     havenChecks: checks,
     layout: layout(files),
     ci: plan.answers.ci.map((c) => (c === 'gitlab' ? 'GitLab CI' : 'GitHub Actions')),
-    secretsSummary: plan.secrets === 'sops' && plan.answers.ageRecipients.length === 0 ? 'Secrets will be files encrypted with SOPS/age (`*.sops.yaml`) for the age recipients in `.sops.yaml`, which a run with `--age-generate` or `--age-recipient` writes; Flux decrypts them in the cluster.' : SECRETS_SUMMARY[plan.secrets],
+    secretsSummary: noRecipientYet(plan) ? 'Secrets will be files encrypted with SOPS/age (`*.sops.yaml`) for the age recipients in `.sops.yaml`, which a run with `--age-generate` or `--age-recipient` writes; Flux decrypts them in the cluster.' : SECRETS_SUMMARY[plan.secrets],
     sandbox: plan.clusters.filter((c) => c.sandbox).map((c) => c.name),
     sandboxRuntime: sandboxRuntime(plan).title,
   };

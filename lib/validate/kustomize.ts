@@ -146,10 +146,7 @@ export function filesKustomizeReads(dir: string, read: (dir: string) => string |
   if (!k) return [];
   // Patch files (their objects are patches, not objects to apply) and the directories it builds; not what
   // generators read (data: a recyclarr.yml with `!env_var` tags is no YAML to check).
-  const { dirs } = referencedPaths(k);
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
-  const pathOf = (x: unknown) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : x);
-  const files = [...list(k.patches).map(pathOf), ...list(k.patchesstrategicmerge), ...list(k.patchesjson6902).map(pathOf)];
+  const { dirs, patches: files } = referencedPaths(k);
   const at = (p: unknown) => (typeof p === 'string' && !p.includes('\n') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? posix.normalize(posix.join(dir, p)) : undefined);
   const out = files.map(at).filter((p): p is string => p !== undefined && !p.startsWith('..') && exists(p));
   for (const d of dirs.map(at)) {
@@ -161,7 +158,7 @@ export function filesKustomizeReads(dir: string, read: (dir: string) => string |
 }
 
 /** Every path a kustomization makes kustomize read (kustomize v5.5.0 api/types/kustomization.go), as written; keys lowercased. */
-function referencedPaths(k: Record<string, unknown>): { dirs: unknown[]; files: unknown[] } {
+function referencedPaths(k: Record<string, unknown>): { dirs: unknown[]; files: unknown[]; patches: unknown[] } {
   // A value that is no string where a path goes is kept (as NaN, say): the caller refuses what it cannot read.
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
   const paths = (v: unknown): unknown[] => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as { path?: unknown }).path : x)).filter((x) => x !== undefined) : v === undefined || v === null ? [] : [v]);
@@ -171,13 +168,14 @@ function referencedPaths(k: Record<string, unknown>): { dirs: unknown[]; files: 
       return [...list(gen.files).map((f) => (typeof f === 'string' ? f.slice(f.indexOf('=') + 1) : f)), ...list(gen.envs), ...list(gen.env)];
     });
   const dirs = [...list(k.resources), ...list(k.bases), ...list(k.components)];
+  // patchesStrategicMerge: kustomize tries each entry as a file first, inline or not (an inline patch that
+  // names a path outside is refused with the rest).
+  const patches = [...paths(k.patches), ...list(k.patchesstrategicmerge), ...paths(k.patchesjson6902)];
   const files = [
-    // patchesStrategicMerge: kustomize tries each entry as a file first, inline or not (an inline patch that
-    // names a path outside is refused with the rest).
-    ...paths(k.patches), ...list(k.patchesstrategicmerge), ...paths(k.patchesjson6902), ...generatorFiles(k.configmapgenerator), ...generatorFiles(k.secretgenerator),
+    ...patches, ...generatorFiles(k.configmapgenerator), ...generatorFiles(k.secretgenerator),
     ...list(k.crds), ...list(k.configurations), ...paths(k.replacements), ...list((k.openapi as { path?: unknown } | undefined)?.path),
   ];
-  return { dirs, files };
+  return { dirs, files, patches };
 }
 
 /**

@@ -436,19 +436,21 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       }
     };
     for (const r of view.releases ?? []) checkTargetNamespace(r);
-    const uninstalled = new Map<string, { finding: Finding; count: number }>();
-    // A namespace problem of one unit, once, with how many of its objects share it (neco-apps: 1 523 errors, one
-    // Application creating every namespace, said for each object in each).
-    const grouped = new Map<string, { finding: Finding; count: number; ns: string; unit: Unit }>();
-    const once = (key: string, ns: string, unit: Unit, make: () => Finding) => {
+    // A cause many objects share, said once on this cluster with how many share it (`tail`, where more than
+    // one): a CRD group nothing installs (a home lab has hundreds of objects waiting on one), a namespace
+    // problem of one unit (neco-apps: 1 523 errors, one Application creating every namespace, said for each
+    // object in each).
+    const grouped = new Map<string, { finding: Finding; count: number; tail: (count: number) => string }>();
+    const once = (key: string, make: () => Finding, tail: (count: number) => string) => {
       const said = grouped.get(key);
       if (said) said.count++;
       else {
         const finding = make();
-        grouped.set(key, { finding, count: 1, ns, unit });
+        grouped.set(key, { finding, count: 1, tail });
         findings.push(finding);
       }
     };
+    const inNamespace = (ns: string, unit: Unit) => (count: number) => ` (${count} objects ${unit.name} applies in ${ns} on this cluster: this is the first)`;
     const unitNamespaces = new Map<Unit, Set<string>>();
     for (const p of placed) {
       if (p.object.kind !== 'Namespace' || typeof p.object.metadata?.name !== 'string') continue;
@@ -518,7 +520,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             // created by another directory applied by hand
           } else if (view.partial) {
             findings.push(warning('reference', p.file, `namespace ${ns} is not created by what cluster ${cluster} applies as built offline; a part not built offline (helmCharts, generators: see the notes) may create it`, where));
-          } else once(`never ${ns} ${p.unit.key ?? p.unit.name}`, ns, p.unit, () => error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where));
+          } else once(`never ${ns} ${p.unit.key ?? p.unit.name}`, () => error('reference', p.file, `namespace ${ns} is never created on cluster ${cluster}`, where), inNamespace(ns, p.unit));
         } else if (helmNamespaces.get(ns)?.unit === p.unit && helmNamespaces.get(ns)?.object !== p.object && !namespacesOf(p.unit).has(ns)) {
           // kustomize-controller dry-runs every object before it applies any (fluxcd/pkg ssa ApplyAll): one in a
           // namespace Helm has yet to create fails the apply, and with it the release that would create it.
@@ -551,9 +553,9 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
             const deadlock = deadlocked(creator);
             // Said once per namespace, creator and unit: every object of that unit in the namespace has the same cause.
             const key = `order ${ns} ${creator.key ?? creator.name} ${p.unit.key ?? p.unit.name}`;
-            if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) once(key, ns, p.unit, () => warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where));
-            else if (!argo && !generated && !deadlock && !view.byHand) once(key, ns, p.unit, () => warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where));
-            else once(key, ns, p.unit, () => error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where));
+            if (argo && !generated && p.unit !== bootstrap && (!automated || retried)) once(key, () => warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${automated ? 'its sync fails and is retried' : 'syncing it by hand fails'} until ${creator.name} has synced`, where), inNamespace(ns, p.unit));
+            else if (!argo && !generated && !deadlock && !view.byHand) once(key, () => warning('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}: ${p.unit.name} fails and is retried at its retryInterval until ${creator.name} has applied (dependsOn: ${creator.name} orders them)`, where), inNamespace(ns, p.unit));
+            else once(key, () => error('reference', p.file, `namespace ${ns} is created by ${creator.name}, which is not ordered before ${p.unit.name} on cluster ${cluster}${deadlock ? `, and ${creator.name} ${ancestors(creator).has(p.unit) ? 'is applied by it' : 'waits for it (dependsOn)'}: neither ever applies` : ''}`, where), inNamespace(ns, p.unit));
           }
         }
       }
@@ -561,14 +563,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
       if (!BUILTIN_GROUPS.has(g)) {
         const provider = providers.get(g);
         if (!provider) {
-          // Once per group and cluster, with how many objects wait on it (a home lab has hundreds).
-          const said = uninstalled.get(g);
-          if (said) said.count++;
-          else {
-            const finding = warning('reference', p.file, `no release in this repository installs the CRDs of ${g} on cluster ${cluster}; they must exist before ${p.unit.name} applies`, where);
-            uninstalled.set(g, { finding, count: 1 });
-            findings.push(finding);
-          }
+          once(`crds ${g}`, () => warning('reference', p.file, `no release in this repository installs the CRDs of ${g} on cluster ${cluster}; they must exist before ${p.unit.name} applies`, where), (count) => ` (${count} objects of it on this cluster: this is the first)`);
         }
         // The kinds of Flux's default controllers on a cluster Flux reconciles: they run, so their CRDs are there
         // before any Kustomization applies (a Kustomization that installs Flux upgrades them: SovereignCloudStack's
@@ -590,8 +585,7 @@ export function checkReferences(topology: Topology, catalog: Catalog, generated 
     for (const r of releases.get(view) ?? []) {
       if (!installsElsewhere(r.object)) for (const ref of releaseSecretRefs(r)) need(ref, r.file, objectKey(r.object), { object: objectKey(r.object) });
     }
-    for (const { finding, count } of uninstalled.values()) if (count > 1) finding.message += ` (${count} objects of it on this cluster: this is the first)`;
-    for (const { finding, count, ns, unit } of grouped.values()) if (count > 1) finding.message += ` (${count} objects ${unit.name} applies in ${ns} on this cluster: this is the first)`;
+    for (const { finding, count, tail } of grouped.values()) if (count > 1) finding.message += tail(count);
   }
   return { findings, mustCreate: [...mustCreate.values()].map((m) => ({ ...m, keys: m.keys.sort() })) };
 }

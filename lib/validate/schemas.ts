@@ -363,14 +363,22 @@ export class SchemaRegistry {
 
   /**
    * The validator of a schema the repository itself gives (a served version of a CustomResourceDefinition it
-   * applies), compiled once per schema.
+   * applies), compiled once per schema; undefined (and remembered) where it cannot be compiled (a keyword the
+   * validator does not know).
    */
-  fromSchema(schema: Record<string, unknown>, source: string): SchemaHit {
+  fromSchema(schema: Record<string, unknown>, source: string): SchemaHit | undefined {
     const text = JSON.stringify(schema);
     const key = `schema:${createHash('sha256').update(text).digest('hex')}`;
-    let hit = this.compiled.get(key);
-    if (!hit) this.compiled.set(key, (hit = { validate: this.validator(text), source }));
-    return hit;
+    if (!this.compiled.has(key)) {
+      let hit: SchemaHit | null;
+      try {
+        hit = { validate: this.validator(text), source };
+      } catch {
+        hit = null;
+      }
+      this.compiled.set(key, hit);
+    }
+    return this.compiled.get(key) ?? undefined;
   }
 
   private validator(text: string): ValidateFunction {

@@ -1147,11 +1147,9 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
   // --- Discovery ----------------------------------------------------------------------------------
   const covered = (file: string) => topology.applied.has(file);
   // Every object the repository declares, by kind, namespace and name (made once, when first asked).
-  let declaredSet: Set<string> | undefined;
-  const declaredObjects = () => (declaredSet ??= new Set(manifests.flatMap((f) => objectsIn(f).map((o) => `${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`))));
-  // The first object the repository declares by kind, namespace and name (made once, when first asked).
+  // (The first of each key: declaredObjects().get(key) is the object.)
   let declaredMap: Map<string, K8sObject> | undefined;
-  const declaredObject = (key: string) => {
+  const declaredObjects = () => {
     if (!declaredMap) {
       declaredMap = new Map();
       for (const f of manifests) for (const o of objectsIn(f)) {
@@ -1159,7 +1157,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         if (!declaredMap.has(k)) declaredMap.set(k, o);
       }
     }
-    return declaredMap.get(key);
+    return declaredMap;
   };
 
   // A GitRepository evidently of another repository: by the checkout's remotes, or, without them, by the URLs
@@ -1242,7 +1240,7 @@ function discover(topology: Topology, files: FileSet, kustomize: Kustomize, repo
         const ownSource = () => {
           if (sourceOutside) return true;
           if (ref.kind !== 'GitRepository' && ref.kind !== 'OCIRepository') return false;
-          const declared = declaredObject(`${ref.kind}/${refNamespace}/${String(ref.name)}`);
+          const declared = declaredObjects().get(`${ref.kind}/${refNamespace}/${String(ref.name)}`);
           return declared !== undefined && !foreignRepository(declared);
         };
         if (!syncs && dir !== undefined && dir !== '' && within(file, dir) && ownSource()) selfSyncs.push({ object: o, file, dir });
